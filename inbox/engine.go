@@ -1,0 +1,134 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+)
+
+// Options configure an Engine. Only Store is required; every other nil
+// field gets a safe default, documented on the field.
+type Options struct {
+	// Store persists everything. Required.
+	Store Store
+	// Blobs keeps attachments and raw messages. Nil: channels that need it
+	// report ErrUnsupported.
+	Blobs BlobStore
+	// Sealer opens integration secrets. Nil: integrations with secrets
+	// cannot be opened (ErrUnsupported).
+	Sealer Sealer
+	// Classifier files new conversations. Nil: conversations stay unfiled.
+	Classifier Classifier
+	// Responder writes AI replies for folders with auto-reply. Nil:
+	// auto-reply is off everywhere.
+	Responder Responder
+	// Channels builds a Channel for an integration of each source; used by
+	// Sync and the outbox. Nil entries mean the source cannot sync or send.
+	Channels map[Source]ChannelFactory
+	// Clock tells the time. Nil: the system clock.
+	Clock Clock
+	// Logger receives structured logs. Nil: logs are discarded.
+	Logger *slog.Logger
+	// EventBuffer is how many events a slow subscriber may lag behind before
+	// the oldest are dropped. 0 means 10,000.
+	EventBuffer int
+}
+
+// Engine is the inbox: it ingests messages from channels, threads and files
+// them, and publishes events. It owns every invariant (idempotent ingest,
+// atomic cursors, quarantine, threading, tenant isolation, audit); channels
+// and stores are thin adapters around it. An Engine is safe for concurrent
+// use.
+type Engine struct {
+	store      Store
+	blobs      BlobStore
+	sealer     Sealer
+	classifier Classifier
+	responder  Responder
+	channels   map[Source]ChannelFactory
+	clock      Clock
+	log        *slog.Logger
+	bus        *bus
+
+	flight    syncFlight
+	closeOnce sync.Once
+}
+
+// New validates opts and returns an Engine.
+func New(opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.Store", "is required"))
+	}
+	if opts.EventBuffer < 0 {
+		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.EventBuffer", "must not be negative"))
+	}
+	e := &Engine{
+		store:      opts.Store,
+		blobs:      opts.Blobs,
+		sealer:     opts.Sealer,
+		classifier: opts.Classifier,
+		responder:  opts.Responder,
+		channels:   opts.Channels,
+		clock:      opts.Clock,
+		log:        opts.Logger,
+	}
+	if e.clock == nil {
+		e.clock = SystemClock{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	buf := opts.EventBuffer
+	if buf == 0 {
+		buf = 10_000
+	}
+	e.bus = newBus(buf, e.log)
+	return e, nil
+}
+
+// Store returns the engine's store, for reads a host wants to make directly.
+// Writes should go through Engine methods so invariants and audit hold.
+func (e *Engine) Store() Store { return e.store }
+
+// Blobs returns the engine's blob store (nil if none was configured).
+func (e *Engine) Blobs() BlobStore { return e.blobs }
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// Logger returns the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Subscribe calls fn for every event published after the call, in order,
+// on a goroutine of its own: a slow fn delays only itself. The returned
+// function cancels the subscription after delivering what was queued.
+func (e *Engine) Subscribe(fn func(Event)) (cancel func()) { return e.bus.subscribe(fn) }
+
+// Publish sends events to subscribers. Components built on the engine
+// (schedulers, webhook receivers) use it for their own events.
+func (e *Engine) Publish(evs ...Event) { e.bus.publish(evs...) }
+
+// Close stops event delivery after draining queued events. It does not
+// close the Store, which the host owns.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(e.bus.close)
+	return nil
+}
+
+// tenant loads a tenant, mapping absence to a clear ErrNotFound.
+func (e *Engine) tenant(ctx context.Context, id TenantID) (Tenant, error) {
+	if id == "" {
+		return Tenant{}, Invalid("tenant", "is required")
+	}
+	t, err := e.store.GetTenant(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Tenant{}, fmt.Errorf("tenant %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Tenant{}, fmt.Errorf("tenant %q: %w", id, err)
+	}
+	return t, nil
+}

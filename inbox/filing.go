@@ -1,0 +1,161 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Classify runs the configured Classifier on a conversation's latest
+// customer message and applies its decision. A conversation an agent has
+// filed by hand is never refiled. It returns the decision applied (which
+// may abstain).
+func (e *Engine) Classify(ctx context.Context, tenantID TenantID, conversationID string) (Decision, error) {
+	if e.classifier == nil {
+		return Decision{}, fmt.Errorf("classify: %w: no classifier configured", ErrUnsupported)
+	}
+	tenant, err := e.tenant(ctx, tenantID)
+	if err != nil {
+		return Decision{}, fmt.Errorf("classify: %w", err)
+	}
+	d, changed, err := e.classifyOne(ctx, tenant, conversationID, false)
+	if err != nil {
+		return Decision{}, err
+	}
+	if changed {
+		e.bus.publish(Event{Type: EventConversationUpdated, TenantID: tenantID, ConversationID: conversationID, Detail: "classified", At: e.clock.Now()})
+	}
+	return d, nil
+}
+
+// classifyConversations files freshly ingested conversations. Failures
+// are recorded on the conversation and logged; the messages are already
+// safe in the store.
+func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids []string) {
+	slices.Sort(ids)
+	var events []Event
+	for _, id := range ids {
+		_, changed, err := e.classifyOne(ctx, tenant, id, true)
+		if err != nil {
+			e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversation", id, "err", err)
+		}
+		if changed {
+			events = append(events, Event{Type: EventConversationUpdated, TenantID: tenant.ID, ConversationID: id, Detail: "classified", At: e.clock.Now()})
+		}
+	}
+	e.bus.publish(events...)
+}
+
+func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, onlyUnfiled bool) (Decision, bool, error) {
+	var in ClassifyInput
+	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
+		conv, err := tx.GetConversation(id)
+		if err != nil {
+			return fmt.Errorf("conversation %q: %w", id, err)
+		}
+		msgs, err := tx.ListMessages(id)
+		if err != nil {
+			return fmt.Errorf("messages of conversation %q: %w", id, err)
+		}
+		folders, err := tx.ListFolders()
+		if err != nil {
+			return fmt.Errorf("folders: %w", err)
+		}
+		contact, err := tx.GetContact(conv.ContactID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("contact: %w", err)
+		}
+		in = ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders}
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].Direction == DirectionIn {
+				in.Message = msgs[i]
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Decision{}, false, fmt.Errorf("classify: %w", err)
+	}
+	if in.Conversation.Classification.By == DecidedByManual || (onlyUnfiled && in.Conversation.FolderID != "") || in.Message.ID == "" {
+		return Decision{}, false, nil
+	}
+
+	d, cerr := e.classifier.Classify(ctx, in)
+	now := e.clock.Now()
+	if cerr != nil {
+		d = Decision{Error: cerr.Error(), At: now}
+	}
+	if d.At.IsZero() {
+		d.At = now
+	}
+	if d.FolderID != "" && !slices.ContainsFunc(in.Folders, func(f Folder) bool { return f.ID == d.FolderID }) {
+		d = Decision{Error: fmt.Sprintf("classifier %q chose unknown folder %q", d.By, d.FolderID), By: d.By, At: now}
+	}
+	if d.Status != "" && !d.Status.Valid() {
+		d = Decision{Error: fmt.Sprintf("classifier %q chose unknown status %q", d.By, d.Status), By: d.By, At: now}
+	}
+
+	changed := false
+	err = e.store.Update(ctx, tenant.ID, func(tx Tx) error {
+		conv, err := tx.GetConversation(id)
+		if err != nil {
+			return err
+		}
+		if conv.Classification.By == DecidedByManual {
+			return nil // an agent filed it while we were thinking
+		}
+		before := conv
+		applyDecision(&conv, d)
+		conv.UpdatedAt = now
+		if err := tx.UpdateConversation(&conv); err != nil {
+			return err
+		}
+		changed = conv.FolderID != before.FolderID || conv.Status != before.Status || conv.Intent != before.Intent
+		actor := "classifier"
+		if d.By != "" {
+			actor += ":" + d.By
+		}
+		return tx.AppendAudit(AuditEntry{
+			TenantID: tenant.ID, Actor: actor, Action: "conversation.classified", EntityType: "conversation",
+			EntityID: id, ConversationID: id, Before: mustJSON(before.Classification), After: mustJSON(d), At: now,
+		})
+	})
+	if err != nil {
+		return Decision{}, false, fmt.Errorf("classify conversation %q: %w", id, err)
+	}
+	if cerr != nil {
+		return d, changed, fmt.Errorf("classify conversation %q: %w", id, cerr)
+	}
+	return d, changed, nil
+}
+
+// applyDecision files a conversation; it only raises a status (new →
+// urgent or spam), never closes one.
+func applyDecision(c *Conversation, d Decision) {
+	c.Classification = d
+	if d.Error != "" {
+		return
+	}
+	if d.FolderID != "" {
+		c.FolderID = d.FolderID
+	}
+	if d.Status != "" && (c.Status == StatusNew || c.Status == StatusOpen) {
+		c.Status = d.Status
+	}
+	if d.Intent != "" {
+		c.Intent = d.Intent
+	}
+	if d.Urgency != "" {
+		c.Urgency = d.Urgency
+	}
+	if d.Assignee != "" && c.Assignee == "" {
+		c.Assignee = d.Assignee
+	}
+	for _, t := range d.Tags {
+		if !slices.Contains(c.Tags, t) {
+			c.Tags = append(c.Tags, t)
+		}
+	}
+}

@@ -1,0 +1,699 @@
+package inbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// IngestStatus is what happened to one inbound message.
+type IngestStatus string
+
+// Ingest outcomes.
+const (
+	IngestStored      IngestStatus = "stored"
+	IngestDuplicate   IngestStatus = "duplicate"
+	IngestQuarantined IngestStatus = "quarantined"
+	// IngestSkipped: dropped on purpose by tenant policy (newsletter skip).
+	IngestSkipped IngestStatus = "skipped"
+)
+
+// IngestItem reports one message of a batch, in batch order.
+type IngestItem struct {
+	Status         IngestStatus
+	MessageID      string // stored (or, for duplicates, the original) message
+	ConversationID string
+	// NewConversation is true when the message started a conversation.
+	NewConversation bool
+	// Reason explains a quarantine or skip, or how the message was threaded.
+	Reason string
+}
+
+// IngestResult reports a batch.
+type IngestResult struct {
+	Items       []IngestItem
+	Stored      int
+	Duplicates  int
+	Quarantined int
+	Skipped     int
+}
+
+// maxIngestAttempts bounds retries of a batch whose transaction lost a race
+// on a unique key (two instances ingesting the same mail at once).
+const maxIngestAttempts = 4
+
+// Ingest stores inbound messages for tenant: see IngestBatch.
+func (e *Engine) Ingest(ctx context.Context, tenant TenantID, msgs []Inbound) (IngestResult, error) {
+	return e.IngestBatch(ctx, tenant, Batch{Messages: msgs})
+}
+
+// IngestBatch makes a batch durable in one transaction, together with its
+// cursor and audit entries, then files new conversations and publishes
+// events.
+//
+// Each message is de-duplicated (provider id per integration, Message-ID
+// per tenant), threaded, and linked to a contact created on first sight.
+// A message that is invalid or that the channel could not parse is
+// quarantined with its reason while the rest of the batch is stored; a
+// duplicate is reported, not an error. An error is returned only when
+// nothing was stored: unknown tenant (ErrNotFound), malformed batch
+// (ErrInvalid), or a store failure.
+func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (IngestResult, error) {
+	tenant, err := e.tenant(ctx, tenantID)
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("ingest: %w", err)
+	}
+	prepared := make([]preparedInbound, len(b.Messages))
+	for i := range b.Messages {
+		prepared[i] = e.prepare(tenant, b, i)
+	}
+
+	var (
+		res    IngestResult
+		events []Event
+		toFile []string
+	)
+	for attempt := 1; ; attempt++ {
+		res, events, toFile = IngestResult{}, nil, nil
+		err = e.store.Update(ctx, tenantID, func(tx Tx) error {
+			w := ingestTx{e: e, tx: tx, tenant: tenant, now: e.clock.Now()}
+			var err error
+			res, events, toFile, err = w.run(prepared, b)
+			return err
+		})
+		if err == nil || !errors.Is(err, ErrConflict) || attempt == maxIngestAttempts || ctx.Err() != nil {
+			break
+		}
+		// A concurrent ingest took one of our keys: retry, and the keys
+		// it took now read as duplicates.
+	}
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("ingest %d messages for tenant %q: %w", len(b.Messages), tenantID, err)
+	}
+	e.bus.publish(events...)
+	if len(toFile) > 0 && e.classifier != nil {
+		e.classifyConversations(ctx, tenant, toFile)
+	}
+	return res, nil
+}
+
+// preparedInbound is an inbound message after validation and key
+// derivation, before the transaction.
+type preparedInbound struct {
+	in         Inbound
+	invalid    string // reason to quarantine
+	skip       string // reason to skip
+	dedupe     []string
+	threadKeys []string // keys this message will be findable by
+	lookups    []lookupKey
+	contact    Party
+	direction  Direction
+}
+
+// lookupKey is a thread key to look for, with the reason recorded when it
+// matches.
+type lookupKey struct {
+	key, reason string
+}
+
+func (e *Engine) prepare(tenant Tenant, b Batch, i int) preparedInbound {
+	in := b.Messages[i]
+	p := preparedInbound{in: in}
+	if in.IntegrationID == "" {
+		p.in.IntegrationID = b.IntegrationID
+		in.IntegrationID = b.IntegrationID
+	}
+	field := func(name string) string { return fmt.Sprintf("messages[%d].%s", i, name) }
+	if in.ParseError != "" {
+		p.invalid = "unparsable: " + in.ParseError
+		return p
+	}
+	if b.IntegrationID != "" && in.IntegrationID != b.IntegrationID {
+		p.invalid = Invalid(field("integration_id"), "differs from the batch's integration").Error()
+		return p
+	}
+	if !in.Source.Valid() {
+		p.invalid = Invalid(field("source"), fmt.Sprintf("%q is not email, sms, whatsapp or webhook", in.Source)).Error()
+		return p
+	}
+	p.in.MessageID = CleanMessageID(in.MessageID)
+	p.in.InReplyTo = CleanMessageID(in.InReplyTo)
+	p.in.From.Email = NormalizeEmail(in.From.Email)
+	p.in.From.Phone = NormalizePhone(in.From.Phone)
+	in = p.in
+
+	p.direction = DirectionIn
+	p.contact = in.From
+	if in.Own {
+		p.direction = DirectionOut
+		p.contact = Party{}
+		if len(in.To) > 0 {
+			p.contact = in.To[0]
+		}
+		if p.contact.IsZero() {
+			p.invalid = Invalid(field("to"), "our own message has no recipient").Error()
+			return p
+		}
+	} else {
+		if in.From.IsZero() {
+			p.invalid = Invalid(field("from"), "has no email, phone or id").Error()
+			return p
+		}
+		// Contact forms send from a system address with the customer in
+		// Reply-To: the customer is the contact.
+		if in.Source == SourceEmail && !in.Automated && len(in.ReplyTo) > 0 && in.ReplyTo[0].Email != "" &&
+			NormalizeEmail(in.ReplyTo[0].Email) != in.From.Email {
+			p.contact = in.ReplyTo[0]
+		}
+	}
+	p.contact.Email = NormalizeEmail(p.contact.Email)
+	p.contact.Phone = NormalizePhone(p.contact.Phone)
+	if in.Source == SourceEmail && p.contact.Email == "" && p.contact.ID == "" {
+		p.invalid = Invalid(field("from.email"), "an email without a sender address").Error()
+		return p
+	}
+	if (in.Source == SourceSMS || in.Source == SourceWhatsApp) && p.contact.Phone == "" {
+		p.invalid = Invalid(field("from.phone"), "an "+string(in.Source)+" message without a phone number").Error()
+		return p
+	}
+	if in.ProviderID == "" && in.MessageID == "" && in.Source != SourceEmail {
+		p.invalid = Invalid(field("provider_id"), "is required to recognise duplicates").Error()
+		return p
+	}
+	if in.Newsletter && tenant.Settings.Newsletter == NewsletterSkip {
+		p.skip = "newsletter skipped by tenant policy"
+	}
+
+	if in.ProviderID != "" {
+		p.dedupe = append(p.dedupe, "p:"+in.IntegrationID+":"+in.ProviderID)
+	}
+	if in.Source == SourceEmail {
+		if in.MessageID != "" {
+			// The sender is part of the key: broken mailers reuse fixed
+			// Message-IDs for unrelated mail, while one mail seen in two
+			// folders or mailboxes keeps its sender.
+			p.dedupe = append(p.dedupe, "m:"+in.MessageID+"|"+in.From.Email)
+			p.threadKeys = append(p.threadKeys, "m:"+in.MessageID)
+		} else {
+			p.dedupe = append(p.dedupe, "s:"+contentHash(in))
+		}
+		if in.InReplyTo != "" {
+			p.lookups = append(p.lookups, lookupKey{"m:" + in.InReplyTo, "in-reply-to <" + in.InReplyTo + ">"})
+		}
+		for j := len(in.References) - 1; j >= 0; j-- {
+			ref := CleanMessageID(in.References[j])
+			if ref != "" && ref != in.InReplyTo {
+				p.lookups = append(p.lookups, lookupKey{"m:" + ref, "references <" + ref + ">"})
+			}
+		}
+		if root := ThreadIndexRoot(in.ThreadIndex); root != "" {
+			p.threadKeys = append(p.threadKeys, "t:"+root)
+			p.lookups = append(p.lookups, lookupKey{"t:" + root, "outlook thread-index"})
+		}
+	}
+	if in.ThreadKey != "" {
+		k := "k:" + in.IntegrationID + ":" + in.ThreadKey
+		p.threadKeys = append(p.threadKeys, k)
+		p.lookups = append(p.lookups, lookupKey{k, "thread key " + in.ThreadKey})
+	}
+	return p
+}
+
+// contentHash synthesizes a stable identity for mail without a Message-ID,
+// so a re-sync of the same mail is recognised.
+func contentHash(in Inbound) string {
+	h := sha256.New()
+	for _, s := range []string{in.From.Email, in.Subject, in.SentAt.UTC().Format(time.RFC3339), in.Text, in.HTML} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// ingestTx is one attempt at storing a batch inside a transaction.
+type ingestTx struct {
+	e      *Engine
+	tx     Tx
+	tenant Tenant
+	now    time.Time
+
+	contacts      map[string]Contact      // identity key -> contact, for this batch
+	conversations map[string]Conversation // id -> latest state, for this batch
+	created       map[string]bool         // conversation ids created in this batch
+	threadKeys    map[string]string       // key -> conversation id, stored so far in this batch
+}
+
+func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, error) {
+	w.contacts = map[string]Contact{}
+	w.conversations = map[string]Conversation{}
+	w.created = map[string]bool{}
+	w.threadKeys = map[string]string{}
+
+	// One lookup for every dedupe key and thread key of the batch.
+	var dkeys, tkeys []string
+	for _, p := range batch {
+		dkeys = append(dkeys, p.dedupe...)
+		for _, l := range p.lookups {
+			tkeys = append(tkeys, l.key)
+		}
+	}
+	taken, err := w.tx.LookupDedupeKeys(dkeys)
+	if err != nil {
+		return IngestResult{}, nil, nil, fmt.Errorf("look up dedupe keys: %w", err)
+	}
+	known, err := w.tx.LookupThreadKeys(tkeys)
+	if err != nil {
+		return IngestResult{}, nil, nil, fmt.Errorf("look up thread keys: %w", err)
+	}
+
+	var (
+		res    IngestResult
+		events []Event
+		audit  []AuditEntry
+	)
+	touched := map[string]bool{}
+	res.Items = make([]IngestItem, len(batch))
+	for i, p := range batch {
+		item := &res.Items[i]
+		if dup, ok := firstTaken(p.dedupe, taken); ok {
+			*item = IngestItem{Status: IngestDuplicate, MessageID: dup}
+			res.Duplicates++
+			continue
+		}
+		if p.invalid != "" {
+			q, err := w.quarantine(p)
+			if err != nil {
+				return IngestResult{}, nil, nil, err
+			}
+			*item = IngestItem{Status: IngestQuarantined, Reason: p.invalid}
+			res.Quarantined++
+			events = append(events, Event{Type: EventMessageQuarantined, TenantID: w.tenant.ID, IntegrationID: p.in.IntegrationID, Detail: q.ID, At: w.now})
+			audit = append(audit, w.auditEntry("message.quarantined", "quarantine", q.ID, "", map[string]string{"reason": p.invalid}))
+			continue
+		}
+		if p.skip != "" {
+			*item = IngestItem{Status: IngestSkipped, Reason: p.skip}
+			res.Skipped++
+			continue
+		}
+		msg, conv, isNew, err := w.store(p, known)
+		if err != nil {
+			return IngestResult{}, nil, nil, err
+		}
+		for _, k := range p.dedupe {
+			taken[k] = msg.ID
+		}
+		*item = IngestItem{Status: IngestStored, MessageID: msg.ID, ConversationID: conv.ID, NewConversation: isNew, Reason: msg.ThreadReason}
+		res.Stored++
+		touched[conv.ID] = true
+		events = append(events, Event{Type: EventMessageReceived, TenantID: w.tenant.ID, ConversationID: conv.ID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, At: w.now})
+		audit = append(audit, w.auditEntry("message.ingested", "message", msg.ID, conv.ID, map[string]string{
+			"source": string(msg.Source), "direction": string(msg.Direction), "thread": msg.ThreadReason,
+		}))
+	}
+
+	var toFile []string
+	for id := range touched {
+		conv := w.conversations[id]
+		if err := w.tx.UpdateConversation(&conv); err != nil {
+			return IngestResult{}, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
+		}
+		typ := EventConversationUpdated
+		if w.created[id] {
+			typ = EventConversationCreated
+		}
+		events = append(events, Event{Type: typ, TenantID: w.tenant.ID, ConversationID: id, At: w.now})
+		if conv.FolderID == "" && conv.Classification.By != DecidedByManual && !conv.Automated {
+			toFile = append(toFile, id)
+		}
+	}
+	if b.Cursor != nil {
+		if b.IntegrationID == "" {
+			return IngestResult{}, nil, nil, Invalid("batch.integration_id", "is required with a cursor")
+		}
+		if err := w.tx.SetIntegrationCursor(b.IntegrationID, *b.Cursor); err != nil {
+			return IngestResult{}, nil, nil, fmt.Errorf("set cursor of integration %q: %w", b.IntegrationID, err)
+		}
+	}
+	if len(audit) > 0 {
+		if err := w.tx.AppendAudit(audit...); err != nil {
+			return IngestResult{}, nil, nil, fmt.Errorf("append audit: %w", err)
+		}
+	}
+	return res, events, toFile, nil
+}
+
+func firstTaken(keys []string, taken map[string]string) (string, bool) {
+	for _, k := range keys {
+		if id, ok := taken[k]; ok {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+func (w *ingestTx) quarantine(p preparedInbound) (QuarantineItem, error) {
+	raw, err := json.Marshal(p.in)
+	if err != nil {
+		return QuarantineItem{}, fmt.Errorf("encode quarantined message: %w", err)
+	}
+	q := QuarantineItem{
+		TenantID:      w.tenant.ID,
+		IntegrationID: p.in.IntegrationID,
+		Source:        p.in.Source,
+		ProviderID:    p.in.ProviderID,
+		RawKey:        p.in.RawKey,
+		Error:         p.invalid,
+		Inbound:       raw,
+		CreatedAt:     w.now,
+	}
+	if err := w.tx.AddQuarantine(&q); err != nil {
+		return QuarantineItem{}, fmt.Errorf("quarantine message: %w", err)
+	}
+	return q, nil
+}
+
+func (w *ingestTx) auditEntry(action, entityType, entityID, convID string, after any) AuditEntry {
+	raw, _ := json.Marshal(after)
+	return AuditEntry{
+		TenantID: w.tenant.ID, Actor: ActorSystem, Action: action, EntityType: entityType,
+		EntityID: entityID, ConversationID: convID, After: raw, At: w.now,
+	}
+}
+
+// store writes one message, threading it into a new or existing
+// conversation.
+func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, Conversation, bool, error) {
+	in := p.in
+	contact, err := w.contact(p.contact)
+	if err != nil {
+		return Message{}, Conversation{}, false, err
+	}
+	sentAt := in.SentAt
+	if sentAt.IsZero() || sentAt.After(w.now.Add(time.Hour)) {
+		sentAt = w.now
+	}
+	msg := Message{
+		ID:              NewID(),
+		TenantID:        w.tenant.ID,
+		IntegrationID:   in.IntegrationID,
+		Source:          in.Source,
+		Direction:       p.direction,
+		Author:          AuthorCustomer,
+		ProviderID:      in.ProviderID,
+		MessageID:       in.MessageID,
+		InReplyTo:       in.InReplyTo,
+		References:      in.References,
+		From:            in.From,
+		To:              in.To,
+		Cc:              in.Cc,
+		ReplyTo:         in.ReplyTo,
+		Subject:         in.Subject,
+		Text:            in.Text,
+		HTML:            in.HTML,
+		Attachments:     in.Attachments,
+		Automated:       in.Automated,
+		Newsletter:      in.Newsletter,
+		Bounce:          in.Bounce,
+		AutomatedReason: in.AutomatedReason,
+		RawKey:          in.RawKey,
+		DedupeKeys:      p.dedupe,
+		ThreadKeys:      p.threadKeys,
+		SentAt:          sentAt,
+		CreatedAt:       w.now,
+		Language:        in.Language,
+	}
+	if in.Own {
+		msg.Author = AuthorAgent
+		msg.Read = true
+		msg.Delivery = DeliverySent
+	}
+
+	conv, reason, found, err := w.thread(p, contact, sentAt, known)
+	if err != nil {
+		return Message{}, Conversation{}, false, err
+	}
+	isNew := !found
+	if isNew {
+		conv = w.newConversation(p, contact, sentAt)
+		if reason == "" {
+			reason = "new conversation"
+		} else {
+			reason = "new conversation: " + reason
+		}
+		if err := w.tx.CreateConversation(&conv); err != nil {
+			return Message{}, Conversation{}, false, fmt.Errorf("create conversation: %w", err)
+		}
+		w.created[conv.ID] = true
+	}
+	msg.ConversationID = conv.ID
+	msg.ThreadReason = reason
+	if err := w.tx.InsertMessage(&msg); err != nil {
+		return Message{}, Conversation{}, false, fmt.Errorf("insert message: %w", err)
+	}
+	for _, k := range p.threadKeys {
+		w.threadKeys[k] = conv.ID
+	}
+
+	conv.MessageCount++
+	if sentAt.After(conv.LastMessageAt) {
+		conv.LastMessageAt = sentAt
+	}
+	if in.Own {
+		if sentAt.After(conv.LastHumanReplyAt) {
+			conv.LastHumanReplyAt = sentAt
+		}
+	} else {
+		conv.Unread++
+		if sentAt.After(conv.LastInboundAt) {
+			conv.LastInboundAt = sentAt
+		}
+		if !isNew && conv.Status == StatusResolved {
+			conv.Status = StatusOpen
+		}
+	}
+	w.conversations[conv.ID] = conv
+	return msg, conv, isNew, nil
+}
+
+// contact finds or creates the contact for a party, enriching it with a
+// name or identity it lacked.
+func (w *ingestTx) contact(p Party) (Contact, error) {
+	var key ContactKey
+	var cacheKey string
+	switch {
+	case p.Email != "":
+		key.Email, cacheKey = p.Email, "e:"+p.Email
+	case p.Phone != "":
+		key.Phone, cacheKey = p.Phone, "p:"+p.Phone
+	default:
+		key.ExternalID, cacheKey = p.ID, "x:"+p.ID
+	}
+	if c, ok := w.contacts[cacheKey]; ok {
+		return c, nil
+	}
+	c, err := w.tx.FindContact(key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		c = Contact{TenantID: w.tenant.ID, Name: p.Name, ExternalID: key.ExternalID, CreatedAt: w.now, UpdatedAt: w.now}
+		if p.Email != "" {
+			c.Emails = []string{p.Email}
+		}
+		if p.Phone != "" {
+			c.Phones = []string{p.Phone}
+		}
+		if err := w.tx.CreateContact(&c); err != nil {
+			return Contact{}, fmt.Errorf("create contact: %w", err)
+		}
+	case err != nil:
+		return Contact{}, fmt.Errorf("find contact: %w", err)
+	default:
+		changed := false
+		if c.Name == "" && p.Name != "" {
+			c.Name, changed = p.Name, true
+		}
+		if p.Phone != "" && !contains(c.Phones, p.Phone) {
+			if _, err := w.tx.FindContact(ContactKey{Phone: p.Phone}); errors.Is(err, ErrNotFound) {
+				c.Phones, changed = append(c.Phones, p.Phone), true
+			}
+		}
+		if changed {
+			c.UpdatedAt = w.now
+			if err := w.tx.UpdateContact(&c); err != nil {
+				return Contact{}, fmt.Errorf("update contact: %w", err)
+			}
+		}
+	}
+	w.contacts[cacheKey] = c
+	return c, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// conversation returns the latest state of a conversation touched in this
+// batch, or loads it.
+func (w *ingestTx) conversation(id string) (Conversation, error) {
+	if c, ok := w.conversations[id]; ok {
+		return c, nil
+	}
+	c, err := w.tx.GetConversation(id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	w.conversations[id] = c
+	return c, nil
+}
+
+// thread finds the conversation a message belongs to (architecture
+// invariant 4). found=false means a new conversation; reason explains
+// the decision either way.
+func (w *ingestTx) thread(p preparedInbound, contact Contact, sentAt time.Time, known map[string]string) (conv Conversation, reason string, found bool, err error) {
+	in := p.in
+	refused := ""
+	for _, l := range p.lookups {
+		id, ok := w.threadKeys[l.key]
+		if !ok {
+			id, ok = known[l.key]
+		}
+		if !ok {
+			continue
+		}
+		c, err := w.conversation(id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return Conversation{}, "", false, fmt.Errorf("load conversation %s: %w", id, err)
+		}
+		switch {
+		case c.Automated != in.Automated:
+			refused = l.reason + " matched, but automated and customer mail are kept apart"
+			continue
+		case c.Status == StatusArchived:
+			refused = l.reason + " matched an archived conversation"
+			continue
+		}
+		return c, l.reason, true, nil
+	}
+	if refused != "" {
+		return Conversation{}, refused, false, nil
+	}
+
+	switch in.Source {
+	case SourceEmail:
+		if in.Automated || in.Own {
+			return Conversation{}, "", false, nil
+		}
+		subject := NormalizeSubject(in.Subject)
+		if IsGenericSubject(subject) {
+			return Conversation{}, "", false, nil
+		}
+		page, err := w.tx.ListConversations(ConversationQuery{
+			ContactID: contact.ID, Sources: []Source{SourceEmail}, ThreadSubject: subject,
+			Since: sentAt.Add(-w.tenant.Settings.subjectWindow()), Limit: 5,
+		})
+		if err != nil {
+			return Conversation{}, "", false, fmt.Errorf("subject fallback: %w", err)
+		}
+		for _, c := range page.Items {
+			c, err := w.conversation(c.ID)
+			if err != nil {
+				return Conversation{}, "", false, err
+			}
+			if c.Status != StatusArchived && !c.Automated {
+				return c, "subject fallback: same sender and subject", true, nil
+			}
+		}
+		// Conversations created earlier in this batch are not visible to
+		// ListConversations in every store: check them too.
+		for id := range w.created {
+			c := w.conversations[id]
+			if c.ContactID == contact.ID && c.Source == SourceEmail && c.ThreadSubject == subject && !c.Automated {
+				return c, "subject fallback: same sender and subject", true, nil
+			}
+		}
+		return Conversation{}, "", false, nil
+	default:
+		if in.ThreadKey != "" {
+			return Conversation{}, "", false, nil
+		}
+		page, err := w.tx.ListConversations(ConversationQuery{
+			ContactID: contact.ID, Sources: []Source{in.Source}, IntegrationID: in.IntegrationID, Limit: 1,
+		})
+		if err != nil {
+			return Conversation{}, "", false, fmt.Errorf("find open conversation: %w", err)
+		}
+		var latest *Conversation
+		for id := range w.created {
+			c := w.conversations[id]
+			if c.ContactID == contact.ID && c.Source == in.Source && c.IntegrationID == in.IntegrationID {
+				latest = &c
+			}
+		}
+		if latest == nil && len(page.Items) > 0 {
+			c, err := w.conversation(page.Items[0].ID)
+			if err != nil {
+				return Conversation{}, "", false, err
+			}
+			latest = &c
+		}
+		if latest == nil {
+			return Conversation{}, "", false, nil
+		}
+		c := *latest
+		switch {
+		case c.Status == StatusArchived:
+			return Conversation{}, "previous conversation archived", false, nil
+		case c.Status == StatusResolved && sentAt.Sub(c.LastMessageAt) > w.tenant.Settings.reopenWindow():
+			return Conversation{}, "previous conversation resolved too long ago", false, nil
+		case c.Status == StatusResolved:
+			return c, "same contact and channel: resolved conversation reopened", true, nil
+		}
+		return c, "same contact and channel", true, nil
+	}
+}
+
+func (w *ingestTx) newConversation(p preparedInbound, contact Contact, sentAt time.Time) Conversation {
+	in := p.in
+	c := Conversation{
+		ID:            NewID(),
+		TenantID:      w.tenant.ID,
+		Source:        in.Source,
+		IntegrationID: in.IntegrationID,
+		ContactID:     contact.ID,
+		Status:        StatusNew,
+		Subject:       in.Subject,
+		Automated:     in.Automated,
+		LastMessageAt: sentAt,
+		CreatedAt:     w.now,
+		UpdatedAt:     w.now,
+	}
+	if in.Source == SourceEmail {
+		c.ThreadSubject = NormalizeSubject(in.Subject)
+	}
+	if in.Own {
+		c.Status = StatusOpen
+	}
+	if in.Newsletter {
+		switch w.tenant.Settings.Newsletter {
+		case NewsletterSpam:
+			c.Status = StatusSpam
+			c.Classification = Decision{Status: StatusSpam, By: "newsletter-policy", Reason: "newsletter", At: w.now}
+		case NewsletterFolder:
+			c.FolderID = w.tenant.Settings.NewsletterFolderID
+			c.Classification = Decision{FolderID: c.FolderID, By: "newsletter-policy", Reason: "newsletter", At: w.now}
+		}
+	}
+	return c
+}

@@ -1,0 +1,268 @@
+package inbox
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists everything inboxkit knows. Implementations live in
+// storage/... and all pass the conformance suite storage/storetest.
+//
+// Every read and write of tenant data goes through a Tx bound to one tenant,
+// so a caller cannot reach another tenant's records by construction; tenant
+// records themselves are managed by the Store methods.
+type Store interface {
+	// CreateTenant stores a new tenant. ErrConflict if the id exists.
+	CreateTenant(ctx context.Context, t *Tenant) error
+	// UpdateTenant replaces a tenant's name and settings.
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	// GetTenant returns ErrNotFound for an unknown id.
+	GetTenant(ctx context.Context, id TenantID) (Tenant, error)
+	// ListTenants returns every tenant ordered by id.
+	ListTenants(ctx context.Context) ([]Tenant, error)
+
+	// Update runs fn in a read-write transaction scoped to tenant. If fn
+	// returns an error nothing it wrote is kept. ErrNotFound if the tenant
+	// does not exist. The Tx must not be used after fn returns.
+	Update(ctx context.Context, tenant TenantID, fn func(tx Tx) error) error
+	// View runs fn in a read-only transaction scoped to tenant.
+	View(ctx context.Context, tenant TenantID, fn func(tx Tx) error) error
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Tx is a transaction bound to one tenant and to the context passed to
+// Store.Update or Store.View. Records of other tenants are invisible: a
+// Get of another tenant's id is ErrNotFound, never a leak.
+//
+// Create methods assign an ID (NewID) when it is empty, and set CreatedAt /
+// UpdatedAt when zero and Version to 1. Update methods require the record's
+// current Version and fail with ErrConflict when it is stale; on success
+// they increment Version in the caller's value.
+type Tx interface {
+	// Tenant is the tenant this transaction is bound to.
+	Tenant() TenantID
+
+	CreateIntegration(in *Integration) error
+	UpdateIntegration(in *Integration) error
+	// SetIntegrationCursor stores a channel's sync position without a
+	// version check, so ingest never conflicts with an admin edit.
+	SetIntegrationCursor(id, cursor string) error
+	// SetIntegrationStatus records the outcome of a sync run.
+	SetIntegrationStatus(id, status string, report SyncReport) error
+	GetIntegration(id string) (Integration, error)
+	ListIntegrations() ([]Integration, error)
+	DeleteIntegration(id string) error
+
+	CreateContact(c *Contact) error
+	UpdateContact(c *Contact) error
+	GetContact(id string) (Contact, error)
+	// FindContact returns the contact with the given normalized email,
+	// phone or external id (the first non-empty field of key), or ErrNotFound.
+	FindContact(key ContactKey) (Contact, error)
+	ListContacts(q ContactQuery) (ContactPage, error)
+	DeleteContact(id string) error
+
+	CreateFolder(f *Folder) error
+	UpdateFolder(f *Folder) error
+	GetFolder(id string) (Folder, error)
+	// ListFolders orders by Position, then Name.
+	ListFolders() ([]Folder, error)
+	// DeleteFolder leaves its conversations unfiled.
+	DeleteFolder(id string) error
+
+	CreateConversation(c *Conversation) error
+	UpdateConversation(c *Conversation) error
+	GetConversation(id string) (Conversation, error)
+	ListConversations(q ConversationQuery) (ConversationPage, error)
+	// DeleteConversation removes a conversation with its messages, notes,
+	// drafts, tasks and follow-ups. The dedupe keys of its messages stay
+	// (tombstones), so a later sync does not re-import them.
+	DeleteConversation(id string) error
+	// UnreadCounts counts, per folder id ("" for unfiled), the
+	// conversations with Unread > 0 whose status is neither spam nor
+	// archived.
+	UnreadCounts() (map[string]int, error)
+
+	// InsertMessage stores a message with its dedupe and thread keys.
+	// ErrConflict if any dedupe key is already taken in the tenant, even by
+	// a deleted message.
+	InsertMessage(m *Message) error
+	// UpdateMessage updates read state, delivery state and content fields.
+	UpdateMessage(m *Message) error
+	GetMessage(id string) (Message, error)
+	// GetMessageByProviderID finds a message by its channel id.
+	GetMessageByProviderID(integrationID, providerID string) (Message, error)
+	// ListMessages returns a conversation's messages, oldest first.
+	ListMessages(conversationID string) ([]Message, error)
+	// LookupDedupeKeys returns, for each key already taken, the id of the
+	// message that took it (which may since have been deleted).
+	LookupDedupeKeys(keys []string) (map[string]string, error)
+	// LookupThreadKeys returns, for each key held by a stored message, the
+	// conversation of the most recent such message.
+	LookupThreadKeys(keys []string) (map[string]string, error)
+	// MoveMessage moves a message (and its thread keys) to another
+	// conversation, for merges and splits.
+	MoveMessage(messageID, conversationID string) error
+
+	CreateNote(n *Note) error
+	ListNotes(conversationID string) ([]Note, error)
+
+	CreateTask(t *Task) error
+	UpdateTask(t *Task) error
+	GetTask(id string) (Task, error)
+	ListTasks(q TaskQuery) ([]Task, error)
+
+	CreateFollowUp(f *FollowUp) error
+	UpdateFollowUp(f *FollowUp) error
+	GetFollowUp(id string) (FollowUp, error)
+	ListFollowUps(q FollowUpQuery) ([]FollowUp, error)
+
+	CreateDraft(d *Draft) error
+	UpdateDraft(d *Draft) error
+	GetDraft(id string) (Draft, error)
+	ListDrafts(q DraftQuery) ([]Draft, error)
+
+	// EnqueueOutbox adds a delivery job. ErrConflict if its idempotency key
+	// is taken.
+	EnqueueOutbox(o *OutboxItem) error
+	// UpdateOutbox records an attempt's outcome (no version check: only
+	// the worker holding the item writes it).
+	UpdateOutbox(o *OutboxItem) error
+	ListOutbox(q OutboxQuery) ([]OutboxItem, error)
+
+	AddQuarantine(q *QuarantineItem) error
+	UpdateQuarantine(q *QuarantineItem) error
+	GetQuarantine(id string) (QuarantineItem, error)
+	// ListQuarantine returns items newest first.
+	ListQuarantine(q QuarantineQuery) ([]QuarantineItem, error)
+
+	// AppendAudit adds entries; there is no way to change or remove them.
+	AppendAudit(entries ...AuditEntry) error
+	// ListAudit returns entries newest first.
+	ListAudit(q AuditQuery) ([]AuditEntry, error)
+
+	CreateNotification(n *Notification) error
+	ListNotifications(q NotificationQuery) ([]Notification, error)
+	MarkNotificationRead(id string, at time.Time) error
+}
+
+// ContactKey identifies a contact by one of its identities.
+type ContactKey struct {
+	Email      string
+	Phone      string
+	ExternalID string
+}
+
+// ContactQuery lists contacts. Search matches name, emails and phones
+// case-insensitively.
+type ContactQuery struct {
+	Search string
+	Limit  int // 0 means 50
+	Cursor string
+}
+
+// ContactPage is one page of contacts ordered by name then id.
+type ContactPage struct {
+	Items      []Contact
+	NextCursor string
+}
+
+// Unfiled is the FolderID filter value selecting conversations without a
+// folder; Unassigned likewise for Assignee.
+const (
+	Unfiled    = "-"
+	Unassigned = "-"
+)
+
+// Sort orders a conversation list.
+type Sort string
+
+// Sort orders. Every order ends with the id so pagination is stable.
+const (
+	SortNewest   Sort = ""         // LastMessageAt descending
+	SortOldest   Sort = "oldest"   // LastMessageAt ascending
+	SortPriority Sort = "priority" // Status.Priority, then newest
+	SortStatus   Sort = "status"   // status name, then newest
+)
+
+// ConversationQuery filters, sorts and pages conversations. Zero fields do
+// not filter.
+type ConversationQuery struct {
+	FolderID      string // a folder id, or Unfiled
+	Statuses      []Status
+	Sources       []Source
+	Assignee      string // an employee id, or Unassigned
+	UnreadOnly    bool
+	Tag           string
+	Intent        Intent
+	ContactID     string
+	IntegrationID string
+	// ThreadSubject selects conversations with this normalized subject.
+	ThreadSubject string
+	// Since / Until bound LastMessageAt (Since inclusive, Until exclusive).
+	Since, Until time.Time
+	// Search matches subject, message text and sender.
+	Search string
+	Sort   Sort
+	Limit  int // 0 means 50; at most 500
+	// Cursor continues a previous page (ConversationPage.NextCursor).
+	Cursor string
+}
+
+// ConversationPage is one page of a conversation list.
+type ConversationPage struct {
+	Items      []Conversation
+	NextCursor string // "" on the last page
+}
+
+// TaskQuery filters tasks.
+type TaskQuery struct {
+	ConversationID string
+	Assignee       string
+	OpenOnly       bool
+}
+
+// FollowUpQuery filters follow-ups.
+type FollowUpQuery struct {
+	ConversationID string
+	Status         FollowUpStatus
+	DueBefore      time.Time // zero = no bound
+}
+
+// DraftQuery filters drafts.
+type DraftQuery struct {
+	ConversationID string
+	Status         DraftStatus
+}
+
+// OutboxQuery filters outbox entries, oldest NextAttemptAt first.
+type OutboxQuery struct {
+	Status    OutboxStatus
+	DueBefore time.Time // zero = no bound
+	MessageID string
+	Limit     int // 0 = no limit
+}
+
+// QuarantineQuery filters quarantined items.
+type QuarantineQuery struct {
+	IntegrationID   string
+	IncludeReplayed bool
+	Limit           int // 0 means 50
+}
+
+// AuditQuery filters the audit log.
+type AuditQuery struct {
+	ConversationID string
+	EntityID       string
+	Since, Until   time.Time
+	Limit          int // 0 means 100
+}
+
+// NotificationQuery filters a user's notifications, newest first.
+type NotificationQuery struct {
+	UserID     string
+	UnreadOnly bool
+	Limit      int // 0 means 50
+}

@@ -1,0 +1,178 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Integration statuses recorded after a sync.
+const (
+	IntegrationOK         = "ok"
+	IntegrationAuthFailed = "auth_failed"
+	IntegrationError      = "error"
+)
+
+// syncFlight joins concurrent syncs of one integration, so a manual sync
+// during a scheduled one waits for it instead of opening a second
+// connection to the mailbox.
+type syncFlight struct {
+	mu    sync.Mutex
+	calls map[string]*syncCall
+}
+
+type syncCall struct {
+	done   chan struct{}
+	report SyncReport
+	err    error
+}
+
+// Sync fetches new messages of one integration now and ingests them batch
+// by batch, each batch committed with its cursor. A sync of the same
+// integration already running is joined rather than repeated. After the
+// fetch, unfiled conversations are offered to the classifier again.
+func (e *Engine) Sync(ctx context.Context, tenantID TenantID, integrationID string) (SyncReport, error) {
+	key := string(tenantID) + "\x00" + integrationID
+	e.flight.mu.Lock()
+	if e.flight.calls == nil {
+		e.flight.calls = map[string]*syncCall{}
+	}
+	if c, ok := e.flight.calls[key]; ok {
+		e.flight.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.report, c.err
+		case <-ctx.Done():
+			return SyncReport{}, ctx.Err()
+		}
+	}
+	c := &syncCall{done: make(chan struct{})}
+	e.flight.calls[key] = c
+	e.flight.mu.Unlock()
+
+	c.report, c.err = e.sync(ctx, tenantID, integrationID)
+	e.flight.mu.Lock()
+	delete(e.flight.calls, key)
+	e.flight.mu.Unlock()
+	close(c.done)
+	return c.report, c.err
+}
+
+func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID string) (SyncReport, error) {
+	tenant, err := e.tenant(ctx, tenantID)
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("sync: %w", err)
+	}
+	var in Integration
+	err = e.store.View(ctx, tenantID, func(tx Tx) error {
+		in, err = tx.GetIntegration(integrationID)
+		return err
+	})
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("sync integration %q: %w", integrationID, err)
+	}
+	if !in.Enabled {
+		return SyncReport{}, fmt.Errorf("sync integration %q: %w", integrationID, Invalid("integration", "is disabled"))
+	}
+	ch, err := e.OpenChannel(ctx, in)
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("sync integration %q: %w", integrationID, err)
+	}
+	puller, ok := ch.(Puller)
+	if !ok {
+		return SyncReport{}, fmt.Errorf("sync integration %q: %w: %s channels cannot be pulled", integrationID, ErrUnsupported, in.Kind)
+	}
+
+	report := SyncReport{StartedAt: e.clock.Now()}
+	deliver := func(ctx context.Context, b Batch) (IngestResult, error) {
+		b.IntegrationID = in.ID
+		for i := range b.Messages {
+			if b.Messages[i].IntegrationID == "" {
+				b.Messages[i].IntegrationID = in.ID
+			}
+		}
+		res, err := e.IngestBatch(ctx, tenantID, b)
+		if err != nil {
+			return res, err
+		}
+		report.Fetched += len(b.Messages)
+		report.New += res.Stored
+		report.Duplicates += res.Duplicates
+		report.Quarantined += res.Quarantined
+		report.Skipped += res.Skipped
+		return res, nil
+	}
+	pullErr := puller.Pull(ctx, in.Cursor, deliver)
+	report.FinishedAt = e.clock.Now()
+	status := IntegrationOK
+	if pullErr != nil {
+		report.Errors = append(report.Errors, pullErr.Error())
+		status = IntegrationError
+		if errors.Is(pullErr, ErrUnauthorized) {
+			status = IntegrationAuthFailed
+		}
+	}
+	// Record the outcome even if the caller's context ended mid-sync.
+	if err := e.store.Update(context.WithoutCancel(ctx), tenantID, func(tx Tx) error {
+		return tx.SetIntegrationStatus(in.ID, status, report)
+	}); err != nil {
+		e.log.Error("inbox: record sync status", "tenant", string(tenantID), "integration", in.ID, "err", err)
+	}
+	events := []Event{{Type: EventSyncFinished, TenantID: tenantID, IntegrationID: in.ID, Detail: status, At: report.FinishedAt}}
+	if status == IntegrationAuthFailed {
+		events = append(events, Event{Type: EventIntegrationPaused, TenantID: tenantID, IntegrationID: in.ID, Detail: "authentication failed", At: report.FinishedAt})
+	}
+	e.bus.publish(events...)
+	if e.classifier != nil && ctx.Err() == nil {
+		e.reclassifyUnfiled(ctx, tenant)
+	}
+	if pullErr != nil {
+		return report, fmt.Errorf("sync integration %q: %w", integrationID, pullErr)
+	}
+	return report, nil
+}
+
+// reclassifyUnfiled offers the most recent unfiled conversations to the
+// classifier again (rules may have been added since they arrived).
+func (e *Engine) reclassifyUnfiled(ctx context.Context, tenant Tenant) {
+	var ids []string
+	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
+		page, err := tx.ListConversations(ConversationQuery{FolderID: Unfiled, Limit: 200})
+		for _, c := range page.Items {
+			if c.Classification.By != DecidedByManual && !c.Automated {
+				ids = append(ids, c.ID)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		e.log.Warn("inbox: list unfiled conversations", "tenant", string(tenant.ID), "err", err)
+		return
+	}
+	e.classifyConversations(ctx, tenant, ids)
+}
+
+// OpenChannel builds the channel for an integration through the
+// configured ChannelFactory, opening its secrets with the Sealer.
+func (e *Engine) OpenChannel(ctx context.Context, in Integration) (Channel, error) {
+	factory := e.channels[in.Kind]
+	if factory == nil {
+		return nil, fmt.Errorf("%w: no channel factory for %s integrations", ErrUnsupported, in.Kind)
+	}
+	secret := func(field string) ([]byte, error) {
+		sealed, ok := in.Secrets[field]
+		if !ok {
+			return nil, fmt.Errorf("secret %q of integration %q: %w", field, in.ID, ErrNotFound)
+		}
+		if e.sealer == nil {
+			return nil, fmt.Errorf("secret %q of integration %q: %w: no sealer configured", field, in.ID, ErrUnsupported)
+		}
+		plain, err := e.sealer.Open(ctx, sealed, SealContext{Tenant: in.TenantID, IntegrationID: in.ID, Field: field})
+		if err != nil {
+			return nil, fmt.Errorf("open secret %q of integration %q: %w", field, in.ID, err)
+		}
+		return plain, nil
+	}
+	return factory(ctx, in, secret)
+}
