@@ -25,6 +25,9 @@ type Options struct {
 	// Responder writes AI replies for folders with auto-reply. Nil:
 	// auto-reply is off everywhere.
 	Responder Responder
+	// Employees checks assignees and mentions. Nil: any non-empty employee
+	// id is accepted.
+	Employees EmployeeDirectory
 	// Channels builds a Channel for an integration of each source; used by
 	// Sync and the outbox. Nil entries mean the source cannot sync or send.
 	Channels map[Source]ChannelFactory
@@ -32,6 +35,9 @@ type Options struct {
 	Clock Clock
 	// Logger receives structured logs. Nil: logs are discarded.
 	Logger *slog.Logger
+	// OutboxMaxAttempts is how many times a temporarily failing send is
+	// tried before the message is marked failed. 0 means 8.
+	OutboxMaxAttempts int
 	// EventBuffer is how many events a slow subscriber may lag behind before
 	// the oldest are dropped. 0 means 10,000.
 	EventBuffer int
@@ -48,13 +54,16 @@ type Engine struct {
 	sealer     Sealer
 	classifier Classifier
 	responder  Responder
+	employees  EmployeeDirectory
 	channels   map[Source]ChannelFactory
 	clock      Clock
 	log        *slog.Logger
 	bus        *bus
 
-	flight    syncFlight
-	closeOnce sync.Once
+	flight            syncFlight
+	outboxWake        chan struct{}
+	outboxMaxAttempts int
+	closeOnce         sync.Once
 }
 
 // New validates opts and returns an Engine.
@@ -71,6 +80,7 @@ func New(opts Options) (*Engine, error) {
 		sealer:     opts.Sealer,
 		classifier: opts.Classifier,
 		responder:  opts.Responder,
+		employees:  opts.Employees,
 		channels:   opts.Channels,
 		clock:      opts.Clock,
 		log:        opts.Logger,
@@ -86,6 +96,11 @@ func New(opts Options) (*Engine, error) {
 		buf = 10_000
 	}
 	e.bus = newBus(buf, e.log)
+	e.outboxWake = make(chan struct{}, 1)
+	e.outboxMaxAttempts = opts.OutboxMaxAttempts
+	if e.outboxMaxAttempts <= 0 {
+		e.outboxMaxAttempts = DefaultOutboxMaxAttempts
+	}
 	return e, nil
 }
 

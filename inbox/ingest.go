@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -72,17 +73,12 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 		prepared[i] = e.prepare(tenant, b, i)
 	}
 
-	var (
-		res    IngestResult
-		events []Event
-		toFile []string
-	)
+	var out ingestOutcome
 	for attempt := 1; ; attempt++ {
-		res, events, toFile = IngestResult{}, nil, nil
 		err = e.store.Update(ctx, tenantID, func(tx Tx) error {
 			w := ingestTx{e: e, tx: tx, tenant: tenant, now: e.clock.Now()}
 			var err error
-			res, events, toFile, err = w.run(prepared, b)
+			out, err = w.run(prepared, b)
 			return err
 		})
 		if err == nil || !errors.Is(err, ErrConflict) || attempt == maxIngestAttempts || ctx.Err() != nil {
@@ -94,11 +90,26 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("ingest %d messages for tenant %q: %w", len(b.Messages), tenantID, err)
 	}
-	e.bus.publish(events...)
-	if len(toFile) > 0 && e.classifier != nil {
-		e.classifyConversations(ctx, tenant, toFile)
+	e.bus.publish(out.events...)
+	if len(out.toFile) > 0 && e.classifier != nil {
+		e.classifyConversations(ctx, tenant, out.toFile)
 	}
-	return res, nil
+	if e.responder != nil {
+		for _, convID := range sortedKeys(out.lastInbound) {
+			e.autoReply(ctx, tenant, convID, out.lastInbound[convID])
+		}
+	}
+	return out.result, nil
+}
+
+// ingestOutcome is what a committed batch leaves for after-commit work.
+type ingestOutcome struct {
+	result IngestResult
+	events []Event
+	toFile []string // conversations to classify
+	// lastInbound maps a conversation to its newest customer message of
+	// the batch: the one an auto-reply would answer.
+	lastInbound map[string]string
 }
 
 // preparedInbound is an inbound message after validation and key
@@ -247,7 +258,12 @@ type ingestTx struct {
 	threadKeys    map[string]string       // key -> conversation id, stored so far in this batch
 }
 
-func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, error) {
+func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) {
+	res, events, toFile, lastInbound, err := w.ingest(batch, b)
+	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound}, err
+}
+
+func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, map[string]string, error) {
 	w.contacts = map[string]Contact{}
 	w.conversations = map[string]Conversation{}
 	w.created = map[string]bool{}
@@ -263,11 +279,11 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event,
 	}
 	taken, err := w.tx.LookupDedupeKeys(dkeys)
 	if err != nil {
-		return IngestResult{}, nil, nil, fmt.Errorf("look up dedupe keys: %w", err)
+		return IngestResult{}, nil, nil, nil, fmt.Errorf("look up dedupe keys: %w", err)
 	}
 	known, err := w.tx.LookupThreadKeys(tkeys)
 	if err != nil {
-		return IngestResult{}, nil, nil, fmt.Errorf("look up thread keys: %w", err)
+		return IngestResult{}, nil, nil, nil, fmt.Errorf("look up thread keys: %w", err)
 	}
 
 	var (
@@ -276,6 +292,7 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event,
 		audit  []AuditEntry
 	)
 	touched := map[string]bool{}
+	lastInbound := map[string]string{}
 	res.Items = make([]IngestItem, len(batch))
 	for i, p := range batch {
 		item := &res.Items[i]
@@ -287,7 +304,7 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event,
 		if p.invalid != "" {
 			q, err := w.quarantine(p)
 			if err != nil {
-				return IngestResult{}, nil, nil, err
+				return IngestResult{}, nil, nil, nil, err
 			}
 			*item = IngestItem{Status: IngestQuarantined, Reason: p.invalid}
 			res.Quarantined++
@@ -302,7 +319,7 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event,
 		}
 		msg, conv, isNew, err := w.store(p, known)
 		if err != nil {
-			return IngestResult{}, nil, nil, err
+			return IngestResult{}, nil, nil, nil, err
 		}
 		for _, k := range p.dedupe {
 			taken[k] = msg.ID
@@ -310,6 +327,9 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event,
 		*item = IngestItem{Status: IngestStored, MessageID: msg.ID, ConversationID: conv.ID, NewConversation: isNew, Reason: msg.ThreadReason}
 		res.Stored++
 		touched[conv.ID] = true
+		if !p.in.Own {
+			lastInbound[conv.ID] = msg.ID
+		}
 		events = append(events, Event{Type: EventMessageReceived, TenantID: w.tenant.ID, ConversationID: conv.ID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, At: w.now})
 		audit = append(audit, w.auditEntry("message.ingested", "message", msg.ID, conv.ID, map[string]string{
 			"source": string(msg.Source), "direction": string(msg.Direction), "thread": msg.ThreadReason,
@@ -317,10 +337,15 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event,
 	}
 
 	var toFile []string
-	for id := range touched {
+	for _, id := range sortedKeys(touched) {
 		conv := w.conversations[id]
+		if _, ok := lastInbound[id]; ok && !w.created[id] {
+			if err := w.cancelFollowUps(id); err != nil {
+				return IngestResult{}, nil, nil, nil, err
+			}
+		}
 		if err := w.tx.UpdateConversation(&conv); err != nil {
-			return IngestResult{}, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
+			return IngestResult{}, nil, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
 		}
 		typ := EventConversationUpdated
 		if w.created[id] {
@@ -333,18 +358,47 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (IngestResult, []Event,
 	}
 	if b.Cursor != nil {
 		if b.IntegrationID == "" {
-			return IngestResult{}, nil, nil, Invalid("batch.integration_id", "is required with a cursor")
+			return IngestResult{}, nil, nil, nil, Invalid("batch.integration_id", "is required with a cursor")
 		}
 		if err := w.tx.SetIntegrationCursor(b.IntegrationID, *b.Cursor); err != nil {
-			return IngestResult{}, nil, nil, fmt.Errorf("set cursor of integration %q: %w", b.IntegrationID, err)
+			return IngestResult{}, nil, nil, nil, fmt.Errorf("set cursor of integration %q: %w", b.IntegrationID, err)
 		}
 	}
 	if len(audit) > 0 {
 		if err := w.tx.AppendAudit(audit...); err != nil {
-			return IngestResult{}, nil, nil, fmt.Errorf("append audit: %w", err)
+			return IngestResult{}, nil, nil, nil, fmt.Errorf("append audit: %w", err)
 		}
 	}
-	return res, events, toFile, nil
+	return res, events, toFile, lastInbound, nil
+}
+
+// cancelFollowUps cancels a conversation's "if no reply" follow-ups: the
+// customer has answered.
+func (w *ingestTx) cancelFollowUps(convID string) error {
+	fus, err := w.tx.ListFollowUps(FollowUpQuery{ConversationID: convID, Status: FollowUpPending})
+	if err != nil {
+		return fmt.Errorf("follow-ups of conversation %s: %w", convID, err)
+	}
+	for _, f := range fus {
+		if !f.IfNoReply {
+			continue
+		}
+		f.Status, f.UpdatedAt = FollowUpCancelled, w.now
+		if err := w.tx.UpdateFollowUp(&f); err != nil {
+			return fmt.Errorf("cancel follow-up %s: %w", f.ID, err)
+		}
+	}
+	return nil
+}
+
+// sortedKeys returns a map's keys in order, for deterministic processing.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func firstTaken(keys []string, taken map[string]string) (string, bool) {
