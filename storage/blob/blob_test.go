@@ -1,0 +1,140 @@
+package blob_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/storage/blob"
+	"github.com/inboxkit/inboxkit/storage/blob/blobtest"
+)
+
+func newDir(t *testing.T) (*blob.DirStore, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "blobs")
+	s, err := blob.Dir(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s, dir
+}
+
+func TestMemoryConformance(t *testing.T) {
+	blobtest.Run(t, func(*testing.T) inbox.BlobStore { return blob.NewMemory() })
+}
+
+func TestDirConformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) inbox.BlobStore {
+		s, dir := newDir(t)
+		t.Cleanup(func() { requireNoTempFiles(t, dir) })
+		return s
+	})
+}
+
+// requireNoTempFiles checks that no failed or finished Put left a
+// temporary file behind.
+func requireNoTempFiles(t *testing.T, dir string) {
+	t.Helper()
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		require.NoError(t, err)
+		require.False(t, strings.HasPrefix(d.Name(), ".tmp-"), "leftover temporary file %s", p)
+		return nil
+	}))
+}
+
+func TestDirLayoutAndPermissions(t *testing.T) {
+	s, dir := newDir(t)
+	_, err := s.Put(context.Background(), "acme/attachment/01", strings.NewReader("x"))
+	require.NoError(t, err)
+	info, err := os.Stat(filepath.Join(dir, "acme", "attachment", "01"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	info, err = os.Stat(filepath.Join(dir, "acme"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), info.Mode().Perm())
+}
+
+func TestDirSymlinkCannotEscape(t *testing.T) {
+	s, dir := newDir(t)
+	outside := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "secret"), []byte("outside"), 0o600))
+	// A link planted inside the store (by another process or a restored
+	// backup) must not let reads or writes reach the outside directory.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "acme"), 0o700))
+	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "acme", "evil")))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "acme", "file")))
+
+	ctx := context.Background()
+	_, err := s.Get(ctx, "acme/evil/secret")
+	require.Error(t, err)
+	_, err = s.Get(ctx, "acme/file")
+	require.Error(t, err)
+	_, err = s.Put(ctx, "acme/evil/planted", strings.NewReader("pwned"))
+	require.Error(t, err)
+	_, err = os.Stat(filepath.Join(outside, "planted"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+	b, err := os.ReadFile(filepath.Join(outside, "secret"))
+	require.NoError(t, err)
+	require.Equal(t, "outside", string(b))
+}
+
+func TestDirPrefixConflicts(t *testing.T) {
+	s, _ := newDir(t)
+	ctx := context.Background()
+	_, err := s.Put(ctx, "acme/attachment/x", strings.NewReader("x"))
+	require.NoError(t, err)
+	_, err = s.Put(ctx, "acme/attachment", strings.NewReader("y"))
+	require.ErrorIs(t, err, inbox.ErrConflict)
+	_, err = s.Put(ctx, "acme/attachment/x/y", strings.NewReader("z"))
+	require.ErrorIs(t, err, inbox.ErrConflict)
+	require.NoError(t, s.Delete(ctx, "acme/attachment"), "a prefix is not a blob")
+	rc, err := s.Get(ctx, "acme/attachment/x")
+	require.NoError(t, err)
+	rc.Close()
+}
+
+// TestDirPutStreams checks that Put's memory use does not grow with the
+// value: a 64 MiB value must not allocate anywhere near its size.
+func TestDirPutStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 64 MiB")
+	}
+	s, _ := newDir(t)
+	const size = 64 << 20
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n, err := s.Put(context.Background(), "acme/raw/big", &blobtest.Pattern{Remaining: size})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	require.Equal(t, int64(size), n)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "Put buffered the value")
+}
+
+func TestDirOpenErrors(t *testing.T) {
+	_, err := blob.Dir("")
+	require.ErrorIs(t, err, inbox.ErrInvalid)
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	_, err = blob.Dir(file)
+	require.Error(t, err)
+}
+
+func BenchmarkDirPut(b *testing.B) {
+	s, err := blob.Dir(b.TempDir())
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	value := strings.Repeat("x", 64<<10)
+	b.SetBytes(int64(len(value)))
+	for b.Loop() {
+		if _, err := s.Put(ctx, inbox.NewBlobKey("acme", "attachment"), strings.NewReader(value)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

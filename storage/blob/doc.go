@@ -1,0 +1,18 @@
+// Package blob provides inbox.BlobStore implementations: Dir opens a
+// DirStore, which keeps blobs as files under one directory, NewMemory keeps them in memory for tests
+// and demos.
+//
+// Keys are the generated keys of inbox.NewBlobKey ("tenant/kind/id"), never
+// names taken from input. Both stores still check every key (ValidateKey):
+// relative, slash-separated, no empty, "." or ".." segment, no segment
+// starting with a dot, no backslash, NUL or control character, valid
+// UTF-8, at most 1024 bytes. DirStore goes further: every file operation goes
+// through an os.Root, so even a key that passed the check, or a symbolic
+// link planted in the directory, cannot reach a file outside it.
+//
+// Writes are atomic: DirStore streams into a temporary file next to the target,
+// syncs it, renames it over the key and syncs the directory, so a reader
+// sees the old bytes or the new ones, never a part, and a failed Put
+// leaves nothing behind. Package blobtest holds the conformance suite both
+// stores pass.
+package blob
