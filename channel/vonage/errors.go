@@ -1,0 +1,68 @@
+package vonage
+
+import (
+	"errors"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// ErrorCode classifies why a webhook request was refused. The codes are
+// stable strings, returned to the caller in the JSON error body and used by
+// tests; they never contain secrets.
+type ErrorCode string
+
+// Error codes of webhook verification.
+const (
+	CodeMissingSignature    ErrorCode = "missing_signature"
+	CodeMalformedSignature  ErrorCode = "malformed_signature"
+	CodeBadSignature        ErrorCode = "bad_signature"
+	CodeAlgNotAllowed       ErrorCode = "alg_not_allowed"
+	CodePayloadHashMismatch ErrorCode = "payload_hash_mismatch"
+	CodeMissingClaim        ErrorCode = "missing_claim"
+	CodeTokenExpired        ErrorCode = "token_expired"
+	CodeMissingTimestamp    ErrorCode = "missing_timestamp"
+	CodeMalformedTimestamp  ErrorCode = "malformed_timestamp"
+	CodeTimestampTooOld     ErrorCode = "timestamp_too_old"
+	CodeTimestampTooNew     ErrorCode = "timestamp_too_new"
+	CodeReplay              ErrorCode = "replay"
+	CodeEmptyBody           ErrorCode = "empty_body"
+	CodeBodyTooLarge        ErrorCode = "body_too_large"
+	CodeInvalidSecret       ErrorCode = "invalid_secret"
+)
+
+// VerifyError reports why a webhook request failed verification. It wraps
+// inbox.ErrUnauthorized for signature and freshness failures and
+// inbox.ErrInvalid for body problems and configuration errors, so callers
+// can branch with errors.Is. Reason never contains a secret or a
+// signature value.
+type VerifyError struct {
+	Code   ErrorCode
+	Reason string
+}
+
+func (e *VerifyError) Error() string {
+	return "vonage webhook: " + string(e.Code) + ": " + e.Reason
+}
+
+// Unwrap returns the inbox sentinel the code belongs to.
+func (e *VerifyError) Unwrap() error {
+	switch e.Code {
+	case CodeEmptyBody, CodeBodyTooLarge, CodeInvalidSecret:
+		return inbox.ErrInvalid
+	case CodeReplay:
+		return inbox.ErrConflict
+	}
+	return inbox.ErrUnauthorized
+}
+
+func verifyErr(code ErrorCode, reason string) error { return &VerifyError{Code: code, Reason: reason} }
+
+// CodeOf returns the ErrorCode of a verification error, or "" when err is
+// not a *VerifyError.
+func CodeOf(err error) ErrorCode {
+	var ve *VerifyError
+	if errors.As(err, &ve) {
+		return ve.Code
+	}
+	return ""
+}

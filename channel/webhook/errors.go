@@ -1,0 +1,63 @@
+package webhook
+
+import (
+	"errors"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// ErrorCode classifies why a webhook request was refused. The codes are
+// stable strings, returned in the JSON error body; they never contain
+// secrets.
+type ErrorCode string
+
+// Error codes of Standard Webhooks verification.
+const (
+	CodeMissingSignature   ErrorCode = "missing_signature"
+	CodeMalformedSignature ErrorCode = "malformed_signature"
+	CodeBadSignature       ErrorCode = "bad_signature"
+	CodeMissingHeader      ErrorCode = "missing_header"
+	CodeMissingTimestamp   ErrorCode = "missing_timestamp"
+	CodeMalformedTimestamp ErrorCode = "malformed_timestamp"
+	CodeTimestampTooOld    ErrorCode = "timestamp_too_old"
+	CodeTimestampTooNew    ErrorCode = "timestamp_too_new"
+	CodeReplay             ErrorCode = "replay"
+	CodeEmptyBody          ErrorCode = "empty_body"
+	CodeBodyTooLarge       ErrorCode = "body_too_large"
+	CodeInvalidSecret      ErrorCode = "invalid_secret"
+)
+
+// VerifyError reports why a request failed verification. It wraps
+// inbox.ErrUnauthorized for signature and freshness failures,
+// inbox.ErrInvalid for body and configuration problems and
+// inbox.ErrConflict for replays. Reason never contains a secret or a
+// signature.
+type VerifyError struct {
+	Code   ErrorCode
+	Reason string
+}
+
+func (e *VerifyError) Error() string { return "webhook: " + string(e.Code) + ": " + e.Reason }
+
+// Unwrap returns the inbox sentinel the code belongs to.
+func (e *VerifyError) Unwrap() error {
+	switch e.Code {
+	case CodeEmptyBody, CodeBodyTooLarge, CodeInvalidSecret:
+		return inbox.ErrInvalid
+	case CodeReplay:
+		return inbox.ErrConflict
+	}
+	return inbox.ErrUnauthorized
+}
+
+func verifyErr(code ErrorCode, reason string) error { return &VerifyError{Code: code, Reason: reason} }
+
+// CodeOf returns the ErrorCode of a verification error, or "" when err is
+// not a *VerifyError.
+func CodeOf(err error) ErrorCode {
+	var ve *VerifyError
+	if errors.As(err, &ve) {
+		return ve.Code
+	}
+	return ""
+}

@@ -1,0 +1,189 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
+
+// vectorFile is the shared webhook signature test vectors (see
+// testdata/README.md).
+type vectorFile struct {
+	Policy struct {
+		TimestampToleranceSeconds int   `json:"timestamp_tolerance_seconds"`
+		MaxBodyBytes              int64 `json:"max_body_bytes"`
+	} `json:"policy"`
+	Vectors []vector `json:"vectors"`
+}
+
+type vector struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Method  string `json:"method"`
+	Secret  string `json:"secret"`
+	Request struct {
+		HTTPMethod  string            `json:"http_method"`
+		ContentType *string           `json:"content_type"`
+		Query       string            `json:"query"`
+		Body        *string           `json:"body"`
+		Headers     map[string]string `json:"headers"`
+	} `json:"request"`
+	Now           int64  `json:"now"`
+	Valid         bool   `json:"valid"`
+	ExpectError   string `json:"expect_error"`
+	ReplayOf      string `json:"replay_of"`
+	Group         string `json:"group"`
+	Optional      bool   `json:"optional"`
+	BodyGenerator *struct {
+		Prefix     string `json:"prefix"`
+		Fill       string `json:"fill"`
+		Suffix     string `json:"suffix"`
+		TotalBytes int    `json:"total_bytes"`
+	} `json:"body_generator"`
+	BodyLength int `json:"body_length"`
+}
+
+func loadVectors(tb testing.TB) vectorFile {
+	tb.Helper()
+	raw, err := os.ReadFile("testdata/webhook-vectors.json")
+	require.NoError(tb, err)
+	var f vectorFile
+	require.NoError(tb, json.Unmarshal(raw, &f))
+	require.NotEmpty(tb, f.Vectors)
+	return f
+}
+
+func (v vector) body() []byte {
+	if g := v.BodyGenerator; g != nil {
+		n := g.TotalBytes - len(g.Prefix) - len(g.Suffix)
+		return []byte(g.Prefix + strings.Repeat(g.Fill, n) + g.Suffix)
+	}
+	if v.Request.Body == nil {
+		return nil
+	}
+	return []byte(*v.Request.Body)
+}
+
+func (v vector) clock() time.Time { return time.Unix(v.Now, 0) }
+
+func (v vector) httpRequest(target string) *http.Request {
+	url := target
+	if v.Request.Query != "" {
+		url += "?" + v.Request.Query
+	}
+	var r *http.Request
+	if b := v.body(); b != nil {
+		r = httptest.NewRequest(v.Request.HTTPMethod, url, strings.NewReader(string(b)))
+	} else {
+		r = httptest.NewRequest(v.Request.HTTPMethod, url, nil)
+	}
+	for k, val := range v.Request.Headers {
+		r.Header.Set(k, val)
+	}
+	return r
+}
+
+// verifyVector runs the verification the receiver performs (size limit,
+// secret parsing, signature, freshness, replay) and remembers the
+// webhook-id on success.
+func verifyVector(t *testing.T, f vectorFile, v vector, store ReplayStore) error {
+	t.Helper()
+	ctx := context.Background()
+	r := v.httpRequest("/inbox/webhooks/custom/integration-1")
+	body, err := readBody(httptest.NewRecorder(), r, f.Policy.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	secret, err := ParseSecret(v.Secret)
+	if err != nil {
+		return err
+	}
+	tolerance := time.Duration(f.Policy.TimestampToleranceSeconds) * time.Second
+	verified, err := VerifyStandard(r.Header, body, []Secret{secret}, v.clock(), tolerance)
+	if err != nil {
+		return err
+	}
+	key := replayKey("integration-1", verified.ID)
+	if err := checkReplay(ctx, store, key, v.clock()); err != nil {
+		return err
+	}
+	return store.Remember(ctx, key, v.clock().Add(DefaultReplayWindow))
+}
+
+// acceptableCodes lists the codes a receiver may report for an expected
+// class: the README allows coarser classes for some.
+func acceptableCodes(class string) []ErrorCode {
+	switch class {
+	case "malformed_signature":
+		return []ErrorCode{CodeMalformedSignature, CodeBadSignature}
+	case "malformed_timestamp", "missing_header":
+		return []ErrorCode{ErrorCode(class), CodeMalformedTimestamp, CodeMissingHeader}
+	}
+	return []ErrorCode{ErrorCode(class)}
+}
+
+func TestVectors(t *testing.T) {
+	f := loadVectors(t)
+	byName := map[string]vector{}
+	for _, v := range f.Vectors {
+		byName[v.Name] = v
+	}
+	ran := 0
+	for _, v := range f.Vectors {
+		if v.Kind != "standard-webhooks" {
+			continue
+		}
+		ran++
+		t.Run(v.Name, func(t *testing.T) {
+			if v.BodyGenerator != nil {
+				require.Len(t, v.body(), v.BodyLength)
+			}
+			store := NewMemoryReplayStore()
+			if v.ReplayOf != "" {
+				orig, ok := byName[v.ReplayOf]
+				require.True(t, ok, "replay_of names a vector")
+				require.NoError(t, verifyVector(t, f, orig, store), "the original request is accepted")
+			}
+			err := verifyVector(t, f, v, store)
+			if v.Valid {
+				require.NoError(t, err, "expected valid")
+				return
+			}
+			require.Error(t, err, "expected %s", v.ExpectError)
+			require.Contains(t, acceptableCodes(v.ExpectError), CodeOf(err), "error: %v", err)
+			require.NotContains(t, err.Error(), v.Secret, "errors never echo the secret")
+		})
+	}
+	require.Greater(t, ran, 25)
+}
+
+// TestInteropWithReferenceLibrary cross-checks signing and verification
+// against the Standard Webhooks reference library.
+func TestInteropWithReferenceLibrary(t *testing.T) {
+	const encoded = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	secret, err := ParseSecret(encoded)
+	require.NoError(t, err)
+	ref, err := standardwebhooks.NewWebhook(encoded)
+	require.NoError(t, err)
+	ts := time.Unix(1614265330, 0)
+	body := []byte(`{"test": 2432232314}`)
+
+	refSig, err := ref.Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", ts, body)
+	require.NoError(t, err)
+	require.Equal(t, refSig, secret.Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", ts, body))
+	require.Equal(t, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", refSig)
+
+	h := http.Header{}
+	SignHeaders(h, "msg_1", ts, body, secret)
+	require.NoError(t, ref.VerifyIgnoringTimestamp(body, h))
+	_, err = VerifyStandard(h, body, []Secret{secret}, ts, 0)
+	require.NoError(t, err)
+}
