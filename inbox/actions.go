@@ -130,6 +130,9 @@ func (e *Engine) SetStatus(ctx context.Context, tenant TenantID, convID string, 
 			return nil, Invalid("status", fmt.Sprintf("cannot go from %s to %s", c.Status, s))
 		}
 		c.Status = s
+		if s == StatusResolved {
+			c.ResolvedAt = e.clock.Now()
+		}
 		return nil, nil
 	})
 }

@@ -129,6 +129,10 @@ type Conversation struct {
 	LastInboundAt    time.Time
 	LastHumanReplyAt time.Time
 	LastAutoReplyAt  time.Time
+	// FirstResponseAt is when a person first answered; ResolvedAt when the
+	// conversation was last resolved. Both feed response-time statistics.
+	FirstResponseAt time.Time
+	ResolvedAt      time.Time
 	// Classification is the latest automatic or manual filing decision.
 	Classification Decision
 	ProjectID      string

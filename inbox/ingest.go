@@ -521,6 +521,9 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 		if sentAt.After(conv.LastHumanReplyAt) {
 			conv.LastHumanReplyAt = sentAt
 		}
+		if conv.FirstResponseAt.IsZero() || sentAt.Before(conv.FirstResponseAt) {
+			conv.FirstResponseAt = sentAt
+		}
 	} else {
 		conv.Unread++
 		if sentAt.After(conv.LastInboundAt) {

@@ -134,6 +134,9 @@ func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Messa
 		c.LastAutoReplyAt = now
 	} else {
 		c.LastHumanReplyAt = now
+		if c.FirstResponseAt.IsZero() {
+			c.FirstResponseAt = now
+		}
 		if c.Status == StatusNew {
 			c.Status = StatusOpen
 		}
