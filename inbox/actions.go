@@ -170,7 +170,11 @@ func (e *Engine) Move(ctx context.Context, tenant TenantID, convID, folderID str
 		prev := c.Classification
 		c.FolderID = folderID
 		c.Classification = Decision{FolderID: folderID, By: DecidedByManual, Confidence: 1, At: e.clock.Now(),
-			Reason: "moved by " + ch.Actor, Intent: prev.Intent, Urgency: prev.Urgency}
+			Reason: "moved by " + ch.Actor, Intent: prev.Intent, Urgency: prev.Urgency,
+			AutoFolderID: prev.AutoFolderID, AutoBy: prev.AutoBy}
+		if prev.By != DecidedByManual && prev.By != "" && prev.Error == "" {
+			c.Classification.AutoFolderID, c.Classification.AutoBy = prev.FolderID, prev.By
+		}
 		return map[string]any{"folder_id": folderID, "previous_decision": prev}, nil
 	})
 }

@@ -98,6 +98,10 @@ type Decision struct {
 	By         string    `json:"by,omitempty"` // "rules", "ai", "learner", "manual", ...
 	At         time.Time `json:"at,omitempty"`
 	Error      string    `json:"error,omitempty"` // why no decision could be made
+	// AutoFolderID and AutoBy keep the last automatic choice when an agent
+	// overrides it, so classification accuracy can be measured.
+	AutoFolderID string `json:"auto_folder_id,omitempty"`
+	AutoBy       string `json:"auto_by,omitempty"`
 }
 
 // Conversation is a thread of messages with one contact on one channel.
