@@ -25,6 +25,11 @@ type Options struct {
 	// Responder writes AI replies for folders with auto-reply. Nil:
 	// auto-reply is off everywhere.
 	Responder Responder
+	// Contacts links contacts created from messages to the host CRM's
+	// client records. Nil: contacts stay inboxkit's own.
+	Contacts ContactDirectory
+	// Parsers re-read raw messages when a quarantined message is replayed.
+	Parsers map[Source]RawParser
 	// Employees checks assignees and mentions. Nil: any non-empty employee
 	// id is accepted.
 	Employees EmployeeDirectory
@@ -55,6 +60,8 @@ type Engine struct {
 	classifier Classifier
 	responder  Responder
 	employees  EmployeeDirectory
+	parsers    map[Source]RawParser
+	directory  ContactDirectory
 	channels   map[Source]ChannelFactory
 	clock      Clock
 	log        *slog.Logger
@@ -81,6 +88,8 @@ func New(opts Options) (*Engine, error) {
 		classifier: opts.Classifier,
 		responder:  opts.Responder,
 		employees:  opts.Employees,
+		parsers:    opts.Parsers,
+		directory:  opts.Contacts,
 		channels:   opts.Channels,
 		clock:      opts.Clock,
 		log:        opts.Logger,

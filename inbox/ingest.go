@@ -91,6 +91,7 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 		return IngestResult{}, fmt.Errorf("ingest %d messages for tenant %q: %w", len(b.Messages), tenantID, err)
 	}
 	e.bus.publish(out.events...)
+	e.linkContacts(ctx, tenantID, out.newContacts)
 	if len(out.toFile) > 0 && e.classifier != nil {
 		e.classifyConversations(ctx, tenant, out.toFile)
 	}
@@ -110,6 +111,7 @@ type ingestOutcome struct {
 	// lastInbound maps a conversation to its newest customer message of
 	// the batch: the one an auto-reply would answer.
 	lastInbound map[string]string
+	newContacts []string
 }
 
 // preparedInbound is an inbound message after validation and key
@@ -256,11 +258,12 @@ type ingestTx struct {
 	conversations map[string]Conversation // id -> latest state, for this batch
 	created       map[string]bool         // conversation ids created in this batch
 	threadKeys    map[string]string       // key -> conversation id, stored so far in this batch
+	newContacts   []string
 }
 
 func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) {
 	res, events, toFile, lastInbound, err := w.ingest(batch, b)
-	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound}, err
+	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound, newContacts: w.newContacts}, err
 }
 
 func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, map[string]string, error) {
@@ -566,6 +569,7 @@ func (w *ingestTx) contact(p Party) (Contact, error) {
 		if err := w.tx.CreateContact(&c); err != nil {
 			return Contact{}, fmt.Errorf("create contact: %w", err)
 		}
+		w.newContacts = append(w.newContacts, c.ID)
 	case err != nil:
 		return Contact{}, fmt.Errorf("find contact: %w", err)
 	default:
