@@ -1,0 +1,67 @@
+package email
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkParse parses every file of the corpus (the 5 MB message
+// excluded) with attachments and raw bytes streamed to an in-memory
+// BlobStore.
+func BenchmarkParse(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.eml"))
+	if len(files) == 0 {
+		b.Skip("mail corpus not found")
+	}
+	var msgs [][]byte
+	total := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, raw)
+		total += len(raw)
+	}
+	p, err := NewParser(ParseOptions{Tenant: "t", Blobs: newMemBlobs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, raw := range msgs {
+			if _, err := p.Parse(context.Background(), bytes.NewReader(raw)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(msgs))/1000, "µs/msg")
+}
+
+// BenchmarkParseLarge parses the generated 5 MB message.
+func BenchmarkParseLarge(b *testing.B) {
+	var path string
+	for _, c := range corpus(b) {
+		if c.Generated {
+			path = c.path
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		b.Skip("large message unavailable")
+	}
+	p, err := NewParser(ParseOptions{Tenant: "t", Blobs: newMemBlobs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := p.Parse(context.Background(), bytes.NewReader(raw)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

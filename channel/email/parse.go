@@ -1,0 +1,389 @@
+package email
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	// Registers the charsets go-message decodes (ISO-8859-*, windows-125x,
+	// ISO-2022-JP, GBK...); without it non-UTF-8 mail fails to decode.
+	_ "github.com/emersion/go-message/charset"
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Size limits applied when ParseOptions leaves them zero.
+const (
+	DefaultMaxTextBytes       = 1 << 20  // 1 MiB of text, and as much HTML
+	DefaultMaxAttachmentBytes = 50 << 20 // 50 MiB per attachment
+	DefaultMaxParts           = 500
+	DefaultMaxDepth           = 20
+	maxHeaderBytes            = 1 << 20
+	maxStructuredPartBytes    = 256 << 10 // delivery reports, returned headers
+)
+
+// ParseOptions configure a Parser. The zero value parses without keeping
+// any bytes (attachments are measured and hashed only).
+type ParseOptions struct {
+	// Tenant prefixes the BlobStore keys of raw messages and attachments.
+	Tenant inbox.TenantID
+	// Blobs receives the raw message and attachment bytes, streamed. Nil:
+	// nothing is kept, attachments are only described.
+	Blobs inbox.BlobStore
+	// DiscardRaw skips keeping the original message in Blobs. Zero: the
+	// raw message is kept and Inbound.RawKey names it.
+	DiscardRaw bool
+	// MaxTextBytes caps the stored text and, separately, the HTML. Longer
+	// text is cut with a notice; the raw message keeps everything.
+	// 0 means DefaultMaxTextBytes.
+	MaxTextBytes int
+	// MaxAttachmentBytes caps one attachment; larger ones are described
+	// with Rejected set and their bytes are not kept. 0 means
+	// DefaultMaxAttachmentBytes.
+	MaxAttachmentBytes int64
+	// MaxParts caps the MIME parts read; MaxDepth the multipart nesting.
+	// Parts beyond them stay in the raw message only. 0 means the
+	// defaults.
+	MaxParts int
+	MaxDepth int
+	// OwnAddresses are the mailbox's own addresses (lower case). Mail
+	// from one of them is marked Inbound.Own.
+	OwnAddresses []string
+}
+
+// Parser turns RFC 5322 messages into inbox.Inbound values. It is safe for
+// concurrent use.
+type Parser struct {
+	opts   ParseOptions
+	policy *bluemonday.Policy
+	own    map[string]bool
+}
+
+// NewParser validates opts and returns a Parser.
+func NewParser(opts ParseOptions) (*Parser, error) {
+	if opts.MaxTextBytes < 0 || opts.MaxAttachmentBytes < 0 || opts.MaxParts < 0 || opts.MaxDepth < 0 {
+		return nil, fmt.Errorf("email: new parser: %w", inbox.Invalid("ParseOptions", "size limits must not be negative"))
+	}
+	if opts.MaxTextBytes == 0 {
+		opts.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if opts.MaxAttachmentBytes == 0 {
+		opts.MaxAttachmentBytes = DefaultMaxAttachmentBytes
+	}
+	if opts.MaxParts == 0 {
+		opts.MaxParts = DefaultMaxParts
+	}
+	if opts.MaxDepth == 0 {
+		opts.MaxDepth = DefaultMaxDepth
+	}
+	p := &Parser{opts: opts, policy: newHTMLPolicy(), own: map[string]bool{}}
+	for _, a := range opts.OwnAddresses {
+		p.own[inbox.NormalizeEmail(a)] = true
+	}
+	return p, nil
+}
+
+// Parsed is a parsed message: the Inbound for the engine plus what the
+// message says beyond it, for display and for tests.
+type Parsed struct {
+	Inbound inbox.Inbound
+	// Date is the Date header; zero when it is missing or invalid, in
+	// which case Inbound.SentAt comes from the last Received header.
+	Date time.Time
+	// DateStatus is "ok", "missing" or "invalid".
+	DateStatus string
+	// Charset is the declared charset of the text part used (lower case).
+	Charset string
+	// QuotedStart is the byte offset in Inbound.Text where the quoted
+	// history of a reply begins, -1 when there is none.
+	QuotedStart int
+	// AutoReplyTo is where an automatic reply may go (Reply-To over From);
+	// empty for automated mail, which never gets one.
+	AutoReplyTo string
+	Detection   Detection
+	Unsubscribe Unsubscribe
+	// Bounce is the delivery status report of a bounce, nil otherwise.
+	Bounce *BounceReport
+	// Forwarded describes the message/rfc822 parts, in order.
+	Forwarded []Forwarded
+	// Truncated is true when the text was cut at the size limit or the
+	// message ended before its MIME structure did.
+	Truncated bool
+	// Size is the length of the raw message in bytes.
+	Size int64
+}
+
+// Forwarded is a message attached to another (message/rfc822).
+type Forwarded struct {
+	// Attachment indexes Inbound.Attachments.
+	Attachment int
+	Subject    string
+	From       inbox.Party
+	MessageID  string
+	Date       time.Time
+	Text       string
+}
+
+// Parse reads one raw message from r. Parse problems do not fail it: the
+// result then carries Inbound.ParseError and, when raw messages are kept,
+// Inbound.RawKey, so the engine quarantines the message. An error is
+// returned only when r fails or the BlobStore refuses the raw message.
+func (p *Parser) Parse(ctx context.Context, r io.Reader) (*Parsed, error) {
+	out := &Parsed{QuotedStart: -1}
+	out.Inbound.Source = inbox.SourceEmail
+	rawKey := ""
+	if p.opts.Blobs != nil && !p.opts.DiscardRaw {
+		rawKey = inbox.NewBlobKey(p.opts.Tenant, "raw")
+	}
+	res, parseErr := streamBlob(ctx, p.opts.Blobs, rawKey, r, -1, func(tr io.Reader) error {
+		w := &walker{p: p, ctx: ctx, out: out, store: p.opts.Blobs}
+		return w.message(tr)
+	})
+	out.Size = res.Size
+	if res.ReadErr != nil {
+		return nil, fmt.Errorf("read message: %w", res.ReadErr)
+	}
+	if rawKey != "" {
+		if !res.Stored {
+			return nil, fmt.Errorf("keep raw message: %w", res.StoreErr)
+		}
+		out.Inbound.RawKey = rawKey
+	}
+	if parseErr != nil {
+		var fatal blobError
+		if errors.As(parseErr, &fatal) {
+			if rawKey != "" {
+				_ = p.opts.Blobs.Delete(context.WithoutCancel(ctx), rawKey)
+			}
+			return nil, fatal.err
+		}
+		out.Inbound.ParseError = parseErr.Error()
+	}
+	return out, nil
+}
+
+// blobError is a BlobStore failure while storing an attachment: it fails
+// the whole parse, since retrying later can succeed.
+type blobError struct{ err error }
+
+func (e blobError) Error() string { return e.err.Error() }
+
+// walker holds the state of one parse.
+type walker struct {
+	p     *Parser
+	ctx   context.Context
+	out   *Parsed
+	store inbox.BlobStore // nil inside forwarded messages: their bytes are kept whole
+
+	parts                  int
+	plain, html            strings.Builder
+	plainSet, htmlSet      bool
+	plainOmitted, htmlOmit int64
+	bounce                 BounceReport
+	isReport               bool
+	storeErr               error
+}
+
+// message parses a whole message: headers, then the body tree.
+func (w *walker) message(r io.Reader) error {
+	e, err := message.ReadWithOptions(bufio.NewReaderSize(r, 32<<10), &message.ReadOptions{MaxHeaderBytes: maxHeaderBytes})
+	if e == nil {
+		return fmt.Errorf("unreadable header: %w", err)
+	}
+	w.headers(e.Header)
+	w.entity(e, err, 0, "")
+	w.finish()
+	return w.storeErr
+}
+
+// headers fills the Inbound from the top-level header.
+func (w *walker) headers(h message.Header) {
+	in := &w.out.Inbound
+	in.Subject = headerText(h, "Subject")
+	if from := parties(h, "From"); len(from) > 0 {
+		in.From = from[0]
+	} else if sender := parties(h, "Sender"); len(sender) > 0 {
+		in.From = sender[0]
+	}
+	in.To = parties(h, "To")
+	in.Cc = parties(h, "Cc")
+	in.ReplyTo = parties(h, "Reply-To")
+	in.MessageID = firstID(messageIDs(h, "Message-Id"))
+	in.InReplyTo = firstID(messageIDs(h, "In-Reply-To"))
+	in.References = messageIDs(h, "References")
+	in.ThreadIndex = strings.TrimSpace(h.Get("Thread-Index"))
+	in.Own = w.p.own[in.From.Email]
+
+	switch raw := h.Get("Date"); {
+	case strings.TrimSpace(raw) == "":
+		w.out.DateStatus = "missing"
+	default:
+		if t, ok := parseDate(raw); ok {
+			w.out.Date, w.out.DateStatus = t, "ok"
+		} else {
+			w.out.DateStatus = "invalid"
+		}
+	}
+	in.SentAt = w.out.Date
+	if in.SentAt.IsZero() {
+		if t, ok := receivedDate(h); ok {
+			in.SentAt = t
+		}
+	}
+
+	d := Detect(h, in.From.Email, in.Subject)
+	w.out.Detection = d
+	in.Automated, in.Newsletter, in.Bounce, in.AutomatedReason = d.Automated, d.Newsletter, d.Bounce, d.Reason
+	w.out.Unsubscribe = ParseUnsubscribe(h)
+	if !d.Automated {
+		switch {
+		case len(in.ReplyTo) > 0 && in.ReplyTo[0].Email != "":
+			w.out.AutoReplyTo = in.ReplyTo[0].Email
+		default:
+			w.out.AutoReplyTo = in.From.Email
+		}
+	}
+}
+
+// finish sets the text and HTML once the body tree has been read.
+func (w *walker) finish() {
+	in := &w.out.Inbound
+	limit := w.p.opts.MaxTextBytes
+	if w.htmlSet {
+		in.HTML = w.p.policy.Sanitize(w.html.String())
+		if w.htmlOmit > 0 {
+			w.out.Truncated = true
+		}
+	}
+	switch {
+	case w.plainSet:
+		in.Text = w.plain.String()
+		if w.plainOmitted > 0 {
+			w.out.Truncated = true
+			in.Text += truncationNotice(w.plainOmitted)
+		}
+	case w.htmlSet:
+		in.Text = htmlToText(strings.NewReader(in.HTML))
+		if len(in.Text) > limit {
+			in.Text = truncateUTF8(in.Text, limit) + truncationNotice(int64(len(in.Text)-limit))
+		} else if w.htmlOmit > 0 {
+			in.Text += truncationNotice(w.htmlOmit)
+		}
+	}
+	w.out.QuotedStart = QuotedStart(in.Text)
+	if w.isReport && w.bounce.FinalRecipient != "" {
+		b := w.bounce
+		w.out.Bounce = &b
+	}
+}
+
+// entity handles one MIME entity: recurses into multiparts, keeps the
+// first text and HTML bodies and turns everything else into attachments.
+func (w *walker) entity(e *message.Entity, readErr error, depth int, parent string) {
+	w.parts++
+	if w.parts > w.p.opts.MaxParts || depth > w.p.opts.MaxDepth {
+		w.out.Truncated = true
+		return
+	}
+	if readErr != nil && !isUnknownCharset(readErr) {
+		w.out.Truncated = true
+	}
+	typ, params := mediaType(e.Header.Get("Content-Type"))
+	if typ == "" || !strings.Contains(typ, "/") {
+		typ, params = "text/plain", map[string]string{"charset": params["charset"]}
+	}
+	if strings.HasPrefix(typ, "multipart/") {
+		if typ == "multipart/report" {
+			w.isReport = true
+		}
+		mr := e.MultipartReader()
+		if mr == nil {
+			return
+		}
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if part == nil {
+				// A boundary that never closes or a broken part header:
+				// keep what was read.
+				w.out.Truncated = true
+				return
+			}
+			w.entity(part, err, depth+1, typ)
+			if w.out.Truncated && w.parts > w.p.opts.MaxParts {
+				return
+			}
+		}
+	}
+
+	disp, dparams := mediaType(e.Header.Get("Content-Disposition"))
+	name := dparams["filename"]
+	if name == "" {
+		name = params["name"]
+	}
+	body := name == "" && disp != "attachment"
+	switch {
+	case typ == "text/plain" && body && (!w.plainSet || parent == "multipart/mixed"):
+		w.text(e, params, &w.plain, &w.plainSet, &w.plainOmitted)
+		if w.out.Charset == "" {
+			w.out.Charset = strings.ToLower(params["charset"])
+		}
+		return
+	case typ == "text/html" && body && !w.htmlSet:
+		w.text(e, params, &w.html, &w.htmlSet, &w.htmlOmit)
+		if w.out.Charset == "" && !w.plainSet {
+			w.out.Charset = strings.ToLower(params["charset"])
+		}
+		return
+	case typ == "message/delivery-status" || typ == "message/global-delivery-status":
+		b, _, _ := readLimited(e.Body, maxStructuredPartBytes)
+		parseDeliveryStatus(b, &w.bounce)
+		return
+	case typ == "text/rfc822-headers" && w.isReport:
+		w.returnedHeaders(e.Body)
+		return
+	}
+	w.attachment(e, typ, disp, name)
+}
+
+// text appends a text body, within the size limit.
+func (w *walker) text(e *message.Entity, params map[string]string, into *strings.Builder, set *bool, omitted *int64) {
+	room := w.p.opts.MaxTextBytes - into.Len()
+	if room < 0 {
+		room = 0
+	}
+	b, rest, err := readLimited(e.Body, room)
+	if err != nil {
+		w.out.Truncated = true
+	}
+	flowed := strings.EqualFold(params["format"], "flowed")
+	s := cleanText(b, flowed, strings.EqualFold(params["delsp"], "yes"))
+	if *set && strings.TrimSpace(s) != "" {
+		into.WriteString("\n\n")
+	}
+	into.WriteString(s)
+	*set = true
+	*omitted += rest
+}
+
+// returnedHeaders reads the original Message-ID from a bounce's
+// text/rfc822-headers part.
+func (w *walker) returnedHeaders(r io.Reader) {
+	b, _, _ := readLimited(r, maxStructuredPartBytes)
+	e, err := message.Read(strings.NewReader(string(b) + "\r\n\r\n"))
+	if e == nil {
+		_ = err
+		return
+	}
+	if id := firstID(messageIDs(e.Header, "Message-Id")); id != "" && w.bounce.OriginalMessageID == "" {
+		w.bounce.OriginalMessageID = id
+	}
+}
