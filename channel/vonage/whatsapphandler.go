@@ -1,0 +1,208 @@
+package vonage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// WhatsAppOptions configure a WhatsAppReceiver. Only Resolve is required.
+type WhatsAppOptions struct {
+	// Resolve finds the tenant, integration and signature secret of a
+	// request. Required.
+	Resolve Resolver
+	// Parts keeps replay keys (jti). Nil: a new MemoryPartStore, which
+	// suits a single instance only.
+	Parts PartStore
+	// Media configures the download of images, files, audio and video into
+	// the engine's BlobStore.
+	Media MediaOptions
+	// Clock tells the time. Nil: the engine's clock.
+	Clock inbox.Clock
+	// Logger receives logs (phone numbers masked). Nil: the engine's.
+	Logger *slog.Logger
+	// Tolerance bounds iat's distance from now. 0: DefaultTolerance.
+	Tolerance time.Duration
+	// MaxBodyBytes bounds request bodies. 0: DefaultMaxBodyBytes (1 MiB).
+	MaxBodyBytes int64
+	// ReplayWindow is how long accepted jtis are remembered.
+	// 0: DefaultReplayWindow.
+	ReplayWindow time.Duration
+}
+
+// WhatsAppReceiver is the http.Handler for Messages API webhooks (inbound
+// and status URLs) of WhatsApp and of SMS routed through the Messages API.
+// Mount it for POST, e.g. mux.Handle("POST /inbox/webhooks/whatsapp", r).
+//
+// Inbound text, image, file, audio, video, location and reply messages are
+// ingested (media downloaded into the BlobStore first); status callbacks
+// (submitted, delivered, read, rejected, undeliverable, failed) update the
+// delivery state of the outbound message with that message_uuid.
+// Answers follow SMSReceiver: 2xx only once the effect is durable.
+type WhatsAppReceiver struct {
+	eng   *inbox.Engine
+	opts  WhatsAppOptions
+	media *mediaFetcher
+	clock inbox.Clock
+	log   *slog.Logger
+}
+
+var _ http.Handler = (*WhatsAppReceiver)(nil)
+
+// NewWhatsAppReceiver validates opts and returns a receiver ingesting into
+// eng.
+func NewWhatsAppReceiver(eng *inbox.Engine, opts WhatsAppOptions) (*WhatsAppReceiver, error) {
+	if eng == nil {
+		return nil, fmt.Errorf("vonage: new whatsapp receiver: %w", inbox.Invalid("engine", "is required"))
+	}
+	if opts.Resolve == nil {
+		return nil, fmt.Errorf("vonage: new whatsapp receiver: %w", inbox.Invalid("WhatsAppOptions.Resolve", "is required"))
+	}
+	if opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.Media.MaxBytes < 0 {
+		return nil, fmt.Errorf("vonage: new whatsapp receiver: %w", inbox.Invalid("WhatsAppOptions", "durations and limits must not be negative"))
+	}
+	if opts.Parts == nil {
+		opts.Parts = NewMemoryPartStore()
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.ReplayWindow == 0 {
+		opts.ReplayWindow = DefaultReplayWindow
+	}
+	r := &WhatsAppReceiver{eng: eng, opts: opts, media: newMediaFetcher(opts.Media), clock: opts.Clock, log: opts.Logger}
+	if r.clock == nil {
+		r.clock = eng.Clock()
+	}
+	if r.log == nil {
+		r.log = eng.Logger()
+	}
+	return r, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *WhatsAppReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use POST"})
+		return
+	}
+	target, err := h.opts.Resolve(ctx, r)
+	if err != nil {
+		fail(w, h.log, "vonage messages webhook", err)
+		return
+	}
+	log := h.log.With("tenant", string(target.Tenant), "integration", target.Integration.ID)
+	res, err := h.handle(ctx, w, r, target, log)
+	if err != nil {
+		if CodeOf(err) == CodeReplay {
+			writeReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "replay of an accepted request"})
+			return
+		}
+		fail(w, log, "vonage messages webhook", err)
+		return
+	}
+	writeReply(w, http.StatusOK, res)
+}
+
+func (h *WhatsAppReceiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, t Target, log *slog.Logger) (reply, error) {
+	body, err := readBody(w, r, h.opts.MaxBodyBytes)
+	if err != nil {
+		return reply{}, err
+	}
+	now := h.clock.Now()
+	claims, err := VerifyJWT(r.Header.Get("Authorization"), body, t.Secret, now, h.opts.Tolerance)
+	if err != nil {
+		return reply{}, err
+	}
+	replayKey := jwtReplayKey(t.Integration.ID, claims)
+	if err := checkReplay(ctx, h.opts.Parts, replayKey, now); err != nil {
+		return reply{}, err
+	}
+	hook, err := ParseMessagesWebhook(body)
+	if err != nil {
+		return reply{}, err
+	}
+	var res reply
+	if hook.Status != nil {
+		res, err = h.status(ctx, t, hook.Status, now, log)
+	} else {
+		res, err = h.inbound(ctx, t, hook.Inbound, log)
+	}
+	if err != nil {
+		return reply{}, err
+	}
+	if err := h.opts.Parts.Remember(ctx, replayKey, now.Add(h.opts.ReplayWindow)); err != nil {
+		log.Warn("vonage messages webhook: remember replay key", "err", err)
+	}
+	return res, nil
+}
+
+func (h *WhatsAppReceiver) status(ctx context.Context, t Target, s *MessageStatus, now time.Time, log *slog.Logger) (reply, error) {
+	state, ok := deliveryFromMessagesStatus(s.Status)
+	if !ok {
+		return reply{Status: "ignored", Reason: "status " + s.Status + " changes nothing"}, nil
+	}
+	errText := ""
+	if state == inbox.DeliveryFailed {
+		errText = s.Channel + " " + s.Status
+		if s.Error != "" {
+			errText += ": " + s.Error
+		}
+	}
+	outcome, err := recordDelivery(ctx, h.eng, t, deliveryUpdate{ProviderID: s.UUID, State: state, Error: errText, Status: s.Status}, now)
+	if err != nil {
+		return reply{}, err
+	}
+	log.Info("vonage message status", "status", s.Status, "outcome", outcome, "to", MaskPhone(s.To))
+	return reply{Status: outcome}, nil
+}
+
+func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMessage, log *slog.Logger) (reply, error) {
+	in, err := m.Inbound(t.Integration.ID)
+	if err != nil {
+		return reply{}, err
+	}
+	var stored []string // blob keys to remove if the message is not kept
+	cleanup := func() {
+		for _, k := range stored {
+			if err := h.eng.Blobs().Delete(context.WithoutCancel(ctx), k); err != nil {
+				log.Warn("vonage messages webhook: delete unused media", "err", err)
+			}
+		}
+	}
+	if m.Media != nil {
+		att, err := h.media.fetch(ctx, h.eng.Blobs(), t, m.Media, m.Type)
+		if err != nil {
+			return reply{}, err
+		}
+		if att.BlobKey != "" {
+			stored = append(stored, att.BlobKey)
+		}
+		if att.Rejected != "" {
+			log.Warn("vonage media refused", "reason", att.Rejected, "message_uuid", m.UUID)
+		}
+		in.Attachments = append(in.Attachments, att)
+	}
+	res, err := h.eng.Ingest(ctx, t.Tenant, []inbox.Inbound{in})
+	if err != nil {
+		cleanup()
+		return reply{}, err
+	}
+	if len(res.Items) != 1 {
+		cleanup()
+		return reply{}, errors.New("ingest returned no outcome")
+	}
+	item := res.Items[0]
+	if item.Status == inbox.IngestDuplicate || item.Status == inbox.IngestSkipped {
+		cleanup()
+	}
+	log.Info("vonage message received", "channel", m.Channel, "type", m.Type, "from", MaskPhone(m.From), "outcome", string(item.Status), "message", item.MessageID)
+	return ingestReply(item), nil
+}
