@@ -98,7 +98,4 @@ func classify(err error) (int, reply) {
 	return http.StatusInternalServerError, reply{Error: "internal", Reason: "the message could not be stored, retry later"}
 }
 
-// ingestReply turns an ingest outcome into the 200 answer.
-func ingestReply(item inbox.IngestItem) reply {
-	return reply{Status: string(item.Status), MessageID: item.MessageID, Reason: item.Reason}
-}
+
