@@ -1,0 +1,71 @@
+package rules
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// benchFolders builds 20 folders of typical non-regex rules (2 to 4
+// conditions each, nested AND/OR) that the benchmark message matches none
+// of, so every folder is evaluated.
+func benchFolders() []inbox.Folder {
+	folders := make([]inbox.Folder, 20)
+	for i := range folders {
+		rules := fmt.Sprintf(`{"any":[
+			{"field":"subject","op":"contains","value":"mot%d"},
+			{"all":[
+				{"field":"sender_domain","op":"in","value":["client%d.com","partenaire%d.fr"]},
+				{"field":"body","op":"contains","value":"problème %d"}
+			]},
+			{"field":"sender_email","op":"equals","value":"support%d@client.com"}
+		]}`, i, i, i, i, i)
+		folders[i] = inbox.Folder{ID: fmt.Sprintf("f%02d", i), Name: fmt.Sprintf("Folder %d", i), Position: i, Version: 1, Rules: json.RawMessage(rules)}
+	}
+	return folders
+}
+
+func benchMessage() inbox.Message {
+	return inbox.Message{
+		Source:  inbox.SourceEmail,
+		From:    inbox.Party{Name: "Jérôme Lefèvre", Email: "jerome.lefevre@exemple.fr"},
+		To:      []inbox.Party{{Email: "contact@boutique.fr"}},
+		Subject: "Question sur ma commande n°12345",
+		Text: "Bonjour, j'ai passé une commande la semaine dernière et je n'ai toujours rien reçu. " +
+			"Pourriez-vous me dire où elle en est ? Le suivi indique qu'elle est bloquée au dépôt depuis jeudi. " +
+			"Je dois partir en vacances samedi et j'aimerais la recevoir avant. Merci d'avance pour votre aide. " +
+			"Cordialement, Jérôme",
+	}
+}
+
+// BenchmarkClassify20Folders measures one message against 20 folders of
+// non-regex rules, environment construction (folding) included.
+func BenchmarkClassify20Folders(b *testing.B) {
+	c := New(Options{})
+	in := inbox.ClassifyInput{Tenant: inbox.Tenant{ID: "t"}, Folders: benchFolders(), Message: benchMessage()}
+	ctx := context.Background()
+	if _, err := c.Classify(ctx, in); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Classify(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompile measures compiling one folder's rules (done once per
+// rule change).
+func BenchmarkCompile(b *testing.B) {
+	raw := benchFolders()[3].Rules
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
