@@ -133,3 +133,5 @@ func (m *memBlobs) len() int {
 	defer m.mu.Unlock()
 	return len(m.data)
 }
+
+func sprintAll(v any) string { return fmt.Sprintf("%v %+v %#v %s", v, v, v, v) }

@@ -1,0 +1,117 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// imapConn is a logged-in IMAP connection.
+type imapConn struct {
+	*imapclient.Client
+	caps imap.CapSet
+}
+
+// dialIMAP connects and logs in. Failures wrap inbox.ErrUnauthorized
+// (credentials refused) or inbox.ErrTemporary (network, server busy).
+func (c *Channel) dialIMAP(ctx context.Context, handler *imapclient.UnilateralDataHandler) (*imapConn, error) {
+	s := c.opts.IMAP
+	if s.Addr == "" {
+		return nil, fmt.Errorf("imap: %w: no IMAP server configured", inbox.ErrUnsupported)
+	}
+	conn, err := c.opts.Dialer.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("imap %s: connect: %w: %w", s.Addr, inbox.ErrTemporary, err)
+	}
+	opts := &imapclient.Options{TLSConfig: tlsConfig(s), UnilateralDataHandler: handler}
+	var client *imapclient.Client
+	switch s.Security {
+	case SecurityPlain:
+		client = imapclient.New(conn, opts)
+	case SecuritySTARTTLS:
+		client, err = imapclient.NewStartTLS(conn, opts)
+	default:
+		client = imapclient.New(tlsClient(conn, opts.TLSConfig), opts)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("imap %s: starttls: %w: %w", s.Addr, inbox.ErrTemporary, err)
+	}
+	// Stop blocking reads when ctx ends.
+	stop := context.AfterFunc(ctx, func() { client.Close() })
+	defer stop()
+	if err := client.WaitGreeting(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("imap %s: greeting: %w: %w", s.Addr, inbox.ErrTemporary, err)
+	}
+	if err := c.login(ctx, client); err != nil {
+		client.Close()
+		return nil, err
+	}
+	// Servers (Dovecot among them) advertise extensions such as IDLE and
+	// CONDSTORE only after login: ask again.
+	caps, err := client.Capability().Wait()
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("imap %s: capability: %w: %w", s.Addr, inbox.ErrTemporary, err)
+	}
+	if ctx.Err() != nil {
+		client.Close()
+		return nil, ctx.Err()
+	}
+	return &imapConn{Client: client, caps: caps}, nil
+}
+
+func (c *Channel) login(ctx context.Context, client *imapclient.Client) error {
+	a, s := c.opts.Auth, c.opts.IMAP
+	var err error
+	switch {
+	case a.Token != nil:
+		token, terr := a.Token(ctx)
+		if terr != nil {
+			return fmt.Errorf("imap %s: get oauth token for %q: %w", s.Addr, a.Username, terr)
+		}
+		err = client.Authenticate(&xoauth2{username: a.Username, token: token})
+	case client.Caps().Has(imap.AuthCap(sasl.Plain)):
+		err = client.Authenticate(sasl.NewPlainClient("", a.Username, string(a.Password)))
+	default:
+		err = client.Login(a.Username, string(a.Password)).Wait()
+	}
+	if err == nil {
+		return nil
+	}
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) && imapErr.Type == imap.StatusResponseTypeNo {
+		return fmt.Errorf("imap %s: the server refused the login of %q (%s): check the username and password or token: %w",
+			s.Addr, a.Username, strings.TrimSpace(imapErr.Text), inbox.ErrUnauthorized)
+	}
+	return fmt.Errorf("imap %s: login: %w: %w", s.Addr, inbox.ErrTemporary, err)
+}
+
+// logout ends the session politely, then closes the connection.
+func (ic *imapConn) logout() {
+	_ = ic.Logout().Wait()
+	_ = ic.Close()
+}
+
+// tempErr wraps an IMAP failure: protocol refusals are reported as they
+// are, connection failures as inbox.ErrTemporary so they are retried.
+func tempErr(addr, what string, err error) error {
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) {
+		return fmt.Errorf("imap %s: %s: %w", addr, what, err)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "closed") {
+		return fmt.Errorf("imap %s: %s: %w: %w", addr, what, inbox.ErrTemporary, err)
+	}
+	return fmt.Errorf("imap %s: %s: %w: %w", addr, what, inbox.ErrTemporary, err)
+}

@@ -1,0 +1,178 @@
+package email
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Send delivers out over SMTP and returns its Message-ID, which stays the
+// same across retries of one outbox entry. Refused credentials wrap
+// inbox.ErrUnauthorized; network failures and 4xx replies wrap
+// inbox.ErrTemporary (retried); 5xx replies are final. With AppendSent the
+// sent copy is then stored in the Sent folder; a failure there is logged,
+// not returned, since the mail has left.
+func (c *Channel) Send(ctx context.Context, out inbox.Outbound) (string, error) {
+	if c.opts.SMTP.Addr == "" {
+		return "", fmt.Errorf("email: send: %w: no SMTP server configured", inbox.ErrUnsupported)
+	}
+	msg, err := c.compose(ctx, out)
+	if err != nil {
+		return "", err
+	}
+	if err := c.submit(ctx, msg); err != nil {
+		return "", err
+	}
+	if c.opts.AppendSent && c.opts.IMAP.Addr != "" {
+		if err := c.appendSent(ctx, msg.raw); err != nil {
+			c.log.Warn("email: keep a copy in the Sent folder", "message_id", msg.messageID, "err", err)
+		}
+	}
+	return msg.messageID, nil
+}
+
+// submit hands a composed message to the SMTP server.
+func (c *Channel) submit(ctx context.Context, msg composed) error {
+	s := c.opts.SMTP
+	conn, err := c.opts.Dialer.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("smtp %s: connect: %w: %w", s.Addr, inbox.ErrTemporary, err)
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	} else {
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	var client *smtp.Client
+	switch s.Security {
+	case SecurityPlain:
+		client = smtp.NewClient(conn)
+	case SecuritySTARTTLS:
+		client, err = smtp.NewClientStartTLS(conn, tlsConfig(s))
+	default:
+		client = smtp.NewClient(tls.Client(conn, tlsConfig(s)))
+	}
+	if err != nil {
+		conn.Close()
+		return c.smtpErr("starttls", err)
+	}
+	defer client.Close()
+	if err := client.Hello(c.domain); err != nil {
+		return c.smtpErr("hello", err)
+	}
+	if err := c.smtpAuth(ctx, client); err != nil {
+		return err
+	}
+	if err := client.Mail(msg.from, nil); err != nil {
+		return c.smtpErr("mail from", err)
+	}
+	for _, r := range msg.recipients {
+		if err := client.Rcpt(r, nil); err != nil {
+			return c.smtpErr("rcpt to "+r, err)
+		}
+	}
+	w, err := client.Data()
+	if err != nil {
+		return c.smtpErr("data", err)
+	}
+	if _, err := w.Write(msg.raw); err != nil {
+		return c.smtpErr("data", err)
+	}
+	if err := w.Close(); err != nil {
+		return c.smtpErr("data", err)
+	}
+	_ = client.Quit()
+	return nil
+}
+
+func (c *Channel) smtpAuth(ctx context.Context, client *smtp.Client) error {
+	a := c.opts.Auth
+	if c.opts.SMTPAuth != nil {
+		a = *c.opts.SMTPAuth
+	}
+	var mech sasl.Client
+	switch {
+	case a.Token != nil:
+		token, err := a.Token(ctx)
+		if err != nil {
+			return fmt.Errorf("smtp %s: get oauth token for %q: %w", c.opts.SMTP.Addr, a.Username, err)
+		}
+		mech = &xoauth2{username: a.Username, token: token}
+	case a.Username != "" && client.SupportsAuth(sasl.Plain):
+		mech = sasl.NewPlainClient("", a.Username, string(a.Password))
+	case a.Username != "" && client.SupportsAuth(sasl.Login):
+		mech = sasl.NewLoginClient(a.Username, string(a.Password))
+	case a.Username != "":
+		return fmt.Errorf("smtp %s: the server offers no PLAIN or LOGIN authentication: %w", c.opts.SMTP.Addr, inbox.ErrUnsupported)
+	default:
+		return nil
+	}
+	if err := client.Auth(mech); err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) && (se.Code == 535 || se.Code == 534 || se.Code == 530) {
+			return fmt.Errorf("smtp %s: the server refused the login of %q (%d %s): check the username and password or token: %w",
+				c.opts.SMTP.Addr, a.Username, se.Code, se.Message, inbox.ErrUnauthorized)
+		}
+		return c.smtpErr("auth", err)
+	}
+	return nil
+}
+
+// smtpErr classifies an SMTP failure: 4xx and network errors are
+// temporary, 5xx final.
+func (c *Channel) smtpErr(step string, err error) error {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		if se.Code >= 400 && se.Code < 500 {
+			return fmt.Errorf("smtp %s: %s: %w: %w", c.opts.SMTP.Addr, step, inbox.ErrTemporary, err)
+		}
+		return fmt.Errorf("smtp %s: %s: %w", c.opts.SMTP.Addr, step, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("smtp %s: %s: %w: %w", c.opts.SMTP.Addr, step, inbox.ErrTemporary, err)
+	}
+	return fmt.Errorf("smtp %s: %s: %w: %w", c.opts.SMTP.Addr, step, inbox.ErrTemporary, err)
+}
+
+// appendSent stores the sent copy, marked read, in the Sent folder.
+func (c *Channel) appendSent(ctx context.Context, raw []byte) error {
+	ic, err := c.dialIMAP(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer ic.logout()
+	name := c.opts.SentFolder
+	if name == "" || name == "-" {
+		if name, err = c.findSent(ic); err != nil {
+			return err
+		}
+		if name == "" {
+			return fmt.Errorf("imap %s: no Sent folder found: %w", c.opts.IMAP.Addr, inbox.ErrNotFound)
+		}
+	}
+	cmd := ic.Append(name, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: time.Now()})
+	if _, err := bytes.NewReader(raw).WriteTo(cmd); err != nil {
+		return tempErr(c.opts.IMAP.Addr, "append to "+name, err)
+	}
+	if err := cmd.Close(); err != nil {
+		return tempErr(c.opts.IMAP.Addr, "append to "+name, err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		return tempErr(c.opts.IMAP.Addr, "append to "+name, err)
+	}
+	return nil
+}

@@ -1,0 +1,270 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// folder is a mailbox folder to sync.
+type folder struct {
+	name string
+	// sent marks the folder of our own sent mail: its messages are
+	// agent messages.
+	sent bool
+	// optional folders are skipped when missing instead of failing.
+	optional bool
+}
+
+// Pull fetches the mail of INBOX, the configured folders and the Sent
+// folder that the cursor does not cover, and hands it to deliver in
+// batches, each with the cursor that covers it. A UIDVALIDITY change
+// re-reads the folder (the engine drops what it already has by
+// Message-ID). A dropped connection returns an error wrapping
+// inbox.ErrTemporary; the next Pull resumes from the last committed batch.
+// Refused credentials return an error wrapping inbox.ErrUnauthorized.
+func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.DeliverFunc) error {
+	cur, err := parseCursor(cursorText)
+	if err != nil {
+		// A cursor we cannot read is started over: the engine's dedupe
+		// keys make the re-read harmless.
+		c.log.Warn("email: unreadable cursor, starting over", "err", err)
+		cur, _ = parseCursor("")
+	}
+	ic, err := c.dialIMAP(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer ic.logout()
+	stop := context.AfterFunc(ctx, func() { ic.Close() })
+	defer stop()
+
+	folders, err := c.folders(ic)
+	if err != nil {
+		return c.ctxErr(ctx, err)
+	}
+	for _, f := range folders {
+		if err := c.pullFolder(ctx, ic, &cur, f, deliver); err != nil {
+			return c.ctxErr(ctx, err)
+		}
+	}
+	return nil
+}
+
+// ctxErr prefers the context's error when it ended, since closing the
+// connection is how a cancelled pull stops.
+func (c *Channel) ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// folders lists the folders to sync: INBOX, the configured ones, then the
+// Sent folder.
+func (c *Channel) folders(ic *imapConn) ([]folder, error) {
+	out := []folder{{name: "INBOX"}}
+	seen := map[string]bool{"INBOX": true}
+	for _, f := range c.opts.Folders {
+		if !seen[f] {
+			out = append(out, folder{name: f})
+			seen[f] = true
+		}
+	}
+	switch sent := c.opts.SentFolder; sent {
+	case "-":
+	case "":
+		name, err := c.findSent(ic)
+		if err != nil {
+			return nil, err
+		}
+		if name != "" && !seen[name] {
+			out = append(out, folder{name: name, sent: true, optional: true})
+		}
+	default:
+		if !seen[sent] {
+			out = append(out, folder{name: sent, sent: true})
+		}
+	}
+	return out, nil
+}
+
+// sentNames are the usual names of the Sent folder on servers without
+// SPECIAL-USE.
+var sentNames = []string{"Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent Mail", "INBOX.Sent", "INBOX/Sent", "Envoyés", "Éléments envoyés", "Gesendet", "Gesendete Elemente"}
+
+// findSent returns the folder with the \Sent attribute or a usual name,
+// "" when there is none.
+func (c *Channel) findSent(ic *imapConn) (string, error) {
+	var opts *imap.ListOptions
+	if ic.caps.Has(imap.CapSpecialUse) {
+		opts = &imap.ListOptions{ReturnSpecialUse: true}
+	}
+	list, err := ic.List("", "*", opts).Collect()
+	if err != nil {
+		return "", tempErr(c.opts.IMAP.Addr, "list folders", err)
+	}
+	for _, l := range list {
+		if slices.Contains(l.Attrs, imap.MailboxAttrSent) {
+			return l.Mailbox, nil
+		}
+	}
+	for _, want := range sentNames {
+		for _, l := range list {
+			if strings.EqualFold(l.Mailbox, want) {
+				return l.Mailbox, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// pullFolder fetches one folder's new mail.
+func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, cur *cursor, f folder, deliver inbox.DeliverFunc) error {
+	addr := c.opts.IMAP.Addr
+	condstore := ic.caps.Has(imap.CapCondStore)
+	prev := cur.Folders[f.name]
+
+	// A cheap STATUS tells whether anything arrived: a no-op poll stops
+	// here, without selecting the folder.
+	st, err := ic.Status(f.name, &imap.StatusOptions{UIDNext: true, UIDValidity: true, HighestModSeq: condstore}).Wait()
+	if err != nil {
+		var imapErr *imap.Error
+		if f.optional && errors.As(err, &imapErr) {
+			return nil
+		}
+		return tempErr(addr, "status of "+f.name, err)
+	}
+	if st.UIDValidity == prev.UIDValidity && prev.UIDValidity != 0 {
+		if condstore && st.HighestModSeq != 0 && st.HighestModSeq == prev.ModSeq {
+			return nil
+		}
+		if st.UIDNext != 0 && uint32(st.UIDNext) <= prev.LastUID+1 {
+			return nil
+		}
+	}
+
+	sel, err := ic.Select(f.name, &imap.SelectOptions{ReadOnly: !c.opts.MarkSeen, CondStore: condstore}).Wait()
+	if err != nil {
+		return tempErr(addr, "select "+f.name, err)
+	}
+	fc := prev
+	first := fc.UIDValidity == 0
+	if fc.UIDValidity != sel.UIDValidity {
+		if !first {
+			c.log.Warn("email: UIDVALIDITY changed, re-reading the folder", "folder", f.name, "was", fc.UIDValidity, "now", sel.UIDValidity)
+		}
+		fc = folderCursor{UIDValidity: sel.UIDValidity}
+		first = true
+	}
+
+	criteria := &imap.SearchCriteria{UID: []imap.UIDSet{{{Start: imap.UID(fc.LastUID + 1), Stop: 0}}}}
+	if first && c.opts.Since > 0 {
+		criteria.Since = time.Now().Add(-c.opts.Since)
+	}
+	data, err := ic.UIDSearch(criteria, nil).Wait()
+	if err != nil {
+		return tempErr(addr, "search "+f.name, err)
+	}
+	var uids []imap.UID
+	for _, u := range data.AllUIDs() {
+		// "n:*" always matches the last message, even below n.
+		if uint32(u) > fc.LastUID {
+			uids = append(uids, u)
+		}
+	}
+	slices.Sort(uids)
+
+	for start := 0; start < len(uids); start += c.opts.BatchSize {
+		batch := uids[start:min(start+c.opts.BatchSize, len(uids))]
+		msgs, err := c.fetch(ctx, ic, f, sel.UIDValidity, batch)
+		if err != nil {
+			return err
+		}
+		fc.LastUID = uint32(batch[len(batch)-1])
+		cur.Folders[f.name] = fc
+		cs := cur.String()
+		if _, err := deliver(ctx, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs, Messages: msgs}); err != nil {
+			return fmt.Errorf("email: deliver %d messages of %s: %w", len(msgs), f.name, err)
+		}
+	}
+
+	// Everything below UIDNEXT at selection time has now been seen (or
+	// lies outside the first-sync window): move the cursor there, so
+	// expunged or skipped UIDs are not searched again.
+	committed := prev
+	if len(uids) > 0 {
+		committed = fc
+	}
+	done := fc
+	if sel.UIDNext > 0 && uint32(sel.UIDNext)-1 > done.LastUID {
+		done.LastUID = uint32(sel.UIDNext) - 1
+	}
+	if condstore {
+		done.ModSeq = sel.HighestModSeq
+	}
+	if done != committed {
+		cur.Folders[f.name] = done
+		cs := cur.String()
+		if _, err := deliver(ctx, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs}); err != nil {
+			return fmt.Errorf("email: record position of %s: %w", f.name, err)
+		}
+	}
+	return nil
+}
+
+// fetch reads one batch of messages with BODY.PEEK[], streaming each into
+// the parser. A batch is returned whole or not at all, so a dropped
+// connection never commits a cursor past unfetched mail.
+func (c *Channel) fetch(ctx context.Context, ic *imapConn, f folder, uidValidity uint32, uids []imap.UID) ([]inbox.Inbound, error) {
+	addr := c.opts.IMAP.Addr
+	opts := &imap.FetchOptions{
+		UID:         true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: !c.opts.MarkSeen}},
+	}
+	cmd := ic.Fetch(imap.UIDSetNum(uids...), opts)
+	defer cmd.Close()
+	out := make([]inbox.Inbound, 0, len(uids))
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		var parsed *Parsed
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = it.UID
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal == nil {
+					continue
+				}
+				p, err := c.parser.Parse(ctx, it.Literal)
+				if err != nil {
+					return nil, c.ctxErr(ctx, tempErr(addr, fmt.Sprintf("read message of %s", f.name), err))
+				}
+				parsed = p
+			}
+		}
+		if uid == 0 || parsed == nil {
+			continue
+		}
+		in := parsed.Inbound
+		in.IntegrationID = c.opts.IntegrationID
+		in.ProviderID = fmt.Sprintf("%d/%s/%d", uidValidity, f.name, uid)
+		if f.sent {
+			in.Own = true
+		}
+		c.resolveReplyToken(&in)
+		out = append(out, in)
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, c.ctxErr(ctx, tempErr(addr, "fetch from "+f.name, err))
+	}
+	return out, nil
+}
