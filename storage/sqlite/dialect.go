@@ -1,0 +1,200 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	msqlite "modernc.org/sqlite"
+
+	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/storage/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// dialect is SQLite's part of sqlstore: FTS5 for search, result codes for
+// errors.
+type dialect struct{}
+
+var _ sqlstore.Dialect = dialect{}
+
+func (dialect) Name() string               { return "sqlite" }
+func (dialect) Rebind(query string) string { return query }
+
+func (dialect) Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
+
+// LockMigrations needs no lock: the writer begins IMMEDIATE transactions,
+// so two processes migrating one file take turns on SQLite's write lock
+// and the second sees the first one's version.
+func (dialect) LockMigrations(context.Context, *sql.Conn) (func(), error) { return func() {}, nil }
+
+// SQLite result codes (https://sqlite.org/rescode.html).
+const (
+	codeCorrupt        = 11
+	codeBusy           = 5
+	codeLocked         = 6
+	codeReadOnly       = 8
+	codeIOErr          = 10
+	codeFull           = 13
+	codeCantOpen       = 14
+	codeConstraint     = 19
+	codeNotADB         = 26
+	codeUniqueKey      = 2067
+	codePrimaryKey     = 1555
+	codeForeignKey     = 787
+	codeConstraintMask = 0xff
+)
+
+func (dialect) Classify(err error) (error, string, bool) {
+	var se *msqlite.Error
+	if !errors.As(err, &se) {
+		return nil, "", false
+	}
+	switch code := se.Code(); {
+	case code == codeUniqueKey || code == codePrimaryKey:
+		return inbox.ErrConflict, "unique constraint violated", true
+	case code == codeForeignKey:
+		return inbox.ErrInvalid, "refers to a missing record", true
+	case code&codeConstraintMask == codeConstraint:
+		return inbox.ErrInvalid, "constraint violated", true
+	case code&codeConstraintMask == codeBusy || code&codeConstraintMask == codeLocked:
+		return inbox.ErrTemporary, "database is busy", true
+	case code&codeConstraintMask == codeNotADB:
+		return inbox.ErrInvalid, "file is not a SQLite database", true
+	case code&codeConstraintMask == codeCorrupt:
+		return inbox.ErrInvalid, "database file is corrupt", true
+	case code&codeConstraintMask == codeCantOpen:
+		return inbox.ErrInvalid, "cannot open the database file", true
+	case code&codeConstraintMask == codeReadOnly:
+		return inbox.ErrUnsupported, "database is read-only", true
+	case code&codeConstraintMask == codeFull:
+		return inbox.ErrTemporary, "disk is full", true
+	case code&codeConstraintMask == codeIOErr:
+		return inbox.ErrTemporary, "disk I/O error", true
+	case strings.Contains(se.Error(), "fts5: syntax error"):
+		return inbox.ErrInvalid, "search syntax error", true
+	}
+	return nil, "", false
+}
+
+func (dialect) TagFilter(col string) string {
+	return `EXISTS (SELECT 1 FROM json_each(` + col + `) WHERE json_each.value = ?)`
+}
+
+func (dialect) Index(ctx context.Context, tx sqlstore.Execer, d sqlstore.SearchDoc) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, subject, body, sender) VALUES (?, ?, ?, ?)`, d.Seq, d.Subject, d.Body, d.Sender)
+	return err
+}
+
+func (dialect) Unindex(ctx context.Context, tx sqlstore.Execer, _ string, seqs []int64) error {
+	for len(seqs) > 0 {
+		n := min(len(seqs), 500)
+		args := make([]any, n)
+		for i, s := range seqs[:n] {
+			args[i] = s
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid IN (?`+strings.Repeat(", ?", n-1)+`)`, args...); err != nil {
+			return err
+		}
+		seqs = seqs[n:]
+	}
+	return nil
+}
+
+// Reindex has nothing to do: the FTS row is keyed by the message row, not
+// by its conversation.
+func (dialect) Reindex(context.Context, sqlstore.Execer, string, int64, string) error { return nil }
+
+// Match builds an FTS5 expression. Every token is quoted and made of
+// letters and digits only, so no input can inject FTS5 syntax.
+func (dialect) Match(terms []sqlstore.Term) string {
+	parts := make([]string, 0, len(terms))
+	for _, t := range terms {
+		p := `"` + strings.Join(t.Tokens, " ") + `"`
+		if t.Prefix {
+			p += "*"
+		}
+		if t.Sender {
+			p = "sender : " + p
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, tenant, match string, limit int) ([]string, bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)`, match, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	var n int
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	if n > limit {
+		return nil, false, nil
+	}
+	ids, err := queryStrings(ctx, q, `SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.seq = f.rowid
+		WHERE messages_fts MATCH ? AND f.rowid > 0 AND m.tenant_id = ?
+		UNION
+		SELECT c.id FROM messages_fts f JOIN conversations c ON c.seq = -f.rowid
+		WHERE messages_fts MATCH ? AND f.rowid < 0 AND c.tenant_id = ?`, match, tenant, match, tenant)
+	return ids, true, err
+}
+
+func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, tenant, match string, convs []string) (map[string]bool, error) {
+	args := []any{tenant}
+	for _, c := range convs {
+		args = append(args, c)
+	}
+	args = append(args, match, match)
+	ids, err := queryStrings(ctx, q, `SELECT c.id FROM conversations c
+		WHERE c.tenant_id = ? AND c.id IN (?`+strings.Repeat(", ?", len(convs)-1)+`)
+		AND (EXISTS (SELECT 1 FROM messages_fts f WHERE messages_fts MATCH ? AND f.rowid = -c.seq)
+			OR EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id
+				AND EXISTS (SELECT 1 FROM messages_fts f WHERE messages_fts MATCH ? AND f.rowid = m.seq)))`, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+func queryStrings(ctx context.Context, q sqlstore.Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/storage/sqlstore"
+)
+
+// Options configure Open. The zero value is a good default.
+type Options struct {
+	// Logger receives structured logs. Nil: discarded.
+	Logger *slog.Logger
+	// BusyTimeout is how long a statement waits for another process's
+	// lock before failing with inbox.ErrTemporary. 0 means 5 seconds.
+	BusyTimeout time.Duration
+	// Readers is the size of the read-only connection pool. 0 means 4.
+	Readers int
+	// Synchronous is SQLite's synchronous setting: "FULL" (the default,
+	// every commit survives a power loss) or "NORMAL" (a commit survives a
+	// crash of the process; the last ones may be lost on power loss).
+	Synchronous string
+}
+
+// Store is the SQLite implementation of inbox.Store: one file in WAL mode,
+// a single writer connection (SQLite has one writer at a time; queuing in
+// Go is cheaper than busy-waiting) and a pool of read-only connections
+// that read while the writer writes.
+type Store struct {
+	*sqlstore.Store
+}
+
+var _ inbox.Store = (*Store)(nil)
+
+// Open opens or creates the database file at path, applies pending
+// migrations and returns the store. An unreadable, corrupt or too new
+// database is refused with an error naming path.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: open: %w", inbox.Invalid("path", "is required"))
+	}
+	if strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, inbox.Invalid("path", "must be a plain file path (no '?', '#' or file: URI)"))
+	}
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = 4
+	}
+	sync := strings.ToUpper(opts.Synchronous)
+	switch sync {
+	case "":
+		sync = "FULL"
+	case "FULL", "NORMAL":
+	default:
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, inbox.Invalid("Options.Synchronous", "must be FULL or NORMAL"))
+	}
+	params := url.Values{}
+	params.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+	params.Add("_pragma", "journal_mode(WAL)")
+	params.Add("_pragma", "foreign_keys(1)")
+	params.Add("_pragma", "synchronous("+sync+")")
+	writerDSN := path + "?" + params.Encode() + "&_txlock=immediate"
+	params.Add("_pragma", "query_only(1)")
+	readerDSN := path + "?" + params.Encode()
+
+	writer, err := sql.Open("sqlite", writerDSN)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	reader, err := sql.Open("sqlite", readerDSN)
+	if err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	reader.SetMaxOpenConns(opts.Readers)
+	reader.SetMaxIdleConns(opts.Readers)
+
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect{}, Writer: writer, Reader: reader, Name: path, Logger: logger})
+	if err != nil {
+		_ = writer.Close()
+		_ = reader.Close()
+		if !strings.Contains(err.Error(), path) {
+			err = fmt.Errorf("sqlite %s: %w", path, err)
+		}
+		return nil, err
+	}
+	return &Store{Store: s}, nil
+}
+
+// checkFile refuses a path that is a directory, or an existing non-empty
+// file that does not start with the SQLite header, before SQLite creates
+// anything next to it.
+func checkFile(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", path, inbox.Invalid("path", "cannot be read: "+errors.Unwrap(err).Error()))
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("sqlite: open %s: %w", path, inbox.Invalid("path", "is a directory"))
+	}
+	if fi.Size() == 0 {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", path, inbox.Invalid("path", "cannot be read: "+errors.Unwrap(err).Error()))
+	}
+	defer f.Close()
+	header := make([]byte, 16)
+	if _, err := io.ReadFull(f, header); err != nil || string(header) != "SQLite format 3\x00" {
+		return fmt.Errorf("sqlite: open %s: %w", path, inbox.Invalid("path", "is not a SQLite database file"))
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+var conversationCols = []string{"subject", "folder_id", "status", "priority", "source", "integration_id", "contact_id", "assignee",
+	"intent", "unread", "thread_subject", "tags", "last_message_at", "doc"}
+
+func conversationValues(c *inbox.Conversation, doc []byte) ([]any, error) {
+	tags := c.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	rawTags, err := json.Marshal(tags)
+	if err != nil {
+		return nil, fmt.Errorf("encode tags: %w", err)
+	}
+	return []any{c.Subject, c.FolderID, string(c.Status), c.Status.Priority(), string(c.Source), c.IntegrationID, c.ContactID, c.Assignee,
+		string(c.Intent), c.Unread, c.ThreadSubject, string(rawTags), nanos(c.LastMessageAt), doc}, nil
+}
+
+func validConversation(op string, c *inbox.Conversation) error {
+	if !c.Status.Valid() {
+		return fmt.Errorf("%s: %w", op, inbox.Invalid("conversation.status", fmt.Sprintf("%q is not a status", c.Status)))
+	}
+	if c.Source != "" && !c.Source.Valid() {
+		return fmt.Errorf("%s: %w", op, inbox.Invalid("conversation.source", fmt.Sprintf("%q is not a source", c.Source)))
+	}
+	if c.Unread < 0 {
+		return fmt.Errorf("%s: %w", op, inbox.Invalid("conversation.unread", "must not be negative"))
+	}
+	return nil
+}
+
+// CreateConversation stores a new conversation; an empty status is new.
+func (t *tx) CreateConversation(c *inbox.Conversation) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if c.Status == "" {
+		c.Status = inbox.StatusNew
+	}
+	if err := validConversation("create conversation", c); err != nil {
+		return err
+	}
+	if err := t.own("conversation", &c.TenantID, true); err != nil {
+		return err
+	}
+	t.stamp(&c.ID, &c.CreatedAt, &c.UpdatedAt, &c.Version)
+	doc, err := encode(c)
+	if err != nil {
+		return err
+	}
+	vals, err := conversationValues(c, doc)
+	if err != nil {
+		return err
+	}
+	cols := append([]string{"tenant_id", "id", "created_at", "version"}, conversationCols...)
+	var seq int64
+	err = t.queryRow("create conversation", []any{&seq}, `INSERT INTO conversations (`+strings.Join(cols, ", ")+`) VALUES (`+
+		placeholders(len(cols))+`) ON CONFLICT DO NOTHING RETURNING seq`, append([]any{string(t.tenant), c.ID, nanos(c.CreatedAt), c.Version}, vals...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("create conversation %q: %w: the id is taken", c.ID, inbox.ErrConflict)
+	}
+	if err != nil {
+		return err
+	}
+	return t.indexSubject(seq, c)
+}
+
+// indexSubject makes the conversation's own subject searchable; it is
+// stored in the full-text index under the negated conversation seq.
+func (t *tx) indexSubject(seq int64, c *inbox.Conversation) error {
+	if c.Subject == "" {
+		return nil
+	}
+	err := t.s.d.Index(t.ctx, t.tx, SearchDoc{Seq: -seq, Tenant: string(t.tenant), ConversationID: c.ID, Subject: c.Subject})
+	return t.s.wrap("index conversation subject", err)
+}
+
+// UpdateConversation replaces a conversation if its version is current.
+func (t *tx) UpdateConversation(c *inbox.Conversation) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := requireID("conversation", c.ID); err != nil {
+		return err
+	}
+	if err := validConversation("update conversation", c); err != nil {
+		return err
+	}
+	if err := t.own("conversation", &c.TenantID, false); err != nil {
+		return err
+	}
+	var seq int64
+	var subject string
+	err := t.queryRow("update conversation", []any{&seq, &subject}, `SELECT seq, subject FROM conversations WHERE tenant_id = ? AND id = ?`, string(t.tenant), c.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("update conversation %q: %w", c.ID, inbox.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	next := *c
+	next.Version++
+	doc, err := encode(next)
+	if err != nil {
+		return err
+	}
+	vals, err := conversationValues(c, doc)
+	if err != nil {
+		return err
+	}
+	if err := t.updateVersioned("conversation", "conversations", c.ID, c.Version, conversationCols, vals...); err != nil {
+		return err
+	}
+	c.Version++
+	if subject == c.Subject {
+		return nil
+	}
+	if err := t.s.d.Unindex(t.ctx, t.tx, string(t.tenant), []int64{-seq}); err != nil {
+		return t.s.wrap("reindex conversation subject", err)
+	}
+	return t.indexSubject(seq, c)
+}
+
+// GetConversation returns ErrNotFound for an unknown id.
+func (t *tx) GetConversation(id string) (inbox.Conversation, error) {
+	rows, err := t.query("get conversation", `SELECT `+conversationSelect+` FROM conversations WHERE tenant_id = ? AND id = ?`, string(t.tenant), id)
+	if err != nil {
+		return inbox.Conversation{}, err
+	}
+	list, err := t.scanConversations(rows)
+	if err != nil {
+		return inbox.Conversation{}, err
+	}
+	if len(list) == 0 {
+		return inbox.Conversation{}, fmt.Errorf("conversation %q: %w", id, inbox.ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// conversationSelect are the columns scanConversations reads; the columns
+// win over the document because DeleteFolder unfiles conversations (and
+// bumps their version) by column.
+const conversationSelect = `doc, folder_id, version, created_at`
+
+func (t *tx) scanConversations(rows *sql.Rows) ([]inbox.Conversation, error) {
+	defer rows.Close()
+	var out []inbox.Conversation
+	for rows.Next() {
+		var doc []byte
+		var folder string
+		var version, created int64
+		if err := rows.Scan(&doc, &folder, &version, &created); err != nil {
+			return nil, t.s.wrap("scan conversation", err)
+		}
+		var c inbox.Conversation
+		if err := decode(doc, &c); err != nil {
+			return nil, err
+		}
+		c.FolderID, c.Version, c.CreatedAt = folder, version, fromNanos(created)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.s.wrap("list conversations", err)
+	}
+	return out, nil
+}
+
+// DeleteConversation removes a conversation with its messages, notes,
+// drafts, tasks and follow-ups; dedupe keys stay as tombstones.
+func (t *tx) DeleteConversation(id string) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	var convSeq int64
+	err := t.queryRow("delete conversation", []any{&convSeq}, `DELETE FROM conversations WHERE tenant_id = ? AND id = ? RETURNING seq`, string(t.tenant), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("delete conversation %q: %w", id, inbox.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := t.query("delete conversation", `SELECT seq FROM messages WHERE tenant_id = ? AND conversation_id = ?`, string(t.tenant), id)
+	if err != nil {
+		return err
+	}
+	seqs := []int64{-convSeq}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			rows.Close()
+			return t.s.wrap("delete conversation", err)
+		}
+		seqs = append(seqs, seq)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return t.s.wrap("delete conversation", err)
+	}
+	if err := t.s.d.Unindex(t.ctx, t.tx, string(t.tenant), seqs); err != nil {
+		return t.s.wrap("unindex messages", err)
+	}
+	for _, q := range []string{
+		`DELETE FROM thread_keys WHERE tenant_id = ? AND conversation_id = ?`,
+		`DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ?`,
+		`DELETE FROM notes WHERE tenant_id = ? AND conversation_id = ?`,
+		`DELETE FROM drafts WHERE tenant_id = ? AND conversation_id = ?`,
+		`DELETE FROM tasks WHERE tenant_id = ? AND conversation_id = ?`,
+		`DELETE FROM follow_ups WHERE tenant_id = ? AND conversation_id = ?`,
+	} {
+		if _, err := t.exec("delete conversation", q, string(t.tenant), id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UnreadCounts counts, per folder ("" unfiled), conversations with unread
+// messages that are neither spam nor archived. The partial index
+// conversations_unread holds exactly those rows.
+func (t *tx) UnreadCounts() (map[string]int, error) {
+	rows, err := t.query("unread counts", `SELECT folder_id, COUNT(*) FROM conversations
+		WHERE tenant_id = ? AND unread > 0 AND status NOT IN ('spam', 'archived') GROUP BY folder_id`, string(t.tenant))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var folder string
+		var n int
+		if err := rows.Scan(&folder, &n); err != nil {
+			return nil, t.s.wrap("unread counts", err)
+		}
+		out[folder] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.s.wrap("unread counts", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+)
+
+// Dialect is what differs between the SQL databases a Store runs on. The
+// shared code writes portable SQL with "?" placeholders; a dialect rewrites
+// placeholders, owns the schema (its migrations) and the full-text index.
+type Dialect interface {
+	// Name is "sqlite" or "postgres"; it prefixes error messages.
+	Name() string
+	// Rebind rewrites "?" placeholders into the database's form.
+	Rebind(query string) string
+	// Migrations holds the versioned schema files "NNNN_name.sql".
+	Migrations() fs.FS
+	// LockMigrations serialises concurrent Open calls around migrations on
+	// conn and returns the function that releases the lock.
+	LockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// Classify maps a driver error to an inbox sentinel (ErrConflict,
+	// ErrTemporary...) and a short description without values; ok is false
+	// for errors it does not recognise.
+	Classify(err error) (sentinel error, code string, ok bool)
+	// TagFilter is a boolean SQL fragment, with one placeholder for the tag,
+	// true when the JSON array column col contains the tag.
+	TagFilter(col string) string
+	// Index adds a message to the full-text index in the caller's
+	// transaction.
+	Index(ctx context.Context, tx Execer, doc SearchDoc) error
+	// Unindex removes messages from the full-text index.
+	Unindex(ctx context.Context, tx Execer, tenant string, seqs []int64) error
+	// Reindex records that a message moved to another conversation.
+	Reindex(ctx context.Context, tx Execer, tenant string, seq int64, conversationID string) error
+	// Match builds the dialect's full-text expression for the terms.
+	Match(terms []Term) string
+	// MatchedConversations returns the conversations of up to limit
+	// messages matching the expression, and whether that was all of them.
+	MatchedConversations(ctx context.Context, q Querier, tenant, match string, limit int) (ids []string, complete bool, err error)
+	// ConversationsMatching returns which of the conversations hold a
+	// message matching the expression.
+	ConversationsMatching(ctx context.Context, q Querier, tenant, match string, conversationIDs []string) (map[string]bool, error)
+}
+
+// SearchDoc is the searchable part of a message.
+type SearchDoc struct {
+	Seq            int64 // the message's row number
+	Tenant         string
+	ConversationID string
+	Subject        string
+	Body           string
+	Sender         string
+}
+
+// Execer runs statements (a *sql.Tx or *sql.DB).
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Querier runs queries (a *sql.Tx or *sql.DB).
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}

@@ -1,0 +1,339 @@
+package sqlstore
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Search tuning. A query whose terms match at most rareMatchLimit messages
+// is answered from the full-text index; a more frequent one walks the
+// filtered list newest-first in chunks of walkChunk and keeps the
+// conversations holding a match, which finds a page quickly precisely
+// because matches are frequent.
+const (
+	rareMatchLimit = 5000
+	walkChunk      = 200
+)
+
+// orderKey is one column of a conversation ordering.
+type orderKey struct {
+	col     string
+	desc    bool
+	numeric bool
+	value   func(c *inbox.Conversation) string
+}
+
+var (
+	keyLastMessage = func(desc bool) orderKey {
+		return orderKey{col: "last_message_at", desc: desc, numeric: true, value: func(c *inbox.Conversation) string {
+			return strconv.FormatInt(nanos(c.LastMessageAt), 10)
+		}}
+	}
+	keyID = func(desc bool) orderKey {
+		return orderKey{col: "id", desc: desc, value: func(c *inbox.Conversation) string { return c.ID }}
+	}
+	keyPriority = orderKey{col: "priority", numeric: true, value: func(c *inbox.Conversation) string {
+		return strconv.Itoa(c.Status.Priority())
+	}}
+	keyStatus = orderKey{col: "status", value: func(c *inbox.Conversation) string { return string(c.Status) }}
+)
+
+func orderFor(s inbox.Sort) ([]orderKey, error) {
+	switch s {
+	case inbox.SortNewest:
+		return []orderKey{keyLastMessage(true), keyID(true)}, nil
+	case inbox.SortOldest:
+		return []orderKey{keyLastMessage(false), keyID(false)}, nil
+	case inbox.SortPriority:
+		return []orderKey{keyPriority, keyLastMessage(true), keyID(true)}, nil
+	case inbox.SortStatus:
+		return []orderKey{keyStatus, keyLastMessage(true), keyID(true)}, nil
+	}
+	return nil, inbox.Invalid("sort", fmt.Sprintf("%q is not newest, oldest, priority or status", s))
+}
+
+// listPlan is a filtered, ordered conversation query.
+type listPlan struct {
+	where []string
+	args  []any
+	order []orderKey
+}
+
+func (p *listPlan) add(cond string, args ...any) {
+	p.where = append(p.where, cond)
+	p.args = append(p.args, args...)
+}
+
+// after restricts the plan to rows after the cursor values.
+func (p *listPlan) after(values []string) error {
+	if len(values) != len(p.order) {
+		return inbox.Invalid("cursor", "does not belong to this sort order")
+	}
+	vals := make([]any, len(values))
+	for i, v := range values {
+		vals[i] = v
+		if p.order[i].numeric {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return inbox.Invalid("cursor", "is not a cursor this store returned")
+			}
+			vals[i] = n
+		}
+	}
+	var ors []string
+	var args []any
+	for i := range p.order {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, p.order[j].col+" = ?")
+			args = append(args, vals[j])
+		}
+		op := " > ?"
+		if p.order[i].desc {
+			op = " < ?"
+		}
+		ands = append(ands, p.order[i].col+op)
+		args = append(args, vals[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	p.add("("+strings.Join(ors, " OR ")+")", args...)
+	return nil
+}
+
+func (p *listPlan) sql(limit int) (string, []any) {
+	var order []string
+	for _, k := range p.order {
+		dir := " ASC"
+		if k.desc {
+			dir = " DESC"
+		}
+		order = append(order, k.col+dir)
+	}
+	q := `SELECT ` + conversationSelect + ` FROM conversations c WHERE ` + strings.Join(p.where, " AND ") +
+		` ORDER BY ` + strings.Join(order, ", ") + ` LIMIT ?`
+	return q, append(append([]any(nil), p.args...), limit)
+}
+
+func (p *listPlan) cursor(c *inbox.Conversation) string {
+	vals := make([]string, len(p.order))
+	for i, k := range p.order {
+		vals[i] = k.value(c)
+	}
+	raw, _ := json.Marshal(vals)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func decodeCursor(s string) ([]string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	var vals []string
+	if err != nil || json.Unmarshal(raw, &vals) != nil {
+		return nil, inbox.Invalid("cursor", "is not a cursor this store returned")
+	}
+	return vals, nil
+}
+
+// ListConversations filters, sorts and pages conversations; Search
+// accepts the query syntax of ParseSearch.
+func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPage, error) {
+	page, err := t.listConversations(q)
+	if err != nil {
+		return inbox.ConversationPage{}, fmt.Errorf("list conversations: %w", err)
+	}
+	return page, nil
+}
+
+func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPage, error) {
+	limit := q.Limit
+	switch {
+	case limit < 0:
+		return inbox.ConversationPage{}, inbox.Invalid("limit", "must not be negative")
+	case limit == 0:
+		limit = 50
+	case limit > 500:
+		limit = 500
+	}
+	order, err := orderFor(q.Sort)
+	if err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	search, err := ParseSearch(q.Search)
+	if err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	plan := &listPlan{order: order}
+	if err := t.filters(plan, q, search); err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	if q.Cursor != "" {
+		vals, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return inbox.ConversationPage{}, err
+		}
+		if err := plan.after(vals); err != nil {
+			return inbox.ConversationPage{}, err
+		}
+	}
+	if len(search.Terms) == 0 {
+		return t.runPlan(plan, limit)
+	}
+	match := t.s.d.Match(search.Terms)
+	ids, complete, err := t.s.d.MatchedConversations(t.ctx, t.tx, string(t.tenant), match, rareMatchLimit)
+	if err != nil {
+		return inbox.ConversationPage{}, t.s.wrap("search", err)
+	}
+	if complete {
+		if len(ids) == 0 {
+			return inbox.ConversationPage{}, nil
+		}
+		plan.add("c.id IN ("+placeholders(len(ids))+")", anys(ids)...)
+		return t.runPlan(plan, limit)
+	}
+	return t.walk(plan, match, limit)
+}
+
+func (t *tx) runPlan(plan *listPlan, limit int) (inbox.ConversationPage, error) {
+	query, args := plan.sql(limit + 1)
+	rows, err := t.query("list conversations", query, args...)
+	if err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	items, err := t.scanConversations(rows)
+	if err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	page := inbox.ConversationPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = plan.cursor(&page.Items[limit-1])
+	}
+	return page, nil
+}
+
+// walk pages through the filtered list and keeps conversations with a
+// matching message, for terms too frequent to collect up front.
+func (t *tx) walk(plan *listPlan, match string, limit int) (inbox.ConversationPage, error) {
+	var found []inbox.Conversation
+	base := len(plan.where)
+	baseArgs := len(plan.args)
+	for {
+		chunk, err := t.runPlan(plan, walkChunk)
+		if err != nil {
+			return inbox.ConversationPage{}, err
+		}
+		if len(chunk.Items) == 0 {
+			break
+		}
+		ids := make([]string, len(chunk.Items))
+		for i, c := range chunk.Items {
+			ids[i] = c.ID
+		}
+		hits, err := t.s.d.ConversationsMatching(t.ctx, t.tx, string(t.tenant), match, ids)
+		if err != nil {
+			return inbox.ConversationPage{}, t.s.wrap("search", err)
+		}
+		for _, c := range chunk.Items {
+			if hits[c.ID] {
+				found = append(found, c)
+			}
+		}
+		if len(found) > limit || chunk.NextCursor == "" {
+			break
+		}
+		vals, _ := decodeCursor(chunk.NextCursor)
+		plan.where, plan.args = plan.where[:base], plan.args[:baseArgs]
+		if err := plan.after(vals); err != nil {
+			return inbox.ConversationPage{}, err
+		}
+	}
+	page := inbox.ConversationPage{Items: found}
+	if len(found) > limit {
+		page.Items = found[:limit]
+		page.NextCursor = plan.cursor(&page.Items[limit-1])
+	}
+	return page, nil
+}
+
+// filters turns the query's fields and the search's operators into
+// conditions. Every value is a bound parameter.
+func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s Search) error {
+	p.add("c.tenant_id = ?", string(t.tenant))
+	switch q.FolderID {
+	case "":
+	case inbox.Unfiled:
+		p.add("c.folder_id = ''")
+	default:
+		p.add("c.folder_id = ?", q.FolderID)
+	}
+	for _, st := range q.Statuses {
+		if !st.Valid() {
+			return inbox.Invalid("statuses", fmt.Sprintf("%q is not a status", st))
+		}
+	}
+	if len(q.Statuses) > 0 {
+		p.add("c.status IN ("+placeholders(len(q.Statuses))+")", anys(q.Statuses)...)
+	}
+	if len(q.Sources) > 0 {
+		p.add("c.source IN ("+placeholders(len(q.Sources))+")", anys(q.Sources)...)
+	}
+	switch q.Assignee {
+	case "":
+	case inbox.Unassigned:
+		p.add("c.assignee = ''")
+	default:
+		p.add("c.assignee = ?", q.Assignee)
+	}
+	if q.UnreadOnly || s.Unread {
+		p.add("c.unread > 0")
+	}
+	if q.Tag != "" {
+		p.add(t.s.d.TagFilter("c.tags"), q.Tag)
+	}
+	if q.Intent != "" {
+		p.add("c.intent = ?", string(q.Intent))
+	}
+	if q.ContactID != "" {
+		p.add("c.contact_id = ?", q.ContactID)
+	}
+	if q.IntegrationID != "" {
+		p.add("c.integration_id = ?", q.IntegrationID)
+	}
+	if q.ThreadSubject != "" {
+		p.add("c.thread_subject = ?", q.ThreadSubject)
+	}
+	if !q.Since.IsZero() {
+		p.add("c.last_message_at >= ?", nanos(q.Since))
+	}
+	if !q.Until.IsZero() {
+		p.add("c.last_message_at < ?", nanos(q.Until))
+	}
+	// Search operators.
+	for _, f := range s.Folders {
+		if f == "none" || f == "unfiled" || f == inbox.Unfiled {
+			p.add("c.folder_id = ''")
+			continue
+		}
+		p.add("c.folder_id IN (SELECT f.id FROM folders f WHERE f.tenant_id = ? AND (f.id = ? OR LOWER(f.name) = ?))",
+			string(t.tenant), f, strings.ToLower(f))
+	}
+	if len(s.Statuses) > 0 {
+		p.add("c.status IN ("+placeholders(len(s.Statuses))+")", anys(s.Statuses)...)
+	}
+	if len(s.Sources) > 0 {
+		p.add("c.source IN ("+placeholders(len(s.Sources))+")", anys(s.Sources)...)
+	}
+	if s.HasAttachment {
+		p.add("EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.has_attachment = ?)", true)
+	}
+	if !s.After.IsZero() {
+		p.add("c.last_message_at >= ?", nanos(s.After))
+	}
+	if !s.Before.IsZero() {
+		p.add("c.last_message_at < ?", nanos(s.Before))
+	}
+	return nil
+}

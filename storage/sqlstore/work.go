@@ -1,0 +1,513 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// CreateNote stores an internal note.
+func (t *tx) CreateNote(n *inbox.Note) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if n.ConversationID == "" {
+		return fmt.Errorf("create note: %w", inbox.Invalid("note.conversation_id", "is required"))
+	}
+	if err := t.own("note", &n.TenantID, true); err != nil {
+		return err
+	}
+	if err := t.requireConversation("create note", n.ConversationID); err != nil {
+		return err
+	}
+	t.stamp(&n.ID, &n.CreatedAt, nil, nil)
+	doc, err := encode(n)
+	if err != nil {
+		return err
+	}
+	return t.insert("note", "notes", []string{"id", "conversation_id", "created_at", "doc"}, n.ID, n.ConversationID, nanos(n.CreatedAt), doc)
+}
+
+// ListNotes returns a conversation's notes, oldest first.
+func (t *tx) ListNotes(conversationID string) ([]inbox.Note, error) {
+	if err := t.requireConversation("list notes", conversationID); err != nil {
+		return nil, err
+	}
+	return queryDocs[inbox.Note](t, "list notes", `SELECT doc, created_at FROM notes WHERE tenant_id = ? AND conversation_id = ? ORDER BY created_at, id`,
+		string(t.tenant), conversationID)
+}
+
+var taskCols = []string{"conversation_id", "assignee", "open", "doc"}
+
+// CreateTask stores a task.
+func (t *tx) CreateTask(k *inbox.Task) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := t.own("task", &k.TenantID, true); err != nil {
+		return err
+	}
+	if k.ConversationID != "" {
+		if err := t.requireConversation("create task", k.ConversationID); err != nil {
+			return err
+		}
+	}
+	t.stamp(&k.ID, &k.CreatedAt, nil, &k.Version)
+	doc, err := encode(k)
+	if err != nil {
+		return err
+	}
+	return t.insert("task", "tasks", append([]string{"id", "version", "created_at"}, taskCols...),
+		k.ID, k.Version, nanos(k.CreatedAt), k.ConversationID, k.Assignee, k.DoneAt.IsZero(), doc)
+}
+
+// UpdateTask replaces a task if its version is current.
+func (t *tx) UpdateTask(k *inbox.Task) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := requireID("task", k.ID); err != nil {
+		return err
+	}
+	if err := t.own("task", &k.TenantID, false); err != nil {
+		return err
+	}
+	next := *k
+	next.Version++
+	doc, err := encode(next)
+	if err != nil {
+		return err
+	}
+	if err := t.updateVersioned("task", "tasks", k.ID, k.Version, taskCols,
+		k.ConversationID, k.Assignee, k.DoneAt.IsZero(), doc); err != nil {
+		return err
+	}
+	k.Version++
+	return nil
+}
+
+// GetTask returns ErrNotFound for an unknown id.
+func (t *tx) GetTask(id string) (inbox.Task, error) {
+	var k inbox.Task
+	return k, t.getDoc("task", "tasks", id, &k)
+}
+
+// ListTasks returns matching tasks in creation order.
+func (t *tx) ListTasks(q inbox.TaskQuery) ([]inbox.Task, error) {
+	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
+	if q.ConversationID != "" {
+		where, args = append(where, "conversation_id = ?"), append(args, q.ConversationID)
+	}
+	if q.Assignee != "" {
+		where, args = append(where, "assignee = ?"), append(args, q.Assignee)
+	}
+	if q.OpenOnly {
+		where, args = append(where, "open = ?"), append(args, true)
+	}
+	return queryDocs[inbox.Task](t, "list tasks", `SELECT doc, created_at FROM tasks WHERE `+strings.Join(where, " AND ")+` ORDER BY created_at, id`, args...)
+}
+
+var followUpCols = []string{"conversation_id", "status", "due_at", "doc"}
+
+// CreateFollowUp stores a follow-up; an empty status is pending.
+func (t *tx) CreateFollowUp(f *inbox.FollowUp) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if f.Status == "" {
+		f.Status = inbox.FollowUpPending
+	}
+	if err := t.own("follow-up", &f.TenantID, true); err != nil {
+		return err
+	}
+	if f.ConversationID != "" {
+		if err := t.requireConversation("create follow-up", f.ConversationID); err != nil {
+			return err
+		}
+	}
+	t.stamp(&f.ID, &f.CreatedAt, &f.UpdatedAt, &f.Version)
+	doc, err := encode(f)
+	if err != nil {
+		return err
+	}
+	return t.insert("follow-up", "follow_ups", append([]string{"id", "version", "created_at"}, followUpCols...),
+		f.ID, f.Version, nanos(f.CreatedAt), f.ConversationID, string(f.Status), nanos(f.DueAt), doc)
+}
+
+// UpdateFollowUp replaces a follow-up if its version is current.
+func (t *tx) UpdateFollowUp(f *inbox.FollowUp) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := requireID("follow-up", f.ID); err != nil {
+		return err
+	}
+	if err := t.own("follow-up", &f.TenantID, false); err != nil {
+		return err
+	}
+	next := *f
+	next.Version++
+	doc, err := encode(next)
+	if err != nil {
+		return err
+	}
+	if err := t.updateVersioned("follow-up", "follow_ups", f.ID, f.Version, followUpCols,
+		f.ConversationID, string(f.Status), nanos(f.DueAt), doc); err != nil {
+		return err
+	}
+	f.Version++
+	return nil
+}
+
+// GetFollowUp returns ErrNotFound for an unknown id.
+func (t *tx) GetFollowUp(id string) (inbox.FollowUp, error) {
+	var f inbox.FollowUp
+	return f, t.getDoc("follow-up", "follow_ups", id, &f)
+}
+
+// ListFollowUps returns matching follow-ups, soonest due first.
+func (t *tx) ListFollowUps(q inbox.FollowUpQuery) ([]inbox.FollowUp, error) {
+	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
+	if q.ConversationID != "" {
+		where, args = append(where, "conversation_id = ?"), append(args, q.ConversationID)
+	}
+	if q.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(q.Status))
+	}
+	if !q.DueBefore.IsZero() {
+		where, args = append(where, "due_at < ?"), append(args, nanos(q.DueBefore))
+	}
+	return queryDocs[inbox.FollowUp](t, "list follow-ups", `SELECT doc, created_at FROM follow_ups WHERE `+strings.Join(where, " AND ")+` ORDER BY due_at, id`, args...)
+}
+
+var draftCols = []string{"conversation_id", "status", "doc"}
+
+// CreateDraft stores a draft; an empty status is pending.
+func (t *tx) CreateDraft(d *inbox.Draft) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if d.Status == "" {
+		d.Status = inbox.DraftPending
+	}
+	if err := t.own("draft", &d.TenantID, true); err != nil {
+		return err
+	}
+	if d.ConversationID != "" {
+		if err := t.requireConversation("create draft", d.ConversationID); err != nil {
+			return err
+		}
+	}
+	t.stamp(&d.ID, &d.CreatedAt, &d.UpdatedAt, &d.Version)
+	doc, err := encode(d)
+	if err != nil {
+		return err
+	}
+	return t.insert("draft", "drafts", append([]string{"id", "version", "created_at"}, draftCols...),
+		d.ID, d.Version, nanos(d.CreatedAt), d.ConversationID, string(d.Status), doc)
+}
+
+// UpdateDraft replaces a draft if its version is current.
+func (t *tx) UpdateDraft(d *inbox.Draft) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := requireID("draft", d.ID); err != nil {
+		return err
+	}
+	if err := t.own("draft", &d.TenantID, false); err != nil {
+		return err
+	}
+	next := *d
+	next.Version++
+	doc, err := encode(next)
+	if err != nil {
+		return err
+	}
+	if err := t.updateVersioned("draft", "drafts", d.ID, d.Version, draftCols,
+		d.ConversationID, string(d.Status), doc); err != nil {
+		return err
+	}
+	d.Version++
+	return nil
+}
+
+// GetDraft returns ErrNotFound for an unknown id.
+func (t *tx) GetDraft(id string) (inbox.Draft, error) {
+	var d inbox.Draft
+	return d, t.getDoc("draft", "drafts", id, &d)
+}
+
+// ListDrafts returns matching drafts in creation order.
+func (t *tx) ListDrafts(q inbox.DraftQuery) ([]inbox.Draft, error) {
+	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
+	if q.ConversationID != "" {
+		where, args = append(where, "conversation_id = ?"), append(args, q.ConversationID)
+	}
+	if q.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(q.Status))
+	}
+	return queryDocs[inbox.Draft](t, "list drafts", `SELECT doc, created_at FROM drafts WHERE `+strings.Join(where, " AND ")+` ORDER BY created_at, id`, args...)
+}
+
+var outboxCols = []string{"message_id", "conversation_id", "idempotency_key", "status", "next_attempt_at", "doc"}
+
+func outboxValues(o *inbox.OutboxItem, doc []byte) []any {
+	return []any{o.MessageID, o.ConversationID, o.IdempotencyKey, string(o.Status), nanos(o.NextAttemptAt), doc}
+}
+
+// EnqueueOutbox adds a delivery job; ErrConflict if its idempotency key is
+// taken. An empty status is pending.
+func (t *tx) EnqueueOutbox(o *inbox.OutboxItem) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if o.IdempotencyKey == "" {
+		return fmt.Errorf("enqueue outbox: %w", inbox.Invalid("outbox.idempotency_key", "is required"))
+	}
+	if err := t.own("outbox item", &o.TenantID, true); err != nil {
+		return err
+	}
+	t.stamp(&o.ID, &o.CreatedAt, &o.UpdatedAt, nil)
+	if o.Status == "" {
+		o.Status = inbox.OutboxPending
+	}
+	doc, err := encode(o)
+	if err != nil {
+		return err
+	}
+	return t.insert("outbox item", "outbox", append([]string{"id", "created_at"}, outboxCols...), append([]any{o.ID, nanos(o.CreatedAt)}, outboxValues(o, doc)...)...)
+}
+
+// UpdateOutbox records an attempt's outcome: Status, Attempts,
+// NextAttemptAt, LastError, ProviderID and UpdatedAt.
+func (t *tx) UpdateOutbox(o *inbox.OutboxItem) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := requireID("outbox item", o.ID); err != nil {
+		return err
+	}
+	if err := t.own("outbox item", &o.TenantID, false); err != nil {
+		return err
+	}
+	var cur inbox.OutboxItem
+	if err := t.getDoc("outbox item", "outbox", o.ID, &cur); err != nil {
+		return err
+	}
+	cur.Status, cur.Attempts, cur.NextAttemptAt, cur.LastError, cur.ProviderID, cur.UpdatedAt =
+		o.Status, o.Attempts, o.NextAttemptAt, o.LastError, o.ProviderID, o.UpdatedAt
+	doc, err := encode(cur)
+	if err != nil {
+		return err
+	}
+	return t.updatePlain("outbox item", "outbox", o.ID, outboxCols, outboxValues(&cur, doc)...)
+}
+
+// ListOutbox returns matching entries, oldest NextAttemptAt first.
+func (t *tx) ListOutbox(q inbox.OutboxQuery) ([]inbox.OutboxItem, error) {
+	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
+	if q.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(q.Status))
+	}
+	if !q.DueBefore.IsZero() {
+		where, args = append(where, "next_attempt_at < ?"), append(args, nanos(q.DueBefore))
+	}
+	if q.MessageID != "" {
+		where, args = append(where, "message_id = ?"), append(args, q.MessageID)
+	}
+	query := `SELECT doc, created_at FROM outbox WHERE ` + strings.Join(where, " AND ") + ` ORDER BY next_attempt_at, id`
+	if q.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, q.Limit)
+	}
+	return queryDocs[inbox.OutboxItem](t, "list outbox", query, args...)
+}
+
+var quarantineCols = []string{"integration_id", "replayed", "doc"}
+
+// AddQuarantine keeps an unparsable or refused message.
+func (t *tx) AddQuarantine(q *inbox.QuarantineItem) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := t.own("quarantine item", &q.TenantID, true); err != nil {
+		return err
+	}
+	t.stamp(&q.ID, &q.CreatedAt, nil, nil)
+	doc, err := encode(q)
+	if err != nil {
+		return err
+	}
+	return t.insert("quarantine item", "quarantine", append([]string{"id", "created_at"}, quarantineCols...),
+		q.ID, nanos(q.CreatedAt), q.IntegrationID, !q.ReplayedAt.IsZero(), doc)
+}
+
+// UpdateQuarantine records a replay.
+func (t *tx) UpdateQuarantine(q *inbox.QuarantineItem) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := requireID("quarantine item", q.ID); err != nil {
+		return err
+	}
+	if err := t.own("quarantine item", &q.TenantID, false); err != nil {
+		return err
+	}
+	doc, err := encode(q)
+	if err != nil {
+		return err
+	}
+	return t.updatePlain("quarantine item", "quarantine", q.ID, quarantineCols, q.IntegrationID, !q.ReplayedAt.IsZero(), doc)
+}
+
+// GetQuarantine returns ErrNotFound for an unknown id.
+func (t *tx) GetQuarantine(id string) (inbox.QuarantineItem, error) {
+	var q inbox.QuarantineItem
+	return q, t.getDoc("quarantine item", "quarantine", id, &q)
+}
+
+// ListQuarantine returns items newest first.
+func (t *tx) ListQuarantine(q inbox.QuarantineQuery) ([]inbox.QuarantineItem, error) {
+	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
+	if q.IntegrationID != "" {
+		where, args = append(where, "integration_id = ?"), append(args, q.IntegrationID)
+	}
+	if !q.IncludeReplayed {
+		where, args = append(where, "replayed = ?"), append(args, false)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	return queryDocs[inbox.QuarantineItem](t, "list quarantine",
+		`SELECT doc, created_at FROM quarantine WHERE `+strings.Join(where, " AND ")+` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// AppendAudit adds entries; they are never changed or removed.
+func (t *tx) AppendAudit(entries ...inbox.AuditEntry) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	var given []string
+	seen := map[string]bool{}
+	for i := range entries {
+		if err := t.own("audit entry", &entries[i].TenantID, true); err != nil {
+			return err
+		}
+		if id := entries[i].ID; id != "" {
+			if seen[id] {
+				return fmt.Errorf("append audit: %w: entry id %q given twice", inbox.ErrConflict, id)
+			}
+			seen[id] = true
+			given = append(given, id)
+		}
+	}
+	// Refuse the whole append before writing any entry.
+	if len(given) > 0 {
+		var taken string
+		err := t.queryRow("append audit", []any{&taken}, `SELECT id FROM audit WHERE tenant_id = ? AND id IN (`+placeholders(len(given))+`) LIMIT 1`,
+			append([]any{string(t.tenant)}, anys(given)...)...)
+		if err == nil {
+			return fmt.Errorf("append audit: %w: entry %q exists and cannot be changed", inbox.ErrConflict, taken)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	for i := range entries {
+		e := &entries[i]
+		t.stamp(&e.ID, &e.At, nil, nil)
+		doc, err := encode(e)
+		if err != nil {
+			return err
+		}
+		if err := t.insert("audit entry", "audit", []string{"id", "conversation_id", "entity_id", "at", "created_at", "doc"},
+			e.ID, e.ConversationID, e.EntityID, nanos(e.At), nanos(e.At), doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListAudit returns entries newest first.
+func (t *tx) ListAudit(q inbox.AuditQuery) ([]inbox.AuditEntry, error) {
+	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
+	if q.ConversationID != "" {
+		where, args = append(where, "conversation_id = ?"), append(args, q.ConversationID)
+	}
+	if q.EntityID != "" {
+		where, args = append(where, "entity_id = ?"), append(args, q.EntityID)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, nanos(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where, args = append(where, "at < ?"), append(args, nanos(q.Until))
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return queryDocs[inbox.AuditEntry](t, "list audit",
+		`SELECT doc, created_at FROM audit WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// CreateNotification stores a notification.
+func (t *tx) CreateNotification(n *inbox.Notification) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := t.own("notification", &n.TenantID, true); err != nil {
+		return err
+	}
+	t.stamp(&n.ID, &n.CreatedAt, nil, nil)
+	doc, err := encode(n)
+	if err != nil {
+		return err
+	}
+	return t.insert("notification", "notifications", []string{"id", "user_id", "read_at", "created_at", "doc"},
+		n.ID, n.UserID, nanos(n.ReadAt), nanos(n.CreatedAt), doc)
+}
+
+// ListNotifications returns a user's notifications, newest first.
+func (t *tx) ListNotifications(q inbox.NotificationQuery) ([]inbox.Notification, error) {
+	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
+	if q.UserID != "" {
+		where, args = append(where, "user_id = ?"), append(args, q.UserID)
+	}
+	if q.UnreadOnly {
+		where = append(where, "read_at = 0")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	return queryDocs[inbox.Notification](t, "list notifications",
+		`SELECT doc, created_at FROM notifications WHERE `+strings.Join(where, " AND ")+` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// MarkNotificationRead records when a notification was read; the first
+// read time is kept.
+func (t *tx) MarkNotificationRead(id string, at time.Time) error {
+	if err := t.usable(true); err != nil {
+		return err
+	}
+	var n inbox.Notification
+	if err := t.getDoc("notification", "notifications", id, &n); err != nil {
+		return err
+	}
+	if !n.ReadAt.IsZero() {
+		return t.usable(true)
+	}
+	n.ReadAt = at
+	doc, err := encode(n)
+	if err != nil {
+		return err
+	}
+	return t.updatePlain("notification", "notifications", id, []string{"read_at", "doc"}, nanos(at), doc)
+}
