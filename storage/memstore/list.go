@@ -1,0 +1,198 @@
+package memstore
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Conversation list limits.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// listCursor is the position after the last conversation of a page: the
+// sort it belongs to, that conversation's sort key and its id. Lists
+// continue from the position, not from the conversation, so inserts and
+// deletes between pages never skip or repeat an item.
+type listCursor struct {
+	Sort   inbox.Sort   `json:"s"`
+	Rank   int          `json:"r,omitempty"`
+	Status inbox.Status `json:"st,omitempty"`
+	At     int64        `json:"t"` // LastMessageAt, Unix microseconds
+	ID     string       `json:"i"`
+}
+
+// sortKey is what an order compares.
+type sortKey struct {
+	rank   int
+	status inbox.Status
+	at     time.Time
+	id     string
+}
+
+func keyOf(c *conversation) sortKey {
+	return sortKey{rank: c.Status.Priority(), status: c.Status, at: c.LastMessageAt, id: c.ID}
+}
+
+// compareFunc returns the order of a sort: negative when a comes first.
+func compareFunc(s inbox.Sort) (func(a, b sortKey) int, error) {
+	newest := func(a, b sortKey) int { return cmp.Or(b.at.Compare(a.at), cmp.Compare(b.id, a.id)) }
+	switch s {
+	case inbox.SortNewest:
+		return newest, nil
+	case inbox.SortOldest:
+		return func(a, b sortKey) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.id, b.id)) }, nil
+	case inbox.SortPriority:
+		return func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.rank, b.rank), newest(a, b)) }, nil
+	case inbox.SortStatus:
+		return func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.status, b.status), newest(a, b)) }, nil
+	}
+	return nil, inbox.Invalid("sort", fmt.Sprintf("%q is not newest, oldest, priority or status", s))
+}
+
+// ListConversations filters, sorts and pages conversations. Candidates
+// come from the contact or subject index when the query names one, so the
+// engine's threading queries cost the size of the contact's history, not
+// of the store.
+func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPage, error) {
+	if err := t.read(); err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	fail := func(err error) (inbox.ConversationPage, error) {
+		return inbox.ConversationPage{}, fmt.Errorf("memstore: list conversations: %w", err)
+	}
+	order, err := compareFunc(q.Sort)
+	if err != nil {
+		return fail(err)
+	}
+	if q.Limit < 0 {
+		return fail(inbox.Invalid("limit", "must not be negative"))
+	}
+	limit := min(limitOr(q.Limit, defaultLimit), maxLimit)
+	var after *sortKey
+	if q.Cursor != "" {
+		var c listCursor
+		if err := decodeCursor(q.Cursor, &c); err != nil {
+			return fail(err)
+		}
+		if c.Sort != q.Sort {
+			return fail(inbox.Invalid("cursor", "belongs to another sort order"))
+		}
+		k := sortKey{rank: c.Rank, status: c.Status, at: microTime(c.At), id: c.ID}
+		after = &k
+	}
+	words := strings.Fields(fold(q.Search))
+	since, until := ts(q.Since), ts(q.Until)
+
+	match := func(c *conversation) bool {
+		switch {
+		case q.FolderID == inbox.Unfiled && c.FolderID != "",
+			q.FolderID != "" && q.FolderID != inbox.Unfiled && c.FolderID != q.FolderID,
+			len(q.Statuses) > 0 && !slices.Contains(q.Statuses, c.Status),
+			len(q.Sources) > 0 && !slices.Contains(q.Sources, c.Source),
+			q.Assignee == inbox.Unassigned && c.Assignee != "",
+			q.Assignee != "" && q.Assignee != inbox.Unassigned && c.Assignee != q.Assignee,
+			q.UnreadOnly && c.Unread <= 0,
+			q.Tag != "" && !slices.Contains(c.Tags, q.Tag),
+			q.Intent != "" && c.Intent != q.Intent,
+			q.ContactID != "" && c.ContactID != q.ContactID,
+			q.IntegrationID != "" && c.IntegrationID != q.IntegrationID,
+			q.ThreadSubject != "" && c.ThreadSubject != q.ThreadSubject,
+			!since.IsZero() && c.LastMessageAt.Before(since),
+			!until.IsZero() && !c.LastMessageAt.Before(until):
+			return false
+		}
+		if after != nil && order(keyOf(c), *after) <= 0 {
+			return false
+		}
+		return len(words) == 0 || t.searchMatches(c, words)
+	}
+
+	var matched []*conversation
+	visit := func(c *conversation) {
+		if match(c) {
+			matched = append(matched, c)
+		}
+	}
+	switch candidates := t.candidates(q); {
+	case candidates != nil:
+		for id := range candidates {
+			visit(t.state.conversations[id])
+		}
+	default:
+		for _, c := range t.state.conversations {
+			visit(c)
+		}
+	}
+
+	slices.SortFunc(matched, func(a, b *conversation) int { return order(keyOf(a), keyOf(b)) })
+	var page inbox.ConversationPage
+	if len(matched) > limit {
+		matched = matched[:limit]
+		last := matched[limit-1]
+		page.NextCursor = encodeCursor(listCursor{
+			Sort: q.Sort, Rank: last.Status.Priority(), Status: last.Status, At: last.LastMessageAt.UnixMicro(), ID: last.ID,
+		})
+	}
+	page.Items = make([]inbox.Conversation, len(matched))
+	for i, c := range matched {
+		page.Items[i] = cloneConversation(c.Conversation)
+	}
+	return page, nil
+}
+
+// candidates returns the smallest index set covering the query, or nil
+// when the query names no indexed field.
+func (t *tx) candidates(q inbox.ConversationQuery) idSet {
+	var best idSet
+	consider := func(set idSet, ok bool) {
+		if !ok {
+			set = idSet{}
+		}
+		if best == nil || len(set) < len(best) {
+			best = set
+		}
+	}
+	if q.ContactID != "" {
+		set, ok := t.state.byContact[q.ContactID]
+		consider(set, ok)
+	}
+	if q.ThreadSubject != "" {
+		set, ok := t.state.bySubject[q.ThreadSubject]
+		consider(set, ok)
+	}
+	return best
+}
+
+// searchMatches reports whether every word occurs in the conversation's
+// subject or in the subject, text or sender of one of its messages.
+func (t *tx) searchMatches(c *conversation, words []string) bool {
+	msgs := t.state.convMessages[c.ID]
+	for _, w := range words {
+		found := strings.Contains(c.subject, w)
+		for _, mid := range msgs {
+			if found {
+				break
+			}
+			found = strings.Contains(t.state.messages[mid].search, w)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func microTime(us int64) time.Time {
+	t := time.UnixMicro(us).UTC()
+	if t.Equal(time.Time{}) {
+		return time.Time{}
+	}
+	return t
+}

@@ -1,0 +1,143 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+func messageEntity() entity[inbox.Message] {
+	return entity[inbox.Message]{
+		full: func(h *harness) inbox.Message { return fullMessage(h.conversation().ID) },
+		minimal: func(h *harness) inbox.Message {
+			return inbox.Message{ConversationID: h.conversation().ID, Source: inbox.SourceSMS, Direction: inbox.DirectionIn}
+		},
+		create: func(tx inbox.Tx, v *inbox.Message) error { return tx.InsertMessage(v) },
+		get:    func(tx inbox.Tx, id string) (inbox.Message, error) { return tx.GetMessage(id) },
+		update: func(tx inbox.Tx, v *inbox.Message) error { return tx.UpdateMessage(v) },
+		change: func(v *inbox.Message) {
+			v.Read = false
+			v.Delivery = inbox.DeliveryDelivered
+			v.DeliveryError = ""
+			v.ProviderID = "SM-123"
+			v.Text = "Edited text"
+			v.HTML = ""
+			v.Attachments = v.Attachments[:1]
+			v.Language = "en"
+			// Fixed at insert: ignored by UpdateMessage.
+			v.ConversationID = "elsewhere"
+			v.DedupeKeys = []string{"changed"}
+			v.ThreadKeys = nil
+		},
+		fixed: func(v *inbox.Message, stored inbox.Message) {
+			v.ConversationID, v.DedupeKeys, v.ThreadKeys = stored.ConversationID, stored.DedupeKeys, stored.ThreadKeys
+		},
+		id:        func(v *inbox.Message) *string { return &v.ID },
+		tenant:    func(v *inbox.Message) *inbox.TenantID { return &v.TenantID },
+		createdAt: func(v *inbox.Message) *time.Time { return &v.CreatedAt },
+		version:   func(v *inbox.Message) *int64 { return &v.Version },
+	}
+}
+
+func testMessages(t *testing.T, newStore NewStoreFunc) {
+	checkEntity(t, newStore, messageEntity())
+
+	t.Run("InsertIntoUnknownConversationNotFound", func(t *testing.T) {
+		h := setup(t, newStore)
+		m := newMessage("no-such-conversation")
+		h.update(func(tx inbox.Tx) { require.ErrorIs(t, tx.InsertMessage(&m), inbox.ErrNotFound) })
+	})
+	t.Run("ByProviderID", func(t *testing.T) {
+		h := setup(t, newStore)
+		conv := h.conversation()
+		m := h.message(conv.ID, func(m *inbox.Message) { m.IntegrationID, m.ProviderID = "int-1", "42" })
+		h.message(conv.ID, func(m *inbox.Message) { m.IntegrationID, m.ProviderID = "int-2", "42" })
+		h.view(func(tx inbox.Tx) {
+			got, err := tx.GetMessageByProviderID("int-1", "42")
+			require.NoError(t, err)
+			requireSame(t, m, got)
+			for _, k := range [][2]string{{"int-1", "43"}, {"int-3", "42"}, {"", ""}} {
+				_, err = tx.GetMessageByProviderID(k[0], k[1])
+				require.ErrorIs(t, err, inbox.ErrNotFound, "%v", k)
+			}
+		})
+		// An outbound message learns its provider id after delivery.
+		out := h.message(conv.ID, func(m *inbox.Message) {
+			m.IntegrationID, m.Direction, m.Author, m.Delivery = "int-1", inbox.DirectionOut, inbox.AuthorAgent, inbox.DeliveryQueued
+		})
+		out.ProviderID, out.Delivery = "SM-9", inbox.DeliverySent
+		h.update(func(tx inbox.Tx) { require.NoError(t, tx.UpdateMessage(&out)) })
+		h.view(func(tx inbox.Tx) {
+			got, err := tx.GetMessageByProviderID("int-1", "SM-9")
+			require.NoError(t, err)
+			require.Equal(t, out.ID, got.ID)
+			require.Equal(t, inbox.DeliverySent, got.Delivery)
+		})
+	})
+	t.Run("ListOldestFirst", func(t *testing.T) {
+		h := setup(t, newStore)
+		conv, other := h.conversation(), h.conversation()
+		third := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(3 * time.Minute) })
+		first := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(-time.Hour) })
+		secondA := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(time.Minute) })
+		secondB := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(time.Minute) })
+		h.message(other.ID)
+		h.view(func(tx inbox.Tx) {
+			list, err := tx.ListMessages(conv.ID)
+			require.NoError(t, err)
+			want := []string{first.ID, secondA.ID, secondB.ID, third.ID}
+			if secondB.ID < secondA.ID {
+				want[1], want[2] = secondB.ID, secondA.ID
+			}
+			require.Equal(t, want, messageIDs(list))
+			requireSame(t, first, list[0])
+
+			_, err = tx.ListMessages("no-such-conversation")
+			require.ErrorIs(t, err, inbox.ErrNotFound)
+		})
+		empty := h.conversation()
+		h.view(func(tx inbox.Tx) {
+			list, err := tx.ListMessages(empty.ID)
+			require.NoError(t, err)
+			require.Empty(t, list)
+		})
+	})
+	t.Run("Move", func(t *testing.T) {
+		h := setup(t, newStore)
+		from, to := h.conversation(), h.conversation()
+		m := h.message(from.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:moved@example.com"} })
+		stays := h.message(from.ID)
+		h.update(func(tx inbox.Tx) { require.NoError(t, tx.MoveMessage(m.ID, to.ID)) })
+		h.view(func(tx inbox.Tx) {
+			got, err := tx.GetMessage(m.ID)
+			require.NoError(t, err)
+			require.Equal(t, to.ID, got.ConversationID)
+			require.EqualValues(t, 2, got.Version, "a move is an update of the message")
+			list, err := tx.ListMessages(from.ID)
+			require.NoError(t, err)
+			require.Equal(t, []string{stays.ID}, messageIDs(list))
+			list, err = tx.ListMessages(to.ID)
+			require.NoError(t, err)
+			require.Equal(t, []string{m.ID}, messageIDs(list))
+		})
+		h.update(func(tx inbox.Tx) {
+			require.ErrorIs(t, tx.MoveMessage("no-such-message", to.ID), inbox.ErrNotFound)
+			require.ErrorIs(t, tx.MoveMessage(m.ID, "no-such-conversation"), inbox.ErrNotFound)
+			got, err := tx.GetMessage(m.ID)
+			require.NoError(t, err)
+			require.Equal(t, to.ID, got.ConversationID)
+		})
+	})
+}
+
+// messageIDs lists the ids of ms in order.
+func messageIDs(ms []inbox.Message) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
+}

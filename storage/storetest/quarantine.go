@@ -1,0 +1,95 @@
+package storetest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+func fullQuarantine() inbox.QuarantineItem {
+	return inbox.QuarantineItem{
+		IntegrationID: "int-1", Source: inbox.SourceEmail, ProviderID: "7/INBOX/99", RawKey: "raw/99",
+		Error:     "unparsable: malformed MIME header",
+		Inbound:   json.RawMessage(`{"IntegrationID": "int-1", "Subject": "Réclamation", "References": ["a", "b"]}`),
+		CreatedAt: t0.In(paris), ReplayedAt: at(time.Hour).In(paris), ReplayMessageID: "msg-5",
+	}
+}
+
+func testQuarantine(t *testing.T, newStore NewStoreFunc) {
+	checkEntity(t, newStore, entity[inbox.QuarantineItem]{
+		full:    func(*harness) inbox.QuarantineItem { return fullQuarantine() },
+		minimal: func(*harness) inbox.QuarantineItem { return inbox.QuarantineItem{Error: "bad"} },
+		create:  func(tx inbox.Tx, v *inbox.QuarantineItem) error { return tx.AddQuarantine(v) },
+		get:     func(tx inbox.Tx, id string) (inbox.QuarantineItem, error) { return tx.GetQuarantine(id) },
+		update:  func(tx inbox.Tx, v *inbox.QuarantineItem) error { return tx.UpdateQuarantine(v) },
+		change: func(v *inbox.QuarantineItem) {
+			v.ReplayedAt, v.ReplayMessageID, v.Error = time.Time{}, "", "replay failed: still unparsable"
+			v.Inbound = json.RawMessage(`{"fixed": true}`)
+		},
+		id:        func(v *inbox.QuarantineItem) *string { return &v.ID },
+		tenant:    func(v *inbox.QuarantineItem) *inbox.TenantID { return &v.TenantID },
+		createdAt: func(v *inbox.QuarantineItem) *time.Time { return &v.CreatedAt },
+	})
+	t.Run("ListNewestFirst", func(t *testing.T) {
+		h := setup(t, newStore)
+		names := map[string]string{}
+		h.update(func(tx inbox.Tx) {
+			for _, spec := range []struct {
+				name, integration string
+				created           time.Duration
+				replayed          bool
+			}{
+				{"a", "int-1", time.Minute, false},
+				{"b", "int-2", 3 * time.Minute, false},
+				{"c", "int-1", 2 * time.Minute, true},
+				{"d", "int-1", 4 * time.Minute, false},
+			} {
+				q := inbox.QuarantineItem{IntegrationID: spec.integration, Error: spec.name, CreatedAt: at(spec.created)}
+				if spec.replayed {
+					q.ReplayedAt, q.ReplayMessageID = at(time.Hour), "msg-1"
+				}
+				require.NoError(t, tx.AddQuarantine(&q))
+				names[q.ID] = spec.name
+			}
+		})
+		h.view(func(tx inbox.Tx) {
+			for _, tc := range []struct {
+				q    inbox.QuarantineQuery
+				want []string
+			}{
+				{inbox.QuarantineQuery{}, []string{"d", "b", "a"}},
+				{inbox.QuarantineQuery{IncludeReplayed: true}, []string{"d", "b", "c", "a"}},
+				{inbox.QuarantineQuery{IntegrationID: "int-1"}, []string{"d", "a"}},
+				{inbox.QuarantineQuery{IntegrationID: "int-1", IncludeReplayed: true, Limit: 2}, []string{"d", "c"}},
+				{inbox.QuarantineQuery{IntegrationID: "int-9"}, nil},
+			} {
+				list, err := tx.ListQuarantine(tc.q)
+				require.NoError(t, err)
+				var got []string
+				for _, q := range list {
+					got = append(got, names[q.ID])
+				}
+				require.Equal(t, tc.want, got, "%+v", tc.q)
+			}
+		})
+	})
+	t.Run("ListDefaultLimit", func(t *testing.T) {
+		h := setup(t, newStore)
+		h.update(func(tx inbox.Tx) {
+			for i := range 60 {
+				q := inbox.QuarantineItem{Error: "bad", CreatedAt: at(time.Duration(i) * time.Second)}
+				require.NoError(t, tx.AddQuarantine(&q))
+			}
+		})
+		h.view(func(tx inbox.Tx) {
+			list, err := tx.ListQuarantine(inbox.QuarantineQuery{})
+			require.NoError(t, err)
+			require.Len(t, list, 50)
+			require.Equal(t, at(59*time.Second), list[0].CreatedAt)
+		})
+	})
+}
