@@ -1,0 +1,176 @@
+package classify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Learner is implemented by classifiers that learn from agents: the host
+// (or the engine) calls Learn when an agent files a conversation by hand,
+// with the input the classifiers saw and the folder the agent chose.
+type Learner interface {
+	Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string)
+}
+
+// Namer is implemented by classifiers that have a name; Chain uses it to
+// fill Decision.By and to name failures.
+type Namer interface {
+	Name() string
+}
+
+// Chain returns a classifier that asks each classifier in turn and returns
+// the first decision that does not abstain. A classifier that fails (an
+// error or a panic) is recorded and the next one is asked; the winning
+// decision's Reason mentions the failures and abstentions before it, so a
+// filing is always explainable. If none decides and some failed, the
+// failures are returned as a *ChainError. The chain forwards Learn to the
+// classifiers that implement Learner.
+func Chain(classifiers ...inbox.Classifier) inbox.Classifier {
+	return chain(classifiers)
+}
+
+type chain []inbox.Classifier
+
+var (
+	_ inbox.Classifier = chain(nil)
+	_ Learner          = chain(nil)
+)
+
+// ChainError lists the classifiers of a chain that failed when none of
+// the others decided.
+type ChainError struct {
+	Failures []error
+}
+
+func (e *ChainError) Error() string {
+	parts := make([]string, len(e.Failures))
+	for i, err := range e.Failures {
+		parts[i] = err.Error()
+	}
+	return "no classifier decided: " + strings.Join(parts, "; ")
+}
+
+// Unwrap exposes the failures to errors.Is and errors.As.
+func (e *ChainError) Unwrap() []error { return e.Failures }
+
+func (c chain) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
+	var notes []string
+	var failures []error
+	for i, cl := range c {
+		if err := ctx.Err(); err != nil {
+			return inbox.Decision{}, err
+		}
+		d, err := safeClassify(ctx, cl, in)
+		name := nameOf(cl, d, i)
+		if err != nil {
+			failures = append(failures, fmt.Errorf("%s: %w", name, err))
+			notes = append(notes, name+" failed: "+oneLine(err.Error()))
+			continue
+		}
+		if d.Abstains() {
+			if d.Reason != "" {
+				notes = append(notes, name+" abstained: "+d.Reason)
+			}
+			continue
+		}
+		if d.By == "" {
+			d.By = name
+		}
+		d.Error = ""
+		if len(notes) > 0 {
+			d.Reason = strings.TrimSpace(d.Reason + " (after " + strings.Join(notes, "; ") + ")")
+		}
+		return d, nil
+	}
+	if len(failures) > 0 {
+		return inbox.Decision{}, &ChainError{Failures: failures}
+	}
+	return inbox.Decision{}, nil
+}
+
+// Learn forwards an agent's manual filing to every classifier that learns.
+func (c chain) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
+	for _, cl := range c {
+		if l, ok := cl.(Learner); ok {
+			l.Learn(tenant, in, folderID)
+		}
+	}
+}
+
+// safeClassify turns a classifier's panic into an error: one broken
+// classifier must not take ingest down.
+func safeClassify(ctx context.Context, c inbox.Classifier, in inbox.ClassifyInput) (d inbox.Decision, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = inbox.Decision{}, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return c.Classify(ctx, in)
+}
+
+func nameOf(c inbox.Classifier, d inbox.Decision, i int) string {
+	if n, ok := c.(Namer); ok && n.Name() != "" {
+		return n.Name()
+	}
+	if d.By != "" {
+		return d.By
+	}
+	return fmt.Sprintf("classifier %d", i+1)
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// Named gives a classifier a name, used as Decision.By when the
+// classifier leaves it empty and in the chain's notes. It forwards Learn.
+func Named(name string, c inbox.Classifier) inbox.Classifier {
+	return named{name: name, c: c}
+}
+
+type named struct {
+	name string
+	c    inbox.Classifier
+}
+
+func (n named) Name() string { return n.name }
+
+func (n named) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
+	d, err := n.c.Classify(ctx, in)
+	if err == nil && d.By == "" && !d.Abstains() {
+		d.By = n.name
+	}
+	return d, err
+}
+
+func (n named) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
+	if l, ok := n.c.(Learner); ok {
+		l.Learn(tenant, in, folderID)
+	}
+}
+
+// FallbackBy is the Decision.By of Fallback decisions.
+const FallbackBy = "default"
+
+// Fallback returns a classifier that always makes decision d (for example
+// a default folder, or status new with intent other), ending a chain.
+func Fallback(d inbox.Decision) inbox.Classifier {
+	if d.By == "" {
+		d.By = FallbackBy
+	}
+	if d.Reason == "" {
+		d.Reason = "no other classifier decided"
+	}
+	return inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+		out := d
+		out.Tags = append([]string(nil), d.Tags...)
+		return out, nil
+	})
+}
