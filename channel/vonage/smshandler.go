@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -282,6 +281,3 @@ func (h *SMSReceiver) Run(ctx context.Context, interval time.Duration) error {
 		}
 	}
 }
-
-// drain discards what is left of a body so the connection can be reused.
-func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10)) }

@@ -97,5 +97,3 @@ func classify(err error) (int, reply) {
 	}
 	return http.StatusInternalServerError, reply{Error: "internal", Reason: "the message could not be stored, retry later"}
 }
-
-
