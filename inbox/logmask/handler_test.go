@@ -172,4 +172,3 @@ func BenchmarkTextHandlerBaseline(b *testing.B) {
 		logger.Info("imap sync finished", "integration", "int_01hx", "fetched", 12, "cursor", "4294967295:1200")
 	}
 }
-
