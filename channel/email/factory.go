@@ -34,6 +34,7 @@ const (
 	ConfigFolders         = "folders"     // synced besides INBOX, comma-separated
 	ConfigSentFolder      = "sent_folder" // "" discovers it, "-" disables
 	ConfigSinceDays       = "since_days"  // first-sync window
+	ConfigBatchSize       = "batch_size"  // messages per committed batch
 	ConfigMarkSeen        = "mark_seen"   // "true" marks fetched mail read
 	ConfigAppendSent      = "append_sent" // "true" keeps replies in Sent
 	ConfigReplyToken      = "reply_token" // "true" adds a plus-addressed Reply-To
@@ -153,6 +154,13 @@ func Factory(opts FactoryOptions) inbox.ChannelFactory {
 				return nil, invalid(ConfigSinceDays, "must be a number of days")
 			}
 			o.Since = time.Duration(n) * 24 * time.Hour
+		}
+		if b := get(ConfigBatchSize); b != "" {
+			n, err := strconv.Atoi(b)
+			if err != nil || n <= 0 || n > 10_000 {
+				return nil, invalid(ConfigBatchSize, "must be a number between 1 and 10000")
+			}
+			o.BatchSize = n
 		}
 		if o.MarkSeen, err = flag(ConfigMarkSeen); err != nil {
 			return nil, err
