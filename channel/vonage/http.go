@@ -109,7 +109,7 @@ func classify(err error) (int, reply) {
 	case errors.As(err, &fe):
 		return http.StatusBadRequest, reply{Error: "invalid", Field: fe.Field, Reason: fe.Reason}
 	case errors.Is(err, inbox.ErrNotFound):
-		return http.StatusNotFound, reply{Error: "not_found", Reason: "unknown integration"}
+		return http.StatusNotFound, reply{Error: "not_found", Reason: "unknown integration or tenant"}
 	case errors.Is(err, inbox.ErrUnauthorized):
 		return http.StatusUnauthorized, reply{Error: "unauthorized", Reason: "request not authorized"}
 	case errors.Is(err, inbox.ErrInvalid):
