@@ -84,7 +84,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *inbox.Tenant) error {
 	if t.ID == "" {
 		return fmt.Errorf("create tenant: %w", inbox.Invalid("tenant.id", "is required"))
 	}
-	now := s.now()
+	now := s.now().UTC().Truncate(time.Microsecond)
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = now
 	}
@@ -115,7 +115,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t *inbox.Tenant) error {
 	if !t.UpdatedAt.IsZero() {
 		cur.UpdatedAt = t.UpdatedAt
 	} else {
-		cur.UpdatedAt = s.now()
+		cur.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
 	}
 	doc, err := encode(cur)
 	if err != nil {

@@ -179,7 +179,9 @@ func (t *tx) stamp(id *string, created, updated *time.Time, version *int64) {
 		*id = inbox.NewID()
 	}
 	if created != nil && created.IsZero() {
-		*created = t.s.now()
+		// Microseconds: what every database keeps, so the caller's value
+		// and the stored one stay equal wherever the record goes.
+		*created = t.s.now().UTC().Truncate(time.Microsecond)
 	}
 	if updated != nil && updated.IsZero() {
 		*updated = *created
