@@ -102,7 +102,8 @@
 //	SortPriority Status.Priority() asc, LastMessageAt desc, ID desc
 //	SortStatus   Status (byte order) asc, LastMessageAt desc, ID desc
 //
-// An unknown sort, a negative limit or a malformed cursor is ErrInvalid.
+// An unknown sort, a negative limit, a malformed cursor or a cursor made
+// for another sort is ErrInvalid.
 // Limit 0 means 50 and larger limits are capped at 500. NextCursor is ""
 // exactly when no conversation follows the page. Cursors are keyset
 // cursors (the sort key and the id of the last item): walking the pages

@@ -39,6 +39,12 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"Audit", testAudit},
 		{"Notifications", testNotifications},
 		{"Transactions", testTransactions},
+		{"Isolation", testIsolation},
+		{"ListConversations", testListConversations},
+		{"Pagination", testPagination},
+		{"Search", testSearch},
+		{"UnreadCounts", testUnreadCounts},
+		{"Concurrency", testConcurrency},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
@@ -126,5 +132,13 @@ func (h *harness) getConversation(id string) inbox.Conversation {
 		c, err = tx.GetConversation(id)
 		require.NoError(h.t, err)
 	})
+	return c
+}
+
+// conversationIn creates a minimal conversation in another tenant.
+func (h *harness) conversationIn(tenant inbox.TenantID) inbox.Conversation {
+	h.t.Helper()
+	c := newConversation()
+	h.updateIn(tenant, func(tx inbox.Tx) { require.NoError(h.t, tx.CreateConversation(&c)) })
 	return c
 }
