@@ -1,70 +1,79 @@
 package email
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/emersion/go-message"
-	"github.com/gabriel-vasile/mimetype"
+	"github.com/inboxkit/inboxkit/inbox/attach"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-// sniffBytes is how much of an attachment is read to recognise its real
-// type.
-const sniffBytes = 3072
-
-// attachment streams one non-body part to the BlobStore and describes it.
+// attachment checks one non-body part with the shared attachment policy
+// (inbox/attach: sniffed type must agree with the declared one and the
+// extension, no executables or scripts, size and type limits) and streams
+// accepted bytes to the BlobStore.
 func (w *walker) attachment(e *message.Entity, typ, disp, rawName string) {
 	cid := strings.TrimSpace(strings.Trim(strings.TrimSpace(e.Header.Get("Content-Id")), "<>"))
-	att := inbox.Attachment{
-		ID:          inbox.NewID(),
-		ContentType: typ,
-		ContentID:   cid,
-		Inline:      disp == "inline" || (disp == "" && cid != ""),
-	}
-	if rawName != "" {
-		att.Filename = SanitizeFilename(rawName)
-	}
+	inline := disp == "inline" || (disp == "" && cid != "")
 	if typ == "message/rfc822" || typ == "message/global" {
+		att := inbox.Attachment{ID: inbox.NewID(), ContentType: typ, ContentID: cid, Inline: inline}
+		if rawName != "" {
+			att.Filename = attach.SanitizeFilename(rawName)
+		}
 		w.forwarded(e, att)
 		return
 	}
-	if att.Filename == "" {
-		att.Filename = SanitizeFilename(defaultName(typ))
+	if rawName == "" {
+		rawName = defaultName(typ)
 	}
-
-	br := bufio.NewReaderSize(e.Body, sniffBytes)
-	head, _ := br.Peek(sniffBytes)
-	mismatch := ""
-	if len(head) > 0 {
-		mismatch = typeMismatch(typ, mimetype.Detect(head))
+	body := &readRecorder{r: e.Body}
+	opts := attach.Options{
+		MaxSize: w.p.opts.MaxAttachmentBytes, Allow: w.p.opts.AllowedTypes,
+		Tenant: w.p.opts.Tenant, Store: w.store,
 	}
-	key := ""
-	if w.store != nil && mismatch == "" {
-		key = inbox.NewBlobKey(w.p.opts.Tenant, "attachment")
+	if opts.Store == nil {
+		opts.Tenant = ""
 	}
-	res, _ := streamBlob(w.ctx, w.store, key, br, w.p.opts.MaxAttachmentBytes, nil)
-	att.Size, att.SHA256 = res.Size, res.SHA256
+	res, err := attach.Validate(w.ctx, rawName, typ, body, opts)
+	att := res.Attachment
 	switch {
-	case mismatch != "":
-		att.Rejected = mismatch
-	case res.ReadErr != nil:
+	case body.err != nil:
 		// Broken transfer encoding or a message cut short: what was
 		// decoded is described, nothing half-written is kept.
 		w.out.Truncated = true
-		att.Rejected = "incomplete: the part could not be read to its end (" + res.ReadErr.Error() + ")"
-	case errors.Is(res.StoreErr, errTooLarge):
-		att.Rejected = fmt.Sprintf("larger than the %d-byte attachment limit", w.p.opts.MaxAttachmentBytes)
-	case key != "" && res.StoreErr != nil:
-		w.fail(res.StoreErr)
-	case res.Stored:
-		att.BlobKey = key
+		att = inbox.Attachment{
+			Filename: attach.SanitizeFilename(rawName), Size: body.n,
+			Rejected: "incomplete: the part could not be read to its end (" + body.err.Error() + ")",
+		}
+	case err != nil && !errors.Is(err, attach.ErrRejected):
+		w.fail(err)
+		return
 	}
+	// The type the sender declared is what the part is served as: a
+	// generic one makes browsers download rather than render it.
+	att.ID, att.ContentType, att.ContentID, att.Inline = inbox.NewID(), typ, cid, inline
 	w.out.Inbound.Attachments = append(w.out.Inbound.Attachments, att)
+}
+
+// readRecorder remembers how much was read and the first read error,
+// telling a broken part from a failing BlobStore.
+type readRecorder struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (r *readRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += int64(n)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // fail records a BlobStore failure; Parse then returns it as an error.
@@ -92,7 +101,7 @@ func (w *walker) forwarded(e *message.Entity, att inbox.Attachment) {
 		if name == "" {
 			name = "message"
 		}
-		att.Filename = SanitizeFilename(strings.NewReplacer("/", "-", `\`, "-").Replace(name) + ".eml")
+		att.Filename = attach.SanitizeFilename(strings.NewReplacer("/", "-", `\`, "-").Replace(name) + ".eml")
 	}
 	switch {
 	case res.ReadErr != nil:
@@ -130,40 +139,4 @@ func defaultName(typ string) string {
 		return "image." + strings.TrimPrefix(typ[i+1:], "x-")
 	}
 	return "attachment"
-}
-
-// executableTypes are sniffed types that must never pass for something
-// else.
-var executableTypes = []string{
-	"application/x-elf", "application/x-executable", "application/x-sharedlib", "application/x-object",
-	"application/vnd.microsoft.portable-executable", "application/x-msdownload", "application/x-mach-binary",
-	"application/x-dosexec", "text/x-shellscript", "text/x-python", "text/x-perl", "text/x-php",
-	"application/x-bat", "application/java-archive",
-}
-
-// typeMismatch explains why sniffed content contradicts the declared type,
-// or returns "". Only contradictions that matter are reported: an
-// executable or script under another name, an "image" or "PDF" that is not
-// one.
-func typeMismatch(declared string, sniffed *mimetype.MIME) string {
-	if declared == "application/octet-stream" {
-		// A generic type claims nothing the content could contradict.
-		return ""
-	}
-	got := sniffed.String()
-	if i := strings.IndexByte(got, ';'); i >= 0 {
-		got = got[:i]
-	}
-	for _, x := range executableTypes {
-		if sniffed.Is(x) && declared != x {
-			return fmt.Sprintf("content is %s, not the declared %s", got, declared)
-		}
-	}
-	switch {
-	case strings.HasPrefix(declared, "image/") && !strings.HasPrefix(got, "image/"):
-		return fmt.Sprintf("content is %s, not the declared %s", got, declared)
-	case declared == "application/pdf" && !sniffed.Is("application/pdf"):
-		return fmt.Sprintf("content is %s, not the declared %s", got, declared)
-	}
-	return ""
 }

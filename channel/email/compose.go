@@ -15,6 +15,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/attach"
 )
 
 // maxReferences bounds the References header of a reply: the root and the
@@ -218,7 +219,7 @@ func (c *Channel) writeAttachment(ctx context.Context, mw *gomail.Writer, a inbo
 		typ = "application/octet-stream"
 	}
 	ah.SetContentType(typ, nil)
-	name := SanitizeFilename(a.Filename)
+	name := attach.SanitizeFilename(a.Filename)
 	disp := "attachment"
 	if a.Inline {
 		disp = "inline"

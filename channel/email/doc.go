@@ -10,9 +10,10 @@
 //   - Parser decodes headers (RFC 2047, RFC 2231, raw 8-bit), prefers
 //     text/plain, sanitizes HTML (bluemonday) and renders it as text when
 //     there is no plain part, detects quoted history (SplitQuoted), streams
-//     attachments and the raw message to an inbox.BlobStore under generated
-//     keys with sanitized display names (SanitizeFilename), and caps text
-//     size so a 50 MB message never sits in memory.
+//     attachments (checked by the shared inbox/attach policy) and the raw
+//     message to an inbox.BlobStore under generated keys with sanitized
+//     display names, and caps text size so a 50 MB message never sits in
+//     memory.
 //   - Detect recognises automated mail (RFC 3834 Auto-Submitted,
 //     Precedence, X-Autoreply, X-Auto-Response-Suppress, List-Id,
 //     List-Unsubscribe, RFC 3464 bounces, null return path, no-reply

@@ -3,11 +3,16 @@ package email
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/inboxkit/inboxkit/inbox/attach"
 )
 
 // FuzzParse feeds arbitrary bytes to the MIME parser: it must never panic,
@@ -45,37 +50,52 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("script survived sanitizing: %q", in.HTML)
 		}
 		for _, a := range in.Attachments {
-			if a.Filename != SanitizeFilename(a.Filename) {
+			if a.Filename != attach.SanitizeFilename(a.Filename) {
 				t.Fatalf("attachment name %q is not sanitized", a.Filename)
 			}
 		}
 	})
 }
 
-// FuzzSanitizeFilename checks the filename invariants on any input.
-func FuzzSanitizeFilename(f *testing.F) {
+// FuzzAttachmentName puts arbitrary names in every header form a name can
+// take (RFC 2231 extended and continued, RFC 2047 in a quoted parameter,
+// Content-Type name) and checks that what reaches the Attachment is a
+// safe display name.
+func FuzzAttachmentName(f *testing.F) {
 	for _, s := range []string{"../../etc/passwd", `..\..\win.ini`, "facture\x00.pdf.exe", "rapport\u202efdp.exe",
-		"note\r\nX-Injected: yes.txt", "", ".", "..", " ", strings.Repeat("é", 300) + ".pdf", "C:\\Windows\\hosts"} {
+		"note\r\nX-Injected: yes.txt", "", ".", "..", " ", strings.Repeat("é", 300) + ".pdf", "C:\\Windows\\hosts", "%2e%2e%2fx"} {
 		f.Add(s)
 	}
+	p, err := NewParser(ParseOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, name string) {
-		got := SanitizeFilename(name)
-		if got == "" || got == "." || got == ".." {
-			t.Fatalf("SanitizeFilename(%q) = %q", name, got)
+		pct := url.PathEscape(name)
+		forms := []string{
+			"attachment; filename*=utf-8''" + pct,
+			"attachment; filename*0*=utf-8''" + pct + "; filename*1=x",
+			"attachment; filename=\"=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(name)) + "?=\"",
 		}
-		if strings.ContainsAny(got, `/\`) {
-			t.Fatalf("SanitizeFilename(%q) = %q keeps a path separator", name, got)
-		}
-		if len(got) > maxFilenameBytes || !utf8.ValidString(got) {
-			t.Fatalf("SanitizeFilename(%q) = %q: too long or invalid UTF-8", name, got)
-		}
-		for _, r := range got {
-			if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u202e' || r == '\u200b' {
-				t.Fatalf("SanitizeFilename(%q) = %q keeps %U", name, got, r)
+		for _, disp := range forms {
+			raw := "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+				"Content-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream\r\n" +
+				"Content-Disposition: " + disp + "\r\n\r\ndata\r\n--b--\r\n"
+			got, err := p.Parse(context.Background(), strings.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if again := SanitizeFilename(got); again != got {
-			t.Fatalf("not idempotent: %q -> %q -> %q", name, got, again)
+			for _, a := range got.Inbound.Attachments {
+				n := a.Filename
+				if n == "" || n == "." || n == ".." || strings.ContainsAny(n, `/\`) || len(n) > 255 || !utf8.ValidString(n) {
+					t.Fatalf("unsafe name %q from %q", n, name)
+				}
+				for _, r := range n {
+					if unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
+						t.Fatalf("name %q from %q keeps %U", n, name, r)
+					}
+				}
+			}
 		}
 	})
 }

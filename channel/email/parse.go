@@ -16,12 +16,13 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/attach"
 )
 
 // Size limits applied when ParseOptions leaves them zero.
 const (
-	DefaultMaxTextBytes       = 1 << 20  // 1 MiB of text, and as much HTML
-	DefaultMaxAttachmentBytes = 50 << 20 // 50 MiB per attachment
+	DefaultMaxTextBytes       = 1 << 20 // 1 MiB of text, and as much HTML
+	DefaultMaxAttachmentBytes = attach.DefaultMaxSize
 	DefaultMaxParts           = 500
 	DefaultMaxDepth           = 20
 	maxHeaderBytes            = 1 << 20
@@ -47,6 +48,10 @@ type ParseOptions struct {
 	// with Rejected set and their bytes are not kept. 0 means
 	// DefaultMaxAttachmentBytes.
 	MaxAttachmentBytes int64
+	// AllowedTypes is the attachment type allow-list ("type/subtype" or
+	// "type/*"); empty means attach.DefaultAllow. Refused attachments are
+	// described with Rejected set and their bytes are not kept.
+	AllowedTypes []string
 	// MaxParts caps the MIME parts read; MaxDepth the multipart nesting.
 	// Parts beyond them stay in the raw message only. 0 means the
 	// defaults.
@@ -69,6 +74,9 @@ type Parser struct {
 func NewParser(opts ParseOptions) (*Parser, error) {
 	if opts.MaxTextBytes < 0 || opts.MaxAttachmentBytes < 0 || opts.MaxParts < 0 || opts.MaxDepth < 0 {
 		return nil, fmt.Errorf("email: new parser: %w", inbox.Invalid("ParseOptions", "size limits must not be negative"))
+	}
+	if opts.Blobs != nil && opts.Tenant == "" {
+		return nil, fmt.Errorf("email: new parser: %w", inbox.Invalid("ParseOptions.Tenant", "is required with Blobs"))
 	}
 	if opts.MaxTextBytes == 0 {
 		opts.MaxTextBytes = DefaultMaxTextBytes

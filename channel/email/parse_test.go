@@ -108,7 +108,7 @@ func TestParseAttachmentOverLimitIsRejected(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got.Inbound.Attachments, 1)
 	a := got.Inbound.Attachments[0]
-	require.Equal(t, int64(16), a.Size)
+	require.Greater(t, a.Size, int64(10), "counted past the limit")
 	require.Contains(t, a.Rejected, "limit")
 	require.Empty(t, a.BlobKey)
 	require.Zero(t, blobs.len(), "nothing half-written stays in the store")

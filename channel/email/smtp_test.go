@@ -204,7 +204,7 @@ func TestSendReplyThreadsInTheCustomersClient(t *testing.T) {
 	require.Equal(t, []string{"elodie@gmail.example"}, mails[0].to)
 
 	// Read it back as the customer's client would.
-	p, err := NewParser(ParseOptions{Blobs: newMemBlobs(), DiscardRaw: true})
+	p, err := NewParser(ParseOptions{Tenant: "t1", Blobs: newMemBlobs(), DiscardRaw: true})
 	require.NoError(t, err)
 	got, err := p.Parse(context.Background(), bytes.NewReader(mails[0].data))
 	require.NoError(t, err)
