@@ -2,14 +2,19 @@ package inbox
 
 import "context"
 
-// ClassifyInput is what a classifier sees: the message that arrived, its
-// conversation and contact, and the tenant's folders.
+// ClassifyInput is what a classifier sees: the conversation's opening
+// customer message, its conversation and contact, and the tenant's folders.
 type ClassifyInput struct {
 	Tenant       Tenant
 	Conversation Conversation
-	Message      Message
-	Contact      Contact
-	Folders      []Folder
+	// Message is the customer message that states the topic: the first
+	// one of the conversation.
+	Message Message
+	Contact Contact
+	Folders []Folder
+	// History is the whole conversation, oldest first, for classifiers
+	// that use context.
+	History []Message
 }
 
 // Classifier decides where a conversation belongs. A Decision with no

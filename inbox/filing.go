@@ -66,10 +66,12 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("contact: %w", err)
 		}
-		in = ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders}
-		for i := len(msgs) - 1; i >= 0; i-- {
-			if msgs[i].Direction == DirectionIn {
-				in.Message = msgs[i]
+		in = ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders, History: msgs}
+		// A conversation is filed by its opening customer message, which
+		// states the topic; later ones are often "any news?".
+		for _, m := range msgs {
+			if m.Direction == DirectionIn {
+				in.Message = m
 				break
 			}
 		}

@@ -64,7 +64,7 @@ func (e *Engine) DeliverOutbox(ctx context.Context, tenant TenantID) (int, error
 	now := e.clock.Now()
 	var claimed []OutboxItem
 	err := e.store.Update(ctx, tenant, func(tx Tx) error {
-		due, err := tx.ListOutbox(OutboxQuery{Status: OutboxPending, DueBefore: now.Add(time.Nanosecond), Limit: 50})
+		due, err := tx.ListOutbox(OutboxQuery{Status: OutboxPending, DueBefore: now.Add(time.Microsecond), Limit: 50})
 		if err != nil {
 			return err
 		}

@@ -152,7 +152,7 @@ func (e *Engine) RaiseDueFollowUps(ctx context.Context, tenant TenantID) (int, e
 	now := e.clock.Now()
 	var due []FollowUp
 	err := e.store.Update(ctx, tenant, func(tx Tx) error {
-		fus, err := tx.ListFollowUps(FollowUpQuery{Status: FollowUpPending, DueBefore: now.Add(time.Nanosecond)})
+		fus, err := tx.ListFollowUps(FollowUpQuery{Status: FollowUpPending, DueBefore: now.Add(time.Microsecond)})
 		if err != nil {
 			return err
 		}
