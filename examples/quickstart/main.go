@@ -69,7 +69,7 @@ func run(ctx context.Context) error {
 	now := time.Now()
 	res, err := eng.Ingest(ctx, tenant, []inbox.Inbound{
 		{Source: inbox.SourceEmail, IntegrationID: "mailbox", ProviderID: "1:101", MessageID: "a1@courriel.example",
-			From: inbox.Party{Name: "Camille Rousseau", Email: "camille.rousseau@courriel.example"},
+			From:    inbox.Party{Name: "Camille Rousseau", Email: "camille.rousseau@courriel.example"},
 			Subject: "Où est ma commande #12345 ?", Text: "Bonjour, où en est ma commande #12345 ?", SentAt: now.Add(-3 * time.Hour)},
 		{Source: inbox.SourceEmail, IntegrationID: "mailbox", ProviderID: "1:102", MessageID: "b1@courriel.example",
 			From:    inbox.Party{Name: "Julien Moreau", Email: "julien.moreau@courriel.example"},
