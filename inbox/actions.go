@@ -158,6 +158,14 @@ func (e *Engine) Assign(ctx context.Context, tenant TenantID, convID, assignee s
 // final: classifiers never refile the conversation afterwards, and the
 // move counts as a correction in classification accuracy.
 func (e *Engine) Move(ctx context.Context, tenant TenantID, convID, folderID string, ch Change) (Conversation, error) {
+	c, err := e.moveConversation(ctx, tenant, convID, folderID, ch)
+	if err == nil {
+		e.learn(ctx, tenant, convID, folderID)
+	}
+	return c, err
+}
+
+func (e *Engine) moveConversation(ctx context.Context, tenant TenantID, convID, folderID string, ch Change) (Conversation, error) {
 	return e.mutate(ctx, tenant, convID, ch, "conversation.move", func(tx Tx, c *Conversation) (any, error) {
 		if folderID != "" {
 			if _, err := tx.GetFolder(folderID); err != nil {

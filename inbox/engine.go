@@ -69,6 +69,7 @@ type Engine struct {
 
 	flight            syncFlight
 	outboxWake        chan struct{}
+	reclass           reclassifyQueue
 	outboxMaxAttempts int
 	closeOnce         sync.Once
 }
@@ -106,6 +107,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.bus = newBus(buf, e.log)
 	e.outboxWake = make(chan struct{}, 1)
+	e.reclass.wake = make(chan struct{}, 1)
 	e.outboxMaxAttempts = opts.OutboxMaxAttempts
 	if e.outboxMaxAttempts <= 0 {
 		e.outboxMaxAttempts = DefaultOutboxMaxAttempts

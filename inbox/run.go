@@ -78,6 +78,7 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = e.RunOutbox(ctx, opts.OutboxInterval) })
+	wg.Go(func() { e.runReclassify(ctx) })
 	wg.Go(func() { r.loop(ctx, opts.FollowUpInterval, r.followUps) })
 	wg.Go(func() { r.loop(ctx, opts.SyncInterval, func(ctx context.Context) { r.syncAll(ctx, &wg) }) })
 	<-ctx.Done()

@@ -301,3 +301,6 @@ func summarizeDurations(ds []time.Duration) Durations {
 	}
 	return Durations{Count: len(ds), Average: sum / time.Duration(len(ds)), Median: med, P90: pct(0.9)}
 }
+
+// loadLocation resolves an IANA time zone name.
+func loadLocation(name string) (*time.Location, error) { return time.LoadLocation(name) }
