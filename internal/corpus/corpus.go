@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/inboxkit/inboxkit/internal/testenv"
 )
 
 // Dir returns the testdata directory, or an error saying where it looked.
@@ -45,10 +47,7 @@ func Require(t testing.TB) string {
 	t.Helper()
 	d, err := Dir()
 	if err != nil {
-		if os.Getenv("INBOXKIT_TEST_REQUIRE_SERVICES") != "" {
-			t.Fatalf("test corpus: %v", err)
-		}
-		t.Skipf("test corpus not found: %v", err)
+		testenv.Missing(t, "test corpus not found: %v", err)
 	}
 	return d
 }
