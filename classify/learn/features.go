@@ -1,0 +1,191 @@
+package learn
+
+import (
+	"hash/fnv"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/inboxkit/inboxkit/classify/internal/textnorm"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Example is one labelled message: what the learner trains on.
+type Example struct {
+	Subject  string       `json:"subject,omitempty"`
+	Text     string       `json:"text"`
+	Channel  inbox.Source `json:"channel,omitempty"`
+	Sender   string       `json:"sender,omitempty"` // an email address or phone number
+	Language string       `json:"language,omitempty"`
+	FolderID string       `json:"folder"`
+}
+
+// ExampleFrom builds the example of a classification input; the
+// conversation's subject stands in for an SMS that has none.
+func ExampleFrom(in inbox.ClassifyInput, folderID string) Example {
+	m := in.Message
+	sender := m.From.Email
+	if sender == "" {
+		sender = m.From.Phone
+	}
+	subject := m.Subject
+	if subject == "" {
+		subject = in.Conversation.Subject
+	}
+	text := m.Text
+	if text == "" {
+		text = m.HTML
+	}
+	source := m.Source
+	if source == "" {
+		source = in.Conversation.Source
+	}
+	return Example{Subject: subject, Text: text, Channel: source, Sender: sender, Language: m.Language, FolderID: folderID}
+}
+
+// maxTextBytes bounds the text a message contributes: the start of a
+// message says what it is about, quoted history and signatures follow.
+const maxTextBytes = 4 << 10
+
+// Feature weights, relative to a word, chosen by cross-validation on
+// testdata/labelled.jsonl (character grams and concepts matter most).
+const (
+	weightWord    = 1.0
+	weightBigram  = 0.7
+	weightChar    = 0.25
+	weightSubject = 1.5 // subject words count again, as subject words
+	weightSender  = 1.0
+	weightMeta    = 0.5 // channel and language
+	weightConcept = 2.0 // a word's cross-language concept (see concepts)
+)
+
+// features turns an example into hashed, weighted features: folded words
+// without stop words (SMS abbreviations expanded), word bigrams,
+// character 3- to 5-grams of each word (robust to typos, missing accents
+// and inflections), subject words, sender address and domain, channel and
+// language. Term frequencies are dampened (log(1+tf)) and the vector is
+// L2-normalised, so long mails do not outweigh SMS.
+func features(ex Example) map[uint64]float64 {
+	text := ex.Text
+	if len(text) > maxTextBytes {
+		text = strings.ToValidUTF8(text[:maxTextBytes], "")
+	}
+	f := make(map[uint64]float64, 32+2*(len(text)+len(ex.Subject)))
+	add := func(kind byte, s string, w float64) {
+		f[hash(kind, s)] += w
+	}
+	subjectWords := words(ex.Subject)
+	bodyWords := words(text)
+	for _, ws := range [][]string{subjectWords, bodyWords} {
+		for i, w := range ws {
+			add('w', w, weightWord)
+			if i > 0 {
+				add('b', ws[i-1]+" "+w, weightBigram)
+			}
+			charGrams(w, func(g string) { add('c', g, weightChar) })
+			if c := conceptOf(w); c != "" {
+				add('k', c, weightConcept)
+			}
+		}
+	}
+	for _, w := range subjectWords {
+		add('s', w, weightSubject)
+	}
+	if sender := strings.TrimSpace(ex.Sender); sender != "" {
+		if strings.Contains(sender, "@") {
+			email := inbox.NormalizeEmail(sender)
+			add('f', email, weightSender)
+			_, domain, _ := strings.Cut(email, "@")
+			add('d', domain, weightSender)
+			local, _, _ := strings.Cut(email, "@")
+			for _, part := range strings.FieldsFunc(local, func(r rune) bool { return !unicode.IsLetter(r) }) {
+				if len(part) > 2 {
+					add('l', part, weightSender/2) // "support", "compta", "newsletter"
+				}
+			}
+		} else {
+			phone := inbox.NormalizePhone(sender)
+			add('f', phone, weightSender)
+			if len(phone) > 4 {
+				add('d', "+"+phone[:2], weightMeta) // country code
+			}
+		}
+	}
+	if ex.Channel != "" {
+		add('m', "ch:"+string(ex.Channel), weightMeta)
+	}
+	if ex.Language != "" {
+		add('m', "lang:"+textnorm.Fold(ex.Language), weightMeta)
+	}
+	var norm float64
+	for k, v := range f {
+		v = math.Log1p(v) // sublinear term frequency
+		f[k] = v
+		norm += v * v
+	}
+	if norm > 0 {
+		norm = math.Sqrt(norm)
+		for k := range f {
+			f[k] /= norm
+		}
+	}
+	return f
+}
+
+// words folds text and splits it into tokens, dropping stop words and
+// mapping numbers to their shape ("<num5>" for an order number).
+func words(text string) []string {
+	folded := textnorm.Fold(text)
+	var out []string
+	for _, tok := range strings.FieldsFunc(folded, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if isDigits(tok) {
+			out = append(out, "<num"+string(rune('0'+min(len(tok), 9)))+">")
+			continue
+		}
+		if full, ok := abbreviations[tok]; ok {
+			for _, w := range strings.Fields(full) {
+				if !stopWords[w] {
+					out = append(out, w)
+				}
+			}
+			continue
+		}
+		if stopWords[tok] || utf8.RuneCountInString(tok) < 2 {
+			continue
+		}
+		out = append(out, tok)
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// charGrams calls fn with the 3- to 5-grams of "_word_".
+func charGrams(w string, fn func(string)) {
+	r := []rune("_" + w + "_")
+	for n := 3; n <= 5; n++ {
+		for i := 0; i+n <= len(r); i++ {
+			fn(string(r[i : i+n]))
+		}
+	}
+}
+
+// hash maps a feature to 64 bits; the kind byte keeps a word and a
+// character gram with the same letters apart. The model stores hashes,
+// never customers' words.
+func hash(kind byte, s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte{kind})
+	h.Write([]byte(s))
+	return h.Sum64()
+}
