@@ -97,6 +97,14 @@ func NewParser(opts ParseOptions) (*Parser, error) {
 	return p, nil
 }
 
+// withBlobs returns a parser that keeps bytes in store instead, sharing
+// everything else.
+func (p *Parser) withBlobs(store inbox.BlobStore) *Parser {
+	cp := *p
+	cp.opts.Blobs = store
+	return &cp
+}
+
 // Parsed is a parsed message: the Inbound for the engine plus what the
 // message says beyond it, for display and for tests.
 type Parsed struct {

@@ -51,12 +51,34 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 	if err != nil {
 		return c.ctxErr(ctx, err)
 	}
+	run := &pullRun{parser: c.parser}
+	if c.opts.Blobs != nil {
+		run.spool = newSpoolBlobs(c.opts.Blobs, c.opts.SpoolDir, c.opts.BlobWriters)
+		run.parser = c.parser.withBlobs(run.spool)
+		// Never leave writes running behind a failed pull.
+		defer run.spool.Flush()
+	}
 	for _, f := range folders {
-		if err := c.pullFolder(ctx, ic, &cur, f, deliver); err != nil {
+		if err := c.pullFolder(ctx, ic, run, &cur, f, deliver); err != nil {
 			return c.ctxErr(ctx, err)
 		}
 	}
 	return nil
+}
+
+// pullRun is the state of one Pull shared by its folders.
+type pullRun struct {
+	parser *Parser
+	// spool writes blobs in parallel; nil without a BlobStore.
+	spool *spoolBlobs
+}
+
+// flush finishes the blob writes of a batch before it is committed.
+func (r *pullRun) flush() error {
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.Flush()
 }
 
 // ctxErr prefers the context's error when it ended, since closing the
@@ -128,7 +150,7 @@ func (c *Channel) findSent(ic *imapConn) (string, error) {
 }
 
 // pullFolder fetches one folder's new mail.
-func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, cur *cursor, f folder, deliver inbox.DeliverFunc) error {
+func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, run *pullRun, cur *cursor, f folder, deliver inbox.DeliverFunc) error {
 	addr := c.opts.IMAP.Addr
 	condstore := ic.caps.Has(imap.CapCondStore)
 	prev := cur.Folders[f.name]
@@ -185,9 +207,12 @@ func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, cur *cursor, f f
 
 	for start := 0; start < len(uids); start += c.opts.BatchSize {
 		batch := uids[start:min(start+c.opts.BatchSize, len(uids))]
-		msgs, err := c.fetch(ctx, ic, f, sel.UIDValidity, batch)
+		msgs, err := c.fetch(ctx, ic, run.parser, f, sel.UIDValidity, batch)
 		if err != nil {
 			return err
+		}
+		if err := run.flush(); err != nil {
+			return fmt.Errorf("email: keep %d messages of %s: %w", len(msgs), f.name, err)
 		}
 		fc.LastUID = uint32(batch[len(batch)-1])
 		cur.Folders[f.name] = fc
@@ -224,7 +249,7 @@ func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, cur *cursor, f f
 // fetch reads one batch of messages with BODY.PEEK[], streaming each into
 // the parser. A batch is returned whole or not at all, so a dropped
 // connection never commits a cursor past unfetched mail.
-func (c *Channel) fetch(ctx context.Context, ic *imapConn, f folder, uidValidity uint32, uids []imap.UID) ([]inbox.Inbound, error) {
+func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f folder, uidValidity uint32, uids []imap.UID) ([]inbox.Inbound, error) {
 	addr := c.opts.IMAP.Addr
 	opts := &imap.FetchOptions{
 		UID:         true,
@@ -244,7 +269,7 @@ func (c *Channel) fetch(ctx context.Context, ic *imapConn, f folder, uidValidity
 				if it.Literal == nil {
 					continue
 				}
-				p, err := c.parser.Parse(ctx, it.Literal)
+				p, err := parser.Parse(ctx, it.Literal)
 				if err != nil {
 					return nil, c.ctxErr(ctx, tempErr(addr, fmt.Sprintf("read message of %s", f.name), err))
 				}
