@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // Options configure an Engine. Only Store is required; every other nil
@@ -70,6 +71,9 @@ type Engine struct {
 	flight            syncFlight
 	outboxWake        chan struct{}
 	reclass           reclassifyQueue
+	metrics           metrics
+	successMu         sync.Mutex
+	lastSuccess       map[string]time.Time
 	outboxMaxAttempts int
 	closeOnce         sync.Once
 }
@@ -108,6 +112,8 @@ func New(opts Options) (*Engine, error) {
 	e.bus = newBus(buf, e.log)
 	e.outboxWake = make(chan struct{}, 1)
 	e.reclass.wake = make(chan struct{}, 1)
+	e.metrics = newMetrics()
+	e.lastSuccess = map[string]time.Time{}
 	e.outboxMaxAttempts = opts.OutboxMaxAttempts
 	if e.outboxMaxAttempts <= 0 {
 		e.outboxMaxAttempts = DefaultOutboxMaxAttempts

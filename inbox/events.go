@@ -37,6 +37,10 @@ type Event struct {
 	// changed field...).
 	Detail string    `json:"detail,omitempty"`
 	At     time.Time `json:"at"`
+
+	// remote marks events received from another instance through a
+	// Broker, so they are not sent back out.
+	remote bool
 }
 
 // bus fans events out to subscribers. Each subscriber has its own queue and

@@ -90,6 +90,10 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("ingest %d messages for tenant %q: %w", len(b.Messages), tenantID, err)
 	}
+	e.metrics.add("ingested", out.result.Stored)
+	e.metrics.add("duplicates", out.result.Duplicates)
+	e.metrics.add("quarantined", out.result.Quarantined)
+	e.metrics.add("skipped", out.result.Skipped)
 	e.bus.publish(out.events...)
 	e.linkContacts(ctx, tenantID, out.newContacts)
 	if len(out.toFile) > 0 && e.classifier != nil {

@@ -168,14 +168,17 @@ func (e *Engine) recordDelivery(ctx context.Context, tenant TenantID, o OutboxIt
 				m.ProviderID = providerID
 			}
 			ev = Event{Type: EventMessageSent, TenantID: tenant, ConversationID: o.ConversationID, MessageID: o.MessageID, At: now}
+			e.metrics.add("sent", 1)
 		case errors.Is(sendErr, ErrTemporary) && o.Attempts < e.outboxMaxAttempts:
 			o.LastError = sendErr.Error()
 			o.NextAttemptAt = now.Add(backoff(o.Attempts, rand.Float64()))
 			m.DeliveryError = fmt.Sprintf("attempt %d failed, retrying: %s", o.Attempts, sendErr)
+			e.metrics.add("send_retries", 1)
 		default:
 			o.Status, o.LastError = OutboxFailed, sendErr.Error()
 			m.Delivery, m.DeliveryError = DeliveryFailed, fmt.Sprintf("gave up after %d attempts: %s", o.Attempts, sendErr)
 			ev = Event{Type: EventMessageFailed, TenantID: tenant, ConversationID: o.ConversationID, MessageID: o.MessageID, Detail: m.DeliveryError, At: now}
+			e.metrics.add("send_failures", 1)
 		}
 		if err := tx.UpdateOutbox(&o); err != nil {
 			return err

@@ -106,11 +106,20 @@ func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID stri
 	pullErr := puller.Pull(ctx, in.Cursor, deliver)
 	report.FinishedAt = e.clock.Now()
 	status := IntegrationOK
+	e.metrics.add("syncs", 1)
+	if pullErr == nil {
+		e.successMu.Lock()
+		e.lastSuccess[tenantID.key()+in.ID] = report.FinishedAt
+		e.successMu.Unlock()
+	} else {
+		e.metrics.add("sync_errors", 1)
+	}
 	if pullErr != nil {
 		report.Errors = append(report.Errors, pullErr.Error())
 		status = IntegrationError
 		if errors.Is(pullErr, ErrUnauthorized) {
 			status = IntegrationAuthFailed
+			e.metrics.add("auth_failures", 1)
 		}
 	}
 	// Record the outcome even if the caller's context ended mid-sync.

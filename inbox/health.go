@@ -1,0 +1,83 @@
+package inbox
+
+import (
+	"context"
+	"expvar"
+	"fmt"
+	"time"
+)
+
+// metrics are the engine's counters, exposed as an expvar.Map: the
+// standard library's JSON endpoint (/debug/vars) serves them without a
+// dependency, and Prometheus can scrape that through its expvar exporter.
+type metrics struct {
+	vars *expvar.Map
+}
+
+func newMetrics() metrics {
+	m := new(expvar.Map).Init()
+	for _, k := range []string{"ingested", "duplicates", "quarantined", "skipped", "syncs", "sync_errors",
+		"auth_failures", "sent", "send_retries", "send_failures", "auto_replies", "drafts"} {
+		m.Add(k, 0)
+	}
+	return metrics{vars: m}
+}
+
+func (m metrics) add(key string, n int) {
+	if n != 0 {
+		m.vars.Add(key, int64(n))
+	}
+}
+
+// Metrics returns the engine's counters (messages ingested, duplicates,
+// quarantined, syncs and their errors, deliveries...). Publish them with
+// expvar.Publish("inboxkit", eng.Metrics()) to serve them on /debug/vars.
+func (e *Engine) Metrics() *expvar.Map { return e.metrics.vars }
+
+// IntegrationHealth is the state of one integration as operators need it.
+type IntegrationHealth struct {
+	IntegrationID string        `json:"integration_id"`
+	Name          string        `json:"name"`
+	Kind          Source        `json:"kind"`
+	Enabled       bool          `json:"enabled"`
+	Status        string        `json:"status"` // ok, auth_failed, error, "" (never synced)
+	LastSyncAt    time.Time     `json:"last_sync_at"`
+	LastSuccessAt time.Time     `json:"last_success_at"`
+	LastError     string        `json:"last_error,omitempty"`
+	Lag           time.Duration `json:"lag"` // time since the last successful sync
+	LastSync      SyncReport    `json:"last_sync"`
+}
+
+// Health reports every integration of a tenant.
+func (e *Engine) Health(ctx context.Context, tenant TenantID) ([]IntegrationHealth, error) {
+	var integs []Integration
+	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+		var err error
+		integs, err = tx.ListIntegrations()
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("health of tenant %q: %w", tenant, err)
+	}
+	now := e.clock.Now()
+	out := make([]IntegrationHealth, 0, len(integs))
+	for _, in := range integs {
+		h := IntegrationHealth{IntegrationID: in.ID, Name: in.Name, Kind: in.Kind, Enabled: in.Enabled,
+			Status: in.Status, LastSyncAt: in.LastSync.FinishedAt, LastSync: in.LastSync}
+		if len(in.LastSync.Errors) > 0 {
+			h.LastError = in.LastSync.Errors[len(in.LastSync.Errors)-1]
+		}
+		if in.Status == IntegrationOK {
+			h.LastSuccessAt = in.LastSync.FinishedAt
+		}
+		e.successMu.Lock()
+		if t := e.lastSuccess[tenant.key()+in.ID]; t.After(h.LastSuccessAt) {
+			h.LastSuccessAt = t
+		}
+		e.successMu.Unlock()
+		if !h.LastSuccessAt.IsZero() {
+			h.Lag = now.Sub(h.LastSuccessAt)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
