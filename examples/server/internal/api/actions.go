@@ -1,0 +1,433 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/attach"
+)
+
+// Upload limits for reply attachments.
+const (
+	maxUploadFiles = 10
+	maxUploadBytes = 25 << 20
+)
+
+func change(p auth.Principal, version int64) inbox.Change {
+	return inbox.Change{Actor: p.Actor, Version: version}
+}
+
+func (s *Server) writeConversation(w http.ResponseWriter, c inbox.Conversation) {
+	writeJSON(w, http.StatusOK, conversationView(c))
+}
+
+// reply accepts JSON {"text", "version"} or multipart/form-data with the
+// fields text and version and files named "attachments". Every file is
+// validated (type sniffed, size, dangerous content) and stored before the
+// reply is queued; if any is refused or the reply fails, the stored files
+// are removed again, so nothing is half-applied.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	tenant, id := tenantOf(p), r.PathValue("id")
+	var req struct {
+		Text    string `json:"text"`
+		Version int64  `json:"version"`
+	}
+	var atts []inbox.Attachment
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		var err error
+		req.Text, req.Version, atts, err = s.readMultipartReply(w, r, tenant)
+		if err != nil {
+			return err
+		}
+	} else if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	msg, err := s.eng.Reply(r.Context(), tenant, id, inbox.ReplyRequest{Text: req.Text, Attachments: atts}, change(p, req.Version))
+	if err != nil {
+		s.dropBlobs(atts)
+		return notFoundAs("conversation", id, err)
+	}
+	writeJSON(w, http.StatusCreated, messageView(msg))
+	return nil
+}
+
+func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tenant inbox.TenantID) (string, int64, []inbox.Attachment, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUploadFiles*maxUploadBytes+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", 0, nil, inbox.Invalid("body", "is not valid multipart/form-data")
+	}
+	var text string
+	var version int64
+	var atts []inbox.Attachment
+	fail := func(err error) (string, int64, []inbox.Attachment, error) {
+		s.dropBlobs(atts)
+		return "", 0, nil, err
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return fail(inbox.Invalid("attachments", "the upload is too large"))
+			}
+			return fail(inbox.Invalid("body", "is not valid multipart/form-data"))
+		}
+		switch part.FormName() {
+		case "text":
+			b, err := io.ReadAll(io.LimitReader(part, inbox.MaxReplyBytes+1))
+			if err != nil {
+				return fail(inbox.Invalid("text", "could not be read"))
+			}
+			text = string(b)
+		case "version":
+			b, _ := io.ReadAll(io.LimitReader(part, 32))
+			if version, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err != nil {
+				return fail(inbox.Invalid("version", "must be an integer"))
+			}
+		case "attachments":
+			field := fmt.Sprintf("attachments[%d]", len(atts))
+			if len(atts) == maxUploadFiles {
+				return fail(inbox.Invalid("attachments", fmt.Sprintf("at most %d files", maxUploadFiles)))
+			}
+			if s.eng.Blobs() == nil {
+				return fail(fmt.Errorf("attachments cannot be stored: no blob store: %w", inbox.ErrUnsupported))
+			}
+			res, err := attach.Validate(r.Context(), part.FileName(), part.Header.Get("Content-Type"), part,
+				attach.Options{MaxSize: maxUploadBytes, Store: s.eng.Blobs(), Tenant: tenant})
+			if err != nil {
+				reason := res.Attachment.Rejected
+				if reason == "" {
+					reason = "could not be read"
+					var maxErr *http.MaxBytesError
+					if errors.As(err, &maxErr) {
+						reason = "the upload is too large"
+					}
+				}
+				return fail(inbox.Invalid(field, fmt.Sprintf("%s: %s", attach.SanitizeFilename(part.FileName()), reason)))
+			}
+			a := res.Attachment
+			a.ID = inbox.NewID()
+			atts = append(atts, a)
+		default:
+			return fail(inbox.Invalid(part.FormName(), "is not a known field"))
+		}
+	}
+	return text, version, atts, nil
+}
+
+// dropBlobs removes uploaded files of a request that failed.
+func (s *Server) dropBlobs(atts []inbox.Attachment) {
+	if s.eng.Blobs() == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, a := range atts {
+		if a.BlobKey != "" {
+			_ = s.eng.Blobs().Delete(ctx, a.BlobKey)
+		}
+	}
+}
+
+type versioned struct {
+	Version int64 `json:"version"`
+}
+
+func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		Status  inbox.Status `json:"status"`
+		Version int64        `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	c, err := s.eng.SetStatus(r.Context(), tenantOf(p), r.PathValue("id"), req.Status, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	s.writeConversation(w, c)
+	return nil
+}
+
+func (s *Server) assign(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		Assignee string `json:"assignee"`
+		Version  int64  `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	c, err := s.eng.Assign(r.Context(), tenantOf(p), r.PathValue("id"), req.Assignee, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	s.writeConversation(w, c)
+	return nil
+}
+
+func (s *Server) move(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		FolderID string `json:"folder_id"`
+		Version  int64  `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	c, err := s.eng.Move(r.Context(), tenantOf(p), r.PathValue("id"), req.FolderID, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	s.writeConversation(w, c)
+	return nil
+}
+
+func (s *Server) markRead(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		Read    *bool `json:"read"`
+		Version int64 `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.Read == nil {
+		return inbox.Invalid("read", "is required")
+	}
+	c, err := s.eng.MarkRead(r.Context(), tenantOf(p), r.PathValue("id"), *req.Read, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	s.writeConversation(w, c)
+	return nil
+}
+
+func (s *Server) setTags(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		Tags    []string `json:"tags"`
+		Version int64    `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.Tags == nil {
+		return inbox.Invalid("tags", "is required (an empty array clears them)")
+	}
+	c, err := s.eng.SetTags(r.Context(), tenantOf(p), r.PathValue("id"), req.Tags, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	s.writeConversation(w, c)
+	return nil
+}
+
+func (s *Server) link(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		ProjectID string            `json:"project_id"`
+		Refs      map[string]string `json:"external_refs"`
+		Version   int64             `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if len(req.ProjectID) > 200 {
+		return inbox.Invalid("project_id", "is longer than 200 bytes")
+	}
+	c, err := s.eng.LinkProject(r.Context(), tenantOf(p), r.PathValue("id"), req.ProjectID, req.Refs, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	s.writeConversation(w, c)
+	return nil
+}
+
+func (s *Server) addNote(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		Body    string `json:"body"`
+		Version int64  `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	n, err := s.eng.AddNote(r.Context(), tenantOf(p), r.PathValue("id"), req.Body, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, noteView(n))
+	return nil
+}
+
+func (s *Server) merge(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		SourceID string `json:"source_id"`
+		Version  int64  `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.SourceID == "" {
+		return inbox.Invalid("source_id", "is required")
+	}
+	c, err := s.eng.Merge(r.Context(), tenantOf(p), r.PathValue("id"), req.SourceID, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	s.writeConversation(w, c)
+	return nil
+}
+
+func (s *Server) split(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req versioned
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	c, err := s.eng.Split(r.Context(), tenantOf(p), r.PathValue("id"), change(p, req.Version))
+	if err != nil {
+		return notFoundAs("message", r.PathValue("id"), err)
+	}
+	writeJSON(w, http.StatusCreated, conversationView(c))
+	return nil
+}
+
+func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		Title    string     `json:"title"`
+		Assignee string     `json:"assignee"`
+		DueAt    *time.Time `json:"due_at"`
+		Version  int64      `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	tr := inbox.TaskRequest{Title: req.Title, Assignee: req.Assignee}
+	if req.DueAt != nil {
+		tr.DueAt = *req.DueAt
+	}
+	t, err := s.eng.CreateTask(r.Context(), tenantOf(p), r.PathValue("id"), tr, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, taskView(t))
+	return nil
+}
+
+func (s *Server) scheduleFollowUp(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req struct {
+		DueAt     *time.Time `json:"due_at"`
+		Note      string     `json:"note"`
+		Assignee  string     `json:"assignee"`
+		IfNoReply bool       `json:"if_no_reply"`
+		Version   int64      `json:"version"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.DueAt == nil {
+		return inbox.Invalid("due_at", "is required")
+	}
+	f, err := s.eng.ScheduleFollowUp(r.Context(), tenantOf(p), r.PathValue("id"),
+		inbox.FollowUpRequest{DueAt: *req.DueAt, Note: req.Note, Assignee: req.Assignee, IfNoReply: req.IfNoReply}, change(p, req.Version))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, followUpView(f))
+	return nil
+}
+
+func (s *Server) classify(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	d, err := s.eng.Classify(r.Context(), tenantOf(p), r.PathValue("id"))
+	if err != nil {
+		return notFoundAs("conversation", r.PathValue("id"), err)
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) summarize(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	if s.summary == nil {
+		return fmt.Errorf("summaries need an AI model; start the server with an OpenAI API key: %w", inbox.ErrUnsupported)
+	}
+	id := r.PathValue("id")
+	text, err := s.summary.Summarize(r.Context(), tenantOf(p), id)
+	if err != nil {
+		return notFoundAs("conversation", id, err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"conversation_id": id, "summary": text})
+	return nil
+}
+
+func (s *Server) conversationAudit(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id := r.PathValue("id")
+	var out []AuditView
+	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		if _, err := tx.GetConversation(id); err != nil {
+			return notFoundAs("conversation", id, err)
+		}
+		es, err := tx.ListAudit(inbox.AuditQuery{ConversationID: id, Limit: 200})
+		out = mapSlice(es, auditView)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+// attachment streams a stored attachment. It is always served as a
+// download with the sniffed type and nosniff, so an uploaded HTML file
+// can never run as a page of this origin.
+func (s *Server) attachment(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	msgID, attID := r.PathValue("id"), r.PathValue("att")
+	var a *inbox.Attachment
+	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		m, err := tx.GetMessage(msgID)
+		if err != nil {
+			return notFoundAs("message", msgID, err)
+		}
+		for i := range m.Attachments {
+			if m.Attachments[i].ID == attID && m.Attachments[i].BlobKey != "" && m.Attachments[i].Rejected == "" {
+				a = &m.Attachments[i]
+			}
+		}
+		if a == nil {
+			return fmt.Errorf("attachment %q: %w", attID, inbox.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if s.eng.Blobs() == nil {
+		return fmt.Errorf("no blob store: %w", inbox.ErrUnsupported)
+	}
+	rc, err := s.eng.Blobs().Get(r.Context(), a.BlobKey)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	ct := a.ContentType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	if a.Size > 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	}
+	_, _ = io.Copy(w, rc)
+	return nil
+}

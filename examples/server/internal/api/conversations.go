@@ -1,0 +1,221 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// parseConversationQuery reads the list filters from the query string.
+func parseConversationQuery(r *http.Request, p auth.Principal) (inbox.ConversationQuery, error) {
+	q := r.URL.Query()
+	var cq inbox.ConversationQuery
+	cq.FolderID = q.Get("folder")
+	for _, v := range splitList(q.Get("status")) {
+		st := inbox.Status(v)
+		if !st.Valid() {
+			return cq, inbox.Invalid("status", fmt.Sprintf("%q is not one of new, open, urgent, resolved, archived, spam", v))
+		}
+		cq.Statuses = append(cq.Statuses, st)
+	}
+	for _, v := range splitList(q.Get("source")) {
+		src := inbox.Source(v)
+		if !src.Valid() {
+			return cq, inbox.Invalid("source", fmt.Sprintf("%q is not one of email, sms, whatsapp, webhook", v))
+		}
+		cq.Sources = append(cq.Sources, src)
+	}
+	cq.Assignee = q.Get("assignee")
+	if cq.Assignee == "me" {
+		cq.Assignee = p.Actor
+	}
+	var err error
+	if cq.UnreadOnly, err = queryBool(r, "unread"); err != nil {
+		return cq, err
+	}
+	cq.Tag = q.Get("tag")
+	cq.Intent = inbox.Intent(q.Get("intent"))
+	cq.ContactID = q.Get("contact")
+	cq.IntegrationID = q.Get("integration")
+	if cq.Since, err = queryTime(r, "since"); err != nil {
+		return cq, err
+	}
+	if cq.Until, err = queryTime(r, "until"); err != nil {
+		return cq, err
+	}
+	cq.Search = strings.TrimSpace(q.Get("q"))
+	if len(cq.Search) > 500 || !utf8.ValidString(cq.Search) {
+		return cq, inbox.Invalid("q", "must be valid text of at most 500 bytes")
+	}
+	switch sort := q.Get("sort"); sort {
+	case "", "newest":
+		cq.Sort = inbox.SortNewest
+	case "oldest", "priority", "status":
+		cq.Sort = inbox.Sort(sort)
+	default:
+		return cq, inbox.Invalid("sort", "must be newest, oldest, priority or status")
+	}
+	if cq.Limit, err = queryInt(r, "limit", 50, 1, 200); err != nil {
+		return cq, err
+	}
+	cq.Cursor = q.Get("cursor")
+	return cq, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// previewBytes bounds the list preview of conversations without subject.
+const previewBytes = 140
+
+func preview(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if len(text) <= previewBytes {
+		return text
+	}
+	cut := previewBytes
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
+}
+
+func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	cq, err := parseConversationQuery(r, p)
+	if err != nil {
+		return err
+	}
+	var out []ConversationView
+	var next string
+	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		page, err := tx.ListConversations(cq)
+		if err != nil {
+			if strings.Contains(err.Error(), "cursor") {
+				return inbox.Invalid("cursor", "is not a cursor of this list; start again without it")
+			}
+			return err
+		}
+		next = page.NextCursor
+		drafts, err := tx.ListDrafts(inbox.DraftQuery{Status: inbox.DraftPending})
+		if err != nil {
+			return err
+		}
+		pending := map[string]bool{}
+		for _, d := range drafts {
+			pending[d.ConversationID] = true
+		}
+		contacts := map[string]*ContactRef{}
+		for _, c := range page.Items {
+			v := conversationView(c)
+			v.PendingDraft = pending[c.ID]
+			ref, ok := contacts[c.ContactID]
+			if !ok {
+				if ct, err := tx.GetContact(c.ContactID); err == nil {
+					ref = contactRef(ct)
+				}
+				contacts[c.ContactID] = ref
+			}
+			v.Contact = ref
+			if c.Subject == "" {
+				if msgs, err := tx.ListMessages(c.ID); err == nil && len(msgs) > 0 {
+					v.Preview = preview(msgs[len(msgs)-1].Text)
+				}
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(out), "next_cursor": next})
+	return nil
+}
+
+// ConversationDetail is everything the thread pane shows.
+type ConversationDetail struct {
+	Conversation ConversationView   `json:"conversation"`
+	Contact      ContactView        `json:"contact"`
+	Messages     []MessageView      `json:"messages"`
+	Notes        []NoteView         `json:"notes"`
+	Drafts       []DraftView        `json:"drafts"`
+	Tasks        []TaskView         `json:"tasks"`
+	FollowUps    []FollowUpView     `json:"followups"`
+	History      []ConversationView `json:"history"`
+}
+
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id := r.PathValue("id")
+	var d ConversationDetail
+	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		c, err := tx.GetConversation(id)
+		if err != nil {
+			return notFoundAs("conversation", id, err)
+		}
+		d.Conversation = conversationView(c)
+		ct, err := tx.GetContact(c.ContactID)
+		if err == nil {
+			d.Contact = contactView(ct)
+			d.Conversation.Contact = contactRef(ct)
+		}
+		msgs, err := tx.ListMessages(id)
+		if err != nil {
+			return err
+		}
+		d.Messages = mapSlice(msgs, messageView)
+		notes, err := tx.ListNotes(id)
+		if err != nil {
+			return err
+		}
+		d.Notes = mapSlice(notes, noteView)
+		drafts, err := tx.ListDrafts(inbox.DraftQuery{ConversationID: id})
+		if err != nil {
+			return err
+		}
+		d.Drafts = mapSlice(drafts, draftView)
+		for _, dr := range drafts {
+			if dr.Status == inbox.DraftPending {
+				d.Conversation.PendingDraft = true
+			}
+		}
+		tasks, err := tx.ListTasks(inbox.TaskQuery{ConversationID: id})
+		if err != nil {
+			return err
+		}
+		d.Tasks = mapSlice(tasks, taskView)
+		fus, err := tx.ListFollowUps(inbox.FollowUpQuery{ConversationID: id})
+		if err != nil {
+			return err
+		}
+		d.FollowUps = mapSlice(fus, followUpView)
+		d.History = []ConversationView{}
+		if c.ContactID != "" {
+			hist, err := tx.ListConversations(inbox.ConversationQuery{ContactID: c.ContactID, Limit: 20})
+			if err != nil {
+				return err
+			}
+			for _, h := range hist.Items {
+				if h.ID != id {
+					d.History = append(d.History, conversationView(h))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}

@@ -1,0 +1,114 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// hub fans the engine's events out to Server-Sent Events clients of the
+// same tenant. Each client has a bounded queue: a client too slow to keep
+// up loses events and is told to resynchronise instead of slowing others.
+type hub struct {
+	cancel func()
+	mu     sync.Mutex
+	subs   map[*client]struct{}
+}
+
+type client struct {
+	tenant inbox.TenantID
+	user   string
+	ch     chan inbox.Event
+	lost   chan struct{}
+}
+
+const clientQueue = 256
+
+func newHub(eng *inbox.Engine) *hub {
+	h := &hub{subs: map[*client]struct{}{}}
+	h.cancel = eng.Subscribe(h.publish)
+	return h
+}
+
+func (h *hub) publish(ev inbox.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.subs {
+		if c.tenant != ev.TenantID {
+			continue
+		}
+		// Notifications are personal: "kind:user" in Detail.
+		if ev.Type == inbox.EventNotification {
+			if _, user, _ := strings.Cut(ev.Detail, ":"); user != c.user {
+				continue
+			}
+		}
+		select {
+		case c.ch <- ev:
+		default:
+			select {
+			case c.lost <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (h *hub) add(c *client) {
+	h.mu.Lock()
+	h.subs[c] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *hub) remove(c *client) {
+	h.mu.Lock()
+	delete(h.subs, c)
+	h.mu.Unlock()
+}
+
+func (h *hub) close() { h.cancel() }
+
+// heartbeat keeps proxies from closing an idle stream.
+const heartbeat = 20 * time.Second
+
+// events streams the tenant's events as text/event-stream. Each event's
+// SSE name is its type and its data the JSON event (ids only, no message
+// content: the page fetches what it needs with its own permissions).
+func (s *Server) events(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return fmt.Errorf("streaming: %w", inbox.ErrUnsupported)
+	}
+	c := &client{tenant: tenantOf(p), user: p.Actor, ch: make(chan inbox.Event, clientQueue), lost: make(chan struct{}, 1)}
+	s.hub.add(c)
+	defer s.hub.remove(c)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\n: connected\n\n")
+	flusher.Flush()
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-tick.C:
+			fmt.Fprint(w, ": ping\n\n")
+		case <-c.lost:
+			fmt.Fprint(w, "event: resync\ndata: {}\n\n")
+		case ev := <-c.ch:
+			raw, _ := json.Marshal(ev)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, raw)
+		}
+		flusher.Flush()
+	}
+}

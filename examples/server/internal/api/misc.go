@@ -1,0 +1,144 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	from, err := queryTime(r, "from")
+	if err != nil {
+		return err
+	}
+	to, err := queryTime(r, "to")
+	if err != nil {
+		return err
+	}
+	if to.IsZero() {
+		to = s.now().Add(time.Minute)
+	}
+	if from.IsZero() {
+		from = to.AddDate(0, 0, -30)
+	}
+	if !from.Before(to) {
+		return inbox.Invalid("from", "must be before to")
+	}
+	g := inbox.Granularity(r.URL.Query().Get("granularity"))
+	switch g {
+	case "", inbox.ByDay, inbox.ByWeek, inbox.ByMonth:
+	default:
+		return inbox.Invalid("granularity", "must be day, week or month")
+	}
+	st, err := s.eng.Stats(r.Context(), tenantOf(p), inbox.StatsQuery{From: from, To: to, Granularity: g, TimeZone: r.URL.Query().Get("tz")})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "stats": st})
+	return nil
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	limit, err := queryInt(r, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	since, err := queryTime(r, "since")
+	if err != nil {
+		return err
+	}
+	until, err := queryTime(r, "until")
+	if err != nil {
+		return err
+	}
+	q := inbox.AuditQuery{ConversationID: r.URL.Query().Get("conversation"), EntityID: r.URL.Query().Get("entity"), Since: since, Until: until, Limit: limit}
+	var out []AuditView
+	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		es, err := tx.ListAudit(q)
+		out = mapSlice(es, auditView)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	all, err := queryBool(r, "all")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", 50, 1, 500)
+	if err != nil {
+		return err
+	}
+	var out []QuarantineView
+	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		qs, err := tx.ListQuarantine(inbox.QuarantineQuery{IntegrationID: r.URL.Query().Get("integration"), IncludeReplayed: all, Limit: limit})
+		out = mapSlice(qs, quarantineView)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id := r.PathValue("id")
+	item, err := s.eng.Replay(r.Context(), tenantOf(p), id)
+	if err != nil {
+		return notFoundAs("quarantined message", id, err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": item.Status, "message_id": item.MessageID,
+		"conversation_id": item.ConversationID, "reason": item.Reason})
+	return nil
+}
+
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	unread, err := queryBool(r, "unread")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", 50, 1, 200)
+	if err != nil {
+		return err
+	}
+	var out []NotificationView
+	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		ns, err := tx.ListNotifications(inbox.NotificationQuery{UserID: p.Actor, UnreadOnly: unread, Limit: limit})
+		out = mapSlice(ns, notificationView)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+func (s *Server) readNotification(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id := r.PathValue("id")
+	err := s.eng.Store().Update(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
+		ns, err := tx.ListNotifications(inbox.NotificationQuery{UserID: p.Actor, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, n := range ns {
+			if n.ID == id {
+				return tx.MarkNotificationRead(id, s.now())
+			}
+		}
+		return notFoundAs("notification", id, inbox.ErrNotFound)
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,276 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/inboxkit/inboxkit/classify/rules"
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Summarizer writes a short summary of a conversation (an AI model).
+type Summarizer interface {
+	Summarize(ctx context.Context, tenant inbox.TenantID, conversationID string) (string, error)
+}
+
+// Features tells the UI which optional parts are on.
+type Features struct {
+	// AI is true when an AI model is configured (classification, replies,
+	// summaries). Without it the offline learner classifies.
+	AI bool `json:"ai"`
+	// AIModel names the model, for the settings page.
+	AIModel string `json:"ai_model,omitempty"`
+	// Classifier names the active classifier chain.
+	Classifier string `json:"classifier"`
+	// Knowledge is true when the store keeps a knowledge base.
+	Knowledge bool `json:"knowledge"`
+	// Summaries is true when conversations can be summarized.
+	Summaries bool `json:"summaries"`
+	// SMS, WhatsApp: Vonage webhooks are mounted.
+	SMS      bool `json:"sms"`
+	WhatsApp bool `json:"whatsapp"`
+	// Store names the storage backend ("sqlite", "memory").
+	Store string `json:"store"`
+	// Demo is true when the demo tenant was seeded.
+	Demo bool `json:"demo"`
+}
+
+// Options configure the API. Engine and Auth are required.
+type Options struct {
+	Engine *inbox.Engine
+	Auth   *auth.Authenticator
+	// Limiter slows password guessing. Nil: 5 failures per 15 minutes per
+	// IP address and per email.
+	Limiter *auth.LoginLimiter
+	// Sealer seals integration secrets. Nil: secrets cannot be saved.
+	Sealer inbox.Sealer
+	// Rules is the rule classifier, told when a folder's rules change.
+	// Nil: a fresh one is used for previews only.
+	Rules *rules.Classifier
+	// Summarizer writes summaries. Nil: summaries are off.
+	Summarizer Summarizer
+	// Features is reported to the UI.
+	Features Features
+	// SMSWebhook, WhatsAppWebhook and CustomWebhook are mounted without
+	// session authentication (they verify their own signatures). Nil
+	// handlers are not mounted.
+	SMSWebhook, WhatsAppWebhook, CustomWebhook http.Handler
+	// TrustProxy takes the client address from X-Forwarded-For (for login
+	// rate limiting) when the server runs behind a reverse proxy.
+	TrustProxy bool
+	// Logger receives logs. Nil: discarded.
+	Logger *slog.Logger
+}
+
+// Server is the REST API as an http.Handler.
+type Server struct {
+	eng      *inbox.Engine
+	auth     *auth.Authenticator
+	limiter  *auth.LoginLimiter
+	sealer   inbox.Sealer
+	rules    *rules.Classifier
+	summary  Summarizer
+	features Features
+	trust    bool
+	log      *slog.Logger
+	hub      *hub
+	mux      *http.ServeMux
+}
+
+// New validates opts and builds the API.
+func New(opts Options) (*Server, error) {
+	if opts.Engine == nil {
+		return nil, inbox.Invalid("Options.Engine", "is required")
+	}
+	if opts.Auth == nil || opts.Auth.Dir == nil || opts.Auth.Sessions == nil {
+		return nil, inbox.Invalid("Options.Auth", "is required with a directory and sessions")
+	}
+	s := &Server{eng: opts.Engine, auth: opts.Auth, limiter: opts.Limiter, sealer: opts.Sealer, rules: opts.Rules,
+		summary: opts.Summarizer, features: opts.Features, trust: opts.TrustProxy, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.limiter == nil {
+		s.limiter = auth.NewLoginLimiter(0, 0, nil)
+	}
+	if s.rules == nil {
+		s.rules = rules.New(rules.Options{Logger: s.log})
+	}
+	s.features.Summaries = s.summary != nil
+	s.hub = newHub(s.eng)
+	s.mux = http.NewServeMux()
+	s.routes(opts)
+	return s, nil
+}
+
+// Close stops the event stream fan-out.
+func (s *Server) Close() { s.hub.close() }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// handlerFunc is an authenticated handler; a returned error becomes a
+// problem document.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p auth.Principal) error
+
+func (s *Server) routes(opts Options) {
+	m := s.mux
+	if opts.SMSWebhook != nil {
+		m.Handle("GET /inbox/webhooks/sms", opts.SMSWebhook)
+		m.Handle("POST /inbox/webhooks/sms", opts.SMSWebhook)
+	}
+	if opts.WhatsAppWebhook != nil {
+		m.Handle("POST /inbox/webhooks/whatsapp", opts.WhatsAppWebhook)
+	}
+	if opts.CustomWebhook != nil {
+		m.Handle("POST /inbox/webhooks/custom/{id}", opts.CustomWebhook)
+	}
+
+	m.HandleFunc("POST /inbox/session", s.login)
+	m.Handle("GET /inbox/session", s.authed(s.session))
+	m.Handle("DELETE /inbox/session", s.authed(s.logout))
+	m.Handle("GET /inbox/employees", s.authed(s.listEmployees))
+	m.Handle("GET /inbox/tokens", s.admin(s.listTokens))
+	m.Handle("POST /inbox/tokens", s.admin(s.createToken))
+	m.Handle("DELETE /inbox/tokens/{id}", s.admin(s.revokeToken))
+
+	m.Handle("GET /inbox/settings", s.authed(s.getSettings))
+	m.Handle("PATCH /inbox/settings", s.admin(s.patchSettings))
+
+	m.Handle("GET /inbox/integrations", s.authed(s.listIntegrations))
+	m.Handle("POST /inbox/integrations", s.admin(s.createIntegration))
+	m.Handle("GET /inbox/integrations/{id}", s.authed(s.getIntegration))
+	m.Handle("PATCH /inbox/integrations/{id}", s.admin(s.patchIntegration))
+	m.Handle("DELETE /inbox/integrations/{id}", s.admin(s.deleteIntegration))
+	m.Handle("POST /inbox/integrations/{id}/sync", s.authed(s.syncIntegration))
+
+	m.Handle("GET /inbox/folders", s.authed(s.listFolders))
+	m.Handle("POST /inbox/folders", s.admin(s.createFolder))
+	m.Handle("GET /inbox/folders/{id}", s.authed(s.getFolder))
+	m.Handle("PATCH /inbox/folders/{id}", s.admin(s.patchFolder))
+	m.Handle("DELETE /inbox/folders/{id}", s.admin(s.deleteFolder))
+	m.Handle("POST /inbox/rules/preview", s.authed(s.previewRules))
+
+	m.Handle("GET /inbox/conversations", s.authed(s.listConversations))
+	m.Handle("GET /inbox/conversations/{id}", s.authed(s.getConversation))
+	m.Handle("POST /inbox/conversations/{id}/reply", s.authed(s.reply))
+	m.Handle("POST /inbox/conversations/{id}/status", s.authed(s.setStatus))
+	m.Handle("POST /inbox/conversations/{id}/assign", s.authed(s.assign))
+	m.Handle("POST /inbox/conversations/{id}/move", s.authed(s.move))
+	m.Handle("POST /inbox/conversations/{id}/read", s.authed(s.markRead))
+	m.Handle("PUT /inbox/conversations/{id}/tags", s.authed(s.setTags))
+	m.Handle("POST /inbox/conversations/{id}/link", s.authed(s.link))
+	m.Handle("POST /inbox/conversations/{id}/notes", s.authed(s.addNote))
+	m.Handle("POST /inbox/conversations/{id}/merge", s.authed(s.merge))
+	m.Handle("POST /inbox/conversations/{id}/tasks", s.authed(s.createTask))
+	m.Handle("POST /inbox/conversations/{id}/followups", s.authed(s.scheduleFollowUp))
+	m.Handle("POST /inbox/conversations/{id}/classify", s.authed(s.classify))
+	m.Handle("POST /inbox/conversations/{id}/summary", s.authed(s.summarize))
+	m.Handle("GET /inbox/conversations/{id}/audit", s.authed(s.conversationAudit))
+	m.Handle("POST /inbox/messages/{id}/split", s.authed(s.split))
+	m.Handle("GET /inbox/messages/{id}/attachments/{att}", s.authed(s.attachment))
+
+	m.Handle("GET /inbox/drafts", s.authed(s.listDrafts))
+	m.Handle("POST /inbox/drafts/{id}/approve", s.authed(s.approveDraft))
+	m.Handle("POST /inbox/drafts/{id}/reject", s.authed(s.rejectDraft))
+
+	m.Handle("GET /inbox/tasks", s.authed(s.listTasks))
+	m.Handle("POST /inbox/tasks/{id}/complete", s.authed(s.completeTask))
+	m.Handle("GET /inbox/followups", s.authed(s.listFollowUps))
+	m.Handle("POST /inbox/followups/{id}/close", s.authed(s.closeFollowUp))
+
+	m.Handle("GET /inbox/contacts", s.authed(s.listContacts))
+	m.Handle("GET /inbox/contacts/{id}", s.authed(s.getContact))
+	m.Handle("PATCH /inbox/contacts/{id}", s.authed(s.patchContact))
+	m.Handle("POST /inbox/contacts/{id}/merge", s.admin(s.mergeContacts))
+
+	m.Handle("GET /inbox/knowledge", s.authed(s.listKnowledge))
+	m.Handle("POST /inbox/knowledge", s.admin(s.createKnowledge))
+	m.Handle("GET /inbox/knowledge/{id}", s.authed(s.getKnowledge))
+	m.Handle("PUT /inbox/knowledge/{id}", s.admin(s.putKnowledge))
+	m.Handle("DELETE /inbox/knowledge/{id}", s.admin(s.deleteKnowledge))
+
+	m.Handle("GET /inbox/stats", s.authed(s.stats))
+	m.Handle("GET /inbox/audit", s.admin(s.listAudit))
+	m.Handle("GET /inbox/quarantine", s.authed(s.listQuarantine))
+	m.Handle("POST /inbox/quarantine/{id}/replay", s.admin(s.replay))
+	m.Handle("GET /inbox/notifications", s.authed(s.listNotifications))
+	m.Handle("POST /inbox/notifications/{id}/read", s.authed(s.readNotification))
+	m.Handle("GET /inbox/events", s.authed(s.events))
+
+	m.HandleFunc("/inbox/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, Problem{Type: typeNotFound, Title: "Not found", Status: http.StatusNotFound,
+			Detail: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)})
+	})
+}
+
+// authed authenticates the request, checks CSRF for cookie sessions and
+// runs h with the principal.
+func (s *Server) authed(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.auth.Authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="inboxkit"`)
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.auth.CheckCSRF(r, p); err != nil {
+			writeProblem(w, r, Problem{Type: typeForbidden, Title: "Forbidden", Status: http.StatusForbidden, Detail: err.Error()})
+			return
+		}
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+		if err := h(w, r, p); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// admin is authed for admins only (403 for agents).
+func (s *Server) admin(h handlerFunc) http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		if !p.IsAdmin() {
+			return fmt.Errorf("this action needs the admin role: %w", errForbidden)
+		}
+		return h(w, r, p)
+	})
+}
+
+func tenantOf(p auth.Principal) inbox.TenantID { return inbox.TenantID(p.Tenant) }
+
+// clientIP is the address login attempts are counted against.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.trust {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			first, _, _ := strings.Cut(f, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// notFoundAs turns another tenant's or an unknown id into a plain 404
+// naming the kind of record.
+func notFoundAs(kind, id string, err error) error {
+	if errors.Is(err, inbox.ErrNotFound) {
+		return fmt.Errorf("%s %q: %w", kind, id, inbox.ErrNotFound)
+	}
+	return err
+}
+
+// now is the engine's clock.
+func (s *Server) now() time.Time { return s.eng.Clock().Now() }

@@ -1,0 +1,137 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// SettingsView is the tenant's editable settings.
+type SettingsView struct {
+	Name               string                 `json:"name"`
+	TimeZone           string                 `json:"time_zone"`
+	Newsletter         inbox.NewsletterPolicy `json:"newsletter"`
+	NewsletterFolderID string                 `json:"newsletter_folder_id"`
+	ReplyPrompt        string                 `json:"reply_prompt"`
+	MaskPII            bool                   `json:"mask_pii"`
+	ReopenWindowHours  int                    `json:"reopen_window_hours"`
+	Features           Features               `json:"features"`
+}
+
+func (s *Server) settingsView(t inbox.Tenant) SettingsView {
+	return SettingsView{Name: t.Name, TimeZone: t.Settings.TimeZone, Newsletter: t.Settings.Newsletter,
+		NewsletterFolderID: t.Settings.NewsletterFolderID, ReplyPrompt: t.Settings.ReplyPrompt, MaskPII: t.Settings.MaskPII,
+		ReopenWindowHours: int(t.Settings.ReopenWindow / time.Hour), Features: s.features}
+}
+
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	t, err := s.eng.Store().GetTenant(r.Context(), tenantOf(p))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.settingsView(t))
+	return nil
+}
+
+type settingsPatch struct {
+	Name               *string                 `json:"name"`
+	TimeZone           *string                 `json:"time_zone"`
+	Newsletter         *inbox.NewsletterPolicy `json:"newsletter"`
+	NewsletterFolderID *string                 `json:"newsletter_folder_id"`
+	ReplyPrompt        *string                 `json:"reply_prompt"`
+	MaskPII            *bool                   `json:"mask_pii"`
+	ReopenWindowHours  *int                    `json:"reopen_window_hours"`
+}
+
+func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var req settingsPatch
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	t, err := s.eng.Store().GetTenant(ctx, tenantOf(p))
+	if err != nil {
+		return err
+	}
+	before := t
+	if req.Name != nil {
+		n := strings.TrimSpace(*req.Name)
+		if n == "" || len(n) > 200 {
+			return inbox.Invalid("name", "must be 1-200 bytes")
+		}
+		t.Name = n
+	}
+	if req.TimeZone != nil {
+		if _, err := time.LoadLocation(*req.TimeZone); err != nil {
+			return inbox.Invalid("time_zone", fmt.Sprintf("%q is not an IANA time zone", *req.TimeZone))
+		}
+		t.Settings.TimeZone = *req.TimeZone
+	}
+	if req.Newsletter != nil {
+		switch *req.Newsletter {
+		case inbox.NewsletterKeep, inbox.NewsletterSkip, inbox.NewsletterSpam, inbox.NewsletterFolder:
+			t.Settings.Newsletter = *req.Newsletter
+		default:
+			return inbox.Invalid("newsletter", "must be \"\", skip, spam or folder")
+		}
+	}
+	if req.NewsletterFolderID != nil {
+		t.Settings.NewsletterFolderID = *req.NewsletterFolderID
+	}
+	if t.Settings.Newsletter == inbox.NewsletterFolder {
+		if t.Settings.NewsletterFolderID == "" {
+			return inbox.Invalid("newsletter_folder_id", "is required when newsletter is folder")
+		}
+		if err := s.eng.Store().View(ctx, t.ID, func(tx inbox.Tx) error {
+			_, err := tx.GetFolder(t.Settings.NewsletterFolderID)
+			return err
+		}); err != nil {
+			return inbox.Invalid("newsletter_folder_id", "is not a folder of this tenant")
+		}
+	}
+	if req.ReplyPrompt != nil {
+		if len(*req.ReplyPrompt) > 20_000 {
+			return inbox.Invalid("reply_prompt", "is longer than 20000 bytes")
+		}
+		t.Settings.ReplyPrompt = strings.TrimSpace(*req.ReplyPrompt)
+	}
+	if req.MaskPII != nil {
+		t.Settings.MaskPII = *req.MaskPII
+	}
+	if req.ReopenWindowHours != nil {
+		if *req.ReopenWindowHours < 0 || *req.ReopenWindowHours > 24*365 {
+			return inbox.Invalid("reopen_window_hours", "must be from 0 to 8760")
+		}
+		t.Settings.ReopenWindow = time.Duration(*req.ReopenWindowHours) * time.Hour
+	}
+	if t.Settings.ReplyPrompt == "" && before.Settings.ReplyPrompt != "" {
+		// Folders with auto-reply need the company prompt.
+		var using string
+		_ = s.eng.Store().View(ctx, t.ID, func(tx inbox.Tx) error {
+			fs, err := tx.ListFolders()
+			for _, f := range fs {
+				if f.AutoReply.Mode != inbox.AutoReplyOff {
+					using = f.Name
+				}
+			}
+			return err
+		})
+		if using != "" {
+			return inbox.Invalid("reply_prompt", fmt.Sprintf("is required while folder %q has auto-reply on", using))
+		}
+	}
+	t.UpdatedAt = s.now()
+	if err := s.eng.Store().UpdateTenant(ctx, &t); err != nil {
+		return err
+	}
+	_ = s.eng.Store().Update(ctx, t.ID, func(tx inbox.Tx) error {
+		return tx.AppendAudit(inbox.AuditEntry{TenantID: t.ID, Actor: p.Actor, Action: "tenant.settings", EntityType: "tenant",
+			EntityID: string(t.ID), Before: mustJSON(s.settingsView(before)), After: mustJSON(s.settingsView(t)), At: t.UpdatedAt})
+	})
+	writeJSON(w, http.StatusOK, s.settingsView(t))
+	return nil
+}

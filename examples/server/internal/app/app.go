@@ -1,0 +1,241 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/inboxkit/inboxkit/channel/email"
+	"github.com/inboxkit/inboxkit/channel/vonage"
+	"github.com/inboxkit/inboxkit/channel/webhook"
+	"github.com/inboxkit/inboxkit/classify"
+	"github.com/inboxkit/inboxkit/classify/rules"
+	"github.com/inboxkit/inboxkit/examples/server/internal/api"
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/examples/server/internal/web"
+	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/seal"
+	"github.com/inboxkit/inboxkit/storage/blob"
+	"github.com/inboxkit/inboxkit/storage/memstore"
+	"github.com/inboxkit/inboxkit/storage/sqlite"
+)
+
+// MemoryDB is the Config.DB value selecting the in-memory store.
+const MemoryDB = "memory"
+
+// OpenAI configures the optional AI features.
+type OpenAI struct {
+	APIKey  string
+	BaseURL string // "" means the provider's default
+	Model   string // "" means a small default model
+}
+
+// Config configures an App. The zero value of each field is documented.
+type Config struct {
+	// DataDir holds the database, blobs and accounts. Required unless DB
+	// is MemoryDB.
+	DataDir string
+	// DB is the SQLite file, or MemoryDB. "" means DataDir/inbox.db.
+	DB string
+	// Keys is the master key ring for sealed secrets. Empty: integration
+	// secrets cannot be stored.
+	Keys []seal.Key
+	// OpenAI enables AI features when APIKey is set.
+	OpenAI OpenAI
+	// Demo seeds the demo tenant on first start.
+	Demo bool
+	// DemoWebhookSecret is the demo web form's signing secret
+	// ("whsec_..."). "" generates one.
+	DemoWebhookSecret string
+	// BcryptCost lowers password hashing cost in tests. 0: the default.
+	BcryptCost int
+	// SecureCookies sets Secure on cookies even over plain HTTP (behind a
+	// TLS proxy).
+	SecureCookies bool
+	// TrustProxy takes client addresses from X-Forwarded-For.
+	TrustProxy bool
+	// Logger receives logs (already masked by the caller). Nil: discarded.
+	Logger *slog.Logger
+	// Clock overrides the engine's clock in tests. Nil: the system clock.
+	Clock inbox.Clock
+}
+
+// App is the assembled server.
+type App struct {
+	Store    inbox.Store
+	Engine   *inbox.Engine
+	Sealer   inbox.Sealer
+	Accounts *auth.Directory
+	API      *api.Server
+	// Demo reports what seeding did (zero when Config.Demo is false).
+	Demo demo.Result
+	// DemoWebhookSecret is the demo web form's secret.
+	DemoWebhookSecret string
+
+	cfg     Config
+	log     *slog.Logger
+	sms     *vonage.SMSReceiver
+	handler http.Handler
+	closers []func() error
+	runOnce sync.Once
+}
+
+// New opens the store and builds the App. Close releases it.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	a := &App{cfg: cfg, log: cfg.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := a.build(ctx); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) (err error) {
+	cfg := a.cfg
+	features := api.Features{Classifier: "rules"}
+
+	var blobs inbox.BlobStore
+	accountsPath := ""
+	if cfg.DB == MemoryDB {
+		a.Store = memstore.New()
+		blobs = blob.NewMemory()
+		features.Store = "memory"
+	} else {
+		if cfg.DataDir == "" {
+			return inbox.Invalid("DataDir", "is required with an SQLite database")
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+		path := cfg.DB
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "inbox.db")
+		}
+		st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: a.log})
+		if err != nil {
+			return fmt.Errorf("open %s: %w", path, err)
+		}
+		a.Store = st
+		dir, err := blob.Dir(filepath.Join(cfg.DataDir, "blobs"))
+		if err != nil {
+			return fmt.Errorf("blob directory: %w", err)
+		}
+		blobs = dir
+		accountsPath = filepath.Join(cfg.DataDir, "accounts.json")
+		features.Store = "sqlite"
+	}
+	a.closers = append(a.closers, a.Store.Close)
+
+	if len(cfg.Keys) > 0 {
+		s, err := seal.New(seal.Options{Keys: cfg.Keys})
+		if err != nil {
+			return fmt.Errorf("master keys: %w", err)
+		}
+		a.Sealer = s
+	}
+	if a.Accounts, err = auth.OpenDirectory(auth.DirectoryOptions{Path: accountsPath, BcryptCost: cfg.BcryptCost}); err != nil {
+		return err
+	}
+
+	ruleClassifier := rules.New(rules.Options{Logger: a.log})
+	classifier := classify.Chain(ruleClassifier)
+
+	a.Engine, err = inbox.New(inbox.Options{
+		Store: a.Store, Blobs: blobs, Sealer: a.Sealer, Classifier: classifier, Employees: a.Accounts,
+		Channels: map[inbox.Source]inbox.ChannelFactory{
+			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Logger: a.log})),
+			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{})),
+			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
+			inbox.SourceWebhook:  demo.Sandbox(nil),
+		},
+		Clock: cfg.Clock, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, a.Engine.Close)
+
+	custom, err := webhook.NewReceiver(a.Engine, webhook.Options{Resolve: a.resolveCustom})
+	if err != nil {
+		return err
+	}
+	a.sms, err = vonage.NewSMSReceiver(a.Engine, vonage.SMSOptions{Resolve: a.resolveNumber(inbox.SourceSMS)})
+	if err != nil {
+		return err
+	}
+	wa, err := vonage.NewWhatsAppReceiver(a.Engine, vonage.WhatsAppOptions{Resolve: a.resolveNumber(inbox.SourceWhatsApp)})
+	if err != nil {
+		return err
+	}
+	features.SMS, features.WhatsApp = true, true
+
+	if cfg.Demo {
+		a.DemoWebhookSecret = cfg.DemoWebhookSecret
+		if a.DemoWebhookSecret == "" {
+			s, err := webhook.NewSecret()
+			if err != nil {
+				return err
+			}
+			a.DemoWebhookSecret = s.Encode()
+		}
+		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Accounts: a.Accounts, Sealer: a.Sealer, WebhookSecret: a.DemoWebhookSecret})
+		if err != nil {
+			return err
+		}
+		features.Demo = true
+	}
+
+	a.API, err = api.New(api.Options{
+		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: auth.NewSessions(0, nil), SecureCookies: cfg.SecureCookies},
+		Sealer: a.Sealer, Rules: ruleClassifier, Features: features,
+		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,
+		TrustProxy: cfg.TrustProxy, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, func() error { a.API.Close(); return nil })
+
+	mux := http.NewServeMux()
+	mux.Handle("/inbox/", a.API)
+	mux.Handle("/", web.Handler())
+	a.handler = mux
+	return nil
+}
+
+// Handler is the whole server: API, webhooks and UI.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Run does the background work (scheduled sync, outbox, follow-ups,
+// concatenated SMS flush) until ctx ends.
+func (a *App) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = a.sms.Run(ctx, time.Minute) })
+	err := a.Engine.Run(ctx, inbox.RunOptions{Watch: true})
+	wg.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Close releases the store and stops event delivery.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

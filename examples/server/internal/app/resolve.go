@@ -1,0 +1,148 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/inboxkit/inboxkit/channel/vonage"
+	"github.com/inboxkit/inboxkit/channel/webhook"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Secret field names of the integrations the webhooks verify.
+const (
+	secretSigning = "signing_secret"
+)
+
+// findIntegration locates an integration by id across tenants. Ids are
+// globally unique, so a webhook URL needs no tenant.
+func (a *App) findIntegration(ctx context.Context, match func(inbox.Integration) bool) (inbox.TenantID, inbox.Integration, error) {
+	tenants, err := a.Store.ListTenants(ctx)
+	if err != nil {
+		return "", inbox.Integration{}, err
+	}
+	for _, t := range tenants {
+		var found *inbox.Integration
+		err := a.Store.View(ctx, t.ID, func(tx inbox.Tx) error {
+			ins, err := tx.ListIntegrations()
+			for i := range ins {
+				if match(ins[i]) {
+					found = &ins[i]
+					break
+				}
+			}
+			return err
+		})
+		if err != nil {
+			return "", inbox.Integration{}, err
+		}
+		if found != nil {
+			if !found.Enabled {
+				return "", inbox.Integration{}, fmt.Errorf("integration %q is disabled: %w", found.ID, inbox.ErrNotFound)
+			}
+			return t.ID, *found, nil
+		}
+	}
+	return "", inbox.Integration{}, fmt.Errorf("no integration for this webhook: %w", inbox.ErrNotFound)
+}
+
+func (a *App) openSecret(ctx context.Context, tenant inbox.TenantID, in inbox.Integration, field string) ([]byte, error) {
+	sealed, ok := in.Secrets[field]
+	if !ok {
+		return nil, nil
+	}
+	if a.Sealer == nil {
+		return nil, fmt.Errorf("no master key to open integration secrets: %w", inbox.ErrUnsupported)
+	}
+	return a.Sealer.Open(ctx, sealed, inbox.SealContext{Tenant: tenant, IntegrationID: in.ID, Field: field})
+}
+
+// resolveCustom finds a custom webhook integration from the {id} path
+// value.
+func (a *App) resolveCustom(ctx context.Context, r *http.Request) (webhook.Target, error) {
+	id := r.PathValue("id")
+	tenant, in, err := a.findIntegration(ctx, func(in inbox.Integration) bool { return in.ID == id && in.Kind == inbox.SourceWebhook })
+	if err != nil {
+		return webhook.Target{}, err
+	}
+	secret, err := a.openSecret(ctx, tenant, in, secretSigning)
+	if err != nil {
+		return webhook.Target{}, err
+	}
+	t := webhook.Target{Tenant: tenant, Integration: in}
+	if secret != nil {
+		t.Secrets = []string{string(secret)}
+	}
+	return t, nil
+}
+
+// maxPeekBytes bounds what the resolvers read to find the recipient
+// number; the receivers enforce their own limits afterwards.
+const maxPeekBytes = 1 << 20
+
+// peekTo reads the "to" parameter of a Vonage webhook (query, form or
+// JSON body) and restores the body for the receiver, which verifies the
+// signature over the same bytes.
+func peekTo(r *http.Request) (string, error) {
+	if to := r.URL.Query().Get("to"); to != "" {
+		return to, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPeekBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("read webhook body: %w", err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/json" {
+		var v struct {
+			To json.RawMessage `json:"to"`
+		}
+		if json.Unmarshal(body, &v) == nil && len(v.To) > 0 {
+			var s string
+			if json.Unmarshal(v.To, &s) == nil {
+				return s, nil
+			}
+			var obj struct {
+				Number string `json:"number"`
+			}
+			if json.Unmarshal(v.To, &obj) == nil {
+				return obj.Number, nil
+			}
+		}
+		return "", nil
+	}
+	q, _ := url.ParseQuery(string(body))
+	return q.Get("to"), nil
+}
+
+// resolveNumber finds the SMS or WhatsApp integration whose number
+// received the message.
+func (a *App) resolveNumber(kind inbox.Source) vonage.Resolver {
+	return func(ctx context.Context, r *http.Request) (vonage.Target, error) {
+		to, err := peekTo(r)
+		if err != nil {
+			return vonage.Target{}, err
+		}
+		number := inbox.NormalizePhone(to)
+		if number == "" {
+			return vonage.Target{}, fmt.Errorf("the webhook names no recipient number: %w", inbox.ErrNotFound)
+		}
+		tenant, in, err := a.findIntegration(ctx, func(in inbox.Integration) bool {
+			return in.Kind == kind && inbox.NormalizePhone(in.Config[vonage.ConfigFrom]) == number
+		})
+		if err != nil {
+			return vonage.Target{}, err
+		}
+		secret, err := a.openSecret(ctx, tenant, in, vonage.SecretSignature)
+		if err != nil {
+			return vonage.Target{}, err
+		}
+		return vonage.Target{Tenant: tenant, Integration: in, Secret: secret}, nil
+	}
+}

@@ -1,0 +1,327 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// MinPasswordBytes is the shortest password an account may have.
+const MinPasswordBytes = 8
+
+// TokenPrefix starts every API token, so they are recognisable in
+// configuration files and secret scanners.
+const TokenPrefix = "ibk_"
+
+var accountIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
+
+// Directory keeps accounts and API tokens, in memory and, when it has a
+// path, in a JSON file (mode 0600) rewritten atomically on every change.
+// It is safe for concurrent use.
+type Directory struct {
+	path string
+	cost int
+
+	mu       sync.RWMutex
+	accounts []Account
+	tokens   []Token
+	// dummyHash is compared against when an email is unknown, so a login
+	// takes as long whether or not the account exists.
+	dummyHash []byte
+}
+
+var _ inbox.EmployeeDirectory = (*Directory)(nil)
+
+type fileFormat struct {
+	Accounts []Account `json:"accounts"`
+	Tokens   []Token   `json:"tokens"`
+}
+
+// DirectoryOptions configure OpenDirectory.
+type DirectoryOptions struct {
+	// Path is the JSON file; "" keeps everything in memory.
+	Path string
+	// BcryptCost is the bcrypt work factor; 0 means bcrypt.DefaultCost.
+	// Tests lower it to bcrypt.MinCost.
+	BcryptCost int
+}
+
+// OpenDirectory loads the directory from opts.Path if the file exists.
+func OpenDirectory(opts DirectoryOptions) (*Directory, error) {
+	d := &Directory{path: opts.Path, cost: opts.BcryptCost}
+	if d.cost == 0 {
+		d.cost = bcrypt.DefaultCost
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("not a real password"), d.cost)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	d.dummyHash = h
+	if d.path == "" {
+		return d, nil
+	}
+	raw, err := os.ReadFile(d.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return d, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: read accounts: %w", err)
+	}
+	var f fileFormat
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("auth: accounts file %s is not valid JSON: %w", d.path, err)
+	}
+	d.accounts, d.tokens = f.Accounts, f.Tokens
+	return d, nil
+}
+
+// save writes the file; the caller holds mu.
+func (d *Directory) save() error {
+	if d.path == "" {
+		return nil
+	}
+	raw, err := json.MarshalIndent(fileFormat{Accounts: d.accounts, Tokens: d.tokens}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(d.path), 0o700); err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(d.path), ".accounts-*")
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("auth: %w", err)
+	}
+	if _, err := tmp.Write(raw); err != nil {
+		tmp.Close()
+		return fmt.Errorf("auth: write accounts: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("auth: write accounts: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("auth: write accounts: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), d.path); err != nil {
+		return fmt.Errorf("auth: write accounts: %w", err)
+	}
+	return nil
+}
+
+// NewAccount is what CreateAccount needs.
+type NewAccount struct {
+	Tenant   inbox.TenantID
+	ID       string // lower-case handle: letters, digits, . _ -
+	Email    string
+	Name     string
+	Role     Role
+	Password string
+}
+
+// CreateAccount adds an account. ErrConflict if the id exists in the
+// tenant or the email exists anywhere (emails identify logins).
+func (d *Directory) CreateAccount(_ context.Context, in NewAccount) (Account, error) {
+	email := inbox.NormalizeEmail(in.Email)
+	switch {
+	case in.Tenant == "":
+		return Account{}, inbox.Invalid("tenant", "is required")
+	case !accountIDPattern.MatchString(in.ID):
+		return Account{}, inbox.Invalid("id", "must be 1-32 lower-case letters, digits, '.', '_' or '-'")
+	case !strings.Contains(email, "@") || len(email) > 254:
+		return Account{}, inbox.Invalid("email", "is not an email address")
+	case strings.TrimSpace(in.Name) == "" || len(in.Name) > 200 || !utf8.ValidString(in.Name):
+		return Account{}, inbox.Invalid("name", "must be 1-200 bytes of text")
+	case !in.Role.Valid():
+		return Account{}, inbox.Invalid("role", "must be admin or agent")
+	case len(in.Password) < MinPasswordBytes:
+		return Account{}, inbox.Invalid("password", fmt.Sprintf("must be at least %d bytes", MinPasswordBytes))
+	case len(in.Password) > 72:
+		return Account{}, inbox.Invalid("password", "must be at most 72 bytes")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), d.cost)
+	if err != nil {
+		return Account{}, fmt.Errorf("auth: hash password: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range d.accounts {
+		if a.Email == email {
+			return Account{}, fmt.Errorf("account %s: %w", email, inbox.ErrConflict)
+		}
+		if a.TenantID == string(in.Tenant) && a.ID == in.ID {
+			return Account{}, fmt.Errorf("account %q: %w", in.ID, inbox.ErrConflict)
+		}
+	}
+	a := Account{ID: in.ID, TenantID: string(in.Tenant), Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role,
+		PasswordHash: hash, CreatedAt: time.Now().UTC()}
+	d.accounts = append(d.accounts, a)
+	if err := d.save(); err != nil {
+		d.accounts = d.accounts[:len(d.accounts)-1]
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// ErrBadCredentials is returned by Authenticate for an unknown email or a
+// wrong password, without saying which.
+var ErrBadCredentials = fmt.Errorf("email or password is wrong: %w", inbox.ErrUnauthorized)
+
+// Authenticate checks an email and password.
+func (d *Directory) Authenticate(_ context.Context, email, password string) (Account, error) {
+	email = inbox.NormalizeEmail(email)
+	d.mu.RLock()
+	var found *Account
+	for i := range d.accounts {
+		if d.accounts[i].Email == email {
+			a := d.accounts[i]
+			found = &a
+			break
+		}
+	}
+	d.mu.RUnlock()
+	if found == nil {
+		_ = bcrypt.CompareHashAndPassword(d.dummyHash, []byte(password))
+		return Account{}, ErrBadCredentials
+	}
+	if bcrypt.CompareHashAndPassword(found.PasswordHash, []byte(password)) != nil {
+		return Account{}, ErrBadCredentials
+	}
+	return *found, nil
+}
+
+// Account returns an account of a tenant.
+func (d *Directory) Account(tenant inbox.TenantID, id string) (Account, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, a := range d.accounts {
+		if a.TenantID == string(tenant) && a.ID == id {
+			return a, nil
+		}
+	}
+	return Account{}, fmt.Errorf("account %q: %w", id, inbox.ErrNotFound)
+}
+
+// Accounts lists a tenant's accounts ordered by name.
+func (d *Directory) Accounts(tenant inbox.TenantID) []Account {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var out []Account
+	for _, a := range d.accounts {
+		if a.TenantID == string(tenant) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b Account) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// EmployeeExists implements inbox.EmployeeDirectory.
+func (d *Directory) EmployeeExists(_ context.Context, tenant inbox.TenantID, id string) (bool, error) {
+	_, err := d.Account(tenant, id)
+	return err == nil, nil
+}
+
+// CreateToken issues an API token for a tenant and returns it in clear
+// once; only its hash is kept.
+func (d *Directory) CreateToken(_ context.Context, tenant inbox.TenantID, name string, role Role) (Token, string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case tenant == "":
+		return Token{}, "", inbox.Invalid("tenant", "is required")
+	case name == "" || len(name) > 100:
+		return Token{}, "", inbox.Invalid("name", "must be 1-100 bytes")
+	case !role.Valid():
+		return Token{}, "", inbox.Invalid("role", "must be admin or agent")
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Token{}, "", fmt.Errorf("auth: %w", err)
+	}
+	clear := TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	t := Token{ID: inbox.NewID(), TenantID: string(tenant), Name: name, Role: role, Hash: hashToken(clear),
+		Prefix: clear[:len(TokenPrefix)+6], CreatedAt: time.Now().UTC()}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.tokens = append(d.tokens, t)
+	if err := d.save(); err != nil {
+		d.tokens = d.tokens[:len(d.tokens)-1]
+		return Token{}, "", err
+	}
+	return t, clear, nil
+}
+
+// Tokens lists a tenant's tokens (hashes included; callers must not show
+// them).
+func (d *Directory) Tokens(tenant inbox.TenantID) []Token {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var out []Token
+	for _, t := range d.tokens {
+		if t.TenantID == string(tenant) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// RevokeToken deletes a tenant's token. ErrNotFound for another tenant's.
+func (d *Directory) RevokeToken(_ context.Context, tenant inbox.TenantID, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, t := range d.tokens {
+		if t.TenantID == string(tenant) && t.ID == id {
+			old := slices.Clone(d.tokens)
+			d.tokens = slices.Delete(d.tokens, i, i+1)
+			if err := d.save(); err != nil {
+				d.tokens = old
+				return err
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("token %q: %w", id, inbox.ErrNotFound)
+}
+
+// LookupToken finds the token matching a clear-text bearer value.
+func (d *Directory) LookupToken(clear string) (Token, bool) {
+	if !strings.HasPrefix(clear, TokenPrefix) {
+		return Token{}, false
+	}
+	h := hashToken(clear)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, t := range d.tokens {
+		if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(h)) == 1 {
+			return t, true
+		}
+	}
+	return Token{}, false
+}
+
+func hashToken(clear string) string {
+	sum := sha256.Sum256([]byte(clear))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,12 @@
+// Package demo seeds the reference server's demo tenant, "Maison Lumière",
+// a lighting and home-decor shop: folders with AND/OR rules, email, SMS,
+// WhatsApp and web-form integrations that deliver to a local sandbox,
+// employee accounts, and a few dozen realistic French and English
+// conversations in every status, with replies, notes, tasks, follow-ups and
+// a draft waiting for approval.
+//
+// Seeding goes through the public inboxkit API (Engine.Ingest and the
+// agent actions), so the demo data is threaded, classified and audited
+// exactly like real traffic. It is idempotent: a tenant that exists is left
+// alone.
+package demo

@@ -1,0 +1,288 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// Options configure Seed.
+type Options struct {
+	// Engine ingests the demo messages. Required.
+	Engine *inbox.Engine
+	// Accounts receives the demo employees. Required.
+	Accounts *auth.Directory
+	// Sealer seals the web form integration's signing secret. Nil: the
+	// integration is created without a secret (it then refuses requests).
+	Sealer inbox.Sealer
+	// WebhookSecret is the web form integration's Standard Webhooks
+	// secret ("whsec_..."). "" leaves it unset.
+	WebhookSecret string
+}
+
+// Result says what Seed did.
+type Result struct {
+	// Seeded is false when the demo tenant already existed.
+	Seeded        bool
+	Conversations int
+	// Integrations maps a source to the demo integration's id.
+	Integrations map[inbox.Source]string
+}
+
+// Integration names of the demo.
+const (
+	EmailAddress = "bonjour@maison-lumiere.example"
+	SMSNumber    = "33757000000"
+	// WebFormName names the custom webhook integration.
+	WebFormName = "Formulaire du site"
+)
+
+// Seed creates the demo tenant if it does not exist. It is idempotent:
+// accounts and integrations that exist are kept, and a tenant that exists
+// is not seeded again.
+func Seed(ctx context.Context, opts Options) (Result, error) {
+	if opts.Engine == nil || opts.Accounts == nil {
+		return Result{}, inbox.Invalid("demo.Options", "Engine and Accounts are required")
+	}
+	if err := seedAccounts(ctx, opts.Accounts); err != nil {
+		return Result{}, err
+	}
+	store := opts.Engine.Store()
+	res := Result{Integrations: map[inbox.Source]string{}}
+	_, err := store.GetTenant(ctx, TenantID)
+	if err == nil {
+		err = store.View(ctx, TenantID, func(tx inbox.Tx) error {
+			ins, err := tx.ListIntegrations()
+			for _, in := range ins {
+				if in.Config[ConfigSandbox] == "true" {
+					res.Integrations[in.Kind] = in.ID
+				}
+			}
+			return err
+		})
+		return res, err
+	}
+	if !errors.Is(err, inbox.ErrNotFound) {
+		return Result{}, err
+	}
+	now := time.Now()
+	t := inbox.Tenant{ID: TenantID, Name: "Maison Lumière", CreatedAt: now, UpdatedAt: now, Settings: inbox.TenantSettings{
+		TimeZone: "Europe/Paris",
+		ReplyPrompt: "Tu réponds au nom de Maison Lumière, boutique de luminaires et de décoration à Paris. " +
+			"Réponds dans la langue du client, avec chaleur et concision, sans jamais inventer de délai ni de prix. " +
+			"Signe « L'équipe Maison Lumière ».",
+	}}
+	if err := store.CreateTenant(ctx, &t); err != nil {
+		return Result{}, fmt.Errorf("demo: create tenant: %w", err)
+	}
+	folderIDs, err := seedFolders(ctx, store)
+	if err != nil {
+		return Result{}, err
+	}
+	if res.Integrations, err = seedIntegrations(ctx, opts); err != nil {
+		return Result{}, err
+	}
+	for _, th := range threads {
+		if err := seedThread(ctx, opts.Engine, th, res.Integrations, folderIDs, now); err != nil {
+			return Result{}, fmt.Errorf("demo: thread %s: %w", th.Key, err)
+		}
+		res.Conversations++
+	}
+	res.Seeded = true
+	return res, nil
+}
+
+func seedAccounts(ctx context.Context, dir *auth.Directory) error {
+	for _, e := range Employees {
+		role := auth.RoleAgent
+		if e.Admin {
+			role = auth.RoleAdmin
+		}
+		_, err := dir.CreateAccount(ctx, auth.NewAccount{Tenant: TenantID, ID: e.ID, Email: e.Email, Name: e.Name, Role: role, Password: Password})
+		if err != nil && !errors.Is(err, inbox.ErrConflict) {
+			return fmt.Errorf("demo: account %s: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+func seedFolders(ctx context.Context, store inbox.Store) (map[string]string, error) {
+	ids := map[string]string{}
+	err := store.Update(ctx, TenantID, func(tx inbox.Tx) error {
+		for i, fs := range folders {
+			f := inbox.Folder{TenantID: TenantID, Name: fs.Name, Description: fs.Description, Position: i}
+			if fs.Rules != "" {
+				f.Rules = []byte(fs.Rules)
+			}
+			if err := tx.CreateFolder(&f); err != nil {
+				return err
+			}
+			ids[f.Name] = f.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo: folders: %w", err)
+	}
+	return ids, nil
+}
+
+func seedIntegrations(ctx context.Context, opts Options) (map[inbox.Source]string, error) {
+	specs := []inbox.Integration{
+		{Kind: inbox.SourceEmail, Name: "Boîte bonjour@", Config: map[string]string{"address": EmailAddress, "display_name": "Maison Lumière"}},
+		{Kind: inbox.SourceSMS, Name: "SMS boutique", Config: map[string]string{"from": SMSNumber}},
+		{Kind: inbox.SourceWhatsApp, Name: "WhatsApp boutique", Config: map[string]string{"from": SMSNumber}},
+		{Kind: inbox.SourceWebhook, Name: WebFormName, Config: map[string]string{}},
+	}
+	ids := map[inbox.Source]string{}
+	err := opts.Engine.Store().Update(ctx, TenantID, func(tx inbox.Tx) error {
+		for _, in := range specs {
+			in.ID, in.TenantID, in.Enabled = inbox.NewID(), TenantID, true
+			in.Config[ConfigSandbox] = "true"
+			if in.Kind == inbox.SourceWebhook && opts.WebhookSecret != "" && opts.Sealer != nil {
+				sealed, err := opts.Sealer.Seal(ctx, []byte(opts.WebhookSecret), inbox.SealContext{Tenant: TenantID, IntegrationID: in.ID, Field: "signing_secret"})
+				if err != nil {
+					return err
+				}
+				in.Secrets = map[string][]byte{"signing_secret": sealed}
+			}
+			if err := tx.CreateIntegration(&in); err != nil {
+				return err
+			}
+			ids[in.Kind] = in.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo: integrations: %w", err)
+	}
+	return ids, nil
+}
+
+func seedThread(ctx context.Context, eng *inbox.Engine, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time) error {
+	var convID, prevMsgID string
+	var refs []string
+	for i, l := range th.Lines {
+		in := inbox.Inbound{
+			IntegrationID: integrations[th.Source], Source: th.Source,
+			ProviderID: fmt.Sprintf("demo-%s-%d", th.Key, i), Subject: th.Subject, Text: l.Text,
+			SentAt: now.Add(-time.Duration(l.At * float64(time.Hour))),
+		}
+		if th.Source == inbox.SourceEmail {
+			in.MessageID = fmt.Sprintf("%s.%d@demo.maison-lumiere.example", th.Key, i)
+			in.InReplyTo = prevMsgID
+			in.References = slices.Clone(refs)
+			if i > 0 && !strings.HasPrefix(strings.ToLower(in.Subject), "re:") {
+				in.Subject = "Re: " + th.Subject
+			}
+			prevMsgID = in.MessageID
+			refs = append(refs, in.MessageID)
+		}
+		if th.Source == inbox.SourceWebhook {
+			in.ThreadKey = th.Key
+		}
+		if strings.Contains(l.Text, "désinscrire") {
+			in.Automated, in.Newsletter, in.AutomatedReason = true, true, "list-unsubscribe"
+		}
+		if l.Agent {
+			in.Own = true
+			in.To = []inbox.Party{th.From}
+			switch th.Source {
+			case inbox.SourceEmail:
+				in.From = inbox.Party{Name: "Maison Lumière", Email: EmailAddress}
+			default:
+				in.From = inbox.Party{Phone: SMSNumber}
+			}
+		} else {
+			in.From = th.From
+		}
+		res, err := eng.Ingest(ctx, TenantID, []inbox.Inbound{in})
+		if err != nil {
+			return err
+		}
+		if it := res.Items[0]; it.Status != inbox.IngestStored && it.Status != inbox.IngestDuplicate {
+			return fmt.Errorf("message %d was %s: %s", i, it.Status, it.Reason)
+		}
+		convID = res.Items[0].ConversationID
+	}
+	actor := firstNonEmpty(th.Assignee, "claire")
+	ch := inbox.Change{Actor: actor}
+	if th.Move != "" {
+		if _, err := eng.Move(ctx, TenantID, convID, folderIDs[th.Move], ch); err != nil {
+			return err
+		}
+	}
+	if th.Assignee != "" {
+		if _, err := eng.Assign(ctx, TenantID, convID, th.Assignee, inbox.Change{Actor: "claire"}); err != nil {
+			return err
+		}
+	}
+	var c inbox.Conversation
+	if err := eng.Store().View(ctx, TenantID, func(tx inbox.Tx) error {
+		var err error
+		c, err = tx.GetConversation(convID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(th.Tags) > 0 {
+		tags := append(slices.Clone(c.Tags), th.Tags...)
+		if _, err := eng.SetTags(ctx, TenantID, convID, tags, ch); err != nil {
+			return err
+		}
+	}
+	if th.Note != nil {
+		if _, err := eng.AddNote(ctx, TenantID, convID, th.Note.Body, inbox.Change{Actor: th.Note.By}); err != nil {
+			return err
+		}
+	}
+	if th.Task != "" {
+		if _, err := eng.CreateTask(ctx, TenantID, convID, inbox.TaskRequest{Title: th.Task, Assignee: actor, DueAt: now.Add(48 * time.Hour)}, ch); err != nil {
+			return err
+		}
+	}
+	if f := th.FollowUp; f != nil {
+		req := inbox.FollowUpRequest{DueAt: now.Add(time.Duration(f.InHours * float64(time.Hour))), Note: f.Note, Assignee: f.By, IfNoReply: f.IfNoReply}
+		if _, err := eng.ScheduleFollowUp(ctx, TenantID, convID, req, inbox.Change{Actor: f.By}); err != nil {
+			return err
+		}
+	}
+	if th.Read {
+		if _, err := eng.MarkRead(ctx, TenantID, convID, true, ch); err != nil {
+			return err
+		}
+	}
+	if th.Status != "" && th.Status != c.Status && inbox.CanTransition(c.Status, th.Status) {
+		if _, err := eng.SetStatus(ctx, TenantID, convID, th.Status, ch); err != nil {
+			return err
+		}
+	}
+	if th.Draft != "" {
+		err := eng.Store().Update(ctx, TenantID, func(tx inbox.Tx) error {
+			d := inbox.Draft{TenantID: TenantID, ConversationID: convID, Text: th.Draft, Status: inbox.DraftPending, Confidence: 0.86,
+				Citations: []inbox.Citation{{DocumentID: "faq-factures", Title: "FAQ — Factures et espace client",
+					Excerpt: "Les factures sont envoyées par email à l'expédition et restent disponibles dans l'espace client."}},
+				CreatedAt: now, UpdatedAt: now}
+			return tx.CreateDraft(&d)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

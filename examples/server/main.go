@@ -1,0 +1,237 @@
+// Command server is inboxkit's reference server: the whole shared inbox —
+// REST API, web UI with live updates, channel webhooks, scheduler — on the
+// embedded SQLite store, seeded with a demo company on first start.
+//
+//	go run ./examples/server
+//
+// prints the URL and a demo login. Every setting is a flag with an
+// environment equivalent:
+//
+//	-addr    INBOXKIT_ADDR     listen address (127.0.0.1:8080)
+//	-data    INBOXKIT_DATA     data directory (./data)
+//	-db      INBOXKIT_DB       SQLite file (<data>/inbox.db), or "memory"
+//	-demo    INBOXKIT_DEMO     seed the demo tenant "Maison Lumière" (true)
+//	         INBOXKIT_KEYS     master keys for sealed secrets, "k1:<base64 32 bytes>,..."
+//	                           (demo mode without it: generated into <data>/master.keys, mode 0600)
+//	-openai-key   OPENAI_API_KEY    enables AI classification, replies and summaries
+//	-openai-url   OPENAI_BASE_URL
+//	-openai-model INBOXKIT_OPENAI_MODEL
+//	-secure-cookies INBOXKIT_SECURE_COOKIES  mark cookies Secure behind a TLS proxy
+//	-trust-proxy    INBOXKIT_TRUST_PROXY     client address from X-Forwarded-For
+//	-log-level      INBOXKIT_LOG_LEVEL       debug, info, warn, error
+//
+// Vonage credentials are per integration (Settings → Integrations), sealed
+// with the master key; SMS and WhatsApp webhooks are received at
+// /inbox/webhooks/sms and /inbox/webhooks/whatsapp and matched to the
+// integration by the receiving number.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/app"
+	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/inbox/logmask"
+	"github.com/inboxkit/inboxkit/inbox/seal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are the parsed flags.
+type settings struct {
+	addr, dataDir, db, logLevel string
+	demo, secureCookies, trust  bool
+	openai                      app.OpenAI
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def
+	}
+	return b
+}
+
+func parse(args []string) (settings, error) {
+	var s settings
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.StringVar(&s.addr, "addr", env("INBOXKIT_ADDR", "127.0.0.1:8080"), "listen address (INBOXKIT_ADDR)")
+	fs.StringVar(&s.dataDir, "data", env("INBOXKIT_DATA", "data"), "data directory (INBOXKIT_DATA)")
+	fs.StringVar(&s.db, "db", env("INBOXKIT_DB", ""), `SQLite file, or "memory" (INBOXKIT_DB; default <data>/inbox.db)`)
+	fs.BoolVar(&s.demo, "demo", envBool("INBOXKIT_DEMO", true), "seed the demo tenant on first start (INBOXKIT_DEMO)")
+	fs.StringVar(&s.openai.APIKey, "openai-key", env("OPENAI_API_KEY", ""), "OpenAI API key; empty turns AI features off (OPENAI_API_KEY)")
+	fs.StringVar(&s.openai.BaseURL, "openai-url", env("OPENAI_BASE_URL", ""), "OpenAI-compatible API base URL (OPENAI_BASE_URL)")
+	fs.StringVar(&s.openai.Model, "openai-model", env("INBOXKIT_OPENAI_MODEL", ""), "model name (INBOXKIT_OPENAI_MODEL)")
+	fs.BoolVar(&s.secureCookies, "secure-cookies", envBool("INBOXKIT_SECURE_COOKIES", false), "mark cookies Secure behind a TLS proxy (INBOXKIT_SECURE_COOKIES)")
+	fs.BoolVar(&s.trust, "trust-proxy", envBool("INBOXKIT_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (INBOXKIT_TRUST_PROXY)")
+	fs.StringVar(&s.logLevel, "log-level", env("INBOXKIT_LOG_LEVEL", "info"), "debug, info, warn or error (INBOXKIT_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return s, err
+	}
+	if fs.NArg() > 0 {
+		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return s, nil
+}
+
+func run(ctx context.Context, args []string) error {
+	s, err := parse(args)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	// Every log line goes through the masking handler: addresses, numbers
+	// and credentials never reach the terminal in clear.
+	log := logmask.NewLogger(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}), logmask.Options{})
+
+	keys, generated, err := masterKeys(s)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Keys: keys, OpenAI: s.openai, Demo: s.demo,
+		SecureCookies: s.secureCookies, TrustProxy: s.trust, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+
+	fmt.Printf("inboxkit reference server on http://%s/\n", displayAddr(ln.Addr().String()))
+	if generated != "" {
+		fmt.Printf("  generated a master key for sealed secrets in %s (mode 0600); set INBOXKIT_KEYS in production\n", generated)
+	}
+	if len(keys) == 0 {
+		fmt.Println("  no master key (INBOXKIT_KEYS): integration secrets cannot be saved")
+	}
+	if s.demo {
+		if a.Demo.Seeded {
+			fmt.Printf("  seeded the demo tenant %q with %d conversations\n", "Maison Lumière", a.Demo.Conversations)
+		}
+		fmt.Printf("  demo login: %s / %s (admin); agents hugo@, ines@, tom@maison-lumiere.example, same password\n", demo.Employees[0].Email, demo.Password)
+	}
+	if s.openai.APIKey == "" {
+		fmt.Println("  AI features are off (no OPENAI_API_KEY): rules and the offline learner classify")
+	}
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	runDone := make(chan error, 1)
+	go func() { runDone <- a.Run(runCtx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		cancelRun()
+		<-runDone
+		return err
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	cancelRun()
+	<-runDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// masterKeys reads INBOXKIT_KEYS; without it, demo mode keeps a generated
+// key ring in <data>/master.keys (0600) so secrets survive restarts.
+func masterKeys(s settings) ([]seal.Key, string, error) {
+	if spec := os.Getenv("INBOXKIT_KEYS"); spec != "" {
+		keys, err := seal.ParseKeys(spec)
+		if err != nil {
+			return nil, "", fmt.Errorf("INBOXKIT_KEYS: %w", err)
+		}
+		return keys, "", nil
+	}
+	if !s.demo {
+		return nil, "", nil
+	}
+	path := filepath.Join(s.dataDir, "master.keys")
+	if raw, err := os.ReadFile(path); err == nil {
+		keys, err := seal.ParseKeys(strings.TrimSpace(string(raw)))
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		return keys, "", nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, "", err
+	}
+	if err := os.MkdirAll(s.dataDir, 0o700); err != nil {
+		return nil, "", err
+	}
+	var material [seal.KeySize]byte
+	if _, err := rand.Read(material[:]); err != nil {
+		return nil, "", err
+	}
+	spec := "k1:" + base64.StdEncoding.EncodeToString(material[:])
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := f.WriteString(spec + "\n"); err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	if err := f.Close(); err != nil {
+		return nil, "", err
+	}
+	keys, err := seal.ParseKeys(spec)
+	return keys, path, err
+}
