@@ -161,14 +161,19 @@ func (e *env) addDoc(title, format, body string) inbox.KnowledgeDoc {
 	return d
 }
 
-// email ingests a customer mail and returns its ingest item.
-func (e *env) email(id, from, name, subject, text string) inbox.IngestItem {
+// email ingests a customer mail, answering the mail with Message-ID
+// inReplyTo when given, and returns its ingest item.
+func (e *env) email(id, from, name, subject, text string, inReplyTo ...string) inbox.IngestItem {
 	e.t.Helper()
-	res, err := e.eng.Ingest(e.ctx, tenantID, []inbox.Inbound{{
+	in := inbox.Inbound{
 		IntegrationID: e.mail.ID, Source: inbox.SourceEmail, ProviderID: id, MessageID: id + "@courriel.example",
 		From: inbox.Party{Email: from, Name: name}, To: []inbox.Party{{Email: "support@maison-lumiere.example"}},
 		Subject: subject, Text: text, SentAt: e.clock.Now(), Language: "fr",
-	}})
+	}
+	if len(inReplyTo) > 0 {
+		in.InReplyTo = inReplyTo[0]
+	}
+	res, err := e.eng.Ingest(e.ctx, tenantID, []inbox.Inbound{in})
 	require.NoError(e.t, err)
 	require.Equal(e.t, inbox.IngestStored, res.Items[0].Status)
 	return res.Items[0]

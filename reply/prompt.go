@@ -175,23 +175,30 @@ func cutMessage(m inbox.Message, runes int) inbox.Message {
 }
 
 // digest summarises older messages when no stored summary exists: one
-// line each, newest kept when the budget is short.
+// line each. When the budget is short it keeps the first message (the
+// original request) and the most recent ones.
 func digest(msgs []inbox.Message, budget int, mask func(string) string) string {
-	lines := make([]string, 0, len(msgs))
-	used := 0
-	for i := len(msgs) - 1; i >= 0; i-- {
-		m := msgs[i]
-		line := "- " + authorLabel(m) + ": " + escapeData(excerpt(mask(withoutQuote(m.Text)), 160))
-		cost := estimateTokens(line)
-		if used+cost > budget && len(lines) > 0 {
-			lines = append(lines, fmt.Sprintf("- (%d older messages not shown)", i+1))
+	line := func(m inbox.Message) string {
+		return "- " + authorLabel(m) + ": " + escapeData(excerpt(mask(withoutQuote(m.Text)), 160))
+	}
+	first := line(msgs[0])
+	used := estimateTokens(first)
+	var recent []string // newest first
+	i := len(msgs) - 1
+	for ; i >= 1; i-- {
+		l := line(msgs[i])
+		if used+estimateTokens(l) > budget {
 			break
 		}
-		used += cost
-		lines = append(lines, line)
+		used += estimateTokens(l)
+		recent = append(recent, l)
 	}
-	for i, j := 0, len(lines)-1; i < j; i, j = i+1, j-1 {
-		lines[i], lines[j] = lines[j], lines[i]
+	lines := []string{first}
+	if i >= 1 {
+		lines = append(lines, fmt.Sprintf("- (%d messages not shown)", i))
+	}
+	for j := len(recent) - 1; j >= 0; j-- {
+		lines = append(lines, recent[j])
 	}
 	return strings.Join(lines, "\n")
 }
