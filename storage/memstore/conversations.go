@@ -19,7 +19,7 @@ func (t *tx) CreateConversation(c *inbox.Conversation) error {
 // putConversation stores next, keeping the contact and subject indexes in
 // step with prev (nil for a new conversation).
 func (t *tx) putConversation(prev *conversation, next inbox.Conversation) {
-	rec := &conversation{Conversation: next, subject: fold(next.Subject)}
+	rec := &conversation{Conversation: next}
 	if prev != nil && prev.ContactID != next.ContactID {
 		removeFrom(&t.undo, t.state.byContact, prev.ContactID, next.ID)
 	}

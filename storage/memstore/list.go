@@ -174,13 +174,14 @@ func (t *tx) candidates(q inbox.ConversationQuery) idSet {
 // subject or in the subject, text or sender of one of its messages.
 func (t *tx) searchMatches(c *conversation, words []string) bool {
 	msgs := t.state.convMessages[c.ID]
+	subject := fold(c.Subject)
 	for _, w := range words {
-		found := strings.Contains(c.subject, w)
+		found := strings.Contains(subject, w)
 		for _, mid := range msgs {
 			if found {
 				break
 			}
-			found = strings.Contains(t.state.messages[mid].search, w)
+			found = strings.Contains(t.state.messages[mid].searchText(), w)
 		}
 		if !found {
 			return false

@@ -8,10 +8,8 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-// newMessageRecord wraps a stored message with its folded search text.
-func newMessageRecord(m inbox.Message) *message {
-	return &message{Message: m, search: fold(m.Subject + "\n" + m.Text + "\n" + m.From.Name + "\n" + m.From.Email + "\n" + m.From.Phone)}
-}
+// newMessageRecord wraps a message for storage.
+func newMessageRecord(m inbox.Message) *message { return &message{Message: m} }
 
 // InsertMessage stores a message with its dedupe and thread keys. A taken
 // dedupe key is ErrConflict and nothing is stored.
@@ -46,8 +44,9 @@ func (t *tx) InsertMessage(m *inbox.Message) error {
 	for _, k := range m.DedupeKeys {
 		put(&t.undo, t.state.dedupe, k, m.ID)
 	}
+	holder := threadHolder{message: m.ID, conversation: m.ConversationID, created: rec.CreatedAt.UnixMicro()}
 	for _, k := range rec.ThreadKeys {
-		appendID(&t.undo, t.state.threadKeys, k, m.ID)
+		t.addThreadKey(k, holder)
 	}
 	if m.ProviderID != "" {
 		appendID(&t.undo, t.state.byProvider, providerKey{m.IntegrationID, m.ProviderID}, m.ID)
@@ -147,23 +146,16 @@ func (t *tx) LookupDedupeKeys(keys []string) (map[string]string, error) {
 }
 
 // LookupThreadKeys returns, per key, the conversation of the holder with
-// the greatest (CreatedAt, ID). A key has few holders, so the cost does
-// not depend on the store's size.
+// the greatest (CreatedAt, ID), kept decided in the index: one map access
+// per key, whatever the store's size.
 func (t *tx) LookupThreadKeys(keys []string) (map[string]string, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, len(keys))
 	for _, k := range keys {
-		var best *message
-		for _, id := range t.state.threadKeys[k] {
-			m := t.state.messages[id]
-			if best == nil || cmp.Or(m.CreatedAt.Compare(best.CreatedAt), cmp.Compare(m.ID, best.ID)) > 0 {
-				best = m
-			}
-		}
-		if best != nil {
-			out[k] = best.ConversationID
+		if h, ok := t.state.threadKeys[k]; ok {
+			out[k] = h.conversation
 		}
 	}
 	return out, nil
@@ -185,12 +177,15 @@ func (t *tx) MoveMessage(messageID, conversationID string) error {
 	if cur.ConversationID == conversationID {
 		return nil
 	}
-	next := *cur
+	next := newMessageRecord(cur.Message)
 	next.ConversationID = conversationID
 	next.Version++
 	removeID(&t.undo, t.state.convMessages, cur.ConversationID, messageID)
 	appendID(&t.undo, t.state.convMessages, conversationID, messageID)
-	put(&t.undo, t.state.messages, messageID, &next)
+	for _, k := range cur.ThreadKeys {
+		t.moveThreadKey(k, messageID, conversationID)
+	}
+	put(&t.undo, t.state.messages, messageID, next)
 	return nil
 }
 
@@ -199,7 +194,7 @@ func (t *tx) MoveMessage(messageID, conversationID string) error {
 // conversation's list.
 func (t *tx) dropMessage(m *message) {
 	for _, k := range m.ThreadKeys {
-		removeID(&t.undo, t.state.threadKeys, k, m.ID)
+		t.removeThreadKey(k, m.ID)
 	}
 	if m.ProviderID != "" {
 		removeID(&t.undo, t.state.byProvider, providerKey{m.IntegrationID, m.ProviderID}, m.ID)

@@ -92,13 +92,54 @@ func (t *tx) AppendAudit(entries ...inbox.AuditEntry) error {
 		setIfZero(&e.At, now)
 		batch[i] = cloneAudit(e)
 	}
-	n := len(t.state.audit)
-	t.undo = append(t.undo, func() { t.state.audit = t.state.audit[:n] })
-	t.state.audit = append(t.state.audit, batch...)
+	t.appendAuditChunks(batch)
 	for _, e := range batch {
 		put(&t.undo, t.state.auditIDs, e.ID, struct{}{})
 	}
 	return nil
+}
+
+// auditChunk is how many entries one audit chunk holds.
+const auditChunk = 1024
+
+// appendAuditChunks appends entries to the chunked log; the undo truncates
+// it back.
+func (t *tx) appendAuditChunks(entries []inbox.AuditEntry) {
+	log := &t.state.audit
+	chunks := len(*log)
+	lastLen := 0
+	if chunks > 0 {
+		lastLen = len((*log)[chunks-1])
+	}
+	t.undo = append(t.undo, func() {
+		*log = (*log)[:chunks]
+		if chunks > 0 {
+			(*log)[chunks-1] = (*log)[chunks-1][:lastLen]
+		}
+	})
+	for _, e := range entries {
+		n := len(*log)
+		if n == 0 || len((*log)[n-1]) == auditChunk {
+			*log = append(*log, make([]inbox.AuditEntry, 0, auditChunk))
+			n++
+		}
+		(*log)[n-1] = append((*log)[n-1], e)
+	}
+}
+
+// all iterates the entries of a chunked log.
+func all(chunks [][]inbox.AuditEntry) func(yield func(int, inbox.AuditEntry) bool) {
+	return func(yield func(int, inbox.AuditEntry) bool) {
+		i := 0
+		for _, chunk := range chunks {
+			for _, e := range chunk {
+				if !yield(i, e) {
+					return
+				}
+				i++
+			}
+		}
+	}
 }
 
 // ListAudit returns entries newest first.
@@ -108,7 +149,7 @@ func (t *tx) ListAudit(q inbox.AuditQuery) ([]inbox.AuditEntry, error) {
 	}
 	since, until := ts(q.Since), ts(q.Until)
 	var out []inbox.AuditEntry
-	for _, e := range t.state.audit {
+	for _, e := range all(t.state.audit) {
 		if (q.ConversationID == "" || e.ConversationID == q.ConversationID) &&
 			(q.EntityID == "" || e.EntityID == q.EntityID) &&
 			(since.IsZero() || !e.At.Before(since)) &&

@@ -1,6 +1,10 @@
 package memstore
 
-import "github.com/inboxkit/inboxkit/inbox"
+import (
+	"sync/atomic"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
 
 // tenantState holds one tenant's records and the indexes that make the
 // engine's lookups O(1). Record values are never mutated once stored: a
@@ -24,7 +28,11 @@ type tenantState struct {
 	convMessages map[string][]string      // conversation id -> message ids
 	byProvider   map[providerKey][]string // (integration, provider id) -> message ids
 	dedupe       map[string]string        // dedupe key -> message id, kept after deletion
-	threadKeys   map[string][]string      // thread key -> ids of messages holding it
+	// threadKeys maps a thread key to its deciding holder (the message with
+	// the greatest CreatedAt, ID) inline, so a lookup touches one map slot;
+	// sharedKeys lists every holder of the rare keys held by several.
+	threadKeys map[string]threadHolder
+	sharedKeys map[string][]threadHolder
 
 	notes     map[string]inbox.Note
 	convNotes map[string][]string
@@ -40,7 +48,9 @@ type tenantState struct {
 
 	quarantine map[string]inbox.QuarantineItem
 
-	audit    []inbox.AuditEntry // append order
+	// audit holds entries in append order, in fixed-size chunks so the log
+	// grows without copying.
+	audit    [][]inbox.AuditEntry
 	auditIDs map[string]struct{}
 
 	notifications map[string]inbox.Notification
@@ -49,16 +59,41 @@ type tenantState struct {
 // providerKey identifies a message by its channel id.
 type providerKey struct{ integration, provider string }
 
-// conversation is a stored conversation with its folded subject for search.
-type conversation struct {
-	inbox.Conversation
-	subject string
+// threadHolder is a message holding a thread key.
+type threadHolder struct {
+	message, conversation string
+	created              int64 // CreatedAt, Unix microseconds
 }
 
-// message is a stored message with its folded search text.
+// after reports whether h decides over o: greater CreatedAt, then ID.
+func (h threadHolder) after(o threadHolder) bool {
+	if h.created != o.created {
+		return h.created > o.created
+	}
+	return h.message > o.message
+}
+
+// conversation is a stored conversation.
+type conversation struct {
+	inbox.Conversation
+}
+
+// message is a stored message. Its folded search text is computed by the
+// first search that needs it, not at ingest, and cached: the record is
+// otherwise immutable, so the cache never goes stale.
 type message struct {
 	inbox.Message
-	search string
+	search atomic.Pointer[string]
+}
+
+// searchText returns the folded subject, text and sender of m.
+func (m *message) searchText() string {
+	if p := m.search.Load(); p != nil {
+		return *p
+	}
+	s := fold(m.Subject + "\n" + m.Text + "\n" + m.From.Name + "\n" + m.From.Email + "\n" + m.From.Phone)
+	m.search.Store(&s)
+	return s
 }
 
 func newTenantState(t inbox.Tenant) *tenantState {
@@ -75,7 +110,8 @@ func newTenantState(t inbox.Tenant) *tenantState {
 		convMessages:  map[string][]string{},
 		byProvider:    map[providerKey][]string{},
 		dedupe:        map[string]string{},
-		threadKeys:    map[string][]string{},
+		threadKeys:    map[string]threadHolder{},
+		sharedKeys:    map[string][]threadHolder{},
 		notes:         map[string]inbox.Note{},
 		convNotes:     map[string][]string{},
 		tasks:         map[string]inbox.Task{},
