@@ -62,7 +62,7 @@ type providerKey struct{ integration, provider string }
 // threadHolder is a message holding a thread key.
 type threadHolder struct {
 	message, conversation string
-	created              int64 // CreatedAt, Unix microseconds
+	created               int64 // CreatedAt, Unix microseconds
 }
 
 // after reports whether h decides over o: greater CreatedAt, then ID.
