@@ -2,7 +2,6 @@ package vonage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -54,6 +53,7 @@ type SMSOptions struct {
 type SMSReceiver struct {
 	eng   *inbox.Engine
 	opts  SMSOptions
+	batch *coalescer
 	clock inbox.Clock
 	log   *slog.Logger
 }
@@ -83,7 +83,7 @@ func NewSMSReceiver(eng *inbox.Engine, opts SMSOptions) (*SMSReceiver, error) {
 	if opts.PartTimeout == 0 {
 		opts.PartTimeout = DefaultPartTimeout
 	}
-	r := &SMSReceiver{eng: eng, opts: opts, clock: opts.Clock, log: opts.Logger}
+	r := &SMSReceiver{eng: eng, opts: opts, batch: newCoalescer(eng), clock: opts.Clock, log: opts.Logger}
 	if r.clock == nil {
 		r.clock = eng.Clock()
 	}
@@ -227,14 +227,10 @@ func (h *SMSReceiver) ingestParts(ctx context.Context, t Target, group string, p
 }
 
 func (h *SMSReceiver) ingest(ctx context.Context, t Target, in inbox.Inbound, parts []SMSPart, log *slog.Logger) (reply, error) {
-	res, err := h.eng.Ingest(ctx, t.Tenant, []inbox.Inbound{in})
+	item, err := h.batch.ingest(ctx, t.Tenant, in)
 	if err != nil {
 		return reply{}, err
 	}
-	if len(res.Items) != 1 {
-		return reply{}, errors.New("ingest returned no outcome")
-	}
-	item := res.Items[0]
 	log.Info("vonage sms received", "from", MaskPhone(in.From.Phone), "outcome", string(item.Status), "message", item.MessageID, "parts", len(parts))
 	return ingestReply(item), nil
 }

@@ -2,7 +2,6 @@ package vonage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -48,6 +47,7 @@ type WhatsAppReceiver struct {
 	eng   *inbox.Engine
 	opts  WhatsAppOptions
 	media *mediaFetcher
+	batch *coalescer
 	clock inbox.Clock
 	log   *slog.Logger
 }
@@ -75,7 +75,7 @@ func NewWhatsAppReceiver(eng *inbox.Engine, opts WhatsAppOptions) (*WhatsAppRece
 	if opts.ReplayWindow == 0 {
 		opts.ReplayWindow = DefaultReplayWindow
 	}
-	r := &WhatsAppReceiver{eng: eng, opts: opts, media: newMediaFetcher(opts.Media), clock: opts.Clock, log: opts.Logger}
+	r := &WhatsAppReceiver{eng: eng, opts: opts, media: newMediaFetcher(opts.Media), batch: newCoalescer(eng), clock: opts.Clock, log: opts.Logger}
 	if r.clock == nil {
 		r.clock = eng.Clock()
 	}
@@ -190,16 +190,11 @@ func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMess
 		}
 		in.Attachments = append(in.Attachments, att)
 	}
-	res, err := h.eng.Ingest(ctx, t.Tenant, []inbox.Inbound{in})
+	item, err := h.batch.ingest(ctx, t.Tenant, in)
 	if err != nil {
 		cleanup()
 		return reply{}, err
 	}
-	if len(res.Items) != 1 {
-		cleanup()
-		return reply{}, errors.New("ingest returned no outcome")
-	}
-	item := res.Items[0]
 	if item.Status == inbox.IngestDuplicate || item.Status == inbox.IngestSkipped {
 		cleanup()
 	}

@@ -124,7 +124,6 @@ func (e *testEnv) messages(t *testing.T) []inbox.Message {
 	return out
 }
 
-// 
 // successful send.
 func (e *testEnv) message(t *testing.T, id string) inbox.Message {
 	t.Helper()

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -58,6 +57,11 @@ type Options struct {
 // messages in the format of message.schema.json. Mount it for POST, e.g.
 // mux.Handle("POST /inbox/webhooks/custom/{id}", r).
 //
+// Concurrent requests of a tenant are committed together (group commit),
+// so a store that syncs to disk once per transaction serves many requests
+// per sync; each request is answered only after its own transaction
+// committed.
+//
 // Answers: 200 {"status":"stored"|"duplicate"|...} once the message is
 // durably stored or recognised as a duplicate (same external_id, or a
 // webhook-id already accepted); 400 with the invalid field; 401 for a
@@ -68,6 +72,7 @@ type Receiver struct {
 	eng    *inbox.Engine
 	opts   Options
 	keeper *attachmentKeeper
+	batch  *coalescer
 	policy *bluemonday.Policy
 	clock  inbox.Clock
 	log    *slog.Logger
@@ -95,7 +100,7 @@ func NewReceiver(eng *inbox.Engine, opts Options) (*Receiver, error) {
 	if opts.ReplayWindow == 0 {
 		opts.ReplayWindow = DefaultReplayWindow
 	}
-	r := &Receiver{eng: eng, opts: opts, keeper: newAttachmentKeeper(opts.Attachments), policy: bluemonday.UGCPolicy(), clock: opts.Clock, log: opts.Logger}
+	r := &Receiver{eng: eng, opts: opts, keeper: newAttachmentKeeper(opts.Attachments), batch: newCoalescer(eng), policy: bluemonday.UGCPolicy(), clock: opts.Clock, log: opts.Logger}
 	if r.clock == nil {
 		r.clock = eng.Clock()
 	}
@@ -189,16 +194,11 @@ func (h *Receiver) ingest(ctx context.Context, t Target, msg Message, log *slog.
 		}
 		in.Attachments = append(in.Attachments, att)
 	}
-	res, err := h.eng.Ingest(ctx, t.Tenant, []inbox.Inbound{in})
+	item, err := h.batch.ingest(ctx, t.Tenant, in)
 	if err != nil {
 		cleanup()
 		return reply{}, err
 	}
-	if len(res.Items) != 1 {
-		cleanup()
-		return reply{}, errors.New("ingest returned no outcome")
-	}
-	item := res.Items[0]
 	if item.Status == inbox.IngestDuplicate || item.Status == inbox.IngestSkipped {
 		cleanup()
 	}

@@ -1,0 +1,160 @@
+package vonage
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// maxCoalesced bounds how many concurrent requests share one transaction.
+const maxCoalesced = 128
+
+// coalescer is group commit for webhook intake (the same mechanism as in package webhook; adapters do not import each other): requests of one tenant
+// that arrive while a transaction is committing are ingested together in
+// the next one, so a store that syncs to disk once per commit (SQLite)
+// serves many requests per sync. A lone request commits at once, so there
+// is no added latency at low load. Each request still gets its own
+// outcome, and only after the transaction holding it committed.
+type coalescer struct {
+	eng    *inbox.Engine
+	mu     sync.Mutex
+	queues map[inbox.TenantID]*tenantQueue
+}
+
+type tenantQueue struct {
+	waiting []*ingestCall
+	busy    bool // a leader is committing
+}
+
+// ingestCall is one request's message and, once committed, its outcome.
+type ingestCall struct {
+	in     inbox.Inbound
+	wake   chan struct{} // closed when filled, or signalled to lead
+	lead   bool
+	filled bool
+	// abandoned: the request went away before its outcome; its message
+	// is still committed, but it must not be asked to lead.
+	abandoned bool
+	item      inbox.IngestItem
+	err       error
+}
+
+func newCoalescer(eng *inbox.Engine) *coalescer {
+	return &coalescer{eng: eng, queues: map[inbox.TenantID]*tenantQueue{}}
+}
+
+// ingest stores in for tenant, possibly together with concurrent
+// requests, and returns its outcome once durable.
+func (c *coalescer) ingest(ctx context.Context, tenant inbox.TenantID, in inbox.Inbound) (inbox.IngestItem, error) {
+	call := &ingestCall{in: in, wake: make(chan struct{}, 1)}
+	c.mu.Lock()
+	q := c.queues[tenant]
+	if q == nil {
+		q = &tenantQueue{}
+		c.queues[tenant] = q
+	}
+	q.waiting = append(q.waiting, call)
+	if !q.busy {
+		q.busy, call.lead = true, true
+	}
+	lead := call.lead
+	c.mu.Unlock()
+	for !lead {
+		select {
+		case <-call.wake:
+		case <-ctx.Done():
+		}
+		c.mu.Lock()
+		switch {
+		case call.filled:
+			item, err := call.item, call.err
+			c.mu.Unlock()
+			return item, err
+		case call.lead:
+			lead = true
+		case ctx.Err() != nil:
+			// The message will still be committed with the next batch;
+			// the sender's retry then reads as a duplicate.
+			call.abandoned = true
+			c.mu.Unlock()
+			return inbox.IngestItem{}, ctx.Err()
+		}
+		c.mu.Unlock()
+	}
+	c.commit(ctx, tenant, q)
+	return call.item, call.err
+}
+
+// commit ingests the waiting calls (the leader's among them) in batches,
+// hands the results out and passes the lead to the next waiting request;
+// it keeps committing only while nobody else can take over.
+func (c *coalescer) commit(ctx context.Context, tenant inbox.TenantID, q *tenantQueue) {
+	for {
+		c.mu.Lock()
+		n := min(len(q.waiting), maxCoalesced)
+		batch := append([]*ingestCall(nil), q.waiting[:n]...)
+		q.waiting = q.waiting[n:]
+		c.mu.Unlock()
+
+		msgs := make([]inbox.Inbound, len(batch))
+		for i, call := range batch {
+			msgs[i] = call.in
+		}
+		// The batch belongs to every request in it, not only to the
+		// leader, whose client may go away.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		res, err := c.eng.IngestBatch(cctx, tenant, inbox.Batch{Messages: msgs})
+		cancel()
+		if err == nil && len(res.Items) != len(batch) {
+			err = errors.New("ingest returned a wrong number of outcomes")
+		}
+
+		c.mu.Lock()
+		for i, call := range batch {
+			call.filled = true
+			if err != nil {
+				call.err = err
+			} else {
+				call.item = res.Items[i]
+			}
+		}
+		done := true
+		switch next := firstActive(q.waiting); {
+		case next != nil:
+			next.lead = true
+			notify(next)
+		case len(q.waiting) > 0:
+			done = false // only abandoned requests wait: commit them too
+		default:
+			q.busy = false
+			delete(c.queues, tenant)
+		}
+		c.mu.Unlock()
+		for _, call := range batch {
+			notify(call)
+		}
+		if done {
+			return
+		}
+	}
+}
+
+func firstActive(calls []*ingestCall) *ingestCall {
+	for _, c := range calls {
+		if !c.abandoned {
+			return c
+		}
+	}
+	return nil
+}
+
+// notify wakes a call without blocking (its channel holds one signal).
+func notify(c *ingestCall) {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
