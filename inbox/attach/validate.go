@@ -29,7 +29,9 @@ var ErrRejected = errors.New("attachment rejected")
 type Result struct {
 	// Attachment is ready to be recorded on a message: sanitized Filename,
 	// ContentType, Size, SHA256, and BlobKey when stored; Rejected says
-	// why the bytes were refused (then BlobKey is empty).
+	// why the bytes were refused (then BlobKey is empty). For an oversize
+	// attachment Size is the count read when the limit stopped it and
+	// SHA256 is empty.
 	Attachment inbox.Attachment
 	// Declared is the declared type, canonical and without parameters.
 	Declared string
@@ -93,6 +95,8 @@ func Validate(ctx context.Context, name, declaredType string, r io.Reader, opts 
 			_ = opts.Store.Delete(context.WithoutCancel(ctx), key) // stores must not keep a part, but make sure
 		}
 		res.Attachment = res.attachment(filename, m, "")
+		// Only a prefix was read: its size and hash would mislead.
+		res.Attachment.Size, res.Attachment.SHA256 = m.n, ""
 		res.Attachment.Rejected = fmt.Sprintf("larger than the %d-byte limit", limit)
 		return res, fmt.Errorf("attachment %q: %w: %w", filename, ErrRejected,
 			inbox.Invalid("size", fmt.Sprintf("larger than the %d-byte limit", limit)))

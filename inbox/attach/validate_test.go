@@ -190,6 +190,8 @@ func TestValidateSizeLimit(t *testing.T) {
 		require.ErrorIs(t, err, inbox.ErrInvalid)
 		require.Contains(t, err.Error(), "-byte limit")
 		require.Contains(t, res.Attachment.Rejected, "larger than the")
+		require.Greater(t, res.Attachment.Size, limit, "size says at least how much was seen")
+		require.Empty(t, res.Attachment.SHA256, "a prefix hash would mislead")
 		require.Empty(t, res.Attachment.BlobKey)
 		require.Zero(t, store.count())
 	}
