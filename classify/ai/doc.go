@@ -1,0 +1,17 @@
+// Package ai is a classifier that asks a chat-completions model (OpenAI,
+// Azure OpenAI, Ollama, vLLM... through github.com/sashabaranov/go-openai)
+// which of a tenant's folders a message belongs in, with its intent and
+// urgency, using strict JSON-schema structured output whose folder enum is
+// the tenant's folder names.
+//
+// It sends folder names and descriptions and the message, truncated, with
+// email addresses and phone numbers masked when the tenant asks
+// (TenantSettings.MaskPII). Each HTTP attempt has a timeout; rate limits
+// and server errors are retried with exponential backoff and jitter,
+// honouring Retry-After. Calls are bounded per tenant in number and in
+// tokens. Below a confidence threshold it abstains so the next classifier
+// decides; unusable replies and failures are errors, never panics.
+//
+// Wrap it with classify.Async so classification never waits for the
+// model during ingest.
+package ai
