@@ -358,3 +358,66 @@ func TestDovecotSendAppendsToSent(t *testing.T) {
 	require.Equal(t, id, msgs[0].MessageID)
 	require.True(t, strings.Contains(msgs[0].ProviderID, "/Sent/"))
 }
+
+func TestDovecotUnparsableMailIsQuarantinedAndTheCursorMovesOn(t *testing.T) {
+	mb := startDovecot(t)
+	garbage := []byte("\x00\x01\x02 this is not a mail header\r\n\r\nbody\r\n")
+	mb.appendFile(t, "INBOX", "garbage", garbage)
+	mb.appendFile(t, "INBOX", "good", testMail(1))
+	blobs := newMemBlobs()
+	eng := engineFor(t, mb.srv.Addr, mb.srv.Users[0], blobs, nil)
+	ctx := context.Background()
+
+	report, err := eng.Sync(ctx, "t1", "mail1")
+	require.NoError(t, err)
+	require.Equal(t, 2, report.Fetched)
+	require.Equal(t, 1, report.New)
+	require.Equal(t, 1, report.Quarantined)
+
+	var items []inbox.QuarantineItem
+	require.NoError(t, eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+		var err error
+		items, err = tx.ListQuarantine(inbox.QuarantineQuery{})
+		return err
+	}))
+	require.Len(t, items, 1)
+	require.Contains(t, items[0].Error, "unparsable")
+	rc, err := blobs.Get(ctx, items[0].RawKey)
+	require.NoError(t, err, "the raw bytes are kept for replay")
+	raw, _ := io.ReadAll(rc)
+	require.Contains(t, string(raw), "this is not a mail header")
+
+	// The cursor moved on: nothing is fetched again.
+	report, err = eng.Sync(ctx, "t1", "mail1")
+	require.NoError(t, err)
+	require.Zero(t, report.Fetched)
+}
+
+func TestParseRawReplaysAQuarantinedMessage(t *testing.T) {
+	blobs := newMemBlobs()
+	p, err := NewParser(ParseOptions{Tenant: "t1", Blobs: blobs})
+	require.NoError(t, err)
+	eng := newTestEngine(t, inbox.Options{Blobs: blobs, Parsers: map[inbox.Source]inbox.RawParser{inbox.SourceEmail: p}})
+	ctx := context.Background()
+	// The channel once failed on this message: it was quarantined raw.
+	_, err = blobs.Put(ctx, "t1/raw/1", strings.NewReader(string(testMail(7))))
+	require.NoError(t, err)
+	res, err := eng.Ingest(ctx, "t1", []inbox.Inbound{{
+		IntegrationID: "mail1", Source: inbox.SourceEmail, ProviderID: "1/INBOX/7", RawKey: "t1/raw/1", ParseError: "parser bug",
+	}})
+	require.NoError(t, err)
+	require.Equal(t, 1, res.Quarantined)
+	var items []inbox.QuarantineItem
+	require.NoError(t, eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+		items, err = tx.ListQuarantine(inbox.QuarantineQuery{})
+		return err
+	}))
+	require.Len(t, items, 1)
+
+	item, err := eng.Replay(ctx, "t1", items[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, inbox.IngestStored, item.Status)
+	m := storedByProvider(t, eng, "1/INBOX/7")
+	require.Equal(t, "msg-7@courriel.example", m.MessageID)
+	require.Equal(t, "t1/raw/1", m.RawKey)
+}
