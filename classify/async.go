@@ -63,7 +63,7 @@ type AsyncClassifier struct {
 
 var (
 	_ inbox.Classifier = (*AsyncClassifier)(nil)
-	_ Learner          = (*AsyncClassifier)(nil)
+	_ inbox.Learner    = (*AsyncClassifier)(nil)
 )
 
 type asyncKey struct {
@@ -201,7 +201,7 @@ func (a *AsyncClassifier) expire(now time.Time) {
 
 // Learn forwards to the wrapped classifier if it learns.
 func (a *AsyncClassifier) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
-	if l, ok := a.next.(Learner); ok {
+	if l, ok := a.next.(inbox.Learner); ok {
 		l.Learn(tenant, in, folderID)
 	}
 }

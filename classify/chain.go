@@ -2,18 +2,12 @@ package classify
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
-
-// Learner is implemented by classifiers that learn from agents: the host
-// (or the engine) calls Learn when an agent files a conversation by hand,
-// with the input the classifiers saw and the folder the agent chose.
-type Learner interface {
-	Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string)
-}
 
 // Namer is implemented by classifiers that have a name; Chain uses it to
 // fill Decision.By and to name failures.
@@ -26,8 +20,10 @@ type Namer interface {
 // error or a panic) is recorded and the next one is asked; the winning
 // decision's Reason mentions the failures and abstentions before it, so a
 // filing is always explainable. If none decides and some failed, the
-// failures are returned as a *ChainError. The chain forwards Learn to the
-// classifiers that implement Learner.
+// failures are returned as a *ChainError. The chain forwards the optional
+// capabilities the engine looks for: Learn (inbox.Learner) to every
+// classifier that learns, and ValidateRules (inbox.RuleValidator) to
+// every classifier that validates folder rules.
 func Chain(classifiers ...inbox.Classifier) inbox.Classifier {
 	return chain(classifiers)
 }
@@ -35,8 +31,9 @@ func Chain(classifiers ...inbox.Classifier) inbox.Classifier {
 type chain []inbox.Classifier
 
 var (
-	_ inbox.Classifier = chain(nil)
-	_ Learner          = chain(nil)
+	_ inbox.Classifier    = chain(nil)
+	_ inbox.Learner       = chain(nil)
+	_ inbox.RuleValidator = chain(nil)
 )
 
 // ChainError lists the classifiers of a chain that failed when none of
@@ -94,10 +91,28 @@ func (c chain) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Deci
 // Learn forwards an agent's manual filing to every classifier that learns.
 func (c chain) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
 	for _, cl := range c {
-		if l, ok := cl.(Learner); ok {
+		if l, ok := cl.(inbox.Learner); ok {
 			l.Learn(tenant, in, folderID)
 		}
 	}
+}
+
+// ValidateRules asks every classifier that validates folder rules; the
+// first refusal wins. Without any, rules must at least be valid JSON.
+func (c chain) ValidateRules(rules json.RawMessage) error {
+	validated := false
+	for _, cl := range c {
+		if v, ok := cl.(inbox.RuleValidator); ok {
+			validated = true
+			if err := v.ValidateRules(rules); err != nil {
+				return err
+			}
+		}
+	}
+	if !validated && len(rules) > 0 && !json.Valid(rules) {
+		return inbox.Invalid("rules", "is not valid JSON")
+	}
+	return nil
 }
 
 // safeClassify turns a classifier's panic into an error: one broken
@@ -130,7 +145,8 @@ func oneLine(s string) string {
 }
 
 // Named gives a classifier a name, used as Decision.By when the
-// classifier leaves it empty and in the chain's notes. It forwards Learn.
+// classifier leaves it empty and in the chain's notes. It forwards Learn
+// and ValidateRules.
 func Named(name string, c inbox.Classifier) inbox.Classifier {
 	return named{name: name, c: c}
 }
@@ -151,9 +167,13 @@ func (n named) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Deci
 }
 
 func (n named) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
-	if l, ok := n.c.(Learner); ok {
+	if l, ok := n.c.(inbox.Learner); ok {
 		l.Learn(tenant, in, folderID)
 	}
+}
+
+func (n named) ValidateRules(rules json.RawMessage) error {
+	return chain{n.c}.ValidateRules(rules)
 }
 
 // FallbackBy is the Decision.By of Fallback decisions.

@@ -2,6 +2,7 @@ package classify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -67,7 +68,7 @@ func TestChainForwardsLearn(t *testing.T) {
 	a := &recordingLearner{Classifier: fixed(inbox.Decision{}, nil)}
 	b := &recordingLearner{Classifier: fixed(inbox.Decision{}, nil)}
 	c := classify.Chain(fixed(inbox.Decision{}, nil), a, classify.Named("b", b))
-	l, ok := c.(classify.Learner)
+	l, ok := c.(inbox.Learner)
 	require.True(t, ok)
 	l.Learn("t", inbox.ClassifyInput{}, "billing")
 	require.Equal(t, []string{"billing"}, a.learned)
@@ -80,3 +81,20 @@ func TestChainStopsOnCanceledContext(t *testing.T) {
 	_, err := classify.Chain(fixed(inbox.Decision{FolderID: "x"}, nil)).Classify(ctx, inbox.ClassifyInput{})
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+func TestChainValidatesRules(t *testing.T) {
+	refuse := validator{err: inbox.Invalid("rules.op", "unknown operator")}
+	require.ErrorIs(t, classify.Chain(fixed(inbox.Decision{}, nil), classify.Named("r", refuse)).(inbox.RuleValidator).ValidateRules([]byte(`{}`)), inbox.ErrInvalid)
+	require.NoError(t, classify.Chain(validator{}).(inbox.RuleValidator).ValidateRules([]byte(`{"x":1}`)))
+	noValidator := classify.Chain(fixed(inbox.Decision{}, nil)).(inbox.RuleValidator)
+	require.ErrorIs(t, noValidator.ValidateRules([]byte(`{not json`)), inbox.ErrInvalid)
+	require.NoError(t, noValidator.ValidateRules([]byte(`{"any":[]}`)))
+}
+
+type validator struct{ err error }
+
+func (v validator) Classify(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+	return inbox.Decision{}, nil
+}
+
+func (v validator) ValidateRules(json.RawMessage) error { return v.err }

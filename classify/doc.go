@@ -14,7 +14,9 @@
 // (Decision.By), how sure it was and why, including the classifiers that
 // failed or abstained before it. Async moves a slow classifier (AI) off
 // the ingest path with bounded concurrency. A chain forwards agents'
-// manual moves to the classifiers that learn from them (Learner).
+// manual moves to the classifiers that learn from them (inbox.Learner)
+// and folder rules to the classifiers that validate them
+// (inbox.RuleValidator).
 //
 // Accuracy computes statistics from automatic decisions and the agents'
 // later corrections: per classifier, per folder and a confusion matrix

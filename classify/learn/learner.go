@@ -46,7 +46,10 @@ type tenantModel struct {
 	m  *model
 }
 
-var _ inbox.Classifier = (*Learner)(nil)
+var (
+	_ inbox.Classifier = (*Learner)(nil)
+	_ inbox.Learner    = (*Learner)(nil)
+)
 
 // New returns a Learner with no model.
 func New(opts Options) *Learner {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +47,10 @@ type Classifier struct {
 	maps    sync.Pool // of map[string]any, the expr view of an Env
 }
 
-var _ inbox.Classifier = (*Classifier)(nil)
+var (
+	_ inbox.Classifier    = (*Classifier)(nil)
+	_ inbox.RuleValidator = (*Classifier)(nil)
+)
 
 type cacheKey struct {
 	tenant inbox.TenantID
@@ -76,6 +80,14 @@ func New(opts Options) *Classifier {
 // inbox.ErrInvalid) and leaves the previous rules active.
 func (c *Classifier) Load(tenant inbox.TenantID, f inbox.Folder) error {
 	_, err := c.program(tenant, f, false)
+	return err
+}
+
+// ValidateRules checks a folder's rules before they are saved (the
+// engine's inbox.RuleValidator hook): nil, or an error wrapping
+// inbox.ErrInvalid that names the offending condition.
+func (c *Classifier) ValidateRules(rules json.RawMessage) error {
+	_, err := Compile(rules)
 	return err
 }
 
