@@ -212,6 +212,13 @@ func TestDovecotWrongPasswordMarksAuthFailed(t *testing.T) {
 // cutProxy forwards TCP to target and, on its first connection only,
 // cuts both sides after cutAfter bytes from the server.
 func cutProxy(t *testing.T, target string, cutAfter int64) (addr string, cut *atomic.Bool) {
+	addr, cut, _ = dropProxy(t, target, cutAfter)
+	return addr, cut
+}
+
+// dropProxy is cutProxy that also returns a function dropping every open
+// connection at once.
+func dropProxy(t *testing.T, target string, cutAfter int64) (addr string, cut *atomic.Bool, drop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -219,6 +226,16 @@ func cutProxy(t *testing.T, target string, cutAfter int64) (addr string, cut *at
 	cut = &atomic.Bool{}
 	var first atomic.Bool
 	first.Store(true)
+	var mu sync.Mutex
+	var open []net.Conn
+	drop = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range open {
+			c.Close()
+		}
+		open = nil
+	}
 	go func() {
 		for {
 			client, err := ln.Accept()
@@ -230,6 +247,9 @@ func cutProxy(t *testing.T, target string, cutAfter int64) (addr string, cut *at
 				client.Close()
 				continue
 			}
+			mu.Lock()
+			open = append(open, client, server)
+			mu.Unlock()
 			limit := int64(-1)
 			if first.Swap(false) {
 				limit = cutAfter
@@ -248,7 +268,7 @@ func cutProxy(t *testing.T, target string, cutAfter int64) (addr string, cut *at
 			}()
 		}
 	}()
-	return ln.Addr().String(), cut
+	return ln.Addr().String(), cut, drop
 }
 
 func TestDovecotConnectionDropResumesFromCommittedCursor(t *testing.T) {
@@ -420,4 +440,60 @@ func TestParseRawReplaysAQuarantinedMessage(t *testing.T) {
 	m := storedByProvider(t, eng, "1/INBOX/7")
 	require.Equal(t, "msg-7@courriel.example", m.MessageID)
 	require.Equal(t, "t1/raw/1", m.RawKey)
+}
+
+func TestDovecotWatchPollsWithoutIdle(t *testing.T) {
+	srv := dovecot.StartConfig(t, dovecot.Config{Extra: "imap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS"})
+	u := srv.Users[0]
+	ch, err := New(Options{
+		IntegrationID: "mail1", IMAP: Server{Addr: srv.Addr, Security: SecurityPlain},
+		Auth: Auth{Username: u.Name, Password: Secret(u.Password)}, PollInterval: 20 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	notified := make(chan struct{}, 64)
+	done := make(chan error, 1)
+	go func() { done <- ch.Watch(ctx, func() { notified <- struct{}{} }) }()
+	for i := 0; i < 3; i++ {
+		select {
+		case <-notified:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("only %d polls:\n%s", i, srv.Logs())
+		}
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestDovecotWatchReconnectsAfterTheConnectionDrops(t *testing.T) {
+	mb := startDovecot(t)
+	proxy, _, drop := dropProxy(t, mb.srv.Addr, -1)
+	u := mb.srv.Users[0]
+	ch, err := New(Options{
+		IntegrationID: "mail1", IMAP: Server{Addr: proxy, Security: SecurityPlain},
+		Auth: Auth{Username: u.Name, Password: Secret(u.Password)},
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	notified := make(chan struct{}, 64)
+	done := make(chan error, 1)
+	go func() { done <- ch.Watch(ctx, func() { notified <- struct{}{} }) }()
+	wait := func(what string) {
+		select {
+		case <-notified:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no notification %s", what)
+		}
+	}
+	wait("after connecting")
+	drop()
+	// The watcher connects again and asks for a catch-up pull.
+	wait("after reconnecting")
+	time.Sleep(200 * time.Millisecond)
+	mb.appendFile(t, "INBOX", "new", testMail(3))
+	wait("for mail arriving on the new connection")
+	cancel()
+	require.NoError(t, <-done)
 }

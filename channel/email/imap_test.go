@@ -28,6 +28,11 @@ const (
 // Sent.
 func startMemIMAP(t *testing.T) string {
 	t.Helper()
+	return startMemIMAPWithCaps(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}})
+}
+
+func startMemIMAPWithCaps(t *testing.T, caps imap.CapSet) string {
+	t.Helper()
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser(imapUser, imapPassword)
 	require.NoError(t, u.Create("INBOX", nil))
@@ -38,7 +43,7 @@ func startMemIMAP(t *testing.T) string {
 			return mem.NewSession(), nil, nil
 		},
 		InsecureAuth: true,
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		Caps:         caps,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -45,20 +45,36 @@ type Server struct {
 	stopped bool
 }
 
+// Config customizes a server started with StartConfig.
+type Config struct {
+	// Users are the accounts; empty means DefaultUser.
+	Users []User
+	// Extra is appended to the generated dovecot.conf, e.g.
+	// "imap_capability = IMAP4rev1 LITERAL+" to hide extensions.
+	Extra string
+}
+
 // Start runs a Dovecot for the test and stops it at cleanup. The test is
 // skipped when the dovecot binary is not installed
 // (scripts/install-dovecot.sh installs it).
 func Start(t testing.TB, users ...User) *Server {
 	t.Helper()
+	return StartConfig(t, Config{Users: users})
+}
+
+// StartConfig is Start with settings.
+func StartConfig(t testing.TB, cfg Config) *Server {
+	t.Helper()
 	if _, err := os.Stat(Binary); err != nil {
 		t.Skipf("dovecot not installed at %s (run scripts/install-dovecot.sh): %v", Binary, err)
 	}
+	users := cfg.Users
 	if len(users) == 0 {
 		users = []User{DefaultUser}
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := start(t.TempDir(), users)
+		s, err := start(t.TempDir(), users, cfg.Extra)
 		if err == nil {
 			t.Cleanup(s.Stop)
 			return s
@@ -69,7 +85,7 @@ func Start(t testing.TB, users ...User) *Server {
 	return nil
 }
 
-func start(dir string, users []User) (*Server, error) {
+func start(dir string, users []User, extra string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -101,7 +117,7 @@ func start(dir string, users []User) (*Server, error) {
 	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd.String()), 0o644); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(config(dir, port, ids)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(config(dir, port, ids)+extra+"\n"), 0o644); err != nil {
 		return nil, err
 	}
 	if ids.root {
