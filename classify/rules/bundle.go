@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ type bundle struct {
 	progs  []*Program  // the active programs, in order
 	owners []int       // index in the folder list of each program's folder
 	prog   *vm.Program // nil: evaluate one by one
+	need   fieldSet    // fields any of the programs reads
 	vms    sync.Pool
 }
 
@@ -27,18 +27,20 @@ type bundle struct {
 type stamp struct {
 	id      string
 	version int64
-	rules   []byte
+	size    int
 }
 
 // current reports whether folders are exactly those the bundle was built
-// from, which spares a cache lookup per folder on the hot path.
+// from (same ids, versions and rule sizes, in order), which spares a
+// cache lookup per folder on the hot path. Stores bump Version on every
+// update; the size check also catches rules edited without one.
 func (b *bundle) current(folders []inbox.Folder) bool {
 	if len(b.stamps) != len(folders) {
 		return false
 	}
-	for i, f := range folders {
-		st := &b.stamps[i]
-		if st.id != f.ID || st.version != f.Version || !bytes.Equal(st.rules, f.Rules) {
+	for i := range folders {
+		f, st := &folders[i], &b.stamps[i]
+		if st.version != f.Version || st.size != len(f.Rules) || st.id != f.ID {
 			return false
 		}
 	}
@@ -52,11 +54,14 @@ func (b *bundle) current(folders []inbox.Folder) bool {
 func buildBundle(folders []inbox.Folder, progs []*Program, owners []int) *bundle {
 	b := &bundle{progs: progs, owners: owners, stamps: make([]stamp, len(folders))}
 	for i, f := range folders {
-		b.stamps[i] = stamp{id: f.ID, version: f.Version, rules: bytes.Clone(f.Rules)}
+		b.stamps[i] = stamp{id: f.ID, version: f.Version, size: len(f.Rules)}
 	}
 	var used fieldSet
 	var chain strings.Builder
 	n := 0
+	for _, p := range progs {
+		b.need |= p.used
+	}
 	for i, p := range progs {
 		if p.actions.NoMove {
 			continue

@@ -97,6 +97,7 @@ func (c *Classifier) ValidateRules(rules json.RawMessage) error {
 func (c *Classifier) Invalidate(tenant inbox.TenantID, folderID string) {
 	c.mu.Lock()
 	delete(c.cache, cacheKey{tenant, folderID})
+	delete(c.bundles, tenant)
 	c.mu.Unlock()
 }
 
@@ -131,7 +132,7 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 	if len(progs) == 0 {
 		return inbox.Decision{}, nil
 	}
-	env := NewEnv(in)
+	env := newEnv(in, b.need)
 	vars := c.maps.Get()
 	if m, ok := vars.(map[string]any); ok {
 		env.fill(m)
@@ -142,7 +143,7 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 	var reasons []string
 	var errs []error
 	for i, prog := range progs {
-		a := prog.Actions()
+		a := &prog.actions
 		if known && !a.NoMove && i != first {
 			if first >= 0 && i > first {
 				break
@@ -161,7 +162,7 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 		if !ok {
 			continue
 		}
-		mergeActions(&d, a)
+		mergeActions(&d, *a)
 		reasons = append(reasons, fmt.Sprintf("folder %q: %s", f.Name, prog.Explain(env)))
 		if !a.NoMove {
 			d.FolderID = f.ID

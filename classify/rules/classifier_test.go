@@ -151,6 +151,17 @@ func TestInvalidateRecompiles(t *testing.T) {
 	require.NotSame(t, p1, p3)
 	other, _ := c.program("t2", folder, true)
 	require.NotSame(t, p3, other, "tenants do not share entries")
+
+	// Rules edited in place without a new version: Invalidate picks them up.
+	in := input([]inbox.Folder{folder}, inbox.Message{Subject: "a"})
+	d, err := c.Classify(context.Background(), in)
+	require.NoError(t, err)
+	require.Equal(t, "f", d.FolderID)
+	in.Folders[0].Rules = json.RawMessage(`{"field":"subject","op":"contains","value":"b"}`)
+	c.Invalidate("t1", "f")
+	d, err = c.Classify(context.Background(), in)
+	require.NoError(t, err)
+	require.True(t, d.Abstains())
 }
 
 func TestRuntimeErrorsSkipFolder(t *testing.T) {
@@ -172,4 +183,36 @@ func TestCanceledContext(t *testing.T) {
 	cancel()
 	_, err := New(Options{}).Classify(ctx, input(seedFolders(), inbox.Message{Subject: "RDV"}))
 	require.True(t, errors.Is(err, context.Canceled))
+}
+
+func TestOnlyNeededFieldsAreComputed(t *testing.T) {
+	p, err := Compile([]byte(`{"field":"subject","op":"contains","value":"x"}`))
+	require.NoError(t, err)
+	in := input(nil, inbox.Message{Subject: "X", Text: "Long Body", From: inbox.Party{Name: "Zoé"}, To: []inbox.Party{{Email: "a@b.c"}}})
+	env := newEnv(in, p.used)
+	require.Equal(t, "x", env.Subject)
+	require.Empty(t, env.Body)
+	require.Empty(t, env.SenderName)
+	require.Empty(t, env.Recipients)
+	require.Equal(t, "long body", NewEnv(in).Body, "NewEnv computes everything")
+
+	// Through the classifier, each folder sees the fields its rules read.
+	folders := []inbox.Folder{
+		{ID: "a", Name: "A", Position: 0, Version: 1, Rules: json.RawMessage(`{"field":"recipients","op":"equals","value":"ventes@shop.fr"}`)},
+		{ID: "b", Name: "B", Position: 1, Version: 1, Rules: json.RawMessage(`{"field":"sender_name","op":"contains","value":"zoe"}`)},
+		{ID: "c", Name: "C", Position: 2, Version: 1, Rules: json.RawMessage(`{"expr":"body contains \"body\""}`)},
+	}
+	c := New(Options{})
+	for _, tc := range []struct {
+		msg  inbox.Message
+		want string
+	}{
+		{inbox.Message{Cc: []inbox.Party{{Email: "Ventes@Shop.fr"}}}, "a"},
+		{inbox.Message{From: inbox.Party{Name: "Zoé"}}, "b"},
+		{inbox.Message{Text: "Long BODY"}, "c"},
+	} {
+		d, err := c.Classify(context.Background(), input(folders, tc.msg))
+		require.NoError(t, err)
+		require.Equal(t, tc.want, d.FolderID)
+	}
 }

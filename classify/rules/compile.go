@@ -209,6 +209,7 @@ func generate(path string, n Node, used *fieldSet) (string, error) {
 		if _, err := compileExpr(n.Expr); err != nil {
 			return "", inbox.Invalid(path+".expr", exprMessage(err))
 		}
+		*used |= rawExpression
 		// The newline ends a trailing // comment of the expression.
 		return "(" + n.Expr + "\n)", nil
 	default:

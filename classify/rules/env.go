@@ -68,7 +68,12 @@ const maxBodyBytes = 64 << 10
 
 // NewEnv builds the environment of a message once; every folder's rules
 // are evaluated against it.
-func NewEnv(in inbox.ClassifyInput) *Env {
+func NewEnv(in inbox.ClassifyInput) *Env { return newEnv(in, rawExpression) }
+
+// newEnv builds an environment in which only the fields in need are
+// folded (all of them if need has rawExpression): a tenant whose rules
+// look at subjects and senders never pays for folding long bodies.
+func newEnv(in inbox.ClassifyInput, need fieldSet) *Env {
 	m := in.Message
 	email := textnorm.Fold(inbox.NormalizeEmail(m.From.Email))
 	name := m.From.Name
@@ -79,27 +84,31 @@ func NewEnv(in inbox.ClassifyInput) *Env {
 	if subject == "" {
 		subject = in.Conversation.Subject
 	}
-	body := m.Text
-	if body == "" && m.HTML != "" {
-		body = stripTags(m.HTML)
-	}
-	if len(body) > maxBodyBytes {
-		body = strings.ToValidUTF8(body[:maxBodyBytes], "")
-	}
 	env := &Env{
 		SenderEmail:  email,
-		SenderName:   textnorm.Fold(name),
 		SenderDomain: domainOf(email),
 		SenderPhone:  inbox.NormalizePhone(m.From.Phone),
 		Subject:      textnorm.Fold(subject),
-		Body:         textnorm.Fold(body),
 		Channel:      string(m.Source),
 		Language:     textnorm.Fold(m.Language),
+	}
+	if need.has(FieldSenderName) {
+		env.SenderName = textnorm.Fold(name)
+	}
+	if need.has(FieldBody) {
+		body := m.Text
+		if body == "" && m.HTML != "" {
+			body = stripTags(m.HTML)
+		}
+		if len(body) > maxBodyBytes {
+			body = strings.ToValidUTF8(body[:maxBodyBytes], "")
+		}
+		env.Body = textnorm.Fold(body)
 	}
 	if env.Channel == "" {
 		env.Channel = string(in.Conversation.Source)
 	}
-	if n := len(m.To) + len(m.Cc); n > 0 {
+	if n := len(m.To) + len(m.Cc); n > 0 && need.has(FieldRecipients) {
 		env.Recipients = make([]string, 0, n)
 		for _, p := range append(m.To[:len(m.To):len(m.To)], m.Cc...) {
 			switch {
@@ -156,6 +165,23 @@ var fieldOrder = []Field{
 
 // fieldSet records which fields generated conditions read.
 type fieldSet uint16
+
+// rawExpression marks rules with a raw expression, which may read any
+// field.
+const rawExpression fieldSet = 1 << 15
+
+// has reports whether field f must be computed.
+func (s fieldSet) has(f Field) bool {
+	if s&rawExpression != 0 {
+		return true
+	}
+	for i, g := range fieldOrder {
+		if g == f {
+			return s&(1<<i) != 0
+		}
+	}
+	return false
+}
 
 func (s *fieldSet) add(f Field) {
 	for i, g := range fieldOrder {
