@@ -76,3 +76,59 @@ func TestWithEngine(t *testing.T) {
 	require.Eventually(t, func() bool { return learner.Stats("acme")[other.ID] == 1 }, 5*time.Second, 10*time.Millisecond,
 		"the engine forwards the manual move through the chain to the learner")
 }
+
+// TestAsyncWithEngine: the AI never blocks ingest. The message is stored
+// and left to the rest of the chain; when the AI answers, OnReady asks
+// the engine to classify again and the AI's decision is applied, unless
+// an agent filed the conversation meanwhile.
+func TestAsyncWithEngine(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	require.NoError(t, store.CreateTenant(ctx, &inbox.Tenant{ID: "acme"}))
+	answer := make(chan struct{})
+	var folderID string
+	slowAI := classify.Named("ai", inbox.ClassifierFunc(func(ctx context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
+		select {
+		case <-answer:
+		case <-ctx.Done():
+			return inbox.Decision{}, ctx.Err()
+		}
+		return inbox.Decision{FolderID: folderID, Intent: inbox.IntentOrder, Confidence: 0.9, Reason: "asks about an order"}, nil
+	}))
+	var eng *inbox.Engine
+	reclassified := make(chan error, 4)
+	async, err := classify.Async(slowAI, classify.AsyncOptions{OnReady: func(tenant inbox.TenantID, conv string) {
+		_, err := eng.Classify(ctx, tenant, conv)
+		reclassified <- err
+	}})
+	require.NoError(t, err)
+	defer async.Close()
+	eng, err = inbox.New(inbox.Options{Store: store, Classifier: classify.Chain(rules.New(rules.Options{}), async)})
+	require.NoError(t, err)
+	defer eng.Close()
+	orders, err := eng.SaveFolder(ctx, "acme", inbox.Folder{Name: "Commandes", Description: "Suivi de commandes"}, inbox.Change{Actor: "emp-1"})
+	require.NoError(t, err)
+	folderID = orders.ID
+
+	res, err := eng.Ingest(ctx, "acme", []inbox.Inbound{{IntegrationID: "sms", Source: inbox.SourceSMS, ProviderID: "1",
+		From: inbox.Party{Phone: "+33612345678"}, Text: "slt ma cmd est ou?", SentAt: time.Now()}})
+	require.NoError(t, err, "ingest returns while the AI is still thinking")
+	convID := res.Items[0].ConversationID
+	get := func() inbox.Conversation {
+		var c inbox.Conversation
+		require.NoError(t, store.View(ctx, "acme", func(tx inbox.Tx) error {
+			var err error
+			c, err = tx.GetConversation(convID)
+			return err
+		}))
+		return c
+	}
+	require.Empty(t, get().FolderID)
+
+	close(answer)
+	require.NoError(t, <-reclassified)
+	c := get()
+	require.Equal(t, orders.ID, c.FolderID)
+	require.Equal(t, "ai", c.Classification.By)
+	require.Equal(t, inbox.IntentOrder, c.Intent)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -215,4 +216,28 @@ func TestOnlyNeededFieldsAreComputed(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, tc.want, d.FolderID)
 	}
+}
+
+func TestConcurrentClassifyAndRuleChanges(t *testing.T) {
+	c := New(Options{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				folders := seedFolders()
+				folders[0].Version = int64(1 + i%3) // rules "change" under the classifier
+				if g == 0 && i%50 == 0 {
+					c.Invalidate("t1", "f-rdv")
+				}
+				d, err := c.Classify(context.Background(), input(folders, inbox.Message{Subject: "RDV"}))
+				if err != nil || d.FolderID != "f-rdv" {
+					t.Errorf("got %+v, %v", d, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
