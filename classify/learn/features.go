@@ -22,7 +22,9 @@ type Example struct {
 }
 
 // ExampleFrom builds the example of a classification input; the
-// conversation's subject stands in for an SMS that has none.
+// conversation's subject stands in for an SMS that has none, and when the
+// message is too short to say much ("allo ?", "c'est pour quand"), the
+// customer's next messages in the conversation are added as context.
 func ExampleFrom(in inbox.ClassifyInput, folderID string) Example {
 	m := in.Message
 	sender := m.From.Email
@@ -37,11 +39,32 @@ func ExampleFrom(in inbox.ClassifyInput, folderID string) Example {
 	if text == "" {
 		text = m.HTML
 	}
+	if utf8.RuneCountInString(text) < shortMessage {
+		added := 0
+		for _, h := range in.History {
+			if h.Direction != inbox.DirectionIn || h.ID == m.ID || (m.ID == "" && h.Text == m.Text) || added == 2 {
+				continue
+			}
+			text += "\n" + truncateBytes(h.Text, 500)
+			added++
+		}
+	}
 	source := m.Source
 	if source == "" {
 		source = in.Conversation.Source
 	}
 	return Example{Subject: subject, Text: text, Channel: source, Sender: sender, Language: m.Language, FolderID: folderID}
+}
+
+// shortMessage is the length (in characters) under which a message is
+// completed by the conversation's next customer messages.
+const shortMessage = 60
+
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 // maxTextBytes bounds the text a message contributes: the start of a
@@ -68,9 +91,7 @@ const (
 // L2-normalised, so long mails do not outweigh SMS.
 func features(ex Example) map[uint64]float64 {
 	text := ex.Text
-	if len(text) > maxTextBytes {
-		text = strings.ToValidUTF8(text[:maxTextBytes], "")
-	}
+	text = truncateBytes(text, maxTextBytes)
 	f := make(map[uint64]float64, 32+2*(len(text)+len(ex.Subject)))
 	add := func(kind byte, s string, w float64) {
 		f[hash(kind, s)] += w

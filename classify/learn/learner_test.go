@@ -2,6 +2,7 @@ package learn
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -186,4 +187,17 @@ func BenchmarkLearn(b *testing.B) {
 	for b.Loop() {
 		l.Learn("t1", in, "Commandes")
 	}
+}
+
+func TestShortMessagesUseConversationContext(t *testing.T) {
+	first := inbox.Message{ID: "m1", Direction: inbox.DirectionIn, Text: "allo ?"}
+	in := inbox.ClassifyInput{Message: first, History: []inbox.Message{
+		first,
+		{ID: "m2", Direction: inbox.DirectionOut, Text: "Bonjour, que puis-je faire ?"},
+		{ID: "m3", Direction: inbox.DirectionIn, Text: "ma facture est fausse"},
+	}}
+	ex := ExampleFrom(in, "billing")
+	require.Equal(t, "allo ?\nma facture est fausse", ex.Text)
+	in.Message.Text = strings.Repeat("long enough to stand on its own ", 3)
+	require.Equal(t, in.Message.Text, ExampleFrom(in, "").Text)
 }
