@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"strconv"
@@ -100,6 +101,8 @@ func (dialect) Classify(err error) (error, string, bool) {
 			return inbox.ErrConflict, "unique constraint violated", true
 		case pe.Code == "23503":
 			return inbox.ErrInvalid, "refers to a missing record", true
+		case strings.HasPrefix(pe.Code, "22"):
+			return inbox.ErrInvalid, "invalid value (" + pe.Code + ")", true
 		case strings.HasPrefix(pe.Code, "23"):
 			return inbox.ErrInvalid, "constraint violated (" + pe.Code + ")", true
 		case pe.Code == "40001" || pe.Code == "40P01":
@@ -126,13 +129,15 @@ func (dialect) Classify(err error) (error, string, bool) {
 
 func (dialect) TagFilter(col string) string { return col + ` @> jsonb_build_array(?::text)` }
 
-// Index stores the folded text as a weighted tsvector: A sender, B
-// subject, D body. The text is folded in Go (sqlstore.Fold), which needs
-// no unaccent extension and tokenizes exactly like the query side.
+// Index stores the message's folded words (subject, body, sender) and
+// its folded sender as a tsvector. The text is folded in Go
+// (sqlstore.Fold), which needs no unaccent extension and tokenizes exactly
+// like the query side.
 func (dialect) Index(ctx context.Context, tx sqlstore.Execer, d sqlstore.SearchDoc) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO message_search (tenant_id, seq, conversation_id, tsv) VALUES ($1, $2, $3,
-		setweight(to_tsvector('simple', $4), 'A') || setweight(to_tsvector('simple', $5), 'B') || to_tsvector('simple', $6))`,
-		d.Tenant, d.Seq, d.ConversationID, sqlstore.Fold(d.Sender), sqlstore.Fold(d.Subject), sqlstore.Fold(d.Body))
+	sender := sqlstore.Fold(d.Sender)
+	words := sqlstore.Fold(d.Subject) + "\n" + sqlstore.Fold(d.Body) + "\n" + sender
+	_, err := tx.ExecContext(ctx, `INSERT INTO message_search (tenant_id, seq, conversation_id, words, sender)
+		VALUES ($1, $2, $3, $4, to_tsvector('simple', $5))`, d.Tenant, d.Seq, d.ConversationID, words, sender)
 	return err
 }
 
@@ -149,33 +154,55 @@ func (dialect) Reindex(ctx context.Context, tx sqlstore.Execer, tenant string, s
 	return err
 }
 
-// Match builds a tsquery. Tokens are letters and digits only, so no input
-// can inject tsquery operators.
+// matchSep separates the words query from the sender query in a match
+// expression.
+const matchSep = "\x1f"
+
+// Match builds two tsqueries, one over all words and one over senders
+// (from:), joined by matchSep. Tokens are letters and digits only, so no
+// input can inject tsquery operators.
 func (dialect) Match(terms []sqlstore.Term) string {
-	parts := make([]string, 0, len(terms))
+	var words, senders []string
 	for _, t := range terms {
 		toks := make([]string, len(t.Tokens))
-		for i, tok := range t.Tokens {
-			suffix := ""
-			if t.Prefix && i == len(t.Tokens)-1 {
-				suffix = "*"
-			}
-			if t.Sender {
-				suffix += "A"
-			}
-			if suffix != "" {
-				tok += ":" + suffix
-			}
-			toks[i] = tok
+		copy(toks, t.Tokens)
+		if t.Prefix {
+			toks[len(toks)-1] += ":*"
 		}
-		parts = append(parts, "("+strings.Join(toks, " <-> ")+")")
+		q := "(" + strings.Join(toks, " <-> ") + ")"
+		if t.Sender {
+			senders = append(senders, q)
+		} else {
+			words = append(words, q)
+		}
 	}
-	return strings.Join(parts, " & ")
+	return strings.Join(words, " & ") + matchSep + strings.Join(senders, " & ")
+}
+
+// matchCond turns a match expression into a condition on message_search
+// with its arguments numbered from $next.
+func matchCond(match string, next int) (string, []any) {
+	words, senders, _ := strings.Cut(match, matchSep)
+	var conds []string
+	var args []any
+	if words != "" {
+		conds = append(conds, fmt.Sprintf("to_tsvector('simple', words) @@ to_tsquery('simple', $%d)", next+len(args)))
+		args = append(args, words)
+	}
+	if senders != "" {
+		conds = append(conds, fmt.Sprintf("sender @@ to_tsquery('simple', $%d)", next+len(args)))
+		args = append(args, senders)
+	}
+	if len(conds) == 0 {
+		return "false", nil
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, tenant, match string, limit int) ([]string, bool, error) {
-	ids, err := queryStrings(ctx, q, `SELECT conversation_id FROM message_search
-		WHERE tenant_id = $1 AND tsv @@ to_tsquery('simple', $2) LIMIT $3`, tenant, match, limit+1)
+	cond, args := matchCond(match, 3)
+	ids, err := queryStrings(ctx, q, `SELECT conversation_id FROM message_search WHERE tenant_id = $1 AND `+cond+` LIMIT $2`,
+		append([]any{tenant, limit + 1}, args...)...)
 	if err != nil || len(ids) > limit {
 		return nil, false, err
 	}
@@ -190,9 +217,14 @@ func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, ten
 	return out, true, nil
 }
 
+// ConversationsMatching stops at the first matching message of each
+// conversation, which for the frequent terms it serves is usually the
+// first one it reads.
 func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, tenant, match string, convs []string) (map[string]bool, error) {
-	ids, err := queryStrings(ctx, q, `SELECT DISTINCT conversation_id FROM message_search
-		WHERE tenant_id = $1 AND conversation_id = ANY($2) AND tsv @@ to_tsquery('simple', $3)`, tenant, convs, match)
+	cond, args := matchCond(match, 3)
+	ids, err := queryStrings(ctx, q, `SELECT c FROM unnest($2::text[]) AS c WHERE EXISTS (
+		SELECT 1 FROM message_search WHERE tenant_id = $1 AND conversation_id = c AND `+cond+`)`,
+		append([]any{tenant, convs}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,10 @@ func (dialect) TagFilter(col string) string {
 }
 
 func (dialect) Index(ctx context.Context, tx sqlstore.Execer, d sqlstore.SearchDoc) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, subject, body, sender) VALUES (?, ?, ?, ?)`, d.Seq, d.Subject, d.Body, d.Sender)
+	// Folded in Go like the query side (and the PostgreSQL store), so
+	// "Straße" and "strasse" are one word, which unicode61 alone misses.
+	_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, subject, body, sender) VALUES (?, ?, ?, ?)`,
+		d.Seq, sqlstore.Fold(d.Subject), sqlstore.Fold(d.Body), sqlstore.Fold(d.Sender))
 	return err
 }
 

@@ -12,12 +12,12 @@ import (
 
 // Search tuning. A query whose terms match at most rareMatchLimit messages
 // is answered from the full-text index; a more frequent one walks the
-// filtered list newest-first in chunks of walkChunk and keeps the
+// filtered list in growing chunks (at most walkChunk) and keeps the
 // conversations holding a match, which finds a page quickly precisely
 // because matches are frequent.
 const (
 	rareMatchLimit = 5000
-	walkChunk      = 200
+	walkChunk      = 500
 )
 
 // orderKey is one column of a conversation ordering.
@@ -84,6 +84,21 @@ func (p *listPlan) after(values []string) error {
 			}
 			vals[i] = n
 		}
+	}
+	sameDir := true
+	cols := make([]string, len(p.order))
+	for i, k := range p.order {
+		cols[i] = k.col
+		sameDir = sameDir && k.desc == p.order[0].desc
+	}
+	if sameDir {
+		// A row comparison is a single index range in both databases.
+		op := " > "
+		if p.order[0].desc {
+			op = " < "
+		}
+		p.add("("+strings.Join(cols, ", ")+")"+op+"("+placeholders(len(vals))+")", vals...)
+		return nil
 	}
 	var ors []string
 	var args []any
@@ -215,13 +230,16 @@ func (t *tx) runPlan(plan *listPlan, limit int) (inbox.ConversationPage, error) 
 }
 
 // walk pages through the filtered list and keeps conversations with a
-// matching message, for terms too frequent to collect up front.
+// matching message, for terms too frequent to collect up front. Chunks
+// start at twice the page and double, so a frequent term costs one small
+// chunk and a rarer one a few larger ones.
 func (t *tx) walk(plan *listPlan, match string, limit int) (inbox.ConversationPage, error) {
 	var found []inbox.Conversation
 	base := len(plan.where)
 	baseArgs := len(plan.args)
-	for {
-		chunk, err := t.runPlan(plan, walkChunk)
+	size := 2 * (limit + 1)
+	for ; ; size = min(2*size, walkChunk) {
+		chunk, err := t.runPlan(plan, size)
 		if err != nil {
 			return inbox.ConversationPage{}, err
 		}

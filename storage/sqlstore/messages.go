@@ -48,7 +48,7 @@ func (t *tx) InsertMessage(m *inbox.Message) error {
 		return err
 	}
 	t.stamp(&m.ID, &m.CreatedAt, nil, &m.Version)
-	doc, err := encode(m)
+	doc, err := t.encodeMessage(m)
 	if err != nil {
 		return err
 	}
@@ -163,13 +163,13 @@ func (t *tx) UpdateMessage(m *inbox.Message) error {
 		return err
 	}
 	var old inbox.Message
-	if err := decode(stored, &old); err != nil {
+	if err := decodeMessage(stored, &old); err != nil {
 		return err
 	}
 	m.ConversationID, m.DedupeKeys, m.ThreadKeys = conv, old.DedupeKeys, old.ThreadKeys
 	next := *m
 	next.Version++
-	doc, err := encode(next)
+	doc, err := t.encodeMessage(&next)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (t *tx) scanMessages(rows *sql.Rows) ([]inbox.Message, error) {
 			return nil, t.s.wrap("scan message", err)
 		}
 		var m inbox.Message
-		if err := decode(doc, &m); err != nil {
+		if err := decodeMessage(doc, &m); err != nil {
 			return nil, err
 		}
 		m.ConversationID, m.Version, m.CreatedAt = conv, version, fromNanos(created)
@@ -324,4 +324,20 @@ func (t *tx) MoveMessage(messageID, conversationID string) error {
 		return t.s.wrap("move message", err)
 	}
 	return nil
+}
+
+func (t *tx) encodeMessage(m *inbox.Message) ([]byte, error) {
+	doc, err := encode(m)
+	if err != nil {
+		return nil, err
+	}
+	return t.s.packDoc(doc)
+}
+
+func decodeMessage(doc []byte, m *inbox.Message) error {
+	raw, err := unpackDoc(doc)
+	if err != nil {
+		return err
+	}
+	return decode(raw, m)
 }

@@ -30,6 +30,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now tells the time for CreatedAt/UpdatedAt defaults. Nil: time.Now.
 	Now func() time.Time
+	// CompressMessages deflates message documents (for databases that do
+	// not compress large values themselves).
+	CompressMessages bool
 }
 
 // Store implements inbox.Store over database/sql with a Dialect.
@@ -40,6 +43,8 @@ type Store struct {
 	name   string
 	log    *slog.Logger
 	now    func() time.Time
+	// compress deflates message documents.
+	compress bool
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -51,7 +56,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Dialect == nil || cfg.Writer == nil {
 		return nil, fmt.Errorf("sqlstore: %w", inbox.Invalid("Config", "Dialect and Writer are required"))
 	}
-	s := &Store{d: cfg.Dialect, writer: cfg.Writer, reader: cfg.Reader, name: cfg.Name, log: cfg.Logger, now: cfg.Now}
+	s := &Store{d: cfg.Dialect, writer: cfg.Writer, reader: cfg.Reader, name: cfg.Name, log: cfg.Logger, now: cfg.Now, compress: cfg.CompressMessages}
 	if s.reader == nil {
 		s.reader = s.writer
 	}

@@ -37,8 +37,22 @@ func (t *tx) usable(write bool) error {
 	return t.ctx.Err()
 }
 
+// checkArgs refuses NUL bytes in text values before they reach the
+// database: PostgreSQL rejects them and would abort the transaction.
+func checkArgs(op string, args []any) error {
+	for _, a := range args {
+		if s, ok := a.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return fmt.Errorf("%s: %w", op, inbox.Invalid("text", "contains a NUL byte"))
+		}
+	}
+	return nil
+}
+
 func (t *tx) exec(op, query string, args ...any) (sql.Result, error) {
 	if err := t.usable(true); err != nil {
+		return nil, err
+	}
+	if err := checkArgs(op, args); err != nil {
 		return nil, err
 	}
 	res, err := t.tx.ExecContext(t.ctx, t.s.d.Rebind(query), args...)
@@ -52,6 +66,9 @@ func (t *tx) query(op, query string, args ...any) (*sql.Rows, error) {
 	if err := t.usable(false); err != nil {
 		return nil, err
 	}
+	if err := checkArgs(op, args); err != nil {
+		return nil, err
+	}
 	rows, err := t.tx.QueryContext(t.ctx, t.s.d.Rebind(query), args...)
 	if err != nil {
 		return nil, t.s.wrap(op, err)
@@ -61,6 +78,9 @@ func (t *tx) query(op, query string, args ...any) (*sql.Rows, error) {
 
 func (t *tx) queryRow(op string, dest []any, query string, args ...any) error {
 	if err := t.usable(false); err != nil {
+		return err
+	}
+	if err := checkArgs(op, args); err != nil {
 		return err
 	}
 	err := t.tx.QueryRowContext(t.ctx, t.s.d.Rebind(query), args...).Scan(dest...)

@@ -80,8 +80,8 @@ ALTER TABLE conversations ADD PRIMARY KEY (tenant_id, id);
 CREATE UNIQUE INDEX conversations_by_seq ON conversations (tenant_id, seq);
 CREATE INDEX conversations_newest ON conversations (tenant_id, last_message_at, id);
 CREATE INDEX conversations_by_folder ON conversations (tenant_id, folder_id, last_message_at, id);
-CREATE INDEX conversations_by_status ON conversations (tenant_id, status, last_message_at, id);
-CREATE INDEX conversations_by_priority ON conversations (tenant_id, priority, last_message_at, id);
+CREATE INDEX conversations_by_status ON conversations (tenant_id, status, last_message_at DESC, id DESC);
+CREATE INDEX conversations_by_priority ON conversations (tenant_id, priority, last_message_at DESC, id DESC);
 CREATE INDEX conversations_by_contact ON conversations (tenant_id, contact_id, last_message_at);
 CREATE INDEX conversations_by_assignee ON conversations (tenant_id, assignee, last_message_at);
 CREATE INDEX conversations_unread ON conversations (tenant_id, folder_id)
@@ -125,24 +125,29 @@ CREATE INDEX thread_keys_by_key ON thread_keys (tenant_id, key);
 CREATE INDEX thread_keys_by_message ON thread_keys (tenant_id, message_id);
 CREATE INDEX thread_keys_by_conversation ON thread_keys (tenant_id, conversation_id);
 
--- Full-text index: accent-folded text as a weighted tsvector (A sender,
--- B subject, D body). Rows are messages (seq = messages.seq) and
--- conversation subjects (seq = -conversations.seq). tenant_id leads the GIN
--- index when btree_gin is installed (Open tries to install it); otherwise
--- the index is on tsv alone and tenant_id is checked on matching rows.
+-- Full-text index. words is the accent-folded subject, body and sender
+-- (folded in Go, so matching needs no unaccent extension); the GIN index
+-- is on its tsvector expression, so no tsvector is stored and phrase
+-- matches are rechecked from words. sender is the folded sender alone,
+-- for from:. Rows are messages (seq = messages.seq) and conversation
+-- subjects (seq = -conversations.seq). tenant_id leads the GIN index when
+-- btree_gin is installed (Open tries to install it).
 CREATE TABLE message_search (
 	tenant_id text NOT NULL,
 	seq bigint NOT NULL,
 	conversation_id text NOT NULL,
-	tsv tsvector NOT NULL,
+	words text NOT NULL,
+	sender tsvector NOT NULL,
 	PRIMARY KEY (tenant_id, seq)
 );
 DO $$
 BEGIN
 	IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN
-		CREATE INDEX message_search_tsv ON message_search USING gin (tenant_id, tsv);
+		CREATE INDEX message_search_words ON message_search USING gin (tenant_id, to_tsvector('simple', words));
+		CREATE INDEX message_search_sender ON message_search USING gin (tenant_id, sender);
 	ELSE
-		CREATE INDEX message_search_tsv ON message_search USING gin (tsv);
+		CREATE INDEX message_search_words ON message_search USING gin (to_tsvector('simple', words));
+		CREATE INDEX message_search_sender ON message_search USING gin (sender);
 	END IF;
 END
 $$;

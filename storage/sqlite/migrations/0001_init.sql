@@ -79,8 +79,8 @@ CREATE TABLE conversations (
 CREATE UNIQUE INDEX conversations_by_id ON conversations (tenant_id, id);
 CREATE INDEX conversations_newest ON conversations (tenant_id, last_message_at, id);
 CREATE INDEX conversations_by_folder ON conversations (tenant_id, folder_id, last_message_at, id);
-CREATE INDEX conversations_by_status ON conversations (tenant_id, status, last_message_at, id);
-CREATE INDEX conversations_by_priority ON conversations (tenant_id, priority, last_message_at, id);
+CREATE INDEX conversations_by_status ON conversations (tenant_id, status, last_message_at DESC, id DESC);
+CREATE INDEX conversations_by_priority ON conversations (tenant_id, priority, last_message_at DESC, id DESC);
 CREATE INDEX conversations_by_contact ON conversations (tenant_id, contact_id, last_message_at);
 CREATE INDEX conversations_by_assignee ON conversations (tenant_id, assignee, last_message_at);
 CREATE INDEX conversations_unread ON conversations (tenant_id, folder_id)
