@@ -80,6 +80,7 @@ func splitParagraphs(s string) []string {
 
 var (
 	blankLine    = regexp.MustCompile(`\n[ \t]*\n`)
+	htmlSpace    = regexp.MustCompile(`[ \t\n\f\r]+`)
 	mdATX        = regexp.MustCompile(`^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$`)
 	mdSetext     = regexp.MustCompile(`^ {0,3}(=+|-+)[ \t]*$`)
 	mdFence      = regexp.MustCompile("^ {0,3}(```|~~~)")
@@ -231,10 +232,9 @@ func (w *htmlWalker) walk(n *html.Node, pre bool) {
 		if pre {
 			w.cur.WriteString(text)
 		} else {
-			w.cur.WriteString(strings.Join(strings.Fields(text), " "))
-			if strings.TrimRight(text, " \t\n") != text {
-				w.cur.WriteByte(' ')
-			}
+			// HTML collapses every run of white space, line breaks
+			// included, to one space.
+			w.cur.WriteString(htmlSpace.ReplaceAllString(text, " "))
 		}
 		return
 	case html.CommentNode, html.DoctypeNode:
