@@ -42,6 +42,7 @@ type ChainError struct {
 	Failures []error
 }
 
+// Error lists the failures on one line.
 func (e *ChainError) Error() string {
 	parts := make([]string, len(e.Failures))
 	for i, err := range e.Failures {
@@ -53,6 +54,7 @@ func (e *ChainError) Error() string {
 // Unwrap exposes the failures to errors.Is and errors.As.
 func (e *ChainError) Unwrap() []error { return e.Failures }
 
+// Classify asks each classifier in turn (see Chain).
 func (c chain) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
 	var notes []string
 	var failures []error
