@@ -121,3 +121,54 @@ func reportCPU(b *testing.B, start time.Duration, ops int) {
 		b.ReportMetric(float64(used.Nanoseconds())/float64(ops), "cpu-ns/op")
 	}
 }
+
+// BenchmarkDraftEventLatency measures, in approval mode, the time from the
+// model's answer (the responder returning) to the draft.ready event
+// reaching a subscriber: the target is under one second.
+func BenchmarkDraftEventLatency(b *testing.B) {
+	ctx := context.Background()
+	store := memstore.New()
+	require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: tenantID, Settings: inbox.TenantSettings{ReplyPrompt: "Sois bref."}}))
+	folder := inbox.Folder{Name: "Support", AutoReply: inbox.AutoReplySettings{Mode: inbox.AutoReplyApproval}}
+	integ := inbox.Integration{Kind: inbox.SourceEmail, Enabled: true, Config: map[string]string{"address": "support@maison-lumiere.example"}}
+	require.NoError(b, store.Update(ctx, tenantID, func(tx inbox.Tx) error {
+		if err := tx.CreateFolder(&folder); err != nil {
+			return err
+		}
+		return tx.CreateIntegration(&integ)
+	}))
+	answered := make(chan time.Time, 1)
+	eng, err := inbox.New(inbox.Options{
+		Store: store,
+		Responder: inbox.ResponderFunc(func(context.Context, inbox.ReplyInput) (inbox.Reply, error) {
+			answered <- time.Now()
+			return inbox.Reply{Text: "Pouvez-vous réessayer ?", Confidence: 0.5}, nil
+		}),
+		Classifier: inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+			return inbox.Decision{FolderID: folder.ID, By: "bench"}, nil
+		}),
+	})
+	require.NoError(b, err)
+	defer eng.Close()
+	ready := make(chan time.Time, 1)
+	cancel := eng.Subscribe(func(ev inbox.Event) {
+		if ev.Type == inbox.EventDraftReady {
+			ready <- time.Now()
+		}
+	})
+	defer cancel()
+
+	var total, worst time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := eng.Ingest(ctx, tenantID, []inbox.Inbound{benchMail(integ, i, false)}); err != nil {
+			b.Fatal(err)
+		}
+		lat := (<-ready).Sub(<-answered)
+		total += lat
+		worst = max(worst, lat)
+	}
+	b.ReportMetric(float64(total.Nanoseconds())/float64(i), "answer-to-event-ns/op")
+	b.ReportMetric(float64(worst.Nanoseconds()), "worst-ns")
+}
