@@ -40,6 +40,7 @@ type VerifyError struct {
 	Reason string
 }
 
+// Error names the code and the reason.
 func (e *VerifyError) Error() string {
 	return "vonage webhook: " + string(e.Code) + ": " + e.Reason
 }

@@ -37,6 +37,7 @@ type VerifyError struct {
 	Reason string
 }
 
+// Error names the code and the reason.
 func (e *VerifyError) Error() string { return "webhook: " + string(e.Code) + ": " + e.Reason }
 
 // Unwrap returns the inbox sentinel the code belongs to.

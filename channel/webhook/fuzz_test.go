@@ -1,9 +1,12 @@
 package webhook
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,6 +63,28 @@ func FuzzVerifyStandard(f *testing.F) {
 		}
 		if err != nil && CodeOf(err) == "" {
 			t.Fatalf("error without a code: %v", err)
+		}
+	})
+}
+
+func FuzzParseSecret(f *testing.F) {
+	for _, s := range []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_!!", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sec, err := ParseSecret(s)
+		if err != nil {
+			if CodeOf(err) != CodeInvalidSecret {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		again, err := ParseSecret(sec.Encode())
+		if err != nil || !bytes.Equal(again.key, sec.key) {
+			t.Fatalf("encode does not round-trip")
+		}
+		if value := sec.Encode()[len("whsec_"):]; len(value) > 12 && strings.Contains(fmt.Sprint(sec), value) {
+			t.Fatal("a secret prints its value")
 		}
 	})
 }
