@@ -73,6 +73,9 @@ type mailRelay struct {
 	// strip lists headers removed in transit (a forwarder that drops
 	// them), to exercise the engine's guard without RFC 3834 help.
 	strip []string
+	// rcptErr, when set, refuses every recipient; attempts counts them.
+	rcptErr  error
+	attempts int
 }
 
 func startRelay(t *testing.T, strip ...string) *mailRelay {
@@ -107,6 +110,12 @@ type relaySession struct {
 
 func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
 func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.r.attempts++
+	if s.r.rcptErr != nil {
+		return s.r.rcptErr
+	}
 	s.rcp = append(s.rcp, to)
 	return nil
 }
@@ -134,6 +143,7 @@ func (s *relaySession) Data(r io.Reader) error {
 // its own model.
 type company struct {
 	t       *testing.T
+	clock   *testClock
 	address string
 	domain  string
 	eng     *inbox.Engine
@@ -147,7 +157,7 @@ type company struct {
 func newCompany(t *testing.T, relay *mailRelay, name, address string) *company {
 	t.Helper()
 	ctx := context.Background()
-	c := &company{t: t, address: address}
+	c := &company{t: t, address: address, clock: &testClock{now: time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC)}}
 	_, c.domain, _ = strings.Cut(address, "@")
 	c.api = newFakeAPI(t, func(chatCall) modelAnswer {
 		return answer("Bonjour, merci pour votre message, nous revenons vers vous rapidement. — "+name, 0.8)
@@ -171,7 +181,7 @@ func newCompany(t *testing.T, relay *mailRelay, name, address string) *company {
 		return tx.CreateIntegration(&c.mailbox)
 	}))
 	c.eng, err = inbox.New(inbox.Options{
-		Store: store, Responder: ai,
+		Store: store, Responder: ai, Clock: c.clock,
 		Classifier: inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
 			return inbox.Decision{FolderID: folder.ID, By: "test"}, nil
 		}),
@@ -282,4 +292,35 @@ func TestTwoAutoReplyingInstancesStop(t *testing.T) {
 			require.Len(t, a.inbound, 1+tc.wantB)
 		})
 	}
+}
+
+// A send that keeps failing (the relay answers 451) is retried with
+// backoff up to the limit and then marked failed on the message; the reply
+// is never generated again.
+func TestPermanentlyFailingSendStopsAfterRetryLimit(t *testing.T) {
+	relay := startRelay(t)
+	relay.rcptErr = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Mailbox temporarily unavailable"}
+	a := newCompany(t, relay, "Maison Lumière", "support@maison-lumiere.example")
+	a.receive([][]byte{[]byte("From: Camille <camille.martin@courriel.example>\r\nTo: <support@maison-lumiere.example>\r\n" +
+		"Subject: Lampe Arc\r\nMessage-ID: <arc@courriel.example>\r\nDate: Mon, 16 Mar 2026 09:00:00 +0000\r\n\r\nBonjour, la lampe Arc est-elle en stock ?\r\n")})
+	for range 30 {
+		a.send()
+		a.clock.Advance(2 * time.Hour)
+	}
+	relay.mu.Lock()
+	attempts := relay.attempts
+	relay.mu.Unlock()
+	require.Equal(t, inbox.DefaultOutboxMaxAttempts, attempts)
+	require.Equal(t, 1, len(a.api.calls()), "a failed send never re-runs generation")
+	require.NoError(t, a.eng.Store().View(context.Background(), tenantID, func(tx inbox.Tx) error {
+		failed, err := tx.ListOutbox(inbox.OutboxQuery{Status: inbox.OutboxFailed})
+		require.NoError(t, err)
+		require.Len(t, failed, 1)
+		m, err := tx.GetMessage(failed[0].MessageID)
+		require.NoError(t, err)
+		require.Equal(t, inbox.AuthorAutoReply, m.Author)
+		require.Equal(t, inbox.DeliveryFailed, m.Delivery)
+		require.Contains(t, m.DeliveryError, "451")
+		return nil
+	}))
 }
