@@ -24,8 +24,9 @@ type Options struct {
 	MinExamples  int
 	MinPerFolder int
 	// MaxFeatures bounds a tenant's vocabulary; past it, features seen in
-	// one example only are dropped. 0 means 500,000 (about 40 MB for six
-	// folders).
+	// one example only are dropped. A feature costs about 200 bytes with
+	// six folders. 0 means 200,000 (about 40 MB); a few thousand messages
+	// stay well below it.
 	MaxFeatures int
 }
 
@@ -63,7 +64,7 @@ func New(opts Options) *Learner {
 		opts.MinPerFolder = 2
 	}
 	if opts.MaxFeatures <= 0 {
-		opts.MaxFeatures = 500_000
+		opts.MaxFeatures = 200_000
 	}
 	return &Learner{opts: opts, models: map[inbox.TenantID]*tenantModel{}}
 }

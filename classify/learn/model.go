@@ -106,6 +106,9 @@ func sum(xs []float64) float64 {
 	return s
 }
 
+// refresh recomputes the weights after learning: O(vocabulary × folders),
+// a few milliseconds for a typical tenant, paid by the first
+// classification after a manual move.
 func (m *model) refresh() {
 	if !m.dirty && m.weights != nil {
 		return
