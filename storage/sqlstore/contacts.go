@@ -3,8 +3,8 @@ package sqlstore
 import (
 	"database/sql"
 	"encoding/base64"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
