@@ -139,13 +139,13 @@ func runPooled(pool *sync.Pool, prog *vm.Program, env *Env) (any, error) {
 }
 
 // exprOptions configure every compilation the same way: the typed Env,
-// a boolean result, a node budget, a fold() helper evaluated at compile
+// the result type, a node budget (0: none), a fold() helper evaluated at compile
 // time on constants, and no builtin that can allocate without bound.
-func exprOptions() []expr.Option {
+func exprOptions(result expr.Option, maxNodes uint) []expr.Option {
 	return []expr.Option{
 		expr.Env(envTypes()),
-		expr.AsBool(),
-		expr.MaxNodes(maxExprNodes),
+		result,
+		expr.MaxNodes(maxNodes),
 		expr.DisableBuiltin("repeat"),
 		expr.Function("fold", func(params ...any) (any, error) {
 			return textnorm.Fold(params[0].(string)), nil
@@ -171,15 +171,13 @@ func (foldConstants) Visit(node *ast.Node) {
 }
 
 func compileExpr(src string) (*vm.Program, error) {
-	return expr.Compile(src, exprOptions()...)
+	return expr.Compile(src, exprOptions(expr.AsBool(), maxExprNodes)...)
 }
 
 // compileBundle compiles the chain of several folders' conditions, which
 // returns an int; it has no node limit of its own, its parts were checked.
 func compileBundle(src string) (*vm.Program, error) {
-	opts := append(exprOptions(), expr.MaxNodes(0))
-	opts[1] = expr.AsInt() // replaces AsBool
-	return expr.Compile(src, opts...)
+	return expr.Compile(src, exprOptions(expr.AsInt(), 0)...)
 }
 
 // generate translates a validated node to expr source.
