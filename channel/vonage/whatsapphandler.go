@@ -2,6 +2,7 @@ package vonage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -178,6 +179,13 @@ func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMess
 		}
 	}
 	if m.Media != nil {
+		// A provider retry of a stored message must not download the
+		// media again.
+		if id, ok, err := storedMessage(ctx, h.eng, t.Tenant, t.Integration.ID, m.UUID); err != nil {
+			return reply{}, err
+		} else if ok {
+			return reply{Status: string(inbox.IngestDuplicate), MessageID: id}, nil
+		}
 		att, err := h.media.fetch(ctx, h.eng.Blobs(), t, m.Media, m.Type)
 		if err != nil {
 			return reply{}, err
@@ -200,4 +208,25 @@ func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMess
 	}
 	log.Info("vonage message received", "channel", m.Channel, "type", m.Type, "from", MaskPhone(m.From), "outcome", string(item.Status), "message", item.MessageID)
 	return ingestReply(item), nil
+}
+
+// storedMessage finds the message an integration already stored under a
+// provider id.
+func storedMessage(ctx context.Context, eng *inbox.Engine, tenant inbox.TenantID, integrationID, providerID string) (string, bool, error) {
+	var id string
+	err := eng.Store().View(ctx, tenant, func(tx inbox.Tx) error {
+		m, err := tx.GetMessageByProviderID(integrationID, providerID)
+		if err != nil {
+			return err
+		}
+		id = m.ID
+		return nil
+	})
+	switch {
+	case errors.Is(err, inbox.ErrNotFound):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("look up message %s: %w", providerID, err)
+	}
+	return id, true, nil
 }

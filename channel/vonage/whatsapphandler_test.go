@@ -316,7 +316,8 @@ func TestWhatsAppMediaValidation(t *testing.T) {
 func TestWhatsAppStorageFailureLeavesNothing(t *testing.T) {
 	v := loadVectorByName(t, "vonage-messages-jwt/whatsapp/inbound-image")
 	env := newTestEnv(t, v.clock())
-	h := newWhatsAppReceiver(t, env, waTarget(v.Secret), newFakeMedia(t), nil)
+	media := newFakeMedia(t)
+	h := newWhatsAppReceiver(t, env, waTarget(v.Secret), media, nil)
 	env.store.failing.Store(true)
 	rec := serve(h, v.httpRequest("/wa"))
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
@@ -328,11 +329,13 @@ func TestWhatsAppStorageFailureLeavesNothing(t *testing.T) {
 	require.Len(t, env.messages(t), 1)
 	require.Equal(t, 1, env.blobs.count())
 
-	// The same message again under a new token: a duplicate, and its
-	// second download is dropped.
+	// The same message again under a new token: a duplicate, found
+	// before its media is downloaded a third time.
+	downloads := len(media.requests)
 	rec = serve(h, messagesRequest(t, v.Secret, string(v.body()), v.clock()))
 	require.Equal(t, "duplicate", decodeReply(t, rec).Status)
 	require.Equal(t, 1, env.blobs.count())
+	require.Len(t, media.requests, downloads)
 }
 
 func TestWhatsAppBadInput(t *testing.T) {

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -183,6 +184,14 @@ func (h *Receiver) ingest(ctx context.Context, t Target, msg Message, log *slog.
 			}
 		}
 	}
+	if len(msg.Attachments) > 0 {
+		// A retry of a stored message must not store its files again.
+		if id, ok, err := storedMessage(ctx, h.eng, t.Tenant, t.Integration.ID, msg.ExternalID); err != nil {
+			return reply{}, err
+		} else if ok {
+			return reply{Status: string(inbox.IngestDuplicate), MessageID: id}, nil
+		}
+	}
 	for _, a := range msg.Attachments {
 		att, err := h.keeper.keep(ctx, blobs, t.Tenant, a)
 		if err != nil {
@@ -204,4 +213,25 @@ func (h *Receiver) ingest(ctx context.Context, t Target, msg Message, log *slog.
 	}
 	log.Info("custom webhook message", "channel", msg.Channel, "outcome", string(item.Status), "message", item.MessageID, "attachments", len(in.Attachments))
 	return reply{Status: string(item.Status), MessageID: item.MessageID, Reason: item.Reason}, nil
+}
+
+// storedMessage finds the message an integration already stored under a
+// provider id.
+func storedMessage(ctx context.Context, eng *inbox.Engine, tenant inbox.TenantID, integrationID, providerID string) (string, bool, error) {
+	var id string
+	err := eng.Store().View(ctx, tenant, func(tx inbox.Tx) error {
+		m, err := tx.GetMessageByProviderID(integrationID, providerID)
+		if err != nil {
+			return err
+		}
+		id = m.ID
+		return nil
+	})
+	switch {
+	case errors.Is(err, inbox.ErrNotFound):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("look up message %s: %w", providerID, err)
+	}
+	return id, true, nil
 }
