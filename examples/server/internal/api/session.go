@@ -159,4 +159,3 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-

@@ -1,0 +1,229 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/channel/webhook"
+	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// browser starts headless Chromium, or skips (fails when
+// INBOXKIT_TEST_REQUIRE_SERVICES is set) when it is not installed.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("INBOXKIT_TEST_REQUIRE_SERVICES") != "" {
+			t.Fatal("chromium is required (INBOXKIT_TEST_REQUIRE_SERVICES is set) but not installed; run scripts/install-deps.sh")
+		}
+		t.Skip("chromium is not installed (Debian package chromium; scripts/install-deps.sh installs it)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
+		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "en-GB"),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// artefacts is where screenshots go: $INBOXKIT_ARTIFACTS, else a
+// temporary directory.
+func artefacts(t *testing.T) string {
+	dir := os.Getenv("INBOXKIT_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	dir = filepath.Join(dir, "browser")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
+}
+
+// do runs steps, failing the test with the step name.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, steps...), what)
+}
+
+// eval runs JavaScript and returns its result.
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	require.NoError(t, err, js)
+	return v
+}
+
+// waitJS polls a JavaScript predicate until it is true.
+func waitJS(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	require.NoError(t, err, "waiting for %s (%s)", what, js)
+}
+
+// setSelect chooses an option of a <select> as a user would.
+func setSelect(t *testing.T, ctx context.Context, sel, value string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, sel, value))
+}
+
+func openRow(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	waitJS(t, ctx, "row "+name, fmt.Sprintf(`[...document.querySelectorAll('.row')].some(r => r.querySelector('.row-name').textContent === %q)`, name))
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { [...document.querySelectorAll('.row')].find(r => r.querySelector('.row-name').textContent === %q).click(); return true })()`, name))
+}
+
+func TestBrowserEndToEnd(t *testing.T) {
+	ctx := browser(t)
+	a, ts := newServer(t)
+	dir := artefacts(t)
+	t.Logf("screenshots in %s", dir)
+
+	// Log in.
+	do(t, ctx, "open login", chromedp.Navigate(ts.URL), chromedp.WaitVisible(chromedp.ID("login-email")))
+	screenshot(t, ctx, dir, "00-login")
+	do(t, ctx, "log in",
+		chromedp.SendKeys(chromedp.ID("login-email"), demo.Employees[0].Email),
+		chromedp.SendKeys(chromedp.ID("login-password"), demo.Password),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)))
+	waitJS(t, ctx, "demo conversations", `document.querySelectorAll('.row').length >= 20`)
+	waitJS(t, ctx, "live stream", `document.querySelector('#live').classList.contains('on')`)
+	screenshot(t, ctx, dir, "01-inbox-1280")
+	require.Contains(t, eval[string](t, ctx, `document.querySelector('#folder-list').textContent`), "Rendez-vous")
+
+	// Filter by status.
+	setSelect(t, ctx, "#filter-status", "urgent")
+	waitJS(t, ctx, "only urgent rows", `(() => { const r = [...document.querySelectorAll('.row')]; return r.length > 0 && r.length < 10 && r.every(x => x.classList.contains('st-urgent')) })()`)
+	setSelect(t, ctx, "#filter-status", "")
+	waitJS(t, ctx, "filter cleared", `document.querySelectorAll('.row').length >= 20`)
+
+	// Live search.
+	do(t, ctx, "search", chromedp.SendKeys(chromedp.ID("search"), "Opaline"))
+	waitJS(t, ctx, "search results", `(() => { const r = [...document.querySelectorAll('.row')]; return r.length > 0 && r.length < 6 && r.some(x => x.textContent.includes('Éléonore')) })()`)
+	screenshot(t, ctx, dir, "02-search")
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('#search'); s.value = ''; s.dispatchEvent(new Event('input')); return true })()`)
+	waitJS(t, ctx, "search cleared", `document.querySelectorAll('.row').length >= 20`)
+
+	// Open a thread and reply.
+	openRow(t, ctx, "Éléonore Dubois")
+	waitJS(t, ctx, "thread", `document.querySelector('#thread-subject')?.textContent.includes('Suivi de ma commande')`)
+	const replyText = "Bonjour Madame Dubois, votre suspension part demain matin."
+	do(t, ctx, "reply", chromedp.SendKeys(chromedp.ID("composer-text"), replyText), chromedp.Click(chromedp.ID("send-btn")))
+	waitJS(t, ctx, "reply in thread", fmt.Sprintf(`[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes(%q))`, replyText))
+	waitJS(t, ctx, "status open after reply", `document.querySelector('#status-select').value === 'open'`)
+
+	// Internal note.
+	do(t, ctx, "note", chromedp.Click(chromedp.CSS(`.ctab[data-mode=note]`)), chromedp.SendKeys(chromedp.ID("composer-text"), "Colis vérifié chez le transporteur @hugo"), chromedp.Click(chromedp.ID("send-btn")))
+	waitJS(t, ctx, "note in thread", `[...document.querySelectorAll('.note')].some(m => m.textContent.includes('Colis vérifié'))`)
+
+	// Move to a folder.
+	var facturation string
+	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+		fs, err := tx.ListFolders()
+		for _, f := range fs {
+			if f.Name == "Facturation" {
+				facturation = f.ID
+			}
+		}
+		return err
+	}))
+	setSelect(t, ctx, "#folder-select", facturation)
+	waitJS(t, ctx, "moved", fmt.Sprintf(`document.querySelector('.row.selected .pill.folder')?.textContent === 'Facturation' && document.querySelector('#folder-select').value === %q`, facturation))
+
+	// Create a follow-up.
+	do(t, ctx, "follow-up", chromedp.SendKeys(chromedp.ID("followup-note"), "Vérifier la réception"), chromedp.Click(chromedp.ID("followup-add")))
+	waitJS(t, ctx, "follow-up listed", `document.querySelector('#followup-list').textContent.includes('Vérifier la réception')`)
+	screenshot(t, ctx, dir, "03-thread-1280")
+
+	// Approve the pending draft.
+	openRow(t, ctx, "Julien Garnier")
+	waitJS(t, ctx, "draft card", `!!document.querySelector('#approve-draft')`)
+	screenshot(t, ctx, dir, "04-draft")
+	do(t, ctx, "approve", chromedp.Click(chromedp.ID("approve-draft")))
+	waitJS(t, ctx, "draft sent", `[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes('Vous trouverez ci-joint')) && !document.querySelector('#approve-draft')`)
+
+	// A message arriving on the web form webhook shows up live.
+	var formID string
+	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+		ins, err := tx.ListIntegrations()
+		for _, in := range ins {
+			if in.Kind == inbox.SourceWebhook {
+				formID = in.ID
+			}
+		}
+		return err
+	}))
+	body := []byte(`{"external_id":"form-e2e-1","channel":"form","from":{"name":"Zoé Lambert","email":"zoe.lambert@courriel.example"},"subject":"Formulaire de contact : horaires","text":"Êtes-vous ouverts le dimanche ?"}`)
+	secret, err := webhook.ParseSecret(a.DemoWebhookSecret)
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/inbox/webhooks/custom/"+formID, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	webhook.SignHeaders(req.Header, "msg_e2e_1", time.Now(), body, secret)
+	sent := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	waitJS(t, ctx, "live notification", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('New message from Zoé Lambert'))`)
+	waitJS(t, ctx, "new row", `[...document.querySelectorAll('.row-name')].some(x => x.textContent === 'Zoé Lambert')`)
+	t.Logf("webhook to visible row and notification: %v", time.Since(sent))
+	screenshot(t, ctx, dir, "05-live-notification")
+
+	// Keyboard: j moves the selection, / focuses search.
+	eval[bool](t, ctx, `(document.activeElement && document.activeElement.blur(), true)`)
+	before := eval[string](t, ctx, `document.querySelector('.row.selected')?.dataset.id || ''`)
+	do(t, ctx, "j", chromedp.KeyEvent("j"))
+	waitJS(t, ctx, "selection moved", fmt.Sprintf(`(document.querySelector('.row.selected')?.dataset.id || '') !== %q`, before))
+
+	// Statistics and settings pages.
+	do(t, ctx, "stats", chromedp.Navigate(ts.URL+"/#/stats"))
+	waitJS(t, ctx, "charts", `!!document.querySelector('.svg-chart') && document.querySelectorAll('.kpi').length === 4`)
+	screenshot(t, ctx, dir, "06-stats")
+	do(t, ctx, "settings", chromedp.Navigate(ts.URL+"/#/settings"))
+	waitJS(t, ctx, "rule builder", `!!document.querySelector('.rule-builder .rule-cond')`)
+	do(t, ctx, "preview", chromedp.Click(chromedp.ID("preview-rules")))
+	waitJS(t, ctx, "preview result", `document.querySelector('#rule-preview').textContent.includes('would match')`)
+	screenshot(t, ctx, dir, "07-settings-rules")
+
+	// Phone width.
+	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/#/inbox"))
+	waitJS(t, ctx, "list on phone", `document.querySelectorAll('.row').length >= 20`)
+	screenshot(t, ctx, dir, "08-phone-list")
+	openRow(t, ctx, "Hannah Schmidt")
+	waitJS(t, ctx, "thread on phone", `document.body.classList.contains('thread-open') && getComputedStyle(document.querySelector('#list-pane')).display === 'none' && document.querySelector('#thread-subject')?.textContent.includes('Change my order')`)
+	wide := eval[string](t, ctx, `[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 392 && e.offsetParent).slice(0, 8).map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right)).join(' | ')`)
+	require.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 390, "no horizontal scrolling at phone width: %s", wide)
+	screenshot(t, ctx, dir, "09-phone-thread")
+	require.False(t, strings.Contains(eval[string](t, ctx, `document.body.textContent`), "undefined"), "no undefined text on the page")
+}

@@ -1,0 +1,42 @@
+package app_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/inboxkit/inboxkit/channel/webhook"
+	"github.com/inboxkit/inboxkit/examples/server/internal/app"
+	"github.com/inboxkit/inboxkit/inbox/seal"
+)
+
+// newServer starts the whole reference server on an SQLite file in a
+// temporary directory, seeded with the demo tenant.
+func newServer(t *testing.T) (*app.App, *httptest.Server) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var material [seal.KeySize]byte
+	_, _ = rand.Read(material[:])
+	keys, err := seal.ParseKeys("k1:" + base64.StdEncoding.EncodeToString(material[:]))
+	require.NoError(t, err)
+	secret, err := webhook.NewSecret()
+	require.NoError(t, err)
+	a, err := app.New(ctx, app.Config{DataDir: t.TempDir(), Keys: keys, Demo: true, DemoWebhookSecret: secret.Encode(), BcryptCost: bcrypt.MinCost})
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() { _ = a.Run(ctx); close(done) }()
+	ts := httptest.NewServer(a.Handler())
+	t.Cleanup(func() {
+		ts.CloseClientConnections()
+		ts.Close()
+		cancel()
+		<-done
+		require.NoError(t, a.Close())
+	})
+	return a, ts
+}

@@ -1,0 +1,532 @@
+// The inbox: folders sidebar, conversation list with filters, search,
+// sort and pagination, and the thread pane with every agent action.
+import { get, post, put, api, qs, ApiError } from './api.js';
+import { h, $, $$, clear, preserveInputs, icon, ago, fullDate, initials, hue, phone, contactName, debounce, statusLabels, sourceLabels } from './util.js';
+
+export const state = {
+  me: null, tenant: null, features: {},
+  folders: [], unfiledUnread: 0, totalUnread: 0, employees: [],
+  filters: { view: 'all', folder: '', status: '', source: '', assignee: '', q: '', sort: '', unread: false },
+  list: [], cursor: '', loading: false,
+  selected: null, detail: null,
+  notifications: [],
+};
+
+const toast = (...a) => window.inboxToast(...a);
+
+export async function initInbox() {
+  const [folders, emps] = await Promise.all([get('/inbox/folders'), get('/inbox/employees')]);
+  applyFolders(folders);
+  state.employees = emps.items;
+  renderSidebar();
+  renderFilters();
+  await refreshInbox();
+}
+
+function applyFolders(f) {
+  state.folders = f.items;
+  state.unfiledUnread = f.unfiled_unread;
+  state.totalUnread = f.total_unread;
+}
+
+const folderName = (id) => state.folders.find(f => f.id === id)?.name || '';
+const employeeName = (id) => state.employees.find(e => e.id === id)?.name || id;
+
+// ---------- sidebar ----------
+
+function renderSidebar() {
+  const f = state.filters;
+  const item = (key, label, count, ic, apply) => h('button', {
+    class: ['side-item', f.view === key ? 'active' : ''], dataset: { view: key },
+    onclick: () => { apply(); f.view = key; renderSidebar(); renderFilters(); refreshInbox(); document.body.classList.remove('drawer-open'); },
+  }, ic, h('span', { class: 'side-label' }, label), count ? h('span', { class: 'badge' }, count) : null);
+  const reset = () => { f.folder = ''; f.assignee = ''; };
+  clear($('#sidebar'),
+    h('div', { class: 'side-section' },
+      item('all', 'All conversations', state.totalUnread, icon('inbox'), reset),
+      item('mine', 'Assigned to me', null, icon('user'), () => { reset(); f.assignee = 'me'; }),
+      item('unassigned', 'Unassigned', null, icon('user'), () => { reset(); f.assignee = '-'; }),
+      item('unfiled', 'Unfiled', state.unfiledUnread, icon('folder'), () => { reset(); f.folder = '-'; })),
+    h('div', { class: 'side-title' }, 'Folders'),
+    h('div', { class: 'side-section', id: 'folder-list' },
+      state.folders.map(fo => {
+        const el = item('folder:' + fo.id, fo.name, fo.unread, h('span', { class: 'dot', style: `--h:${hue(fo.name)}` }), () => { reset(); f.folder = fo.id; });
+        el.addEventListener('dragover', (e) => { e.preventDefault(); el.classList.add('drop'); });
+        el.addEventListener('dragleave', () => el.classList.remove('drop'));
+        el.addEventListener('drop', (e) => {
+          e.preventDefault(); el.classList.remove('drop');
+          const id = e.dataTransfer.getData('text/conversation');
+          if (id) moveTo(id, fo.id);
+        });
+        return el;
+      })),
+    h('div', { class: 'side-foot muted small' }, state.features.ai ? 'AI: on' : 'AI: off · rules classify'));
+}
+
+async function moveTo(id, folderId) {
+  const c = state.list.find(x => x.id === id);
+  try {
+    await post(`/inbox/conversations/${id}/move`, { folder_id: folderId, version: c?.version || 0 });
+    toast(`Moved to ${folderName(folderId)}`);
+    refreshAll();
+  } catch (e) { problemToast(e); }
+}
+
+// ---------- filters ----------
+
+function select(id, label, value, options, onchange) {
+  return h('label', { class: 'filter' }, h('span', { class: 'sr-only' }, label),
+    h('select', { id, 'aria-label': label, onchange: (e) => onchange(e.target.value) },
+      options.map(([v, t]) => h('option', { value: v, selected: v === value }, t))));
+}
+
+function renderFilters() {
+  const f = state.filters;
+  const set = (k) => (v) => { f[k] = v; refreshInbox(); };
+  clear($('#filters'),
+    h('div', { class: 'filters-row' },
+      select('filter-status', 'Status', f.status, [['', 'Any status'], ...Object.entries(statusLabels)], set('status')),
+      select('filter-source', 'Channel', f.source, [['', 'Any channel'], ...Object.entries(sourceLabels)], set('source')),
+      select('filter-assignee', 'Assignee', f.assignee, [['', 'Anyone'], ['me', 'Me'], ['-', 'Unassigned'], ...state.employees.map(e => [e.id, e.name])], (v) => { f.assignee = v; f.view = v === 'me' ? 'mine' : f.view; refreshInbox(); }),
+      select('filter-sort', 'Sort', f.sort, [['', 'Newest'], ['oldest', 'Oldest'], ['priority', 'Priority'], ['status', 'Status']], set('sort')),
+      h('label', { class: 'toggle' }, h('input', { type: 'checkbox', id: 'filter-unread', checked: f.unread, onchange: (e) => { f.unread = e.target.checked; refreshInbox(); } }), 'Unread')),
+    h('div', { class: 'list-head' }, h('span', { id: 'list-title' }, listTitle()), h('span', { id: 'list-count', class: 'muted small' })));
+}
+
+function listTitle() {
+  const f = state.filters;
+  if (f.q) return `Results for “${f.q}”`;
+  if (f.folder === '-') return 'Unfiled';
+  if (f.folder) return folderName(f.folder);
+  if (f.view === 'mine') return 'Assigned to me';
+  if (f.view === 'unassigned') return 'Unassigned';
+  return 'All conversations';
+}
+
+// ---------- list ----------
+
+let listSeq = 0;
+
+export async function refreshInbox({ keepScroll = false } = {}) {
+  const seq = ++listSeq;
+  const f = state.filters;
+  const params = { folder: f.folder, status: f.status, source: f.source, assignee: f.assignee, q: f.q, sort: f.sort, unread: f.unread ? 1 : '', limit: 50 };
+  try {
+    const page = await get('/inbox/conversations' + qs(params));
+    if (seq !== listSeq) return;
+    state.list = page.items;
+    state.cursor = page.next_cursor;
+    const title = $('#list-title');
+    if (title) title.textContent = listTitle();
+    renderList(keepScroll);
+  } catch (e) { problemToast(e); }
+}
+
+async function loadMore() {
+  if (!state.cursor || state.loading) return;
+  state.loading = true;
+  const f = state.filters;
+  try {
+    const page = await get('/inbox/conversations' + qs({ folder: f.folder, status: f.status, source: f.source, assignee: f.assignee, q: f.q, sort: f.sort, unread: f.unread ? 1 : '', limit: 50, cursor: state.cursor }));
+    state.list = state.list.concat(page.items);
+    state.cursor = page.next_cursor;
+    renderList(true);
+  } catch (e) { problemToast(e); } finally { state.loading = false; }
+}
+
+function renderList(keepScroll) {
+  const list = $('#list');
+  const top = list.scrollTop;
+  clear(list, state.list.length === 0 ? h('div', { class: 'empty' }, h('div', { class: 'empty-art' }, '✦'), h('p', {}, state.filters.q ? 'No conversation matches your search.' : 'Nothing here. Enjoy the calm.')) : state.list.map(row));
+  if (state.cursor) {
+    const more = h('button', { class: 'btn ghost wide more', onclick: loadMore }, 'Load more');
+    list.append(more);
+    new IntersectionObserver((entries, obs) => { if (entries[0].isIntersecting) { obs.disconnect(); loadMore(); } }, { root: list }).observe(more);
+  }
+  if (keepScroll) list.scrollTop = top;
+  const count = $('#list-count');
+  if (count) count.textContent = state.list.length + (state.cursor ? '+' : '') + ' shown';
+}
+
+function avatar(c, size = '') {
+  const name = contactName(c.contact);
+  return h('span', { class: ['avatar', size], style: `--h:${hue(c.contact_id || name)}` }, initials(name));
+}
+
+function row(c) {
+  const name = contactName(c.contact);
+  return h('div', {
+    class: ['row', c.unread ? 'unread' : '', c.id === state.selected ? 'selected' : '', 'st-' + c.status],
+    role: 'option', tabindex: 0, 'aria-selected': c.id === state.selected ? 'true' : 'false', dataset: { id: c.id },
+    draggable: 'true', ondragstart: (e) => e.dataTransfer.setData('text/conversation', c.id),
+    onclick: () => openConversation(c.id), onkeydown: (e) => { if (e.key === 'Enter') openConversation(c.id); },
+  },
+  avatar(c),
+  h('div', { class: 'row-main' },
+    h('div', { class: 'row-top' },
+      h('span', { class: 'row-name' }, name),
+      h('span', { class: 'src', title: sourceLabels[c.source] }, icon(c.source, 14)),
+      h('span', { class: 'row-time', title: fullDate(c.last_message_at) }, ago(c.last_message_at))),
+    h('div', { class: 'row-subject' }, c.subject || c.preview || '(no text)'),
+    h('div', { class: 'row-meta' },
+      h('span', { class: ['pill', 'st', c.status] }, statusLabels[c.status]),
+      c.folder_id ? h('span', { class: 'pill folder', style: `--h:${hue(folderName(c.folder_id))}` }, folderName(c.folder_id)) : null,
+      c.pending_draft ? h('span', { class: 'pill draft' }, 'Draft') : null,
+      (c.tags || []).slice(0, 2).map(t => h('span', { class: 'pill tag' }, '#' + t)),
+      h('span', { class: 'grow' }),
+      c.assignee ? h('span', { class: 'mini-avatar', title: 'Assigned to ' + employeeName(c.assignee), style: `--h:${hue(c.assignee)}` }, initials(employeeName(c.assignee))) : null,
+      c.unread ? h('span', { class: 'unread-dot', title: c.unread + ' unread' }) : null)));
+}
+
+export function moveSelection(delta) {
+  if (!state.list.length) return;
+  let i = state.list.findIndex(c => c.id === state.selected);
+  i = i < 0 ? 0 : Math.min(state.list.length - 1, Math.max(0, i + delta));
+  openConversation(state.list[i].id);
+  $(`.row[data-id="${state.list[i].id}"]`)?.scrollIntoView({ block: 'nearest' });
+}
+
+// ---------- thread ----------
+
+let detailSeq = 0;
+
+export async function openConversation(id) {
+  const changed = state.selected !== id;
+  state.selected = id;
+  $$('.row').forEach(r => { const on = r.dataset.id === id; r.classList.toggle('selected', on); r.setAttribute('aria-selected', on ? 'true' : 'false'); });
+  document.body.classList.add('thread-open');
+  if (location.hash !== '#/inbox/c/' + id) history.replaceState(null, '', '#/inbox/c/' + id);
+  if (changed) buildThreadPane();
+  await loadDetail();
+  const d = state.detail;
+  if (d && d.conversation.id === id && d.conversation.unread > 0) {
+    try {
+      const c = await post(`/inbox/conversations/${id}/read`, { read: true, version: d.conversation.version });
+      d.conversation.version = c.version;
+      d.conversation.unread = 0;
+      const r = state.list.find(x => x.id === id);
+      if (r) { r.unread = 0; r.version = c.version; }
+      $(`.row[data-id="${id}"]`)?.classList.remove('unread');
+      $(`.row[data-id="${id}"] .unread-dot`)?.remove();
+      refreshFolders();
+    } catch { /* a concurrent change; the next event refreshes */ }
+  }
+}
+
+async function loadDetail() {
+  const id = state.selected;
+  if (!id) return;
+  const seq = ++detailSeq;
+  try {
+    const d = await get(`/inbox/conversations/${id}`);
+    if (seq !== detailSeq || id !== state.selected) return;
+    state.detail = d;
+    renderDetail();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      clear($('#thread-pane'), h('div', { class: 'empty' }, h('p', {}, 'This conversation does not exist.')));
+      return;
+    }
+    problemToast(e);
+  }
+}
+
+function buildThreadPane() {
+  clear($('#thread-pane'),
+    h('div', { class: 'thread' },
+      h('div', { id: 'thread-head', class: 'thread-head' }),
+      h('div', { class: 'thread-body' },
+        h('div', { class: 'thread-main' },
+          h('div', { id: 'timeline', class: 'timeline', 'aria-live': 'polite' }),
+          composer()),
+        h('aside', { id: 'client-panel', class: 'client-panel' }))));
+}
+
+function renderDetail() {
+  const d = state.detail;
+  const c = d.conversation;
+  const name = contactName(d.contact);
+  const cls = c.classification || {};
+  preserveInputs($('#thread-head'), () => renderHead(d, c, name, cls));
+
+  const items = [
+    ...d.messages.map(m => ({ at: m.sent_at, el: message(m) })),
+    ...d.notes.map(n => ({ at: n.created_at, el: note(n) })),
+  ].sort((a, b) => new Date(a.at) - new Date(b.at));
+  const tl = $('#timeline');
+  const atBottom = tl.scrollHeight - tl.scrollTop - tl.clientHeight < 80;
+  preserveInputs(tl, () => clear(tl, items.map(i => i.el), d.drafts.filter(x => x.status === 'pending').map(draftCard)));
+  if (atBottom || tl.dataset.conv !== c.id) tl.scrollTop = tl.scrollHeight;
+  tl.dataset.conv = c.id;
+  renderClientPanel();
+}
+
+function renderHead(d, c, name, cls) {
+  clear($('#thread-head'),
+    h('div', { class: 'head-row' },
+      h('button', { class: 'icon-btn only-phone', 'aria-label': 'Back to list', onclick: () => { document.body.classList.remove('thread-open'); state.selected = null; history.replaceState(null, '', '#/inbox'); } }, icon('back', 20)),
+      avatar(c, 'lg'),
+      h('div', { class: 'head-title' },
+        h('h2', { id: 'thread-subject' }, c.subject || `${sourceLabels[c.source]} with ${name}`),
+        h('div', { class: 'muted small' }, icon(c.source, 13), ' ', sourceLabels[c.source], ' · ', name,
+          d.contact.emails?.[0] ? ' · ' + d.contact.emails[0] : '', d.contact.phones?.[0] ? ' · ' + phone(d.contact.phones[0]) : '')),
+      h('button', { class: 'btn success', id: 'resolve-btn', disabled: c.status === 'resolved', onclick: resolveSelected, title: 'Resolve (e)' }, icon('check'), ' Resolve')),
+    h('div', { class: 'head-controls' },
+      control('Status', h('select', { id: 'status-select', onchange: (e) => act('status', { status: e.target.value }) },
+        Object.entries(statusLabels).map(([v, t]) => h('option', { value: v, selected: v === c.status }, t)))),
+      control('Assignee', h('select', { id: 'assign-select', onchange: (e) => act('assign', { assignee: e.target.value }) },
+        h('option', { value: '' }, 'Unassigned'), state.employees.map(e => h('option', { value: e.id, selected: e.id === c.assignee }, e.name)))),
+      control('Folder', h('select', { id: 'folder-select', onchange: (e) => act('move', { folder_id: e.target.value }) },
+        h('option', { value: '' }, 'Unfiled'), state.folders.map(f => h('option', { value: f.id, selected: f.id === c.folder_id }, f.name)))),
+      control('Tags', h('input', { id: 'tags-input', value: (c.tags || []).join(', '), placeholder: 'tag, tag', onchange: (e) => act('tags', { tags: e.target.value.split(',').map(t => t.trim()).filter(Boolean) }, 'PUT') }))),
+    cls.by ? h('div', { class: 'why small', title: cls.reason || '' }, icon('spark', 13),
+      cls.by === 'manual' ? ' Filed by hand: ' : ` Filed by ${cls.by}${cls.confidence ? ` (${Math.round(cls.confidence * 100)}%)` : ''}: `,
+      h('span', { class: 'muted' }, cls.reason || '')) : null);
+}
+
+function control(label, input) {
+  return h('label', { class: 'control' }, h('span', {}, label), input);
+}
+
+function message(m) {
+  const out = m.direction === 'out';
+  const who = out ? (m.author_id ? employeeName(m.author_id) : m.author === 'auto_reply' ? 'Auto-reply' : 'Maison Lumière') : (m.from.name || m.from.email || phone(m.from.phone));
+  return h('article', { class: ['msg', out ? 'out' : 'in'], dataset: { id: m.id } },
+    h('div', { class: 'msg-head' }, h('strong', {}, who), h('span', { class: 'muted small', title: fullDate(m.sent_at) }, ago(m.sent_at)),
+      out && m.delivery ? h('span', { class: ['delivery', m.delivery], title: m.delivery_error || m.delivery }, m.delivery) : null,
+      m.automated ? h('span', { class: 'pill' }, 'automated') : null),
+    h('div', { class: 'msg-text' }, m.text),
+    m.attachments.length ? h('div', { class: 'atts' }, m.attachments.map(a => a.url
+      ? h('a', { class: 'att', href: a.url, download: a.filename }, icon('clip', 13), a.filename, h('span', { class: 'muted small' }, ' ' + size(a.size)))
+      : h('span', { class: 'att rejected', title: a.rejected }, icon('x', 13), a.filename))) : null,
+    m.thread_reason && !out ? h('div', { class: 'thread-reason muted small' }, m.thread_reason) : null);
+}
+
+function size(n) { return n > 1e6 ? (n / 1e6).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1e3)) + ' kB'; }
+
+function note(n) {
+  return h('article', { class: 'note' }, h('div', { class: 'msg-head' }, icon('note', 13), h('strong', {}, employeeName(n.author)), h('span', { class: 'muted small' }, 'internal note · ' + ago(n.created_at))),
+    h('div', { class: 'msg-text' }, n.body));
+}
+
+function draftCard(d) {
+  const text = h('textarea', { class: 'draft-text', id: 'draft-text', rows: 6 }, d.text);
+  return h('article', { class: 'draft', dataset: { id: d.id } },
+    h('div', { class: 'msg-head' }, icon('spark', 14), h('strong', {}, 'Suggested reply'), h('span', { class: 'muted small' }, `confidence ${Math.round(d.confidence * 100)}% · waiting for approval`)),
+    text,
+    d.citations.length ? h('div', { class: 'citations small muted' }, 'Sources: ', d.citations.map(c => h('span', { class: 'pill', title: c.excerpt }, c.title || c.document_id))) : null,
+    h('div', { class: 'row-actions' },
+      h('button', { class: 'btn primary', id: 'approve-draft', onclick: async (e) => {
+        e.target.disabled = true;
+        try {
+          const edited = text.value !== d.text ? text.value : '';
+          await post(`/inbox/drafts/${d.id}/approve`, { text: edited, version: state.detail.conversation.version });
+          toast('Draft approved and sent');
+          refreshAll();
+        } catch (ex) { e.target.disabled = false; problemToast(ex); }
+      } }, icon('send', 14), ' Approve & send'),
+      h('button', { class: 'btn ghost', onclick: async () => {
+        const reason = prompt('Why is this draft rejected? (helps improve replies)') ?? '';
+        try { await post(`/inbox/drafts/${d.id}/reject`, { reason }); toast('Draft rejected'); refreshAll(); } catch (ex) { problemToast(ex); }
+      } }, 'Reject')));
+}
+
+// ---------- composer ----------
+
+let mode = 'reply';
+let files = [];
+
+function composer() {
+  files = [];
+  const ta = h('textarea', { id: 'composer-text', rows: 3, placeholder: 'Write a reply…  (Ctrl+Enter to send)',
+    onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } } });
+  const fileInput = h('input', { type: 'file', id: 'composer-files', multiple: true, hidden: true, onchange: (e) => { files = files.concat([...e.target.files]); e.target.value = ''; renderFiles(); } });
+  const tab = (m, label) => h('button', { class: ['ctab', mode === m ? 'active' : ''], dataset: { mode: m }, onclick: () => setMode(m) }, label);
+  return h('div', { class: ['composer', 'mode-' + mode], id: 'composer' },
+    h('div', { class: 'ctabs' }, tab('reply', 'Reply'), tab('note', 'Internal note')),
+    ta,
+    h('div', { id: 'composer-files-list', class: 'files' }),
+    h('div', { class: 'composer-foot' },
+      h('button', { class: 'icon-btn', id: 'attach-btn', title: 'Attach files', 'aria-label': 'Attach files', onclick: () => fileInput.click() }, icon('clip', 18)),
+      fileInput,
+      h('span', { class: 'grow muted small', id: 'composer-hint' }),
+      h('button', { class: 'btn primary', id: 'send-btn', onclick: send }, icon('send', 14), h('span', { id: 'send-label' }, ' Send'))));
+}
+
+function setMode(m) {
+  mode = m;
+  const c = $('#composer');
+  if (!c) return;
+  c.className = 'composer mode-' + m;
+  $$('.ctab', c).forEach(b => b.classList.toggle('active', b.dataset.mode === m));
+  $('#composer-text').placeholder = m === 'note' ? 'Internal note, never sent to the customer. @name mentions a colleague.' : 'Write a reply…  (Ctrl+Enter to send)';
+  $('#send-label').textContent = m === 'note' ? ' Add note' : ' Send';
+  $('#attach-btn').hidden = m === 'note';
+}
+
+function renderFiles() {
+  clear($('#composer-files-list'), files.map((f, i) => h('span', { class: 'chip' }, icon('clip', 12), f.name, ' ', h('button', { class: 'chip-x', 'aria-label': 'Remove ' + f.name, onclick: () => { files.splice(i, 1); renderFiles(); } }, '×'))));
+}
+
+export function focusReply(m = 'reply') {
+  if (!state.selected) return;
+  setMode(m);
+  $('#composer-text')?.focus();
+}
+
+async function send() {
+  const ta = $('#composer-text');
+  const text = ta.value;
+  const btn = $('#send-btn');
+  const id = state.selected;
+  btn.disabled = true;
+  try {
+    if (mode === 'note') {
+      await post(`/inbox/conversations/${id}/notes`, { body: text, version: 0 });
+      toast('Note added');
+    } else if (files.length) {
+      const fd = new FormData();
+      fd.append('text', text);
+      fd.append('version', String(state.detail.conversation.version));
+      for (const f of files) fd.append('attachments', f, f.name);
+      await api('POST', `/inbox/conversations/${id}/reply`, fd);
+      toast('Reply sent');
+    } else {
+      await post(`/inbox/conversations/${id}/reply`, { text, version: state.detail.conversation.version });
+      toast('Reply sent');
+    }
+    ta.value = '';
+    files = [];
+    renderFiles();
+    refreshAll();
+  } catch (e) { problemToast(e); } finally { btn.disabled = false; }
+}
+
+// ---------- client panel ----------
+
+function renderClientPanel() {
+  const d = state.detail;
+  const c = d.conversation;
+  const ct = d.contact;
+  const panel = $('#client-panel');
+  const tasks = d.tasks, fus = d.followups;
+  const taskInput = h('input', { id: 'task-title', placeholder: 'New task…' });
+  const fuDate = h('input', { id: 'followup-due', type: 'datetime-local', value: localInput(new Date(Date.now() + 86400e3)) });
+  const fuNote = h('input', { id: 'followup-note', placeholder: 'Reminder note' });
+  const fuIf = h('input', { id: 'followup-ifnoreply', type: 'checkbox', checked: true });
+  preserveInputs(panel, () => clear(panel,
+    h('section', { class: 'card' },
+      h('div', { class: 'client-id' }, avatar(c, 'lg'), h('div', {}, h('strong', {}, contactName(ct)), h('div', { class: 'muted small' }, ct.external_id ? 'CRM ' + ct.external_id : 'Client since ' + new Date(ct.created_at).toLocaleDateString('en-GB', { month: 'short', year: 'numeric' })))),
+      h('dl', { class: 'facts' },
+        ct.emails.map(e => [h('dt', {}, 'Email'), h('dd', {}, e)]),
+        ct.phones.map(p => [h('dt', {}, 'Phone'), h('dd', {}, phone(p))]),
+        h('dt', {}, 'Conversations'), h('dd', {}, String(d.history.length + 1)))),
+    h('section', { class: 'card' },
+      h('h3', {}, icon('spark', 14), ' Summary'),
+      c.summary ? h('p', { class: 'small' }, c.summary) : null,
+      state.features.summaries
+        ? h('button', { class: 'btn ghost small', id: 'summary-btn', onclick: summarize }, c.summary ? 'Refresh summary' : 'Summarize')
+        : h('p', { class: 'muted small' }, 'AI summaries are off. Start the server with an OpenAI key to enable them.')),
+    h('section', { class: 'card' },
+      h('h3', {}, icon('task', 14), ' Tasks'),
+      h('ul', { class: 'checklist', id: 'task-list' }, tasks.map(t => h('li', { class: t.done ? 'done' : '' },
+        h('label', {}, h('input', { type: 'checkbox', checked: t.done, onchange: async (e) => { try { await post(`/inbox/tasks/${t.id}/complete`, { done: e.target.checked }); loadDetail(); } catch (ex) { problemToast(ex); } } }),
+          h('span', {}, t.title)),
+        h('span', { class: 'muted small' }, [t.assignee ? employeeName(t.assignee) : '', t.due_at ? ' · due ' + ago(t.due_at) : ''].join(''))))),
+      h('form', { class: 'inline-form', onsubmit: async (e) => {
+        e.preventDefault();
+        try { await post(`/inbox/conversations/${c.id}/tasks`, { title: taskInput.value, assignee: state.me.id }); taskInput.value = ''; toast('Task created'); loadDetail(); } catch (ex) { problemToast(ex); }
+      } }, taskInput, h('button', { class: 'btn small', type: 'submit', id: 'task-add' }, 'Add'))),
+    h('section', { class: 'card' },
+      h('h3', {}, icon('clock', 14), ' Follow-ups'),
+      h('ul', { class: 'checklist', id: 'followup-list' }, fus.map(f => h('li', { class: ['fu', f.status] },
+        h('span', {}, f.note || 'Follow up'), h('span', { class: ['pill', f.status] }, f.status),
+        h('span', { class: 'muted small' }, fullDate(f.due_at), f.if_no_reply ? ' · if no reply' : ''),
+        (f.status === 'pending' || f.status === 'due') ? h('button', { class: 'link small', onclick: async () => { try { await post(`/inbox/followups/${f.id}/close`, { status: 'done' }); loadDetail(); } catch (ex) { problemToast(ex); } } }, 'Done') : null))),
+      h('form', { class: 'stack-form', id: 'followup-form', onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          await post(`/inbox/conversations/${c.id}/followups`, { due_at: new Date(fuDate.value).toISOString(), note: fuNote.value, if_no_reply: fuIf.checked });
+          fuNote.value = ''; toast('Follow-up scheduled'); loadDetail();
+        } catch (ex) { problemToast(ex); }
+      } }, fuDate, fuNote, h('label', { class: 'small' }, fuIf, ' Cancel if the customer answers'), h('button', { class: 'btn small', type: 'submit', id: 'followup-add' }, 'Schedule'))),
+    h('section', { class: 'card' },
+      h('h3', {}, icon('inbox', 14), ' History'),
+      d.history.length === 0 ? h('p', { class: 'muted small' }, 'First conversation with this client.') :
+        h('ul', { class: 'history' }, d.history.map(x => h('li', {}, h('button', { class: 'link', onclick: () => openConversation(x.id) }, x.subject || sourceLabels[x.source]),
+          h('span', { class: ['pill', 'st', x.status] }, statusLabels[x.status]), h('span', { class: 'muted small' }, ago(x.last_message_at))))))));
+}
+
+function localInput(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+async function summarize() {
+  const btn = $('#summary-btn');
+  btn.disabled = true;
+  try { await post(`/inbox/conversations/${state.selected}/summary`); loadDetail(); } catch (e) { problemToast(e); } finally { btn.disabled = false; }
+}
+
+// ---------- actions ----------
+
+async function act(action, body, method = 'POST') {
+  const id = state.selected;
+  try {
+    await api(method, `/inbox/conversations/${id}/${action}`, { ...body, version: state.detail.conversation.version });
+    refreshAll();
+  } catch (e) {
+    problemToast(e);
+    loadDetail();
+  }
+}
+
+export async function resolveSelected() {
+  if (!state.selected || !state.detail) return;
+  await act('status', { status: 'resolved' });
+  toast('Resolved');
+}
+
+export function problemToast(e) {
+  if (e instanceof ApiError) {
+    if (e.status === 409) { toast('Someone else changed this conversation; it has been reloaded.', { kind: 'warn' }); loadDetail(); return; }
+    const f = e.problem.errors?.[0];
+    toast(f ? `${f.field}: ${f.reason}` : e.message, { kind: 'error' });
+    return;
+  }
+  toast(String(e.message || e), { kind: 'error' });
+}
+
+async function refreshFolders() {
+  try {
+    applyFolders(await get('/inbox/folders'));
+    renderSidebar();
+  } catch { /* next event */ }
+}
+
+const refreshAll = debounce(() => { refreshInbox({ keepScroll: true }); refreshFolders(); loadDetail(); }, 60);
+const refreshLists = debounce(() => { refreshInbox({ keepScroll: true }); refreshFolders(); }, 150);
+const reloadDetail = debounce(loadDetail, 120);
+
+// onEvent reacts to live events from the server.
+export async function onEvent(type, ev) {
+  if (['message.received', 'conversation.created', 'conversation.updated', 'message.sent', 'message.failed', 'draft.ready', 'folder.changed'].includes(type)) {
+    refreshLists();
+    if (ev.conversation_id && ev.conversation_id === state.selected) reloadDetail();
+  }
+  if (type === 'folder.changed') {
+    const f = await get('/inbox/folders').catch(() => null);
+    if (f) { applyFolders(f); renderSidebar(); }
+  }
+  if (type === 'message.received' && ev.detail !== 'outbound') {
+    let who = 'a customer';
+    try {
+      const d = await get(`/inbox/conversations/${ev.conversation_id}`);
+      who = contactName(d.contact);
+    } catch { /* keep generic */ }
+    toast(`New message from ${who}`, { kind: 'notify', action: { label: 'Open', run: () => openConversation(ev.conversation_id) } });
+    if (document.hidden && 'Notification' in window && Notification.permission === 'granted') new Notification('New message', { body: 'From ' + who });
+  }
+  if (type === 'draft.ready') toast('A suggested reply is waiting for approval', { kind: 'notify', action: { label: 'Open', run: () => openConversation(ev.conversation_id) } });
+  if (type === 'followup.due') toast('A follow-up is due', { kind: 'warn', action: { label: 'Open', run: () => openConversation(ev.conversation_id) } });
+}

@@ -1,0 +1,292 @@
+// Settings: company settings and reply prompt, folders with the AND/OR
+// rule builder and auto-reply, integrations (secrets are write-only),
+// knowledge base, API tokens and quarantine.
+import { get, post, patch, put, del, api, ApiError } from './api.js';
+import { h, $, clear, icon, ago, fullDate, sourceLabels, statusLabels } from './util.js';
+import { state, problemToast } from './inbox.js';
+
+const toast = (...a) => window.inboxToast(...a);
+let section = 'folders';
+
+export function renderSettings(root) {
+  const admin = state.me.role === 'admin';
+  const nav = [['general', 'Company'], ['folders', 'Folders & rules'], ['integrations', 'Integrations'], ['knowledge', 'Knowledge base'], ['tokens', 'API tokens'], ['quarantine', 'Quarantine']];
+  const body = h('div', { class: 'settings-body', id: 'settings-body' });
+  clear(root,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Settings'), admin ? null : h('span', { class: 'pill' }, 'read-only: admins change settings')),
+    h('div', { class: 'settings' },
+      h('nav', { class: 'settings-nav' }, nav.map(([k, label]) => h('button', { class: ['side-item', section === k ? 'active' : ''], dataset: { section: k }, onclick: () => { section = k; renderSettings(root); } }, label))),
+      body));
+  ({ general, folders, integrations, knowledge, tokens, quarantine })[section](body, admin);
+}
+
+function field(label, input, hint) {
+  return h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input, hint ? h('span', { class: 'muted small' }, hint) : null);
+}
+
+function showFieldErrors(form, e) {
+  for (const el of form.querySelectorAll('.field-error')) el.remove();
+  if (!(e instanceof ApiError)) { toast(String(e.message || e), { kind: 'error' }); return; }
+  const errs = e.problem.errors || [];
+  if (!errs.length) { toast(e.message, { kind: 'error' }); return; }
+  for (const fe of errs) {
+    const target = form.querySelector(`[data-field="${fe.field.split('.')[0]}"]`) || form;
+    target.after(h('p', { class: 'field-error form-error' }, `${fe.field}: ${fe.reason}`));
+  }
+}
+
+// ---------- company ----------
+
+async function general(root, admin) {
+  const st = await get('/inbox/settings');
+  const name = h('input', { value: st.name, dataset: { field: 'name' }, disabled: !admin });
+  const tz = h('input', { value: st.time_zone, placeholder: 'Europe/Paris', dataset: { field: 'time_zone' }, disabled: !admin });
+  const prompt = h('textarea', { rows: 6, dataset: { field: 'reply_prompt' }, disabled: !admin }, st.reply_prompt);
+  const nl = h('select', { dataset: { field: 'newsletter' }, disabled: !admin }, [['', 'Keep (flagged)'], ['skip', 'Skip'], ['spam', 'Mark as spam'], ['folder', 'File in a folder']].map(([v, t]) => h('option', { value: v, selected: st.newsletter === v }, t)));
+  const nlFolder = h('select', { dataset: { field: 'newsletter_folder_id' }, disabled: !admin }, h('option', { value: '' }, '—'), state.folders.map(f => h('option', { value: f.id, selected: f.id === st.newsletter_folder_id }, f.name)));
+  const mask = h('input', { type: 'checkbox', checked: st.mask_pii, disabled: !admin });
+  const form = h('form', { class: 'card form', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await patch('/inbox/settings', { name: name.value, time_zone: tz.value, reply_prompt: prompt.value, newsletter: nl.value, newsletter_folder_id: nlFolder.value, mask_pii: mask.checked });
+      toast('Settings saved');
+    } catch (ex) { showFieldErrors(form, ex); }
+  } },
+  h('h2', {}, 'Company'),
+  field('Name', name), field('Time zone', tz, 'Used to group statistics by day.'),
+  field('Reply prompt', prompt, 'How AI replies should sound. Required before a folder can answer automatically.'),
+  field('Newsletters', nl), field('Newsletter folder', nlFolder),
+  h('label', { class: 'check' }, mask, ' Mask emails and phone numbers before text is sent to the AI model'),
+  h('div', { class: 'ai-state' }, icon('spark'), st.features.ai ? ` AI is on (${st.features.ai_model || 'default model'}).` : ' AI is off: rules and the offline learner classify; drafts and summaries need an OpenAI key.'),
+  admin ? h('button', { class: 'btn primary', type: 'submit' }, 'Save') : null);
+  clear(root, form);
+}
+
+// ---------- folders & rules ----------
+
+const fields = [['subject', 'Subject'], ['body', 'Message'], ['sender_email', 'Sender email'], ['sender_domain', 'Sender domain'], ['sender_name', 'Sender name'],
+  ['sender_phone', 'Sender phone'], ['recipients', 'Recipients'], ['channel', 'Channel'], ['language', 'Language'], ['has_attachment', 'Has attachment']];
+const ops = [['contains', 'contains'], ['not_contains', 'does not contain'], ['equals', 'is'], ['not_equals', 'is not'], ['starts_with', 'starts with'], ['ends_with', 'ends with'], ['matches', 'matches regex'], ['in', 'is one of']];
+
+let editing = null;
+
+async function folders(root, admin) {
+  const { items } = await get('/inbox/folders');
+  if (editing && !items.find(f => f.id === editing)) editing = null;
+  const list = h('div', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Folders'),
+    admin ? h('button', { class: 'btn small', id: 'new-folder', onclick: async () => {
+      const name = prompt('Folder name');
+      if (!name) return;
+      try { const f = await post('/inbox/folders', { name }); editing = f.id; folders(root, admin); } catch (e) { problemToast(e); }
+    } }, icon('plus', 14), ' New folder') : null),
+  h('ul', { class: 'folder-admin' }, items.map(f => h('li', { class: editing === f.id ? 'active' : '' },
+    h('button', { class: 'link', onclick: () => { editing = f.id; folders(root, admin); } }, f.name),
+    h('span', { class: 'muted small' }, f.rules && f.rules !== null ? 'rules' : 'no rules', f.auto_reply.mode ? ' · auto-reply ' + f.auto_reply.mode : ''),
+    f.rules_error ? h('span', { class: 'pill st urgent' }, 'rules error') : null))));
+  const f = items.find(x => x.id === editing) || items[0];
+  clear(root, h('div', { class: 'split' }, list, f ? folderEditor(f, admin, () => folders(root, admin)) : h('div', { class: 'card muted' }, 'No folder yet.')));
+}
+
+// toTree turns stored rules into the builder's model.
+function toTree(rules) {
+  const node = (n) => {
+    if (!n) return { kind: 'group', op: 'any', children: [] };
+    for (const op of ['all', 'any', 'none']) if (n[op]) return { kind: 'group', op, children: n[op].map(node) };
+    if (n.expr) return { kind: 'expr', expr: n.expr };
+    return { kind: 'cond', field: n.field || 'subject', op: n.op || 'contains', value: Array.isArray(n.value) ? n.value.join(', ') : n.value === true ? 'true' : n.value === false ? 'false' : (n.value ?? '') };
+  };
+  const t = node(rules);
+  return t.kind === 'group' ? t : { kind: 'group', op: 'all', children: [t] };
+}
+
+function fromTree(t) {
+  if (t.kind === 'group') return { [t.op]: t.children.map(fromTree) };
+  if (t.kind === 'expr') return { expr: t.expr };
+  let value = t.value;
+  if (t.field === 'has_attachment') value = t.value !== 'false';
+  else if (t.op === 'in') value = String(t.value).split(',').map(v => v.trim()).filter(Boolean);
+  return { field: t.field, op: t.op, value };
+}
+
+function groupEl(g, rerender, onRemove, depth = 0) {
+  return h('div', { class: ['rule-group', 'depth' + (depth % 3)] },
+    h('div', { class: 'rule-group-head' },
+      h('select', { class: 'combinator', 'aria-label': 'Match', onchange: (e) => { g.op = e.target.value; rerender(); } },
+        [['all', 'ALL of (AND)'], ['any', 'ANY of (OR)'], ['none', 'NONE of (NOT)']].map(([v, t]) => h('option', { value: v, selected: g.op === v }, t))),
+      h('span', { class: 'grow' }),
+      h('button', { type: 'button', class: 'btn small ghost add-cond', onclick: () => { g.children.push({ kind: 'cond', field: 'subject', op: 'contains', value: '' }); rerender(); } }, '+ Condition'),
+      h('button', { type: 'button', class: 'btn small ghost add-group', onclick: () => { g.children.push({ kind: 'group', op: 'any', children: [{ kind: 'cond', field: 'body', op: 'contains', value: '' }] }); rerender(); } }, '+ Group'),
+      onRemove ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Remove group', onclick: onRemove }, icon('x', 14)) : null),
+    g.children.length === 0 ? h('p', { class: 'muted small' }, 'No condition: this folder never matches.') : null,
+    g.children.map((c, i) => {
+      const remove = () => { g.children.splice(i, 1); rerender(); };
+      if (c.kind === 'group') return groupEl(c, rerender, remove, depth + 1);
+      if (c.kind === 'expr') return h('div', { class: 'rule-cond' }, h('input', { class: 'grow', value: c.expr, oninput: (e) => { c.expr = e.target.value; } }), h('button', { type: 'button', class: 'icon-btn', onclick: remove, 'aria-label': 'Remove' }, icon('x', 14)));
+      return h('div', { class: 'rule-cond' },
+        h('select', { 'aria-label': 'Field', onchange: (e) => { c.field = e.target.value; rerender(); } }, fields.map(([v, t]) => h('option', { value: v, selected: c.field === v }, t))),
+        c.field === 'has_attachment' ? h('select', { onchange: (e) => { c.value = e.target.value; } }, h('option', { value: 'true', selected: c.value !== 'false' }, 'yes'), h('option', { value: 'false', selected: c.value === 'false' }, 'no'))
+          : [h('select', { 'aria-label': 'Operator', onchange: (e) => { c.op = e.target.value; } }, ops.map(([v, t]) => h('option', { value: v, selected: c.op === v }, t))),
+            h('input', { class: 'grow rule-value', value: c.value, placeholder: c.op === 'in' ? 'a, b, c' : 'value', oninput: (e) => { c.value = e.target.value; } })],
+        h('button', { type: 'button', class: 'icon-btn', onclick: remove, 'aria-label': 'Remove condition' }, icon('x', 14)));
+    }));
+}
+
+function folderEditor(f, admin, reload) {
+  const tree = toTree(f.rules);
+  const actions = { ...(f.rules?.actions || {}) };
+  const builder = h('div', { class: 'rule-builder', dataset: { field: 'rules' } });
+  const rerender = () => clear(builder, groupEl(tree, rerender, null));
+  rerender();
+  const name = h('input', { value: f.name, dataset: { field: 'name' } });
+  const desc = h('textarea', { rows: 2, dataset: { field: 'description' } }, f.description);
+  const status = h('select', {}, h('option', { value: '' }, 'keep'), ['urgent', 'spam', 'open'].map(v => h('option', { value: v, selected: actions.status === v }, statusLabels[v])));
+  const tags = h('input', { value: (actions.tags || []).join(', '), placeholder: 'tag, tag' });
+  const assign = h('select', {}, h('option', { value: '' }, 'nobody'), state.employees.map(e => h('option', { value: e.id, selected: actions.assign === e.id }, e.name)));
+  const mode = h('select', { dataset: { field: 'auto_reply' } }, [['', 'Off'], ['approve', 'Draft for approval'], ['auto', 'Send automatically']].map(([v, t]) => h('option', { value: v, selected: (f.auto_reply.mode || '') === v }, t)));
+  const fprompt = h('textarea', { rows: 3, placeholder: 'Extra instructions for this folder' }, f.auto_reply.prompt || '');
+  const useKB = h('input', { type: 'checkbox', checked: !!f.auto_reply.use_knowledge });
+  const previewOut = h('div', { class: 'preview', id: 'rule-preview' });
+  const rules = () => {
+    const r = tree.children.length ? fromTree(tree) : null;
+    const a = {};
+    if (status.value) a.status = status.value;
+    const t = tags.value.split(',').map(x => x.trim()).filter(Boolean);
+    if (t.length) a.tags = t;
+    if (assign.value) a.assign = assign.value;
+    if (r && Object.keys(a).length) r.actions = a;
+    return r;
+  };
+  const form = h('form', { class: 'card form folder-editor', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await patch(`/inbox/folders/${f.id}`, { name: name.value, description: desc.value, rules: rules(), version: f.version,
+        auto_reply: { mode: mode.value, prompt: fprompt.value, use_knowledge: useKB.checked } });
+      toast('Folder saved');
+      reload();
+    } catch (ex) { showFieldErrors(form, ex); }
+  } },
+  h('div', { class: 'card-head' }, h('h2', {}, f.name),
+    admin ? h('button', { type: 'button', class: 'btn small danger', onclick: async () => {
+      if (!confirm(`Delete folder ${f.name}? Its conversations become unfiled.`)) return;
+      try { await del(`/inbox/folders/${f.id}`); editing = null; reload(); } catch (ex) { problemToast(ex); }
+    } }, 'Delete') : null),
+  f.rules_error ? h('p', { class: 'form-error' }, 'Stored rules do not compile: ' + f.rules_error) : null,
+  field('Name', name), field('Description', desc, 'Helps the AI classifier decide what belongs here.'),
+  h('h3', {}, 'Rules'), h('p', { class: 'muted small' }, 'Text comparisons ignore case and accents. Folders are tried in order; the first match files the conversation.'),
+  builder,
+  h('div', { class: 'grid3' }, field('Then set status', status), field('Add tags', tags), field('Assign to', assign)),
+  h('div', { class: 'row-actions' },
+    h('button', { type: 'button', class: 'btn ghost', id: 'preview-rules', onclick: async () => {
+      try {
+        const res = await post('/inbox/rules/preview', { rules: rules() || {}, limit: 200 });
+        clear(previewOut, h('p', { class: 'small' }, h('strong', {}, `${res.matched} of ${res.scanned}`), ' recent conversations would match.'),
+          h('ul', { class: 'history' }, res.items.slice(0, 12).map(m => h('li', {}, h('span', {}, m.conversation.contact?.name || m.conversation.subject || m.conversation.id), h('span', { class: 'muted small' }, m.conversation.subject || m.conversation.preview || '')))));
+      } catch (ex) { showFieldErrors(form, ex); }
+    } }, 'Preview matches')),
+  previewOut,
+  h('h3', {}, 'Automatic replies'),
+  field('Mode', mode, state.features.ai ? '' : 'Needs an AI model: without one, no reply is generated.'),
+  field('Folder prompt', fprompt),
+  h('label', { class: 'check' }, useKB, ' Use the knowledge base'),
+  admin ? h('div', { class: 'row-actions' }, h('button', { class: 'btn primary', type: 'submit', id: 'save-folder' }, 'Save folder')) : null);
+  return form;
+}
+
+// ---------- integrations ----------
+
+const kindFields = {
+  email: { config: ['address', 'display_name', 'imap_host', 'imap_port', 'smtp_host', 'smtp_port', 'username'], secrets: ['password'] },
+  sms: { config: ['from', 'api_key', 'signature_method'], secrets: ['api_secret', 'signature_secret'] },
+  whatsapp: { config: ['from', 'application_id'], secrets: ['private_key', 'signature_secret'] },
+  webhook: { config: [], secrets: ['signing_secret'] },
+};
+
+async function integrations(root, admin) {
+  const { items } = await get('/inbox/integrations');
+  const kind = h('select', { dataset: { field: 'kind' } }, Object.entries(sourceLabels).map(([v, t]) => h('option', { value: v }, t)));
+  const name = h('input', { dataset: { field: 'name' }, placeholder: 'Support mailbox' });
+  const dyn = h('div', { class: 'dyn' });
+  const renderDyn = () => clear(dyn, kindFields[kind.value].config.map(k => field(k, h('input', { dataset: { cfg: k, field: 'config' } }))),
+    kindFields[kind.value].secrets.map(k => field(k + ' (secret)', h('input', { type: 'password', autocomplete: 'new-password', dataset: { secret: k, field: 'secrets' } }), 'Sealed with the master key; never shown again.')));
+  kind.onchange = renderDyn;
+  renderDyn();
+  const form = h('form', { class: 'card form', onsubmit: async (e) => {
+    e.preventDefault();
+    const config = {}, secrets = {};
+    dyn.querySelectorAll('[data-cfg]').forEach(i => { if (i.value) config[i.dataset.cfg] = i.value; });
+    dyn.querySelectorAll('[data-secret]').forEach(i => { if (i.value) secrets[i.dataset.secret] = i.value; });
+    try { await post('/inbox/integrations', { kind: kind.value, name: name.value, config, secrets }); toast('Integration added'); integrations(root, admin); } catch (ex) { showFieldErrors(form, ex); }
+  } }, h('h2', {}, 'Add an integration'), field('Channel', kind), field('Name', name), dyn, h('button', { class: 'btn primary', type: 'submit' }, 'Add'));
+  clear(root,
+    h('div', { class: 'card' }, h('h2', {}, 'Integrations'),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['Name', 'Channel', 'Status', 'Last sync', 'Secrets', 'Webhook', ''].map(t => h('th', {}, t)))),
+        h('tbody', {}, items.map(i => h('tr', {},
+          h('td', {}, i.name, i.config.sandbox === 'true' ? h('span', { class: 'pill' }, 'sandbox') : null),
+          h('td', {}, sourceLabels[i.kind]),
+          h('td', {}, h('span', { class: ['pill', i.enabled ? 'ok' : ''] }, i.enabled ? (i.status || 'enabled') : 'disabled')),
+          h('td', { class: 'small' }, i.last_sync?.finished_at && !i.last_sync.finished_at.startsWith('0001') ? `${ago(i.last_sync.finished_at)} · ${i.last_sync.new} new` : '—'),
+          h('td', { class: 'small' }, i.secrets_set.length ? i.secrets_set.map(s => h('span', { class: 'pill' }, s + ' ✓')) : '—'),
+          h('td', { class: 'small mono' }, i.webhook_url || ''),
+          h('td', {}, i.kind === 'email' ? h('button', { class: 'btn small ghost', onclick: async () => {
+            try { const r = await post(`/inbox/integrations/${i.id}/sync`); toast(`Synced: ${r.new} new, ${r.duplicates} duplicates`); } catch (ex) { problemToast(ex); }
+          } }, 'Sync now') : null,
+          admin ? h('button', { class: 'btn small ghost', onclick: async () => {
+            try { await patch(`/inbox/integrations/${i.id}`, { enabled: !i.enabled, version: i.version }); integrations(root, admin); } catch (ex) { problemToast(ex); }
+          } }, i.enabled ? 'Disable' : 'Enable') : null)))))),
+    admin ? form : null);
+}
+
+// ---------- knowledge ----------
+
+async function knowledge(root, admin) {
+  let items;
+  try { ({ items } = await get('/inbox/knowledge')); } catch (e) {
+    clear(root, h('div', { class: 'card' }, h('h2', {}, 'Knowledge base'), h('p', { class: 'muted' }, e.status === 501 ? 'This store does not keep a knowledge base yet.' : e.message)));
+    return;
+  }
+  const title = h('input', { dataset: { field: 'title' } });
+  const body = h('textarea', { rows: 8, dataset: { field: 'body' }, placeholder: 'Delivery times, return policy, opening hours…' });
+  const form = h('form', { class: 'card form', onsubmit: async (e) => {
+    e.preventDefault();
+    try { await post('/inbox/knowledge', { title: title.value, body: body.value, format: 'markdown' }); toast('Document added'); knowledge(root, admin); } catch (ex) { showFieldErrors(form, ex); }
+  } }, h('h2', {}, 'Add a document'), field('Title', title), field('Text (Markdown)', body), h('button', { class: 'btn primary', type: 'submit' }, 'Add'));
+  clear(root, h('div', { class: 'card' }, h('h2', {}, 'Knowledge base'), h('p', { class: 'muted small' }, 'Passages of these documents are given to the AI when it drafts replies, and cited.'),
+    items.length === 0 ? h('p', { class: 'muted' }, 'No document yet.') :
+      h('ul', { class: 'docs' }, items.map(d => h('li', {}, h('strong', {}, d.title), h('span', { class: 'muted small' }, ` · updated ${ago(d.updated_at)}`),
+        h('p', { class: 'small clamp' }, d.body),
+        admin ? h('button', { class: 'link small', onclick: async () => { try { await del(`/inbox/knowledge/${d.id}`); knowledge(root, admin); } catch (ex) { problemToast(ex); } } }, 'Delete') : null)))),
+  admin ? form : null);
+}
+
+// ---------- tokens ----------
+
+async function tokens(root, admin) {
+  if (!admin) { clear(root, h('div', { class: 'card muted' }, 'Only admins manage API tokens.')); return; }
+  const { items } = await get('/inbox/tokens');
+  const name = h('input', { placeholder: 'CRM sync', dataset: { field: 'name' } });
+  const role = h('select', {}, h('option', { value: 'agent' }, 'agent'), h('option', { value: 'admin' }, 'admin'));
+  const out = h('div');
+  const form = h('form', { class: 'card form', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const t = await post('/inbox/tokens', { name: name.value, role: role.value });
+      clear(out, h('div', { class: 'callout' }, h('p', {}, 'Copy this token now; it will not be shown again:'), h('code', { class: 'mono token' }, t.token)));
+      tokens(root, admin).then(() => root.append(out));
+    } catch (ex) { showFieldErrors(form, ex); }
+  } }, h('h2', {}, 'New API token'), field('Name', name), field('Role', role), h('button', { class: 'btn primary', type: 'submit' }, 'Create'));
+  clear(root, h('div', { class: 'card' }, h('h2', {}, 'API tokens'), h('p', { class: 'muted small' }, 'Use as “Authorization: Bearer <token>” with the REST API (see openapi.yaml).'),
+    h('table', { class: 'table' }, h('tbody', {}, items.map(t => h('tr', {}, h('td', {}, t.name), h('td', { class: 'mono' }, t.prefix + '…'), h('td', {}, t.role), h('td', { class: 'small' }, ago(t.created_at)),
+      h('td', {}, h('button', { class: 'btn small ghost', onclick: async () => { await del(`/inbox/tokens/${t.id}`); tokens(root, admin); } }, 'Revoke'))))))), form);
+}
+
+// ---------- quarantine ----------
+
+async function quarantine(root, admin) {
+  const { items } = await get('/inbox/quarantine?all=1');
+  clear(root, h('div', { class: 'card' }, h('h2', {}, 'Quarantine'), h('p', { class: 'muted small' }, 'Messages that could not be read are kept here with their error instead of blocking the sync. Replay them once the cause is fixed.'),
+    items.length === 0 ? h('p', { class: 'muted' }, 'Nothing in quarantine. 🎉') :
+      h('table', { class: 'table' }, h('tbody', {}, items.map(q => h('tr', {}, h('td', {}, sourceLabels[q.source]), h('td', { class: 'small' }, q.error), h('td', { class: 'small' }, fullDate(q.created_at)),
+        h('td', {}, q.replayed_at ? h('span', { class: 'pill ok' }, 'replayed') : admin ? h('button', { class: 'btn small', onclick: async () => {
+          try { await post(`/inbox/quarantine/${q.id}/replay`); toast('Replayed'); quarantine(root, admin); } catch (ex) { problemToast(ex); }
+        } }, 'Replay') : null)))))));
+}

@@ -1,0 +1,82 @@
+// Statistics: volume over time, distributions and response times, drawn
+// as inline SVG charts.
+import { get, qs } from './api.js';
+import { h, s, clear, duration, hue, statusLabels, sourceLabels } from './util.js';
+import { state } from './inbox.js';
+
+let range = 30;
+
+export async function renderStats(root) {
+  clear(root, h('div', { class: 'page-head' }, h('h1', {}, 'Statistics'), h('p', { class: 'muted' }, 'Loading…')));
+  const to = new Date(Date.now() + 60e3);
+  const from = new Date(to - range * 86400e3);
+  let data;
+  try {
+    data = await get('/inbox/stats' + qs({ from: from.toISOString(), to: to.toISOString(), granularity: range > 90 ? 'week' : 'day' }));
+  } catch (e) {
+    clear(root, h('div', { class: 'page-head' }, h('h1', {}, 'Statistics')), h('p', { class: 'form-error' }, e.message));
+    return;
+  }
+  const st = data.stats;
+  const folderName = (id) => id ? (state.folders.find(f => f.id === id)?.name || 'Deleted folder') : 'Unfiled';
+  const rangeBtn = (d, label) => h('button', { class: ['seg', range === d ? 'active' : ''], onclick: () => { range = d; renderStats(root); } }, label);
+  clear(root,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Statistics'),
+      h('div', { class: 'segmented' }, rangeBtn(7, '7 days'), rangeBtn(30, '30 days'), rangeBtn(90, '90 days'))),
+    h('div', { class: 'kpis' },
+      kpi('Conversations', String(st.conversations), 'created in the period'),
+      kpi('Resolution rate', Math.round((st.resolution_rate || 0) * 100) + ' %', 'resolved or archived'),
+      kpi('First response', duration(st.first_response.median), `median · p90 ${duration(st.first_response.p90)}`),
+      kpi('Resolution time', duration(st.resolution.median), `median · p90 ${duration(st.resolution.p90)}`)),
+    h('div', { class: 'charts' },
+      h('section', { class: 'card chart wide' }, h('h3', {}, 'Messages per ' + (range > 90 ? 'week' : 'day')), volumeChart(st.volume, from, to)),
+      h('section', { class: 'card chart' }, h('h3', {}, 'By status'), bars(Object.entries(st.by_status || {}).map(([k, v]) => [statusLabels[k] || k, v, 'st-' + k]))),
+      h('section', { class: 'card chart' }, h('h3', {}, 'By channel'), bars(Object.entries(st.by_source || {}).map(([k, v]) => [sourceLabels[k] || k, v, 'src-' + k]))),
+      h('section', { class: 'card chart' }, h('h3', {}, 'By folder'), bars(Object.entries(st.by_folder || {}).map(([k, v]) => [folderName(k), v, null]))),
+      h('section', { class: 'card chart' }, h('h3', {}, 'Automatic filing accuracy'), accuracy(st.accuracy_by_classifier || {}))));
+}
+
+function kpi(label, value, sub) {
+  return h('div', { class: 'kpi card' }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'muted small' }, sub));
+}
+
+function volumeChart(points, from, to) {
+  const periods = [...new Set((points || []).map(p => p.period))].sort();
+  if (!periods.length) return h('p', { class: 'muted' }, 'No messages in this period.');
+  const inbound = {}, outbound = {};
+  for (const p of points) (p.direction === 'out' ? outbound : inbound)[p.period] = ((p.direction === 'out' ? outbound : inbound)[p.period] || 0) + p.count;
+  const max = Math.max(1, ...periods.map(p => (inbound[p] || 0) + (outbound[p] || 0)));
+  const W = 720, H = 220, pad = 28, bw = Math.max(4, (W - pad * 2) / periods.length - 4);
+  const y = (v) => H - pad - (v / max) * (H - pad * 2);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'svg-chart', role: 'img', 'aria-label': 'Messages per period, received and sent' });
+  for (let i = 0; i <= 4; i++) {
+    const v = Math.round(max * i / 4);
+    svg.append(s('line', { x1: pad, x2: W - pad, y1: y(v), y2: y(v), class: 'grid' }), s('text', { x: 4, y: y(v) + 4, class: 'axis' }, String(v)));
+  }
+  periods.forEach((p, i) => {
+    const x = pad + i * ((W - pad * 2) / periods.length) + 2;
+    const a = inbound[p] || 0, b = outbound[p] || 0;
+    svg.append(
+      s('rect', { x, y: y(a), width: bw, height: Math.max(0, H - pad - y(a)), rx: 2, class: 'bar-in' }, s('title', {}, `${p}: ${a} received`)),
+      s('rect', { x, y: y(a + b), width: bw, height: Math.max(0, y(a) - y(a + b)), rx: 2, class: 'bar-out' }, s('title', {}, `${p}: ${b} sent`)));
+    if (periods.length <= 14 || i % Math.ceil(periods.length / 10) === 0) svg.append(s('text', { x: x + bw / 2, y: H - 8, class: 'axis', 'text-anchor': 'middle' }, p.slice(5)));
+  });
+  return h('div', {}, svg, h('div', { class: 'legend small' }, h('span', { class: 'key in' }), 'Received', h('span', { class: 'key out' }), 'Sent'));
+}
+
+function bars(rows) {
+  rows = rows.filter(r => r[1] > 0).sort((a, b) => b[1] - a[1]);
+  if (!rows.length) return h('p', { class: 'muted' }, 'No data.');
+  const max = Math.max(...rows.map(r => r[1]));
+  return h('div', { class: 'hbars' }, rows.map(([label, v, cls]) => h('div', { class: 'hbar' },
+    h('span', { class: 'hbar-label' }, label),
+    h('span', { class: 'hbar-track' }, h('span', { class: ['hbar-fill', cls], style: `width:${Math.max(3, v / max * 100)}%;--h:${hue(label)}` })),
+    h('span', { class: 'hbar-value' }, String(v)))));
+}
+
+function accuracy(by) {
+  const rows = Object.entries(by);
+  if (!rows.length) return h('p', { class: 'muted' }, 'No automatic decisions yet.');
+  return h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Classifier'), h('th', {}, 'Filed'), h('th', {}, 'Corrected'), h('th', {}, 'Kept'))),
+    h('tbody', {}, rows.map(([k, a]) => h('tr', {}, h('td', {}, k), h('td', {}, String(a.decisions)), h('td', {}, String(a.corrected)), h('td', {}, Math.round(a.rate * 100) + ' %')))));
+}
