@@ -114,7 +114,8 @@ func TestRespondMapsUsedSourcesToCitations(t *testing.T) {
 	require.NoError(t, store.CreateTenant(ctx, &inbox.Tenant{ID: tenantID}))
 	kb, err := reply.NewKnowledge(reply.KnowledgeOptions{Store: store, TopK: 3})
 	require.NoError(t, err)
-	ship, err := kb.Add(ctx, tenantID, reply.Document{Title: "Expédition", Body: "Les lampes partent sous 48 heures.\n\nLa commande 12345 est expédiée le 12 mars."}, inbox.Change{Actor: "a"})
+	ship, err := kb.Add(ctx, tenantID, reply.Document{Title: "Expédition", Body: "Les lampes partent sous 48 heures.\n\n" +
+		"La commande 12345 est expédiée le 12 mars. Suivi : https://suivi.maison-lumiere.example/?colis=6A1&lang=fr"}, inbox.Change{Actor: "a"})
 	require.NoError(t, err)
 	ai, err := reply.NewAI(reply.AIOptions{ClientOptions: api.client(), Model: "m", Knowledge: kb})
 	require.NoError(t, err)
@@ -132,4 +133,5 @@ func TestRespondMapsUsedSourcesToCitations(t *testing.T) {
 	require.Len(t, r.Citations, 1, "unknown and repeated source numbers are ignored")
 	require.Equal(t, ship.ID, r.Citations[0].DocumentID)
 	require.Equal(t, 1, api.calls()[1].sourceNumber("12 mars"))
+	require.Contains(t, api.calls()[1].system(), "https://suivi.maison-lumiere.example/?colis=6A1&lang=fr", "links reach the model exactly")
 }

@@ -2,6 +2,7 @@ package reply
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -34,9 +35,14 @@ const replySchema = `{
 // for European languages, plus a little per message for the framing.
 func estimateTokens(s string) int { return (utf8.RuneCountInString(s)+3)/4 + 4 }
 
+// ourTags matches the start of any tag the prompt uses as a delimiter.
+var ourTags = regexp.MustCompile(`(?i)<(\s*/?\s*(?:conversation|message|contact|earlier_messages|source)\b)`)
+
 // escapeData makes text safe to place between our delimiters: the
-// customer cannot close <conversation> or forge a <message>.
-var escapeData = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+// customer cannot close <conversation> or forge a <message>. Only our tag
+// names are neutralised, so links with "&" and ordinary "<" stay as
+// written and the model can quote them exactly.
+func escapeData(s string) string { return ourTags.ReplaceAllString(s, "&lt;$1") }
 
 func escapeAttr(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "\n", " ").Replace(s)
