@@ -39,6 +39,9 @@ type SMSOptions struct {
 	// siblings before Flush ingests the message with gaps marked.
 	// 0: DefaultPartTimeout (24 hours).
 	PartTimeout time.Duration
+	// FlushInterval is how often Run looks for such messages. 0: one
+	// minute.
+	FlushInterval time.Duration
 }
 
 // SMSReceiver is the http.Handler for SMS API webhooks: inbound messages
@@ -68,7 +71,7 @@ func NewSMSReceiver(eng *inbox.Engine, opts SMSOptions) (*SMSReceiver, error) {
 	if opts.Resolve == nil {
 		return nil, fmt.Errorf("vonage: new sms receiver: %w", inbox.Invalid("SMSOptions.Resolve", "is required"))
 	}
-	if opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.PartTimeout < 0 {
+	if opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.PartTimeout < 0 || opts.FlushInterval < 0 {
 		return nil, fmt.Errorf("vonage: new sms receiver: %w", inbox.Invalid("SMSOptions", "durations and limits must not be negative"))
 	}
 	if opts.Parts == nil {
@@ -82,6 +85,9 @@ func NewSMSReceiver(eng *inbox.Engine, opts SMSOptions) (*SMSReceiver, error) {
 	}
 	if opts.PartTimeout == 0 {
 		opts.PartTimeout = DefaultPartTimeout
+	}
+	if opts.FlushInterval == 0 {
+		opts.FlushInterval = time.Minute
 	}
 	r := &SMSReceiver{eng: eng, opts: opts, batch: newCoalescer(eng), clock: opts.Clock, log: opts.Logger}
 	if r.clock == nil {
@@ -259,12 +265,9 @@ func (h *SMSReceiver) Flush(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Run calls Flush every interval (0 means one minute) until ctx ends.
-func (h *SMSReceiver) Run(ctx context.Context, interval time.Duration) error {
-	if interval <= 0 {
-		interval = time.Minute
-	}
-	tick := time.NewTicker(interval)
+// Run calls Flush every FlushInterval until ctx ends.
+func (h *SMSReceiver) Run(ctx context.Context) error {
+	tick := time.NewTicker(h.opts.FlushInterval)
 	defer tick.Stop()
 	for {
 		select {

@@ -340,3 +340,21 @@ func TestNewSMSReceiverValidates(t *testing.T) {
 	_, err = NewSMSReceiver(env.eng, SMSOptions{Resolve: StaticResolver(Target{}), Tolerance: -1})
 	require.ErrorIs(t, err, inbox.ErrInvalid)
 }
+
+func TestSMSReceiverRunFlushes(t *testing.T) {
+	parts := concatVectors(t)
+	env := newTestEnv(t, parts[0].clock())
+	h, err := NewSMSReceiver(env.eng, SMSOptions{Resolve: StaticResolver(smsTarget(parts[0].Secret, parts[0].Method)), FlushInterval: time.Millisecond})
+	require.NoError(t, err)
+	rec := serve(h, parts[0].httpRequest("/sms"))
+	require.Equal(t, "pending", decodeReply(t, rec).Status)
+	env.clock.Set(parts[0].clock().Add(DefaultPartTimeout + time.Second))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	require.Eventually(t, func() bool { return len(env.messages(t)) == 1 }, 5*time.Second, 5*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	require.Contains(t, env.messages(t)[0].Text, "[part 2 missing][part 3 missing]")
+}
