@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/reply"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -171,4 +172,29 @@ func BenchmarkDraftEventLatency(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Nanoseconds())/float64(i), "answer-to-event-ns/op")
 	b.ReportMetric(float64(worst.Nanoseconds()), "worst-ns")
+}
+
+// BenchmarkKnowledgeSearch measures retrieval for a conversation on
+// memstore with 500 documents (about 1,500 passages), without embeddings.
+func BenchmarkKnowledgeSearch(b *testing.B) {
+	ctx := context.Background()
+	store := memstore.New()
+	require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: tenantID}))
+	kb, err := reply.NewKnowledge(reply.KnowledgeOptions{Store: store})
+	require.NoError(b, err)
+	for i := range 500 {
+		body := fmt.Sprintf("# Produit %d\n\n## Livraison\n\nLa lampe modèle %d part sous %d heures en Colissimo.\n\n"+
+			"## Garantie\n\nGarantie %d ans, pièces et main-d'œuvre, ampoules exclues.\n\n## Entretien\n\nNettoyer l'abat-jour %d avec un chiffon sec.",
+			i, i, 24+i%48, 1+i%3, i)
+		_, err := kb.Add(ctx, tenantID, reply.Document{Title: fmt.Sprintf("Fiche %d", i), Format: reply.FormatMarkdown, Body: body}, inbox.Change{Actor: "bench"})
+		require.NoError(b, err)
+	}
+	msgs := []inbox.Message{{Direction: inbox.DirectionIn, Author: inbox.AuthorCustomer, Text: "Bonjour, la garantie de la lampe modèle 42 couvre-t-elle les ampoules ?"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		hits, err := kb.ForConversation(ctx, tenantID, "Garantie lampe 42", msgs)
+		if err != nil || len(hits) == 0 {
+			b.Fatalf("%d hits: %v", len(hits), err)
+		}
+	}
 }
