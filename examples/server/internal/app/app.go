@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/channel/vonage"
@@ -221,7 +220,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 // concatenated SMS flush) until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.sms.Run(ctx, time.Minute) })
+	wg.Go(func() { _ = a.sms.Run(ctx) })
 	err := a.Engine.Run(ctx, inbox.RunOptions{Watch: true})
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {
