@@ -36,6 +36,11 @@ type KnowledgeOptions struct {
 	// Candidates is how many full-text hits the Embedder re-ranks. 0 means
 	// four times TopK.
 	Candidates int
+	// MinSimilarity, with an Embedder, drops passages whose cosine
+	// similarity to the query is below it, so a passage that only shares a
+	// common word with the question is not offered to the model. 0 keeps
+	// every passage.
+	MinSimilarity float64
 	// MaxDocumentBytes bounds a document's body. 0 means
 	// DefaultMaxDocumentBytes.
 	MaxDocumentBytes int

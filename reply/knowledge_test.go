@@ -137,7 +137,7 @@ func TestEmbeddingsReRankAndAreCached(t *testing.T) {
 	emb, err := reply.NewOpenAIEmbedder(reply.OpenAIEmbedderOptions{ClientOptions: api.client(), Model: "text-embedding-3-small", Dimensions: 64,
 		Retry: reply.RetryOptions{Backoff: time.Millisecond}})
 	require.NoError(t, err)
-	kb, _ := newKnowledge(t, reply.KnowledgeOptions{Embedder: emb, TopK: 1})
+	kb, kbStore := newKnowledge(t, reply.KnowledgeOptions{Embedder: emb, TopK: 1})
 	ctx := context.Background()
 	// Full-text ranking favours the short passage that repeats "lampe";
 	// the embedding of the query is closest to the delivery passage.
@@ -157,6 +157,14 @@ func TestEmbeddingsReRankAndAreCached(t *testing.T) {
 	require.Len(t, calls, 3)
 	require.Equal(t, []any{"lampe livraison suivi colis"}, calls[2].Input, "only the query was not cached")
 	require.Equal(t, 64, calls[2].Dimensions)
+
+	// passages far from the question are not offered
+	strict, err := reply.NewKnowledge(reply.KnowledgeOptions{Store: kbStore, Embedder: emb, TopK: 5, MinSimilarity: 0.55})
+	require.NoError(t, err)
+	hits, err = strict.Search(ctx, tenantID, "lampe livraison suivi colis", 0)
+	require.NoError(t, err)
+	require.Len(t, hits, 1, "the catalogue passage shares only \"lampe\"")
+	require.Equal(t, "Livraison", hits[0].Chunk.Title)
 
 	// an embeddings outage falls back to full-text order
 	api.srv.Close()

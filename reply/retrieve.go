@@ -50,7 +50,7 @@ func (k *Knowledge) Search(ctx context.Context, tenant inbox.TenantID, query str
 	if err != nil {
 		return nil, fmt.Errorf("search knowledge base: %w", err)
 	}
-	if k.opts.Embedder != nil && len(hits) > 1 {
+	if k.opts.Embedder != nil && len(hits) > 0 {
 		hits = k.rerank(ctx, query, hits)
 	}
 	if len(hits) > topK {
@@ -71,9 +71,12 @@ func (k *Knowledge) rerank(ctx context.Context, query string, hits []inbox.Knowl
 		k.log.Warn("reply: knowledge base: re-ranking skipped", "err", err)
 		return hits
 	}
-	out := slices.Clone(hits)
-	for i := range out {
-		out[i].Score = cosine(vecs[0], vecs[i+1])
+	out := make([]inbox.KnowledgeHit, 0, len(hits))
+	for i, h := range hits {
+		h.Score = cosine(vecs[0], vecs[i+1])
+		if h.Score >= k.opts.MinSimilarity {
+			out = append(out, h)
+		}
 	}
 	slices.SortStableFunc(out, func(a, b inbox.KnowledgeHit) int { return cmp.Compare(b.Score, a.Score) })
 	return out
