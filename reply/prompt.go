@@ -76,7 +76,6 @@ func systemPrompt(in inbox.ReplyInput, sources []inbox.KnowledgeHit) string {
 // history is a conversation rendered for the model within a token budget.
 type history struct {
 	text    string
-	omitted int // older messages left out of the verbatim part
 	lang    string
 }
 
@@ -110,7 +109,6 @@ func renderHistory(in inbox.ReplyInput, budget int, mask func(string) string) hi
 		used += cost
 		first = i
 	}
-	h.omitted = first
 
 	var b strings.Builder
 	b.WriteString("<conversation>\n")
