@@ -75,8 +75,8 @@ func systemPrompt(in inbox.ReplyInput, sources []inbox.KnowledgeHit) string {
 
 // history is a conversation rendered for the model within a token budget.
 type history struct {
-	text    string
-	lang    string
+	text string
+	lang string
 }
 
 // renderHistory renders the newest messages verbatim, as many as fit in
