@@ -160,7 +160,7 @@ func (e *Engine) autoReply(ctx context.Context, tenant Tenant, convID, messageID
 			d.Status, d.Error = DraftFailed, genErr.Error()
 			action = "draft.failed"
 			ev = Event{Type: EventDraftReady, TenantID: tenant.ID, ConversationID: convID, Detail: "failed", At: now}
-		case check.Folder.AutoReply.Mode == AutoReplyAuto:
+		case check.Folder.AutoReply.Mode == AutoReplyAuto && reply.Confidence >= check.Folder.AutoReply.MinConfidence:
 			msg, err := e.queueOutbound(tx, &conv, outboundSpec{Text: reply.Text, Author: AuthorAutoReply, AuthorID: "auto-reply"})
 			if err != nil {
 				return err

@@ -288,3 +288,21 @@ func TestAutoReplyBlockedReasons(t *testing.T) {
 	c.Conversation.LastHumanReplyAt = now.Add(-121 * time.Second)
 	require.Empty(t, inbox.AutoReplyBlocked(c), "after the quiet period a new auto-reply is fine")
 }
+
+func TestLowConfidenceAutomaticAnswerBecomesDraft(t *testing.T) {
+	a := newAutoEnv(t, inbox.AutoReplyAuto)
+	a.folder.AutoReply.MinConfidence = 0.95 // the fake responder is 0.9 sure
+	_, err := a.engine.SaveFolder(a.ctx, tenantA, a.folder, inbox.Change{Actor: "admin"})
+	require.NoError(t, err)
+	it := a.customerMail("m1", "Où est ma commande ?")
+	a.deliver()
+	sent, _ := a.sender.count()
+	require.Zero(t, sent)
+	var ds []inbox.Draft
+	a.update(func(tx inbox.Tx) error {
+		var err error
+		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID, Status: inbox.DraftPending})
+		return err
+	})
+	require.Len(t, ds, 1, "kept for a person to check")
+}

@@ -44,4 +44,7 @@ type AutoReplySettings struct {
 	UseKnowledge bool `json:"use_knowledge,omitempty"`
 	// MaxPerContactPerDay caps automatic answers per contact; 0 means 3.
 	MaxPerContactPerDay int `json:"max_per_contact_per_day,omitempty"`
+	// MinConfidence: in automatic mode, an answer the responder is less
+	// sure of than this is kept as a draft for a person instead of sent.
+	MinConfidence float64 `json:"min_confidence,omitempty"`
 }

@@ -58,6 +58,12 @@ func (e *Engine) SaveFolder(ctx context.Context, tenant TenantID, f Folder, ch C
 	default:
 		return Folder{}, fmt.Errorf("save folder: %w", Invalid("auto_reply.mode", fmt.Sprintf("%q is not off, auto or approve", f.AutoReply.Mode)))
 	}
+	if f.AutoReply.MinConfidence < 0 || f.AutoReply.MinConfidence > 1 {
+		return Folder{}, fmt.Errorf("save folder: %w", Invalid("auto_reply.min_confidence", "must be between 0 and 1"))
+	}
+	if f.AutoReply.MaxPerContactPerDay < 0 {
+		return Folder{}, fmt.Errorf("save folder: %w", Invalid("auto_reply.max_per_contact_per_day", "must not be negative"))
+	}
 	if f.AutoReply.Mode != AutoReplyOff && strings.TrimSpace(t.Settings.ReplyPrompt) == "" {
 		return Folder{}, fmt.Errorf("save folder: %w", Invalid("auto_reply.mode", "configure the reply prompt in the general settings before enabling auto-reply"))
 	}
