@@ -142,34 +142,42 @@ func (s *Server) createFolder(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return err
 	}
 	var f inbox.Folder
-	err = s.eng.Store().Update(r.Context(), tenant, func(tx inbox.Tx) error {
+	err = s.eng.Store().View(r.Context(), tenant, func(tx inbox.Tx) error {
 		existing, err := tx.ListFolders()
 		if err != nil {
 			return err
 		}
-		f = inbox.Folder{TenantID: tenant, Position: len(existing)}
+		f = inbox.Folder{Position: len(existing)}
 		if err := applyFolder(&f, req, t); err != nil {
 			return err
 		}
-		for _, e := range existing {
-			if strings.EqualFold(e.Name, f.Name) {
-				return inbox.Invalid("name", fmt.Sprintf("a folder named %q exists", e.Name))
-			}
-		}
-		f.CreatedAt, f.UpdatedAt = s.now(), s.now()
-		if err := tx.CreateFolder(&f); err != nil {
-			return err
-		}
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: tenant, Actor: p.Actor, Action: "folder.create", EntityType: "folder",
-			EntityID: f.ID, After: mustJSON(folderView(f, 0)), At: f.CreatedAt})
+		return uniqueName(existing, f)
 	})
 	if err != nil {
 		return err
 	}
-	s.rules.Invalidate(tenant, f.ID)
-	s.eng.Publish(inbox.Event{Type: "folder.changed", TenantID: tenant, Detail: f.ID, At: s.now()})
+	if f, err = s.eng.SaveFolder(r.Context(), tenant, f, change(p, 0)); err != nil {
+		return err
+	}
+	s.folderChanged(tenant, f.ID)
 	writeJSON(w, http.StatusCreated, folderView(f, 0))
 	return nil
+}
+
+// uniqueName refuses a second folder with the same name (ignoring case).
+func uniqueName(existing []inbox.Folder, f inbox.Folder) error {
+	for _, o := range existing {
+		if o.ID != f.ID && strings.EqualFold(o.Name, f.Name) {
+			return inbox.Invalid("name", fmt.Sprintf("a folder named %q exists", o.Name))
+		}
+	}
+	return nil
+}
+
+// folderChanged drops cached rules and tells open pages.
+func (s *Server) folderChanged(tenant inbox.TenantID, id string) {
+	s.rules.Invalidate(tenant, id)
+	s.eng.Publish(inbox.Event{Type: "folder.changed", TenantID: tenant, Detail: id, At: s.now()})
 }
 
 func (s *Server) patchFolder(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -183,7 +191,7 @@ func (s *Server) patchFolder(w http.ResponseWriter, r *http.Request, p auth.Prin
 		return err
 	}
 	var f inbox.Folder
-	err = s.eng.Store().Update(r.Context(), tenant, func(tx inbox.Tx) error {
+	err = s.eng.Store().View(r.Context(), tenant, func(tx inbox.Tx) error {
 		var err error
 		if f, err = tx.GetFolder(id); err != nil {
 			return notFoundAs("folder", id, err)
@@ -191,55 +199,32 @@ func (s *Server) patchFolder(w http.ResponseWriter, r *http.Request, p auth.Prin
 		if req.Version != 0 && req.Version != f.Version {
 			return fmt.Errorf("folder %q changed since version %d (now %d): %w", id, req.Version, f.Version, inbox.ErrConflict)
 		}
-		before := folderView(f, 0)
 		if err := applyFolder(&f, req, t); err != nil {
 			return err
 		}
-		if req.Name != nil {
-			others, err := tx.ListFolders()
-			if err != nil {
-				return err
-			}
-			for _, o := range others {
-				if o.ID != f.ID && strings.EqualFold(o.Name, f.Name) {
-					return inbox.Invalid("name", fmt.Sprintf("a folder named %q exists", o.Name))
-				}
-			}
-		}
-		f.UpdatedAt = s.now()
-		if err := tx.UpdateFolder(&f); err != nil {
+		existing, err := tx.ListFolders()
+		if err != nil {
 			return err
 		}
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: tenant, Actor: p.Actor, Action: "folder.update", EntityType: "folder",
-			EntityID: f.ID, Before: mustJSON(before), After: mustJSON(folderView(f, 0)), At: f.UpdatedAt})
+		return uniqueName(existing, f)
 	})
 	if err != nil {
 		return err
 	}
-	s.rules.Invalidate(tenant, f.ID)
-	s.eng.Publish(inbox.Event{Type: "folder.changed", TenantID: tenant, Detail: f.ID, At: s.now()})
+	if f, err = s.eng.SaveFolder(r.Context(), tenant, f, change(p, 0)); err != nil {
+		return err
+	}
+	s.folderChanged(tenant, f.ID)
 	writeJSON(w, http.StatusOK, folderView(f, 0))
 	return nil
 }
 
 func (s *Server) deleteFolder(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	tenant, id := tenantOf(p), r.PathValue("id")
-	err := s.eng.Store().Update(r.Context(), tenant, func(tx inbox.Tx) error {
-		f, err := tx.GetFolder(id)
-		if err != nil {
-			return notFoundAs("folder", id, err)
-		}
-		if err := tx.DeleteFolder(id); err != nil {
-			return err
-		}
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: tenant, Actor: p.Actor, Action: "folder.delete", EntityType: "folder",
-			EntityID: id, Before: mustJSON(folderView(f, 0)), At: s.now()})
-	})
-	if err != nil {
-		return err
+	if err := s.eng.DeleteFolder(r.Context(), tenant, id, change(p, 0)); err != nil {
+		return notFoundAs("folder", id, err)
 	}
-	s.rules.Invalidate(tenant, id)
-	s.eng.Publish(inbox.Event{Type: "folder.changed", TenantID: tenant, Detail: id, At: s.now()})
+	s.folderChanged(tenant, id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

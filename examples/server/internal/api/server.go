@@ -14,6 +14,7 @@ import (
 	"github.com/inboxkit/inboxkit/classify/rules"
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/reply"
 )
 
 // Summarizer writes a short summary of a conversation (an AI model).
@@ -57,6 +58,9 @@ type Options struct {
 	Rules *rules.Classifier
 	// Summarizer writes summaries. Nil: summaries are off.
 	Summarizer Summarizer
+	// Knowledge is the knowledge base. Nil: the knowledge routes answer
+	// 501 (the store keeps none).
+	Knowledge *reply.Knowledge
 	// Features is reported to the UI.
 	Features Features
 	// SMSWebhook, WhatsAppWebhook and CustomWebhook are mounted without
@@ -78,6 +82,7 @@ type Server struct {
 	sealer   inbox.Sealer
 	rules    *rules.Classifier
 	summary  Summarizer
+	kb       *reply.Knowledge
 	features Features
 	trust    bool
 	log      *slog.Logger
@@ -94,7 +99,7 @@ func New(opts Options) (*Server, error) {
 		return nil, inbox.Invalid("Options.Auth", "is required with a directory and sessions")
 	}
 	s := &Server{eng: opts.Engine, auth: opts.Auth, limiter: opts.Limiter, sealer: opts.Sealer, rules: opts.Rules,
-		summary: opts.Summarizer, features: opts.Features, trust: opts.TrustProxy, log: opts.Logger}
+		summary: opts.Summarizer, kb: opts.Knowledge, features: opts.Features, trust: opts.TrustProxy, log: opts.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -105,6 +110,7 @@ func New(opts Options) (*Server, error) {
 		s.rules = rules.New(rules.Options{Logger: s.log})
 	}
 	s.features.Summaries = s.summary != nil
+	s.features.Knowledge = s.kb != nil
 	s.hub = newHub(s.eng)
 	s.mux = http.NewServeMux()
 	s.routes(opts)

@@ -108,30 +108,20 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request, p auth.Pr
 		}
 		t.Settings.ReopenWindow = time.Duration(*req.ReopenWindowHours) * time.Hour
 	}
-	if t.Settings.ReplyPrompt == "" && before.Settings.ReplyPrompt != "" {
-		// Folders with auto-reply need the company prompt.
-		var using string
-		_ = s.eng.Store().View(ctx, t.ID, func(tx inbox.Tx) error {
-			fs, err := tx.ListFolders()
-			for _, f := range fs {
-				if f.AutoReply.Mode != inbox.AutoReplyOff {
-					using = f.Name
-				}
-			}
+	if t.Name != before.Name {
+		named := before
+		named.Name, named.UpdatedAt = t.Name, s.now()
+		if err := s.eng.Store().UpdateTenant(ctx, &named); err != nil {
 			return err
-		})
-		if using != "" {
-			return inbox.Invalid("reply_prompt", fmt.Sprintf("is required while folder %q has auto-reply on", using))
 		}
+		_ = s.eng.Store().Update(ctx, t.ID, func(tx inbox.Tx) error {
+			return tx.AppendAudit(inbox.AuditEntry{TenantID: t.ID, Actor: p.Actor, Action: "tenant.rename", EntityType: "tenant",
+				EntityID: string(t.ID), Before: mustJSON(map[string]string{"name": before.Name}), After: mustJSON(map[string]string{"name": t.Name}), At: named.UpdatedAt})
+		})
 	}
-	t.UpdatedAt = s.now()
-	if err := s.eng.Store().UpdateTenant(ctx, &t); err != nil {
+	if t, err = s.eng.UpdateSettings(ctx, t.ID, t.Settings, change(p, 0)); err != nil {
 		return err
 	}
-	_ = s.eng.Store().Update(ctx, t.ID, func(tx inbox.Tx) error {
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: t.ID, Actor: p.Actor, Action: "tenant.settings", EntityType: "tenant",
-			EntityID: string(t.ID), Before: mustJSON(s.settingsView(before)), After: mustJSON(s.settingsView(t)), At: t.UpdatedAt})
-	})
 	writeJSON(w, http.StatusOK, s.settingsView(t))
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/reply"
 )
 
 // The API's JSON shapes. Domain types carry no JSON tags, so the API
@@ -46,6 +47,7 @@ type ConversationView struct {
 	ProjectID        string            `json:"project_id,omitempty"`
 	ExternalRefs     map[string]string `json:"external_refs,omitempty"`
 	Summary          string            `json:"summary,omitempty"`
+	SummaryPoints    []string          `json:"summary_points,omitempty"`
 	CreatedAt        time.Time         `json:"created_at"`
 	UpdatedAt        time.Time         `json:"updated_at"`
 	Version          int64             `json:"version"`
@@ -66,12 +68,17 @@ func conversationView(c inbox.Conversation) ConversationView {
 	if tags == nil {
 		tags = []string{}
 	}
+	var sum reply.Summary
+	if c.Summary != "" {
+		sum = reply.ParseSummary(c.Summary)
+	}
 	return ConversationView{
+		Summary: sum.Text, SummaryPoints: sum.KeyPoints,
 		ID: c.ID, Source: c.Source, IntegrationID: c.IntegrationID, ContactID: c.ContactID, FolderID: c.FolderID,
 		Status: c.Status, Intent: c.Intent, Urgency: c.Urgency, Assignee: c.Assignee, Tags: tags, Unread: c.Unread,
 		Subject: c.Subject, Automated: c.Automated, MessageCount: c.MessageCount, LastMessageAt: c.LastMessageAt,
 		FirstResponseAt: timePtr(c.FirstResponseAt), ResolvedAt: timePtr(c.ResolvedAt), Classification: c.Classification,
-		ProjectID: c.ProjectID, ExternalRefs: c.ExternalRefs, Summary: c.Summary, CreatedAt: c.CreatedAt,
+		ProjectID: c.ProjectID, ExternalRefs: c.ExternalRefs, CreatedAt: c.CreatedAt,
 		UpdatedAt: c.UpdatedAt, Version: c.Version, LastInboundAt: timePtr(c.LastInboundAt),
 		LastHumanReplyAt: timePtr(c.LastHumanReplyAt),
 	}

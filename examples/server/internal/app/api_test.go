@@ -579,7 +579,7 @@ func TestReadEndpoints(t *testing.T) {
 	require.Len(t, contacts.Items, 1)
 	var panel struct {
 		Contact       struct{ Name string } `json:"contact"`
-		Conversations []convJSON             `json:"conversations"`
+		Conversations []convJSON            `json:"conversations"`
 	}
 	c.json(http.MethodGet, "/inbox/contacts/"+contacts.Items[0].ID, nil, http.StatusOK, &panel)
 	require.Equal(t, "Sofia Rossi", panel.Contact.Name)

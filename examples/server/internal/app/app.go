@@ -11,10 +11,14 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/sashabaranov/go-openai"
+
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/channel/vonage"
 	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/classify"
+	"github.com/inboxkit/inboxkit/classify/ai"
+	"github.com/inboxkit/inboxkit/classify/learn"
 	"github.com/inboxkit/inboxkit/classify/rules"
 	"github.com/inboxkit/inboxkit/examples/server/internal/api"
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
@@ -22,6 +26,7 @@ import (
 	"github.com/inboxkit/inboxkit/examples/server/internal/web"
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/seal"
+	"github.com/inboxkit/inboxkit/reply"
 	"github.com/inboxkit/inboxkit/storage/blob"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
@@ -29,6 +34,9 @@ import (
 
 // MemoryDB is the Config.DB value selecting the in-memory store.
 const MemoryDB = "memory"
+
+// DefaultModel is the chat model used when OpenAI.Model is empty.
+const DefaultModel = "gpt-4o-mini"
 
 // OpenAI configures the optional AI features.
 type OpenAI struct {
@@ -79,8 +87,10 @@ type App struct {
 	// DemoWebhookSecret is the demo web form's secret.
 	DemoWebhookSecret string
 
-	cfg     Config
-	log     *slog.Logger
+	cfg        Config
+	log        *slog.Logger
+	knowledge  *reply.Knowledge
+	summarizer *reply.Summarizer
 	sms     *vonage.SMSReceiver
 	handler http.Handler
 	closers []func() error
@@ -147,11 +157,59 @@ func (a *App) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	if cfg.Demo {
+		if err := demo.EnsureTenant(ctx, a.Store); err != nil {
+			return err
+		}
+	}
 	ruleClassifier := rules.New(rules.Options{Logger: a.log})
-	classifier := classify.Chain(ruleClassifier)
+	learner := learn.New(learn.Options{})
+	chain := []inbox.Classifier{ruleClassifier}
+	var responder inbox.Responder
+	if cfg.OpenAI.APIKey != "" {
+		model := cfg.OpenAI.Model
+		if model == "" {
+			model = DefaultModel
+		}
+		oc := openai.DefaultConfig(cfg.OpenAI.APIKey)
+		if cfg.OpenAI.BaseURL != "" {
+			oc.BaseURL = cfg.OpenAI.BaseURL
+		}
+		aiClassifier, err := ai.New(ai.Options{Config: oc, Model: model, Logger: a.log})
+		if err != nil {
+			return fmt.Errorf("AI classifier: %w", err)
+		}
+		// The model answers in about a second: it runs off the ingest
+		// path and files the conversation when it is done.
+		async, err := classify.Async(aiClassifier, classify.AsyncOptions{Logger: a.log, OnReady: func(t inbox.TenantID, id string) {
+			if _, err := a.Engine.Classify(context.Background(), t, id); err != nil {
+				a.log.Warn("server: file after AI classification", "conversation", id, "err", err)
+			}
+		}})
+		if err != nil {
+			return err
+		}
+		chain = append(chain, async)
+		client := reply.ClientOptions{BaseURL: cfg.OpenAI.BaseURL, APIKey: reply.Secret(cfg.OpenAI.APIKey)}
+		if a.knowledge, err = newKnowledge(ctx, a.Store, a.log); err != nil {
+			return err
+		}
+		if responder, err = reply.NewAI(reply.AIOptions{ClientOptions: client, Model: model, Knowledge: a.knowledge, Logger: a.log}); err != nil {
+			return fmt.Errorf("AI responder: %w", err)
+		}
+		if a.summarizer, err = reply.NewSummarizer(reply.SummarizerOptions{ClientOptions: client, Model: model, Logger: a.log}); err != nil {
+			return fmt.Errorf("AI summaries: %w", err)
+		}
+		features.AI, features.AIModel = true, model
+		features.Classifier = "rules, AI, learner"
+	} else {
+		features.Classifier = "rules, learner"
+	}
+	chain = append(chain, learner)
+	classifier := classify.Chain(chain...)
 
 	a.Engine, err = inbox.New(inbox.Options{
-		Store: a.Store, Blobs: blobs, Sealer: a.Sealer, Classifier: classifier, Employees: a.Accounts,
+		Store: a.Store, Blobs: blobs, Sealer: a.Sealer, Classifier: classifier, Responder: responder, Employees: a.Accounts,
 		Channels: map[inbox.Source]inbox.ChannelFactory{
 			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Logger: a.log})),
 			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{})),
@@ -194,10 +252,24 @@ func (a *App) build(ctx context.Context) (err error) {
 		}
 		features.Demo = true
 	}
+	if a.knowledge == nil {
+		if a.knowledge, err = newKnowledge(ctx, a.Store, a.log); err != nil {
+			return err
+		}
+	}
+	if cfg.Demo && a.knowledge != nil {
+		if err := demo.SeedKnowledge(ctx, a.knowledge); err != nil {
+			return err
+		}
+	}
+	var summaries api.Summarizer
+	if a.summarizer != nil {
+		summaries = summaryAdapter{a.summarizer, a.Engine}
+	}
 
 	a.API, err = api.New(api.Options{
 		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: auth.NewSessions(0, nil), SecureCookies: cfg.SecureCookies},
-		Sealer: a.Sealer, Rules: ruleClassifier, Features: features,
+		Sealer: a.Sealer, Rules: ruleClassifier, Features: features, Knowledge: a.knowledge, Summarizer: summaries,
 		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,
 		TrustProxy: cfg.TrustProxy, Logger: a.log,
 	})
@@ -221,6 +293,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.sms.Run(ctx) })
+	if a.summarizer != nil {
+		stop := a.summarizer.Watch(ctx, a.Engine)
+		defer stop()
+	}
 	err := a.Engine.Run(ctx, inbox.RunOptions{Watch: true})
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {

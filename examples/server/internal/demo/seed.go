@@ -43,7 +43,28 @@ const (
 	WebFormName = "Formulaire du site"
 )
 
-// Seed creates the demo tenant if it does not exist. It is idempotent:
+// EnsureTenant creates the demo tenant if it does not exist, so a host
+// can set up tenant-scoped components before seeding.
+func EnsureTenant(ctx context.Context, store inbox.Store) error {
+	_, err := store.GetTenant(ctx, TenantID)
+	if err == nil || !errors.Is(err, inbox.ErrNotFound) {
+		return err
+	}
+	now := time.Now()
+	t := inbox.Tenant{ID: TenantID, Name: "Maison Lumière", CreatedAt: now, UpdatedAt: now, Settings: inbox.TenantSettings{
+		TimeZone: "Europe/Paris",
+		ReplyPrompt: "Tu réponds au nom de Maison Lumière, boutique de luminaires et de décoration à Paris. " +
+			"Réponds dans la langue du client, avec chaleur et concision, sans jamais inventer de délai ni de prix. " +
+			"Signe « L'équipe Maison Lumière ».",
+	}}
+	if err := store.CreateTenant(ctx, &t); err != nil && !errors.Is(err, inbox.ErrConflict) {
+		return fmt.Errorf("demo: create tenant: %w", err)
+	}
+	return nil
+}
+
+// Seed creates the demo tenant and its data unless its demo
+// integrations exist already. It is idempotent:
 // accounts and integrations that exist are kept, and a tenant that exists
 // is not seeded again.
 func Seed(ctx context.Context, opts Options) (Result, error) {
@@ -55,31 +76,21 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	}
 	store := opts.Engine.Store()
 	res := Result{Integrations: map[inbox.Source]string{}}
-	_, err := store.GetTenant(ctx, TenantID)
-	if err == nil {
-		err = store.View(ctx, TenantID, func(tx inbox.Tx) error {
-			ins, err := tx.ListIntegrations()
-			for _, in := range ins {
-				if in.Config[ConfigSandbox] == "true" {
-					res.Integrations[in.Kind] = in.ID
-				}
-			}
-			return err
-		})
-		return res, err
-	}
-	if !errors.Is(err, inbox.ErrNotFound) {
+	now := time.Now()
+	if err := EnsureTenant(ctx, store); err != nil {
 		return Result{}, err
 	}
-	now := time.Now()
-	t := inbox.Tenant{ID: TenantID, Name: "Maison Lumière", CreatedAt: now, UpdatedAt: now, Settings: inbox.TenantSettings{
-		TimeZone: "Europe/Paris",
-		ReplyPrompt: "Tu réponds au nom de Maison Lumière, boutique de luminaires et de décoration à Paris. " +
-			"Réponds dans la langue du client, avec chaleur et concision, sans jamais inventer de délai ni de prix. " +
-			"Signe « L'équipe Maison Lumière ».",
-	}}
-	if err := store.CreateTenant(ctx, &t); err != nil {
-		return Result{}, fmt.Errorf("demo: create tenant: %w", err)
+	err := store.View(ctx, TenantID, func(tx inbox.Tx) error {
+		ins, err := tx.ListIntegrations()
+		for _, in := range ins {
+			if in.Config[ConfigSandbox] == "true" {
+				res.Integrations[in.Kind] = in.ID
+			}
+		}
+		return err
+	})
+	if err != nil || len(res.Integrations) > 0 {
+		return res, err
 	}
 	folderIDs, err := seedFolders(ctx, store)
 	if err != nil {
