@@ -127,17 +127,20 @@ func (dialect) Classify(err error) (error, string, bool) {
 	return nil, "", false
 }
 
+// SkipLocked lets concurrent claimers pass over each other's rows.
+func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
 func (dialect) TagFilter(col string) string { return col + ` @> jsonb_build_array(?::text)` }
 
-// Index stores the message's folded words (subject, body, sender) and
-// its folded sender as a tsvector. The text is folded in Go
-// (sqlstore.Fold), which needs no unaccent extension and tokenizes exactly
-// like the query side.
+// Index stores the message's folded words (subject, body, sender) as a
+// tsvector without positions, and its folded sender with positions. The
+// text is folded in Go (sqlstore.Fold), which needs no unaccent extension
+// and tokenizes exactly like the query side.
 func (dialect) Index(ctx context.Context, tx sqlstore.Execer, d sqlstore.SearchDoc) error {
 	sender := sqlstore.Fold(d.Sender)
-	words := sqlstore.Fold(d.Subject) + "\n" + sqlstore.Fold(d.Body) + "\n" + sender
-	_, err := tx.ExecContext(ctx, `INSERT INTO message_search (tenant_id, seq, conversation_id, words, sender)
-		VALUES ($1, $2, $3, $4, to_tsvector('simple', $5))`, d.Tenant, d.Seq, d.ConversationID, words, sender)
+	words := sqlstore.Fold(d.Subject) + " " + sqlstore.Fold(d.Body) + " " + sender
+	_, err := tx.ExecContext(ctx, `INSERT INTO message_search (tenant_id, seq, conversation_id, tsv, sender)
+		VALUES ($1, $2, $3, strip(to_tsvector('simple', $4)), to_tsvector('simple', $5))`, d.Tenant, d.Seq, d.ConversationID, words, sender)
 	return err
 }
 
@@ -158,9 +161,10 @@ func (dialect) Reindex(ctx context.Context, tx sqlstore.Execer, tenant string, s
 // expression.
 const matchSep = "\x1f"
 
-// Match builds two tsqueries, one over all words and one over senders
-// (from:), joined by matchSep. Tokens are letters and digits only, so no
-// input can inject tsquery operators.
+// Match builds two tsqueries, one over all words (a phrase is all of its
+// words, as the index keeps no positions) and one over senders (from:,
+// phrases exact), joined by matchSep. Tokens are letters and digits only,
+// so no input can inject tsquery operators.
 func (dialect) Match(terms []sqlstore.Term) string {
 	var words, senders []string
 	for _, t := range terms {
@@ -169,7 +173,11 @@ func (dialect) Match(terms []sqlstore.Term) string {
 		if t.Prefix {
 			toks[len(toks)-1] += ":*"
 		}
-		q := "(" + strings.Join(toks, " <-> ") + ")"
+		op := " & "
+		if t.Sender {
+			op = " <-> "
+		}
+		q := "(" + strings.Join(toks, op) + ")"
 		if t.Sender {
 			senders = append(senders, q)
 		} else {
@@ -186,7 +194,7 @@ func matchCond(match string, next int) (string, []any) {
 	var conds []string
 	var args []any
 	if words != "" {
-		conds = append(conds, fmt.Sprintf("to_tsvector('simple', words) @@ to_tsquery('simple', $%d)", next+len(args)))
+		conds = append(conds, fmt.Sprintf("tsv @@ to_tsquery('simple', $%d)", next+len(args)))
 		args = append(args, words)
 	}
 	if senders != "" {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -66,7 +67,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	db.SetMaxIdleConns(opts.MaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if opts.Schema != "" {
-		if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+opts.Schema); err != nil {
+		// A concurrent Open creating the same schema makes IF NOT EXISTS
+		// fail with a unique violation: the schema exists, which is the goal.
+		if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+opts.Schema); err != nil && !errors.Is(classify(err), inbox.ErrConflict) {
 			_ = db.Close()
 			return nil, fmt.Errorf("postgres %s: create schema: %w", name, classify(err))
 		}

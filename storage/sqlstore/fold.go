@@ -19,32 +19,75 @@ var ligatures = map[rune]string{
 // matches "eleonore" and an address "bob@x.example" is the three tokens
 // bob, x, example.
 func Tokens(s string) []string {
-	var tokens []string
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			tokens = append(tokens, b.String())
-			b.Reset()
-		}
+	f := Fold(s)
+	if f == "" {
+		return nil
 	}
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			// a combining accent: dropped
-		case unicode.IsLetter(r) || unicode.IsNumber(r):
-			r = unicode.ToLower(r)
-			if l, ok := ligatures[r]; ok {
-				b.WriteString(l)
-			} else {
-				b.WriteRune(r)
-			}
-		default:
-			flush()
-		}
-	}
-	flush()
-	return tokens
+	return strings.Split(f, " ")
 }
 
-// Fold returns the tokens of s joined by single spaces.
-func Fold(s string) string { return strings.Join(Tokens(s), " ") }
+// Fold returns the tokens of s joined by single spaces. ASCII, most of any
+// text, takes a fast path; other runes are decomposed one by one.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true // no separator before the first token
+	word := func() {
+		if !space {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+	}
+	for _, r := range s {
+		if r < 0x80 {
+			switch {
+			case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
+				word()
+				b.WriteByte(byte(r))
+			case 'A' <= r && r <= 'Z':
+				word()
+				b.WriteByte(byte(r) + 'a' - 'A')
+			default:
+				space = true
+			}
+			continue
+		}
+		folded := foldRune(r)
+		if folded == "" {
+			if !unicode.Is(unicode.Mn, r) {
+				space = true
+			}
+			continue
+		}
+		word()
+		b.WriteString(folded)
+	}
+	return b.String()
+}
+
+// foldRune folds one non-ASCII rune: "" for separators and lone accents.
+func foldRune(r rune) string {
+	if l, ok := ligatures[unicode.ToLower(r)]; ok {
+		return l
+	}
+	if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+		return ""
+	}
+	var b strings.Builder
+	for _, d := range norm.NFD.String(string(r)) {
+		switch {
+		case unicode.Is(unicode.Mn, d):
+		case unicode.IsLetter(d) || unicode.IsNumber(d):
+			d = unicode.ToLower(d)
+			if l, ok := ligatures[d]; ok {
+				b.WriteString(l)
+			} else {
+				b.WriteRune(d)
+			}
+		}
+	}
+	return b.String()
+}

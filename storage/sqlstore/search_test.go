@@ -96,3 +96,20 @@ func FuzzParseSearch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFold checks that folding is stable (folding folded text changes
+// nothing) and yields lower-case letters and digits separated by single
+// spaces.
+func FuzzFold(f *testing.F) {
+	for _, seed := range []string{"Éléonore", "Straße Œuvre", "e\u0301cole", "bob@x.example", "  a  b  ", "ǅ ﬁ ①"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		folded := Fold(s)
+		require.Equal(t, folded, Fold(folded))
+		require.False(t, strings.HasPrefix(folded, " ") || strings.HasSuffix(folded, " ") || strings.Contains(folded, "  "), "%q", folded)
+		for _, r := range folded {
+			require.True(t, r == ' ' || unicode.IsLetter(r) || unicode.IsNumber(r), "%q in %q", r, folded)
+		}
+	})
+}

@@ -11,6 +11,7 @@ CREATE TABLE integrations (
 	tenant_id text NOT NULL REFERENCES tenants (id),
 	id text NOT NULL,
 	name text NOT NULL,
+	enabled boolean NOT NULL,
 	created_at bigint NOT NULL,
 	version bigint NOT NULL,
 	cursor text NOT NULL DEFAULT '',
@@ -21,6 +22,8 @@ CREATE TABLE integrations (
 	doc json NOT NULL,
 	PRIMARY KEY (tenant_id, id)
 );
+-- Schedulers claim due integrations across tenants (sqlstore.ClaimIntegrations).
+CREATE INDEX integrations_lease ON integrations (lease_until) WHERE enabled;
 
 CREATE TABLE contacts (
 	tenant_id text NOT NULL REFERENCES tenants (id),
@@ -125,28 +128,29 @@ CREATE INDEX thread_keys_by_key ON thread_keys (tenant_id, key);
 CREATE INDEX thread_keys_by_message ON thread_keys (tenant_id, message_id);
 CREATE INDEX thread_keys_by_conversation ON thread_keys (tenant_id, conversation_id);
 
--- Full-text index. words is the accent-folded subject, body and sender
--- (folded in Go, so matching needs no unaccent extension); the GIN index
--- is on its tsvector expression, so no tsvector is stored and phrase
--- matches are rechecked from words. sender is the folded sender alone,
--- for from:. Rows are messages (seq = messages.seq) and conversation
--- subjects (seq = -conversations.seq). tenant_id leads the GIN index when
+-- Full-text index. tsv holds the accent-folded words of the subject, body
+-- and sender (folded in Go, so matching needs no unaccent extension),
+-- stripped of positions: the index costs less than the text it covers, and
+-- a quoted phrase matches its words anywhere in the message (never fewer
+-- messages than a phrase). sender keeps positions, for from:. Rows are
+-- messages (seq = messages.seq) and conversation subjects
+-- (seq = -conversations.seq). tenant_id leads the GIN indexes when
 -- btree_gin is installed (Open tries to install it).
 CREATE TABLE message_search (
 	tenant_id text NOT NULL,
 	seq bigint NOT NULL,
 	conversation_id text NOT NULL,
-	words text NOT NULL,
+	tsv tsvector NOT NULL,
 	sender tsvector NOT NULL,
 	PRIMARY KEY (tenant_id, seq)
 );
 DO $$
 BEGIN
 	IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN
-		CREATE INDEX message_search_words ON message_search USING gin (tenant_id, to_tsvector('simple', words));
+		CREATE INDEX message_search_tsv ON message_search USING gin (tenant_id, tsv);
 		CREATE INDEX message_search_sender ON message_search USING gin (tenant_id, sender);
 	ELSE
-		CREATE INDEX message_search_words ON message_search USING gin (to_tsvector('simple', words));
+		CREATE INDEX message_search_tsv ON message_search USING gin (tsv);
 		CREATE INDEX message_search_sender ON message_search USING gin (sender);
 	END IF;
 END

@@ -11,6 +11,7 @@ CREATE TABLE integrations (
 	tenant_id TEXT NOT NULL REFERENCES tenants (id),
 	id TEXT NOT NULL,
 	name TEXT NOT NULL,
+	enabled INTEGER NOT NULL,
 	created_at INTEGER NOT NULL,
 	version INTEGER NOT NULL,
 	cursor TEXT NOT NULL DEFAULT '',
@@ -21,6 +22,8 @@ CREATE TABLE integrations (
 	doc TEXT NOT NULL,
 	PRIMARY KEY (tenant_id, id)
 );
+-- Schedulers claim due integrations across tenants (sqlstore.ClaimIntegrations).
+CREATE INDEX integrations_lease ON integrations (lease_until) WHERE enabled;
 
 CREATE TABLE contacts (
 	tenant_id TEXT NOT NULL REFERENCES tenants (id),
@@ -130,6 +133,9 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
 	content = '', contentless_delete = 1,
 	tokenize = 'unicode61 remove_diacritics 2'
 );
+-- Merge segments less eagerly than the default (4): ingest writes much more
+-- often than searches need a compact index.
+INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 8);
 
 CREATE TABLE notes (
 	tenant_id TEXT NOT NULL REFERENCES tenants (id),
