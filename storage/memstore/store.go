@@ -18,6 +18,7 @@ type Store struct {
 	mu      sync.RWMutex
 	tenants map[inbox.TenantID]*tenantState
 	closed  bool
+	leases  leaseTable // inbox.Leaser, lease.go
 }
 
 var _ inbox.Store = (*Store)(nil)
