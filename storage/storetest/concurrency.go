@@ -114,15 +114,7 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 			for id, n := range providerIDs {
 				require.Equal(t, 1, n, "message %s stored %d times", id, n)
 			}
-			var contacts []inbox.Contact
-			for cursor := ""; ; {
-				page, err := tx.ListContacts(inbox.ContactQuery{Limit: 100, Cursor: cursor})
-				require.NoError(t, err)
-				contacts = append(contacts, page.Items...)
-				if cursor = page.NextCursor; cursor == "" {
-					break
-				}
-			}
+			contacts := listAllContacts(t, tx, inbox.ContactQuery{Limit: 100})
 			require.Len(t, contacts, 2*senders, "one contact per email sender and per phone")
 		})
 	})

@@ -34,14 +34,7 @@ func snapshot(t *testing.T, h *harness, tenant inbox.TenantID) tenantSnapshot {
 		var err error
 		s.Integrations, err = tx.ListIntegrations()
 		require.NoError(t, err)
-		for cursor := ""; ; {
-			page, err := tx.ListContacts(inbox.ContactQuery{Limit: 100, Cursor: cursor})
-			require.NoError(t, err)
-			s.Contacts = append(s.Contacts, page.Items...)
-			if cursor = page.NextCursor; cursor == "" {
-				break
-			}
-		}
+		s.Contacts = listAllContacts(t, tx, inbox.ContactQuery{Limit: 100})
 		s.Folders, err = tx.ListFolders()
 		require.NoError(t, err)
 		s.Conversations = listAll(t, tx, inbox.ConversationQuery{})
@@ -74,9 +67,11 @@ func snapshot(t *testing.T, h *harness, tenant inbox.TenantID) tenantSnapshot {
 	return s
 }
 
-// listAll walks every page of a conversation query.
+// listAll walks every page of a conversation query, failing on a cursor
+// that does not move on.
 func listAll(t require.TestingT, tx inbox.Tx, q inbox.ConversationQuery) []inbox.Conversation {
 	var all []inbox.Conversation
+	seen := map[string]bool{}
 	for {
 		page, err := tx.ListConversations(q)
 		require.NoError(t, err)
@@ -84,6 +79,28 @@ func listAll(t require.TestingT, tx inbox.Tx, q inbox.ConversationQuery) []inbox
 		if page.NextCursor == "" {
 			return all
 		}
+		require.NotEmpty(t, page.Items, "a page with a next cursor must not be empty")
+		require.False(t, seen[page.NextCursor], "pagination repeats cursor %q", page.NextCursor)
+		require.Less(t, len(all), 100_000, "pagination does not end")
+		seen[page.NextCursor] = true
+		q.Cursor = page.NextCursor
+	}
+}
+
+// listAllContacts walks every page of a contact query.
+func listAllContacts(t require.TestingT, tx inbox.Tx, q inbox.ContactQuery) []inbox.Contact {
+	var all []inbox.Contact
+	seen := map[string]bool{}
+	for {
+		page, err := tx.ListContacts(q)
+		require.NoError(t, err)
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			return all
+		}
+		require.NotEmpty(t, page.Items, "a page with a next cursor must not be empty")
+		require.False(t, seen[page.NextCursor], "pagination repeats cursor %q", page.NextCursor)
+		seen[page.NextCursor] = true
 		q.Cursor = page.NextCursor
 	}
 }

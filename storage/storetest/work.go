@@ -56,7 +56,7 @@ func testNotes(t *testing.T, newStore NewStoreFunc) {
 // notes have no Get method.
 func getNote(tx inbox.Tx, id string) (inbox.Note, error) {
 	var cursor string
-	for {
+	for range 1000 {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500, Cursor: cursor})
 		if err != nil {
 			return inbox.Note{}, err
@@ -73,9 +73,10 @@ func getNote(tx inbox.Tx, id string) (inbox.Note, error) {
 			}
 		}
 		if cursor = page.NextCursor; cursor == "" {
-			return inbox.Note{}, inbox.ErrNotFound
+			break
 		}
 	}
+	return inbox.Note{}, inbox.ErrNotFound
 }
 
 func testTasks(t *testing.T, newStore NewStoreFunc) {
