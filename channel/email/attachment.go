@@ -91,7 +91,7 @@ func (w *walker) forwarded(e *message.Entity, att inbox.Attachment) {
 		key = inbox.NewBlobKey(w.p.opts.Tenant, "attachment")
 	}
 	inner := &Parsed{QuotedStart: -1}
-	res, _ := streamBlob(w.ctx, w.store, key, e.Body, w.p.opts.MaxAttachmentBytes, func(r io.Reader) error {
+	res, _ := streamBlob(w.ctx, w.store, key, e.Body, w.p.opts.MaxAttachmentBytes, nil, func(r io.Reader) error {
 		iw := &walker{p: w.p, ctx: w.ctx, out: inner}
 		return iw.message(r)
 	})

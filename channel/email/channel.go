@@ -120,12 +120,7 @@ type Options struct {
 	// Blobs keeps raw messages and attachments. Nil: attachments are
 	// described but their bytes are not kept.
 	Blobs inbox.BlobStore
-	// BlobWriters is how many blobs a pull writes to Blobs at once; the
-	// bytes wait in SpoolDir meanwhile, and every write of a batch is
-	// done before the batch is committed. 0 means 16.
-	BlobWriters int
-	// SpoolDir holds spooled blobs; empty means os.TempDir().
-	SpoolDir string
+
 	// Logger receives connection and sync logs. Nil discards them.
 	Logger *slog.Logger
 	// Dialer connects to the servers. Nil: a dialer with a 30 s timeout.
@@ -168,11 +163,8 @@ func New(opts Options) (*Channel, error) {
 			return nil, invalid("Options."+name, err.Error())
 		}
 	}
-	if opts.BatchSize < 0 || opts.Since < 0 || opts.PollInterval < 0 || opts.BlobWriters < 0 {
-		return nil, invalid("Options", "BatchSize, Since, PollInterval and BlobWriters must not be negative")
-	}
-	if opts.BlobWriters == 0 {
-		opts.BlobWriters = 16
+	if opts.BatchSize < 0 || opts.Since < 0 || opts.PollInterval < 0 {
+		return nil, invalid("Options", "BatchSize, Since and PollInterval must not be negative")
 	}
 	if opts.BatchSize == 0 {
 		opts.BatchSize = 50

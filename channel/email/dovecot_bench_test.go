@@ -278,3 +278,43 @@ func (f *fileBlobs) Delete(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// BenchmarkDovecotPullOnly measures the channel alone on the same
+// mailbox: fetch, parse and keep the raw mail (unsynced files), handing
+// batches to a deliver function that stores nothing. Compared with
+// BenchmarkDovecotFirstSync it separates the channel's cost from the
+// engine's and the store's.
+func BenchmarkDovecotPullOnly(b *testing.B) {
+	n := benchMessages()
+	srv, _ := benchMailbox(b, n)
+	u := srv.Users[0]
+	for b.Loop() {
+		b.StopTimer()
+		ch, err := New(Options{
+			IntegrationID: "mail1", Tenant: "t1", IMAP: Server{Addr: srv.Addr, Security: SecurityPlain},
+			Auth: Auth{Username: u.Name, Password: Secret(u.Password)}, BatchSize: 200,
+			Blobs: &fileBlobs{dir: b.TempDir()},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		peak := watchHeap()
+		fetched := 0
+		b.StartTimer()
+		err = ch.Pull(context.Background(), "", func(ctx context.Context, batch inbox.Batch) (inbox.IngestResult, error) {
+			fetched += len(batch.Messages)
+			return inbox.IngestResult{}, nil
+		})
+		b.StopTimer()
+		p := peak.Stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if fetched != n {
+			b.Fatalf("fetched %d of %d", fetched, n)
+		}
+		b.ReportMetric(float64(p)/(1<<20), "peak-heap-MB")
+		b.StartTimer()
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -278,4 +279,24 @@ func TestPullCursorIsOpaqueButValidated(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint32(1), c.Folders["INBOX"].LastUID)
 	require.True(t, bytes.Contains([]byte(col.cursor), []byte(`"uidvalidity"`)))
+}
+
+// syncFailBlobs reads every byte, then fails as a disk sync would.
+type syncFailBlobs struct{ countingBlobs }
+
+func (s *syncFailBlobs) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
+	n, _ := io.Copy(io.Discard, r)
+	return n, errors.New("fsync: input/output error")
+}
+
+func TestPullCommitsNothingWhenBlobWritesFail(t *testing.T) {
+	addr := startMemIMAP(t)
+	admin := imapAdmin(t, addr, imapUser, imapPassword)
+	appendMail(t, admin, "INBOX", testMail(1))
+	appendMail(t, admin, "INBOX", testMail(2))
+	ch := newIMAPChannel(t, addr, func(o *Options) { o.Blobs = &syncFailBlobs{countingBlobs{sizes: map[string]int64{}}} })
+	col := &collector{}
+	err := ch.Pull(context.Background(), "", col.deliver)
+	require.ErrorContains(t, err, "input/output error")
+	require.Empty(t, col.batches, "a batch whose raw mail is not durable is not committed")
 }

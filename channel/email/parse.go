@@ -68,6 +68,8 @@ type Parser struct {
 	opts   ParseOptions
 	policy *bluemonday.Policy
 	own    map[string]bool
+	// pending, when set, collects raw-message writes instead of waiting.
+	pending *blobWaits
 }
 
 // NewParser validates opts and returns a Parser.
@@ -97,11 +99,11 @@ func NewParser(opts ParseOptions) (*Parser, error) {
 	return p, nil
 }
 
-// withBlobs returns a parser that keeps bytes in store instead, sharing
-// everything else.
-func (p *Parser) withBlobs(store inbox.BlobStore) *Parser {
+// deferring returns a parser that does not wait for raw messages to be
+// written: the writes are collected in pending, sharing everything else.
+func (p *Parser) deferring(pending *blobWaits) *Parser {
 	cp := *p
-	cp.opts.Blobs = store
+	cp.pending = pending
 	return &cp
 }
 
@@ -157,7 +159,7 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader) (*Parsed, error) {
 	if p.opts.Blobs != nil && !p.opts.DiscardRaw {
 		rawKey = inbox.NewBlobKey(p.opts.Tenant, "raw")
 	}
-	res, parseErr := streamBlob(ctx, p.opts.Blobs, rawKey, r, -1, func(tr io.Reader) error {
+	res, parseErr := streamBlob(ctx, p.opts.Blobs, rawKey, r, -1, p.pending, func(tr io.Reader) error {
 		w := &walker{p: p, ctx: ctx, out: out, store: p.opts.Blobs}
 		return w.message(tr)
 	})

@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
+	"sync"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -33,7 +35,13 @@ type streamResult struct {
 // or attachment is parsed and kept in one pass with bounded memory. What
 // consume leaves unread is drained. Bytes beyond limit (when limit >= 0)
 // are hashed and counted but not stored.
-func streamBlob(ctx context.Context, store inbox.BlobStore, key string, src io.Reader, limit int64, consume func(io.Reader) error) (streamResult, error) {
+//
+// With pending set, streamBlob does not wait for the store to finish (a
+// durable store syncs each blob to disk, which costs milliseconds): the
+// blob is reported stored once every byte was handed over, and pending
+// collects the wait, whose failure must keep the referring batch from
+// being committed.
+func streamBlob(ctx context.Context, store inbox.BlobStore, key string, src io.Reader, limit int64, pending *blobWaits, consume func(io.Reader) error) (streamResult, error) {
 	sink := &blobSink{h: sha256.New(), limit: limit}
 	done := make(chan error, 1)
 	if store != nil && key != "" {
@@ -47,7 +55,7 @@ func streamBlob(ctx context.Context, store inbox.BlobStore, key string, src io.R
 			done <- err
 		}()
 	}
-	tr := io.TeeReader(src, sink)
+	tr := io.TeeReader(&stickyReader{r: src}, sink)
 	var consumeErr error
 	if consume != nil {
 		consumeErr = consume(tr)
@@ -63,6 +71,17 @@ func streamBlob(ctx context.Context, store inbox.BlobStore, key string, src io.R
 			sink.pw.CloseWithError(readErr)
 		default:
 			sink.pw.Close()
+			if pending != nil {
+				pending.add(func() error {
+					if err := <-done; err != nil {
+						_ = store.Delete(context.WithoutCancel(ctx), key)
+						return fmt.Errorf("store blob %s: %w", key, err)
+					}
+					return nil
+				})
+				res.Stored = true
+				return res, consumeErr
+			}
 		}
 		putErr := <-done
 		switch {
@@ -80,6 +99,34 @@ func streamBlob(ctx context.Context, store inbox.BlobStore, key string, src io.R
 		}
 	}
 	return res, consumeErr
+}
+
+// blobWaits collects the blob writes still running for a batch.
+type blobWaits struct {
+	mu    sync.Mutex
+	waits []func() error
+}
+
+func (w *blobWaits) add(wait func() error) {
+	w.mu.Lock()
+	w.waits = append(w.waits, wait)
+	w.mu.Unlock()
+}
+
+// wait blocks until every collected write is over and returns the first
+// failure.
+func (w *blobWaits) wait() error {
+	w.mu.Lock()
+	waits := w.waits
+	w.waits = nil
+	w.mu.Unlock()
+	var first error
+	for _, f := range waits {
+		if err := f(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // blobSink hashes and counts every byte and forwards them to the pipe
@@ -105,4 +152,21 @@ func (s *blobSink) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// stickyReader returns the first error of r forever, never reading r
+// again: an IMAP literal must not be read once it has failed, because the
+// client's connection reader has moved on.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
 }

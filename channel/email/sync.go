@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +40,9 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 		c.log.Warn("email: unreadable cursor, starting over", "err", err)
 		cur, _ = parseCursor("")
 	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	ic, err := c.dialIMAP(ctx, nil)
 	if err != nil {
 		return err
@@ -49,36 +53,73 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 
 	folders, err := c.folders(ic)
 	if err != nil {
-		return c.ctxErr(ctx, err)
+		return c.ctxErr(parent, err)
 	}
-	run := &pullRun{parser: c.parser}
-	if c.opts.Blobs != nil {
-		run.spool = newSpoolBlobs(c.opts.Blobs, c.opts.SpoolDir, c.opts.BlobWriters)
-		run.parser = c.parser.withBlobs(run.spool)
-		// Never leave writes running behind a failed pull.
-		defer run.spool.Flush()
-	}
-	for _, f := range folders {
-		if err := c.pullFolder(ctx, ic, run, &cur, f, deliver); err != nil {
-			return c.ctxErr(ctx, err)
+
+	// The next batch is fetched while the engine commits the previous
+	// one; batches are still delivered one at a time, in order.
+	run := &pullRun{pending: &blobWaits{}, batches: make(chan pendingBatch), ctx: ctx}
+	run.parser = c.parser.deferring(run.pending)
+	var deliverErr error
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		for pb := range run.batches {
+			if deliverErr != nil {
+				continue
+			}
+			if _, err := deliver(ctx, pb.batch); err != nil {
+				deliverErr = fmt.Errorf("email: deliver %d messages of %s: %w", len(pb.batch.Messages), pb.folder, err)
+				cancel() // stops the fetching side
+			}
 		}
+	}()
+	for _, f := range folders {
+		if err = c.pullFolder(ctx, ic, run, &cur, f); err != nil {
+			break
+		}
+	}
+	close(run.batches)
+	<-delivered
+	// Never leave writes running behind a failed pull.
+	_ = run.pending.wait()
+	switch {
+	case deliverErr != nil:
+		return deliverErr
+	case err != nil:
+		return c.ctxErr(parent, err)
 	}
 	return nil
 }
 
+// pendingBatch is a batch on its way to the deliver function.
+type pendingBatch struct {
+	batch  inbox.Batch
+	folder string
+}
+
 // pullRun is the state of one Pull shared by its folders.
 type pullRun struct {
-	parser *Parser
-	// spool writes blobs in parallel; nil without a BlobStore.
-	spool *spoolBlobs
+	ctx     context.Context
+	batches chan pendingBatch
+	parser  *Parser
+	// pending holds the raw-message writes of the current batch: a
+	// durable BlobStore syncs each one to disk, so they run side by side
+	// while the next messages are fetched.
+	pending *blobWaits
 }
 
 // flush finishes the blob writes of a batch before it is committed.
-func (r *pullRun) flush() error {
-	if r.spool == nil {
+func (r *pullRun) flush() error { return r.pending.wait() }
+
+// send hands a batch to the delivering goroutine.
+func (r *pullRun) send(folder string, b inbox.Batch) error {
+	select {
+	case r.batches <- pendingBatch{batch: b, folder: folder}:
 		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
 	}
-	return r.spool.Flush()
 }
 
 // ctxErr prefers the context's error when it ended, since closing the
@@ -150,7 +191,7 @@ func (c *Channel) findSent(ic *imapConn) (string, error) {
 }
 
 // pullFolder fetches one folder's new mail.
-func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, run *pullRun, cur *cursor, f folder, deliver inbox.DeliverFunc) error {
+func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, run *pullRun, cur *cursor, f folder) error {
 	addr := c.opts.IMAP.Addr
 	condstore := ic.caps.Has(imap.CapCondStore)
 	prev := cur.Folders[f.name]
@@ -217,8 +258,8 @@ func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, run *pullRun, cu
 		fc.LastUID = uint32(batch[len(batch)-1])
 		cur.Folders[f.name] = fc
 		cs := cur.String()
-		if _, err := deliver(ctx, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs, Messages: msgs}); err != nil {
-			return fmt.Errorf("email: deliver %d messages of %s: %w", len(msgs), f.name, err)
+		if err := run.send(f.name, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs, Messages: msgs}); err != nil {
+			return err
 		}
 	}
 
@@ -239,8 +280,8 @@ func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, run *pullRun, cu
 	if done != committed {
 		cur.Folders[f.name] = done
 		cs := cur.String()
-		if _, err := deliver(ctx, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs}); err != nil {
-			return fmt.Errorf("email: record position of %s: %w", f.name, err)
+		if err := run.send(f.name, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -256,7 +297,6 @@ func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f fol
 		BodySection: []*imap.FetchItemBodySection{{Peek: !c.opts.MarkSeen}},
 	}
 	cmd := ic.Fetch(imap.UIDSetNum(uids...), opts)
-	defer cmd.Close()
 	out := make([]inbox.Inbound, 0, len(uids))
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		var uid imap.UID
@@ -269,8 +309,12 @@ func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f fol
 				if it.Literal == nil {
 					continue
 				}
-				p, err := parser.Parse(ctx, it.Literal)
+				p, err := parser.Parse(ctx, &literalReader{r: it.Literal})
 				if err != nil {
+					// The connection broke inside a message: close it
+					// rather than draining the command, whose reader
+					// must not be touched again.
+					ic.Close()
 					return nil, c.ctxErr(ctx, tempErr(addr, fmt.Sprintf("read message of %s", f.name), err))
 				}
 				parsed = p
@@ -292,4 +336,21 @@ func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f fol
 		return nil, c.ctxErr(ctx, tempErr(addr, "fetch from "+f.name, err))
 	}
 	return out, nil
+}
+
+// literalReader turns a literal that ends before its announced size (the
+// connection closed cleanly mid-message) into io.ErrUnexpectedEOF, so a
+// cut-off message is never taken for a whole one.
+type literalReader struct {
+	r    imap.LiteralReader
+	read int64
+}
+
+func (l *literalReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	if err == io.EOF && l.read < l.r.Size() {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
 }
