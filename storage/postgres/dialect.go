@@ -127,9 +127,6 @@ func (dialect) Classify(err error) (error, string, bool) {
 	return nil, "", false
 }
 
-// SkipLocked lets concurrent claimers pass over each other's rows.
-func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
-
 func (dialect) TagFilter(col string) string { return col + ` @> jsonb_build_array(?::text)` }
 
 // Index stores the message's folded words (subject, body, sender) as a

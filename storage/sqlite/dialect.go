@@ -89,9 +89,6 @@ func (dialect) Classify(err error) (error, string, bool) {
 	return nil, "", false
 }
 
-// SkipLocked is empty: the single writer connection serialises claims.
-func (dialect) SkipLocked() string { return "" }
-
 func (dialect) TagFilter(col string) string {
 	return `EXISTS (SELECT 1 FROM json_each(` + col + `) WHERE json_each.value = ?)`
 }

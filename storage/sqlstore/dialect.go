@@ -23,10 +23,6 @@ type Dialect interface {
 	// ErrTemporary...) and a short description without values; ok is false
 	// for errors it does not recognise.
 	Classify(err error) (sentinel error, code string, ok bool)
-	// SkipLocked is appended to a SELECT that claims rows for a lease:
-	// " FOR UPDATE SKIP LOCKED" where concurrent writers exist, "" where
-	// writes are serialised anyway.
-	SkipLocked() string
 	// TagFilter is a boolean SQL fragment, with one placeholder for the tag,
 	// true when the JSON array column col contains the tag.
 	TagFilter(col string) string

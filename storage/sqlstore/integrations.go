@@ -32,8 +32,8 @@ func (t *tx) CreateIntegration(in *inbox.Integration) error {
 	if err != nil {
 		return err
 	}
-	return t.insert("integration", "integrations", []string{"id", "name", "enabled", "created_at", "version", "cursor", "status", "last_sync", "doc"},
-		in.ID, in.Name, in.Enabled, nanos(in.CreatedAt), in.Version, in.Cursor, in.Status, string(last), doc)
+	return t.insert("integration", "integrations", []string{"id", "name", "created_at", "version", "cursor", "status", "last_sync", "doc"},
+		in.ID, in.Name, nanos(in.CreatedAt), in.Version, in.Cursor, in.Status, string(last), doc)
 }
 
 // UpdateIntegration replaces an integration's settings (not its sync state).
@@ -56,7 +56,7 @@ func (t *tx) UpdateIntegration(in *inbox.Integration) error {
 	if err != nil {
 		return err
 	}
-	if err := t.updateVersioned("integration", "integrations", in.ID, in.Version, []string{"name", "enabled", "doc"}, in.Name, in.Enabled, doc); err != nil {
+	if err := t.updateVersioned("integration", "integrations", in.ID, in.Version, []string{"name", "doc"}, in.Name, doc); err != nil {
 		return err
 	}
 	stored, err := t.GetIntegration(in.ID)

@@ -20,7 +20,6 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
-	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
 // opener makes a fresh store for a test; both SQL stores run every test
@@ -326,58 +325,5 @@ func TestUnreadCountsUnderConcurrentWriters(t *testing.T) {
 			require.Equal(t, map[string]int{folders[0]: 4, folders[1]: 4, folders[2]: 4}, counts)
 			return nil
 		}))
-	})
-}
-
-// TestClaimIntegrationsIsExclusive has instances claim integrations at
-// once: every enabled integration is leased to exactly one of them.
-func TestClaimIntegrationsIsExclusive(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s inbox.Store) {
-		seed(t, s)
-		ctx := context.Background()
-		require.NoError(t, s.Update(ctx, tenant, func(tx inbox.Tx) error {
-			for i := range 20 {
-				in := inbox.Integration{Kind: inbox.SourceEmail, Name: fmt.Sprint("box", i), Enabled: i%5 != 0}
-				if err := tx.CreateIntegration(&in); err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
-		type claimer interface {
-			ClaimIntegrations(ctx context.Context, owner string, lease time.Duration, limit int) ([]sqlstore.IntegrationLease, error)
-			ReleaseIntegration(ctx context.Context, tenant inbox.TenantID, integrationID, owner string) error
-		}
-		c := s.(claimer)
-		var mu sync.Mutex
-		owners := map[string]string{}
-		var wg sync.WaitGroup
-		for w := range 4 {
-			wg.Go(func() {
-				owner := fmt.Sprint("instance-", w)
-				for {
-					leases, err := c.ClaimIntegrations(ctx, owner, time.Minute, 3)
-					require.NoError(t, err)
-					if len(leases) == 0 {
-						return
-					}
-					mu.Lock()
-					for _, l := range leases {
-						require.Empty(t, owners[l.IntegrationID], "claimed twice")
-						owners[l.IntegrationID] = owner
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		require.Len(t, owners, 16, "every enabled integration, once")
-		for id, owner := range owners {
-			require.NoError(t, c.ReleaseIntegration(ctx, tenant, id, owner))
-			break
-		}
-		again, err := c.ClaimIntegrations(ctx, "late", time.Minute, 10)
-		require.NoError(t, err)
-		require.Len(t, again, 1, "a released lease can be claimed at once")
 	})
 }

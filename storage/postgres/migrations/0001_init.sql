@@ -11,19 +11,14 @@ CREATE TABLE integrations (
 	tenant_id text NOT NULL REFERENCES tenants (id),
 	id text NOT NULL,
 	name text NOT NULL,
-	enabled boolean NOT NULL,
 	created_at bigint NOT NULL,
 	version bigint NOT NULL,
 	cursor text NOT NULL DEFAULT '',
 	status text NOT NULL DEFAULT '',
 	last_sync jsonb NOT NULL DEFAULT '{}',
-	lease_owner text NOT NULL DEFAULT '',
-	lease_until bigint NOT NULL DEFAULT 0,
 	doc json NOT NULL,
 	PRIMARY KEY (tenant_id, id)
 );
--- Schedulers claim due integrations across tenants (sqlstore.ClaimIntegrations).
-CREATE INDEX integrations_lease ON integrations (lease_until) WHERE enabled;
 
 CREATE TABLE contacts (
 	tenant_id text NOT NULL REFERENCES tenants (id),
@@ -217,8 +212,6 @@ CREATE TABLE outbox (
 	status text NOT NULL,
 	next_attempt_at bigint NOT NULL,
 	created_at bigint NOT NULL,
-	lease_owner text NOT NULL DEFAULT '',
-	lease_until bigint NOT NULL DEFAULT 0,
 	doc json NOT NULL,
 	PRIMARY KEY (tenant_id, id)
 );

@@ -11,19 +11,14 @@ CREATE TABLE integrations (
 	tenant_id TEXT NOT NULL REFERENCES tenants (id),
 	id TEXT NOT NULL,
 	name TEXT NOT NULL,
-	enabled INTEGER NOT NULL,
 	created_at INTEGER NOT NULL,
 	version INTEGER NOT NULL,
 	cursor TEXT NOT NULL DEFAULT '',
 	status TEXT NOT NULL DEFAULT '',
 	last_sync TEXT NOT NULL DEFAULT '{}',
-	lease_owner TEXT NOT NULL DEFAULT '',
-	lease_until INTEGER NOT NULL DEFAULT 0,
 	doc TEXT NOT NULL,
 	PRIMARY KEY (tenant_id, id)
 );
--- Schedulers claim due integrations across tenants (sqlstore.ClaimIntegrations).
-CREATE INDEX integrations_lease ON integrations (lease_until) WHERE enabled;
 
 CREATE TABLE contacts (
 	tenant_id TEXT NOT NULL REFERENCES tenants (id),
@@ -197,8 +192,6 @@ CREATE TABLE outbox (
 	status TEXT NOT NULL,
 	next_attempt_at INTEGER NOT NULL,
 	created_at INTEGER NOT NULL,
-	lease_owner TEXT NOT NULL DEFAULT '',
-	lease_until INTEGER NOT NULL DEFAULT 0,
 	doc TEXT NOT NULL,
 	PRIMARY KEY (tenant_id, id)
 );
