@@ -35,20 +35,25 @@ var builtinRules = []textRule{
 		func(_ *Masker, _ []string) string { return Redacted }, trigger{words: []string{"sk-", "sk_", "rk_", "xox", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "akia", "aiza"}}},
 	// password=..., "api_key": "...", ?sig=..., token: ... An unquoted
 	// value runs to the next space: passwords contain '&' and ',', and
-	// masking a following query parameter is the lesser harm.
-	{MaskTokens, regexp.MustCompile(`(?i)\b((?:[a-z0-9]+[_-])*(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|sig|signature|credentials?|session[_-]?id|cookie))("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"'<>]+)`),
-		func(_ *Masker, g []string) string { return g[1] + g[2] + requote(g[3], Redacted) }, trigger{words: []string{"pass", "pwd", "secret", "token", "key", "sig", "credential", "session", "cookie"}}},
-	// scheme://user:password@host
-	{MaskTokens, regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]*):[^\s/@]+@`),
-		func(_ *Masker, g []string) string { return g[1] + ":" + Redacted + "@" }, trigger{at: true, words: []string{"://"}}},
+	// masking a following query parameter is the lesser harm. The keyword
+	// must start the key or follow a separator ("api_secret" yes,
+	// "design" no); the character before it is group 1 because Go's
+	// expressions have no look-behind.
+	{MaskTokens, regexp.MustCompile(`(?i)(^|[^a-z0-9])(password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|sig|signature|credentials?|session[_-]?id|cookie)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"'<>]+)`),
+		func(_ *Masker, g []string) string { return g[1] + g[2] + g[3] + requote(g[4], Redacted) }, trigger{words: []string{"pass", "pwd", "secret", "token", "key", "sig", "credential", "session", "cookie"}}},
+	// scheme://user:password@host (starting at the literal "://" lets the
+	// expression skip ahead instead of trying every position).
+	{MaskTokens, regexp.MustCompile(`://([^\s/:@]*):[^\s/@]+@`),
+		func(_ *Masker, g []string) string { return "://" + g[1] + ":" + Redacted + "@" }, trigger{at: true, words: []string{"://"}}},
 	// Email addresses. '*' is accepted in the local part so an address
 	// masked once is recognised, and left alone, by a second pass.
 	{MaskEmails, regexp.MustCompile(`[A-Za-z0-9._%+\-*]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`),
 		func(m *Masker, g []string) string { return m.email(g[0]) }, trigger{at: true}},
 	// International numbers (+33 6 12 34 56 78, 0033612345678) and French
 	// national ones (06 12 34 56 78, 06.12.34.56.78, 0612345678). The
-	// replacement leaves runs of fewer than 8 digits alone.
-	{MaskPhones, regexp.MustCompile(`(?:\+|\b00)\d[\d .\-()]{5,22}\d\b|\b0[1-9](?:[ .\-]?\d{2}){4}\b`),
+	// replacement leaves runs of fewer than 8 digits alone and masks longer
+	// runs (several numbers in a row) whole.
+	{MaskPhones, regexp.MustCompile(`(?:\+|\b00)\d[\d .\-()]*\d\b|\b0[1-9](?:[ .\-]?\d{2}){4}\b`),
 		func(m *Masker, g []string) string { return m.phoneMatch(g[0]) }, trigger{phone: true}},
 }
 
