@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,6 +89,7 @@ type Server struct {
 	log      *slog.Logger
 	hub      *hub
 	mux      *http.ServeMux
+	patterns []string
 }
 
 // New validates opts and builds the API.
@@ -131,7 +133,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p auth.Principal) error
 
 func (s *Server) routes(opts Options) {
-	m := s.mux
+	m := routeRecorder{s}
 	if opts.SMSWebhook != nil {
 		m.Handle("GET /inbox/webhooks/sms", opts.SMSWebhook)
 		m.Handle("POST /inbox/webhooks/sms", opts.SMSWebhook)
@@ -143,7 +145,7 @@ func (s *Server) routes(opts Options) {
 		m.Handle("POST /inbox/webhooks/custom/{id}", opts.CustomWebhook)
 	}
 
-	m.HandleFunc("POST /inbox/session", s.login)
+	m.Handle("POST /inbox/session", http.HandlerFunc(s.login))
 	m.Handle("GET /inbox/session", s.authed(s.session))
 	m.Handle("DELETE /inbox/session", s.authed(s.logout))
 	m.Handle("GET /inbox/employees", s.authed(s.listEmployees))
@@ -215,11 +217,23 @@ func (s *Server) routes(opts Options) {
 	m.Handle("POST /inbox/notifications/{id}/read", s.authed(s.readNotification))
 	m.Handle("GET /inbox/events", s.authed(s.events))
 
-	m.HandleFunc("/inbox/", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("/inbox/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Type: typeNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)})
 	})
 }
+
+// routeRecorder registers routes on the mux and remembers them for Routes.
+type routeRecorder struct{ s *Server }
+
+func (m routeRecorder) Handle(pattern string, h http.Handler) {
+	m.s.mux.Handle(pattern, h)
+	m.s.patterns = append(m.s.patterns, pattern)
+}
+
+// Routes lists the API's routes as "METHOD /path/{param}" patterns, for
+// documentation checks.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // authed authenticates the request, checks CSRF for cookie sessions and
 // runs h with the principal.

@@ -91,10 +91,10 @@ type App struct {
 	log        *slog.Logger
 	knowledge  *reply.Knowledge
 	summarizer *reply.Summarizer
-	sms     *vonage.SMSReceiver
-	handler http.Handler
-	closers []func() error
-	runOnce sync.Once
+	sms        *vonage.SMSReceiver
+	handler    http.Handler
+	closers    []func() error
+	runOnce    sync.Once
 }
 
 // New opens the store and builds the App. Close releases it.
