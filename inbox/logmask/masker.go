@@ -3,6 +3,7 @@ package logmask
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces a masked secret.
@@ -77,9 +78,11 @@ var builtinPhoneKeys = []string{"phone", "msisdn", "mobile", "telephone", "tel",
 // phoneValue recognises a value under a phone key that is a number.
 var phoneValue = regexp.MustCompile(`^\s*\+?[\d\s().\-]{1,32}\s*$`)
 
-// Masker masks secrets and personal data in text. It is immutable and
-// safe for concurrent use.
+// Masker masks secrets and personal data in text. Its rules are fixed at
+// creation; it is safe for concurrent use.
 type Masker struct {
+	keysMu      sync.RWMutex
+	keys        map[string]keyClass
 	rules       []textRule
 	words       *wordIndex
 	email       func(string) string
@@ -96,6 +99,7 @@ type Masker struct {
 // NewMasker compiles opts into a Masker.
 func NewMasker(opts Options) *Masker {
 	m := &Masker{
+		keys:        make(map[string]keyClass),
 		email:       opts.Email,
 		phoneDigits: opts.PhoneDigits,
 		exact:       make(map[string]bool),
@@ -204,7 +208,46 @@ func (m *Masker) replaceAll(r textRule, s string) string {
 
 // SensitiveKey reports whether an attribute named key has its whole value
 // masked.
-func (m *Masker) SensitiveKey(key string) bool {
+func (m *Masker) SensitiveKey(key string) bool { return m.classify(key)&keySensitive != 0 }
+
+// PhoneKey reports whether an attribute named key holds a phone number.
+func (m *Masker) PhoneKey(key string) bool { return m.classify(key)&keyPhone != 0 }
+
+// keyClass caches what an attribute key means.
+type keyClass uint8
+
+const (
+	keySensitive keyClass = 1 << iota
+	keyPhone
+)
+
+// maxCachedKeys bounds the key cache: loggers use a small set of keys, but
+// keys built from data (map keys) must not grow it forever.
+const maxCachedKeys = 4096
+
+// classify returns the class of key, from the cache when possible.
+func (m *Masker) classify(key string) keyClass {
+	m.keysMu.RLock()
+	c, ok := m.keys[key]
+	m.keysMu.RUnlock()
+	if ok {
+		return c
+	}
+	if m.sensitiveKey(key) {
+		c |= keySensitive
+	}
+	if m.phoneKey(key) {
+		c |= keyPhone
+	}
+	m.keysMu.Lock()
+	if len(m.keys) < maxCachedKeys {
+		m.keys[key] = c
+	}
+	m.keysMu.Unlock()
+	return c
+}
+
+func (m *Masker) sensitiveKey(key string) bool {
 	if !m.maskKeys {
 		return false
 	}
@@ -228,8 +271,7 @@ func (m *Masker) SensitiveKey(key string) bool {
 	return false
 }
 
-// PhoneKey reports whether an attribute named key holds a phone number.
-func (m *Masker) PhoneKey(key string) bool {
+func (m *Masker) phoneKey(key string) bool {
 	if !m.maskPhones {
 		return false
 	}
