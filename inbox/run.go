@@ -6,22 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
-
-// Leaser is an optional Store capability: named, expiring leases shared by
-// every engine instance using the store, so a mailbox is synced by one
-// instance at a time and a crashed instance's work is taken over when its
-// lease expires. Without it the engine assumes it is alone.
-type Leaser interface {
-	// AcquireLease takes the lease name for holder until now+ttl, or
-	// renews it if holder already has it. It returns false, without error,
-	// when another holder has an unexpired lease.
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	// ReleaseLease gives the lease up if holder has it.
-	ReleaseLease(ctx context.Context, name, holder string) error
-}
 
 // RunOptions configure Engine.Run. Zero values are the defaults.
 type RunOptions struct {
@@ -35,12 +23,31 @@ type RunOptions struct {
 	// MaxConcurrentSyncs caps simultaneous mailbox connections of this
 	// instance. 0 means 8.
 	MaxConcurrentSyncs int
-	// SyncTimeout bounds one sync run. 0 means 5 minutes.
+	// MaxConnectionsPerHost caps this instance's simultaneous syncs against
+	// one mail server, the integrations being grouped by their "imap_host"
+	// setting (case-insensitive), since providers such as Gmail refuse
+	// connections beyond a small number. A sync waiting for its host does
+	// not hold one of the MaxConcurrentSyncs slots. IDLE watchers are not
+	// counted. 0 means no cap besides MaxConcurrentSyncs.
+	MaxConnectionsPerHost int
+	// SyncTimeout bounds one sync run, so a server that stops answering
+	// frees its connection slot and its lease. 0 means 5 minutes.
 	SyncTimeout time.Duration
+	// LeaseTTL is how long a sync or watch lease lasts unless renewed,
+	// when the store is a Leaser: the work of an instance that died is
+	// taken over by another after at most this long. Leases are renewed
+	// every third of it while the work runs. 0 means 30 s.
+	LeaseTTL time.Duration
+	// ShutdownTimeout is how long Run waits, once its context ended, for
+	// running syncs to finish and commit; after it they are cancelled,
+	// and the batch being ingested is rolled back with its cursor, to be
+	// fetched again by the next sync. 0 means 30 s.
+	ShutdownTimeout time.Duration
 	// Instance names this process in leases. "" means hostname-pid-random.
 	Instance string
 	// Watch keeps a Watcher (IMAP IDLE) running for integrations that
-	// offer one, syncing as soon as it signals new mail.
+	// offer one, syncing as soon as it signals new mail. With a Leaser,
+	// one instance watches each integration.
 	Watch bool
 }
 
@@ -60,6 +67,12 @@ func (o *RunOptions) defaults() {
 	if o.SyncTimeout <= 0 {
 		o.SyncTimeout = 5 * time.Minute
 	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = 30 * time.Second
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
 	if o.Instance == "" {
 		host, _ := os.Hostname()
 		o.Instance = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
@@ -67,35 +80,71 @@ func (o *RunOptions) defaults() {
 }
 
 // Run does the engine's background work until ctx ends: periodic sync of
-// every tenant's integrations (each under a lease when the store is a
-// Leaser), IDLE watchers when asked, the outbox worker and due follow-ups.
-// It returns after in-flight syncs and deliveries have committed.
+// every tenant's integrations (each under a lease, renewed while it runs,
+// when the store is a Leaser), IDLE watchers when asked, the outbox worker
+// and due follow-ups. Once ctx ends it starts no new work and returns when
+// the running syncs have committed, or after ShutdownTimeout has cancelled
+// them.
 func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 	opts.defaults()
-	r := &runner{e: e, opts: opts, sem: make(chan struct{}, opts.MaxConcurrentSyncs), watching: map[string]context.CancelFunc{}}
+	// Syncs run under work, which outlives ctx by up to ShutdownTimeout
+	// so that a batch being ingested commits instead of being rolled back.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	r := &runner{e: e, opts: opts, work: work, sem: make(chan struct{}, opts.MaxConcurrentSyncs),
+		hosts: map[string]chan struct{}{}, running: map[string]bool{}, watching: map[string]context.CancelFunc{},
+		failures: map[string]failure{}}
 	if l, ok := e.store.(Leaser); ok {
 		r.leaser = l
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = e.RunOutbox(ctx, opts.OutboxInterval) })
-	wg.Go(func() { e.runReclassify(ctx) })
-	wg.Go(func() { r.loop(ctx, opts.FollowUpInterval, r.followUps) })
-	wg.Go(func() { r.loop(ctx, opts.SyncInterval, func(ctx context.Context) { r.syncAll(ctx, &wg) }) })
+	var loops sync.WaitGroup
+	loops.Go(func() { _ = e.RunOutbox(ctx, opts.OutboxInterval) })
+	loops.Go(func() { e.runReclassify(ctx) })
+	loops.Go(func() { r.loop(ctx, opts.FollowUpInterval, r.followUps) })
+	loops.Go(func() { r.loop(ctx, opts.SyncInterval, r.syncAll) })
 	<-ctx.Done()
-	wg.Wait()
+	loops.Wait() // nothing schedules new syncs any more
+
+	finished := make(chan struct{})
+	go func() {
+		r.jobs.Wait()
+		close(finished)
+	}()
+	grace := time.NewTimer(opts.ShutdownTimeout)
+	defer grace.Stop()
+	select {
+	case <-finished:
+	case <-grace.C:
+		e.log.Warn("inbox: shutdown timeout: cancelling running syncs", "timeout", opts.ShutdownTimeout)
+		stopWork()
+		<-finished
+	}
 	return nil
 }
 
+// runner is the state of one Run.
 type runner struct {
 	e      *Engine
 	opts   RunOptions
 	leaser Leaser
-	sem    chan struct{}
+	// work is the context of syncs: it ends ShutdownTimeout after Run's.
+	work context.Context
+	// jobs counts running syncs and watchers.
+	jobs sync.WaitGroup
+	sem  chan struct{}
 
 	mu       sync.Mutex
+	hosts    map[string]chan struct{}
 	running  map[string]bool
 	watching map[string]context.CancelFunc
-	failures map[string]int
+	failures map[string]failure
+}
+
+// failure is an integration's run of failed syncs: the next attempt waits
+// for an exponential, jittered backoff.
+type failure struct {
+	count     int
+	notBefore time.Time
 }
 
 func (r *runner) loop(ctx context.Context, every time.Duration, fn func(context.Context)) {
@@ -117,7 +166,9 @@ func (r *runner) followUps(ctx context.Context) {
 		return
 	}
 	for _, t := range tenants {
-		if ok := r.lease(ctx, "followups/"+string(t.ID), r.opts.FollowUpInterval); !ok {
+		// The lease is left to expire: one instance raises a tenant's
+		// follow-ups per interval.
+		if ok := r.lease(ctx, followUpLeaseName(t.ID), r.opts.FollowUpInterval); !ok {
 			continue
 		}
 		if _, err := r.e.RaiseDueFollowUps(ctx, t.ID); err != nil && ctx.Err() == nil {
@@ -127,8 +178,9 @@ func (r *runner) followUps(ctx context.Context) {
 }
 
 // syncAll starts a sync for every due integration, bounded by the
-// connection limit; syncs run concurrently with the next tick's scan.
-func (r *runner) syncAll(ctx context.Context, wg *sync.WaitGroup) {
+// connection limits; syncs run concurrently with the next tick's scan. It
+// also stops the watchers of integrations that were disabled or removed.
+func (r *runner) syncAll(ctx context.Context) {
 	tenants, err := r.e.store.ListTenants(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -137,44 +189,58 @@ func (r *runner) syncAll(ctx context.Context, wg *sync.WaitGroup) {
 		return
 	}
 	now := r.e.clock.Now()
+	scanned := map[TenantID]bool{}
+	active := map[string]bool{}
 	for _, t := range tenants {
 		var integs []Integration
 		if err := r.e.store.View(ctx, t.ID, func(tx Tx) error {
 			integs, err = tx.ListIntegrations()
 			return err
 		}); err != nil {
+			if ctx.Err() == nil {
+				r.e.log.Warn("inbox: scheduler: list integrations", "tenant", string(t.ID), "err", err)
+			}
 			continue
 		}
+		scanned[t.ID] = true
 		for _, in := range integs {
+			key := t.ID.key() + in.ID
+			if in.Enabled {
+				active[key] = true
+			}
 			if !r.due(in, now) {
 				continue
 			}
-			key := string(t.ID) + "/" + in.ID
 			r.mu.Lock()
-			if r.running == nil {
-				r.running = map[string]bool{}
-			}
 			busy := r.running[key]
 			r.running[key] = true
 			r.mu.Unlock()
 			if busy {
 				continue
 			}
-			wg.Go(func() {
+			r.jobs.Go(func() {
 				defer func() {
 					r.mu.Lock()
 					delete(r.running, key)
 					r.mu.Unlock()
 				}()
-				r.syncOne(ctx, t.ID, in, wg)
+				r.syncOne(ctx, t.ID, in)
 			})
 		}
 	}
+	r.mu.Lock()
+	for key, cancel := range r.watching {
+		tenant, _, _ := strings.Cut(key, "/")
+		if scanned[TenantID(tenant)] && !active[key] {
+			cancel()
+		}
+	}
+	r.mu.Unlock()
 }
 
 // due reports whether an integration should be synced now: enabled, its
-// interval elapsed (stretched by exponential backoff after failures), and
-// not paused by an authentication failure its settings have not fixed.
+// interval elapsed (or, after failures, its backoff), and not paused by an
+// authentication failure its settings have not fixed.
 func (r *runner) due(in Integration, now time.Time) bool {
 	if !in.Enabled || r.e.channels[in.Kind] == nil {
 		return false
@@ -183,53 +249,135 @@ func (r *runner) due(in Integration, now time.Time) bool {
 		return false
 	}
 	r.mu.Lock()
-	fails := r.failures[in.TenantID.key()+in.ID]
+	f, failing := r.failures[in.TenantID.key()+in.ID]
 	r.mu.Unlock()
+	if failing {
+		return !now.Before(f.notBefore)
+	}
+	// A second of slack keeps a sync that finished just after the previous
+	// tick from waiting a whole extra interval.
+	return in.LastSync.FinishedAt.IsZero() || now.Sub(in.LastSync.FinishedAt) >= r.opts.SyncInterval-time.Second
+}
+
+// backoff is the wait after count consecutive failures: the sync interval
+// doubled per failure, at most an hour, with ±10% jitter so integrations
+// that failed together (a provider outage) do not retry in lockstep.
+func (r *runner) backoff(count int) time.Duration {
 	wait := r.opts.SyncInterval
-	for i := 0; i < fails && wait < time.Hour; i++ {
+	for i := 0; i < count && wait < time.Hour; i++ {
 		wait *= 2
 	}
-	return in.LastSync.FinishedAt.IsZero() || now.Sub(in.LastSync.FinishedAt) >= wait-time.Second
+	wait = min(wait, time.Hour)
+	return wait + time.Duration((rand.Float64()*0.2-0.1)*float64(wait))
 }
 
 func (id TenantID) key() string { return string(id) + "/" }
 
-func (r *runner) syncOne(ctx context.Context, tenant TenantID, in Integration, wg *sync.WaitGroup) {
+// hostKey groups integrations by mail server for MaxConnectionsPerHost.
+func hostKey(in Integration) string {
+	return strings.ToLower(strings.TrimSpace(in.Config["imap_host"]))
+}
+
+// slots waits for a connection slot of the integration's host, then one of
+// the instance's, and returns the function that gives both back.
+func (r *runner) slots(ctx context.Context, in Integration) (release func(), ok bool) {
+	var host chan struct{}
+	if h := hostKey(in); h != "" && r.opts.MaxConnectionsPerHost > 0 {
+		r.mu.Lock()
+		host = r.hosts[h]
+		if host == nil {
+			host = make(chan struct{}, r.opts.MaxConnectionsPerHost)
+			r.hosts[h] = host
+		}
+		r.mu.Unlock()
+		select {
+		case host <- struct{}{}:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
-		return
+		if host != nil {
+			<-host
+		}
+		return nil, false
 	}
-	defer func() { <-r.sem }()
-	name := "sync/" + string(tenant) + "/" + in.ID
-	if !r.lease(ctx, name, r.opts.SyncTimeout+time.Minute) {
-		return
-	}
-	defer r.release(name)
+	return func() {
+		<-r.sem
+		if host != nil {
+			<-host
+		}
+	}, true
+}
 
-	sctx, cancel := context.WithTimeout(ctx, r.opts.SyncTimeout)
-	_, err := r.e.Sync(sctx, tenant, in.ID)
-	cancel()
-	r.mu.Lock()
-	if r.failures == nil {
-		r.failures = map[string]int{}
+// syncOne runs a scheduled sync of one integration.
+func (r *runner) syncOne(ctx context.Context, tenant TenantID, in Integration) {
+	fresh, err := r.syncLeased(ctx, tenant, in, true)
+	key := tenant.key() + in.ID
+	if r.work.Err() != nil || errors.Is(err, errSkipped) {
+		return
 	}
-	if err != nil && ctx.Err() == nil {
-		r.failures[tenant.key()+in.ID]++
+	r.mu.Lock()
+	if err != nil {
+		f := r.failures[key]
+		f.count++
+		f.notBefore = r.e.clock.Now().Add(r.backoff(f.count))
+		r.failures[key] = f
 	} else {
-		delete(r.failures, tenant.key()+in.ID)
+		delete(r.failures, key)
 	}
 	r.mu.Unlock()
-	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrUnsupported) {
+	if err != nil && !errors.Is(err, ErrUnsupported) {
 		r.e.log.Warn("inbox: scheduled sync failed", "tenant", string(tenant), "integration", in.ID, "err", err)
 	}
-	if r.opts.Watch && err == nil {
-		r.watch(ctx, tenant, in, wg)
+	if r.opts.Watch && err == nil && ctx.Err() == nil {
+		r.watch(ctx, tenant, fresh)
 	}
 }
 
-// watch starts the integration's Watcher once; each signal triggers a sync.
-func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration, wg *sync.WaitGroup) {
+// errSkipped reports a sync that did not run because another instance has
+// the integration or has just synced it; it is not a failure.
+var errSkipped = errors.New("sync skipped")
+
+// syncLeased syncs an integration under its lease, renewed while the sync
+// runs. waitCtx bounds the wait for connection slots; the sync itself runs
+// under the runner's work context and SyncTimeout. With checkDue the
+// integration is read again once the lease is held and skipped if another
+// instance synced it meanwhile. It returns the integration as read.
+func (r *runner) syncLeased(waitCtx context.Context, tenant TenantID, in Integration, checkDue bool) (Integration, error) {
+	release, ok := r.slots(waitCtx, in)
+	if !ok {
+		return in, errSkipped
+	}
+	defer release()
+	name := syncLeaseName(tenant, in.ID)
+	if !r.lease(waitCtx, name, r.opts.LeaseTTL) {
+		return in, errSkipped
+	}
+	defer r.release(name)
+	if checkDue && r.leaser != nil {
+		err := r.e.store.View(waitCtx, tenant, func(tx Tx) error {
+			var err error
+			in, err = tx.GetIntegration(in.ID)
+			return err
+		})
+		if err != nil || !r.due(in, r.e.clock.Now()) {
+			return in, errSkipped
+		}
+	}
+	sctx, cancel := context.WithTimeout(r.work, r.opts.SyncTimeout)
+	defer cancel()
+	stop := r.keep(sctx, name, cancel)
+	_, err := r.e.Sync(sctx, tenant, in.ID)
+	stop()
+	return in, err
+}
+
+// watch starts the integration's Watcher once, under a watch lease so
+// that one instance watches each mailbox; each signal triggers a sync.
+func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration) {
 	key := tenant.key() + in.ID
 	r.mu.Lock()
 	if _, ok := r.watching[key]; ok {
@@ -239,34 +387,38 @@ func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration, wg 
 	wctx, cancel := context.WithCancel(ctx)
 	r.watching[key] = cancel
 	r.mu.Unlock()
+	forget := func() {
+		cancel()
+		r.mu.Lock()
+		delete(r.watching, key)
+		r.mu.Unlock()
+	}
+	name := watchLeaseName(tenant, in.ID)
+	if !r.lease(wctx, name, r.opts.LeaseTTL) {
+		forget()
+		return
+	}
 	ch, err := r.e.OpenChannel(wctx, in)
 	w, ok := ch.(Watcher)
 	if err != nil || !ok {
-		cancel()
+		forget()
+		r.release(name)
 		return
 	}
-	wg.Go(func() {
-		defer func() {
-			cancel()
-			r.mu.Lock()
-			delete(r.watching, key)
-			r.mu.Unlock()
-		}()
+	r.jobs.Go(func() {
+		defer r.release(name)
+		defer forget()
+		stop := r.keep(wctx, name, cancel)
+		defer stop()
 		kick := make(chan struct{}, 1)
-		wg.Go(func() {
+		r.jobs.Go(func() {
 			for {
 				select {
 				case <-wctx.Done():
 					return
 				case <-kick:
-					name := "sync/" + string(tenant) + "/" + in.ID
-					if r.lease(wctx, name, r.opts.SyncTimeout+time.Minute) {
-						sctx, c := context.WithTimeout(wctx, r.opts.SyncTimeout)
-						if _, err := r.e.Sync(sctx, tenant, in.ID); err != nil && wctx.Err() == nil {
-							r.e.log.Warn("inbox: sync after IDLE signal failed", "tenant", string(tenant), "integration", in.ID, "err", err)
-						}
-						c()
-						r.release(name)
+					if _, err := r.syncLeased(wctx, tenant, in, false); err != nil && !errors.Is(err, errSkipped) && r.work.Err() == nil {
+						r.e.log.Warn("inbox: sync after IDLE signal failed", "tenant", string(tenant), "integration", in.ID, "err", err)
 					}
 				}
 			}
@@ -281,27 +433,4 @@ func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration, wg 
 			r.e.log.Warn("inbox: watcher stopped", "tenant", string(tenant), "integration", in.ID, "err", err)
 		}
 	})
-}
-
-func (r *runner) lease(ctx context.Context, name string, ttl time.Duration) bool {
-	if r.leaser == nil {
-		return true
-	}
-	ok, err := r.leaser.AcquireLease(ctx, name, r.opts.Instance, ttl)
-	if err != nil {
-		if ctx.Err() == nil {
-			r.e.log.Warn("inbox: acquire lease", "lease", name, "err", err)
-		}
-		return false
-	}
-	return ok
-}
-
-func (r *runner) release(name string) {
-	if r.leaser == nil {
-		return
-	}
-	if err := r.leaser.ReleaseLease(context.Background(), name, r.opts.Instance); err != nil {
-		r.e.log.Warn("inbox: release lease", "lease", name, "err", err)
-	}
 }
