@@ -44,7 +44,7 @@ type Classifier struct {
 	mu      sync.RWMutex
 	cache   map[cacheKey]*cached
 	bundles map[inbox.TenantID]*bundle
-	maps    sync.Pool // of map[string]any, the expr view of an Env
+	envs    sync.Pool // of *Env, reused with their expr view
 }
 
 var (
@@ -132,12 +132,12 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 	if len(progs) == 0 {
 		return inbox.Decision{}, nil
 	}
-	env := newEnv(in, b.need)
-	vars := c.maps.Get()
-	if m, ok := vars.(map[string]any); ok {
-		env.fill(m)
+	env, _ := c.envs.Get().(*Env)
+	if env == nil {
+		env = &Env{}
 	}
-	defer func() { c.maps.Put(env.vars) }()
+	env.set(in, b.need)
+	defer c.envs.Put(env)
 	first, known := b.first(env)
 	var d inbox.Decision
 	var reasons []string

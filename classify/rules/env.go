@@ -23,7 +23,8 @@ type Env struct {
 	HasAttachment bool     `expr:"has_attachment"`
 	Language      string   `expr:"language"`
 
-	vars map[string]any // the same values for expr, built once
+	vars   map[string]any // the same values for expr, built once
+	filled bool           // vars holds this message's values
 }
 
 // envTypes declares the names and types rules see; expr type-checks
@@ -33,12 +34,16 @@ func envTypes() map[string]any {
 	return (&Env{Recipients: []string{}}).values()
 }
 
-// values returns the fields keyed by their expr names, computing them once.
+// values returns the fields keyed by their expr names, computing them
+// once per message.
 func (e *Env) values() map[string]any {
-	if e.vars != nil {
+	if e.filled {
 		return e.vars
 	}
-	e.fill(make(map[string]any, len(fieldOrder)))
+	if e.vars == nil {
+		e.vars = make(map[string]any, len(fieldOrder))
+	}
+	e.fill(e.vars)
 	return e.vars
 }
 
@@ -59,7 +64,7 @@ func (e *Env) fill(m map[string]any) {
 	m["channel"] = e.Channel
 	m["has_attachment"] = e.HasAttachment
 	m["language"] = e.Language
-	e.vars = m
+	e.vars, e.filled = m, true
 }
 
 // maxBodyBytes bounds the text rules search, so a 5 MB mail costs no
@@ -74,25 +79,40 @@ func NewEnv(in inbox.ClassifyInput) *Env { return newEnv(in, rawExpression) }
 // folded (all of them if need has rawExpression): a tenant whose rules
 // look at subjects and senders never pays for folding long bodies.
 func newEnv(in inbox.ClassifyInput, need fieldSet) *Env {
+	env := &Env{}
+	env.set(in, need)
+	return env
+}
+
+// set fills e for a message, computing only the fields in need; e may be
+// reused from a previous message (its expr view is kept for reuse).
+func (e *Env) set(in inbox.ClassifyInput, need fieldSet) {
+	*e = Env{vars: e.vars} // filled is false: the view is rebuilt
+	env := e
 	m := in.Message
-	email := textnorm.Fold(inbox.NormalizeEmail(m.From.Email))
-	name := m.From.Name
-	if name == "" {
-		name = in.Contact.Name
+	if need.has(FieldSenderEmail) || need.has(FieldSenderDomain) {
+		env.SenderEmail = textnorm.Fold(strings.TrimSpace(m.From.Email)) // lower case too
+		env.SenderDomain = domainOf(env.SenderEmail)
 	}
-	subject := m.Subject
-	if subject == "" {
-		subject = in.Conversation.Subject
+	if need.has(FieldSenderPhone) {
+		env.SenderPhone = inbox.NormalizePhone(m.From.Phone)
 	}
-	env := &Env{
-		SenderEmail:  email,
-		SenderDomain: domainOf(email),
-		SenderPhone:  inbox.NormalizePhone(m.From.Phone),
-		Subject:      textnorm.Fold(subject),
-		Channel:      string(m.Source),
-		Language:     textnorm.Fold(m.Language),
+	if need.has(FieldSubject) {
+		subject := m.Subject
+		if subject == "" {
+			subject = in.Conversation.Subject
+		}
+		env.Subject = textnorm.Fold(subject)
 	}
+	if need.has(FieldLanguage) {
+		env.Language = textnorm.Fold(m.Language)
+	}
+	env.Channel = string(m.Source)
 	if need.has(FieldSenderName) {
+		name := m.From.Name
+		if name == "" {
+			name = in.Contact.Name
+		}
 		env.SenderName = textnorm.Fold(name)
 	}
 	if need.has(FieldBody) {
@@ -127,7 +147,6 @@ func newEnv(in inbox.ClassifyInput, need fieldSet) *Env {
 			break
 		}
 	}
-	return env
 }
 
 func domainOf(email string) string {
