@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/storage/blob"
@@ -316,5 +318,63 @@ func BenchmarkDovecotPullOnly(b *testing.B) {
 		}
 		b.ReportMetric(float64(p)/(1<<20), "peak-heap-MB")
 		b.StartTimer()
+	}
+}
+
+// BenchmarkDovecotIdleArrival measures the time from the APPEND of a new
+// message to its storage by the engine, with Watch (IMAP IDLE) asking for
+// a pull on the server's notice.
+func BenchmarkDovecotIdleArrival(b *testing.B) {
+	srv := dovecot.Start(b)
+	eng := benchEngine(b, srv, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var in inbox.Integration
+	if err := eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+		var err error
+		in, err = tx.GetIntegration("mail1")
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	ch, err := eng.OpenChannel(ctx, in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored := make(chan int, 64)
+	go ch.(inbox.Watcher).Watch(ctx, func() {
+		if r, err := eng.Sync(ctx, "t1", "mail1"); err == nil && r.New > 0 {
+			stored <- r.New
+		}
+	})
+	u := srv.Users[0]
+	admin, err := imapclient.DialInsecure(srv.Addr, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.Login(u.Name, u.Password).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the watcher is idling
+	i := 0
+	for b.Loop() {
+		i++
+		raw := testMail(100 + i)
+		cmd := admin.Append("INBOX", int64(len(raw)), nil)
+		if _, err := cmd.Write(raw); err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := cmd.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-stored:
+		case <-time.After(30 * time.Second):
+			b.Fatal("the new message was not stored")
+		}
 	}
 }
