@@ -21,5 +21,7 @@
 // Classifier is the inbox.Classifier: folders are tried in Position order
 // and the first match wins. It caches compiled rules per folder version;
 // when a new version does not compile, the previous one stays active and
-// the error is reported.
+// the error is reported. All of a tenant's folders are chained into one
+// bundled program, so a message costs one VM run whatever the number of
+// folders, and only the fields the rules read are computed.
 package rules
