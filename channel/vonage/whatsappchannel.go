@@ -112,27 +112,22 @@ func (c *WhatsAppChannel) IntegrationID() string { return c.opts.IntegrationID }
 
 // outMessage is a Messages API send request.
 type outMessage struct {
-	MessageType string     `json:"message_type"`
-	Channel     string     `json:"channel"`
-	To          string     `json:"to"`
-	From        string     `json:"from"`
-	ClientRef   string     `json:"client_ref,omitempty"`
-	Text        string     `json:"text,omitempty"`
-	Image       *outMedia  `json:"image,omitempty"`
-	Video       *outMedia  `json:"video,omitempty"`
-	Audio       *outMedia  `json:"audio,omitempty"`
-	File        *outMedia  `json:"file,omitempty"`
-	Context     *outContex `json:"context,omitempty"`
+	MessageType string    `json:"message_type"`
+	Channel     string    `json:"channel"`
+	To          string    `json:"to"`
+	From        string    `json:"from"`
+	ClientRef   string    `json:"client_ref,omitempty"`
+	Text        string    `json:"text,omitempty"`
+	Image       *outMedia `json:"image,omitempty"`
+	Video       *outMedia `json:"video,omitempty"`
+	Audio       *outMedia `json:"audio,omitempty"`
+	File        *outMedia `json:"file,omitempty"`
 }
 
 type outMedia struct {
 	URL     string `json:"url"`
 	Caption string `json:"caption,omitempty"`
 	Name    string `json:"name,omitempty"`
-}
-
-type outContex struct {
-	MessageUUID string `json:"message_uuid"`
 }
 
 // Send implements inbox.Sender. Within the customer care window it sends
