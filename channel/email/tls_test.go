@@ -53,9 +53,11 @@ func startTLSMemIMAP(t *testing.T, cfg *tls.Config, implicit bool) string {
 	require.NoError(t, u.Create("INBOX", nil))
 	mem.AddUser(u)
 	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) { return mem.NewSession(), nil, nil },
-		TLSConfig:  cfg,
-		Caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		TLSConfig: cfg,
+		Caps:      imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 	})
 	var ln net.Listener
 	var err error
