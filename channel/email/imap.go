@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -102,16 +101,13 @@ func (ic *imapConn) logout() {
 	_ = ic.Close()
 }
 
-// tempErr wraps an IMAP failure: protocol refusals are reported as they
-// are, connection failures as inbox.ErrTemporary so they are retried.
+// tempErr wraps an IMAP failure: a server's refusal (NO, BAD) is reported
+// as it is, anything else (a dropped or timed-out connection) wraps
+// inbox.ErrTemporary so it is retried.
 func tempErr(addr, what string, err error) error {
 	var imapErr *imap.Error
 	if errors.As(err, &imapErr) {
 		return fmt.Errorf("imap %s: %s: %w", addr, what, err)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "closed") {
-		return fmt.Errorf("imap %s: %s: %w: %w", addr, what, inbox.ErrTemporary, err)
 	}
 	return fmt.Errorf("imap %s: %s: %w: %w", addr, what, inbox.ErrTemporary, err)
 }

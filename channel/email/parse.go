@@ -396,9 +396,8 @@ func (w *walker) text(e *message.Entity, params map[string]string, into *strings
 // text/rfc822-headers part.
 func (w *walker) returnedHeaders(r io.Reader) {
 	b, _, _ := readLimited(r, maxStructuredPartBytes)
-	e, err := message.Read(strings.NewReader(string(b) + "\r\n\r\n"))
+	e, _ := message.Read(strings.NewReader(string(b) + "\r\n\r\n"))
 	if e == nil {
-		_ = err
 		return
 	}
 	if id := firstID(messageIDs(e.Header, "Message-Id")); id != "" && w.bounce.OriginalMessageID == "" {
