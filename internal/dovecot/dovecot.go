@@ -1,7 +1,3 @@
-// Package dovecot starts private Dovecot IMAP servers for integration
-// tests: each gets its own configuration in a temporary directory, a free
-// loopback port with plaintext authentication, passwd-file users and
-// maildir storage, and never touches a system-wide Dovecot.
 package dovecot
 
 import (
