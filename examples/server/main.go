@@ -124,7 +124,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Keys: keys, OpenAI: s.openai, Demo: s.demo,
+	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
 		SecureCookies: s.secureCookies, TrustProxy: s.trust, Logger: log})
 	if err != nil {
 		return err

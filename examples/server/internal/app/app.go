@@ -59,6 +59,9 @@ type Config struct {
 	OpenAI OpenAI
 	// Demo seeds the demo tenant on first start.
 	Demo bool
+	// DemoHistory is how many older, finished demo conversations are
+	// added over the past four weeks, for the statistics. 0: none.
+	DemoHistory int
 	// DemoWebhookSecret is the demo web form's signing secret
 	// ("whsec_..."). "" generates one.
 	DemoWebhookSecret string
@@ -157,9 +160,15 @@ func (a *App) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	clock := cfg.Clock
+	var demoClock *demo.Clock
 	if cfg.Demo {
 		if err := demo.EnsureTenant(ctx, a.Store); err != nil {
 			return err
+		}
+		if clock == nil {
+			demoClock = &demo.Clock{}
+			clock = demoClock
 		}
 	}
 	ruleClassifier := rules.New(rules.Options{Logger: a.log})
@@ -216,7 +225,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
 			inbox.SourceWebhook:  demo.Sandbox(nil),
 		},
-		Clock: cfg.Clock, Logger: a.log,
+		Clock: clock, Logger: a.log,
 	})
 	if err != nil {
 		return err
@@ -246,7 +255,8 @@ func (a *App) build(ctx context.Context) (err error) {
 			}
 			a.DemoWebhookSecret = s.Encode()
 		}
-		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Accounts: a.Accounts, Sealer: a.Sealer, WebhookSecret: a.DemoWebhookSecret})
+		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Accounts: a.Accounts, Sealer: a.Sealer, WebhookSecret: a.DemoWebhookSecret,
+			Clock: demoClock, History: cfg.DemoHistory})
 		if err != nil {
 			return err
 		}

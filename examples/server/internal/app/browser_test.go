@@ -105,7 +105,7 @@ func openRow(t *testing.T, ctx context.Context, name string) {
 
 func TestBrowserEndToEnd(t *testing.T) {
 	ctx := browser(t)
-	a, ts := newServer(t)
+	a, ts := newServerWithHistory(t, 80)
 	dir := artefacts(t)
 	t.Logf("screenshots in %s", dir)
 

@@ -19,6 +19,12 @@ import (
 // temporary directory, seeded with the demo tenant.
 func newServer(t *testing.T) (*app.App, *httptest.Server) {
 	t.Helper()
+	return newServerWithHistory(t, 0)
+}
+
+// newServerWithHistory also seeds history older, finished conversations.
+func newServerWithHistory(t *testing.T, history int) (*app.App, *httptest.Server) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var material [seal.KeySize]byte
 	_, _ = rand.Read(material[:])
@@ -26,7 +32,7 @@ func newServer(t *testing.T) (*app.App, *httptest.Server) {
 	require.NoError(t, err)
 	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
-	a, err := app.New(ctx, app.Config{DataDir: t.TempDir(), Keys: keys, Demo: true, DemoWebhookSecret: secret.Encode(), BcryptCost: bcrypt.MinCost})
+	a, err := app.New(ctx, app.Config{DataDir: t.TempDir(), Keys: keys, Demo: true, DemoHistory: history, DemoWebhookSecret: secret.Encode(), BcryptCost: bcrypt.MinCost})
 	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()

@@ -66,6 +66,9 @@ type thread struct {
 	Task     string
 	FollowUp *followSpec
 	Draft    string // a pending AI draft
+	// ResolveAfter is how many hours after the first message the status
+	// was set (history threads); 0 means at the last message.
+	ResolveAfter float64
 }
 
 type noteSpec struct {

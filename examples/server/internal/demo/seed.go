@@ -24,6 +24,13 @@ type Options struct {
 	// WebhookSecret is the web form integration's Standard Webhooks
 	// secret ("whsec_..."). "" leaves it unset.
 	WebhookSecret string
+	// Clock, when it is the engine's clock, is pinned to each replayed
+	// message's time so the demo's statistics look real. Nil: everything
+	// is recorded at the current time.
+	Clock *Clock
+	// History is how many older, finished conversations are added over
+	// the past four weeks for the statistics. 0 means none.
+	History int
 }
 
 // Result says what Seed did.
@@ -99,8 +106,10 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	if res.Integrations, err = seedIntegrations(ctx, opts); err != nil {
 		return Result{}, err
 	}
-	for _, th := range threads {
-		if err := seedThread(ctx, opts.Engine, th, res.Integrations, folderIDs, now); err != nil {
+	defer opts.Clock.set(time.Time{})
+	all := append(historyThreads(opts.History, 28), threads...)
+	for _, th := range all {
+		if err := seedThread(ctx, opts.Engine, opts.Clock, th, res.Integrations, folderIDs, now); err != nil {
 			return Result{}, fmt.Errorf("demo: thread %s: %w", th.Key, err)
 		}
 		res.Conversations++
@@ -176,7 +185,7 @@ func seedIntegrations(ctx context.Context, opts Options) (map[inbox.Source]strin
 	return ids, nil
 }
 
-func seedThread(ctx context.Context, eng *inbox.Engine, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time) error {
+func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time) error {
 	var convID, prevMsgID string
 	var refs []string
 	for i, l := range th.Lines {
@@ -213,6 +222,7 @@ func seedThread(ctx context.Context, eng *inbox.Engine, th thread, integrations 
 		} else {
 			in.From = th.From
 		}
+		clock.set(in.SentAt)
 		res, err := eng.Ingest(ctx, TenantID, []inbox.Inbound{in})
 		if err != nil {
 			return err
@@ -222,6 +232,9 @@ func seedThread(ctx context.Context, eng *inbox.Engine, th thread, integrations 
 		}
 		convID = res.Items[0].ConversationID
 	}
+	// Agents act a few minutes after the last message.
+	last := th.Lines[len(th.Lines)-1].At
+	clock.set(now.Add(-time.Duration((last - 0.05) * float64(time.Hour))))
 	actor := firstNonEmpty(th.Assignee, "claire")
 	ch := inbox.Change{Actor: actor}
 	if th.Move != "" {
@@ -269,11 +282,21 @@ func seedThread(ctx context.Context, eng *inbox.Engine, th thread, integrations 
 			return err
 		}
 	}
+	if th.ResolveAfter > 0 {
+		clock.set(now.Add(-time.Duration((th.Lines[0].At - th.ResolveAfter) * float64(time.Hour))))
+		if th.Status == inbox.StatusArchived && inbox.CanTransition(c.Status, inbox.StatusResolved) {
+			if _, err := eng.SetStatus(ctx, TenantID, convID, inbox.StatusResolved, ch); err != nil {
+				return err
+			}
+			c.Status = inbox.StatusResolved
+		}
+	}
 	if th.Status != "" && th.Status != c.Status && inbox.CanTransition(c.Status, th.Status) {
 		if _, err := eng.SetStatus(ctx, TenantID, convID, th.Status, ch); err != nil {
 			return err
 		}
 	}
+	clock.set(time.Time{})
 	if th.Draft != "" {
 		err := eng.Store().Update(ctx, TenantID, func(tx inbox.Tx) error {
 			d := inbox.Draft{TenantID: TenantID, ConversationID: convID, Text: th.Draft, Status: inbox.DraftPending, Confidence: 0.86,

@@ -110,6 +110,7 @@ function route() {
   if (view === 'settings') renderSettings($('#view-settings'));
   const m = location.hash.match(/^#\/inbox\/c\/(\w+)/);
   if (view === 'inbox' && m && state.selected !== m[1]) openConversation(m[1]);
+  if (view === 'inbox' && !m) document.body.classList.remove('thread-open');
 }
 
 async function loadNotifications(fresh) {

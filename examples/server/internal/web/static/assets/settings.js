@@ -2,7 +2,7 @@
 // rule builder and auto-reply, integrations (secrets are write-only),
 // knowledge base, API tokens and quarantine.
 import { get, post, patch, put, del, api, ApiError } from './api.js';
-import { h, $, clear, icon, ago, fullDate, sourceLabels, statusLabels } from './util.js';
+import { h, $, clear, icon, ago, fullDate, contactName, sourceLabels, statusLabels } from './util.js';
 import { state, problemToast } from './inbox.js';
 
 const toast = (...a) => window.inboxToast(...a);
@@ -180,7 +180,7 @@ function folderEditor(f, admin, reload) {
       try {
         const res = await post('/inbox/rules/preview', { rules: rules() || {}, limit: 200 });
         clear(previewOut, h('p', { class: 'small' }, h('strong', {}, `${res.matched} of ${res.scanned}`), ' recent conversations would match.'),
-          h('ul', { class: 'history' }, res.items.slice(0, 12).map(m => h('li', {}, h('span', {}, m.conversation.contact?.name || m.conversation.subject || m.conversation.id), h('span', { class: 'muted small' }, m.conversation.subject || m.conversation.preview || '')))));
+          h('ul', { class: 'history' }, res.items.slice(0, 12).map(m => h('li', {}, h('span', {}, contactName(m.conversation.contact)), h('span', { class: 'muted small' }, m.conversation.subject || m.conversation.preview || '')))));
       } catch (ex) { showFieldErrors(form, ex); }
     } }, 'Preview matches')),
   previewOut,

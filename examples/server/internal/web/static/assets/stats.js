@@ -46,7 +46,7 @@ function volumeChart(points, from, to) {
   const inbound = {}, outbound = {};
   for (const p of points) (p.direction === 'out' ? outbound : inbound)[p.period] = ((p.direction === 'out' ? outbound : inbound)[p.period] || 0) + p.count;
   const max = Math.max(1, ...periods.map(p => (inbound[p] || 0) + (outbound[p] || 0)));
-  const W = 720, H = 220, pad = 28, bw = Math.max(4, (W - pad * 2) / periods.length - 4);
+  const W = 720, H = 220, pad = 28, bw = Math.min(36, Math.max(4, (W - pad * 2) / periods.length - 4));
   const y = (v) => H - pad - (v / max) * (H - pad * 2);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'svg-chart', role: 'img', 'aria-label': 'Messages per period, received and sent' });
   for (let i = 0; i <= 4; i++) {
@@ -54,7 +54,8 @@ function volumeChart(points, from, to) {
     svg.append(s('line', { x1: pad, x2: W - pad, y1: y(v), y2: y(v), class: 'grid' }), s('text', { x: 4, y: y(v) + 4, class: 'axis' }, String(v)));
   }
   periods.forEach((p, i) => {
-    const x = pad + i * ((W - pad * 2) / periods.length) + 2;
+    const slot = (W - pad * 2) / periods.length;
+    const x = pad + i * slot + (slot - bw) / 2;
     const a = inbound[p] || 0, b = outbound[p] || 0;
     svg.append(
       s('rect', { x, y: y(a), width: bw, height: Math.max(0, H - pad - y(a)), rx: 2, class: 'bar-in' }, s('title', {}, `${p}: ${a} received`)),
