@@ -185,6 +185,33 @@ func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, te
 	return out, nil
 }
 
+// Rank uses FTS5's bm25 (lower is better, so it is negated), probing the
+// index once per message of the given conversations.
+func (dialect) Rank(ctx context.Context, q sqlstore.Querier, tenant, match string, convs []string) (map[string]float64, error) {
+	args := []any{match, tenant}
+	for _, c := range convs {
+		args = append(args, c)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT conversation_id, MAX(score) FROM (
+		SELECT m.conversation_id, -(SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.seq) AS score
+		FROM messages m WHERE m.tenant_id = ? AND m.conversation_id IN (?`+strings.Repeat(", ?", len(convs)-1)+`)
+	) WHERE score IS NOT NULL GROUP BY conversation_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var id string
+		var score float64
+		if err := rows.Scan(&id, &score); err != nil {
+			return nil, err
+		}
+		out[id] = score
+	}
+	return out, rows.Err()
+}
+
 func queryStrings(ctx context.Context, q sqlstore.Querier, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {

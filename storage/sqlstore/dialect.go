@@ -38,6 +38,10 @@ type Dialect interface {
 	// MatchedConversations returns the conversations of up to limit
 	// messages matching the expression, and whether that was all of them.
 	MatchedConversations(ctx context.Context, q Querier, tenant, match string, limit int) (ids []string, complete bool, err error)
+	// Rank scores how well each conversation matches the expression (its
+	// best message; higher is better). Conversations without a match are
+	// absent.
+	Rank(ctx context.Context, q Querier, tenant, match string, conversationIDs []string) (map[string]float64, error)
 	// ConversationsMatching returns which of the conversations hold a
 	// message matching the expression.
 	ConversationsMatching(ctx context.Context, q Querier, tenant, match string, conversationIDs []string) (map[string]bool, error)

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,10 @@ const (
 	rareMatchLimit = 5000
 	walkChunk      = 500
 )
+
+// RelevanceWindow is how many of the newest matching conversations
+// sort:relevance ranks, which bounds its cost whatever the term.
+const RelevanceWindow = 200
 
 // orderKey is one column of a conversation ordering.
 type orderKey struct {
@@ -183,6 +188,9 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	plan := &listPlan{order: order}
 	if err := t.filters(plan, q, search); err != nil {
 		return inbox.ConversationPage{}, err
+	}
+	if search.Relevance && len(search.Terms) > 0 {
+		return t.ranked(q, search, limit)
 	}
 	if q.Cursor != "" {
 		vals, err := decodeCursor(q.Cursor)
@@ -354,4 +362,52 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s Search) error {
 		p.add("c.last_message_at < ?", nanos(s.Before))
 	}
 	return nil
+}
+
+// relevanceCursor marks an offset cursor of a sort:relevance list.
+const relevanceCursor = "~relevance"
+
+// ranked orders the newest RelevanceWindow matching conversations by
+// rank; pages are offsets into that ranking.
+func (t *tx) ranked(q inbox.ConversationQuery, s Search, limit int) (inbox.ConversationPage, error) {
+	offset := 0
+	if q.Cursor != "" {
+		vals, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return inbox.ConversationPage{}, err
+		}
+		if len(vals) != 2 || vals[0] != relevanceCursor {
+			return inbox.ConversationPage{}, inbox.Invalid("cursor", "does not belong to a sort:relevance search")
+		}
+		if offset, err = strconv.Atoi(vals[1]); err != nil || offset < 0 {
+			return inbox.ConversationPage{}, inbox.Invalid("cursor", "is not a cursor this store returned")
+		}
+	}
+	newest := q
+	newest.Search, newest.Cursor, newest.Limit, newest.Sort = strings.TrimSpace(q.Search+" sort:newest"), "", RelevanceWindow, inbox.SortNewest
+	page, err := t.listConversations(newest)
+	if err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	ids := make([]string, len(page.Items))
+	for i, c := range page.Items {
+		ids[i] = c.ID
+	}
+	scores := map[string]float64{}
+	if len(ids) > 0 {
+		if scores, err = t.s.d.Rank(t.ctx, t.tx, string(t.tenant), t.s.d.Match(s.Terms), ids); err != nil {
+			return inbox.ConversationPage{}, t.s.wrap("rank", err)
+		}
+	}
+	items := page.Items
+	sort.SliceStable(items, func(i, j int) bool { return scores[items[i].ID] > scores[items[j].ID] })
+	if offset > len(items) {
+		offset = len(items)
+	}
+	out := inbox.ConversationPage{Items: items[offset:min(offset+limit, len(items))]}
+	if offset+limit < len(items) {
+		raw, _ := json.Marshal([]string{relevanceCursor, strconv.Itoa(offset + limit)})
+		out.NextCursor = base64.RawURLEncoding.EncodeToString(raw)
+	}
+	return out, nil
 }

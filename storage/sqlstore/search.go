@@ -24,6 +24,8 @@ import (
 //	is:unread       with unread messages
 //	after:2026-01-31 / before:2026-02-01
 //	                last message on or after / before that day (UTC) or instant (RFC 3339)
+//	sort:relevance  best matches first, among the newest RelevanceWindow
+//	                matching conversations (newest first is the default)
 //
 // Accents and case are ignored. Anything else is a plain word, so text such
 // as "10:30" or "a:b" is searched for, never interpreted.
@@ -35,6 +37,8 @@ type Search struct {
 	HasAttachment bool
 	Unread        bool
 	After, Before time.Time
+	// Relevance orders by full-text rank instead of recency.
+	Relevance bool
 }
 
 // Term is one full-text condition: folded tokens that must appear in one
@@ -131,7 +135,7 @@ func splitQuery(q string) []field {
 
 func isOperator(op string) bool {
 	switch op {
-	case "from", "folder", "status", "source", "has", "is", "after", "before":
+	case "from", "folder", "status", "source", "has", "is", "after", "before", "sort":
 		return true
 	}
 	return false
@@ -172,6 +176,15 @@ func (s *Search) add(f field) error {
 			return inbox.Invalid("search", fmt.Sprintf("is:%s is not supported (is:unread is)", clip(v)))
 		}
 		s.Unread = true
+	case "sort":
+		switch strings.ToLower(v) {
+		case "relevance":
+			s.Relevance = true
+		case "newest", "date":
+			s.Relevance = false
+		default:
+			return inbox.Invalid("search", fmt.Sprintf("sort:%s is not supported (sort:relevance and sort:newest are)", clip(v)))
+		}
 	case "after", "before":
 		at, err := parseDate(v)
 		if err != nil {

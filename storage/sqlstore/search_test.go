@@ -45,6 +45,8 @@ func TestParseSearch(t *testing.T) {
 		{`folder:"Service client" status:URGENT source:sms`, Search{Folders: []string{"Service client"},
 			Statuses: []inbox.Status{inbox.StatusUrgent}, Sources: []inbox.Source{inbox.SourceSMS}}},
 		{"has:attachment is:unread", Search{HasAttachment: true, Unread: true}},
+		{"colis sort:relevance", Search{Terms: []Term{{Tokens: []string{"colis"}}}, Relevance: true}},
+		{"colis sort:relevance sort:newest", Search{Terms: []Term{{Tokens: []string{"colis"}}}}},
 		{"after:2026-01-31 before:2026-02-02", Search{After: day("2026-01-31"), Before: day("2026-02-02")}},
 		// Not operators: searched as text.
 		{"10:30 a:b", Search{Terms: []Term{{Tokens: []string{"10", "30"}}, {Tokens: []string{"a", "b"}}}}},
@@ -58,7 +60,7 @@ func TestParseSearch(t *testing.T) {
 }
 
 func TestParseSearchRejectsBadOperators(t *testing.T) {
-	for _, q := range []string{"status:done", "source:fax", "has:pdf", "is:starred", "after:yesterday", "before:2026-13-01",
+	for _, q := range []string{"status:done", "source:fax", "has:pdf", "is:starred", "after:yesterday", "before:2026-13-01", "sort:random",
 		"folder:\"\"", strings.Repeat("a ", maxTerms+1), strings.Repeat("x", maxSearchLen+1), "\xff"} {
 		_, err := ParseSearch(q)
 		require.ErrorIs(t, err, inbox.ErrInvalid, "%q", q)

@@ -327,3 +327,37 @@ func TestUnreadCountsUnderConcurrentWriters(t *testing.T) {
 		}))
 	})
 }
+
+func TestSearchByRelevance(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s inbox.Store) {
+		seed(t, s)
+		base := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
+		addMessage(t, s, "Colis perdu", "Mon colis est perdu, le colis devait arriver hier. Où est le colis ?", inbox.Party{Email: "a@example.com"}, base)
+		addMessage(t, s, "Bonjour", "Une question sur une facture, rien à voir avec un colis.", inbox.Party{Email: "b@example.com"}, base.Add(time.Hour))
+		addMessage(t, s, "Merci", "Tout va bien.", inbox.Party{Email: "c@example.com"}, base.Add(2*time.Hour))
+
+		require.Equal(t, []string{"Bonjour", "Colis perdu"}, search(t, s, "colis"), "newest first by default")
+		require.Equal(t, []string{"Colis perdu", "Bonjour"}, search(t, s, "colis sort:relevance"))
+
+		var pages [][]string
+		cursor := ""
+		for {
+			var page inbox.ConversationPage
+			require.NoError(t, s.View(context.Background(), tenant, func(tx inbox.Tx) error {
+				var err error
+				page, err = tx.ListConversations(inbox.ConversationQuery{Search: "colis sort:relevance", Limit: 1, Cursor: cursor})
+				return err
+			}))
+			var subjects []string
+			for _, c := range page.Items {
+				subjects = append(subjects, c.Subject)
+			}
+			pages = append(pages, subjects)
+			if page.NextCursor == "" {
+				break
+			}
+			cursor = page.NextCursor
+		}
+		require.Equal(t, [][]string{{"Colis perdu"}, {"Bonjour"}}, pages)
+	})
+}
