@@ -159,3 +159,52 @@ func reportThroughput(b *testing.B, cpu time.Duration) {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "msgs/cpu-s")
 	}
 }
+
+// BenchmarkListConversations measures the first page (50, newest first)
+// of an inbox of 100k conversations, unfiltered and filtered by status.
+func BenchmarkListConversations(b *testing.B) {
+	ctx := context.Background()
+	store := memstore.New()
+	if err := store.CreateTenant(ctx, &inbox.Tenant{ID: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	err := store.Update(ctx, "bench", func(tx inbox.Tx) error {
+		for i := range 100_000 {
+			c := inbox.Conversation{
+				Source: inbox.SourceEmail, Status: inbox.Statuses[i%len(inbox.Statuses)], Unread: i % 3,
+				LastMessageAt: time.Unix(1_700_000_000+int64(i%50_000), 0),
+			}
+			if err := tx.CreateConversation(&c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	for name, q := range map[string]inbox.ConversationQuery{
+		"all":         {},
+		"open+unread": {Statuses: []inbox.Status{inbox.StatusOpen}, UnreadOnly: true},
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			err := store.View(ctx, "bench", func(tx inbox.Tx) error {
+				for range b.N {
+					page, err := tx.ListConversations(q)
+					if err != nil {
+						return err
+					}
+					if len(page.Items) != 50 {
+						return fmt.Errorf("page of %d", len(page.Items))
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

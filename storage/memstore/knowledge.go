@@ -4,25 +4,14 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
-	"weak"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
 var _ inbox.KnowledgeTx = (*tx)(nil)
-
-// knowledgeIndexes attaches a knowledge index to each tenant state. The
-// index lives beside tenantState rather than in it; entries are keyed by a
-// weak pointer and removed when the tenant state is collected (after
-// Close), so nothing outlives the store. Access to one index is guarded by
-// the store's lock like every other record: writes happen in Update, reads
-// in View or Update.
-var knowledgeIndexes sync.Map // weak.Pointer[tenantState] -> *knowledgeIndex
 
 // knowledgeIndex is one tenant's knowledge base: documents and their
 // chunks with the term counts BM25 ranking needs.
@@ -41,19 +30,12 @@ type indexedChunk struct {
 // knowledge returns the tenant's index, creating it when create is set;
 // nil when there is none yet and create is false.
 func (t *tx) knowledge(create bool) *knowledgeIndex {
-	key := weak.Make(t.state)
-	if v, ok := knowledgeIndexes.Load(key); ok {
-		return v.(*knowledgeIndex)
+	if t.state.knowledge != nil || !create {
+		return t.state.knowledge
 	}
-	if !create {
-		return nil
-	}
-	idx := &knowledgeIndex{docs: map[string]inbox.KnowledgeDoc{}, chunks: map[string][]indexedChunk{}}
-	v, loaded := knowledgeIndexes.LoadOrStore(key, idx)
-	if !loaded {
-		runtime.AddCleanup(t.state, func(k weak.Pointer[tenantState]) { knowledgeIndexes.Delete(k) }, key)
-	}
-	return v.(*knowledgeIndex)
+	t.state.knowledge = &knowledgeIndex{docs: map[string]inbox.KnowledgeDoc{}, chunks: map[string][]indexedChunk{}}
+	t.undo = append(t.undo, func() { t.state.knowledge = nil })
+	return t.state.knowledge
 }
 
 // PutKnowledgeDoc creates or replaces a document together with its chunks.

@@ -22,36 +22,38 @@ const (
 // deletes between pages never skip or repeat an item.
 type listCursor struct {
 	Sort   inbox.Sort   `json:"s"`
-	Rank   int          `json:"r,omitempty"`
 	Status inbox.Status `json:"st,omitempty"`
 	At     int64        `json:"t"` // LastMessageAt, Unix microseconds
 	ID     string       `json:"i"`
 }
 
-// sortKey is what an order compares.
-type sortKey struct {
-	rank   int
-	status inbox.Status
-	at     time.Time
-	id     string
-}
-
-func keyOf(c *conversation) sortKey {
-	return sortKey{rank: c.Status.Priority(), status: c.Status, at: c.LastMessageAt, id: c.ID}
-}
-
 // compareFunc returns the order of a sort: negative when a comes first.
-func compareFunc(s inbox.Sort) (func(a, b sortKey) int, error) {
-	newest := func(a, b sortKey) int { return cmp.Or(b.at.Compare(a.at), cmp.Compare(b.id, a.id)) }
+func compareFunc(s inbox.Sort) (func(a, b *conversation) int, error) {
+	newest := func(a, b *conversation) int {
+		if c := b.LastMessageAt.Compare(a.LastMessageAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	}
 	switch s {
 	case inbox.SortNewest:
 		return newest, nil
 	case inbox.SortOldest:
-		return func(a, b sortKey) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.id, b.id)) }, nil
+		return func(a, b *conversation) int { return newest(b, a) }, nil
 	case inbox.SortPriority:
-		return func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.rank, b.rank), newest(a, b)) }, nil
+		return func(a, b *conversation) int {
+			if c := cmp.Compare(a.Status.Priority(), b.Status.Priority()); c != 0 {
+				return c
+			}
+			return newest(a, b)
+		}, nil
 	case inbox.SortStatus:
-		return func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.status, b.status), newest(a, b)) }, nil
+		return func(a, b *conversation) int {
+			if c := strings.Compare(string(a.Status), string(b.Status)); c != 0 {
+				return c
+			}
+			return newest(a, b)
+		}, nil
 	}
 	return nil, inbox.Invalid("sort", fmt.Sprintf("%q is not newest, oldest, priority or status", s))
 }
@@ -75,7 +77,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		return fail(inbox.Invalid("limit", "must not be negative"))
 	}
 	limit := min(limitOr(q.Limit, defaultLimit), maxLimit)
-	var after *sortKey
+	var after *conversation // a stand-in holding the cursor's sort key
 	if q.Cursor != "" {
 		var c listCursor
 		if err := decodeCursor(q.Cursor, &c); err != nil {
@@ -84,8 +86,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		if c.Sort != q.Sort {
 			return fail(inbox.Invalid("cursor", "belongs to another sort order"))
 		}
-		k := sortKey{rank: c.Rank, status: c.Status, at: microTime(c.At), id: c.ID}
-		after = &k
+		after = &conversation{Conversation: inbox.Conversation{ID: c.ID, Status: c.Status, LastMessageAt: microTime(c.At)}}
 	}
 	words := strings.Fields(fold(q.Search))
 	since, until := ts(q.Since), ts(q.Until)
@@ -108,16 +109,18 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 			!until.IsZero() && !c.LastMessageAt.Before(until):
 			return false
 		}
-		if after != nil && order(keyOf(c), *after) <= 0 {
+		if after != nil && order(c, after) <= 0 {
 			return false
 		}
 		return len(words) == 0 || t.searchMatches(c, words)
 	}
 
-	var matched []*conversation
+	// Keep only the first limit+1 matches in a bounded heap: a page of a
+	// large inbox costs O(n log limit), not a sort of every match.
+	top := &topK{less: func(a, b *conversation) bool { return order(a, b) < 0 }, max: limit + 1}
 	visit := func(c *conversation) {
 		if match(c) {
-			matched = append(matched, c)
+			top.offer(c)
 		}
 	}
 	switch candidates := t.candidates(q); {
@@ -130,14 +133,14 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 			visit(c)
 		}
 	}
+	matched := top.sorted()
 
-	slices.SortFunc(matched, func(a, b *conversation) int { return order(keyOf(a), keyOf(b)) })
 	var page inbox.ConversationPage
 	if len(matched) > limit {
 		matched = matched[:limit]
 		last := matched[limit-1]
 		page.NextCursor = encodeCursor(listCursor{
-			Sort: q.Sort, Rank: last.Status.Priority(), Status: last.Status, At: last.LastMessageAt.UnixMicro(), ID: last.ID,
+			Sort: q.Sort, Status: last.Status, At: last.LastMessageAt.UnixMicro(), ID: last.ID,
 		})
 	}
 	page.Items = make([]inbox.Conversation, len(matched))
@@ -196,4 +199,66 @@ func microTime(us int64) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// topK keeps the max smallest items offered, by less, in a max-heap.
+type topK struct {
+	less  func(a, b *conversation) bool
+	max   int
+	items []*conversation // heap: items[0] is the greatest kept
+}
+
+func (h *topK) offer(c *conversation) {
+	if len(h.items) < h.max {
+		h.items = append(h.items, c)
+		h.up(len(h.items) - 1)
+		return
+	}
+	if !h.less(c, h.items[0]) {
+		return
+	}
+	h.items[0] = c
+	h.down(0)
+}
+
+func (h *topK) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(h.items[parent], h.items[i]) {
+			return
+		}
+		h.items[parent], h.items[i] = h.items[i], h.items[parent]
+		i = parent
+	}
+}
+
+func (h *topK) down(i int) {
+	for {
+		largest, l, r := i, 2*i+1, 2*i+2
+		if l < len(h.items) && h.less(h.items[largest], h.items[l]) {
+			largest = l
+		}
+		if r < len(h.items) && h.less(h.items[largest], h.items[r]) {
+			largest = r
+		}
+		if largest == i {
+			return
+		}
+		h.items[i], h.items[largest] = h.items[largest], h.items[i]
+		i = largest
+	}
+}
+
+// sorted returns the kept items in order.
+func (h *topK) sorted() []*conversation {
+	slices.SortFunc(h.items, func(a, b *conversation) int {
+		switch {
+		case h.less(a, b):
+			return -1
+		case h.less(b, a):
+			return 1
+		}
+		return 0
+	})
+	return h.items
 }

@@ -54,6 +54,10 @@ type tenantState struct {
 	auditIDs map[string]struct{}
 
 	notifications map[string]inbox.Notification
+
+	// knowledge is the tenant's knowledge base (knowledge.go), created on
+	// first use.
+	knowledge *knowledgeIndex
 }
 
 // providerKey identifies a message by its channel id.
