@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -12,10 +11,7 @@ import (
 // excluded) with attachments and raw bytes streamed to an in-memory
 // BlobStore.
 func BenchmarkParse(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.eml"))
-	if len(files) == 0 {
-		b.Skip("mail corpus not found")
-	}
+	files := corpusFiles(b)
 	var msgs [][]byte
 	total := 0
 	for _, f := range files {
@@ -45,7 +41,7 @@ func BenchmarkParse(b *testing.B) {
 // BenchmarkParseLarge parses the generated 5 MB message.
 func BenchmarkParseLarge(b *testing.B) {
 	var path string
-	for _, c := range corpus(b) {
+	for _, c := range loadCorpus(b) {
 		if c.Generated {
 			path = c.path
 		}

@@ -22,7 +22,7 @@ func TestParseCorpus(t *testing.T) {
 	blobs := newMemBlobs()
 	p, err := NewParser(ParseOptions{Tenant: "t1", Blobs: blobs, OwnAddresses: []string{"support@maison-lumiere.example"}})
 	require.NoError(t, err)
-	for _, c := range corpus(t) {
+	for _, c := range loadCorpus(t) {
 		t.Run(c.File, func(t *testing.T) {
 			f, err := os.Open(c.path)
 			require.NoError(t, err)

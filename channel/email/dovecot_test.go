@@ -111,7 +111,7 @@ func storedByProvider(t *testing.T, eng *inbox.Engine, providerID string) inbox.
 }
 
 func TestDovecotCorpusSync(t *testing.T) {
-	cases := corpus(t)
+	cases := loadCorpus(t)
 	mb := startDovecot(t)
 	mb.loadCorpus(t, cases)
 	blobs := newMemBlobs()
@@ -272,7 +272,7 @@ func dropProxy(t *testing.T, target string, cutAfter int64) (addr string, cut *a
 }
 
 func TestDovecotConnectionDropResumesFromCommittedCursor(t *testing.T) {
-	cases := corpus(t)
+	cases := loadCorpus(t)
 	mb := startDovecot(t)
 	mb.loadCorpus(t, cases)
 	proxy, cut := cutProxy(t, mb.srv.Addr, 60_000)

@@ -13,13 +13,17 @@ import (
 	"unicode/utf8"
 
 	"github.com/inboxkit/inboxkit/inbox/attach"
+	"github.com/inboxkit/inboxkit/internal/corpus"
 )
 
 // FuzzParse feeds arbitrary bytes to the MIME parser: it must never panic,
 // never fail on content (only on I/O), and always return valid UTF-8 and
 // safe attachment names.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.eml"))
+	var files []string
+	if dir, err := corpus.Dir(); err == nil {
+		files, _ = filepath.Glob(filepath.Join(dir, "mail", "*.eml"))
+	}
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err == nil && len(b) < 64<<10 {

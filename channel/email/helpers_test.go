@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,55 +13,47 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/corpus"
+	"github.com/inboxkit/inboxkit/internal/testenv"
 )
 
-// corpusDir is the shared mail corpus.
-const corpusDir = "../../../shared/testdata/mail"
-
-// corpusCase is one manifest entry.
+// corpusCase is one manifest entry with the path of its file.
 type corpusCase struct {
-	File       string         `json:"file"`
-	Category   string         `json:"category"`
-	Automated  bool           `json:"automated"`
-	Newsletter bool           `json:"newsletter"`
-	Bounce     bool           `json:"bounce"`
-	Thread     string         `json:"thread"`
-	Generated  bool           `json:"generated"`
-	Expect     map[string]any `json:"expect"`
-
+	corpus.Case
 	path string
 }
 
-// corpus loads the manifest, generating the large message into a temp
-// directory. It skips the test when the corpus is absent.
-func corpus(t testing.TB) []corpusCase {
+// corpus loads the shared corpus manifest (internal/corpus finds it and
+// skips, or fails under the test script, when it is absent), generating
+// the large message into a temporary directory.
+func loadCorpus(t testing.TB) []corpusCase {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
-	if os.IsNotExist(err) {
-		t.Skipf("mail corpus not found at %s", corpusDir)
-	}
-	require.NoError(t, err)
-	var cases []corpusCase
-	require.NoError(t, json.Unmarshal(raw, &cases))
+	dir, cases := corpus.Manifest(t)
+	out := make([]corpusCase, len(cases))
 	genDir := ""
-	for i := range cases {
-		c := &cases[i]
-		c.path = filepath.Join(corpusDir, c.File)
+	for i, c := range cases {
+		out[i] = corpusCase{Case: c, path: filepath.Join(dir, c.File)}
 		if !c.Generated {
 			continue
 		}
-		if _, err := os.Stat(c.path); err == nil {
+		if _, err := os.Stat(out[i].path); err == nil {
 			continue
 		}
 		if genDir == "" {
-			genDir = generatedDir(t)
+			genDir = generatedDir(t, dir)
 		}
-		c.path = filepath.Join(genDir, c.File)
+		out[i].path = filepath.Join(genDir, c.File)
 	}
-	return cases
+	return out
+}
+
+// corpusFiles returns the corpus's .eml files (fuzz seeds, benchmarks).
+func corpusFiles(t testing.TB) []string {
+	t.Helper()
+	dir, _ := corpus.Manifest(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	return files
 }
 
 var generated struct {
@@ -72,7 +63,7 @@ var generated struct {
 }
 
 // generatedDir runs gen_large.py once per test binary.
-func generatedDir(t testing.TB) string {
+func generatedDir(t testing.TB, corpusDir string) string {
 	generated.once.Do(func() {
 		dir, err := os.MkdirTemp("", "inboxkit-mail-")
 		if err != nil {
@@ -87,7 +78,7 @@ func generatedDir(t testing.TB) string {
 		generated.dir = dir
 	})
 	if generated.err != nil {
-		t.Skipf("cannot generate the large corpus message: %v", generated.err)
+		testenv.Missing(t, "cannot generate the large corpus message: %v", generated.err)
 	}
 	return generated.dir
 }

@@ -30,7 +30,7 @@ func newTestEngine(t *testing.T, opts inbox.Options) *inbox.Engine {
 // that the automated, newsletter and bounce flags reach the stored
 // messages.
 func TestCorpusThreads(t *testing.T) {
-	cases := corpus(t)
+	cases := loadCorpus(t)
 	p, err := NewParser(ParseOptions{Tenant: "t1", OwnAddresses: []string{"support@maison-lumiere.example"}})
 	require.NoError(t, err)
 	eng := newTestEngine(t, inbox.Options{})

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/inboxkit/inboxkit/internal/testenv"
 )
 
 // Binary is where Debian's dovecot-core installs the server.
@@ -50,9 +52,10 @@ type Config struct {
 	Extra string
 }
 
-// Start runs a Dovecot for the test and stops it at cleanup. The test is
-// skipped when the dovecot binary is not installed
-// (scripts/install-dovecot.sh installs it).
+// Start runs a Dovecot for the test and stops it at cleanup. When the
+// dovecot binary is not installed (scripts/install-dovecot.sh installs it)
+// the test is skipped, or fails under the test script
+// (INBOXKIT_TEST_REQUIRE_SERVICES, see internal/testenv).
 func Start(t testing.TB, users ...User) *Server {
 	t.Helper()
 	return StartConfig(t, Config{Users: users})
@@ -62,7 +65,7 @@ func Start(t testing.TB, users ...User) *Server {
 func StartConfig(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	if _, err := os.Stat(Binary); err != nil {
-		t.Skipf("dovecot not installed at %s (run scripts/install-dovecot.sh): %v", Binary, err)
+		testenv.Missing(t, "dovecot not installed at %s (run scripts/install-dovecot.sh): %v", Binary, err)
 	}
 	users := cfg.Users
 	if len(users) == 0 {
