@@ -1,15 +1,20 @@
 // Package sqlite is the embedded default inbox.Store: one SQLite file
 // (modernc.org/sqlite, pure Go, no cgo) in WAL mode with foreign keys on,
-// a single writer connection and a pool of readers.
+// a single writer connection and a pool of read-only readers.
 //
-// Messages are indexed in an FTS5 table (unicode61 tokenizer with
-// remove_diacritics 2, so "eleonore" finds "Éléonore") in the same
-// transaction that stores them; the index is contentless, so message text
-// is stored once. The schema is migrated on Open by versioned migrations
-// embedded in the binary, and a file written by a newer inboxkit is
-// refused. The store passes storage/storetest; the query syntax accepted
-// by ConversationQuery.Search is described on sqlstore.Search.
+// Messages are indexed in a contentless FTS5 table in the same transaction
+// that stores them. Text is accent-folded in Go before indexing and
+// querying (sqlstore.Fold: "eleonore" finds "Éléonore", "strasse" finds
+// "Straße"), the same folding the PostgreSQL store uses, and FTS5's
+// unicode61 tokenizer (remove_diacritics 2) splits it. Message documents
+// are deflated, since SQLite does not compress values, so the file stays
+// under twice the raw text. The query syntax of ConversationQuery.Search
+// is described on sqlstore.Search.
 //
-// To move a tenant to PostgreSQL, export it with storage/jsonl from this
-// store and import it into a postgres.Store (see package jsonl).
+// The schema is migrated on Open by versioned migrations embedded in the
+// binary; a file written by a newer inboxkit, a corrupt file or a file
+// that is not a database is refused with an error naming the path.
+//
+// To move a tenant to PostgreSQL, export it with package jsonl and import
+// it into a postgres.Store (see package jsonl).
 package sqlite
