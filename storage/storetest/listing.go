@@ -119,6 +119,7 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 			})
 		}
 	})
+	t.Run("MatchesModelOnRandomInboxes", func(t *testing.T) { testListProperty(t, newStore) })
 	t.Run("InvalidQueries", func(t *testing.T) {
 		h := setup(t, newStore)
 		h.conversation()
