@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -153,7 +152,9 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 		after = &c
 	}
 	search := fold(strings.TrimSpace(q.Search))
-	var items []inbox.Contact
+	top := &topK[inbox.Contact]{max: limit + 1, less: func(a, b inbox.Contact) bool {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) < 0
+	}}
 	for _, c := range t.state.contacts {
 		if after != nil && cmp.Or(cmp.Compare(c.Name, after.Name), cmp.Compare(c.ID, after.ID)) <= 0 {
 			continue
@@ -161,11 +162,9 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 		if search != "" && !contactMatches(c, search) {
 			continue
 		}
-		items = append(items, c)
+		top.offer(c)
 	}
-	slices.SortFunc(items, func(a, b inbox.Contact) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
-	})
+	items := top.sorted()
 	var page inbox.ContactPage
 	if len(items) > limit {
 		items = items[:limit]

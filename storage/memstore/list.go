@@ -117,7 +117,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 
 	// Keep only the first limit+1 matches in a bounded heap: a page of a
 	// large inbox costs O(n log limit), not a sort of every match.
-	top := &topK{less: func(a, b *conversation) bool { return order(a, b) < 0 }, max: limit + 1}
+	top := &topK[*conversation]{less: func(a, b *conversation) bool { return order(a, b) < 0 }, max: limit + 1}
 	visit := func(c *conversation) {
 		if match(c) {
 			top.offer(c)
@@ -202,26 +202,26 @@ func microTime(us int64) time.Time {
 }
 
 // topK keeps the max smallest items offered, by less, in a max-heap.
-type topK struct {
-	less  func(a, b *conversation) bool
+type topK[T any] struct {
+	less  func(a, b T) bool
 	max   int
-	items []*conversation // heap: items[0] is the greatest kept
+	items []T // heap: items[0] is the greatest kept
 }
 
-func (h *topK) offer(c *conversation) {
+func (h *topK[T]) offer(v T) {
 	if len(h.items) < h.max {
-		h.items = append(h.items, c)
+		h.items = append(h.items, v)
 		h.up(len(h.items) - 1)
 		return
 	}
-	if !h.less(c, h.items[0]) {
+	if !h.less(v, h.items[0]) {
 		return
 	}
-	h.items[0] = c
+	h.items[0] = v
 	h.down(0)
 }
 
-func (h *topK) up(i int) {
+func (h *topK[T]) up(i int) {
 	for i > 0 {
 		parent := (i - 1) / 2
 		if !h.less(h.items[parent], h.items[i]) {
@@ -232,7 +232,7 @@ func (h *topK) up(i int) {
 	}
 }
 
-func (h *topK) down(i int) {
+func (h *topK[T]) down(i int) {
 	for {
 		largest, l, r := i, 2*i+1, 2*i+2
 		if l < len(h.items) && h.less(h.items[largest], h.items[l]) {
@@ -250,8 +250,8 @@ func (h *topK) down(i int) {
 }
 
 // sorted returns the kept items in order.
-func (h *topK) sorted() []*conversation {
-	slices.SortFunc(h.items, func(a, b *conversation) int {
+func (h *topK[T]) sorted() []T {
+	slices.SortFunc(h.items, func(a, b T) int {
 		switch {
 		case h.less(a, b):
 			return -1
