@@ -35,7 +35,10 @@
 //     json.RawMessage (compared as JSON, so jsonb columns may reorder keys)
 //     and times. Times come back in UTC (Location() == time.UTC) with at
 //     least microsecond precision; zero times come back zero. An empty slice
-//     or map may come back nil and vice versa.
+//     or map may come back nil and vice versa. Time bounds in queries are
+//     compared at microsecond precision.
+//   - Values are copies: changing a value after passing it to the store, or
+//     one the store returned, never changes what is stored.
 //   - Every Get of an unknown id, and of another tenant's id, is ErrNotFound.
 //     Deletes of an unknown id are ErrNotFound.
 //
