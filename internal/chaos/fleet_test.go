@@ -310,6 +310,20 @@ func TestFleetSyncsEachMailboxOnceThroughKills(t *testing.T) {
 		f.start()
 		time.Sleep(1500 * time.Millisecond)
 	}
+	// Lag back to normal: every mailbox completes a sync that started after
+	// the last kill, while mail still arrives.
+	lastKill := records[len(records)-1].at
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, db.QueryRow(`SELECT count(DISTINCT integration) FROM chaos_pulls
+			WHERE started_at > $1 AND finished_at IS NOT NULL AND err = ''`, lastKill).Scan(&n))
+		return n == mailboxes
+	}, time.Minute, 50*time.Millisecond)
+	var recovered time.Time
+	require.NoError(t, db.QueryRow(`SELECT max(first) FROM (SELECT min(finished_at) AS first FROM chaos_pulls
+		WHERE started_at > $1 AND finished_at IS NOT NULL AND err = '' GROUP BY integration) x`, lastKill).Scan(&recovered))
+	recovery := recovered.Sub(lastKill)
+	require.LessOrEqual(t, recovery, 2*leaseTTL, "every mailbox synced again %s after the last kill", recovery)
 	stopFeed()
 	require.NoError(t, <-feedDone)
 	fd.mu.Lock()
@@ -393,6 +407,6 @@ func TestFleetSyncsEachMailboxOnceThroughKills(t *testing.T) {
 		}
 	}
 	require.NotZero(t, orphaned)
-	t.Logf("phase 2: %d kills mid-sync, %d orphaned mailboxes, longest takeover %s, longest until a completed sync %s (lease %s); %d messages, %d pulls, %d lease changes",
-		len(records), orphaned, worstTakeover.Round(time.Millisecond), worstResync.Round(time.Millisecond), leaseTTL, total, len(pulls), len(leaseLog))
+	t.Logf("phase 2: %d kills mid-sync, %d orphaned mailboxes, longest takeover %s, longest until a completed sync %s, all mailboxes synced %s after the last kill (lease %s); %d messages, %d pulls, %d lease changes",
+		len(records), orphaned, worstTakeover.Round(time.Millisecond), worstResync.Round(time.Millisecond), recovery.Round(time.Millisecond), leaseTTL, total, len(pulls), len(leaseLog))
 }
