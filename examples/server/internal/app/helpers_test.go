@@ -17,13 +17,13 @@ import (
 
 // newServer starts the whole reference server on an SQLite file in a
 // temporary directory, seeded with the demo tenant.
-func newServer(t *testing.T) (*app.App, *httptest.Server) {
+func newServer(t testing.TB) (*app.App, *httptest.Server) {
 	t.Helper()
 	return newServerWithHistory(t, 0)
 }
 
 // newServerWithHistory also seeds history older, finished conversations.
-func newServerWithHistory(t *testing.T, history int) (*app.App, *httptest.Server) {
+func newServerWithHistory(t testing.TB, history int) (*app.App, *httptest.Server) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var material [seal.KeySize]byte

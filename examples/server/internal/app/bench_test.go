@@ -1,0 +1,145 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/inbox"
+)
+
+// bulkConversations adds n conversations (contact, conversation, one
+// message) to the demo tenant straight through the store, in batches, so
+// a benchmark starts from a large inbox in seconds rather than hours of
+// ingest.
+func bulkConversations(tb testing.TB, store inbox.Store, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	base := time.Now().Add(-time.Duration(n) * time.Minute)
+	const batch = 2000
+	sources := []inbox.Source{inbox.SourceEmail, inbox.SourceSMS, inbox.SourceWhatsApp, inbox.SourceWebhook}
+	statuses := []inbox.Status{inbox.StatusResolved, inbox.StatusArchived, inbox.StatusOpen, inbox.StatusNew}
+	for start := 0; start < n; start += batch {
+		err := store.Update(ctx, demo.TenantID, func(tx inbox.Tx) error {
+			for i := start; i < min(n, start+batch); i++ {
+				at := base.Add(time.Duration(i) * time.Minute)
+				c := inbox.Contact{TenantID: demo.TenantID, Name: fmt.Sprintf("Client %06d", i), Emails: []string{fmt.Sprintf("client%06d@bulk.example", i)}, CreatedAt: at, UpdatedAt: at}
+				if err := tx.CreateContact(&c); err != nil {
+					return err
+				}
+				src := sources[i%len(sources)]
+				conv := inbox.Conversation{TenantID: demo.TenantID, Source: src, ContactID: c.ID, Status: statuses[i%len(statuses)],
+					Subject: fmt.Sprintf("Demande %06d sur une commande", i), MessageCount: 1, LastMessageAt: at, LastInboundAt: at, CreatedAt: at, UpdatedAt: at}
+				if err := tx.CreateConversation(&conv); err != nil {
+					return err
+				}
+				m := inbox.Message{TenantID: demo.TenantID, ConversationID: conv.ID, Source: src, Direction: inbox.DirectionIn, Author: inbox.AuthorCustomer,
+					ProviderID: fmt.Sprintf("bulk-%d", i), From: inbox.Party{Email: c.Emails[0], Name: c.Name}, Subject: conv.Subject,
+					Text: "Bonjour, où en est ma commande ? Merci.", SentAt: at, CreatedAt: at, Read: true,
+					DedupeKeys: []string{fmt.Sprintf("bulk:%d", i)}}
+				if err := tx.InsertMessage(&m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		require.NoError(tb, err)
+	}
+}
+
+// BenchmarkFirstPageLoad measures what the browser fetches to show the
+// inbox, on SQLite with 100,000 conversations: the page, its scripts'
+// first API calls (session, folders, employees, first conversation page,
+// notifications). Target: 300 ms.
+func BenchmarkFirstPageLoad(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a 100k-conversation database")
+	}
+	a, ts := newServer(b)
+	start := time.Now()
+	bulkConversations(b, a.Store, 100_000)
+	b.Logf("filled 100,000 conversations in %v", time.Since(start))
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	res, err := hc.Post(ts.URL+"/inbox/session", "application/json", strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
+	require.NoError(b, err)
+	res.Body.Close()
+	get := func(path string) {
+		res, err := hc.Get(ts.URL + path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			b.Fatalf("%s: %d", path, res.StatusCode)
+		}
+	}
+	pages := []string{"/", "/assets/app.js", "/assets/inbox.js", "/assets/app.css", "/inbox/session", "/inbox/folders", "/inbox/employees", "/inbox/conversations?limit=50", "/inbox/notifications?limit=20"}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, p := range pages {
+			get(p)
+		}
+	}
+	b.StopTimer()
+	var worst time.Duration
+	for range 20 {
+		t0 := time.Now()
+		for _, p := range pages {
+			get(p)
+		}
+		worst = max(worst, time.Since(t0))
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+	// Filtered and searched lists on the same data.
+	for _, p := range []string{"/inbox/conversations?status=open&limit=50", "/inbox/conversations?source=sms&sort=priority&limit=50", "/inbox/conversations?q=commande&limit=50"} {
+		t0 := time.Now()
+		get(p)
+		b.Logf("%s: %v", p, time.Since(t0))
+	}
+}
+
+// BenchmarkIngestToEvent measures the delay between an ingest and its
+// message.received event on an open SSE stream (target: the UI shows a
+// new message within 1 s).
+func BenchmarkIngestToEvent(b *testing.B) {
+	a, ts := newServer(b)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	res, err := hc.Post(ts.URL+"/inbox/session", "application/json", strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
+	require.NoError(b, err)
+	res.Body.Close()
+	stream, err := hc.Get(ts.URL + "/inbox/events")
+	require.NoError(b, err)
+	defer stream.Body.Close()
+	lines := bufio.NewReader(stream.Body)
+	integ := a.Demo.Integrations[inbox.SourceSMS]
+	i := 0
+	for b.Loop() {
+		i++
+		_, err := a.Engine.Ingest(context.Background(), demo.TenantID, []inbox.Inbound{{IntegrationID: integ, Source: inbox.SourceSMS,
+			ProviderID: fmt.Sprintf("bench-%d", i), From: inbox.Party{Phone: fmt.Sprintf("+336%08d", i)}, Text: "Bonjour", SentAt: time.Now()}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			l, err := lines.ReadString('\n')
+			if err != nil {
+				b.Fatal(err)
+			}
+			if strings.HasPrefix(l, "event: message.received") {
+				break
+			}
+		}
+	}
+}
