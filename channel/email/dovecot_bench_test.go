@@ -412,7 +412,7 @@ func watchServerCPU(srv *dovecot.Server) *serverCPUWatch {
 	w.start, _ = srv.CPUTime()
 	go func() {
 		defer close(w.done)
-		t := time.NewTicker(20 * time.Millisecond)
+		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
 			if now, err := srv.CPUTime(); err == nil {

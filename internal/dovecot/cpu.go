@@ -22,13 +22,20 @@ func (s *Server) CPUTime() (map[int]time.Duration, error) {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return out, nil
 	}
-	pgid := s.cmd.Process.Pid
-	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	master := s.cmd.Process.Pid
+	pids := []int{master}
+	// The master starts every server process itself.
+	children, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(master), "task", strconv.Itoa(master), "children"))
 	if err != nil {
 		return nil, err
 	}
-	for _, path := range stats {
-		raw, err := os.ReadFile(path)
+	for _, f := range strings.Fields(string(children)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	for _, pid := range pids {
+		raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 		if err != nil {
 			continue // the process ended meanwhile
 		}
@@ -40,13 +47,6 @@ func (s *Server) CPUTime() (map[int]time.Duration, error) {
 		}
 		f := strings.Fields(string(raw)[end+1:])
 		if len(f) < 13 {
-			continue
-		}
-		if pg, _ := strconv.Atoi(f[2]); pg != pgid {
-			continue
-		}
-		pid, err := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-		if err != nil {
 			continue
 		}
 		utime, _ := strconv.ParseInt(f[11], 10, 64)
