@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,7 +39,7 @@ func (c *Channel) dialIMAP(ctx context.Context, handler *imapclient.UnilateralDa
 	case SecuritySTARTTLS:
 		client, err = imapclient.NewStartTLS(conn, opts)
 	default:
-		client = imapclient.New(tlsClient(conn, opts.TLSConfig), opts)
+		client = imapclient.New(tls.Client(conn, opts.TLSConfig), opts)
 	}
 	if err != nil {
 		conn.Close()
