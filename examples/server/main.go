@@ -32,6 +32,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"flag"
+	"io"
 	"fmt"
 	"log/slog"
 	"net"
@@ -53,7 +54,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
@@ -107,7 +108,9 @@ func parse(args []string) (settings, error) {
 	return s, nil
 }
 
-func run(ctx context.Context, args []string) error {
+// run starts the server and blocks until ctx ends; it prints the URL and
+// the demo login to out.
+func run(ctx context.Context, args []string, out io.Writer) error {
 	s, err := parse(args)
 	if err != nil {
 		return err
@@ -138,21 +141,21 @@ func run(ctx context.Context, args []string) error {
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 
-	fmt.Printf("inboxkit reference server on http://%s/\n", displayAddr(ln.Addr().String()))
+	fmt.Fprintf(out, "inboxkit reference server on http://%s/\n", displayAddr(ln.Addr().String()))
 	if generated != "" {
-		fmt.Printf("  generated a master key for sealed secrets in %s (mode 0600); set INBOXKIT_KEYS in production\n", generated)
+		fmt.Fprintf(out, "  generated a master key for sealed secrets in %s (mode 0600); set INBOXKIT_KEYS in production\n", generated)
 	}
 	if len(keys) == 0 {
-		fmt.Println("  no master key (INBOXKIT_KEYS): integration secrets cannot be saved")
+		fmt.Fprintln(out, "  no master key (INBOXKIT_KEYS): integration secrets cannot be saved")
 	}
 	if s.demo {
 		if a.Demo.Seeded {
-			fmt.Printf("  seeded the demo tenant %q with %d conversations\n", "Maison Lumière", a.Demo.Conversations)
+			fmt.Fprintf(out, "  seeded the demo tenant %q with %d conversations\n", "Maison Lumière", a.Demo.Conversations)
 		}
-		fmt.Printf("  demo login: %s / %s (admin); agents hugo@, ines@, tom@maison-lumiere.example, same password\n", demo.Employees[0].Email, demo.Password)
+		fmt.Fprintf(out, "  demo login: %s / %s (admin); agents hugo@, ines@, tom@maison-lumiere.example, same password\n", demo.Employees[0].Email, demo.Password)
 	}
 	if s.openai.APIKey == "" {
-		fmt.Println("  AI features are off (no OPENAI_API_KEY): rules and the offline learner classify")
+		fmt.Fprintln(out, "  AI features are off (no OPENAI_API_KEY): rules and the offline learner classify")
 	}
 
 	runCtx, cancelRun := context.WithCancel(ctx)
