@@ -172,7 +172,9 @@ func (a *App) build(ctx context.Context) (err error) {
 		}
 	}
 	ruleClassifier := rules.New(rules.Options{Logger: a.log})
-	learner := learn.New(learn.Options{})
+	// The learner waits for 30 manual filings before it guesses, and
+	// guesses only when fairly sure: a wrong folder costs more than none.
+	learner := learn.New(learn.Options{MinExamples: 30, MinConfidence: 0.8})
 	chain := []inbox.Classifier{ruleClassifier}
 	var responder inbox.Responder
 	if cfg.OpenAI.APIKey != "" {

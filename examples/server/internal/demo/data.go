@@ -108,7 +108,7 @@ var threads = []thread{
 		Status: inbox.StatusResolved, Assignee: "tom", Read: true},
 	{Key: "t05", Source: inbox.SourceEmail, From: inbox.Party{Name: "Julien Garnier", Email: "j.garnier@mailbox.example"},
 		Subject: "Facture manquante",
-		Lines:   []line{{Text: "Bonjour,\n\nJe n'ai pas reçu la facture de ma commande du 3 novembre (lampadaire « Nuage »). Mon entreprise en a besoin pour le remboursement de mes frais. Pouvez-vous me l'envoyer ?\n\nMerci,\nJulien Garnier", At: 26}},
+		Lines:   []line{{Text: "Bonjour,\n\nJe n'ai pas reçu la facture de mon achat du 3 novembre (lampadaire « Nuage »). Mon entreprise en a besoin pour le remboursement de mes frais. Pouvez-vous me l'envoyer ?\n\nMerci,\nJulien Garnier", At: 26}},
 		Status:  inbox.StatusNew, Assignee: "claire",
 		Draft: "Bonjour Monsieur Garnier,\n\nVous trouverez ci-joint la facture de votre commande du 3 novembre (lampadaire « Nuage »). Elle est également disponible dans votre espace client, rubrique « Mes commandes ».\n\nNous restons à votre disposition,\nL'équipe Maison Lumière"},
 	{Key: "t06", Source: inbox.SourceEmail, From: inbox.Party{Name: "Amélie Chevalier", Email: "amelie@studio-chevalier.example"},

@@ -20,7 +20,17 @@ export async function initInbox() {
   state.employees = emps.items;
   renderSidebar();
   renderFilters();
+  if (!state.selected) renderPlaceholder();
   await refreshInbox();
+}
+
+function renderPlaceholder() {
+  clear($('#thread-pane'), h('div', { class: 'placeholder' },
+    h('div', { class: 'empty-art' }, '✦'),
+    h('h2', {}, 'Pick a conversation'),
+    h('p', {}, state.totalUnread ? `${state.totalUnread} unread conversation${state.totalUnread > 1 ? 's' : ''} waiting.` : 'Everything is read. Nice work!'),
+    h('div', { class: 'keys-hint' }, h('span', {}, h('kbd', {}, 'j'), ' ', h('kbd', {}, 'k'), ' move'), h('span', {}, h('kbd', {}, 'r'), ' reply'),
+      h('span', {}, h('kbd', {}, 'e'), ' resolve'), h('span', {}, h('kbd', {}, '/'), ' search'), h('span', {}, h('kbd', {}, '?'), ' help'))));
 }
 
 function applyFolders(f) {
@@ -264,7 +274,7 @@ function renderDetail() {
 function renderHead(d, c, name, cls) {
   clear($('#thread-head'),
     h('div', { class: 'head-row' },
-      h('button', { class: 'icon-btn only-phone', 'aria-label': 'Back to list', onclick: () => { document.body.classList.remove('thread-open'); state.selected = null; history.replaceState(null, '', '#/inbox'); } }, icon('back', 20)),
+      h('button', { class: 'icon-btn only-phone', 'aria-label': 'Back to list', onclick: () => { document.body.classList.remove('thread-open'); state.selected = null; history.replaceState(null, '', '#/inbox'); renderPlaceholder(); $$('.row.selected').forEach(r => r.classList.remove('selected')); } }, icon('back', 20)),
       avatar(c, 'lg'),
       h('div', { class: 'head-title' },
         h('h2', { id: 'thread-subject' }, c.subject || `${sourceLabels[c.source]} with ${name}`),
@@ -338,6 +348,7 @@ let files = [];
 
 function composer() {
   files = [];
+  mode = 'reply';
   const ta = h('textarea', { id: 'composer-text', rows: 3, placeholder: 'Write a reply…  (Ctrl+Enter to send)',
     onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } } });
   const fileInput = h('input', { type: 'file', id: 'composer-files', multiple: true, hidden: true, onchange: (e) => { files = files.concat([...e.target.files]); e.target.value = ''; renderFiles(); } });
