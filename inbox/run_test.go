@@ -388,3 +388,62 @@ func TestRunBacksOffAFailingIntegration(t *testing.T) {
 		}
 	}
 }
+
+// watchedMailbox is a Puller and Watcher that counts running watchers.
+type watchedMailbox struct {
+	id           string
+	active, peak *atomic.Int32
+	notify       chan struct{}
+}
+
+func (w watchedMailbox) Kind() inbox.Source    { return inbox.SourceEmail }
+func (w watchedMailbox) IntegrationID() string { return w.id }
+func (w watchedMailbox) Pull(context.Context, string, inbox.DeliverFunc) error {
+	return nil
+}
+func (w watchedMailbox) Watch(ctx context.Context, notify func()) error {
+	n := w.active.Add(1)
+	defer w.active.Add(-1)
+	for {
+		cur := w.peak.Load()
+		if n <= cur || w.peak.CompareAndSwap(cur, n) {
+			break
+		}
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func TestRunWatchesEachMailboxOnceAcrossInstancesAndStopsWhenDisabled(t *testing.T) {
+	var active, peak atomic.Int32
+	factory := map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: func(_ context.Context, in inbox.Integration, _ inbox.SecretFunc) (inbox.Channel, error) {
+		return watchedMailbox{id: in.ID, active: &active, peak: &peak}, nil
+	}}
+	e := newEnv(t, inbox.Options{Clock: inbox.SystemClock{}, Channels: factory})
+	// A second instance shares the store, and so the leases.
+	other, err := inbox.New(inbox.Options{Store: e.store, Channels: factory})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close() })
+	integ := e.integration(inbox.SourceEmail, nil)
+
+	opts := inbox.RunOptions{SyncInterval: 30 * time.Millisecond, Watch: true, LeaseTTL: time.Minute}
+	opts.Instance = "a"
+	e.run(opts)
+	opts.Instance = "b"
+	(&env{t: t, ctx: e.ctx, store: e.store, engine: other}).run(opts)
+
+	require.Eventually(t, func() bool { return active.Load() == 1 }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // several scans by both instances
+	require.EqualValues(t, 1, peak.Load(), "two instances watched one mailbox")
+
+	e.update(func(tx inbox.Tx) error {
+		in, err := tx.GetIntegration(integ.ID)
+		require.NoError(t, err)
+		in.Enabled = false
+		return tx.UpdateIntegration(&in)
+	})
+	require.Eventually(t, func() bool { return active.Load() == 0 }, 10*time.Second, 10*time.Millisecond, "the watcher of a disabled integration stops")
+	ok, err := e.store.AcquireLease(e.ctx, "watch/"+string(tenantA)+"/"+integ.ID, "c", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok, "the watch lease is released")
+}
