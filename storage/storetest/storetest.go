@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"UnreadCounts", testUnreadCounts},
 		{"Concurrency", testConcurrency},
 		{"Leases", testLeases}, // skipped unless the store is an inbox.Leaser
+		{"Knowledge", testKnowledge},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
