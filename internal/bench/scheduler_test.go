@@ -30,8 +30,12 @@ import (
 // plainSealer keeps secrets as they are: sealing is not what is measured.
 type plainSealer struct{}
 
-func (plainSealer) Seal(_ context.Context, p []byte, _ inbox.SealContext) ([]byte, error) { return p, nil }
-func (plainSealer) Open(_ context.Context, c []byte, _ inbox.SealContext) ([]byte, error) { return c, nil }
+func (plainSealer) Seal(_ context.Context, p []byte, _ inbox.SealContext) ([]byte, error) {
+	return p, nil
+}
+func (plainSealer) Open(_ context.Context, c []byte, _ inbox.SealContext) ([]byte, error) {
+	return c, nil
+}
 
 // settableClock lets a benchmark make every integration due at once.
 type settableClock struct {
