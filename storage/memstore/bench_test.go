@@ -190,6 +190,7 @@ func BenchmarkListConversations(b *testing.B) {
 	} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			err := store.View(ctx, "bench", func(tx inbox.Tx) error {
 				for range b.N {
 					page, err := tx.ListConversations(q)
@@ -204,6 +205,9 @@ func BenchmarkListConversations(b *testing.B) {
 			})
 			if err != nil {
 				b.Fatal(err)
+			}
+			if cpu := processCPU() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}

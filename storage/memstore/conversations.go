@@ -33,6 +33,7 @@ func (t *tx) putConversation(prev *conversation, next inbox.Conversation) {
 		addTo(&t.undo, t.state.bySubject, next.ThreadSubject, next.ID)
 	}
 	put(&t.undo, t.state.conversations, next.ID, rec)
+	t.scanPut(rec)
 }
 
 func (t *tx) UpdateConversation(c *inbox.Conversation) error {
@@ -107,6 +108,7 @@ func (t *tx) DeleteConversation(id string) error {
 	removeFrom(&t.undo, t.state.byContact, c.ContactID, id)
 	removeFrom(&t.undo, t.state.bySubject, c.ThreadSubject, id)
 	del(&t.undo, t.state.conversations, id)
+	t.scanDelete(id)
 	return nil
 }
 

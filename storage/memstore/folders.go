@@ -76,12 +76,13 @@ func (t *tx) DeleteFolder(id string) error {
 	if _, ok := t.state.folders[id]; !ok {
 		return notFound("folder", id)
 	}
-	for cid, c := range t.state.conversations {
-		if c.FolderID == id {
+	for _, ref := range slices.Clone(t.state.scan) {
+		if c, cid := ref.rec, ref.id; c.FolderID == id {
 			next := *c
 			next.FolderID = ""
 			next.Version++
 			put(&t.undo, t.state.conversations, cid, &next)
+			t.scanPut(&next)
 		}
 	}
 	del(&t.undo, t.state.folders, id)

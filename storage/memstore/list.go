@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -28,28 +27,28 @@ type listCursor struct {
 }
 
 // compareFunc returns the order of a sort: negative when a comes first.
-func compareFunc(s inbox.Sort) (func(a, b *conversation) int, error) {
-	newest := func(a, b *conversation) int {
-		if c := b.LastMessageAt.Compare(a.LastMessageAt); c != 0 {
+func compareFunc(s inbox.Sort) (func(a, b convRef) int, error) {
+	newest := func(a, b convRef) int {
+		if c := cmp.Compare(b.at, a.at); c != 0 {
 			return c
 		}
-		return strings.Compare(b.ID, a.ID)
+		return strings.Compare(b.id, a.id)
 	}
 	switch s {
 	case inbox.SortNewest:
 		return newest, nil
 	case inbox.SortOldest:
-		return func(a, b *conversation) int { return newest(b, a) }, nil
+		return func(a, b convRef) int { return newest(b, a) }, nil
 	case inbox.SortPriority:
-		return func(a, b *conversation) int {
-			if c := cmp.Compare(a.Status.Priority(), b.Status.Priority()); c != 0 {
+		return func(a, b convRef) int {
+			if c := cmp.Compare(a.status.Priority(), b.status.Priority()); c != 0 {
 				return c
 			}
 			return newest(a, b)
 		}, nil
 	case inbox.SortStatus:
-		return func(a, b *conversation) int {
-			if c := strings.Compare(string(a.Status), string(b.Status)); c != 0 {
+		return func(a, b convRef) int {
+			if c := strings.Compare(string(a.status), string(b.status)); c != 0 {
 				return c
 			}
 			return newest(a, b)
@@ -77,7 +76,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		return fail(inbox.Invalid("limit", "must not be negative"))
 	}
 	limit := min(limitOr(q.Limit, defaultLimit), maxLimit)
-	var after *conversation // a stand-in holding the cursor's sort key
+	var after *convRef // the cursor's position
 	if q.Cursor != "" {
 		var c listCursor
 		if err := decodeCursor(q.Cursor, &c); err != nil {
@@ -86,30 +85,40 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		if c.Sort != q.Sort {
 			return fail(inbox.Invalid("cursor", "belongs to another sort order"))
 		}
-		after = &conversation{Conversation: inbox.Conversation{ID: c.ID, Status: c.Status, LastMessageAt: microTime(c.At)}}
+		after = &convRef{at: c.At, id: c.ID, status: c.Status}
 	}
 	words := strings.Fields(fold(q.Search))
 	since, until := ts(q.Since), ts(q.Until)
 
-	match := func(c *conversation) bool {
+	// Filters on inline fields first; the record is read only when the
+	// query filters on something else.
+	sinceUS, untilUS := since.UnixMicro(), until.UnixMicro()
+	needRecord := q.FolderID != "" || len(q.Sources) > 0 || q.Assignee != "" || q.Tag != "" || q.Intent != "" ||
+		q.ContactID != "" || q.IntegrationID != "" || q.ThreadSubject != "" || len(words) > 0
+	match := func(r convRef) bool {
+		switch {
+		case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
+			q.UnreadOnly && r.unread <= 0,
+			!since.IsZero() && r.at < sinceUS,
+			!until.IsZero() && r.at >= untilUS,
+			after != nil && order(r, *after) <= 0:
+			return false
+		}
+		if !needRecord {
+			return true
+		}
+		c := r.rec
 		switch {
 		case q.FolderID == inbox.Unfiled && c.FolderID != "",
 			q.FolderID != "" && q.FolderID != inbox.Unfiled && c.FolderID != q.FolderID,
-			len(q.Statuses) > 0 && !slices.Contains(q.Statuses, c.Status),
 			len(q.Sources) > 0 && !slices.Contains(q.Sources, c.Source),
 			q.Assignee == inbox.Unassigned && c.Assignee != "",
 			q.Assignee != "" && q.Assignee != inbox.Unassigned && c.Assignee != q.Assignee,
-			q.UnreadOnly && c.Unread <= 0,
 			q.Tag != "" && !slices.Contains(c.Tags, q.Tag),
 			q.Intent != "" && c.Intent != q.Intent,
 			q.ContactID != "" && c.ContactID != q.ContactID,
 			q.IntegrationID != "" && c.IntegrationID != q.IntegrationID,
-			q.ThreadSubject != "" && c.ThreadSubject != q.ThreadSubject,
-			!since.IsZero() && c.LastMessageAt.Before(since),
-			!until.IsZero() && !c.LastMessageAt.Before(until):
-			return false
-		}
-		if after != nil && order(c, after) <= 0 {
+			q.ThreadSubject != "" && c.ThreadSubject != q.ThreadSubject:
 			return false
 		}
 		return len(words) == 0 || t.searchMatches(c, words)
@@ -117,20 +126,26 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 
 	// Keep only the first limit+1 matches in a bounded heap: a page of a
 	// large inbox costs O(n log limit), not a sort of every match.
-	top := &topK[*conversation]{less: func(a, b *conversation) bool { return order(a, b) < 0 }, max: limit + 1}
-	visit := func(c *conversation) {
-		if match(c) {
-			top.offer(c)
-		}
-	}
-	switch candidates := t.candidates(q); {
-	case candidates != nil:
+	top := &topK[convRef]{less: func(a, b convRef) bool { return order(a, b) < 0 }, max: limit + 1}
+	if candidates := t.candidates(q); candidates != nil {
 		for id := range candidates {
-			visit(t.state.conversations[id])
+			if r := refOf(t.state.conversations[id]); match(r) {
+				top.offer(r)
+			}
 		}
-	default:
-		for _, c := range t.state.conversations {
-			visit(c)
+	} else {
+		// The scan list is roughly in creation order, which is roughly
+		// LastMessageAt order: visiting the likely first items first lets
+		// the heap reject the rest with one comparison each.
+		scan := t.state.scan
+		for i := range scan {
+			r := scan[len(scan)-1-i]
+			if q.Sort == inbox.SortOldest {
+				r = scan[i]
+			}
+			if match(r) {
+				top.offer(r)
+			}
 		}
 	}
 	matched := top.sorted()
@@ -139,13 +154,11 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	if len(matched) > limit {
 		matched = matched[:limit]
 		last := matched[limit-1]
-		page.NextCursor = encodeCursor(listCursor{
-			Sort: q.Sort, Status: last.Status, At: last.LastMessageAt.UnixMicro(), ID: last.ID,
-		})
+		page.NextCursor = encodeCursor(listCursor{Sort: q.Sort, Status: last.status, At: last.at, ID: last.id})
 	}
 	page.Items = make([]inbox.Conversation, len(matched))
-	for i, c := range matched {
-		page.Items[i] = cloneConversation(c.Conversation)
+	for i, r := range matched {
+		page.Items[i] = cloneConversation(r.rec.Conversation)
 	}
 	return page, nil
 }
@@ -191,14 +204,6 @@ func (t *tx) searchMatches(c *conversation, words []string) bool {
 		}
 	}
 	return true
-}
-
-func microTime(us int64) time.Time {
-	t := time.UnixMicro(us).UTC()
-	if t.Equal(time.Time{}) {
-		return time.Time{}
-	}
-	return t
 }
 
 // topK keeps the max smallest items offered, by less, in a max-heap.

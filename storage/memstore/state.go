@@ -21,6 +21,8 @@ type tenantState struct {
 	folders    map[string]inbox.Folder
 
 	conversations map[string]*conversation
+	scan          []convRef        // every conversation, unordered (scan.go)
+	scanPos       map[string]int   // conversation id -> index in scan
 	byContact     map[string]idSet // contact id -> conversation ids
 	bySubject     map[string]idSet // thread subject -> conversation ids
 
@@ -108,6 +110,7 @@ func newTenantState(t inbox.Tenant) *tenantState {
 		identities:    map[string]string{},
 		folders:       map[string]inbox.Folder{},
 		conversations: map[string]*conversation{},
+		scanPos:       map[string]int{},
 		byContact:     map[string]idSet{},
 		bySubject:     map[string]idSet{},
 		messages:      map[string]*message{},
