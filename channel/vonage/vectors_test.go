@@ -14,7 +14,7 @@ import (
 )
 
 // vectorFile is the shared webhook signature test vectors (see
-// testdata/README.md).
+// testdata/webhook-vectors.md).
 type vectorFile struct {
 	Policy struct {
 		TimestampToleranceSeconds int   `json:"timestamp_tolerance_seconds"`
