@@ -43,6 +43,11 @@ type Features struct {
 	Store string `json:"store"`
 	// Demo is true when the demo tenant was seeded.
 	Demo bool `json:"demo"`
+	// DemoLogin is the demo admin's email, shown on the login page.
+	DemoLogin string `json:"-"`
+	// DemoPassword is the demo accounts' password, shown on the login
+	// page of a demo server only.
+	DemoPassword string `json:"-"`
 }
 
 // Options configure the API. Engine and Auth are required.
@@ -145,6 +150,7 @@ func (s *Server) routes(opts Options) {
 		m.Handle("POST /inbox/webhooks/custom/{id}", opts.CustomWebhook)
 	}
 
+	m.Handle("GET /inbox/about", http.HandlerFunc(s.about))
 	m.Handle("POST /inbox/session", http.HandlerFunc(s.login))
 	m.Handle("GET /inbox/session", s.authed(s.session))
 	m.Handle("DELETE /inbox/session", s.authed(s.logout))

@@ -159,3 +159,13 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// about tells the login page what it may show before anyone logs in: on
+// a demo server, the demo login.
+func (s *Server) about(w http.ResponseWriter, r *http.Request) {
+	v := map[string]any{"product": "inboxkit", "demo": s.features.Demo}
+	if s.features.Demo {
+		v["demo_login"] = map[string]string{"email": s.features.DemoLogin, "password": s.features.DemoPassword}
+	}
+	writeJSON(w, http.StatusOK, v)
+}

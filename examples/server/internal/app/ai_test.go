@@ -133,7 +133,7 @@ func TestAIFeatures(t *testing.T) {
 	require.Eventually(t, func() bool {
 		var cv struct {
 			Conversation struct {
-				FolderID       string `json:"folder_id"`
+				FolderID       string              `json:"folder_id"`
 				Classification struct{ By string } `json:"classification"`
 			} `json:"conversation"`
 		}

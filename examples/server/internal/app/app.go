@@ -263,6 +263,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			return err
 		}
 		features.Demo = true
+		features.DemoLogin, features.DemoPassword = demo.Employees[0].Email, demo.Password
 	}
 	if a.knowledge == nil {
 		if a.knowledge, err = newKnowledge(ctx, a.Store, a.log); err != nil {

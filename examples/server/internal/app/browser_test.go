@@ -111,7 +111,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// Log in.
 	do(t, ctx, "open login", chromedp.Navigate(ts.URL), chromedp.WaitVisible(chromedp.ID("login-email")))
+	waitJS(t, ctx, "demo login hint", `!!document.querySelector('#demo-fill')`)
 	screenshot(t, ctx, dir, "00-login")
+	do(t, ctx, "wrong password", chromedp.SendKeys(chromedp.ID("login-email"), demo.Employees[0].Email),
+		chromedp.SendKeys(chromedp.ID("login-password"), "not-the-password"), chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)))
+	waitJS(t, ctx, "login error", `document.querySelector('#login-error').textContent.length > 0`)
+	eval[bool](t, ctx, `(document.querySelector('#login-email').value = '', document.querySelector('#login-password').value = '', true)`)
 	do(t, ctx, "log in",
 		chromedp.SendKeys(chromedp.ID("login-email"), demo.Employees[0].Email),
 		chromedp.SendKeys(chromedp.ID("login-password"), demo.Password),
@@ -195,9 +200,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	waitJS(t, ctx, "live notification", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('New message from Zoé Lambert'))`)
+	stored := time.Now()
 	waitJS(t, ctx, "new row", `[...document.querySelectorAll('.row-name')].some(x => x.textContent === 'Zoé Lambert')`)
-	t.Logf("webhook to visible row and notification: %v", time.Since(sent))
+	shown := time.Now()
+	waitJS(t, ctx, "live notification", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('New message from Zoé Lambert'))`)
+	t.Logf("webhook accepted in %v; row visible %v after the message was stored; notification after %v",
+		stored.Sub(sent), shown.Sub(stored), time.Since(stored))
 	screenshot(t, ctx, dir, "05-live-notification")
 
 	// Keyboard: j moves the selection, / focuses search.

@@ -32,8 +32,15 @@ async function boot() {
 function showLogin() {
   $('#app').hidden = true;
   $('#login').hidden = false;
-  $('#login-hint').textContent = 'Demo: claire@maison-lumiere.example / lumiere-demo';
   $('#login-email').focus();
+  get('/inbox/about').then((a) => {
+    if (!a.demo_login) return;
+    const hint = $('#login-hint');
+    clear(hint, 'Demo server — ', h('button', { type: 'button', class: 'link', id: 'demo-fill', onclick: () => {
+      $('#login-email').value = a.demo_login.email;
+      $('#login-password').value = a.demo_login.password;
+    } }, 'use the demo login'), ` (${a.demo_login.email})`);
+  }).catch(() => {});
 }
 
 $('#login-form')?.addEventListener('submit', async (e) => {

@@ -516,7 +516,7 @@ async function refreshFolders() {
 }
 
 const refreshAll = debounce(() => { refreshInbox({ keepScroll: true }); refreshFolders(); loadDetail(); }, 60);
-const refreshLists = debounce(() => { refreshInbox({ keepScroll: true }); refreshFolders(); }, 150);
+const refreshLists = debounce(() => { refreshInbox({ keepScroll: true }); refreshFolders(); }, 40);
 const reloadDetail = debounce(loadDetail, 120);
 
 // onEvent reacts to live events from the server.
