@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	msqlite "modernc.org/sqlite"
@@ -164,23 +165,77 @@ func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, ten
 	return ids, true, err
 }
 
+// clusterGap is the widest run of rowids between two candidate messages
+// that one range query over the index covers; farther apart, they are
+// looked up by separate range queries.
+const clusterGap = 4096
+
+// ConversationsMatching reads the rowids of the conversations' messages
+// (and of their subjects, stored under -seq), groups them into clusters of
+// nearby rowids, and runs one FTS5 query restricted to each cluster's
+// rowid range. A walk goes newest first, so the candidates' messages are
+// mostly recent and adjacent: a few range scans instead of one index probe
+// per message, whose cost grows with the number of index segments.
 func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, tenant, match string, convs []string) (map[string]bool, error) {
+	in := `(?` + strings.Repeat(", ?", len(convs)-1) + `)`
 	args := []any{tenant}
 	for _, c := range convs {
 		args = append(args, c)
 	}
-	args = append(args, match, match)
-	ids, err := queryStrings(ctx, q, `SELECT c.id FROM conversations c
-		WHERE c.tenant_id = ? AND c.id IN (?`+strings.Repeat(", ?", len(convs)-1)+`)
-		AND (EXISTS (SELECT 1 FROM messages_fts f WHERE messages_fts MATCH ? AND f.rowid = -c.seq)
-			OR EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id
-				AND EXISTS (SELECT 1 FROM messages_fts f WHERE messages_fts MATCH ? AND f.rowid = m.seq)))`, args...)
-	if err != nil {
-		return nil, err
+	owner := map[int64]string{}
+	for _, query := range []string{
+		`SELECT seq, conversation_id FROM messages WHERE tenant_id = ? AND conversation_id IN ` + in,
+		`SELECT -seq, id FROM conversations WHERE tenant_id = ? AND id IN ` + in,
+	} {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var seq int64
+			var conv string
+			if err := rows.Scan(&seq, &conv); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			owner[seq] = conv
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
+	seqs := make([]int64, 0, len(owner))
+	for seq := range owner {
+		seqs = append(seqs, seq)
+	}
+	slices.Sort(seqs)
+	out := map[string]bool{}
+	for start := 0; start < len(seqs); {
+		end := start
+		for end+1 < len(seqs) && seqs[end+1]-seqs[end] <= clusterGap {
+			end++
+		}
+		rows, err := q.QueryContext(ctx, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid >= ? AND rowid <= ?`,
+			match, seqs[start], seqs[end])
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var rowid int64
+			if err := rows.Scan(&rowid); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if conv, ok := owner[rowid]; ok {
+				out[conv] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		start = end + 1
 	}
 	return out, nil
 }
