@@ -71,6 +71,7 @@ type Engine struct {
 	flight            syncFlight
 	outboxWake        chan struct{}
 	reclass           reclassifyQueue
+	coalesce          coalescer
 	metrics           metrics
 	successMu         sync.Mutex
 	lastSuccess       map[string]time.Time
@@ -113,6 +114,7 @@ func New(opts Options) (*Engine, error) {
 	e.outboxWake = make(chan struct{}, 1)
 	e.reclass.wake = make(chan struct{}, 1)
 	e.metrics = newMetrics()
+	e.coalesce.eng = e
 	e.lastSuccess = map[string]time.Time{}
 	e.outboxMaxAttempts = opts.OutboxMaxAttempts
 	if e.outboxMaxAttempts <= 0 {

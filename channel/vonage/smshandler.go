@@ -56,7 +56,6 @@ type SMSOptions struct {
 type SMSReceiver struct {
 	eng   *inbox.Engine
 	opts  SMSOptions
-	batch *coalescer
 	clock inbox.Clock
 	log   *slog.Logger
 }
@@ -89,7 +88,7 @@ func NewSMSReceiver(eng *inbox.Engine, opts SMSOptions) (*SMSReceiver, error) {
 	if opts.FlushInterval == 0 {
 		opts.FlushInterval = time.Minute
 	}
-	r := &SMSReceiver{eng: eng, opts: opts, batch: newCoalescer(eng), clock: opts.Clock, log: opts.Logger}
+	r := &SMSReceiver{eng: eng, opts: opts, clock: opts.Clock, log: opts.Logger}
 	if r.clock == nil {
 		r.clock = eng.Clock()
 	}
@@ -233,7 +232,7 @@ func (h *SMSReceiver) ingestParts(ctx context.Context, t Target, group string, p
 }
 
 func (h *SMSReceiver) ingest(ctx context.Context, t Target, in inbox.Inbound, parts []SMSPart, log *slog.Logger) (reply, error) {
-	item, err := h.batch.ingest(ctx, t.Tenant, in)
+	item, err := h.eng.IngestOne(ctx, t.Tenant, in)
 	if err != nil {
 		return reply{}, err
 	}

@@ -48,7 +48,6 @@ type WhatsAppReceiver struct {
 	eng   *inbox.Engine
 	opts  WhatsAppOptions
 	media *mediaFetcher
-	batch *coalescer
 	clock inbox.Clock
 	log   *slog.Logger
 }
@@ -76,7 +75,7 @@ func NewWhatsAppReceiver(eng *inbox.Engine, opts WhatsAppOptions) (*WhatsAppRece
 	if opts.ReplayWindow == 0 {
 		opts.ReplayWindow = DefaultReplayWindow
 	}
-	r := &WhatsAppReceiver{eng: eng, opts: opts, media: newMediaFetcher(opts.Media), batch: newCoalescer(eng), clock: opts.Clock, log: opts.Logger}
+	r := &WhatsAppReceiver{eng: eng, opts: opts, media: newMediaFetcher(opts.Media), clock: opts.Clock, log: opts.Logger}
 	if r.clock == nil {
 		r.clock = eng.Clock()
 	}
@@ -198,7 +197,7 @@ func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMess
 		}
 		in.Attachments = append(in.Attachments, att)
 	}
-	item, err := h.batch.ingest(ctx, t.Tenant, in)
+	item, err := h.eng.IngestOne(ctx, t.Tenant, in)
 	if err != nil {
 		cleanup()
 		return reply{}, err

@@ -58,7 +58,7 @@ type Options struct {
 // messages in the format of message.schema.json. Mount it for POST, e.g.
 // mux.Handle("POST /inbox/webhooks/custom/{id}", r).
 //
-// Concurrent requests of a tenant are committed together (group commit),
+// Concurrent requests of a tenant are committed together (Engine.IngestOne),
 // so a store that syncs to disk once per transaction serves many requests
 // per sync; each request is answered only after its own transaction
 // committed.
@@ -73,7 +73,6 @@ type Receiver struct {
 	eng    *inbox.Engine
 	opts   Options
 	keeper *attachmentKeeper
-	batch  *coalescer
 	policy *bluemonday.Policy
 	clock  inbox.Clock
 	log    *slog.Logger
@@ -101,7 +100,7 @@ func NewReceiver(eng *inbox.Engine, opts Options) (*Receiver, error) {
 	if opts.ReplayWindow == 0 {
 		opts.ReplayWindow = DefaultReplayWindow
 	}
-	r := &Receiver{eng: eng, opts: opts, keeper: newAttachmentKeeper(opts.Attachments), batch: newCoalescer(eng), policy: bluemonday.UGCPolicy(), clock: opts.Clock, log: opts.Logger}
+	r := &Receiver{eng: eng, opts: opts, keeper: newAttachmentKeeper(opts.Attachments), policy: bluemonday.UGCPolicy(), clock: opts.Clock, log: opts.Logger}
 	if r.clock == nil {
 		r.clock = eng.Clock()
 	}
@@ -203,7 +202,7 @@ func (h *Receiver) ingest(ctx context.Context, t Target, msg Message, log *slog.
 		}
 		in.Attachments = append(in.Attachments, att)
 	}
-	item, err := h.batch.ingest(ctx, t.Tenant, in)
+	item, err := h.eng.IngestOne(ctx, t.Tenant, in)
 	if err != nil {
 		cleanup()
 		return reply{}, err

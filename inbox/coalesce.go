@@ -1,27 +1,25 @@
-package webhook
+package inbox
 
 import (
 	"context"
 	"errors"
 	"sync"
 	"time"
-
-	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // maxCoalesced bounds how many concurrent requests share one transaction.
 const maxCoalesced = 128
 
-// coalescer is group commit for webhook intake: requests of one tenant
-// that arrive while a transaction is committing are ingested together in
-// the next one, so a store that syncs to disk once per commit (SQLite)
-// serves many requests per sync. A lone request commits at once, so there
+// coalescer is group commit for single-message intake (webhooks): requests
+// of one tenant that arrive while a transaction is committing are ingested
+// together in the next one, so a store that syncs to disk once per commit
+// (SQLite) serves many requests per sync. A lone request commits at once, so there
 // is no added latency at low load. Each request still gets its own
 // outcome, and only after the transaction holding it committed.
 type coalescer struct {
-	eng    *inbox.Engine
+	eng    *Engine
 	mu     sync.Mutex
-	queues map[inbox.TenantID]*tenantQueue
+	queues map[TenantID]*tenantQueue // created lazily
 }
 
 type tenantQueue struct {
@@ -31,26 +29,34 @@ type tenantQueue struct {
 
 // ingestCall is one request's message and, once committed, its outcome.
 type ingestCall struct {
-	in     inbox.Inbound
+	in     Inbound
 	wake   chan struct{} // closed when filled, or signalled to lead
 	lead   bool
 	filled bool
 	// abandoned: the request went away before its outcome; its message
 	// is still committed, but it must not be asked to lead.
 	abandoned bool
-	item      inbox.IngestItem
+	item      IngestItem
 	err       error
 }
 
-func newCoalescer(eng *inbox.Engine) *coalescer {
-	return &coalescer{eng: eng, queues: map[inbox.TenantID]*tenantQueue{}}
+// IngestOne stores one inbound message and returns its outcome once it is
+// durable. Concurrent calls for the same tenant share transactions (group
+// commit): a store that syncs to disk once per commit then serves many
+// requests per sync, while a lone call commits at once. It suits webhook
+// receivers, which must answer each request only after its message is
+// safe. A caller whose ctx ends while waiting gets ctx.Err(); its message
+// is still committed, so the sender's retry reads as a duplicate.
+func (e *Engine) IngestOne(ctx context.Context, tenant TenantID, in Inbound) (IngestItem, error) {
+	return e.coalesce.ingest(ctx, tenant, in)
 }
 
-// ingest stores in for tenant, possibly together with concurrent
-// requests, and returns its outcome once durable.
-func (c *coalescer) ingest(ctx context.Context, tenant inbox.TenantID, in inbox.Inbound) (inbox.IngestItem, error) {
+func (c *coalescer) ingest(ctx context.Context, tenant TenantID, in Inbound) (IngestItem, error) {
 	call := &ingestCall{in: in, wake: make(chan struct{}, 1)}
 	c.mu.Lock()
+	if c.queues == nil {
+		c.queues = map[TenantID]*tenantQueue{}
+	}
 	q := c.queues[tenant]
 	if q == nil {
 		q = &tenantQueue{}
@@ -80,7 +86,7 @@ func (c *coalescer) ingest(ctx context.Context, tenant inbox.TenantID, in inbox.
 			// the sender's retry then reads as a duplicate.
 			call.abandoned = true
 			c.mu.Unlock()
-			return inbox.IngestItem{}, ctx.Err()
+			return IngestItem{}, ctx.Err()
 		}
 		c.mu.Unlock()
 	}
@@ -91,7 +97,7 @@ func (c *coalescer) ingest(ctx context.Context, tenant inbox.TenantID, in inbox.
 // commit ingests the waiting calls (the leader's among them) in batches,
 // hands the results out and passes the lead to the next waiting request;
 // it keeps committing only while nobody else can take over.
-func (c *coalescer) commit(ctx context.Context, tenant inbox.TenantID, q *tenantQueue) {
+func (c *coalescer) commit(ctx context.Context, tenant TenantID, q *tenantQueue) {
 	for {
 		c.mu.Lock()
 		n := min(len(q.waiting), maxCoalesced)
@@ -99,14 +105,14 @@ func (c *coalescer) commit(ctx context.Context, tenant inbox.TenantID, q *tenant
 		q.waiting = q.waiting[n:]
 		c.mu.Unlock()
 
-		msgs := make([]inbox.Inbound, len(batch))
+		msgs := make([]Inbound, len(batch))
 		for i, call := range batch {
 			msgs[i] = call.in
 		}
 		// The batch belongs to every request in it, not only to the
 		// leader, whose client may go away.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		res, err := c.eng.IngestBatch(cctx, tenant, inbox.Batch{Messages: msgs})
+		res, err := c.eng.IngestBatch(cctx, tenant, Batch{Messages: msgs})
 		cancel()
 		if err == nil && len(res.Items) != len(batch) {
 			err = errors.New("ingest returned a wrong number of outcomes")
