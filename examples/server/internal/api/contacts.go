@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
@@ -71,7 +72,7 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if req.Emails != nil {
 		for i, e := range *req.Emails {
 			if !strings.Contains(e, "@") {
-				return inbox.Invalid("emails["+itoa(i)+"]", "is not an email address")
+				return inbox.Invalid("emails["+strconv.Itoa(i)+"]", "is not an email address")
 			}
 		}
 		c.Emails = *req.Emails
@@ -79,7 +80,7 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if req.Phones != nil {
 		for i, ph := range *req.Phones {
 			if len(inbox.NormalizePhone(ph)) < 6 {
-				return inbox.Invalid("phones["+itoa(i)+"]", "is not a phone number")
+				return inbox.Invalid("phones["+strconv.Itoa(i)+"]", "is not a phone number")
 			}
 		}
 		c.Phones = *req.Phones

@@ -9,8 +9,6 @@ import (
 	"github.com/inboxkit/inboxkit/reply"
 )
 
-func itoa(i int) string { return fmt.Sprint(i) }
-
 // knowledge returns the knowledge base, or ErrUnsupported when the store
 // keeps none.
 func (s *Server) knowledge() (*reply.Knowledge, error) {

@@ -623,3 +623,14 @@ func TestEventsStream(t *testing.T) {
 	require.NotContains(t, string(buf), `"tenant_id":"other"`)
 	_ = fmt.Sprint
 }
+
+func TestLoginFromAnotherOrigin(t *testing.T) {
+	_, ts := newServer(t)
+	c := newClient(t, ts.URL)
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/inbox/session", strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "https://evil.example")
+	res, _ := c.send(req)
+	require.Equal(t, http.StatusForbidden, res.StatusCode, "login CSRF is refused")
+	require.Empty(t, res.Cookies())
+}

@@ -37,7 +37,15 @@ function applyFolders(f) {
   state.folders = f.items;
   state.unfiledUnread = f.unfiled_unread;
   state.totalUnread = f.total_unread;
+  document.title = (f.total_unread ? `(${f.total_unread}) ` : '') + 'Inbox — ' + (state.tenant?.name || 'inboxkit');
 }
+
+// transitions mirrors inbox.CanTransition: the statuses an agent may set.
+const transitions = {
+  new: ['open', 'urgent', 'resolved', 'archived', 'spam'], open: ['new', 'urgent', 'resolved', 'archived', 'spam'],
+  urgent: ['open', 'resolved', 'archived', 'spam'], resolved: ['open', 'urgent', 'archived', 'spam'],
+  archived: ['open', 'resolved'], spam: ['new', 'open', 'archived'],
+};
 
 const folderName = (id) => state.folders.find(f => f.id === id)?.name || '';
 const employeeName = (id) => state.employees.find(e => e.id === id)?.name || id;
@@ -283,7 +291,7 @@ function renderHead(d, c, name, cls) {
       h('button', { class: 'btn success', id: 'resolve-btn', disabled: c.status === 'resolved', onclick: resolveSelected, title: 'Resolve (e)' }, icon('check'), ' Resolve')),
     h('div', { class: 'head-controls' },
       control('Status', h('select', { id: 'status-select', onchange: (e) => act('status', { status: e.target.value }) },
-        Object.entries(statusLabels).map(([v, t]) => h('option', { value: v, selected: v === c.status }, t)))),
+        Object.entries(statusLabels).filter(([v]) => v === c.status || transitions[c.status]?.includes(v)).map(([v, t]) => h('option', { value: v, selected: v === c.status }, t)))),
       control('Assignee', h('select', { id: 'assign-select', onchange: (e) => act('assign', { assignee: e.target.value }) },
         h('option', { value: '' }, 'Unassigned'), state.employees.map(e => h('option', { value: e.id, selected: e.id === c.assignee }, e.name)))),
       control('Folder', h('select', { id: 'folder-select', onchange: (e) => act('move', { folder_id: e.target.value }) },
