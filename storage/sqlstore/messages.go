@@ -53,9 +53,10 @@ func (t *tx) InsertMessage(m *inbox.Message) error {
 		return err
 	}
 	var seq int64
-	err = t.queryRow("insert message", []any{&seq}, `INSERT INTO messages (tenant_id, id, conversation_id, integration_id, provider_id, sent_at, has_attachment, created_at, version, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		string(t.tenant), m.ID, m.ConversationID, m.IntegrationID, m.ProviderID, nanos(m.SentAt), hasAttachment(m), nanos(m.CreatedAt), m.Version, doc)
+	err = t.queryRow("insert message", []any{&seq}, `INSERT INTO messages (tenant_id, id, conversation_id, integration_id, provider_id, sent_at, has_attachment, created_at, version, doc, source, direction)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
+		string(t.tenant), m.ID, m.ConversationID, m.IntegrationID, m.ProviderID, nanos(m.SentAt), hasAttachment(m), nanos(m.CreatedAt), m.Version, doc,
+		string(m.Source), string(m.Direction))
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("insert message %q: %w: the id is taken", m.ID, inbox.ErrConflict)
 	}

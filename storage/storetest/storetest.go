@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"Concurrency", testConcurrency},
 		{"Leases", testLeases}, // skipped unless the store is an inbox.Leaser
 		{"Knowledge", testKnowledge},
+		{"Stats", testStats},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
