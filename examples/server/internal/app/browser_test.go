@@ -168,6 +168,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// Create a follow-up.
 	do(t, ctx, "follow-up", chromedp.SendKeys(chromedp.ID("followup-note"), "Vérifier la réception"), chromedp.Click(chromedp.ID("followup-add")))
 	waitJS(t, ctx, "follow-up listed", `document.querySelector('#followup-list').textContent.includes('Vérifier la réception')`)
+	do(t, ctx, "activity", chromedp.Click(chromedp.ID("activity-btn")))
+	waitJS(t, ctx, "activity", `document.querySelector('#activity').textContent.includes('moved to Facturation')`)
 	screenshot(t, ctx, dir, "03-thread-1280")
 
 	// Approve the pending draft.

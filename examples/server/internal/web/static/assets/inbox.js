@@ -470,10 +470,37 @@ function renderClientPanel() {
         } catch (ex) { problemToast(ex); }
       } }, fuDate, fuNote, h('label', { class: 'small' }, fuIf, ' Cancel if the customer answers'), h('button', { class: 'btn small', type: 'submit', id: 'followup-add' }, 'Schedule'))),
     h('section', { class: 'card' },
+      h('h3', {}, icon('clock', 14), ' Activity'),
+      h('div', { id: 'activity' }, h('button', { class: 'link small', id: 'activity-btn', onclick: () => { state.activityFor = c.id; loadActivity(); } }, 'Show who did what'))),
+    h('section', { class: 'card' },
       h('h3', {}, icon('inbox', 14), ' History'),
       d.history.length === 0 ? h('p', { class: 'muted small' }, 'First conversation with this client.') :
         h('ul', { class: 'history' }, d.history.map(x => h('li', {}, h('button', { class: 'link', onclick: () => openConversation(x.id) }, x.subject || sourceLabels[x.source]),
           h('span', { class: ['pill', 'st', x.status] }, statusLabels[x.status]), h('span', { class: 'muted small' }, ago(x.last_message_at))))))));
+  if (state.activityFor === c.id) loadActivity();
+}
+
+const actionLabels = {
+  'message.ingested': 'message received', 'conversation.classified': 'filed automatically', 'conversation.status': 'changed the status',
+  'conversation.assign': 'assigned', 'conversation.move': 'moved', 'conversation.read': 'read', 'conversation.tags': 'tagged',
+  'conversation.reply': 'replied', 'conversation.note': 'added a note', 'conversation.link': 'linked', 'task.create': 'created a task',
+  'task.complete': 'completed a task', 'followup.schedule': 'scheduled a follow-up', 'followup.close': 'closed a follow-up',
+  'followup.due': 'follow-up due', 'draft.approve': 'approved a draft', 'draft.reject': 'rejected a draft', 'conversation.merge': 'merged',
+};
+
+async function loadActivity() {
+  const box = $('#activity');
+  try {
+    const { items } = await get(`/inbox/conversations/${state.selected}/audit`);
+    clear(box, items.length === 0 ? h('p', { class: 'muted small' }, 'Nothing yet.') : h('ul', { class: 'activity' }, items.slice(0, 30).map(e => {
+      const after = e.after || {};
+      let what = actionLabels[e.action] || e.action;
+      if (e.action === 'conversation.status' && after.status) what += ' to ' + (statusLabels[after.status] || after.status);
+      if (e.action === 'conversation.assign') what += after.assignee ? ' to ' + employeeName(after.assignee) : ' (nobody)';
+      if (e.action === 'conversation.move') what += ' to ' + (folderName(after.folder_id) || 'Unfiled');
+      return h('li', {}, h('strong', {}, e.actor === 'system' ? 'inboxkit' : employeeName(e.actor)), ' ', what, h('span', { class: 'muted small' }, ' · ' + ago(e.at)));
+    })));
+  } catch (e) { problemToast(e); }
 }
 
 function localInput(d) {

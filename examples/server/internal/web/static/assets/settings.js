@@ -227,7 +227,7 @@ async function integrations(root, admin) {
           h('td', { class: 'small' }, i.last_sync?.finished_at && !i.last_sync.finished_at.startsWith('0001') ? `${ago(i.last_sync.finished_at)} · ${i.last_sync.new} new` : '—'),
           h('td', { class: 'small' }, i.secrets_set.length ? i.secrets_set.map(s => h('span', { class: 'pill' }, s + ' ✓')) : '—'),
           h('td', { class: 'small mono' }, i.webhook_url || ''),
-          h('td', {}, i.kind === 'email' ? h('button', { class: 'btn small ghost', onclick: async () => {
+          h('td', {}, i.kind === 'email' && i.config.sandbox !== 'true' ? h('button', { class: 'btn small ghost', onclick: async () => {
             try { const r = await post(`/inbox/integrations/${i.id}/sync`); toast(`Synced: ${r.new} new, ${r.duplicates} duplicates`); } catch (ex) { problemToast(ex); }
           } }, 'Sync now') : null,
           admin ? h('button', { class: 'btn small ghost', onclick: async () => {
