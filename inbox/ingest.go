@@ -606,6 +606,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// isNewContact reports whether the contact was created by this batch.
+func (w *ingestTx) isNewContact(id string) bool {
+	return slices.Contains(w.newContacts, id)
+}
+
 // conversation returns the latest state of a conversation touched in this
 // batch, or loads it.
 func (w *ingestTx) conversation(id string) (Conversation, error) {
@@ -664,12 +669,16 @@ func (w *ingestTx) thread(p preparedInbound, contact Contact, sentAt time.Time, 
 		if IsGenericSubject(subject) {
 			return Conversation{}, "", false, nil
 		}
-		page, err := w.tx.ListConversations(ConversationQuery{
-			ContactID: contact.ID, Sources: []Source{SourceEmail}, ThreadSubject: subject,
-			Since: sentAt.Add(-w.tenant.Settings.subjectWindow()), Limit: 5,
-		})
-		if err != nil {
-			return Conversation{}, "", false, fmt.Errorf("subject fallback: %w", err)
+		var page ConversationPage
+		var err error
+		if !w.isNewContact(contact.ID) { // a contact met in this batch has no stored conversations
+			page, err = w.tx.ListConversations(ConversationQuery{
+				ContactID: contact.ID, Sources: []Source{SourceEmail}, ThreadSubject: subject,
+				Since: sentAt.Add(-w.tenant.Settings.subjectWindow()), Limit: 5,
+			})
+			if err != nil {
+				return Conversation{}, "", false, fmt.Errorf("subject fallback: %w", err)
+			}
 		}
 		for _, c := range page.Items {
 			c, err := w.conversation(c.ID)
@@ -693,11 +702,15 @@ func (w *ingestTx) thread(p preparedInbound, contact Contact, sentAt time.Time, 
 		if in.ThreadKey != "" {
 			return Conversation{}, "", false, nil
 		}
-		page, err := w.tx.ListConversations(ConversationQuery{
-			ContactID: contact.ID, Sources: []Source{in.Source}, IntegrationID: in.IntegrationID, Limit: 1,
-		})
-		if err != nil {
-			return Conversation{}, "", false, fmt.Errorf("find open conversation: %w", err)
+		var page ConversationPage
+		if !w.isNewContact(contact.ID) {
+			var err error
+			page, err = w.tx.ListConversations(ConversationQuery{
+				ContactID: contact.ID, Sources: []Source{in.Source}, IntegrationID: in.IntegrationID, Limit: 1,
+			})
+			if err != nil {
+				return Conversation{}, "", false, fmt.Errorf("find open conversation: %w", err)
+			}
 		}
 		var latest *Conversation
 		for id := range w.created {
