@@ -44,6 +44,9 @@ type Options struct {
 	// OutboxMaxAttempts is how many times a temporarily failing send is
 	// tried before the message is marked failed. 0 means 8.
 	OutboxMaxAttempts int
+	// Instance names this engine in store leases and events. "" means
+	// hostname-pid-random. Run uses it unless RunOptions.Instance is set.
+	Instance string
 	// EventBuffer is how many events a slow subscriber may lag behind before
 	// the oldest are dropped. 0 means 10,000.
 	EventBuffer int
@@ -72,6 +75,7 @@ type Engine struct {
 	outboxWake        chan struct{}
 	reclass           reclassifyQueue
 	coalesce          coalescer
+	instance          string
 	metrics           metrics
 	successMu         sync.Mutex
 	lastSuccess       map[string]time.Time
@@ -115,6 +119,10 @@ func New(opts Options) (*Engine, error) {
 	e.reclass.wake = make(chan struct{}, 1)
 	e.metrics = newMetrics()
 	e.coalesce.eng = e
+	e.instance = opts.Instance
+	if e.instance == "" {
+		e.instance = defaultInstance()
+	}
 	e.lastSuccess = map[string]time.Time{}
 	e.outboxMaxAttempts = opts.OutboxMaxAttempts
 	if e.outboxMaxAttempts <= 0 {

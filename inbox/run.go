@@ -74,8 +74,7 @@ func (o *RunOptions) defaults() {
 		o.ShutdownTimeout = 30 * time.Second
 	}
 	if o.Instance == "" {
-		host, _ := os.Hostname()
-		o.Instance = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
+		o.Instance = defaultInstance()
 	}
 }
 
@@ -86,6 +85,9 @@ func (o *RunOptions) defaults() {
 // the running syncs have committed, or after ShutdownTimeout has cancelled
 // them.
 func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
+	if opts.Instance == "" {
+		opts.Instance = e.instance
+	}
 	opts.defaults()
 	// Syncs run under work, which outlives ctx by up to ShutdownTimeout
 	// so that a batch being ingested commits instead of being rolled back.
@@ -370,7 +372,7 @@ func (r *runner) syncLeased(waitCtx context.Context, tenant TenantID, in Integra
 	sctx, cancel := context.WithTimeout(r.work, r.opts.SyncTimeout)
 	defer cancel()
 	stop := r.keep(sctx, name, cancel)
-	_, err := r.e.Sync(sctx, tenant, in.ID)
+	_, err := r.e.syncJoined(sctx, tenant, in.ID, false)
 	stop()
 	return in, err
 }
@@ -433,4 +435,10 @@ func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration) {
 			r.e.log.Warn("inbox: watcher stopped", "tenant", string(tenant), "integration", in.ID, "err", err)
 		}
 	})
+}
+
+// defaultInstance names this process: hostname, pid and a random suffix.
+func defaultInstance() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Integration statuses recorded after a sync.
@@ -32,7 +33,20 @@ type syncCall struct {
 // by batch, each batch committed with its cursor. A sync of the same
 // integration already running is joined rather than repeated. After the
 // fetch, unfiled conversations are offered to the classifier again.
+//
+// When the store is a Leaser, the sync holds the integration's lease (the
+// one Run uses), so a mailbox is never synced by two instances at once; if
+// another instance is syncing it, Sync fails with ErrConflict.
 func (e *Engine) Sync(ctx context.Context, tenantID TenantID, integrationID string) (SyncReport, error) {
+	return e.syncJoined(ctx, tenantID, integrationID, true)
+}
+
+// manualSyncLease is the lease a manual sync takes, renewed every third.
+const manualSyncLease = time.Minute
+
+// syncJoined runs one sync of an integration per process at a time;
+// takeLease is false when the caller (Run) already holds the lease.
+func (e *Engine) syncJoined(ctx context.Context, tenantID TenantID, integrationID string, takeLease bool) (SyncReport, error) {
 	key := string(tenantID) + "\x00" + integrationID
 	e.flight.mu.Lock()
 	if e.flight.calls == nil {
@@ -51,12 +65,56 @@ func (e *Engine) Sync(ctx context.Context, tenantID TenantID, integrationID stri
 	e.flight.calls[key] = c
 	e.flight.mu.Unlock()
 
-	c.report, c.err = e.sync(ctx, tenantID, integrationID)
+	c.report, c.err = e.syncUnderLease(ctx, tenantID, integrationID, takeLease)
 	e.flight.mu.Lock()
 	delete(e.flight.calls, key)
 	e.flight.mu.Unlock()
 	close(c.done)
 	return c.report, c.err
+}
+
+// syncUnderLease takes and renews the integration's lease around a sync
+// when the store is a Leaser and the caller does not already hold it.
+func (e *Engine) syncUnderLease(ctx context.Context, tenantID TenantID, integrationID string, takeLease bool) (SyncReport, error) {
+	leaser, ok := e.store.(Leaser)
+	if !takeLease || !ok {
+		return e.sync(ctx, tenantID, integrationID)
+	}
+	name := syncLeaseName(tenantID, integrationID)
+	got, err := leaser.AcquireLease(ctx, name, e.instance, manualSyncLease)
+	if err != nil {
+		return SyncReport{}, fmt.Errorf("sync integration %q: take lease: %w", integrationID, err)
+	}
+	if !got {
+		return SyncReport{}, fmt.Errorf("sync integration %q: %w: it is being synced by another instance", integrationID, ErrConflict)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(manualSyncLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+				if ok, err := leaser.AcquireLease(sctx, name, e.instance, manualSyncLease); (err != nil || !ok) && sctx.Err() == nil {
+					e.log.Warn("inbox: manual sync lost its lease", "tenant", string(tenantID), "integration", integrationID, "err", err)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	report, err := e.sync(sctx, tenantID, integrationID)
+	cancel()
+	<-renewed
+	if rerr := leaser.ReleaseLease(context.WithoutCancel(ctx), name, e.instance); rerr != nil {
+		e.log.Warn("inbox: release sync lease", "integration", integrationID, "err", rerr)
+	}
+	return report, err
 }
 
 func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID string) (SyncReport, error) {

@@ -143,3 +143,27 @@ func TestRunSyncsPeriodicallyAndPausesOnAuthFailure(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 }
+
+func TestManualSyncRespectsAnotherInstancesLease(t *testing.T) {
+	mb := &fakeMailbox{}
+	e := newEnv(t, inbox.Options{Instance: "web-1", Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: mb.factory()}})
+	integ := e.integration(inbox.SourceEmail, nil)
+	leaser, ok := inbox.Store(e.store).(inbox.Leaser)
+	require.True(t, ok, "memstore offers leases")
+	name := "sync/" + string(tenantA) + "/" + integ.ID
+	got, err := leaser.AcquireLease(e.ctx, name, "worker-2", time.Minute)
+	require.NoError(t, err)
+	require.True(t, got)
+
+	_, err = e.engine.Sync(e.ctx, tenantA, integ.ID)
+	require.ErrorIs(t, err, inbox.ErrConflict)
+	require.ErrorContains(t, err, "another instance")
+	require.Zero(t, mb.pulls, "the mailbox was not opened a second time")
+
+	require.NoError(t, leaser.ReleaseLease(e.ctx, name, "worker-2"))
+	_, err = e.engine.Sync(e.ctx, tenantA, integ.ID)
+	require.NoError(t, err)
+	got, err = leaser.AcquireLease(e.ctx, name, "worker-2", time.Minute)
+	require.NoError(t, err)
+	require.True(t, got, "the manual sync released its lease")
+}
