@@ -21,16 +21,16 @@ func (t *tx) CreateConversation(c *inbox.Conversation) error {
 func (t *tx) putConversation(prev *conversation, next inbox.Conversation) {
 	rec := &conversation{Conversation: next}
 	if prev != nil && prev.ContactID != next.ContactID {
-		removeFrom(&t.undo, t.state.byContact, prev.ContactID, next.ID)
+		removeID(&t.undo, t.state.byContact, prev.ContactID, next.ID)
 	}
 	if prev == nil || prev.ContactID != next.ContactID {
-		addTo(&t.undo, t.state.byContact, next.ContactID, next.ID)
+		appendID(&t.undo, t.state.byContact, next.ContactID, next.ID)
 	}
 	if prev != nil && prev.ThreadSubject != next.ThreadSubject {
-		removeFrom(&t.undo, t.state.bySubject, prev.ThreadSubject, next.ID)
+		removeID(&t.undo, t.state.bySubject, prev.ThreadSubject, next.ID)
 	}
 	if prev == nil || prev.ThreadSubject != next.ThreadSubject {
-		addTo(&t.undo, t.state.bySubject, next.ThreadSubject, next.ID)
+		appendID(&t.undo, t.state.bySubject, next.ThreadSubject, next.ID)
 	}
 	put(&t.undo, t.state.conversations, next.ID, rec)
 	t.scanPut(rec)
@@ -105,8 +105,8 @@ func (t *tx) DeleteConversation(id string) error {
 			t.dropOutbox(oid)
 		}
 	}
-	removeFrom(&t.undo, t.state.byContact, c.ContactID, id)
-	removeFrom(&t.undo, t.state.bySubject, c.ThreadSubject, id)
+	removeID(&t.undo, t.state.byContact, c.ContactID, id)
+	removeID(&t.undo, t.state.bySubject, c.ThreadSubject, id)
 	del(&t.undo, t.state.conversations, id)
 	t.scanDelete(id)
 	return nil

@@ -127,8 +127,8 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	// Keep only the first limit+1 matches in a bounded heap: a page of a
 	// large inbox costs O(n log limit), not a sort of every match.
 	top := &topK[convRef]{less: func(a, b convRef) bool { return order(a, b) < 0 }, max: limit + 1}
-	if candidates := t.candidates(q); candidates != nil {
-		for id := range candidates {
+	if candidates, ok := t.candidates(q); ok {
+		for _, id := range candidates {
 			if r := refOf(t.state.conversations[id]); match(r) {
 				top.offer(r)
 			}
@@ -163,27 +163,21 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	return page, nil
 }
 
-// candidates returns the smallest index set covering the query, or nil
-// when the query names no indexed field.
-func (t *tx) candidates(q inbox.ConversationQuery) idSet {
-	var best idSet
-	consider := func(set idSet, ok bool) {
-		if !ok {
-			set = idSet{}
-		}
-		if best == nil || len(set) < len(best) {
-			best = set
+// candidates returns the smallest index list covering the query; ok is
+// false when the query names no indexed field.
+func (t *tx) candidates(q inbox.ConversationQuery) (ids []string, ok bool) {
+	consider := func(list []string) {
+		if !ok || len(list) < len(ids) {
+			ids, ok = list, true
 		}
 	}
 	if q.ContactID != "" {
-		set, ok := t.state.byContact[q.ContactID]
-		consider(set, ok)
+		consider(t.state.byContact[q.ContactID])
 	}
 	if q.ThreadSubject != "" {
-		set, ok := t.state.bySubject[q.ThreadSubject]
-		consider(set, ok)
+		consider(t.state.bySubject[q.ThreadSubject])
 	}
-	return best
+	return ids, ok
 }
 
 // searchMatches reports whether every word occurs in the conversation's

@@ -21,10 +21,10 @@ type tenantState struct {
 	folders    map[string]inbox.Folder
 
 	conversations map[string]*conversation
-	scan          []convRef        // every conversation, unordered (scan.go)
-	scanPos       map[string]int   // conversation id -> index in scan
-	byContact     map[string]idSet // contact id -> conversation ids
-	bySubject     map[string]idSet // thread subject -> conversation ids
+	scan          []convRef           // every conversation, unordered (scan.go)
+	scanPos       map[string]int      // conversation id -> index in scan
+	byContact     map[string][]string // contact id -> conversation ids
+	bySubject     map[string][]string // thread subject -> conversation ids
 
 	messages     map[string]*message
 	convMessages map[string][]string      // conversation id -> message ids
@@ -111,8 +111,8 @@ func newTenantState(t inbox.Tenant) *tenantState {
 		folders:       map[string]inbox.Folder{},
 		conversations: map[string]*conversation{},
 		scanPos:       map[string]int{},
-		byContact:     map[string]idSet{},
-		bySubject:     map[string]idSet{},
+		byContact:     map[string][]string{},
+		bySubject:     map[string][]string{},
 		messages:      map[string]*message{},
 		convMessages:  map[string][]string{},
 		byProvider:    map[providerKey][]string{},
