@@ -25,7 +25,8 @@ type Store interface {
 	// returns an error nothing it wrote is kept. ErrNotFound if the tenant
 	// does not exist. The Tx must not be used after fn returns.
 	Update(ctx context.Context, tenant TenantID, fn func(tx Tx) error) error
-	// View runs fn in a read-only transaction scoped to tenant.
+	// View runs fn in a read-only transaction scoped to tenant; every write
+	// method of its Tx fails with ErrUnsupported.
 	View(ctx context.Context, tenant TenantID, fn func(tx Tx) error) error
 
 	// Close releases the store's resources.
@@ -40,6 +41,12 @@ type Store interface {
 // UpdatedAt when zero and Version to 1. Update methods require the record's
 // current Version and fail with ErrConflict when it is stale; on success
 // they increment Version in the caller's value.
+//
+// Times come back in UTC with at least microsecond precision; query time
+// bounds are compared at microseconds, and DueBefore bounds are exclusive.
+// A method failing with ErrNotFound, ErrConflict or ErrInvalid leaves the
+// transaction usable. The full contract, with the conformance suite that
+// proves it, is in storage/storetest.
 type Tx interface {
 	// Tenant is the tenant this transaction is bound to.
 	Tenant() TenantID
@@ -77,7 +84,7 @@ type Tx interface {
 	GetConversation(id string) (Conversation, error)
 	ListConversations(q ConversationQuery) (ConversationPage, error)
 	// DeleteConversation removes a conversation with its messages, notes,
-	// drafts, tasks and follow-ups. The dedupe keys of its messages stay
+	// drafts, tasks, follow-ups and outbox entries. The dedupe keys of its messages stay
 	// (tombstones), so a later sync does not re-import them.
 	DeleteConversation(id string) error
 	// UnreadCounts counts, per folder id ("" for unfiled), the
