@@ -91,6 +91,14 @@ func waitJS(t *testing.T, ctx context.Context, what, js string) {
 	require.NoError(t, err, "waiting for %s (%s)", what, js)
 }
 
+// click waits for an element and clicks it from inside the page, in one
+// step, so a live re-render between finding and clicking cannot detach it.
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	waitJS(t, ctx, sel, fmt.Sprintf(`!!document.querySelector(%q)`, sel))
+	eval[bool](t, ctx, fmt.Sprintf(`(document.querySelector(%q).click(), true)`, sel))
+}
+
 // setSelect chooses an option of a <select> as a user would.
 func setSelect(t *testing.T, ctx context.Context, sel, value string) {
 	t.Helper()
@@ -166,9 +174,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 	waitJS(t, ctx, "moved", fmt.Sprintf(`document.querySelector('.row.selected .pill.folder')?.textContent === 'Facturation' && document.querySelector('#folder-select').value === %q`, facturation))
 
 	// Create a follow-up.
-	do(t, ctx, "follow-up", chromedp.SendKeys(chromedp.ID("followup-note"), "Vérifier la réception"), chromedp.Click(chromedp.ID("followup-add")))
+	do(t, ctx, "follow-up", chromedp.SendKeys(chromedp.ID("followup-note"), "Vérifier la réception"))
+	click(t, ctx, "#followup-add")
 	waitJS(t, ctx, "follow-up listed", `document.querySelector('#followup-list').textContent.includes('Vérifier la réception')`)
-	do(t, ctx, "activity", chromedp.Click(chromedp.ID("activity-btn")))
+	click(t, ctx, "#activity-btn")
 	waitJS(t, ctx, "activity", `document.querySelector('#activity').textContent.includes('moved to Facturation')`)
 	screenshot(t, ctx, dir, "03-thread-1280")
 
@@ -176,7 +185,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	openRow(t, ctx, "Julien Garnier")
 	waitJS(t, ctx, "draft card", `!!document.querySelector('#approve-draft')`)
 	screenshot(t, ctx, dir, "04-draft")
-	do(t, ctx, "approve", chromedp.Click(chromedp.ID("approve-draft")))
+	click(t, ctx, "#approve-draft")
 	waitJS(t, ctx, "draft sent", `[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes('Vous trouverez ci-joint')) && !document.querySelector('#approve-draft')`)
 
 	// A message arriving on the web form webhook shows up live.
@@ -222,9 +231,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 	screenshot(t, ctx, dir, "06-stats")
 	do(t, ctx, "settings", chromedp.Navigate(ts.URL+"/#/settings"))
 	waitJS(t, ctx, "rule builder", `!!document.querySelector('.rule-builder .rule-cond')`)
-	do(t, ctx, "preview", chromedp.Click(chromedp.ID("preview-rules")))
+	click(t, ctx, "#preview-rules")
 	waitJS(t, ctx, "preview result", `document.querySelector('#rule-preview').textContent.includes('would match')`)
 	screenshot(t, ctx, dir, "07-settings-rules")
+	click(t, ctx, ".settings-nav [data-section=knowledge]")
+	waitJS(t, ctx, "knowledge documents", `document.querySelectorAll('.docs li').length === 4`)
+	screenshot(t, ctx, dir, "07b-settings-knowledge")
 
 	// Phone width.
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/#/inbox"))

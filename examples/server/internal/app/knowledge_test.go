@@ -12,11 +12,16 @@ import (
 	"github.com/inboxkit/inboxkit/examples/server/internal/app"
 )
 
-// TestKnowledgeBase runs on the in-memory store, which keeps a knowledge
-// base: the demo documents are listed, admins add, edit and delete
-// documents, agents only read.
+// TestKnowledgeBase runs on both stores: the demo documents are listed,
+// admins add, edit and delete documents, agents only read.
 func TestKnowledgeBase(t *testing.T) {
-	a, err := app.New(context.Background(), app.Config{DB: app.MemoryDB, Demo: true, BcryptCost: bcrypt.MinCost})
+	for _, db := range []string{app.MemoryDB, ""} {
+		t.Run("db="+db, func(t *testing.T) { testKnowledgeBase(t, db) })
+	}
+}
+
+func testKnowledgeBase(t *testing.T, db string) {
+	a, err := app.New(context.Background(), app.Config{DB: db, DataDir: t.TempDir(), Demo: true, BcryptCost: bcrypt.MinCost})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = a.Close() })
 	ts := httptest.NewServer(a.Handler())
