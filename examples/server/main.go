@@ -19,6 +19,8 @@
 //	-secure-cookies INBOXKIT_SECURE_COOKIES  mark cookies Secure behind a TLS proxy
 //	-trust-proxy    INBOXKIT_TRUST_PROXY     client address from X-Forwarded-For
 //	-log-level      INBOXKIT_LOG_LEVEL       debug, info, warn, error
+//	-admin-email    INBOXKIT_ADMIN_EMAIL     create this first admin (password in INBOXKIT_ADMIN_PASSWORD)
+//	-tenant         INBOXKIT_TENANT          the first admin's tenant id ("default")
 //
 // Vonage credentials are per integration (Settings → Integrations), sealed
 // with the master key; SMS and WhatsApp webhooks are received at
@@ -47,6 +49,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/app"
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/logmask"
 	"github.com/inboxkit/inboxkit/inbox/seal"
 )
@@ -65,6 +68,7 @@ type settings struct {
 	addr, dataDir, db, logLevel string
 	demo, secureCookies, trust  bool
 	openai                      app.OpenAI
+	admin                       app.Bootstrap
 }
 
 func env(name, def string) string {
@@ -99,11 +103,23 @@ func parse(args []string) (settings, error) {
 	fs.BoolVar(&s.secureCookies, "secure-cookies", envBool("INBOXKIT_SECURE_COOKIES", false), "mark cookies Secure behind a TLS proxy (INBOXKIT_SECURE_COOKIES)")
 	fs.BoolVar(&s.trust, "trust-proxy", envBool("INBOXKIT_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (INBOXKIT_TRUST_PROXY)")
 	fs.StringVar(&s.logLevel, "log-level", env("INBOXKIT_LOG_LEVEL", "info"), "debug, info, warn or error (INBOXKIT_LOG_LEVEL)")
+	fs.StringVar(&s.admin.Email, "admin-email", env("INBOXKIT_ADMIN_EMAIL", ""), "create this first admin account if missing; password in INBOXKIT_ADMIN_PASSWORD (INBOXKIT_ADMIN_EMAIL)")
+	var tenant string
+	fs.StringVar(&tenant, "tenant", env("INBOXKIT_TENANT", "default"), "tenant of the first admin (INBOXKIT_TENANT)")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	s.admin.Tenant = inbox.TenantID(tenant)
+	if s.admin.Email != "" {
+		// The password comes from the environment only, never a flag:
+		// flags show in process listings.
+		s.admin.Password = os.Getenv("INBOXKIT_ADMIN_PASSWORD")
+		if s.admin.Password == "" {
+			return s, fmt.Errorf("-admin-email needs INBOXKIT_ADMIN_PASSWORD")
+		}
 	}
 	return s, nil
 }
@@ -128,7 +144,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
-		SecureCookies: s.secureCookies, TrustProxy: s.trust, Logger: log})
+		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log})
 	if err != nil {
 		return err
 	}

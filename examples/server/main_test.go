@@ -27,6 +27,14 @@ func TestParseFlagsAndEnv(t *testing.T) {
 	require.Equal(t, "127.0.0.1:7000", s.addr, "a flag wins over the environment")
 	_, err = parse([]string{"extra"})
 	require.Error(t, err)
+
+	_, err = parse([]string{"-admin-email", "boss@example.com"})
+	require.ErrorContains(t, err, "INBOXKIT_ADMIN_PASSWORD", "passwords are never flags")
+	t.Setenv("INBOXKIT_ADMIN_PASSWORD", "first-admin-pw")
+	s, err = parse([]string{"-admin-email", "boss@example.com", "-tenant", "acme"})
+	require.NoError(t, err)
+	require.Equal(t, "acme", string(s.admin.Tenant))
+	require.Equal(t, "first-admin-pw", s.admin.Password)
 }
 
 func TestMasterKeyGeneratedPrivately(t *testing.T) {

@@ -634,3 +634,24 @@ func TestLoginFromAnotherOrigin(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, res.StatusCode, "login CSRF is refused")
 	require.Empty(t, res.Cookies())
 }
+
+// TestBootstrapAdmin starts a server without demo data whose first admin
+// comes from the configuration.
+func TestBootstrapAdmin(t *testing.T) {
+	cfg := app.Config{DataDir: t.TempDir(), BcryptCost: 4, Admin: app.Bootstrap{Tenant: "acme", TenantName: "ACME", Email: "boss@acme.example", Password: "first-admin-pw"}}
+	for range 2 { // idempotent
+		a, err := app.New(context.Background(), cfg)
+		require.NoError(t, err)
+		ts := httptestServer(a)
+		c := newClient(t, ts.URL).login("boss@acme.example", "first-admin-pw")
+		var s struct {
+			Tenant struct{ ID, Name string } `json:"tenant"`
+			User   struct{ Role string }     `json:"user"`
+		}
+		c.json(http.MethodGet, "/inbox/session", nil, http.StatusOK, &s)
+		require.Equal(t, "acme", s.Tenant.ID)
+		require.Equal(t, "admin", s.User.Role)
+		ts.Close()
+		require.NoError(t, a.Close())
+	}
+}

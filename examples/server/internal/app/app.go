@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/sashabaranov/go-openai"
 
@@ -72,10 +73,49 @@ type Config struct {
 	SecureCookies bool
 	// TrustProxy takes client addresses from X-Forwarded-For.
 	TrustProxy bool
+	// Admin, when its Email is set, creates the tenant and its first admin
+	// account on start if they do not exist: how a server without demo
+	// data gets its first login.
+	Admin Bootstrap
 	// Logger receives logs (already masked by the caller). Nil: discarded.
 	Logger *slog.Logger
 	// Clock overrides the engine's clock in tests. Nil: the system clock.
 	Clock inbox.Clock
+}
+
+// Bootstrap names a tenant and its first admin.
+type Bootstrap struct {
+	Tenant     inbox.TenantID // "" means "default"
+	TenantName string         // "" means the tenant id
+	Email      string
+	Name       string // "" means "Admin"
+	Password   string
+}
+
+// bootstrap creates the tenant and admin account of b if missing.
+func (a *App) bootstrap(ctx context.Context, b Bootstrap) error {
+	if b.Tenant == "" {
+		b.Tenant = "default"
+	}
+	if b.TenantName == "" {
+		b.TenantName = string(b.Tenant)
+	}
+	if b.Name == "" {
+		b.Name = "Admin"
+	}
+	if _, err := a.Store.GetTenant(ctx, b.Tenant); errors.Is(err, inbox.ErrNotFound) {
+		now := time.Now()
+		if err := a.Store.CreateTenant(ctx, &inbox.Tenant{ID: b.Tenant, Name: b.TenantName, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return fmt.Errorf("create tenant %q: %w", b.Tenant, err)
+		}
+	} else if err != nil {
+		return err
+	}
+	_, err := a.Accounts.CreateAccount(ctx, auth.NewAccount{Tenant: b.Tenant, ID: "admin", Email: b.Email, Name: b.Name, Role: auth.RoleAdmin, Password: b.Password})
+	if err != nil && !errors.Is(err, inbox.ErrConflict) {
+		return fmt.Errorf("first admin: %w", err)
+	}
+	return nil
 }
 
 // App is the assembled server.
@@ -160,6 +200,11 @@ func (a *App) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	if cfg.Admin.Email != "" {
+		if err := a.bootstrap(ctx, cfg.Admin); err != nil {
+			return err
+		}
+	}
 	clock := cfg.Clock
 	var demoClock *demo.Clock
 	if cfg.Demo {

@@ -46,3 +46,5 @@ func newServerWithHistory(t testing.TB, history int) (*app.App, *httptest.Server
 	})
 	return a, ts
 }
+
+func httptestServer(a *app.App) *httptest.Server { return httptest.NewServer(a.Handler()) }
