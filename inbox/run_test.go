@@ -95,11 +95,12 @@ func TestRunRenewsTheLeaseOfALongSyncAndReleasesIt(t *testing.T) {
 	})})
 	integ := e.integration(inbox.SourceEmail, nil)
 	lease := "sync/" + string(tenantA) + "/" + integ.ID
-	e.run(inbox.RunOptions{SyncInterval: time.Hour, LeaseTTL: 150 * time.Millisecond, Instance: "a"})
+	e.run(inbox.RunOptions{SyncInterval: time.Hour, LeaseTTL: time.Second, Instance: "a"})
 	<-started
 
 	// Several lease periods pass during the sync: renewal keeps the lease.
-	deadline := time.Now().Add(time.Second)
+	// (A period of a second leaves room for a loaded machine's scheduling.)
+	deadline := time.Now().Add(3500 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		ok, err := e.store.AcquireLease(e.ctx, lease, "b", time.Minute)
 		require.NoError(t, err)
@@ -382,6 +383,8 @@ func TestRunBacksOffAFailingIntegration(t *testing.T) {
 		clock.Advance(step.advance)
 		if step.want > pulls.Load() {
 			require.Eventually(t, func() bool { return pulls.Load() == step.want }, 10*time.Second, time.Millisecond, "step %d", i)
+			// let the runner record this failure before the clock moves on
+			waitScans(3)
 		} else {
 			waitScans(5)
 			require.Equal(t, step.want, pulls.Load(), "step %d", i)
