@@ -28,7 +28,8 @@ const migrationLockKey = 0x696e626f786b6974 // "inboxkit"
 // dialect is PostgreSQL's part of sqlstore: $n placeholders, SQLSTATE
 // error codes, and a weighted tsvector index over accent-folded text.
 type dialect struct {
-	log *slog.Logger
+	log   *slog.Logger
+	stats *lexemeStats
 }
 
 var _ sqlstore.Dialect = dialect{}
@@ -204,7 +205,12 @@ func matchCond(match string, next int) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, tenant, match string, limit int) ([]string, bool, error) {
+func (d dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, tenant, match string, limit int) ([]string, bool, error) {
+	if d.stats != nil {
+		if n, ok := d.stats.estimate(ctx, q, match); ok && n > float64(limit) {
+			return nil, false, nil // frequent words: walking finds them sooner
+		}
+	}
 	cond, args := matchCond(match, 3)
 	ids, err := queryStrings(ctx, q, `SELECT conversation_id FROM message_search WHERE tenant_id = $1 AND `+cond+` LIMIT $2`,
 		append([]any{tenant, limit + 1}, args...)...)

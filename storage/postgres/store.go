@@ -74,7 +74,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("postgres %s: create schema: %w", name, classify(err))
 		}
 	}
-	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect{log: logger}, Writer: db, Name: name, Logger: logger})
+	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect{log: logger, stats: newLexemeStats()}, Writer: db, Name: name, Logger: logger})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
