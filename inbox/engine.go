@@ -44,8 +44,11 @@ type Options struct {
 	// OutboxMaxAttempts is how many times a temporarily failing send is
 	// tried before the message is marked failed. 0 means 8.
 	OutboxMaxAttempts int
-	// Instance names this engine in store leases and events. "" means
-	// hostname-pid-random. Run uses it unless RunOptions.Instance is set.
+	// Instance names this engine in store leases. "" means
+	// hostname-pid-random. A stable name per deployment slot (a pod name)
+	// lets a restarted process take back the leases its crashed
+	// predecessor held instead of waiting for them to expire. Run uses it
+	// unless RunOptions.Instance is set.
 	Instance string
 	// EventBuffer is how many events a slow subscriber may lag behind before
 	// the oldest are dropped. 0 means 10,000.

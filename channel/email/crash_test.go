@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -36,7 +37,11 @@ func crashStore(t *testing.T, db, blobs string) (*sqlite.Store, *blob.DirStore, 
 	dir, err := blob.Dir(blobs)
 	require.NoError(t, err)
 	eng, err := inbox.New(inbox.Options{
-		Store: store, Blobs: dir, Sealer: plainSealer{},
+		// Every child is the same deployment restarted after a crash: with
+		// a stable instance name it takes back the sync lease its killed
+		// predecessor held instead of waiting for it to expire.
+		Instance: "crash-test-worker",
+		Store:    store, Blobs: dir, Sealer: plainSealer{},
 		Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: Factory(FactoryOptions{Blobs: dir})},
 	})
 	require.NoError(t, err)
@@ -124,6 +129,8 @@ func TestDovecotCrashSafety(t *testing.T) {
 	for attempt := 0; killed < kills; attempt++ {
 		require.Less(t, attempt, 200, "the child keeps finishing before it can be killed")
 		cmd := child()
+		var childOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &childOut, &childOut
 		require.NoError(t, cmd.Start())
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
@@ -131,7 +138,7 @@ func TestDovecotCrashSafety(t *testing.T) {
 		case err := <-exited:
 			// Finished before the kill: the mailbox is done; later
 			// children only find nothing new, still worth killing.
-			require.NoError(t, err)
+			require.NoError(t, err, "child output:\n%s", childOut.String())
 		case <-time.After(time.Duration(100+r.IntN(900)) * time.Millisecond):
 			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 			<-exited
