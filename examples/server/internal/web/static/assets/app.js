@@ -89,9 +89,14 @@ async function start(session) {
 function connect() {
   es?.close();
   const live = $('#live');
+  let lost = false;
   es = events({
-    open: () => { live.className = 'live on'; live.title = 'Live updates on'; },
-    error: () => { live.className = 'live off'; live.title = 'Reconnecting…'; },
+    open: () => {
+      live.className = 'live on'; live.title = 'Live updates on';
+      // Events sent while the stream was down are gone: reload what is shown.
+      if (lost) { lost = false; refreshInbox({ keepScroll: true }); loadNotifications(); }
+    },
+    error: () => { lost = true; live.className = 'live off'; live.title = 'Reconnecting…'; },
     event: (type, ev) => {
       if (type === 'notification') loadNotifications(true);
       if (type === 'resync') refreshInbox({ keepScroll: true });
