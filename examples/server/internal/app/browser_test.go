@@ -181,6 +181,17 @@ func TestBrowserEndToEnd(t *testing.T) {
 	waitJS(t, ctx, "activity", `document.querySelector('#activity').textContent.includes('moved to Facturation')`)
 	screenshot(t, ctx, dir, "03-thread-1280")
 
+	// Reply with an attachment.
+	openRow(t, ctx, "Oliver Bennett")
+	waitJS(t, ctx, "thread", `document.querySelector('#thread-subject')?.textContent.includes('Broken glass')`)
+	pdf := filepath.Join(t.TempDir(), "return-label.pdf")
+	require.NoError(t, os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), 0o644))
+	do(t, ctx, "attach", chromedp.SetUploadFiles(chromedp.ID("composer-files"), []string{pdf}, chromedp.NodeReady))
+	waitJS(t, ctx, "file chip", `document.querySelector('#composer-files-list').textContent.includes('return-label.pdf')`)
+	do(t, ctx, "reply with file", chromedp.SendKeys(chromedp.ID("composer-text"), "Here is your prepaid return label."))
+	click(t, ctx, "#send-btn")
+	waitJS(t, ctx, "attachment in thread", `[...document.querySelectorAll('.msg.out .att')].some(a => a.textContent.includes('return-label.pdf'))`)
+
 	// Approve the pending draft.
 	openRow(t, ctx, "Julien Garnier")
 	waitJS(t, ctx, "draft card", `!!document.querySelector('#approve-draft')`)
