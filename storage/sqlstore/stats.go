@@ -13,9 +13,10 @@ var _ inbox.StatsTx = (*tx)(nil)
 // MessageVolume counts the messages created in [q.From, q.To) by period
 // (in loc), source, the conversation's current folder and direction.
 //
-// The database counts messages per UTC hour (integer arithmetic on the
-// created_at column through the messages_by_created index, no time zone
-// support needed) and Go names each hour's period with inbox.PeriodKey.
+// The message_volume roll-up, kept by triggers on messages and
+// conversations (migration 0005), counts messages per UTC hour, folder,
+// source and direction, so the database needs no time zone support; Go
+// names each hour's period with inbox.PeriodKey.
 // Periods therefore come from Go's time zone database, exactly as the
 // generic scan names them, whatever the database's own tzdata says. An
 // hour is bucketed as a whole only when it cannot straddle two periods: no
@@ -37,23 +38,26 @@ func (t *tx) MessageVolume(q inbox.StatsQuery, loc *time.Location) ([]inbox.Volu
 	g := q.Granularity
 	counts := map[volumeKey]int{}
 	exact := []timeRange{} // counted message by message
+	// Whole hours since 1970 come from the message_volume roll-up.
 	first := q.From.Truncate(time.Hour)
 	if first.Before(q.From) {
 		first = first.Add(time.Hour)
+	}
+	if epoch := time.Unix(0, 0); first.Before(epoch) {
+		first = epoch
 	}
 	last := q.To.Truncate(time.Hour)
 	if !first.Before(last) {
 		exact = append(exact, timeRange{q.From, q.To})
 	} else {
 		exact = append(exact, timeRange{q.From, first})
-		rows, err := t.query(op, `SELECT (m.created_at - ?) / 3600000000000, m.source, c.folder_id, m.direction, COUNT(*)
-			FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-			WHERE m.tenant_id = ? AND m.created_at >= ? AND m.created_at < ? AND m.direction IS NOT NULL
-			GROUP BY 1, 2, 3, 4`, nanos(first), string(t.tenant), nanos(first), nanos(last))
+		firstHour, lastHour := nanos(first)/int64(time.Hour), nanos(last)/int64(time.Hour)
+		rows, err := t.query(op, `SELECT hour, source, folder_id, direction, n FROM message_volume
+			WHERE tenant_id = ? AND hour >= ? AND hour < ? AND n <> 0`, string(t.tenant), firstHour, lastHour)
 		if err != nil {
 			return nil, err
 		}
-		keys := map[int64]string{} // hour index -> period, "" when straddling
+		keys := map[int64]string{} // hour -> period, "" when straddling
 		for rows.Next() {
 			var hour int64
 			var source, folder, direction string
@@ -64,10 +68,10 @@ func (t *tx) MessageVolume(q inbox.StatsQuery, loc *time.Location) ([]inbox.Volu
 			}
 			key, ok := keys[hour]
 			if !ok {
-				key = uniformPeriod(first.Add(time.Duration(hour)*time.Hour), loc, g)
+				start := time.Unix(0, hour*int64(time.Hour)).UTC()
+				key = uniformPeriod(start, loc, g)
 				keys[hour] = key
 				if key == "" {
-					start := first.Add(time.Duration(hour) * time.Hour)
 					exact = append(exact, timeRange{start, start.Add(time.Hour)})
 				}
 			}
@@ -179,42 +183,57 @@ func (t *tx) countWithoutFacts(op string, q inbox.StatsQuery, loc *time.Location
 	return t.s.wrap(op, rows.Err())
 }
 
-// conversationFacts is the part of a stored conversation document that
-// statistics read; decoding only these fields skips the rest.
-type conversationFacts struct {
-	FirstResponseAt time.Time
-	ResolvedAt      time.Time
-	Classification  inbox.Decision
-}
-
-// ConversationFacts returns the conversations created in [q.From, q.To),
-// found through the conversations_by_created index.
+// ConversationFacts returns the conversations created in [q.From, q.To)
+// from the conversation_facts roll-up (no document is decoded).
+// Classification holds what statistics read of it: By, FolderID, Error,
+// AutoFolderID and AutoBy.
 func (t *tx) ConversationFacts(q inbox.StatsQuery) ([]inbox.ConversationFacts, error) {
 	const op = "conversation facts"
-	rows, err := t.query(op, `SELECT id, source, folder_id, status, created_at, doc FROM conversations
-		WHERE tenant_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id`,
+	rows, err := t.query(op, `SELECT id, source, folder_id, status, created_at, first_response_at, resolved_at,
+			decided_by, decided_folder_id, decision_error, auto_folder_id, auto_by
+		FROM conversation_facts WHERE tenant_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id`,
 		string(t.tenant), nanos(q.From), nanos(q.To))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []inbox.ConversationFacts
+	out := []inbox.ConversationFacts{}
 	for rows.Next() {
 		var f inbox.ConversationFacts
 		var created int64
-		var doc []byte
-		if err := rows.Scan(&f.ID, &f.Source, &f.FolderID, &f.Status, &created, &doc); err != nil {
+		var firstResponse, resolved string
+		d := &f.Classification
+		if err := rows.Scan(&f.ID, &f.Source, &f.FolderID, &f.Status, &created, &firstResponse, &resolved,
+			&d.By, &d.FolderID, &d.Error, &d.AutoFolderID, &d.AutoBy); err != nil {
 			return nil, t.s.wrap(op, err)
 		}
-		var cf conversationFacts
-		if err := decode(doc, &cf); err != nil {
-			return nil, err
+		f.CreatedAt = fromNanos(created)
+		if f.FirstResponseAt, err = parseDocTime(firstResponse); err != nil {
+			return nil, fmt.Errorf("%s %q: first response: %w", op, f.ID, err)
 		}
-		f.CreatedAt, f.FirstResponseAt, f.ResolvedAt, f.Classification = fromNanos(created), cf.FirstResponseAt, cf.ResolvedAt, cf.Classification
+		if f.ResolvedAt, err = parseDocTime(resolved); err != nil {
+			return nil, fmt.Errorf("%s %q: resolution: %w", op, f.ID, err)
+		}
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, t.s.wrap(op, err)
 	}
 	return out, nil
+}
+
+// parseDocTime reads a time as encoding/json wrote it into a document, in
+// UTC; "" is the zero time.
+func parseDocTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if v.IsZero() {
+		return time.Time{}, nil
+	}
+	return v.UTC(), nil
 }

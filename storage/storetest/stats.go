@@ -153,11 +153,14 @@ func seedStatsHistory(t *testing.T, h *harness) {
 			}
 		})
 	}
-	// Move some messages and refile some conversations: volume follows a
-	// message's current conversation and that conversation's folder now.
+	// Move some messages, delete and refile some conversations: volume
+	// follows a message's current conversation and its folder now.
 	h.update(func(tx inbox.Tx) {
 		for i := range 20 {
 			require.NoError(t, tx.MoveMessage(fmt.Sprintf("m-%d-0", i), convIDs[len(convIDs)-1-i]))
+		}
+		for _, id := range convIDs[280:290] {
+			require.NoError(t, tx.DeleteConversation(id))
 		}
 		for _, id := range convIDs[:40] {
 			c, err := tx.GetConversation(id)
