@@ -338,8 +338,8 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			lastInbound[conv.ID] = msg.ID
 		}
 		events = append(events, Event{Type: EventMessageReceived, TenantID: w.tenant.ID, ConversationID: conv.ID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, At: w.now})
-		audit = append(audit, w.auditEntry("message.ingested", "message", msg.ID, conv.ID, map[string]string{
-			"source": string(msg.Source), "direction": string(msg.Direction), "thread": msg.ThreadReason,
+		audit = append(audit, w.auditEntry("message.ingested", "message", msg.ID, conv.ID, ingestAudit{
+			Source: msg.Source, Direction: msg.Direction, Thread: msg.ThreadReason,
 		}))
 	}
 
@@ -436,6 +436,13 @@ func (w *ingestTx) quarantine(p preparedInbound) (QuarantineItem, error) {
 		return QuarantineItem{}, fmt.Errorf("quarantine message: %w", err)
 	}
 	return q, nil
+}
+
+// ingestAudit is what the audit log says of an ingested message.
+type ingestAudit struct {
+	Source    Source    `json:"source"`
+	Direction Direction `json:"direction"`
+	Thread    string    `json:"thread"`
 }
 
 func (w *ingestTx) auditEntry(action, entityType, entityID, convID string, after any) AuditEntry {
