@@ -3,7 +3,7 @@ package vonage
 import (
 	"errors"
 
-	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // ErrorCode classifies why a webhook request was refused. The codes are
@@ -24,10 +24,10 @@ const (
 	CodeMalformedTimestamp  ErrorCode = "malformed_timestamp"
 	CodeTimestampTooOld     ErrorCode = "timestamp_too_old"
 	CodeTimestampTooNew     ErrorCode = "timestamp_too_new"
-	CodeReplay              ErrorCode = "replay"
-	CodeEmptyBody           ErrorCode = "empty_body"
-	CodeBodyTooLarge        ErrorCode = "body_too_large"
-	CodeInvalidSecret       ErrorCode = "invalid_secret"
+	CodeReplay              ErrorCode = httpintake.CodeReplay
+	CodeEmptyBody           ErrorCode = httpintake.CodeEmptyBody
+	CodeBodyTooLarge        ErrorCode = httpintake.CodeBodyTooLarge
+	CodeInvalidSecret       ErrorCode = httpintake.CodeInvalidSecret
 )
 
 // VerifyError reports why a webhook request failed verification. It wraps
@@ -47,13 +47,7 @@ func (e *VerifyError) Error() string {
 
 // Unwrap returns the inbox sentinel the code belongs to.
 func (e *VerifyError) Unwrap() error {
-	switch e.Code {
-	case CodeEmptyBody, CodeBodyTooLarge, CodeInvalidSecret:
-		return inbox.ErrInvalid
-	case CodeReplay:
-		return inbox.ErrConflict
-	}
-	return inbox.ErrUnauthorized
+	return httpintake.Sentinel(string(e.Code))
 }
 
 func verifyErr(code ErrorCode, reason string) error { return &VerifyError{Code: code, Reason: reason} }

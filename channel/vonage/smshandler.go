@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // ConfigSignatureMethod is the Integration.Config key holding the SMS
@@ -103,7 +104,7 @@ func (h *SMSReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
-		writeReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use GET or POST"})
+		httpintake.WriteReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use GET or POST"})
 		return
 	}
 	target, err := h.opts.Resolve(ctx, r)
@@ -115,13 +116,13 @@ func (h *SMSReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.handle(ctx, w, r, target, log)
 	if err != nil {
 		if CodeOf(err) == CodeReplay {
-			writeReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "replay of an accepted request"})
+			httpintake.WriteReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "replay of an accepted request"})
 			return
 		}
 		fail(w, log, "vonage sms webhook", err)
 		return
 	}
-	writeReply(w, http.StatusOK, res)
+	httpintake.WriteReply(w, http.StatusOK, res)
 }
 
 func (h *SMSReceiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, t Target, log *slog.Logger) (reply, error) {
@@ -237,7 +238,7 @@ func (h *SMSReceiver) ingest(ctx context.Context, t Target, in inbox.Inbound, pa
 		return reply{}, err
 	}
 	log.Info("vonage sms received", "from", MaskPhone(in.From.Phone), "outcome", string(item.Status), "message", item.MessageID, "parts", len(parts))
-	return ingestReply(item), nil
+	return httpintake.IngestReply(item), nil
 }
 
 // Flush ingests concatenated messages whose parts waited longer than

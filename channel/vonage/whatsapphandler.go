@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // WhatsAppOptions configure a WhatsAppReceiver. Only Resolve is required.
@@ -90,7 +91,7 @@ func (h *WhatsAppReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		writeReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use POST"})
+		httpintake.WriteReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use POST"})
 		return
 	}
 	target, err := h.opts.Resolve(ctx, r)
@@ -102,13 +103,13 @@ func (h *WhatsAppReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.handle(ctx, w, r, target, log)
 	if err != nil {
 		if CodeOf(err) == CodeReplay {
-			writeReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "replay of an accepted request"})
+			httpintake.WriteReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "replay of an accepted request"})
 			return
 		}
 		fail(w, log, "vonage messages webhook", err)
 		return
 	}
-	writeReply(w, http.StatusOK, res)
+	httpintake.WriteReply(w, http.StatusOK, res)
 }
 
 func (h *WhatsAppReceiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, t Target, log *slog.Logger) (reply, error) {
@@ -206,7 +207,7 @@ func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMess
 		cleanup()
 	}
 	log.Info("vonage message received", "channel", m.Channel, "type", m.Type, "from", MaskPhone(m.From), "outcome", string(item.Status), "message", item.MessageID)
-	return ingestReply(item), nil
+	return httpintake.IngestReply(item), nil
 }
 
 // storedMessage finds the message an integration already stored under a

@@ -11,6 +11,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // Target is what the receiver needs to know about the integration a
@@ -115,7 +116,7 @@ func (h *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		writeReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use POST"})
+		httpintake.WriteReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use POST"})
 		return
 	}
 	target, err := h.opts.Resolve(ctx, r)
@@ -127,13 +128,13 @@ func (h *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.handle(ctx, w, r, target, log)
 	if err != nil {
 		if CodeOf(err) == CodeReplay {
-			writeReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "webhook-id already accepted"})
+			httpintake.WriteReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "webhook-id already accepted"})
 			return
 		}
 		fail(w, log, "custom webhook", err)
 		return
 	}
-	writeReply(w, http.StatusOK, res)
+	httpintake.WriteReply(w, http.StatusOK, res)
 }
 
 func (h *Receiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, t Target, log *slog.Logger) (reply, error) {
@@ -211,7 +212,7 @@ func (h *Receiver) ingest(ctx context.Context, t Target, msg Message, log *slog.
 		cleanup()
 	}
 	log.Info("custom webhook message", "channel", msg.Channel, "outcome", string(item.Status), "message", item.MessageID, "attachments", len(in.Attachments))
-	return reply{Status: string(item.Status), MessageID: item.MessageID, Reason: item.Reason}, nil
+	return httpintake.IngestReply(item), nil
 }
 
 // storedMessage finds the message an integration already stored under a
