@@ -5,6 +5,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // PartStore is the state SMS and WhatsApp receivers share across
@@ -60,11 +62,9 @@ type PartGroup struct {
 // and for tests. Expired entries are dropped lazily. The zero value is not
 // usable; call NewMemoryPartStore.
 type MemoryPartStore struct {
-	mu     sync.Mutex
-	seen   map[string]time.Time
+	seen   httpintake.KeySet // replay keys
+	mu     sync.Mutex        // guards groups
 	groups map[string]*memGroup
-	ops    int
-	now    time.Time // latest time seen by Seen, for sweeping
 }
 
 type memGroup struct {
@@ -76,49 +76,17 @@ var _ PartStore = (*MemoryPartStore)(nil)
 
 // NewMemoryPartStore returns an empty in-memory PartStore.
 func NewMemoryPartStore() *MemoryPartStore {
-	return &MemoryPartStore{seen: map[string]time.Time{}, groups: map[string]*memGroup{}}
+	return &MemoryPartStore{groups: map[string]*memGroup{}}
 }
 
 // Seen implements PartStore.
 func (s *MemoryPartStore) Seen(ctx context.Context, key string, now time.Time) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if now.After(s.now) {
-		s.now = now
-	}
-	until, ok := s.seen[key]
-	return ok && now.Before(until), nil
+	return s.seen.Seen(ctx, key, now)
 }
 
 // Remember implements PartStore.
 func (s *MemoryPartStore) Remember(ctx context.Context, key string, until time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.seen[key]; !ok || until.After(old) {
-		s.seen[key] = until
-	}
-	s.sweepLocked()
-	return nil
-}
-
-// sweepLocked drops expired replay keys now and then, so memory stays
-// bounded by the traffic of one replay window.
-func (s *MemoryPartStore) sweepLocked() {
-	s.ops++
-	if s.ops%1024 != 0 {
-		return
-	}
-	for k, until := range s.seen {
-		if !s.now.Before(until) {
-			delete(s.seen, k)
-		}
-	}
+	return s.seen.Remember(ctx, key, until)
 }
 
 // AddPart implements PartStore.

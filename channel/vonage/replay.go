@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // DefaultReplayWindow is how long replay keys of accepted requests are
@@ -34,12 +36,7 @@ func jwtReplayKey(integrationID string, c JWTClaims) string {
 // Keys are remembered only after the request's effect is durable, so a
 // provider retry after a storage failure is processed again.
 func checkReplay(ctx context.Context, store PartStore, key string, now time.Time) error {
-	seen, err := store.Seen(ctx, key, now)
-	if err != nil {
-		return fmt.Errorf("check replay key: %w", err)
-	}
-	if seen {
+	return httpintake.CheckReplay(ctx, store, key, now, func() error {
 		return verifyErr(CodeReplay, "this request was already accepted")
-	}
-	return nil
+	})
 }

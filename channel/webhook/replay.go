@@ -2,9 +2,9 @@ package webhook
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"time"
+
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // DefaultReplayWindow is how long webhook-ids of accepted requests are
@@ -27,52 +27,24 @@ type ReplayStore interface {
 // swept now and then, so memory is bounded by one window's traffic. Use
 // NewMemoryReplayStore.
 type MemoryReplayStore struct {
-	mu   sync.Mutex
-	keys map[string]time.Time
-	now  time.Time
-	ops  int
+	keys httpintake.KeySet
 }
 
 var _ ReplayStore = (*MemoryReplayStore)(nil)
 
 // NewMemoryReplayStore returns an empty in-memory ReplayStore.
 func NewMemoryReplayStore() *MemoryReplayStore {
-	return &MemoryReplayStore{keys: map[string]time.Time{}}
+	return &MemoryReplayStore{}
 }
 
 // Seen implements ReplayStore.
 func (s *MemoryReplayStore) Seen(ctx context.Context, key string, now time.Time) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if now.After(s.now) {
-		s.now = now
-	}
-	until, ok := s.keys[key]
-	return ok && now.Before(until), nil
+	return s.keys.Seen(ctx, key, now)
 }
 
 // Remember implements ReplayStore.
 func (s *MemoryReplayStore) Remember(ctx context.Context, key string, until time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.keys[key]; !ok || until.After(old) {
-		s.keys[key] = until
-	}
-	s.ops++
-	if s.ops%1024 == 0 {
-		for k, u := range s.keys {
-			if !s.now.Before(u) {
-				delete(s.keys, k)
-			}
-		}
-	}
-	return nil
+	return s.keys.Remember(ctx, key, until)
 }
 
 // replayKey scopes a webhook-id to its integration.
@@ -84,12 +56,7 @@ func replayKey(integrationID, webhookID string) string {
 // remembered only once the message is durable, so a retry after a storage
 // failure is processed again.
 func checkReplay(ctx context.Context, store ReplayStore, key string, now time.Time) error {
-	seen, err := store.Seen(ctx, key, now)
-	if err != nil {
-		return fmt.Errorf("check replay key: %w", err)
-	}
-	if seen {
+	return httpintake.CheckReplay(ctx, store, key, now, func() error {
 		return verifyErr(CodeReplay, "a request with this webhook-id was already accepted")
-	}
-	return nil
+	})
 }
