@@ -1,24 +1,17 @@
 package vonage
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
-	"strings"
 	"time"
 
-	"github.com/gabriel-vasile/mimetype"
-
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // DefaultMaxMediaBytes bounds one downloaded media file (WhatsApp's own
@@ -85,46 +78,6 @@ func newMediaFetcher(opts MediaOptions) *mediaFetcher {
 	return &mediaFetcher{opts: opts}
 }
 
-func (f *mediaFetcher) hostAllowed(u *url.URL) bool {
-	host := strings.ToLower(u.Host)
-	hostname := strings.ToLower(u.Hostname())
-	for _, h := range f.opts.AllowedHosts {
-		h = strings.ToLower(h)
-		switch {
-		case strings.HasPrefix(h, "."):
-			if strings.HasSuffix(hostname, h) && net.ParseIP(hostname) == nil {
-				return true
-			}
-		case h == host || h == hostname:
-			return true
-		}
-	}
-	return false
-}
-
-// errTooLarge stops a blob write at the size limit.
-var errTooLarge = errors.New("media exceeds the size limit")
-
-type limitReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, errTooLarge
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		return n, errTooLarge
-	}
-	return n, err
-}
-
 // fetch downloads m into blobs and returns the attachment. Media that is
 // refused (host not allowed, too large, type not allowed, gone) comes back
 // as an attachment with Rejected set and no blob; only failures worth a
@@ -140,7 +93,7 @@ func (f *mediaFetcher) fetch(ctx context.Context, blobs inbox.BlobStore, t Targe
 	case u.Scheme != "https" && !(f.opts.AllowHTTP && u.Scheme == "http"):
 		att.Rejected = "media url is not https"
 		return att, nil
-	case !f.hostAllowed(u):
+	case !httpintake.HostAllowed(u, f.opts.AllowedHosts):
 		att.Rejected = "media host " + u.Hostname() + " is not allowed"
 		return att, nil
 	case blobs == nil:
@@ -175,23 +128,20 @@ func (f *mediaFetcher) fetch(ctx context.Context, blobs inbox.BlobStore, t Targe
 		return att, nil
 	}
 
-	head := make([]byte, 3072)
-	n, err := io.ReadFull(resp.Body, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	head, detected, err := httpintake.Sniff(resp.Body)
+	if err != nil {
 		return att, fmt.Errorf("download media from %s: %w: %w", u.Hostname(), inbox.ErrTemporary, err)
 	}
-	head = head[:n]
-	if n == 0 {
+	if detected == nil {
 		att.Rejected = "media is empty"
 		return att, nil
 	}
-	detected := mimetype.Detect(head)
-	if !typeAllowed(detected, f.opts.AllowedTypes) {
+	if !httpintake.TypeAllowed(detected, f.opts.AllowedTypes) {
 		att.Rejected = "media type " + detected.String() + " is not allowed"
 		return att, nil
 	}
 	declared, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if declared != "" && declared != "application/octet-stream" && !sameFamily(declared, detected) {
+	if declared != "" && declared != "application/octet-stream" && !httpintake.SameFamily(declared, detected) {
 		att.Rejected = "content is " + detected.String() + " but was declared " + declared
 		return att, nil
 	}
@@ -200,62 +150,20 @@ func (f *mediaFetcher) fetch(ctx context.Context, blobs inbox.BlobStore, t Targe
 		att.Filename += detected.Extension()
 	}
 
-	sum := sha256.New()
-	body := io.TeeReader(&limitReader{r: io.MultiReader(bytes.NewReader(head), resp.Body), left: f.opts.MaxBytes}, sum)
-	key := inbox.NewBlobKey(t.Tenant, "attachment")
-	size, err := blobs.Put(ctx, key, body)
-	if errors.Is(err, errTooLarge) {
-		_ = blobs.Delete(context.WithoutCancel(ctx), key)
+	stored, err := httpintake.PutFile(ctx, blobs, t.Tenant, head, resp.Body, f.opts.MaxBytes)
+	if errors.Is(err, httpintake.ErrTooLarge) {
 		att.Rejected = fmt.Sprintf("media exceeds the limit of %d bytes", f.opts.MaxBytes)
 		return att, nil
 	}
 	if err != nil {
-		_ = blobs.Delete(context.WithoutCancel(ctx), key)
 		return att, fmt.Errorf("store media: %w: %w", inbox.ErrTemporary, err)
 	}
-	att.Size, att.BlobKey, att.SHA256 = size, key, hex.EncodeToString(sum.Sum(nil))
+	att.Size, att.BlobKey, att.SHA256 = stored.Size, stored.BlobKey, stored.SHA256
 	return att, nil
-}
-
-func typeAllowed(detected *mimetype.MIME, allowed []string) bool {
-	for _, a := range allowed {
-		if detected.Is(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// sameFamily accepts a declared type that names the detected one or a
-// type of the same family (image/jpg for image/jpeg, application/x-pdf...).
-func sameFamily(declared string, detected *mimetype.MIME) bool {
-	if detected.Is(declared) {
-		return true
-	}
-	dTop, _, _ := strings.Cut(declared, "/")
-	gTop, _, _ := strings.Cut(detected.String(), "/")
-	return dTop == gTop
 }
 
 // mediaFilename is a safe display name: the sender's base name without
 // path or control characters, or the message kind.
 func mediaFilename(m *Media, kind string) string {
-	name := m.Name
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimLeft(strings.TrimSpace(name), ".")
-	if len(name) > 200 {
-		name = name[:200]
-	}
-	if name == "" {
-		name = kind
-	}
-	return name
+	return httpintake.SafeFilename(m.Name, 200, kind)
 }

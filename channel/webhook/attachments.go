@@ -3,22 +3,17 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
-	"strings"
 	"time"
 
-	"github.com/gabriel-vasile/mimetype"
-
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
 // DefaultMaxAttachmentBytes bounds one attachment.
@@ -96,55 +91,36 @@ func (k *attachmentKeeper) keep(ctx context.Context, blobs inbox.BlobStore, tena
 		body = resp.Body
 	}
 
-	head := make([]byte, 3072)
-	n, err := io.ReadFull(body, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	head, detected, err := httpintake.Sniff(body)
+	if err != nil {
 		return att, fmt.Errorf("read attachment: %w: %w", inbox.ErrTemporary, err)
 	}
-	head = head[:n]
-	if n == 0 {
+	if detected == nil {
 		att.Rejected = "attachment is empty"
 		return att, nil
 	}
-	detected := mimetype.Detect(head)
-	allowed := false
-	for _, t := range k.opts.AllowedTypes {
-		if detected.Is(t) {
-			allowed = true
-			break
-		}
-	}
-	if !allowed {
+	if !httpintake.TypeAllowed(detected, k.opts.AllowedTypes) {
 		att.Rejected = "type " + detected.String() + " is not allowed"
 		return att, nil
 	}
 	declared, _, _ := mime.ParseMediaType(a.ContentType)
-	if declared != "" && declared != "application/octet-stream" && !detected.Is(declared) {
-		dTop, _, _ := strings.Cut(declared, "/")
-		gTop, _, _ := strings.Cut(detected.String(), "/")
-		if dTop != gTop {
-			att.Rejected = "content is " + detected.String() + " but was declared " + declared
-			return att, nil
-		}
+	if declared != "" && declared != "application/octet-stream" && !httpintake.SameFamily(declared, detected) {
+		att.Rejected = "content is " + detected.String() + " but was declared " + declared
+		return att, nil
 	}
 	att.ContentType, _, _ = mime.ParseMediaType(detected.String())
 	if path.Ext(att.Filename) == "" {
 		att.Filename += detected.Extension()
 	}
-	sum := sha256.New()
-	lr := &limitReader{r: io.MultiReader(bytes.NewReader(head), body), left: k.opts.MaxBytes}
-	key := inbox.NewBlobKey(tenant, "attachment")
-	size, err := blobs.Put(ctx, key, io.TeeReader(lr, sum))
-	if errors.Is(err, errTooLarge) {
-		_ = blobs.Delete(context.WithoutCancel(ctx), key)
+	stored, err := httpintake.PutFile(ctx, blobs, tenant, head, body, k.opts.MaxBytes)
+	if errors.Is(err, httpintake.ErrTooLarge) {
 		att.Rejected = fmt.Sprintf("attachment exceeds the limit of %d bytes", k.opts.MaxBytes)
 		return att, nil
 	}
 	if err != nil {
-		_ = blobs.Delete(context.WithoutCancel(ctx), key)
 		return att, fmt.Errorf("store attachment: %w: %w", inbox.ErrTemporary, err)
 	}
-	att.Size, att.BlobKey, att.SHA256 = size, key, hex.EncodeToString(sum.Sum(nil))
+	att.Size, att.BlobKey, att.SHA256 = stored.Size, stored.BlobKey, stored.SHA256
 	return att, nil
 }
 
@@ -156,7 +132,7 @@ func (k *attachmentKeeper) fetch(ctx context.Context, raw string) (*http.Respons
 		return nil, "url is not a valid URL", nil
 	case u.Scheme != "https" && !(k.opts.AllowHTTP && u.Scheme == "http"):
 		return nil, "url is not https; not fetched", nil
-	case !hostAllowed(u, k.opts.AllowedHosts):
+	case !httpintake.HostAllowed(u, k.opts.AllowedHosts):
 		return nil, "host " + u.Hostname() + " is not allowed; not fetched", nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -181,63 +157,7 @@ func (k *attachmentKeeper) fetch(ctx context.Context, raw string) (*http.Respons
 	return resp, "", nil
 }
 
-func hostAllowed(u *url.URL, allowed []string) bool {
-	host := strings.ToLower(u.Host)
-	hostname := strings.ToLower(u.Hostname())
-	for _, h := range allowed {
-		h = strings.ToLower(h)
-		switch {
-		case strings.HasPrefix(h, "."):
-			if strings.HasSuffix(hostname, h) && net.ParseIP(hostname) == nil {
-				return true
-			}
-		case h == host || h == hostname:
-			return true
-		}
-	}
-	return false
-}
-
-// errTooLarge stops a blob write at the size limit.
-var errTooLarge = errors.New("attachment exceeds the size limit")
-
-type limitReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, errTooLarge
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		return n, errTooLarge
-	}
-	return n, err
-}
-
 // safeFilename is a display name without path or control characters.
 func safeFilename(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimLeft(strings.TrimSpace(name), ".")
-	if len(name) > maxFilename {
-		name = name[:maxFilename]
-	}
-	if name == "" {
-		name = "attachment"
-	}
-	return name
+	return httpintake.SafeFilename(name, maxFilename, "attachment")
 }
