@@ -2,134 +2,34 @@ package vonage
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http/httptest"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
-	"github.com/inboxkit/inboxkit/storage/blob"
-	"github.com/inboxkit/inboxkit/storage/memstore"
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
-// manualClock is a settable inbox.Clock.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-// flakyStore fails every write transaction while failing is set, like a
-// full disk or a lost database connection.
-type flakyStore struct {
-	inbox.Store
-	failing atomic.Bool
-}
-
-func (s *flakyStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
-	if s.failing.Load() {
-		return errors.New("database is unreachable")
-	}
-	return s.Store.Update(ctx, tenant, fn)
-}
-
-// trackingBlobs records which blob keys are live, so tests can check
-// that refused or duplicate messages leave no files behind.
-type trackingBlobs struct {
-	*blob.Memory
-	mu   sync.Mutex
-	live map[string]bool
-}
-
-func (b *trackingBlobs) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
-	n, err := b.Memory.Put(ctx, key, r)
-	if err == nil {
-		b.mu.Lock()
-		b.live[key] = true
-		b.mu.Unlock()
-	}
-	return n, err
-}
-
-func (b *trackingBlobs) Delete(ctx context.Context, key string) error {
-	b.mu.Lock()
-	delete(b.live, key)
-	b.mu.Unlock()
-	return b.Memory.Delete(ctx, key)
-}
-
-func (b *trackingBlobs) count() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.live)
-}
-
 // testEnv is an engine over memstore with an in-memory blob store.
-type testEnv struct {
-	eng   *inbox.Engine
-	store *flakyStore
-	blobs *trackingBlobs
-	clock *manualClock
-}
+type testEnv = intaketest.Env
 
-const testTenant inbox.TenantID = "t1"
+const testTenant = intaketest.Tenant
 
-func newTestEnv(t *testing.T, now time.Time) *testEnv {
-	t.Helper()
-	ms := memstore.New()
-	require.NoError(t, ms.CreateTenant(context.Background(), &inbox.Tenant{ID: testTenant, Name: "Acme"}))
-	env := &testEnv{store: &flakyStore{Store: ms}, blobs: &trackingBlobs{Memory: blob.NewMemory(), live: map[string]bool{}}, clock: &manualClock{t: now}}
-	eng, err := inbox.New(inbox.Options{Store: env.store, Blobs: env.blobs, Clock: env.clock})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = eng.Close() })
-	env.eng = eng
-	return env
-}
+func newTestEnv(t *testing.T, now time.Time) *testEnv { return intaketest.NewEnv(t, now) }
 
-// messages returns every message of the tenant, oldest first.
-func (e *testEnv) messages(t *testing.T) []inbox.Message {
-	t.Helper()
-	var out []inbox.Message
-	require.NoError(t, e.store.View(context.Background(), testTenant, func(tx inbox.Tx) error {
-		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500})
-		if err != nil {
-			return err
-		}
-		for _, c := range page.Items {
-			msgs, err := tx.ListMessages(c.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, msgs...)
-		}
-		return nil
-	}))
-	return out
+// decodeReply reads a webhook JSON answer.
+func decodeReply(t *testing.T, rec *httptest.ResponseRecorder) reply {
+	return intaketest.DecodeReply(t, rec)
 }
 
 // addOutbound stores a message we sent, as the outbox would after a
 // successful send.
-func (e *testEnv) addOutbound(t *testing.T, integrationID, providerID string, state inbox.DeliveryState) string {
+func addOutbound(t *testing.T, e *testEnv, integrationID, providerID string, state inbox.DeliveryState) string {
 	t.Helper()
 	var id string
-	require.NoError(t, e.store.Update(context.Background(), testTenant, func(tx inbox.Tx) error {
+	require.NoError(t, e.Store.Update(context.Background(), testTenant, func(tx inbox.Tx) error {
 		conv := inbox.Conversation{TenantID: testTenant, Source: inbox.SourceWhatsApp, IntegrationID: integrationID, Status: inbox.StatusOpen}
 		if err := tx.CreateConversation(&conv); err != nil {
 			return err
@@ -144,26 +44,6 @@ func (e *testEnv) addOutbound(t *testing.T, integrationID, providerID string, st
 		return nil
 	}))
 	return id
-}
-
-func (e *testEnv) message(t *testing.T, id string) inbox.Message {
-	t.Helper()
-	var m inbox.Message
-	require.NoError(t, e.store.View(context.Background(), testTenant, func(tx inbox.Tx) error {
-		var err error
-		m, err = tx.GetMessage(id)
-		return err
-	}))
-	return m
-}
-
-// decodeReply reads a webhook JSON answer.
-func decodeReply(t *testing.T, rec *httptest.ResponseRecorder) reply {
-	t.Helper()
-	require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
-	var r reply
-	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &r), rec.Body.String())
-	return r
 }
 
 // expectedStatus is the HTTP status a refused vector must get.

@@ -1,28 +1,16 @@
 package vonage
 
 import (
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
 func seedVectors(f *testing.F, kind string, add func(v vector)) {
-	raw, err := os.ReadFile("testdata/webhook-vectors.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	var file vectorFile
-	if err := json.Unmarshal(raw, &file); err != nil {
-		f.Fatal(err)
-	}
-	for _, v := range file.Vectors {
-		if v.Kind == kind && v.BodyGenerator == nil {
-			add(v)
-		}
-	}
+	intaketest.SeedVectors(f, kind, add)
 }
 
 func contentType(v vector) string {
@@ -33,7 +21,7 @@ func contentType(v vector) string {
 }
 
 func FuzzParseSMS(f *testing.F) {
-	seedVectors(f, "vonage-sms", func(v vector) { f.Add(v.Request.Query, contentType(v), v.body()) })
+	seedVectors(f, "vonage-sms", func(v vector) { f.Add(v.Request.Query, contentType(v), v.Body()) })
 	f.Fuzz(func(t *testing.T, query, ct string, body []byte) {
 		p, err := ReadSMSParams(query, ct, body)
 		if err != nil {
@@ -81,7 +69,7 @@ func FuzzVerifySMS(f *testing.F) {
 }
 
 func FuzzVerifyJWT(f *testing.F) {
-	seedVectors(f, "vonage-messages-jwt", func(v vector) { f.Add(v.Request.Headers["Authorization"], v.body(), v.Now) })
+	seedVectors(f, "vonage-messages-jwt", func(v vector) { f.Add(v.Request.Headers["Authorization"], v.Body(), v.Now) })
 	f.Fuzz(func(t *testing.T, auth string, body []byte, now int64) {
 		c, err := VerifyJWT(auth, body, []byte("eT8I108NqrFbK5dvh5kD1LFBgJg0PkLA5wJA0eEdlwQElYBW"), time.Unix(now, 0), 0)
 		if err != nil && CodeOf(err) == "" {
@@ -94,7 +82,7 @@ func FuzzVerifyJWT(f *testing.F) {
 }
 
 func FuzzParseMessagesWebhook(f *testing.F) {
-	seedVectors(f, "vonage-messages-jwt", func(v vector) { f.Add(v.body()) })
+	seedVectors(f, "vonage-messages-jwt", func(v vector) { f.Add(v.Body()) })
 	f.Fuzz(func(t *testing.T, body []byte) {
 		hook, err := ParseMessagesWebhook(body)
 		if err != nil {

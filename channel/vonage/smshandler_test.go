@@ -27,7 +27,7 @@ func smsTarget(secret, method string) Target {
 
 func newSMSReceiver(t *testing.T, env *testEnv, target Target, parts PartStore, log *slog.Logger) *SMSReceiver {
 	t.Helper()
-	r, err := NewSMSReceiver(env.eng, SMSOptions{Resolve: StaticResolver(target), Parts: parts, Logger: log})
+	r, err := NewSMSReceiver(env.Eng, SMSOptions{Resolve: StaticResolver(target), Parts: parts, Logger: log})
 	require.NoError(t, err)
 	return r
 }
@@ -49,18 +49,18 @@ func TestSMSReceiverVectors(t *testing.T) {
 			continue
 		}
 		t.Run(v.Name, func(t *testing.T) {
-			env := newTestEnv(t, v.clock())
+			env := newTestEnv(t, v.Clock())
 			var logs bytes.Buffer
 			h := newSMSReceiver(t, env, smsTarget(v.Secret, v.Method), NewMemoryPartStore(), slog.New(slog.NewTextHandler(&logs, nil)))
 			if v.ReplayOf != "" {
-				rec := serve(h, byName[v.ReplayOf].httpRequest("/inbox/webhooks/sms"))
+				rec := serve(h, byName[v.ReplayOf].HTTPRequest("/inbox/webhooks/sms"))
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			}
-			rec := serve(h, v.httpRequest("/inbox/webhooks/sms"))
+			rec := serve(h, v.HTTPRequest("/inbox/webhooks/sms"))
 			body := decodeReply(t, rec)
 			require.NotContains(t, rec.Body.String(), v.Secret)
 			require.NotContains(t, logs.String(), v.Secret)
-			msgs := env.messages(t)
+			msgs := env.Messages(t)
 
 			switch {
 			case !v.Valid:
@@ -89,7 +89,7 @@ func TestSMSReceiverVectors(t *testing.T) {
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 				require.Equal(t, "stored", body.Status)
 				require.Len(t, msgs, 1)
-				p, err := ReadSMSParams(v.Request.Query, contentType(v), v.body())
+				p, err := ReadSMSParams(v.Request.Query, contentType(v), v.Body())
 				require.NoError(t, err)
 				m := msgs[0]
 				require.Equal(t, inbox.SourceSMS, m.Source)
@@ -119,27 +119,27 @@ func concatVectors(t *testing.T) []vector {
 
 func TestSMSReceiverReassemblesOutOfOrderAcrossInstances(t *testing.T) {
 	parts := concatVectors(t)
-	env := newTestEnv(t, parts[2].clock())
+	env := newTestEnv(t, parts[2].Clock())
 	shared := NewMemoryPartStore() // the store both instances share
 	target := smsTarget(parts[0].Secret, parts[0].Method)
 	instanceA := newSMSReceiver(t, env, target, shared, nil)
 	instanceB := newSMSReceiver(t, env, target, shared, nil)
 
-	rec := serve(instanceA, parts[2].httpRequest("/sms"))
+	rec := serve(instanceA, parts[2].HTTPRequest("/sms"))
 	require.Equal(t, "pending", decodeReply(t, rec).Status)
-	rec = serve(instanceB, parts[0].httpRequest("/sms"))
+	rec = serve(instanceB, parts[0].HTTPRequest("/sms"))
 	require.Equal(t, "pending", decodeReply(t, rec).Status)
-	require.Empty(t, env.messages(t))
-	rec = serve(instanceA, parts[1].httpRequest("/sms"))
+	require.Empty(t, env.Messages(t))
+	rec = serve(instanceA, parts[1].HTTPRequest("/sms"))
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, "stored", decodeReply(t, rec).Status)
 
-	msgs := env.messages(t)
+	msgs := env.Messages(t)
 	require.Len(t, msgs, 1)
 	var want strings.Builder
 	var ids []string
 	for _, v := range parts {
-		p, err := ReadSMSParams(v.Request.Query, contentType(v), v.body())
+		p, err := ReadSMSParams(v.Request.Query, contentType(v), v.Body())
 		require.NoError(t, err)
 		want.WriteString(p["text"])
 		ids = append(ids, p["messageId"])
@@ -150,32 +150,32 @@ func TestSMSReceiverReassemblesOutOfOrderAcrossInstances(t *testing.T) {
 
 	// Vonage retries part 2 (its answer was lost): a duplicate, not the
 	// start of a new message.
-	req := parts[1].httpRequest("/sms")
+	req := parts[1].HTTPRequest("/sms")
 	rec = serve(instanceB, req)
 	require.Equal(t, "duplicate", decodeReply(t, rec).Status)
-	require.Len(t, env.messages(t), 1)
-	groups, err := shared.ExpiredGroups(context.Background(), parts[2].clock().Add(48*time.Hour), 0)
+	require.Len(t, env.Messages(t), 1)
+	groups, err := shared.ExpiredGroups(context.Background(), parts[2].Clock().Add(48*time.Hour), 0)
 	require.NoError(t, err)
 	require.Empty(t, groups, "the assembled parts are forgotten")
 }
 
 func TestSMSReceiverFlushesIncompleteMessages(t *testing.T) {
 	parts := concatVectors(t)
-	env := newTestEnv(t, parts[2].clock())
+	env := newTestEnv(t, parts[2].Clock())
 	h := newSMSReceiver(t, env, smsTarget(parts[0].Secret, parts[0].Method), NewMemoryPartStore(), nil)
 	for _, v := range []vector{parts[0], parts[2]} {
-		rec := serve(h, v.httpRequest("/sms"))
+		rec := serve(h, v.HTTPRequest("/sms"))
 		require.Equal(t, "pending", decodeReply(t, rec).Status)
 	}
 	n, err := h.Flush(context.Background())
 	require.NoError(t, err)
 	require.Zero(t, n, "parts wait for the part timeout")
 
-	env.clock.Set(parts[2].clock().Add(DefaultPartTimeout + time.Minute))
+	env.Clock.Set(parts[2].Clock().Add(DefaultPartTimeout + time.Minute))
 	n, err = h.Flush(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	msgs := env.messages(t)
+	msgs := env.Messages(t)
 	require.Len(t, msgs, 1)
 	require.Contains(t, msgs[0].Text, "[part 2 missing]")
 	require.True(t, strings.HasSuffix(msgs[0].Text, "s.") || len(msgs[0].Text) > 0)
@@ -183,22 +183,22 @@ func TestSMSReceiverFlushesIncompleteMessages(t *testing.T) {
 
 func TestSMSReceiverStorageFailureIsRetryable(t *testing.T) {
 	v := loadVectorByName(t, "vonage-sms/md5hash/get-basic")
-	env := newTestEnv(t, v.clock())
+	env := newTestEnv(t, v.Clock())
 	h := newSMSReceiver(t, env, smsTarget(v.Secret, v.Method), NewMemoryPartStore(), nil)
 
-	env.store.failing.Store(true)
-	rec := serve(h, v.httpRequest("/sms"))
+	env.Store.Failing.Store(true)
+	rec := serve(h, v.HTTPRequest("/sms"))
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	body := decodeReply(t, rec)
 	require.Equal(t, "internal", body.Error)
 	require.NotContains(t, rec.Body.String(), "unreachable", "internal details stay in the log")
 
 	// Vonage retries the same request: it is not taken for a replay.
-	env.store.failing.Store(false)
-	rec = serve(h, v.httpRequest("/sms"))
+	env.Store.Failing.Store(false)
+	rec = serve(h, v.HTTPRequest("/sms"))
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, "stored", decodeReply(t, rec).Status)
-	require.Len(t, env.messages(t), 1)
+	require.Len(t, env.Messages(t), 1)
 }
 
 func loadVectorByName(t *testing.T, name string) vector {
@@ -282,14 +282,14 @@ func TestSMSReceiverBadInput(t *testing.T) {
 				require.Equal(t, tt.code, body.Error)
 			}
 			require.NotContains(t, rec.Body.String(), secret)
-			require.Empty(t, env.messages(t))
+			require.Empty(t, env.Messages(t))
 		})
 	}
 }
 
 func TestSMSReceiverUnknownIntegration(t *testing.T) {
 	env := newTestEnv(t, time.Now())
-	h, err := NewSMSReceiver(env.eng, SMSOptions{Resolve: func(_ context.Context, r *http.Request) (Target, error) {
+	h, err := NewSMSReceiver(env.Eng, SMSOptions{Resolve: func(_ context.Context, r *http.Request) (Target, error) {
 		return Target{}, inbox.ErrNotFound
 	}})
 	require.NoError(t, err)
@@ -300,31 +300,31 @@ func TestSMSReceiverUnknownIntegration(t *testing.T) {
 
 func TestSMSReceiverMisconfiguredSecretFailsClosed(t *testing.T) {
 	v := loadVectorByName(t, "vonage-sms/md5hash/get-basic")
-	env := newTestEnv(t, v.clock())
+	env := newTestEnv(t, v.Clock())
 	for _, target := range []Target{smsTarget("", "md5hash"), smsTarget(v.Secret, "sha3")} {
 		h := newSMSReceiver(t, env, target, nil, nil)
-		rec := serve(h, v.httpRequest("/sms"))
+		rec := serve(h, v.HTTPRequest("/sms"))
 		require.Equal(t, http.StatusInternalServerError, rec.Code)
 		require.Equal(t, "invalid_secret", decodeReply(t, rec).Error)
 	}
-	require.Empty(t, env.messages(t))
+	require.Empty(t, env.Messages(t))
 }
 
 func TestSMSDeliveryReceiptUpdatesOutboundMessage(t *testing.T) {
 	v := loadVectorByName(t, "vonage-sms/sha256/delivery-receipt")
-	env := newTestEnv(t, v.clock())
-	id := env.addOutbound(t, "int-sms", "CA6267FC3DD28A37", inbox.DeliverySent)
+	env := newTestEnv(t, v.Clock())
+	id := addOutbound(t, env, "int-sms", "CA6267FC3DD28A37", inbox.DeliverySent)
 	var events []inbox.Event
 	done := make(chan struct{})
-	cancel := env.eng.Subscribe(func(ev inbox.Event) {
+	cancel := env.Eng.Subscribe(func(ev inbox.Event) {
 		events = append(events, ev)
 		close(done)
 	})
 	h := newSMSReceiver(t, env, smsTarget(v.Secret, v.Method), nil, nil)
-	rec := serve(h, v.httpRequest("/sms"))
+	rec := serve(h, v.HTTPRequest("/sms"))
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, "updated", decodeReply(t, rec).Status)
-	require.Equal(t, inbox.DeliveryDelivered, env.message(t, id).Delivery)
+	require.Equal(t, inbox.DeliveryDelivered, env.Message(t, id).Delivery)
 	<-done
 	cancel()
 	require.Equal(t, EventMessageDelivery, events[0].Type)
@@ -333,28 +333,28 @@ func TestSMSDeliveryReceiptUpdatesOutboundMessage(t *testing.T) {
 
 func TestNewSMSReceiverValidates(t *testing.T) {
 	env := newTestEnv(t, time.Now())
-	_, err := NewSMSReceiver(env.eng, SMSOptions{})
+	_, err := NewSMSReceiver(env.Eng, SMSOptions{})
 	require.ErrorIs(t, err, inbox.ErrInvalid)
 	_, err = NewSMSReceiver(nil, SMSOptions{Resolve: StaticResolver(Target{})})
 	require.ErrorIs(t, err, inbox.ErrInvalid)
-	_, err = NewSMSReceiver(env.eng, SMSOptions{Resolve: StaticResolver(Target{}), Tolerance: -1})
+	_, err = NewSMSReceiver(env.Eng, SMSOptions{Resolve: StaticResolver(Target{}), Tolerance: -1})
 	require.ErrorIs(t, err, inbox.ErrInvalid)
 }
 
 func TestSMSReceiverRunFlushes(t *testing.T) {
 	parts := concatVectors(t)
-	env := newTestEnv(t, parts[0].clock())
-	h, err := NewSMSReceiver(env.eng, SMSOptions{Resolve: StaticResolver(smsTarget(parts[0].Secret, parts[0].Method)), FlushInterval: time.Millisecond})
+	env := newTestEnv(t, parts[0].Clock())
+	h, err := NewSMSReceiver(env.Eng, SMSOptions{Resolve: StaticResolver(smsTarget(parts[0].Secret, parts[0].Method)), FlushInterval: time.Millisecond})
 	require.NoError(t, err)
-	rec := serve(h, parts[0].httpRequest("/sms"))
+	rec := serve(h, parts[0].HTTPRequest("/sms"))
 	require.Equal(t, "pending", decodeReply(t, rec).Status)
-	env.clock.Set(parts[0].clock().Add(DefaultPartTimeout + time.Second))
+	env.Clock.Set(parts[0].Clock().Add(DefaultPartTimeout + time.Second))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Run(ctx) }()
-	require.Eventually(t, func() bool { return len(env.messages(t)) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(env.Messages(t)) == 1 }, 5*time.Second, 5*time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
-	require.Contains(t, env.messages(t)[0].Text, "[part 2 missing][part 3 missing]")
+	require.Contains(t, env.Messages(t)[0].Text, "[part 2 missing][part 3 missing]")
 }

@@ -90,7 +90,7 @@ func newWhatsAppReceiver(t *testing.T, env *testEnv, target Target, media *fakeM
 	if mutate != nil {
 		mutate(&opts)
 	}
-	h, err := NewWhatsAppReceiver(env.eng, opts)
+	h, err := NewWhatsAppReceiver(env.Eng, opts)
 	require.NoError(t, err)
 	return h
 }
@@ -118,21 +118,21 @@ func TestWhatsAppReceiverVectors(t *testing.T) {
 			continue
 		}
 		t.Run(v.Name, func(t *testing.T) {
-			env := newTestEnv(t, v.clock())
+			env := newTestEnv(t, v.Clock())
 			media := newFakeMedia(t)
 			var logs bytes.Buffer
 			h := newWhatsAppReceiver(t, env, waTarget(v.Secret), media, func(o *WhatsAppOptions) {
 				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			})
 			if v.ReplayOf != "" {
-				rec := serve(h, byName[v.ReplayOf].httpRequest("/wa"))
+				rec := serve(h, byName[v.ReplayOf].HTTPRequest("/wa"))
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			}
-			rec := serve(h, v.httpRequest("/wa"))
+			rec := serve(h, v.HTTPRequest("/wa"))
 			body := decodeReply(t, rec)
 			require.NotContains(t, rec.Body.String(), v.Secret)
 			require.NotContains(t, logs.String(), v.Secret)
-			msgs := env.messages(t)
+			msgs := env.Messages(t)
 			if !v.Valid {
 				require.Equal(t, expectedStatus(v.ExpectError), rec.Code, rec.Body.String())
 				if v.ExpectError == "replay" {
@@ -142,7 +142,7 @@ func TestWhatsAppReceiverVectors(t *testing.T) {
 				}
 				require.Contains(t, acceptableCodes(v.ExpectError), ErrorCode(body.Error), rec.Body.String())
 				require.Empty(t, msgs, "nothing is stored on rejection")
-				require.Zero(t, env.blobs.count())
+				require.Zero(t, env.Blobs.Count())
 				require.Empty(t, media.requests, "no media is fetched for a refused request")
 				return
 			}
@@ -161,7 +161,7 @@ func TestWhatsAppReceiverVectors(t *testing.T) {
 				Text    string `json:"text"`
 				Profile struct{ Name string }
 			}
-			require.NoError(t, json.Unmarshal(v.body(), &wire))
+			require.NoError(t, json.Unmarshal(v.Body(), &wire))
 			require.Equal(t, wire.UUID, m.ProviderID)
 			require.Equal(t, wire.From, m.From.Phone)
 			require.Equal(t, wire.Profile.Name, m.From.Name)
@@ -190,10 +190,10 @@ func TestWhatsAppReceiverVectors(t *testing.T) {
 			require.Equal(t, exp.filename, a.Filename)
 			require.NotEmpty(t, a.BlobKey)
 			require.True(t, strings.HasPrefix(a.BlobKey, "t1/attachment/"))
-			rc, err := env.blobs.Get(context.Background(), a.BlobKey)
+			rc, err := env.Blobs.Get(context.Background(), a.BlobKey)
 			require.NoError(t, err)
 			rc.Close()
-			require.Equal(t, 1, env.blobs.count())
+			require.Equal(t, 1, env.Blobs.Count())
 		})
 	}
 }
@@ -223,8 +223,8 @@ func TestWhatsAppStatusCallbacks(t *testing.T) {
 	now := time.Date(2025, 1, 1, 13, 0, 0, 0, time.UTC)
 	env := newTestEnv(t, now)
 	h := newWhatsAppReceiver(t, env, waTarget(secret), newFakeMedia(t), nil)
-	sent := env.addOutbound(t, "int-wa", "uuid-sent", inbox.DeliverySent)
-	other := env.addOutbound(t, "int-wa", "uuid-other", inbox.DeliverySent)
+	sent := addOutbound(t, env, "int-wa", "uuid-sent", inbox.DeliverySent)
+	other := addOutbound(t, env, "int-wa", "uuid-other", inbox.DeliverySent)
 	status := func(uuid, status, extra string) string {
 		return `{"message_uuid":"` + uuid + `","to":"447700900123","from":"447700900000","timestamp":"2025-01-01T12:59:58Z","status":"` + status + `","channel":"whatsapp"` + extra + `}`
 	}
@@ -247,13 +247,13 @@ func TestWhatsAppStatusCallbacks(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		require.Equal(t, s.outcome, decodeReply(t, rec).Status, "step %d", i)
 		if s.id != "" {
-			require.Equal(t, s.want, env.message(t, s.id).Delivery, "step %d", i)
+			require.Equal(t, s.want, env.Message(t, s.id).Delivery, "step %d", i)
 		}
 	}
-	failed := env.message(t, other)
+	failed := env.Message(t, other)
 	require.Contains(t, failed.DeliveryError, "1330: The recipient is not a WhatsApp user")
 	var audit []inbox.AuditEntry
-	require.NoError(t, env.store.View(context.Background(), testTenant, func(tx inbox.Tx) error {
+	require.NoError(t, env.Store.View(context.Background(), testTenant, func(tx inbox.Tx) error {
 		var err error
 		audit, err = tx.ListAudit(inbox.AuditQuery{EntityID: sent})
 		return err
@@ -297,44 +297,44 @@ func TestWhatsAppMediaValidation(t *testing.T) {
 			rec := serve(h, messagesRequest(t, secret, image("uuid-1", url), now))
 			if tt.status != 0 {
 				require.Equal(t, tt.status, rec.Code, rec.Body.String())
-				require.Empty(t, env.messages(t), "the provider retries; nothing is stored")
-				require.Zero(t, env.blobs.count())
+				require.Empty(t, env.Messages(t), "the provider retries; nothing is stored")
+				require.Zero(t, env.Blobs.Count())
 				return
 			}
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-			msgs := env.messages(t)
+			msgs := env.Messages(t)
 			require.Len(t, msgs, 1, "the message is kept without its media")
 			require.Equal(t, "look", msgs[0].Text)
 			require.Len(t, msgs[0].Attachments, 1)
 			require.Contains(t, msgs[0].Attachments[0].Rejected, tt.rejected)
 			require.Empty(t, msgs[0].Attachments[0].BlobKey)
-			require.Zero(t, env.blobs.count(), "refused media leaves no blob")
+			require.Zero(t, env.Blobs.Count(), "refused media leaves no blob")
 		})
 	}
 }
 
 func TestWhatsAppStorageFailureLeavesNothing(t *testing.T) {
 	v := loadVectorByName(t, "vonage-messages-jwt/whatsapp/inbound-image")
-	env := newTestEnv(t, v.clock())
+	env := newTestEnv(t, v.Clock())
 	media := newFakeMedia(t)
 	h := newWhatsAppReceiver(t, env, waTarget(v.Secret), media, nil)
-	env.store.failing.Store(true)
-	rec := serve(h, v.httpRequest("/wa"))
+	env.Store.Failing.Store(true)
+	rec := serve(h, v.HTTPRequest("/wa"))
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
-	require.Zero(t, env.blobs.count(), "the downloaded media is removed")
+	require.Zero(t, env.Blobs.Count(), "the downloaded media is removed")
 
-	env.store.failing.Store(false)
-	rec = serve(h, v.httpRequest("/wa"))
+	env.Store.Failing.Store(false)
+	rec = serve(h, v.HTTPRequest("/wa"))
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Len(t, env.messages(t), 1)
-	require.Equal(t, 1, env.blobs.count())
+	require.Len(t, env.Messages(t), 1)
+	require.Equal(t, 1, env.Blobs.Count())
 
 	// The same message again under a new token: a duplicate, found
 	// before its media is downloaded a third time.
 	downloads := len(media.requests)
-	rec = serve(h, messagesRequest(t, v.Secret, string(v.body()), v.clock()))
+	rec = serve(h, messagesRequest(t, v.Secret, string(v.Body()), v.Clock()))
 	require.Equal(t, "duplicate", decodeReply(t, rec).Status)
-	require.Equal(t, 1, env.blobs.count())
+	require.Equal(t, 1, env.Blobs.Count())
 	require.Len(t, media.requests, downloads)
 }
 
@@ -359,7 +359,7 @@ func TestWhatsAppBadInput(t *testing.T) {
 			rec := serve(h, messagesRequest(t, secret, tt.body, now))
 			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 			require.Equal(t, tt.field, decodeReply(t, rec).Field)
-			require.Empty(t, env.messages(t))
+			require.Empty(t, env.Messages(t))
 		})
 	}
 }

@@ -2,34 +2,23 @@ package webhook
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
-// seedBodies adds the bodies of the shared vectors to a fuzz corpus.
+// seedVectors passes add the shared Standard Webhooks vectors, to seed a
+// fuzz corpus.
 func seedVectors(f *testing.F, add func(v vector)) {
-	raw, err := os.ReadFile("testdata/webhook-vectors.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	var file vectorFile
-	if err := json.Unmarshal(raw, &file); err != nil {
-		f.Fatal(err)
-	}
-	for _, v := range file.Vectors {
-		if v.Kind == "standard-webhooks" && v.BodyGenerator == nil {
-			add(v)
-		}
-	}
+	intaketest.SeedVectors(f, "standard-webhooks", add)
 }
 
 func FuzzParseMessage(f *testing.F) {
-	seedVectors(f, func(v vector) { f.Add(v.body()) })
+	seedVectors(f, func(v vector) { f.Add(v.Body()) })
 	f.Add([]byte(`{"external_id":"x","channel":"c","from":{"id":"u"},"attachments":[{"filename":"a","data_base64":"aGk="}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		m, err := ParseMessage(body)
@@ -46,7 +35,7 @@ func FuzzParseMessage(f *testing.F) {
 func FuzzVerifyStandard(f *testing.F) {
 	seedVectors(f, func(v vector) {
 		h := v.Request.Headers
-		f.Add(h["webhook-id"], h["webhook-timestamp"], h["webhook-signature"], v.body(), v.Now)
+		f.Add(h["webhook-id"], h["webhook-timestamp"], h["webhook-signature"], v.Body(), v.Now)
 	})
 	secret, err := ParseSecret("whsec_hq6pcE47n7vKIX1iBovRBizGcDppO/1roWnrn1kWkP0=")
 	if err != nil {

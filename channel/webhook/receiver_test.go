@@ -29,7 +29,7 @@ func newReceiver(t *testing.T, env *testEnv, target Target, mutate func(*Options
 	if mutate != nil {
 		mutate(&opts)
 	}
-	h, err := NewReceiver(env.eng, opts)
+	h, err := NewReceiver(env.Eng, opts)
 	require.NoError(t, err)
 	return h
 }
@@ -51,22 +51,22 @@ func TestReceiverVectors(t *testing.T) {
 			continue
 		}
 		t.Run(v.Name, func(t *testing.T) {
-			env := newTestEnv(t, v.clock())
+			env := newTestEnv(t, v.Clock())
 			var logs bytes.Buffer
 			h := newReceiver(t, env, customTarget(v.Secret), func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 			if v.ReplayOf != "" {
 				orig := byName[v.ReplayOf]
-				rec := serve(h, orig.httpRequest("/custom/int-hook"))
+				rec := serve(h, orig.HTTPRequest("/custom/int-hook"))
 				// The original is an event, not a message: refused with 400
 				// and nothing remembered. Replays are tested with messages
 				// in TestReceiverReplayAndDuplicates.
 				require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 			}
-			rec := serve(h, v.httpRequest("/custom/int-hook"))
+			rec := serve(h, v.HTTPRequest("/custom/int-hook"))
 			body := decodeReply(t, rec)
 			require.NotContains(t, rec.Body.String(), v.Secret)
 			require.NotContains(t, logs.String(), strings.TrimPrefix(v.Secret, "whsec_"))
-			msgs := env.messages(t)
+			msgs := env.Messages(t)
 			switch {
 			case v.ExpectError == "replay":
 				// Its original was refused, so this one is verified afresh.
@@ -75,13 +75,13 @@ func TestReceiverVectors(t *testing.T) {
 				require.Equal(t, expectedStatus(v.ExpectError), rec.Code, rec.Body.String())
 				require.Contains(t, acceptableCodes(v.ExpectError), ErrorCode(body.Error), rec.Body.String())
 				require.Empty(t, msgs)
-				require.Zero(t, env.blobs.count())
+				require.Zero(t, env.Blobs.Count())
 			case strings.HasPrefix(v.Name, "standard-webhooks/custom/"):
 				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 				require.Equal(t, "stored", body.Status)
 				require.Len(t, msgs, 1)
 				var wire Message
-				require.NoError(t, json.Unmarshal(v.body(), &wire))
+				require.NoError(t, json.Unmarshal(v.Body(), &wire))
 				m := msgs[0]
 				require.Equal(t, inbox.SourceWebhook, m.Source)
 				require.Equal(t, wire.ExternalID, m.ProviderID)
@@ -142,7 +142,7 @@ func TestReceiverReplayAndDuplicates(t *testing.T) {
 	dup := decodeReply(t, rec)
 	require.Equal(t, "duplicate", dup.Status)
 	require.Equal(t, first.MessageID, dup.MessageID)
-	require.Len(t, env.messages(t), 1)
+	require.Len(t, env.Messages(t), 1)
 }
 
 func TestReceiverSecretRotation(t *testing.T) {
@@ -156,7 +156,7 @@ func TestReceiverSecretRotation(t *testing.T) {
 	}
 	rec := serve(h, signedRequest(t, "msg_c", now, `{"external_id":"m-c","channel":"chat","from":{"id":"v"},"text":"hi"}`, "whsec_"+base64.StdEncoding.EncodeToString([]byte("retired-secret-retired-secret!!"))))
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
-	require.Len(t, env.messages(t), 2)
+	require.Len(t, env.Messages(t), 2)
 }
 
 func TestReceiverAttachments(t *testing.T) {
@@ -196,25 +196,25 @@ func TestReceiverAttachments(t *testing.T) {
 			rec := serve(h, signedRequest(t, "msg_"+inbox.NewID(), now, tt.body, secretA))
 			if tt.status != 0 {
 				require.Equal(t, tt.status, rec.Code, rec.Body.String())
-				require.Empty(t, env.messages(t))
-				require.Zero(t, env.blobs.count())
+				require.Empty(t, env.Messages(t))
+				require.Zero(t, env.Blobs.Count())
 				return
 			}
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-			msgs := env.messages(t)
+			msgs := env.Messages(t)
 			require.Len(t, msgs, 1)
 			a := msgs[0].Attachments[0]
 			if tt.rejected != "" {
 				require.Contains(t, a.Rejected, tt.rejected)
 				require.Empty(t, a.BlobKey)
-				require.Zero(t, env.blobs.count())
+				require.Zero(t, env.Blobs.Count())
 				return
 			}
 			require.Empty(t, a.Rejected)
 			require.Equal(t, tt.contentType, a.ContentType)
 			require.Equal(t, tt.filename, a.Filename, "path components are stripped")
 			require.NotEmpty(t, a.SHA256)
-			require.Equal(t, 1, env.blobs.count())
+			require.Equal(t, 1, env.Blobs.Count())
 		})
 	}
 }
@@ -226,7 +226,7 @@ func TestReceiverSanitizesHTML(t *testing.T) {
 	body := `{"external_id":"h-1","channel":"email","from":{"email":"a@example.com"},"html":"<p onclick=\"steal()\">Hi <a href=\"javascript:steal()\">x</a><script>steal()</script></p>"}`
 	rec := serve(h, signedRequest(t, "msg_h", now, body, secretA))
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	html := env.messages(t)[0].HTML
+	html := env.Messages(t)[0].HTML
 	require.NotContains(t, html, "script")
 	require.NotContains(t, html, "onclick")
 	require.NotContains(t, html, "javascript:")
@@ -239,17 +239,17 @@ func TestReceiverFailures(t *testing.T) {
 	t.Run("storage failure is retryable", func(t *testing.T) {
 		env := newTestEnv(t, now)
 		h := newReceiver(t, env, customTarget(secretA), nil)
-		env.store.failing.Store(true)
+		env.Store.Failing.Store(true)
 		rec := serve(h, signedRequest(t, "msg_1", now, msg, secretA))
 		require.Equal(t, http.StatusInternalServerError, rec.Code)
-		env.store.failing.Store(false)
+		env.Store.Failing.Store(false)
 		rec = serve(h, signedRequest(t, "msg_1", now, msg, secretA))
 		require.Equal(t, http.StatusOK, rec.Code, "the retry is not a replay")
 		require.Equal(t, "stored", decodeReply(t, rec).Status)
 	})
 	t.Run("unknown integration", func(t *testing.T) {
 		env := newTestEnv(t, now)
-		h, err := NewReceiver(env.eng, Options{Resolve: func(context.Context, *http.Request) (Target, error) {
+		h, err := NewReceiver(env.Eng, Options{Resolve: func(context.Context, *http.Request) (Target, error) {
 			return Target{}, inbox.ErrNotFound
 		}})
 		require.NoError(t, err)
@@ -263,7 +263,7 @@ func TestReceiverFailures(t *testing.T) {
 		rec := serve(h, signedRequest(t, "msg_1", now, msg, secretA))
 		require.Equal(t, http.StatusInternalServerError, rec.Code)
 		require.Equal(t, "invalid_secret", decodeReply(t, rec).Error)
-		require.Empty(t, env.messages(t))
+		require.Empty(t, env.Messages(t))
 	})
 	t.Run("unknown tenant", func(t *testing.T) {
 		env := newTestEnv(t, now)

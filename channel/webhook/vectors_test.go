@@ -2,94 +2,23 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
-// vectorFile is the shared webhook signature test vectors (see
-// testdata/webhook-vectors.md).
-type vectorFile struct {
-	Policy struct {
-		TimestampToleranceSeconds int   `json:"timestamp_tolerance_seconds"`
-		MaxBodyBytes              int64 `json:"max_body_bytes"`
-	} `json:"policy"`
-	Vectors []vector `json:"vectors"`
-}
+// vectorFile is the shared webhook signature test vectors.
+type vectorFile = intaketest.VectorFile
 
-type vector struct {
-	Name    string `json:"name"`
-	Kind    string `json:"kind"`
-	Method  string `json:"method"`
-	Secret  string `json:"secret"`
-	Request struct {
-		HTTPMethod  string            `json:"http_method"`
-		ContentType *string           `json:"content_type"`
-		Query       string            `json:"query"`
-		Body        *string           `json:"body"`
-		Headers     map[string]string `json:"headers"`
-	} `json:"request"`
-	Now           int64  `json:"now"`
-	Valid         bool   `json:"valid"`
-	ExpectError   string `json:"expect_error"`
-	ReplayOf      string `json:"replay_of"`
-	Group         string `json:"group"`
-	Optional      bool   `json:"optional"`
-	BodyGenerator *struct {
-		Prefix     string `json:"prefix"`
-		Fill       string `json:"fill"`
-		Suffix     string `json:"suffix"`
-		TotalBytes int    `json:"total_bytes"`
-	} `json:"body_generator"`
-	BodyLength int `json:"body_length"`
-}
+type vector = intaketest.Vector
 
-func loadVectors(tb testing.TB) vectorFile {
-	tb.Helper()
-	raw, err := os.ReadFile("testdata/webhook-vectors.json")
-	require.NoError(tb, err)
-	var f vectorFile
-	require.NoError(tb, json.Unmarshal(raw, &f))
-	require.NotEmpty(tb, f.Vectors)
-	return f
-}
-
-func (v vector) body() []byte {
-	if g := v.BodyGenerator; g != nil {
-		n := g.TotalBytes - len(g.Prefix) - len(g.Suffix)
-		return []byte(g.Prefix + strings.Repeat(g.Fill, n) + g.Suffix)
-	}
-	if v.Request.Body == nil {
-		return nil
-	}
-	return []byte(*v.Request.Body)
-}
-
-func (v vector) clock() time.Time { return time.Unix(v.Now, 0) }
-
-func (v vector) httpRequest(target string) *http.Request {
-	url := target
-	if v.Request.Query != "" {
-		url += "?" + v.Request.Query
-	}
-	var r *http.Request
-	if b := v.body(); b != nil {
-		r = httptest.NewRequest(v.Request.HTTPMethod, url, strings.NewReader(string(b)))
-	} else {
-		r = httptest.NewRequest(v.Request.HTTPMethod, url, nil)
-	}
-	for k, val := range v.Request.Headers {
-		r.Header.Set(k, val)
-	}
-	return r
-}
+func loadVectors(tb testing.TB) vectorFile { return intaketest.LoadVectors(tb) }
 
 // verifyVector runs the verification the receiver performs (size limit,
 // secret parsing, signature, freshness, replay) and remembers the
@@ -97,7 +26,7 @@ func (v vector) httpRequest(target string) *http.Request {
 func verifyVector(t *testing.T, f vectorFile, v vector, store ReplayStore) error {
 	t.Helper()
 	ctx := context.Background()
-	r := v.httpRequest("/inbox/webhooks/custom/integration-1")
+	r := v.HTTPRequest("/inbox/webhooks/custom/integration-1")
 	body, err := readBody(httptest.NewRecorder(), r, f.Policy.MaxBodyBytes)
 	if err != nil {
 		return err
@@ -107,15 +36,15 @@ func verifyVector(t *testing.T, f vectorFile, v vector, store ReplayStore) error
 		return err
 	}
 	tolerance := time.Duration(f.Policy.TimestampToleranceSeconds) * time.Second
-	verified, err := VerifyStandard(r.Header, body, []Secret{secret}, v.clock(), tolerance)
+	verified, err := VerifyStandard(r.Header, body, []Secret{secret}, v.Clock(), tolerance)
 	if err != nil {
 		return err
 	}
 	key := replayKey("integration-1", verified.ID)
-	if err := checkReplay(ctx, store, key, v.clock()); err != nil {
+	if err := checkReplay(ctx, store, key, v.Clock()); err != nil {
 		return err
 	}
-	return store.Remember(ctx, key, v.clock().Add(DefaultReplayWindow))
+	return store.Remember(ctx, key, v.Clock().Add(DefaultReplayWindow))
 }
 
 // acceptableCodes lists the codes a receiver may report for an expected
@@ -144,7 +73,7 @@ func TestVectors(t *testing.T) {
 		ran++
 		t.Run(v.Name, func(t *testing.T) {
 			if v.BodyGenerator != nil {
-				require.Len(t, v.body(), v.BodyLength)
+				require.Len(t, v.Body(), v.BodyLength)
 			}
 			store := NewMemoryReplayStore()
 			if v.ReplayOf != "" {
