@@ -59,6 +59,7 @@ type SMSReceiver struct {
 	opts  SMSOptions
 	clock inbox.Clock
 	log   *slog.Logger
+	ep    *httpintake.Endpoint[Target]
 }
 
 var _ http.Handler = (*SMSReceiver)(nil)
@@ -90,39 +91,17 @@ func NewSMSReceiver(eng *inbox.Engine, opts SMSOptions) (*SMSReceiver, error) {
 		opts.FlushInterval = time.Minute
 	}
 	r := &SMSReceiver{eng: eng, opts: opts, clock: opts.Clock, log: opts.Logger}
-	if r.clock == nil {
-		r.clock = eng.Clock()
-	}
-	if r.log == nil {
-		r.log = eng.Logger()
+	r.clock, r.log = httpintake.EngineDefaults(eng, r.clock, r.log)
+	r.ep = &httpintake.Endpoint[Target]{
+		What: "vonage sms webhook", Methods: []string{http.MethodGet, http.MethodPost}, ReplayReason: "replay of an accepted request",
+		Log: r.log, Resolve: opts.Resolve, Scope: scopeOf, Handle: r.handle, Refusal: refusalOf,
 	}
 	return r, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (h *SMSReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		httpintake.WriteReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use GET or POST"})
-		return
-	}
-	target, err := h.opts.Resolve(ctx, r)
-	if err != nil {
-		fail(w, h.log, "vonage sms webhook", err)
-		return
-	}
-	log := h.log.With("tenant", string(target.Tenant), "integration", target.Integration.ID)
-	res, err := h.handle(ctx, w, r, target, log)
-	if err != nil {
-		if CodeOf(err) == CodeReplay {
-			httpintake.WriteReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "replay of an accepted request"})
-			return
-		}
-		fail(w, log, "vonage sms webhook", err)
-		return
-	}
-	httpintake.WriteReply(w, http.StatusOK, res)
+	h.ep.ServeHTTP(w, r)
 }
 
 func (h *SMSReceiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, t Target, log *slog.Logger) (reply, error) {

@@ -51,6 +51,7 @@ type WhatsAppReceiver struct {
 	media *mediaFetcher
 	clock inbox.Clock
 	log   *slog.Logger
+	ep    *httpintake.Endpoint[Target]
 }
 
 var _ http.Handler = (*WhatsAppReceiver)(nil)
@@ -77,39 +78,17 @@ func NewWhatsAppReceiver(eng *inbox.Engine, opts WhatsAppOptions) (*WhatsAppRece
 		opts.ReplayWindow = DefaultReplayWindow
 	}
 	r := &WhatsAppReceiver{eng: eng, opts: opts, media: newMediaFetcher(opts.Media), clock: opts.Clock, log: opts.Logger}
-	if r.clock == nil {
-		r.clock = eng.Clock()
-	}
-	if r.log == nil {
-		r.log = eng.Logger()
+	r.clock, r.log = httpintake.EngineDefaults(eng, r.clock, r.log)
+	r.ep = &httpintake.Endpoint[Target]{
+		What: "vonage messages webhook", Methods: []string{http.MethodPost}, ReplayReason: "replay of an accepted request",
+		Log: r.log, Resolve: opts.Resolve, Scope: scopeOf, Handle: r.handle, Refusal: refusalOf,
 	}
 	return r, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (h *WhatsAppReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		httpintake.WriteReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use POST"})
-		return
-	}
-	target, err := h.opts.Resolve(ctx, r)
-	if err != nil {
-		fail(w, h.log, "vonage messages webhook", err)
-		return
-	}
-	log := h.log.With("tenant", string(target.Tenant), "integration", target.Integration.ID)
-	res, err := h.handle(ctx, w, r, target, log)
-	if err != nil {
-		if CodeOf(err) == CodeReplay {
-			httpintake.WriteReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "replay of an accepted request"})
-			return
-		}
-		fail(w, log, "vonage messages webhook", err)
-		return
-	}
-	httpintake.WriteReply(w, http.StatusOK, res)
+	h.ep.ServeHTTP(w, r)
 }
 
 func (h *WhatsAppReceiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, t Target, log *slog.Logger) (reply, error) {

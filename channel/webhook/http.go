@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/inboxkit/inboxkit/internal/httpintake"
@@ -20,12 +19,6 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 	return httpintake.ReadBody(w, r, max, func(reason string) error { return verifyErr(CodeBodyTooLarge, reason) })
 }
 
-// fail answers a refused or failed request with the status the error
-// calls for, and logs it.
-func fail(w http.ResponseWriter, log *slog.Logger, what string, err error, attrs ...any) {
-	httpintake.Fail(w, log, what, err, refusalOf, attrs...)
-}
-
 // refusalOf exposes a *VerifyError to httpintake's status mapping.
 func refusalOf(err error) (httpintake.Refusal, bool) {
 	var ve *VerifyError
@@ -33,4 +26,9 @@ func refusalOf(err error) (httpintake.Refusal, bool) {
 		return httpintake.Refusal{Code: string(ve.Code), Reason: ve.Reason}, true
 	}
 	return httpintake.Refusal{}, false
+}
+
+// scopeOf names a target's tenant and integration for logs.
+func scopeOf(t Target) httpintake.Scope {
+	return httpintake.Scope{Tenant: t.Tenant, IntegrationID: t.Integration.ID}
 }

@@ -77,6 +77,7 @@ type Receiver struct {
 	policy *bluemonday.Policy
 	clock  inbox.Clock
 	log    *slog.Logger
+	ep     *httpintake.Endpoint[Target]
 }
 
 var _ http.Handler = (*Receiver)(nil)
@@ -102,39 +103,17 @@ func NewReceiver(eng *inbox.Engine, opts Options) (*Receiver, error) {
 		opts.ReplayWindow = DefaultReplayWindow
 	}
 	r := &Receiver{eng: eng, opts: opts, keeper: newAttachmentKeeper(opts.Attachments), policy: bluemonday.UGCPolicy(), clock: opts.Clock, log: opts.Logger}
-	if r.clock == nil {
-		r.clock = eng.Clock()
-	}
-	if r.log == nil {
-		r.log = eng.Logger()
+	r.clock, r.log = httpintake.EngineDefaults(eng, r.clock, r.log)
+	r.ep = &httpintake.Endpoint[Target]{
+		What: "custom webhook", Methods: []string{http.MethodPost}, ReplayReason: "webhook-id already accepted",
+		Log: r.log, Resolve: opts.Resolve, Scope: scopeOf, Handle: r.handle, Refusal: refusalOf,
 	}
 	return r, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (h *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		httpintake.WriteReply(w, http.StatusMethodNotAllowed, reply{Error: "method_not_allowed", Reason: "use POST"})
-		return
-	}
-	target, err := h.opts.Resolve(ctx, r)
-	if err != nil {
-		fail(w, h.log, "custom webhook", err)
-		return
-	}
-	log := h.log.With("tenant", string(target.Tenant), "integration", target.Integration.ID)
-	res, err := h.handle(ctx, w, r, target, log)
-	if err != nil {
-		if CodeOf(err) == CodeReplay {
-			httpintake.WriteReply(w, http.StatusOK, reply{Status: string(inbox.IngestDuplicate), Reason: "webhook-id already accepted"})
-			return
-		}
-		fail(w, log, "custom webhook", err)
-		return
-	}
-	httpintake.WriteReply(w, http.StatusOK, res)
+	h.ep.ServeHTTP(w, r)
 }
 
 func (h *Receiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, t Target, log *slog.Logger) (reply, error) {
