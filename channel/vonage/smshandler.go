@@ -1,6 +1,7 @@
 package vonage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -66,24 +67,15 @@ var _ http.Handler = (*SMSReceiver)(nil)
 
 // NewSMSReceiver validates opts and returns a receiver ingesting into eng.
 func NewSMSReceiver(eng *inbox.Engine, opts SMSOptions) (*SMSReceiver, error) {
-	if eng == nil {
-		return nil, fmt.Errorf("vonage: new sms receiver: %w", inbox.Invalid("engine", "is required"))
-	}
-	if opts.Resolve == nil {
-		return nil, fmt.Errorf("vonage: new sms receiver: %w", inbox.Invalid("SMSOptions.Resolve", "is required"))
-	}
-	if opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.PartTimeout < 0 || opts.FlushInterval < 0 {
-		return nil, fmt.Errorf("vonage: new sms receiver: %w", inbox.Invalid("SMSOptions", "durations and limits must not be negative"))
+	if err := httpintake.CheckSetup("vonage: new sms receiver", eng, opts.Resolve != nil, "SMSOptions",
+		opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.PartTimeout < 0 || opts.FlushInterval < 0); err != nil {
+		return nil, err
 	}
 	if opts.Parts == nil {
 		opts.Parts = NewMemoryPartStore()
 	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.ReplayWindow == 0 {
-		opts.ReplayWindow = DefaultReplayWindow
-	}
+	opts.MaxBodyBytes = cmp.Or(opts.MaxBodyBytes, DefaultMaxBodyBytes)
+	opts.ReplayWindow = cmp.Or(opts.ReplayWindow, DefaultReplayWindow)
 	if opts.PartTimeout == 0 {
 		opts.PartTimeout = DefaultPartTimeout
 	}

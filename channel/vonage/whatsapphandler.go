@@ -1,6 +1,7 @@
 package vonage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,24 +60,15 @@ var _ http.Handler = (*WhatsAppReceiver)(nil)
 // NewWhatsAppReceiver validates opts and returns a receiver ingesting into
 // eng.
 func NewWhatsAppReceiver(eng *inbox.Engine, opts WhatsAppOptions) (*WhatsAppReceiver, error) {
-	if eng == nil {
-		return nil, fmt.Errorf("vonage: new whatsapp receiver: %w", inbox.Invalid("engine", "is required"))
-	}
-	if opts.Resolve == nil {
-		return nil, fmt.Errorf("vonage: new whatsapp receiver: %w", inbox.Invalid("WhatsAppOptions.Resolve", "is required"))
-	}
-	if opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.Media.MaxBytes < 0 {
-		return nil, fmt.Errorf("vonage: new whatsapp receiver: %w", inbox.Invalid("WhatsAppOptions", "durations and limits must not be negative"))
+	if err := httpintake.CheckSetup("vonage: new whatsapp receiver", eng, opts.Resolve != nil, "WhatsAppOptions",
+		opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.Media.MaxBytes < 0); err != nil {
+		return nil, err
 	}
 	if opts.Parts == nil {
 		opts.Parts = NewMemoryPartStore()
 	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.ReplayWindow == 0 {
-		opts.ReplayWindow = DefaultReplayWindow
-	}
+	opts.MaxBodyBytes = cmp.Or(opts.MaxBodyBytes, DefaultMaxBodyBytes)
+	opts.ReplayWindow = cmp.Or(opts.ReplayWindow, DefaultReplayWindow)
 	r := &WhatsAppReceiver{eng: eng, opts: opts, media: newMediaFetcher(opts.Media), clock: opts.Clock, log: opts.Logger}
 	r.clock, r.log = httpintake.EngineDefaults(eng, r.clock, r.log)
 	r.ep = &httpintake.Endpoint[Target]{

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,24 +85,15 @@ var _ http.Handler = (*Receiver)(nil)
 
 // NewReceiver validates opts and returns a receiver ingesting into eng.
 func NewReceiver(eng *inbox.Engine, opts Options) (*Receiver, error) {
-	if eng == nil {
-		return nil, fmt.Errorf("webhook: new receiver: %w", inbox.Invalid("engine", "is required"))
-	}
-	if opts.Resolve == nil {
-		return nil, fmt.Errorf("webhook: new receiver: %w", inbox.Invalid("Options.Resolve", "is required"))
-	}
-	if opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.Attachments.MaxBytes < 0 {
-		return nil, fmt.Errorf("webhook: new receiver: %w", inbox.Invalid("Options", "durations and limits must not be negative"))
+	if err := httpintake.CheckSetup("webhook: new receiver", eng, opts.Resolve != nil, "Options",
+		opts.Tolerance < 0 || opts.MaxBodyBytes < 0 || opts.ReplayWindow < 0 || opts.Attachments.MaxBytes < 0); err != nil {
+		return nil, err
 	}
 	if opts.Replay == nil {
 		opts.Replay = NewMemoryReplayStore()
 	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.ReplayWindow == 0 {
-		opts.ReplayWindow = DefaultReplayWindow
-	}
+	opts.MaxBodyBytes = cmp.Or(opts.MaxBodyBytes, DefaultMaxBodyBytes)
+	opts.ReplayWindow = cmp.Or(opts.ReplayWindow, DefaultReplayWindow)
 	r := &Receiver{eng: eng, opts: opts, keeper: newAttachmentKeeper(opts.Attachments), policy: bluemonday.UGCPolicy(), clock: opts.Clock, log: opts.Logger}
 	r.clock, r.log = httpintake.EngineDefaults(eng, r.clock, r.log)
 	r.ep = &httpintake.Endpoint[Target]{

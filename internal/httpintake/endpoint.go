@@ -2,6 +2,7 @@ package httpintake
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -87,4 +88,21 @@ func EngineDefaults(eng *inbox.Engine, clock inbox.Clock, log *slog.Logger) (inb
 		log = eng.Logger()
 	}
 	return clock, log
+}
+
+// CheckSetup is the validation every receiver constructor starts with:
+// an engine, a resolver, and no negative duration or limit. what prefixes
+// the error ("webhook: new receiver"), optsName names the options struct
+// ("Options"); negative reports whether any of its durations or limits is
+// below zero. Errors wrap inbox.ErrInvalid.
+func CheckSetup(what string, eng *inbox.Engine, resolverSet bool, optsName string, negative bool) error {
+	switch {
+	case eng == nil:
+		return fmt.Errorf("%s: %w", what, inbox.Invalid("engine", "is required"))
+	case !resolverSet:
+		return fmt.Errorf("%s: %w", what, inbox.Invalid(optsName+".Resolve", "is required"))
+	case negative:
+		return fmt.Errorf("%s: %w", what, inbox.Invalid(optsName, "durations and limits must not be negative"))
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
 func TestEndpoint(t *testing.T) {
@@ -59,6 +60,33 @@ func TestEndpoint(t *testing.T) {
 			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
 			require.Equal(t, tc.want, got)
 			require.Contains(t, logs.String(), tc.logged)
+		})
+	}
+}
+
+func TestCheckSetup(t *testing.T) {
+	eng, err := inbox.New(inbox.Options{Store: memstore.New()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	require.NoError(t, CheckSetup("x: new receiver", eng, true, "Options", false))
+	for _, tc := range []struct {
+		name     string
+		eng      *inbox.Engine
+		resolver bool
+		negative bool
+		field    string
+	}{
+		{"no engine", nil, true, false, "engine"},
+		{"no resolver", eng, false, false, "Options.Resolve"},
+		{"negative limit", eng, true, true, "Options"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckSetup("x: new receiver", tc.eng, tc.resolver, "Options", tc.negative)
+			require.ErrorIs(t, err, inbox.ErrInvalid)
+			var fe *inbox.FieldError
+			require.ErrorAs(t, err, &fe)
+			require.Equal(t, tc.field, fe.Field)
+			require.Contains(t, err.Error(), "x: new receiver: ")
 		})
 	}
 }
