@@ -70,49 +70,14 @@ func acceptableCodes(class string) []ErrorCode {
 }
 
 func TestVectors(t *testing.T) {
-	f := loadVectors(t)
-	byName := map[string]vector{}
-	groups := map[string][]vector{}
-	for _, v := range f.Vectors {
-		byName[v.Name] = v
-		if v.Group != "" {
-			groups[v.Group] = append(groups[v.Group], v)
-		}
-	}
-	ran := 0
-	for _, v := range f.Vectors {
-		if v.Kind != "vonage-sms" && v.Kind != "vonage-messages-jwt" {
-			continue
-		}
-		ran++
-		t.Run(v.Name, func(t *testing.T) {
-			if v.BodyGenerator != nil {
-				require.Len(t, v.Body(), v.BodyLength)
-			}
-			store := NewMemoryPartStore()
-			if v.ReplayOf != "" {
-				orig, ok := byName[v.ReplayOf]
-				require.True(t, ok, "replay_of names a vector")
-				require.NoError(t, verifyVector(t, f, orig, store), "the original request is accepted")
-			}
-			err := verifyVector(t, f, v, store)
-			if v.Valid {
-				require.NoError(t, err, "expected valid")
-				return
-			}
-			require.Error(t, err, "expected %s", v.ExpectError)
+	intaketest.VectorSuite[PartStore]{
+		Kinds:    []string{"vonage-sms", "vonage-messages-jwt"},
+		MinRan:   60,
+		NewState: func() PartStore { return NewMemoryPartStore() },
+		Verify:   verifyVector,
+		CheckRefusal: func(t *testing.T, v vector, err error) {
 			require.Contains(t, acceptableCodes(v.ExpectError), CodeOf(err), "error: %v", err)
-			require.NotContains(t, err.Error(), v.Secret, "errors never echo the secret")
-		})
-	}
-	require.Greater(t, ran, 60)
-
-	for name, members := range groups {
-		t.Run("group/"+name, func(t *testing.T) {
-			store := NewMemoryPartStore()
-			for _, v := range members {
-				require.NoError(t, verifyVector(t, f, v, store), v.Name)
-			}
-		})
-	}
+		},
+		Groups: true,
+	}.Run(t, loadVectors(t))
 }

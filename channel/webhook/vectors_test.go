@@ -60,38 +60,16 @@ func acceptableCodes(class string) []ErrorCode {
 }
 
 func TestVectors(t *testing.T) {
-	f := loadVectors(t)
-	byName := map[string]vector{}
-	for _, v := range f.Vectors {
-		byName[v.Name] = v
-	}
-	ran := 0
-	for _, v := range f.Vectors {
-		if v.Kind != "standard-webhooks" {
-			continue
-		}
-		ran++
-		t.Run(v.Name, func(t *testing.T) {
-			if v.BodyGenerator != nil {
-				require.Len(t, v.Body(), v.BodyLength)
-			}
-			store := NewMemoryReplayStore()
-			if v.ReplayOf != "" {
-				orig, ok := byName[v.ReplayOf]
-				require.True(t, ok, "replay_of names a vector")
-				require.NoError(t, verifyVector(t, f, orig, store), "the original request is accepted")
-			}
-			err := verifyVector(t, f, v, store)
-			if v.Valid {
-				require.NoError(t, err, "expected valid")
-				return
-			}
-			require.Error(t, err, "expected %s", v.ExpectError)
+	intaketest.VectorSuite[ReplayStore]{
+		Kinds:    []string{"standard-webhooks"},
+		MinRan:   25,
+		NewState: func() ReplayStore { return NewMemoryReplayStore() },
+		Verify:   verifyVector,
+		CheckRefusal: func(t *testing.T, v vector, err error) {
 			require.Contains(t, acceptableCodes(v.ExpectError), CodeOf(err), "error: %v", err)
-			require.NotContains(t, err.Error(), v.Secret, "errors never echo the secret")
-		})
-	}
-	require.Greater(t, ran, 25)
+		},
+		Groups: false,
+	}.Run(t, loadVectors(t))
 }
 
 // TestInteropWithReferenceLibrary cross-checks signing and verification
