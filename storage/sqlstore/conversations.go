@@ -81,8 +81,8 @@ func (t *tx) indexSubject(seq int64, c *inbox.Conversation) error {
 	if c.Subject == "" {
 		return nil
 	}
-	err := t.s.d.Index(t.ctx, t.tx, SearchDoc{Seq: -seq, Tenant: string(t.tenant), ConversationID: c.ID, Subject: c.Subject})
-	return t.s.wrap("index conversation subject", err)
+	t.index(SearchDoc{Seq: -seq, Tenant: string(t.tenant), ConversationID: c.ID, Subject: c.Subject})
+	return nil
 }
 
 // UpdateConversation replaces a conversation if its version is current.
@@ -124,6 +124,9 @@ func (t *tx) UpdateConversation(c *inbox.Conversation) error {
 	c.Version++
 	if subject == c.Subject {
 		return nil
+	}
+	if err := t.flushIndex(); err != nil {
+		return err
 	}
 	if err := t.s.d.Unindex(t.ctx, t.tx, string(t.tenant), []int64{-seq}); err != nil {
 		return t.s.wrap("reindex conversation subject", err)
@@ -205,6 +208,9 @@ func (t *tx) DeleteConversation(id string) error {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return t.s.wrap("delete conversation", err)
+	}
+	if err := t.flushIndex(); err != nil {
+		return err
 	}
 	if err := t.s.d.Unindex(t.ctx, t.tx, string(t.tenant), seqs); err != nil {
 		return t.s.wrap("unindex messages", err)

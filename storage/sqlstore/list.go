@@ -204,6 +204,9 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	if len(search.Terms) == 0 {
 		return t.runPlan(plan, limit)
 	}
+	if err := t.flushIndex(); err != nil {
+		return inbox.ConversationPage{}, err
+	}
 	match := t.s.d.Match(search.Terms)
 	ids, complete, err := t.s.d.MatchedConversations(t.ctx, t.tx, string(t.tenant), match, rareMatchLimit)
 	if err != nil {

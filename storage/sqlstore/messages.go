@@ -69,9 +69,7 @@ func (t *tx) InsertMessage(m *inbox.Message) error {
 	if err := t.insertThreadKeys(m); err != nil {
 		return err
 	}
-	if err := t.s.d.Index(t.ctx, t.tx, searchDoc(m, seq, t.tenant)); err != nil {
-		return t.s.wrap("index message", err)
-	}
+	t.index(searchDoc(m, seq, t.tenant))
 	return nil
 }
 
@@ -179,12 +177,13 @@ func (t *tx) UpdateMessage(m *inbox.Message) error {
 		return err
 	}
 	m.Version++
+	if err := t.flushIndex(); err != nil {
+		return err
+	}
 	if err := t.s.d.Unindex(t.ctx, t.tx, string(t.tenant), []int64{seq}); err != nil {
 		return t.s.wrap("reindex message", err)
 	}
-	if err := t.s.d.Index(t.ctx, t.tx, searchDoc(m, seq, t.tenant)); err != nil {
-		return t.s.wrap("reindex message", err)
-	}
+	t.index(searchDoc(m, seq, t.tenant))
 	return nil
 }
 
@@ -319,6 +318,9 @@ func (t *tx) MoveMessage(messageID, conversationID string) error {
 	}
 	if _, err := t.exec("move message", `UPDATE thread_keys SET conversation_id = ? WHERE tenant_id = ? AND message_id = ?`,
 		conversationID, string(t.tenant), messageID); err != nil {
+		return err
+	}
+	if err := t.flushIndex(); err != nil {
 		return err
 	}
 	if err := t.s.d.Reindex(t.ctx, t.tx, string(t.tenant), seq, conversationID); err != nil {

@@ -203,6 +203,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, tenant inbox
 			_ = sqlTx.Rollback()
 			panic(p)
 		}
+		if err == nil {
+			err = t.flushIndex()
+		}
 		if err != nil {
 			_ = sqlTx.Rollback()
 			return

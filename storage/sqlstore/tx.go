@@ -20,6 +20,28 @@ type tx struct {
 	tenant   inbox.TenantID
 	readOnly bool
 	done     bool
+	// pending full-text documents, written just before commit or before
+	// the first statement that reads or rewrites the index. SQLite's FTS5
+	// flushes its in-memory terms at every statement savepoint once it is
+	// part of a transaction; indexing last turns a flush per write into one
+	// per transaction.
+	pending []SearchDoc
+}
+
+// index queues a document for the full-text index.
+func (t *tx) index(d SearchDoc) { t.pending = append(t.pending, d) }
+
+// flushIndex writes the queued full-text documents.
+func (t *tx) flushIndex() error {
+	for len(t.pending) > 0 {
+		d := t.pending[0]
+		if err := t.s.d.Index(t.ctx, t.tx, d); err != nil {
+			return t.s.wrap("index message", err)
+		}
+		t.pending = t.pending[1:]
+	}
+	t.pending = nil
+	return nil
 }
 
 var _ inbox.Tx = (*tx)(nil)
