@@ -3,8 +3,6 @@ package vonage
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -141,18 +139,11 @@ func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMess
 	if err != nil {
 		return reply{}, err
 	}
-	var stored []string // blob keys to remove if the message is not kept
-	cleanup := func() {
-		for _, k := range stored {
-			if err := h.eng.Blobs().Delete(context.WithoutCancel(ctx), k); err != nil {
-				log.Warn("vonage messages webhook: delete unused media", "err", err)
-			}
-		}
-	}
+	pending := httpintake.NewPendingFiles(h.eng.Blobs(), log, "vonage messages webhook: delete unused media")
 	if m.Media != nil {
 		// A provider retry of a stored message must not download the
 		// media again.
-		if id, ok, err := storedMessage(ctx, h.eng, t.Tenant, t.Integration.ID, m.UUID); err != nil {
+		if id, ok, err := httpintake.StoredMessage(ctx, h.eng, t.Tenant, t.Integration.ID, m.UUID); err != nil {
 			return reply{}, err
 		} else if ok {
 			return reply{Status: string(inbox.IngestDuplicate), MessageID: id}, nil
@@ -161,43 +152,16 @@ func (h *WhatsAppReceiver) inbound(ctx context.Context, t Target, m *InboundMess
 		if err != nil {
 			return reply{}, err
 		}
-		if att.BlobKey != "" {
-			stored = append(stored, att.BlobKey)
-		}
+		pending.Add(att)
 		if att.Rejected != "" {
 			log.Warn("vonage media refused", "reason", att.Rejected, "message_uuid", m.UUID)
 		}
 		in.Attachments = append(in.Attachments, att)
 	}
-	item, err := h.eng.IngestOne(ctx, t.Tenant, in)
+	item, err := pending.Ingest(ctx, h.eng, t.Tenant, in)
 	if err != nil {
-		cleanup()
 		return reply{}, err
-	}
-	if item.Status == inbox.IngestDuplicate || item.Status == inbox.IngestSkipped {
-		cleanup()
 	}
 	log.Info("vonage message received", "channel", m.Channel, "type", m.Type, "from", MaskPhone(m.From), "outcome", string(item.Status), "message", item.MessageID)
 	return httpintake.IngestReply(item), nil
-}
-
-// storedMessage finds the message an integration already stored under a
-// provider id.
-func storedMessage(ctx context.Context, eng *inbox.Engine, tenant inbox.TenantID, integrationID, providerID string) (string, bool, error) {
-	var id string
-	err := eng.Store().View(ctx, tenant, func(tx inbox.Tx) error {
-		m, err := tx.GetMessageByProviderID(integrationID, providerID)
-		if err != nil {
-			return err
-		}
-		id = m.ID
-		return nil
-	})
-	switch {
-	case errors.Is(err, inbox.ErrNotFound):
-		return "", false, nil
-	case err != nil:
-		return "", false, fmt.Errorf("look up message %s: %w", providerID, err)
-	}
-	return id, true, nil
 }

@@ -3,8 +3,6 @@ package webhook
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -147,17 +145,10 @@ func (h *Receiver) handle(ctx context.Context, w http.ResponseWriter, r *http.Re
 func (h *Receiver) ingest(ctx context.Context, t Target, msg Message, log *slog.Logger) (reply, error) {
 	in := msg.Inbound(t.Integration.ID, h.policy.Sanitize)
 	blobs := h.eng.Blobs()
-	var stored []string
-	cleanup := func() {
-		for _, k := range stored {
-			if err := blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
-				log.Warn("custom webhook: delete unused attachment", "err", err)
-			}
-		}
-	}
+	pending := httpintake.NewPendingFiles(blobs, log, "custom webhook: delete unused attachment")
 	if len(msg.Attachments) > 0 {
 		// A retry of a stored message must not store its files again.
-		if id, ok, err := storedMessage(ctx, h.eng, t.Tenant, t.Integration.ID, msg.ExternalID); err != nil {
+		if id, ok, err := httpintake.StoredMessage(ctx, h.eng, t.Tenant, t.Integration.ID, msg.ExternalID); err != nil {
 			return reply{}, err
 		} else if ok {
 			return reply{Status: string(inbox.IngestDuplicate), MessageID: id}, nil
@@ -166,43 +157,16 @@ func (h *Receiver) ingest(ctx context.Context, t Target, msg Message, log *slog.
 	for _, a := range msg.Attachments {
 		att, err := h.keeper.keep(ctx, blobs, t.Tenant, a)
 		if err != nil {
-			cleanup()
+			pending.Discard(ctx)
 			return reply{}, err
 		}
-		if att.BlobKey != "" {
-			stored = append(stored, att.BlobKey)
-		}
+		pending.Add(att)
 		in.Attachments = append(in.Attachments, att)
 	}
-	item, err := h.eng.IngestOne(ctx, t.Tenant, in)
+	item, err := pending.Ingest(ctx, h.eng, t.Tenant, in)
 	if err != nil {
-		cleanup()
 		return reply{}, err
-	}
-	if item.Status == inbox.IngestDuplicate || item.Status == inbox.IngestSkipped {
-		cleanup()
 	}
 	log.Info("custom webhook message", "channel", msg.Channel, "outcome", string(item.Status), "message", item.MessageID, "attachments", len(in.Attachments))
 	return httpintake.IngestReply(item), nil
-}
-
-// storedMessage finds the message an integration already stored under a
-// provider id.
-func storedMessage(ctx context.Context, eng *inbox.Engine, tenant inbox.TenantID, integrationID, providerID string) (string, bool, error) {
-	var id string
-	err := eng.Store().View(ctx, tenant, func(tx inbox.Tx) error {
-		m, err := tx.GetMessageByProviderID(integrationID, providerID)
-		if err != nil {
-			return err
-		}
-		id = m.ID
-		return nil
-	})
-	switch {
-	case errors.Is(err, inbox.ErrNotFound):
-		return "", false, nil
-	case err != nil:
-		return "", false, fmt.Errorf("look up message %s: %w", providerID, err)
-	}
-	return id, true, nil
 }
