@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
 func smsTarget(secret, method string) Target {
@@ -32,18 +33,12 @@ func newSMSReceiver(t *testing.T, env *testEnv, target Target, parts PartStore, 
 	return r
 }
 
-func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
-	return rec
-}
+// serve runs r through h and returns the recorded answer.
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder { return intaketest.Serve(h, r) }
 
 func TestSMSReceiverVectors(t *testing.T) {
 	f := loadVectors(t)
-	byName := map[string]vector{}
-	for _, v := range f.Vectors {
-		byName[v.Name] = v
-	}
+	byName := f.ByName()
 	for _, v := range f.Vectors {
 		if v.Kind != "vonage-sms" {
 			continue

@@ -97,10 +97,7 @@ func newWhatsAppReceiver(t *testing.T, env *testEnv, target Target, media *fakeM
 
 func TestWhatsAppReceiverVectors(t *testing.T) {
 	f := loadVectors(t)
-	byName := map[string]vector{}
-	for _, v := range f.Vectors {
-		byName[v.Name] = v
-	}
+	byName := f.ByName()
 	want := map[string]struct {
 		text, source, contentType, filename, inReplyTo string
 	}{

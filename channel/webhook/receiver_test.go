@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
 func customTarget(secrets ...string) Target {
@@ -34,18 +35,12 @@ func newReceiver(t *testing.T, env *testEnv, target Target, mutate func(*Options
 	return h
 }
 
-func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
-	return rec
-}
+// serve runs r through h and returns the recorded answer.
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder { return intaketest.Serve(h, r) }
 
 func TestReceiverVectors(t *testing.T) {
 	f := loadVectors(t)
-	byName := map[string]vector{}
-	for _, v := range f.Vectors {
-		byName[v.Name] = v
-	}
+	byName := f.ByName()
 	for _, v := range f.Vectors {
 		if v.Kind != "standard-webhooks" {
 			continue

@@ -32,10 +32,9 @@ type VectorSuite[S any] struct {
 // the others refused with an acceptable code and an error free of the
 // secret; a replay is checked after its original was accepted.
 func (s VectorSuite[S]) Run(t *testing.T, f VectorFile) {
-	byName := map[string]Vector{}
+	byName := f.ByName()
 	groups := map[string][]Vector{}
 	for _, v := range f.Vectors {
-		byName[v.Name] = v
 		if v.Group != "" {
 			groups[v.Group] = append(groups[v.Group], v)
 		}

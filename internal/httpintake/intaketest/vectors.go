@@ -108,3 +108,20 @@ func (v Vector) HTTPRequest(target string) *http.Request {
 	}
 	return r
 }
+
+// ByName indexes the vectors by name, for finding the original of a
+// replay.
+func (f VectorFile) ByName() map[string]Vector {
+	byName := make(map[string]Vector, len(f.Vectors))
+	for _, v := range f.Vectors {
+		byName[v.Name] = v
+	}
+	return byName
+}
+
+// Serve runs r through h and returns the recorded answer.
+func Serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
+}
