@@ -36,16 +36,50 @@ func crashStore(t *testing.T, db, blobs string) (*sqlite.Store, *blob.DirStore, 
 	require.NoError(t, err)
 	dir, err := blob.Dir(blobs)
 	require.NoError(t, err)
+	factory := Factory(FactoryOptions{Blobs: dir})
+	if os.Getenv(crashEnvDB) != "" {
+		factory = throttled(factory)
+	}
 	eng, err := inbox.New(inbox.Options{
 		// Every child is the same deployment restarted after a crash: with
 		// a stable instance name it takes back the sync lease its killed
 		// predecessor held instead of waiting for it to expire.
 		Instance: "crash-test-worker",
 		Store:    store, Blobs: dir, Sealer: plainSealer{},
-		Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: Factory(FactoryOptions{Blobs: dir})},
+		Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: factory},
 	})
 	require.NoError(t, err)
 	return store, dir, eng
+}
+
+// crashBatchDelay paces the child's batches so that, however fast the
+// machine, the 2,000-message sync lasts long enough for twenty kills to
+// land in the middle of it.
+const crashBatchDelay = 100 * time.Millisecond
+
+// throttled wraps a factory so its channel waits crashBatchDelay before
+// handing each batch to the engine.
+func throttled(f inbox.ChannelFactory) inbox.ChannelFactory {
+	return func(ctx context.Context, in inbox.Integration, secret inbox.SecretFunc) (inbox.Channel, error) {
+		ch, err := f(ctx, in, secret)
+		if err != nil {
+			return nil, err
+		}
+		return slowPuller{ch.(inbox.Puller)}, nil
+	}
+}
+
+type slowPuller struct{ inbox.Puller }
+
+func (p slowPuller) Pull(ctx context.Context, cursor string, deliver inbox.DeliverFunc) error {
+	return p.Puller.Pull(ctx, cursor, func(ctx context.Context, b inbox.Batch) (inbox.IngestResult, error) {
+		select {
+		case <-time.After(crashBatchDelay):
+		case <-ctx.Done():
+			return inbox.IngestResult{}, ctx.Err()
+		}
+		return deliver(ctx, b)
+	})
 }
 
 // TestCrashSyncChild is the process the crash test kills: it syncs until
