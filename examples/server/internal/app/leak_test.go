@@ -352,6 +352,10 @@ func TestLeak(t *testing.T) {
 	require.Contains(t, logs.String(), "refused the login", "the failed sync is logged")
 	logs.RequireNoLeaks(t, secrets...)
 	logs.RequireNoLeaks(t, customer...)
+	// The customer is still recognisable to whoever reads the logs: the
+	// number keeps its last digits, the address its domain.
+	require.Regexp(t, `"vonage sms received".*"from":"[0-9]*\*+`+leakCustomerPhone[len(leakCustomerPhone)-2:]+`"`, logs.String())
+	require.Contains(t, logs.String(), `***@mail-leak.example`)
 
 	bodies := rec.all()
 	require.NotEmpty(t, bodies)
