@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -210,6 +211,13 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p aut
 
 func (s *Server) syncIntegration(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	rep, err := s.eng.Sync(r.Context(), tenantOf(p), r.PathValue("id"))
+	if errors.Is(err, inbox.ErrUnauthorized) {
+		// The mailbox refused the integration's credentials: that is not
+		// the caller's session failing, so it must not read as a 401.
+		writeProblem(w, r, Problem{Type: typeUpstreamAuth, Title: "The provider refused the integration's credentials",
+			Status: http.StatusBadGateway, Detail: err.Error()})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

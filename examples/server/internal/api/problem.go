@@ -39,6 +39,7 @@ const (
 	typeUnavailable  = "/inbox/problems/unavailable"
 	typeRateLimited  = "/inbox/problems/rate-limited"
 	typeInternal     = "/inbox/problems/internal"
+	typeUpstreamAuth = "/inbox/problems/provider-refused-credentials"
 )
 
 // errForbidden marks a request the principal's role does not allow.
