@@ -106,8 +106,10 @@ func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cu
 			if in.Message.ID == "" {
 				continue
 			}
-			if in.Contact, err = tx.GetContact(conv.ContactID); err != nil && !errors.Is(err, ErrNotFound) {
-				return err
+			if conv.ContactID != "" {
+				if in.Contact, err = tx.GetContact(conv.ContactID); err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
 			}
 			inputs = append(inputs, in)
 		}
@@ -135,16 +137,10 @@ func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cu
 			if d.Error != "" {
 				continue // keep the current filing; the error is counted
 			}
-			conv, err := tx.GetConversation(in.Conversation.ID)
-			if err != nil {
-				if errors.Is(err, ErrNotFound) {
-					continue
-				}
-				return err
-			}
-			if conv.Classification.By == DecidedByManual {
-				continue
-			}
+			// Written at the version read above: a conversation that
+			// changed meanwhile (new message, agent move) is skipped and
+			// left to the next pass, never overwritten.
+			conv := in.Conversation
 			before := conv
 			if d.FolderID == "" && conv.FolderID != "" {
 				conv.FolderID = "" // the rules that filed it no longer match
@@ -155,6 +151,9 @@ func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cu
 			}
 			conv.UpdatedAt = e.clock.Now()
 			if err := tx.UpdateConversation(&conv); err != nil {
+				if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+					continue
+				}
 				return err
 			}
 			rep.Changed++
