@@ -70,10 +70,18 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 }
 
-// do runs steps, failing the test with the step name.
+// do runs steps, failing the test with the step name. A single step whose
+// node a live re-render replaced between lookup and use ("Could not find
+// node") is looked up again, up to three times; sequences are not
+// retried, since a repeated step could type twice.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	require.NoError(t, chromedp.Do(ctx, steps...), what)
+	err := chromedp.Do(ctx, steps...)
+	for try := 0; err != nil && len(steps) == 1 && strings.Contains(err.Error(), "Could not find node") && try < 3; try++ {
+		time.Sleep(100 * time.Millisecond)
+		err = chromedp.Do(ctx, steps...)
+	}
+	require.NoError(t, err, what)
 }
 
 // eval runs JavaScript and returns its result.
@@ -151,12 +159,15 @@ func TestBrowserEndToEnd(t *testing.T) {
 	openRow(t, ctx, "Éléonore Dubois")
 	waitJS(t, ctx, "thread", `document.querySelector('#thread-subject')?.textContent.includes('Suivi de ma commande')`)
 	const replyText = "Bonjour Madame Dubois, votre suspension part demain matin."
-	do(t, ctx, "reply", chromedp.SendKeys(chromedp.ID("composer-text"), replyText), chromedp.Click(chromedp.ID("send-btn")))
+	do(t, ctx, "reply", chromedp.SendKeys(chromedp.ID("composer-text"), replyText))
+	do(t, ctx, "send reply", chromedp.Click(chromedp.ID("send-btn")))
 	waitJS(t, ctx, "reply in thread", fmt.Sprintf(`[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes(%q))`, replyText))
 	waitJS(t, ctx, "status open after reply", `document.querySelector('#status-select').value === 'open'`)
 
 	// Internal note.
-	do(t, ctx, "note", chromedp.Click(chromedp.CSS(`.ctab[data-mode=note]`)), chromedp.SendKeys(chromedp.ID("composer-text"), "Colis vérifié chez le transporteur @hugo"), chromedp.Click(chromedp.ID("send-btn")))
+	do(t, ctx, "note tab", chromedp.Click(chromedp.CSS(`.ctab[data-mode=note]`)))
+	do(t, ctx, "note", chromedp.SendKeys(chromedp.ID("composer-text"), "Colis vérifié chez le transporteur @hugo"))
+	do(t, ctx, "send note", chromedp.Click(chromedp.ID("send-btn")))
 	waitJS(t, ctx, "note in thread", `[...document.querySelectorAll('.note')].some(m => m.textContent.includes('Colis vérifié'))`)
 
 	// Move to a folder.
