@@ -2,22 +2,18 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/pgtest"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
 )
@@ -47,40 +43,11 @@ func openers() []opener {
 	}
 }
 
-func pgDSN() string {
-	if dsn := os.Getenv("INBOXKIT_TEST_POSTGRES"); dsn != "" {
-		return dsn
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
+func pgDSN() string { return pgtest.DSN() }
 
-// pgAdmin connects to the test server or skips.
-func pgAdmin(t testing.TB) *sql.DB {
-	t.Helper()
-	cfg, err := pgx.ParseConfig(pgDSN())
-	require.NoError(t, err)
-	db := stdlib.OpenDB(*cfg)
-	if err := db.PingContext(context.Background()); err != nil {
-		_ = db.Close()
-		t.Skipf("PostgreSQL not reachable at INBOXKIT_TEST_POSTGRES (%s:%d): %v", cfg.Host, cfg.Port, err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return db
-}
+func pgAdmin(t testing.TB) *sql.DB { return pgtest.Admin(t) }
 
-// pgSchema returns a fresh schema name, dropped when the test ends.
-func pgSchema(t testing.TB) string {
-	t.Helper()
-	db := pgAdmin(t)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "inboxkit_test_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		_, err := db.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
-		require.NoError(t, err)
-	})
-	return schema
-}
+func pgSchema(t testing.TB) string { return pgtest.FreshSchema(t) }
 
 func forEachStore(t *testing.T, fn func(t *testing.T, s inbox.Store)) {
 	for _, o := range openers() {
