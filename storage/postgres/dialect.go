@@ -212,7 +212,7 @@ func (d dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, t
 		}
 	}
 	cond, args := matchCond(match, 3)
-	ids, err := queryStrings(ctx, q, `SELECT conversation_id FROM message_search WHERE tenant_id = $1 AND `+cond+` LIMIT $2`,
+	ids, err := sqlstore.QueryStrings(ctx, q, `SELECT conversation_id FROM message_search WHERE tenant_id = $1 AND `+cond+` LIMIT $2`,
 		append([]any{tenant, limit + 1}, args...)...)
 	if err != nil || len(ids) > limit {
 		return nil, false, err
@@ -233,7 +233,7 @@ func (d dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, t
 // first one it reads.
 func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, tenant, match string, convs []string) (map[string]bool, error) {
 	cond, args := matchCond(match, 3)
-	ids, err := queryStrings(ctx, q, `SELECT c FROM unnest($2::text[]) AS c WHERE EXISTS (
+	ids, err := sqlstore.QueryStrings(ctx, q, `SELECT c FROM unnest($2::text[]) AS c WHERE EXISTS (
 		SELECT 1 FROM message_search WHERE tenant_id = $1 AND conversation_id = c AND `+cond+`)`,
 		append([]any{tenant, convs}, args...)...)
 	if err != nil {
@@ -257,32 +257,5 @@ func (dialect) Rank(ctx context.Context, q sqlstore.Querier, tenant, match strin
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]float64{}
-	for rows.Next() {
-		var id string
-		var n float64
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
-}
-
-func queryStrings(ctx context.Context, q sqlstore.Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return sqlstore.ScanScores(rows)
 }

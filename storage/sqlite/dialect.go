@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
-	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -157,7 +156,7 @@ func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, ten
 	if n > limit {
 		return nil, false, nil
 	}
-	ids, err := queryStrings(ctx, q, `SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.seq = f.rowid
+	ids, err := sqlstore.QueryStrings(ctx, q, `SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.seq = f.rowid
 		WHERE messages_fts MATCH ? AND f.rowid > 0 AND m.tenant_id = ?
 		UNION
 		SELECT c.id FROM messages_fts f JOIN conversations c ON c.seq = -f.rowid
@@ -254,32 +253,5 @@ func (dialect) Rank(ctx context.Context, q sqlstore.Querier, tenant, match strin
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]float64{}
-	for rows.Next() {
-		var id string
-		var score float64
-		if err := rows.Scan(&id, &score); err != nil {
-			return nil, err
-		}
-		out[id] = score
-	}
-	return out, rows.Err()
-}
-
-func queryStrings(ctx context.Context, q sqlstore.Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return sqlstore.ScanScores(rows)
 }
