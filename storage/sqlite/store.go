@@ -79,18 +79,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	params.Add("_pragma", "query_only(1)")
 	readerDSN := path + "?" + params.Encode()
 
-	writer, err := sql.Open("sqlite", writerDSN)
+	writerConn, err := newCachingConnector(writerDSN)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	readerConn, err := newCachingConnector(readerDSN)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	writer := sql.OpenDB(writerConn)
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
-	reader, err := sql.Open("sqlite", readerDSN)
-	if err != nil {
-		_ = writer.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
+	reader := sql.OpenDB(readerConn)
 	reader.SetMaxOpenConns(opts.Readers)
 	reader.SetMaxIdleConns(opts.Readers)
 

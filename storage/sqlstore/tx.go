@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,8 +33,13 @@ type tx struct {
 // index queues a document for the full-text index.
 func (t *tx) index(d SearchDoc) { t.pending = append(t.pending, d) }
 
-// flushIndex writes the queued full-text documents.
+// flushIndex writes the queued full-text documents in row order. FTS5
+// writes its pending terms out as a new segment whenever a row number is
+// lower than the previous one, and conversation subjects (negative row
+// numbers) interleave with messages: unsorted, a batch that opens twenty
+// conversations wrote twenty small segments and merged them again.
 func (t *tx) flushIndex() error {
+	slices.SortStableFunc(t.pending, func(a, b SearchDoc) int { return cmp.Compare(a.Seq, b.Seq) })
 	for len(t.pending) > 0 {
 		d := t.pending[0]
 		if err := t.s.d.Index(t.ctx, t.tx, d); err != nil {
