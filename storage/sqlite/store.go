@@ -75,7 +75,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	params.Add("_pragma", "journal_mode(WAL)")
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous("+sync+")")
-	writerDSN := path + "?" + params.Encode() + "&_txlock=immediate"
+	// Statement journals (a savepoint per statement that runs triggers or
+	// may fail halfway) stay in memory instead of a temporary file: they
+	// were 6 % of ingest time in pwrite calls.
+	params.Add("_pragma", "temp_store(MEMORY)")
+	// Checkpoint the WAL every 16 MB rather than every 4 MB: a batch of
+	// ingest writes megabytes, and every checkpoint copies pages to the
+	// database file and waits for the disk.
+	writerDSN := path + "?" + params.Encode() + "&_pragma=wal_autocheckpoint(4096)&_txlock=immediate"
 	params.Add("_pragma", "query_only(1)")
 	readerDSN := path + "?" + params.Encode()
 

@@ -209,13 +209,38 @@ func ingest(ctx context.Context, store inbox.Store, gen *bench.Generator, c conf
 		}
 		defer pprof.StopCPUProfile()
 	}
+	// Messages are generated one batch ahead on another goroutine, as a
+	// network would deliver them: generating Zipf text is a tenth of the
+	// CPU of ingest and is not the store's work. Its time is measured and
+	// reported apart.
+	type genBatch struct {
+		msgs []inbox.Inbound
+		took time.Duration
+	}
+	batches := make(chan genBatch, 2)
+	go func() {
+		defer close(batches)
+		runtime.LockOSThread() // so the thread's CPU time is the generator's
+		defer runtime.UnlockOSThread()
+		for !gen.Done() {
+			t0 := threadCPU()
+			msgs := gen.Next(c.batch)
+			select {
+			case batches <- genBatch{msgs, threadCPU() - t0}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var raw int64
+	var genTime time.Duration
 	cpu0 := cpuTime()
 	start := time.Now()
 	last := start
 	done := 0
-	for !gen.Done() {
-		msgs := gen.Next(c.batch)
+	for b := range batches {
+		msgs := b.msgs
+		genTime += b.took
 		for i := range msgs {
 			msgs[i].IntegrationID = integ.ID
 			raw += int64(len(msgs[i].Subject) + len(msgs[i].Text) + len(msgs[i].From.Name) + len(msgs[i].From.Email))
@@ -236,8 +261,8 @@ func ingest(ctx context.Context, store inbox.Store, gen *bench.Generator, c conf
 	}
 	el := time.Since(start)
 	cpu := cpuTime() - cpu0
-	fmt.Printf("ingest: %d messages in %s = %.0f msg/s (%.1f MB/s of text); this process used %s CPU = %.0f msg per CPU-second\n",
-		done, el.Round(time.Millisecond), float64(done)/el.Seconds(), float64(raw)/1e6/el.Seconds(), cpu.Round(time.Millisecond), float64(done)/cpu.Seconds())
+	fmt.Printf("ingest: %d messages in %s = %.0f msg/s (%.1f MB/s of text); this process used %s CPU, %s of it generating text: %.0f msg per CPU-second of ingest\n",
+		done, el.Round(time.Millisecond), float64(done)/el.Seconds(), float64(raw)/1e6/el.Seconds(), cpu.Round(time.Millisecond), genTime.Round(time.Millisecond), float64(done)/(cpu-genTime).Seconds())
 	return raw, nil
 }
 
@@ -374,9 +399,18 @@ func search(view func(func(inbox.Tx) error) error, q string) error {
 }
 
 // cpuTime is the user+system CPU this process has used.
-func cpuTime() time.Duration {
+func cpuTime() time.Duration { return rusage(syscall.RUSAGE_SELF) }
+
+// rusageThread is Linux's RUSAGE_THREAD: the calling thread only.
+const rusageThread = 1
+
+// threadCPU is the processor time of the calling OS thread; the caller
+// locks its goroutine to the thread.
+func threadCPU() time.Duration { return rusage(rusageThread) }
+
+func rusage(who int) time.Duration {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	if err := syscall.Getrusage(who, &ru); err != nil {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
