@@ -136,7 +136,7 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 	if env == nil {
 		env = &Env{}
 	}
-	env.set(in, b.need)
+	env.prepare(&in, b.need) // fields are folded when a rule first reads them
 	defer c.envs.Put(env)
 	first, known := b.first(env)
 	var d inbox.Decision
@@ -154,7 +154,10 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 			break
 		}
 		f := folders[owners[i]]
-		ok, err := prog.Match(env)
+		ok, err := true, error(nil) // the bundle found the first filing match
+		if !known || i != first {
+			ok, err = prog.Match(env)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("folder %q: %w", f.Name, err))
 			continue

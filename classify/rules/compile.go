@@ -25,7 +25,8 @@ type Program struct {
 	cond    string // the condition over bound variables, for bundles
 	used    fieldSet
 	match   *vm.Program
-	parts   []part // children of a root "any", to explain which one matched
+	pred    predicate // the same rules in Go; nil when they hold a raw expression
+	parts   []part    // children of a root "any", to explain which one matched
 	desc    string
 	vms     sync.Pool
 	actions Actions
@@ -34,6 +35,7 @@ type Program struct {
 type part struct {
 	desc string
 	prog *vm.Program
+	pred predicate
 }
 
 // Compile validates a folder's rules (the JSON of inbox.Folder.Rules) and
@@ -61,6 +63,7 @@ func Compile(raw []byte) (*Program, error) {
 	if p.match, err = compileExpr(p.source); err != nil {
 		return nil, inbox.Invalid("rules", exprMessage(err))
 	}
+	p.pred = compilePredicate(rs.Node)
 	if len(rs.Any) > 1 {
 		for i, child := range rs.Any {
 			var childUsed fieldSet
@@ -72,7 +75,7 @@ func Compile(raw []byte) (*Program, error) {
 			if err != nil {
 				return nil, fmt.Errorf("compile rules.any[%d]: %w", i, err)
 			}
-			p.parts = append(p.parts, part{desc: describe(child), prog: prog})
+			p.parts = append(p.parts, part{desc: describe(child), prog: prog, pred: compilePredicate(child)})
 		}
 	}
 	return p, nil
@@ -100,6 +103,9 @@ func (p *Program) Match(env *Env) (bool, error) {
 	if !p.active {
 		return false, nil
 	}
+	if p.pred != nil {
+		return p.pred(env), nil
+	}
 	return p.run(p.match, env)
 }
 
@@ -107,6 +113,12 @@ func (p *Program) Match(env *Env) (bool, error) {
 // group the first child that matches, else the whole rule set.
 func (p *Program) Explain(env *Env) string {
 	for _, pt := range p.parts {
+		if pt.pred != nil {
+			if pt.pred(env) {
+				return pt.desc
+			}
+			continue
+		}
 		if ok, err := p.run(pt.prog, env); err == nil && ok {
 			return pt.desc
 		}

@@ -25,6 +25,13 @@ type Env struct {
 
 	vars   map[string]any // the same values for expr, built once
 	filled bool           // vars holds this message's values
+
+	// pending lists the fields not folded yet: Classify's environments
+	// fold a field the first time a rule reads it, from src, so a
+	// message that no rule looks past the sender of never has its body
+	// folded. Environments built by NewEnv and newEnv have none pending.
+	pending fieldSet
+	src     envSource
 }
 
 // envTypes declares the names and types rules see; expr type-checks
@@ -40,6 +47,7 @@ func (e *Env) values() map[string]any {
 	if e.filled {
 		return e.vars
 	}
+	e.resolve(e.pending)
 	if e.vars == nil {
 		e.vars = make(map[string]any, len(fieldOrder))
 	}
@@ -80,73 +88,188 @@ func NewEnv(in inbox.ClassifyInput) *Env { return newEnv(in, rawExpression) }
 // look at subjects and senders never pays for folding long bodies.
 func newEnv(in inbox.ClassifyInput, need fieldSet) *Env {
 	env := &Env{}
-	env.set(in, need)
+	env.set(&in, need)
 	return env
 }
 
 // set fills e for a message, computing only the fields in need; e may be
 // reused from a previous message (its expr view is kept for reuse).
-func (e *Env) set(in inbox.ClassifyInput, need fieldSet) {
+func (e *Env) set(in *inbox.ClassifyInput, need fieldSet) {
+	e.prepare(in, need)
+	e.resolve(e.pending)
+}
+
+// envSource holds the raw message text of the fields still pending.
+type envSource struct {
+	email, phone, subject, name, language, text, html string
+	to, cc                                            []inbox.Party
+}
+
+// prepare resets e for a message, with the fields in need pending: they
+// are folded by resolve, on first read. The cheap fields (channel,
+// attachment) are set at once.
+func (e *Env) prepare(in *inbox.ClassifyInput, need fieldSet) {
 	*e = Env{vars: e.vars} // filled is false: the view is rebuilt
-	env := e
-	m := in.Message
-	if need.has(FieldSenderEmail) || need.has(FieldSenderDomain) {
-		env.SenderEmail = textnorm.Fold(strings.TrimSpace(m.From.Email)) // lower case too
-		env.SenderDomain = domainOf(env.SenderEmail)
+	m := &in.Message
+	if need&rawExpression != 0 {
+		need = allFields
 	}
-	if need.has(FieldSenderPhone) {
-		env.SenderPhone = inbox.NormalizePhone(m.From.Phone)
+	if need&(bitSenderEmail|bitSenderDomain) != 0 {
+		e.src.email = m.From.Email
+		e.pending |= bitSenderEmail | bitSenderDomain
 	}
-	if need.has(FieldSubject) {
-		subject := m.Subject
-		if subject == "" {
-			subject = in.Conversation.Subject
+	if need&bitSenderPhone != 0 {
+		e.src.phone = m.From.Phone
+		e.pending |= bitSenderPhone
+	}
+	if need&bitSubject != 0 {
+		e.src.subject = m.Subject
+		if e.src.subject == "" {
+			e.src.subject = in.Conversation.Subject
 		}
-		env.Subject = textnorm.Fold(subject)
+		e.pending |= bitSubject
 	}
-	if need.has(FieldLanguage) {
-		env.Language = textnorm.Fold(m.Language)
+	if need&bitLanguage != 0 {
+		e.src.language = m.Language
+		e.pending |= bitLanguage
 	}
-	env.Channel = string(m.Source)
-	if need.has(FieldSenderName) {
-		name := m.From.Name
-		if name == "" {
-			name = in.Contact.Name
+	e.Channel = string(m.Source)
+	if need&bitSenderName != 0 {
+		e.src.name = m.From.Name
+		if e.src.name == "" {
+			e.src.name = in.Contact.Name
 		}
-		env.SenderName = textnorm.Fold(name)
+		e.pending |= bitSenderName
 	}
-	if need.has(FieldBody) {
-		body := m.Text
-		if body == "" && m.HTML != "" {
-			body = stripTags(m.HTML)
+	if need&bitBody != 0 {
+		e.src.text, e.src.html = m.Text, m.HTML
+		e.pending |= bitBody
+	}
+	if e.Channel == "" {
+		e.Channel = string(in.Conversation.Source)
+	}
+	if len(m.To)+len(m.Cc) > 0 && need&bitRecipients != 0 {
+		e.src.to, e.src.cc = m.To, m.Cc
+		e.pending |= bitRecipients
+	}
+	for _, a := range m.Attachments {
+		if !a.Inline {
+			e.HasAttachment = true
+			break
+		}
+	}
+}
+
+// resolve folds the pending fields among bits.
+func (e *Env) resolve(bits fieldSet) {
+	bits &= e.pending
+	if bits == 0 {
+		return
+	}
+	if bits&(bitSenderEmail|bitSenderDomain) != 0 {
+		// The domain is derived from the address: both are folded at once.
+		bits |= bitSenderEmail | bitSenderDomain
+		e.SenderEmail = textnorm.Fold(strings.TrimSpace(e.src.email)) // lower case too
+		e.SenderDomain = domainOf(e.SenderEmail)
+	}
+	if bits&bitSenderPhone != 0 {
+		e.SenderPhone = inbox.NormalizePhone(e.src.phone)
+	}
+	if bits&bitSubject != 0 {
+		e.Subject = textnorm.Fold(e.src.subject)
+	}
+	if bits&bitLanguage != 0 {
+		e.Language = textnorm.Fold(e.src.language)
+	}
+	if bits&bitSenderName != 0 {
+		e.SenderName = textnorm.Fold(e.src.name)
+	}
+	if bits&bitBody != 0 {
+		body := e.src.text
+		if body == "" && e.src.html != "" {
+			body = stripTags(e.src.html)
 		}
 		if len(body) > maxBodyBytes {
 			body = strings.ToValidUTF8(body[:maxBodyBytes], "")
 		}
-		env.Body = textnorm.Fold(body)
+		e.Body = textnorm.Fold(body)
 	}
-	if env.Channel == "" {
-		env.Channel = string(in.Conversation.Source)
-	}
-	if n := len(m.To) + len(m.Cc); n > 0 && need.has(FieldRecipients) {
-		env.Recipients = make([]string, 0, n)
-		for _, p := range append(m.To[:len(m.To):len(m.To)], m.Cc...) {
+	if bits&bitRecipients != 0 {
+		to, cc := e.src.to, e.src.cc
+		e.Recipients = make([]string, 0, len(to)+len(cc))
+		for _, p := range append(to[:len(to):len(to)], cc...) {
 			switch {
 			case p.Email != "":
-				env.Recipients = append(env.Recipients, inbox.NormalizeEmail(p.Email))
+				e.Recipients = append(e.Recipients, inbox.NormalizeEmail(p.Email))
 			case p.Phone != "":
-				env.Recipients = append(env.Recipients, inbox.NormalizePhone(p.Phone))
+				e.Recipients = append(e.Recipients, inbox.NormalizePhone(p.Phone))
 			case p.ID != "":
-				env.Recipients = append(env.Recipients, textnorm.Fold(p.ID))
+				e.Recipients = append(e.Recipients, textnorm.Fold(p.ID))
 			}
 		}
 	}
-	for _, a := range m.Attachments {
-		if !a.Inline {
-			env.HasAttachment = true
-			break
-		}
+	e.pending &^= bits
+}
+
+// Readers of the text fields for compiled predicates: each folds its
+// field on first use.
+
+func (e *Env) senderEmail() string {
+	if e.pending&bitSenderEmail != 0 {
+		e.resolve(bitSenderEmail)
 	}
+	return e.SenderEmail
+}
+
+func (e *Env) senderName() string {
+	if e.pending&bitSenderName != 0 {
+		e.resolve(bitSenderName)
+	}
+	return e.SenderName
+}
+
+func (e *Env) senderDomain() string {
+	if e.pending&bitSenderDomain != 0 {
+		e.resolve(bitSenderDomain)
+	}
+	return e.SenderDomain
+}
+
+func (e *Env) senderPhone() string {
+	if e.pending&bitSenderPhone != 0 {
+		e.resolve(bitSenderPhone)
+	}
+	return e.SenderPhone
+}
+
+func (e *Env) subject() string {
+	if e.pending&bitSubject != 0 {
+		e.resolve(bitSubject)
+	}
+	return e.Subject
+}
+
+func (e *Env) body() string {
+	if e.pending&bitBody != 0 {
+		e.resolve(bitBody)
+	}
+	return e.Body
+}
+
+func (e *Env) recipients() []string {
+	if e.pending&bitRecipients != 0 {
+		e.resolve(bitRecipients)
+	}
+	return e.Recipients
+}
+
+func (e *Env) channel() string { return e.Channel }
+
+func (e *Env) language() string {
+	if e.pending&bitLanguage != 0 {
+		e.resolve(bitLanguage)
+	}
+	return e.Language
 }
 
 func domainOf(email string) string {
@@ -184,6 +307,22 @@ var fieldOrder = []Field{
 
 // fieldSet records which fields generated conditions read.
 type fieldSet uint16
+
+// The bit of each field, in fieldOrder.
+const (
+	bitSenderEmail fieldSet = 1 << iota
+	bitSenderName
+	bitSenderDomain
+	bitSenderPhone
+	bitSubject
+	bitBody
+	bitRecipients
+	bitChannel
+	bitHasAttachment
+	bitLanguage
+
+	allFields = bitLanguage<<1 - 1
+)
 
 // rawExpression marks rules with a raw expression, which may read any
 // field.
