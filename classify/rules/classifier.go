@@ -154,8 +154,8 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 			break
 		}
 		f := folders[owners[i]]
-		ok, err := true, error(nil) // the bundle found the first filing match
-		if !known || i != first {
+		ok, err := known && i == first, error(nil) // the bundle evaluated first
+		if !ok {
 			ok, err = prog.Match(env)
 		}
 		if err != nil {

@@ -21,7 +21,10 @@
 // Classifier is the inbox.Classifier: folders are tried in Position order
 // and the first match wins. It caches compiled rules per folder version;
 // when a new version does not compile, the previous one stays active and
-// the error is reported. All of a tenant's folders are chained into one
-// bundled program, so a message costs one VM run whatever the number of
-// folders, and only the fields the rules read are computed.
+// the error is reported. Rules made of conditions (no raw expression)
+// are also compiled to Go predicates, which Classify runs instead of the
+// VM; a field is folded once per message, when a rule first reads it.
+// Tenants with raw expressions have all their folders chained into one
+// bundled expr program, one VM run per message whatever the number of
+// folders.
 package rules
