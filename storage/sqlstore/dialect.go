@@ -47,6 +47,13 @@ type Dialect interface {
 	ConversationsMatching(ctx context.Context, q Querier, tenant, match string, conversationIDs []string) (map[string]bool, error)
 }
 
+// BatchIndexer is implemented by dialects that write many full-text
+// documents in one statement; the store uses it when a transaction ends
+// with several queued.
+type BatchIndexer interface {
+	IndexBatch(ctx context.Context, tx Execer, docs []SearchDoc) error
+}
+
 // SearchDoc is the searchable part of a message.
 type SearchDoc struct {
 	Seq            int64 // the message's row number

@@ -40,6 +40,13 @@ func (t *tx) index(d SearchDoc) { t.pending = append(t.pending, d) }
 // conversations wrote twenty small segments and merged them again.
 func (t *tx) flushIndex() error {
 	slices.SortStableFunc(t.pending, func(a, b SearchDoc) int { return cmp.Compare(a.Seq, b.Seq) })
+	if b, ok := t.s.d.(BatchIndexer); ok && len(t.pending) > 0 {
+		if err := b.IndexBatch(t.ctx, t.tx, t.pending); err != nil {
+			return t.s.wrap("index messages", err)
+		}
+		t.pending = nil
+		return nil
+	}
 	for len(t.pending) > 0 {
 		d := t.pending[0]
 		if err := t.s.d.Index(t.ctx, t.tx, d); err != nil {

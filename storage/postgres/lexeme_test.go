@@ -1,0 +1,38 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/internal/pgtest"
+	"github.com/inboxkit/inboxkit/storage/sqlstore"
+)
+
+// TestLexemesMatchTheTextParser proves that indexing folded words as they
+// are (array_to_tsvector) yields what PostgreSQL's parser yields for the
+// same folded text, which the query side (to_tsquery) still uses, also for
+// rows indexed before.
+func TestLexemesMatchTheTextParser(t *testing.T) {
+	db := pgtest.Admin(t)
+	texts := []string{
+		"Bonjour, où en est ma commande n° 12345 ? Merci d'avance — Éléonore",
+		"Straße, Œuvre, Ærø, Łódź; ПРИВЕТ мир; Ελληνικά; 日本語のテキスト",
+		"bob@example.com https://shop.example/a/b?x=1 3d abc123 1e5 0x1f 007 v1.2.3",
+		"tabs\tand\nnew lines, emoji 🙂 and ZWJ 👩‍💻 done",
+		strings.Repeat("x", 3000) + " short",
+		"",
+	}
+	for _, text := range texts {
+		folded := sqlstore.Fold(text)
+		var same bool
+		var parsed, direct string
+		err := db.QueryRowContext(context.Background(),
+			`SELECT strip(to_tsvector('simple', $1)) = array_to_tsvector($2::text[]), strip(to_tsvector('simple', $1))::text, array_to_tsvector($2::text[])::text`,
+			folded, lexemes(folded)).Scan(&same, &parsed, &direct)
+		require.NoError(t, err)
+		require.Truef(t, same, "folded %q\nparser: %s\ndirect: %s", folded, parsed, direct)
+	}
+}
