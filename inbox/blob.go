@@ -17,6 +17,27 @@ type BlobStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// BlobBatcher is an optional BlobStore capability, found by type
+// assertion, for writers that keep many blobs before committing the
+// records that refer to them (a mail sync's batch of raw messages): Stage
+// writes a blob without waiting for the disk, and one Sync makes every
+// staged blob durable, which costs far less than a durable Put each.
+//
+// A staged blob can be read and deleted at once. Until a Sync that began
+// after its Stage returned has succeeded, a power failure may lose it, but
+// it is never seen partly written under its key. A writer must therefore
+// call Sync, and see it succeed, before it commits anything that refers to
+// a staged blob.
+type BlobBatcher interface {
+	BlobStore
+	// Stage stores r's bytes under key like Put, without making them
+	// durable.
+	Stage(ctx context.Context, key string, r io.Reader) (int64, error)
+	// Sync makes durable every blob whose Stage returned before Sync was
+	// called.
+	Sync(ctx context.Context) error
+}
+
 // NewBlobKey returns a fresh key "tenant/kind/id" for a blob. Tenant ids
 // are path-cleaned so a key never climbs out of its tenant's prefix.
 func NewBlobKey(tenant TenantID, kind string) string {

@@ -101,10 +101,25 @@ func NewParser(opts ParseOptions) (*Parser, error) {
 
 // deferring returns a parser that does not wait for raw messages to be
 // written: the writes are collected in pending, sharing everything else.
-func (p *Parser) deferring(pending *blobWaits) *Parser {
+// When the BlobStore is an inbox.BlobBatcher, the parser stages raw
+// messages and attachments, and staged is the store whose Sync must
+// succeed before a batch referring to them is committed.
+func (p *Parser) deferring(pending *blobWaits) (parser *Parser, staged inbox.BlobBatcher) {
 	cp := *p
 	cp.pending = pending
-	return &cp
+	if b, ok := p.opts.Blobs.(inbox.BlobBatcher); ok {
+		cp.opts.Blobs = stagingBlobs{b}
+		staged = b
+	}
+	return &cp, staged
+}
+
+// stagingBlobs writes with Stage where Put is called, for the code paths
+// (attachment checks included) that know only inbox.BlobStore.
+type stagingBlobs struct{ inbox.BlobBatcher }
+
+func (s stagingBlobs) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
+	return s.Stage(ctx, key, r)
 }
 
 // Parsed is a parsed message: the Inbound for the engine plus what the

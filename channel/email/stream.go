@@ -36,11 +36,10 @@ type streamResult struct {
 // consume leaves unread is drained. Bytes beyond limit (when limit >= 0)
 // are hashed and counted but not stored.
 //
-// With pending set, streamBlob does not wait for the store to finish (a
-// durable store syncs each blob to disk, which costs milliseconds): the
-// blob is reported stored once every byte was handed over, and pending
-// collects the wait, whose failure must keep the referring batch from
-// being committed.
+// With pending set, streamBlob does not wait for the store to finish
+// writing: the blob is reported stored once every byte was handed over,
+// and pending collects the wait, whose failure must keep the referring
+// batch from being committed.
 func streamBlob(ctx context.Context, store inbox.BlobStore, key string, src io.Reader, limit int64, pending *blobWaits, consume func(io.Reader) error) (streamResult, error) {
 	sink := &blobSink{h: sha256.New(), limit: limit}
 	done := make(chan error, 1)

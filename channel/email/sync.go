@@ -59,7 +59,8 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 	// The next batch is fetched while the engine commits the previous
 	// one; batches are still delivered one at a time, in order.
 	run := &pullRun{pending: &blobWaits{}, batches: make(chan pendingBatch), ctx: ctx}
-	run.parser = c.parser.deferring(run.pending)
+	var staged inbox.BlobBatcher
+	run.parser, staged = c.parser.deferring(run.pending)
 	var deliverErr error
 	delivered := make(chan struct{})
 	go func() {
@@ -67,6 +68,16 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 		for pb := range run.batches {
 			if deliverErr != nil {
 				continue
+			}
+			// The batch's blobs were staged (every Stage has returned):
+			// make them durable before a commit refers to them. This
+			// runs while the next batch is fetched.
+			if staged != nil && len(pb.batch.Messages) > 0 {
+				if err := staged.Sync(ctx); err != nil {
+					deliverErr = fmt.Errorf("email: keep %d messages of %s: %w", len(pb.batch.Messages), pb.folder, err)
+					cancel()
+					continue
+				}
 			}
 			if _, err := deliver(ctx, pb.batch); err != nil {
 				deliverErr = fmt.Errorf("email: deliver %d messages of %s: %w", len(pb.batch.Messages), pb.folder, err)
@@ -103,9 +114,8 @@ type pullRun struct {
 	ctx     context.Context
 	batches chan pendingBatch
 	parser  *Parser
-	// pending holds the raw-message writes of the current batch: a
-	// durable BlobStore syncs each one to disk, so they run side by side
-	// while the next messages are fetched.
+	// pending holds the raw-message writes of the current batch, which
+	// run side by side while the next messages are fetched.
 	pending *blobWaits
 }
 

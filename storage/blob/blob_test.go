@@ -98,6 +98,55 @@ func TestDirPrefixConflicts(t *testing.T) {
 	rc.Close()
 }
 
+// TestDirStagedAppearsWholeAfterSync checks the on-disk side of Stage:
+// until Sync nothing is under the key (a power failure cannot leave part
+// of the value there), after it the file is in place and no temporary
+// file is left.
+func TestDirStagedAppearsWholeAfterSync(t *testing.T) {
+	s, dir := newDir(t)
+	ctx := context.Background()
+	_, err := s.Stage(ctx, "acme/raw/01", strings.NewReader("raw message"))
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(dir, "acme", "raw", "01"))
+	require.ErrorIs(t, err, os.ErrNotExist, "a staged blob is not under its key before Sync")
+	require.NoError(t, s.Sync(ctx))
+	b, err := os.ReadFile(filepath.Join(dir, "acme", "raw", "01"))
+	require.NoError(t, err)
+	require.Equal(t, "raw message", string(b))
+	info, err := os.Stat(filepath.Join(dir, "acme", "raw", "01"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	requireNoTempFiles(t, dir)
+}
+
+func TestDirCloseDropsUnsyncedStages(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "blobs")
+	s, err := blob.Dir(dir)
+	require.NoError(t, err)
+	_, err = s.Stage(context.Background(), "acme/raw/01", strings.NewReader("never synced"))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	requireNoTempFiles(t, dir)
+	_, err = os.Stat(filepath.Join(dir, "acme", "raw", "01"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestDirStagePrefixConflicts(t *testing.T) {
+	s, dir := newDir(t)
+	ctx := context.Background()
+	_, err := s.Put(ctx, "acme/attachment/x", strings.NewReader("x"))
+	require.NoError(t, err)
+	_, err = s.Stage(ctx, "acme/attachment", strings.NewReader("y"))
+	require.ErrorIs(t, err, inbox.ErrConflict)
+	_, err = s.Stage(ctx, "acme/attachment/x/y", strings.NewReader("z"))
+	require.ErrorIs(t, err, inbox.ErrConflict)
+	require.NoError(t, s.Sync(ctx))
+	requireNoTempFiles(t, dir)
+	rc, err := s.Get(ctx, "acme/attachment/x")
+	require.NoError(t, err)
+	rc.Close()
+}
+
 // TestDirPutStreams checks that Put's memory use does not grow with the
 // value: a 64 MiB value must not allocate anywhere near its size.
 func TestDirPutStreams(t *testing.T) {
@@ -123,6 +172,31 @@ func TestDirOpenErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	_, err = blob.Dir(file)
 	require.Error(t, err)
+}
+
+// BenchmarkDirStage stages blobs and syncs them two hundred at a time, as
+// a mail sync does with a batch; compare with BenchmarkDirPut.
+func BenchmarkDirStage(b *testing.B) {
+	s, err := blob.Dir(b.TempDir())
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	value := strings.Repeat("x", 64<<10)
+	b.SetBytes(int64(len(value)))
+	i := 0
+	for b.Loop() {
+		if _, err := s.Stage(ctx, inbox.NewBlobKey("acme", "raw"), strings.NewReader(value)); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%200 == 0 {
+			if err := s.Sync(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := s.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func BenchmarkDirPut(b *testing.B) {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"sync"
 	"syscall"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -19,15 +20,37 @@ import (
 // directory, opened as an os.Root so no key and no symbolic link can
 // reach outside it. It is safe for concurrent use; concurrent Puts of one
 // key leave one of the values whole.
+//
+// Put makes each blob durable before it returns. Stage and Sync
+// (inbox.BlobBatcher) make a batch of blobs durable in one go: Stage
+// writes a temporary file without syncing it, and Sync flushes the
+// filesystem once, then renames the staged files to their keys and syncs
+// the directories that hold them.
 type DirStore struct {
 	root *os.Root
+
+	// mu guards staged, which maps the key of each blob staged and not
+	// yet synced to its temporary file.
+	mu     sync.Mutex
+	staged map[string]string
+	// syncMu runs one Sync at a time, so a Sync never returns while
+	// another is still making one of its blobs durable.
+	syncMu sync.Mutex
 }
 
-var _ inbox.BlobStore = (*DirStore)(nil)
+var (
+	_ inbox.BlobStore   = (*DirStore)(nil)
+	_ inbox.BlobBatcher = (*DirStore)(nil)
+)
 
 // copyBufferSize is the chunk Put streams with; memory use of a Put does
 // not grow with the blob's size.
 const copyBufferSize = 64 << 10
+
+// copyBuffers recycles the copy buffers of Put and Stage: a mail sync
+// writes thousands of blobs, and a fresh buffer each is garbage to clear
+// and collect.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 
 // Dir opens (creating it with mode 0700 if needed) the directory at
 // dirPath as a blob store. Close releases it.
@@ -42,66 +65,206 @@ func Dir(dirPath string) (*DirStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", dirPath, err)
 	}
-	return &DirStore{root: root}, nil
+	return &DirStore{root: root, staged: map[string]string{}}, nil
 }
 
-// Close releases the directory handle.
-func (d *DirStore) Close() error { return d.root.Close() }
+// Close removes the temporary files of blobs staged and never synced,
+// which were never promised to last, and releases the directory handle.
+func (d *DirStore) Close() error {
+	d.mu.Lock()
+	for key, tmp := range d.staged {
+		_ = d.root.Remove(tmp)
+		delete(d.staged, key)
+	}
+	d.mu.Unlock()
+	return d.root.Close()
+}
 
 // Put streams r into a temporary file next to key, syncs it and renames it
 // over key, so the value appears whole or not at all. Parent directories
 // are created as needed. A key whose path is already used as a directory,
 // or runs through a file, fails with inbox.ErrConflict.
 func (d *DirStore) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
-	if err := ValidateKey(key); err != nil {
+	parent, tmp, n, err := d.writeTemp(ctx, key, r, true)
+	if err != nil {
 		return 0, err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := d.rename(tmp, key); err != nil {
 		return 0, err
 	}
-	parent := path.Dir(key)
-	if err := d.root.MkdirAll(parent, 0o700); err != nil {
-		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
-			return 0, fmt.Errorf("blob: put %s: a parent is a blob: %w", key, inbox.ErrConflict)
-		}
-		return 0, fmt.Errorf("blob: put %s: %w", key, err)
-	}
-	tmp := path.Join(parent, ".tmp-"+randomSuffix())
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return 0, fmt.Errorf("blob: put %s: %w", key, err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = f.Close()
-			_ = d.root.Remove(tmp)
-		}
-	}()
-	n, err := io.CopyBuffer(onlyWriter{f}, contextReader{ctx: ctx, r: r}, make([]byte, copyBufferSize))
-	if err != nil {
-		return 0, fmt.Errorf("blob: put %s: after %d bytes: %w", key, n, err)
-	}
-	if err := f.Sync(); err != nil {
-		return 0, fmt.Errorf("blob: put %s: sync: %w", key, err)
-	}
-	if err := f.Close(); err != nil {
-		return 0, fmt.Errorf("blob: put %s: close: %w", key, err)
-	}
-	if err := d.root.Rename(tmp, key); err != nil {
-		_ = d.root.Remove(tmp)
-		committed = true // closed and removed above
-		if errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, fs.ErrExist) {
-			return 0, fmt.Errorf("blob: put %s: key is a prefix of other keys: %w", key, inbox.ErrConflict)
-		}
-		return 0, fmt.Errorf("blob: put %s: rename: %w", key, err)
-	}
-	committed = true
+	// A value staged earlier must not be renamed over this newer one.
+	d.unstage(key)
 	// Persist the rename itself: sync the directory holding the new entry.
 	if err := d.syncDir(parent); err != nil {
 		return n, fmt.Errorf("blob: put %s: sync directory: %w", key, err)
 	}
 	return n, nil
+}
+
+// Stage streams r into a temporary file next to key without syncing it;
+// Get and Delete see the value at once, and Sync makes it durable under
+// key. Until then a crash or a power failure may lose it, but never leaves
+// part of it under key. Errors are those of Put.
+func (d *DirStore) Stage(ctx context.Context, key string, r io.Reader) (int64, error) {
+	_, tmp, n, err := d.writeTemp(ctx, key, r, false)
+	if err != nil {
+		return 0, err
+	}
+	if info, err := d.root.Lstat(key); err == nil && info.IsDir() {
+		_ = d.root.Remove(tmp)
+		return 0, fmt.Errorf("blob: stage %s: key is a prefix of other keys: %w", key, inbox.ErrConflict)
+	}
+	d.mu.Lock()
+	old, ok := d.staged[key]
+	d.staged[key] = tmp
+	d.mu.Unlock()
+	if ok {
+		_ = d.root.Remove(old)
+	}
+	return n, nil
+}
+
+// Sync makes durable every blob whose Stage returned before the call: one
+// flush of the filesystem's data (syncfs(2) on Linux, a sync of each file
+// elsewhere), then each staged file is renamed to its key and the
+// directories holding them are synced. A blob whose rename fails is
+// dropped and reported; the others are still made durable.
+func (d *DirStore) Sync(ctx context.Context) error {
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	batch := make(map[string]string, len(d.staged))
+	for key, tmp := range d.staged {
+		batch[key] = tmp
+	}
+	d.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := d.flushFiles(batch); err != nil {
+		return fmt.Errorf("blob: sync %d staged blobs: %w", len(batch), err)
+	}
+	var errs []error
+	dirs := map[string]bool{}
+	d.mu.Lock()
+	for key, tmp := range batch {
+		if d.staged[key] != tmp {
+			continue // deleted or staged again since
+		}
+		delete(d.staged, key)
+		if err := d.rename(tmp, key); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// The directories up to the root: Stage may have created them.
+		for dir := path.Dir(key); !dirs[dir]; dir = path.Dir(dir) {
+			dirs[dir] = true
+			if dir == "." {
+				break
+			}
+		}
+	}
+	d.mu.Unlock()
+	for dir := range dirs {
+		if err := d.syncDir(dir); err != nil {
+			errs = append(errs, fmt.Errorf("blob: sync directory %s: %w", dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// syncEachFile syncs the data of each staged file still there.
+func (d *DirStore) syncEachFile(batch map[string]string) error {
+	for _, tmp := range batch {
+		f, err := d.root.Open(tmp)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted since: Sync will skip it
+		}
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		_ = f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeTemp streams r into a new temporary file in key's directory,
+// creating the directories as needed, and syncs it when durable is set.
+// On error nothing is left behind.
+func (d *DirStore) writeTemp(ctx context.Context, key string, r io.Reader, durable bool) (parent, tmp string, n int64, err error) {
+	if err := ValidateKey(key); err != nil {
+		return "", "", 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return "", "", 0, err
+	}
+	parent = path.Dir(key)
+	if err := d.root.MkdirAll(parent, 0o700); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+			return "", "", 0, fmt.Errorf("blob: put %s: a parent is a blob: %w", key, inbox.ErrConflict)
+		}
+		return "", "", 0, fmt.Errorf("blob: put %s: %w", key, err)
+	}
+	name := path.Join(parent, ".tmp-"+randomSuffix())
+	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("blob: put %s: %w", key, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = f.Close()
+			_ = d.root.Remove(name)
+		}
+	}()
+	buf := copyBuffers.Get().(*[]byte)
+	n, err = io.CopyBuffer(onlyWriter{f}, contextReader{ctx: ctx, r: r}, *buf)
+	copyBuffers.Put(buf)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("blob: put %s: after %d bytes: %w", key, n, err)
+	}
+	if durable {
+		if err := f.Sync(); err != nil {
+			return "", "", 0, fmt.Errorf("blob: put %s: sync: %w", key, err)
+		}
+	}
+	done = true
+	if err := f.Close(); err != nil {
+		_ = d.root.Remove(name)
+		return "", "", 0, fmt.Errorf("blob: put %s: close: %w", key, err)
+	}
+	return parent, name, n, nil
+}
+
+// rename moves a written temporary file to key, removing it on failure.
+func (d *DirStore) rename(tmp, key string) error {
+	err := d.root.Rename(tmp, key)
+	if err == nil {
+		return nil
+	}
+	_ = d.root.Remove(tmp)
+	if errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("blob: put %s: key is a prefix of other keys: %w", key, inbox.ErrConflict)
+	}
+	return fmt.Errorf("blob: put %s: rename: %w", key, err)
+}
+
+// unstage forgets the staged value of key, if any, and removes its file.
+func (d *DirStore) unstage(key string) {
+	d.mu.Lock()
+	tmp, ok := d.staged[key]
+	delete(d.staged, key)
+	d.mu.Unlock()
+	if ok {
+		_ = d.root.Remove(tmp)
+	}
 }
 
 // Get opens the file under key, or returns an error wrapping
@@ -112,6 +275,15 @@ func (d *DirStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	d.mu.Lock()
+	tmp, staged := d.staged[key]
+	d.mu.Unlock()
+	if staged {
+		// A Sync renaming it meanwhile makes this fail: then read key.
+		if f, err := d.root.Open(tmp); err == nil {
+			return f, nil
+		}
 	}
 	f, err := d.root.Open(key)
 	if err != nil {
@@ -142,6 +314,7 @@ func (d *DirStore) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	d.unstage(key)
 	info, err := d.root.Lstat(key)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil

@@ -13,6 +13,10 @@
 // Writes are atomic: DirStore streams into a temporary file next to the target,
 // syncs it, renames it over the key and syncs the directory, so a reader
 // sees the old bytes or the new ones, never a part, and a failed Put
-// leaves nothing behind. Package blobtest holds the conformance suite both
-// stores pass.
+// leaves nothing behind. For writers of many blobs at once, both stores are
+// an inbox.BlobBatcher: DirStore's Stage writes the temporary file without
+// syncing it and Sync makes a whole batch durable with one flush of the
+// filesystem before renaming the files to their keys, so a staged blob is
+// never seen partly written under its key either. Package blobtest holds
+// the conformance suite both stores pass.
 package blob

@@ -18,7 +18,10 @@ type Memory struct {
 	blobs map[string][]byte
 }
 
-var _ inbox.BlobStore = (*Memory)(nil)
+var (
+	_ inbox.BlobStore   = (*Memory)(nil)
+	_ inbox.BlobBatcher = (*Memory)(nil)
+)
 
 // NewMemory returns an empty Memory store.
 func NewMemory() *Memory { return &Memory{blobs: make(map[string][]byte)} }
@@ -38,6 +41,15 @@ func (m *Memory) Put(ctx context.Context, key string, r io.Reader) (int64, error
 	m.mu.Unlock()
 	return n, nil
 }
+
+// Stage is Put: a Memory store is never durable, so there is nothing
+// to defer. It lets code written for inbox.BlobBatcher run on it.
+func (m *Memory) Stage(ctx context.Context, key string, r io.Reader) (int64, error) {
+	return m.Put(ctx, key, r)
+}
+
+// Sync has nothing to do; it fails only when ctx has ended.
+func (m *Memory) Sync(ctx context.Context) error { return ctx.Err() }
 
 // Get returns a reader over the bytes under key, or an error wrapping
 // inbox.ErrNotFound.

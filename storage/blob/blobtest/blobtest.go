@@ -1,7 +1,8 @@
 // Package blobtest is the conformance suite every inbox.BlobStore passes:
 // put, get, overwrite, delete, missing keys, hostile keys, failed and
 // cancelled writes that must leave nothing behind, and large streamed
-// values.
+// values. Stores that are also an inbox.BlobBatcher pass the same checks
+// for staged blobs and Sync.
 package blobtest
 
 import (
@@ -59,6 +60,16 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.BlobStore) {
 	t.Run("CancelledPut", func(t *testing.T) { testCancelledPut(t, newStore(t)) })
 	t.Run("LargeStreamingPut", func(t *testing.T) { testLarge(t, newStore(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newStore(t)) })
+	if _, ok := newStore(t).(inbox.BlobBatcher); ok {
+		batcher := func(t *testing.T) inbox.BlobBatcher { return newStore(t).(inbox.BlobBatcher) }
+		t.Run("Staged/ReadBeforeAndAfterSync", func(t *testing.T) { testStagedRead(t, batcher(t)) })
+		t.Run("Staged/Delete", func(t *testing.T) { testStagedDelete(t, batcher(t)) })
+		t.Run("Staged/LastWriteWins", func(t *testing.T) { testStagedOverwrite(t, batcher(t)) })
+		t.Run("Staged/HostileKeys", func(t *testing.T) { testStagedHostileKeys(t, batcher(t)) })
+		t.Run("Staged/FailedStageStoresNothing", func(t *testing.T) { testFailedStage(t, batcher(t)) })
+		t.Run("Staged/CancelledSync", func(t *testing.T) { testCancelledSync(t, batcher(t)) })
+		t.Run("Staged/Concurrent", func(t *testing.T) { testStagedConcurrent(t, batcher(t)) })
+	}
 }
 
 func put(t *testing.T, s inbox.BlobStore, key, value string) {
@@ -280,4 +291,127 @@ func testConcurrent(t *testing.T, s inbox.BlobStore) {
 	shared := get(t, s, "acme/attachment/shared")
 	require.Len(t, shared, 4096)
 	require.Equal(t, strings.Repeat(shared[:1], 4096), shared, "concurrent overwrites never interleave")
+}
+
+func stage(t *testing.T, s inbox.BlobBatcher, key, value string) {
+	t.Helper()
+	n, err := s.Stage(context.Background(), key, strings.NewReader(value))
+	require.NoError(t, err)
+	require.Equal(t, int64(len(value)), n)
+}
+
+func syncStaged(t *testing.T, s inbox.BlobBatcher) {
+	t.Helper()
+	require.NoError(t, s.Sync(context.Background()))
+}
+
+func testStagedRead(t *testing.T, s inbox.BlobBatcher) {
+	syncStaged(t, s) // nothing staged yet
+	stage(t, s, "acme/raw/01", "staged")
+	stage(t, s, "acme/attachment/01", "")
+	require.Equal(t, "staged", get(t, s, "acme/raw/01"), "a staged blob is readable before Sync")
+	requireMissing(t, s, "acme/raw")
+	syncStaged(t, s)
+	require.Equal(t, "staged", get(t, s, "acme/raw/01"))
+	require.Equal(t, "", get(t, s, "acme/attachment/01"))
+	syncStaged(t, s) // again: nothing left to do
+	require.Equal(t, "staged", get(t, s, "acme/raw/01"))
+}
+
+func testStagedDelete(t *testing.T, s inbox.BlobBatcher) {
+	ctx := context.Background()
+	stage(t, s, "acme/raw/gone", "x")
+	stage(t, s, "acme/raw/kept", "y")
+	require.NoError(t, s.Delete(ctx, "acme/raw/gone"))
+	requireMissing(t, s, "acme/raw/gone")
+	syncStaged(t, s)
+	requireMissing(t, s, "acme/raw/gone")
+	require.Equal(t, "y", get(t, s, "acme/raw/kept"))
+	require.NoError(t, s.Delete(ctx, "acme/raw/kept"))
+	requireMissing(t, s, "acme/raw/kept")
+}
+
+func testStagedOverwrite(t *testing.T, s inbox.BlobBatcher) {
+	put(t, s, "acme/raw/k", "durable first value")
+	stage(t, s, "acme/raw/k", "staged second")
+	require.Equal(t, "staged second", get(t, s, "acme/raw/k"))
+	stage(t, s, "acme/raw/k", "staged third")
+	syncStaged(t, s)
+	require.Equal(t, "staged third", get(t, s, "acme/raw/k"))
+
+	stage(t, s, "acme/raw/j", "staged, then overwritten")
+	put(t, s, "acme/raw/j", "put last")
+	syncStaged(t, s)
+	require.Equal(t, "put last", get(t, s, "acme/raw/j"), "Sync must not bring back an older staged value")
+}
+
+func testStagedHostileKeys(t *testing.T, s inbox.BlobBatcher) {
+	for _, key := range HostileKeys {
+		_, err := s.Stage(context.Background(), key, strings.NewReader("pwned"))
+		require.ErrorIs(t, err, inbox.ErrInvalid, "%q", key)
+	}
+	syncStaged(t, s)
+}
+
+func testFailedStage(t *testing.T, s inbox.BlobBatcher) {
+	ctx := context.Background()
+	boom := errors.New("connection reset")
+	_, err := s.Stage(ctx, "acme/raw/new", &failingReader{data: []byte("partial"), err: boom})
+	require.ErrorIs(t, err, boom)
+	requireMissing(t, s, "acme/raw/new")
+
+	put(t, s, "acme/raw/old", "complete value")
+	_, err = s.Stage(ctx, "acme/raw/old", &failingReader{data: bytes.Repeat([]byte("x"), 200<<10), err: boom})
+	require.ErrorIs(t, err, boom)
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = s.Stage(cctx, "acme/raw/endless", &endless{cancel: cancel})
+	require.ErrorIs(t, err, context.Canceled)
+	syncStaged(t, s)
+	requireMissing(t, s, "acme/raw/new")
+	requireMissing(t, s, "acme/raw/endless")
+	require.Equal(t, "complete value", get(t, s, "acme/raw/old"), "a failed Stage keeps the old value")
+}
+
+func testCancelledSync(t *testing.T, s inbox.BlobBatcher) {
+	stage(t, s, "acme/raw/later", "z")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, s.Sync(ctx), context.Canceled)
+	require.Equal(t, "z", get(t, s, "acme/raw/later"), "a cancelled Sync leaves the blob staged")
+	syncStaged(t, s)
+	require.Equal(t, "z", get(t, s, "acme/raw/later"))
+}
+
+func testStagedConcurrent(t *testing.T, s inbox.BlobBatcher) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 80)
+	for i := range 40 {
+		wg.Go(func() {
+			key := fmt.Sprintf("acme/raw/c%02d", i)
+			if _, err := s.Stage(context.Background(), key, strings.NewReader(key)); err != nil {
+				errs <- err
+			}
+		})
+		if i%4 == 0 {
+			wg.Go(func() {
+				if err := s.Sync(context.Background()); err != nil {
+					errs <- err
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for i := range 40 {
+		key := fmt.Sprintf("acme/raw/c%02d", i)
+		require.Equal(t, key, get(t, s, key))
+	}
+	syncStaged(t, s)
+	for i := range 40 {
+		key := fmt.Sprintf("acme/raw/c%02d", i)
+		require.Equal(t, key, get(t, s, key))
+	}
 }
