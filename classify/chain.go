@@ -22,8 +22,9 @@ type Namer interface {
 // filing is always explainable. If none decides and some failed, the
 // failures are returned as a *ChainError. The chain forwards the optional
 // capabilities the engine looks for: Learn (inbox.Learner) to every
-// classifier that learns, and ValidateRules (inbox.RuleValidator) to
-// every classifier that validates folder rules.
+// classifier that learns, ValidateRules (inbox.RuleValidator) to every
+// classifier that validates folder rules, and NeedsHistory
+// (inbox.HistoryNeeder), true if any member reads the history.
 func Chain(classifiers ...inbox.Classifier) inbox.Classifier {
 	return chain(classifiers)
 }
@@ -34,6 +35,7 @@ var (
 	_ inbox.Classifier    = chain(nil)
 	_ inbox.Learner       = chain(nil)
 	_ inbox.RuleValidator = chain(nil)
+	_ inbox.HistoryNeeder = chain(nil)
 )
 
 // ChainError lists the classifiers of a chain that failed when none of
@@ -91,6 +93,17 @@ func (c chain) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Deci
 }
 
 // Learn forwards an agent's manual filing to every classifier that learns.
+// NeedsHistory is true if any classifier of the chain reads
+// ClassifyInput.History (or does not say).
+func (c chain) NeedsHistory() bool {
+	for _, cl := range c {
+		if h, ok := cl.(inbox.HistoryNeeder); !ok || h.NeedsHistory() {
+			return true
+		}
+	}
+	return false
+}
+
 func (c chain) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
 	for _, cl := range c {
 		if l, ok := cl.(inbox.Learner); ok {
@@ -190,9 +203,18 @@ func Fallback(d inbox.Decision) inbox.Classifier {
 	if d.Reason == "" {
 		d.Reason = "no other classifier decided"
 	}
-	return inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
-		out := d
-		out.Tags = append([]string(nil), d.Tags...)
-		return out, nil
-	})
+	return fallback(d)
 }
+
+// fallback always returns its decision.
+type fallback inbox.Decision
+
+// Classify returns a copy of the decision.
+func (f fallback) Classify(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+	out := inbox.Decision(f)
+	out.Tags = append([]string(nil), f.Tags...)
+	return out, nil
+}
+
+// NeedsHistory is false: the decision is fixed.
+func (fallback) NeedsHistory() bool { return false }

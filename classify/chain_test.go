@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/classify"
+	"github.com/inboxkit/inboxkit/classify/rules"
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
@@ -98,3 +99,12 @@ func (v validator) Classify(context.Context, inbox.ClassifyInput) (inbox.Decisio
 }
 
 func (v validator) ValidateRules(json.RawMessage) error { return v.err }
+
+func TestChainNeedsHistoryIfAnyMemberDoes(t *testing.T) {
+	needs := func(c inbox.Classifier) bool { return c.(inbox.HistoryNeeder).NeedsHistory() }
+	opaque := inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) { return inbox.Decision{}, nil })
+	fallback := classify.Fallback(inbox.Decision{FolderID: "inbox"})
+	require.False(t, needs(classify.Chain(fallback)))
+	require.False(t, needs(classify.Chain(rules.New(rules.Options{}), fallback)))
+	require.True(t, needs(classify.Chain(rules.New(rules.Options{}), opaque, fallback)), "a classifier that does not say may read it")
+}

@@ -24,6 +24,28 @@ type Classifier interface {
 	Classify(ctx context.Context, in ClassifyInput) (Decision, error)
 }
 
+// HistoryNeeder is implemented by classifiers that tell whether they read
+// ClassifyInput.History. Reclassifying a tenant reads every conversation;
+// for a classifier that decides from the opening message, contact and
+// folders alone (rules), it then loads one message per conversation
+// instead of all of them. Classifiers without the method get the history.
+type HistoryNeeder interface {
+	NeedsHistory() bool
+}
+
+// needsHistory reports whether c reads ClassifyInput.History.
+func needsHistory(c Classifier) bool {
+	h, ok := c.(HistoryNeeder)
+	return !ok || h.NeedsHistory()
+}
+
+// FirstInboundReader is an optional Tx capability: the first inbound
+// message (in ListMessages order) of many conversations in one query.
+// Conversations without an inbound message are absent from the result.
+type FirstInboundReader interface {
+	FirstInbound(conversationIDs []string) (map[string]Message, error)
+}
+
 // ClassifierFunc adapts a function to Classifier.
 type ClassifierFunc func(ctx context.Context, in ClassifyInput) (Decision, error)
 

@@ -113,3 +113,35 @@ func TestUpdateSettingsGuardsAutoReply(t *testing.T) {
 	_, err = e.engine.UpdateSettings(e.ctx, tenantA, inbox.TenantSettings{}, actor)
 	require.ErrorIs(t, err, inbox.ErrInvalid, "the prompt cannot be removed while a folder auto-replies")
 }
+
+// historyFree is a classifier that declares it never reads the history.
+type historyFree struct{ inbox.ClassifierFunc }
+
+func (historyFree) NeedsHistory() bool { return false }
+
+func TestReclassifyLoadsHistoryOnlyWhenTheClassifierReadsIt(t *testing.T) {
+	e := newEnv(t, inbox.Options{})
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, e.ingest(email(fmt.Sprintf("h%d", i), fmt.Sprintf("h%d@x.example", i), fmt.Sprintf("Question %d", i), "bonjour")).Items[0].ConversationID)
+	}
+	seen := func(withHistory bool) map[string]string {
+		got := map[string]string{}
+		record := func(_ context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
+			require.Equal(t, withHistory, len(in.History) > 0, "history given: %v", in.History)
+			got[in.Conversation.ID] = in.Message.ID
+			return inbox.Decision{}, nil
+		}
+		var c inbox.Classifier = inbox.ClassifierFunc(record)
+		if !withHistory {
+			c = historyFree{record}
+		}
+		rep, err := e.engine.Reclassify(e.ctx, tenantA, inbox.ReclassifyOptions{BatchSize: 2, Classifier: c})
+		require.NoError(t, err)
+		require.Equal(t, len(ids), rep.Examined)
+		return got
+	}
+	full, opening := seen(true), seen(false)
+	require.Len(t, full, len(ids))
+	require.Equal(t, full, opening, "both see the same opening message")
+}

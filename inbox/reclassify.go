@@ -54,30 +54,68 @@ func (e *Engine) Reclassify(ctx context.Context, tenant TenantID, opts Reclassif
 		opts.BatchSize = 500
 	}
 	rep := ReclassifyReport{Cursor: opts.Cursor}
-	for {
+	size := func() int {
 		n := opts.BatchSize
 		if opts.Limit > 0 {
 			n = min(n, opts.Limit-rep.Examined)
-			if n <= 0 {
-				return rep, nil
-			}
 		}
-		next, err := e.reclassifyBatch(ctx, t, c, rep.Cursor, n, &rep)
+		return n
+	}
+	if size() <= 0 {
+		return rep, nil
+	}
+	// The next batch is read (a read transaction, which runs beside the
+	// writer) while the current one is classified and written, so a pass
+	// costs about the larger of the two rather than their sum. Writes are
+	// made at the version read, so the overlap cannot lose an update.
+	pending := e.readReclassifyAsync(ctx, t, c, rep.Cursor, size())
+	for {
+		r := <-pending
+		if r.err != nil {
+			return rep, fmt.Errorf("reclassify: %w", r.err)
+		}
+		rep.Examined += r.examined
+		var ahead chan reclassifyRead
+		if r.next != "" && ctx.Err() == nil && size() > 0 {
+			ahead = e.readReclassifyAsync(ctx, t, c, r.next, size())
+		}
+		changed, failed, err := e.applyReclassify(ctx, t, c, r.inputs)
+		rep.Changed += changed
+		rep.Failed += failed
 		if err != nil {
 			return rep, fmt.Errorf("reclassify: %w", err)
 		}
-		rep.Cursor = next
+		rep.Cursor = r.next
 		e.bus.publish(Event{Type: EventReclassifyProgress, TenantID: tenant, Detail: "examined=" + strconv.Itoa(rep.Examined) + " changed=" + strconv.Itoa(rep.Changed), At: e.clock.Now()})
-		if next == "" || ctx.Err() != nil {
+		if ahead == nil {
 			return rep, ctx.Err()
 		}
+		pending = ahead
 	}
 }
 
-func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cursor string, n int, rep *ReclassifyReport) (string, error) {
-	var inputs []ClassifyInput
-	var next string
-	err := e.store.View(ctx, t.ID, func(tx Tx) error {
+// reclassifyRead is one batch of conversations read for reclassification.
+type reclassifyRead struct {
+	inputs   []ClassifyInput
+	examined int
+	next     string
+	err      error
+}
+
+// readReclassifyAsync reads a batch on another goroutine; the channel is
+// buffered so an abandoned read does not leak.
+func (e *Engine) readReclassifyAsync(ctx context.Context, t Tenant, c Classifier, cursor string, n int) chan reclassifyRead {
+	ch := make(chan reclassifyRead, 1)
+	go func() { ch <- e.readReclassify(ctx, t, c, cursor, n) }()
+	return ch
+}
+
+// readReclassify loads up to n conversations after cursor with what the
+// classifier needs of each; manually filed and automated ones are
+// examined but skipped.
+func (e *Engine) readReclassify(ctx context.Context, t Tenant, c Classifier, cursor string, n int) reclassifyRead {
+	var r reclassifyRead
+	r.err = e.store.View(ctx, t.ID, func(tx Tx) error {
 		folders, err := tx.ListFolders()
 		if err != nil {
 			return err
@@ -86,21 +124,42 @@ func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cu
 		if err != nil {
 			return err
 		}
-		next = page.NextCursor
+		r.next = page.NextCursor
+		r.examined = len(page.Items)
+	var eligible []Conversation
 		for _, conv := range page.Items {
-			rep.Examined++
 			if conv.Classification.By == DecidedByManual || conv.Automated {
 				continue
 			}
-			msgs, err := tx.ListMessages(conv.ID)
-			if err != nil {
+			eligible = append(eligible, conv)
+		}
+		// A classifier that ignores the history needs one message per
+		// conversation: read them all at once when the store can.
+		var firsts map[string]Message
+		if fr, ok := tx.(FirstInboundReader); ok && !needsHistory(c) && len(eligible) > 0 {
+			ids := make([]string, len(eligible))
+			for i, conv := range eligible {
+				ids[i] = conv.ID
+			}
+			if firsts, err = fr.FirstInbound(ids); err != nil {
 				return err
 			}
-			in := ClassifyInput{Tenant: t, Conversation: conv, Folders: folders, History: msgs}
-			for _, m := range msgs {
-				if m.Direction == DirectionIn {
-					in.Message = m
-					break
+		}
+		for _, conv := range eligible {
+			in := ClassifyInput{Tenant: t, Conversation: conv, Folders: folders}
+			if firsts != nil {
+				in.Message = firsts[conv.ID]
+			} else {
+				msgs, err := tx.ListMessages(conv.ID)
+				if err != nil {
+					return err
+				}
+				in.History = msgs
+				for _, m := range msgs {
+					if m.Direction == DirectionIn {
+						in.Message = m
+						break
+					}
 				}
 			}
 			if in.Message.ID == "" {
@@ -111,18 +170,21 @@ func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cu
 					return err
 				}
 			}
-			inputs = append(inputs, in)
+			r.inputs = append(r.inputs, in)
 		}
 		return nil
 	})
-	if err != nil {
-		return "", err
-	}
+	return r
+}
+
+// applyReclassify classifies a batch read by readReclassify and writes
+// the decisions that change something, with their audit entries.
+func (e *Engine) applyReclassify(ctx context.Context, t Tenant, c Classifier, inputs []ClassifyInput) (changed, failed int, err error) {
 	decisions := make([]Decision, len(inputs))
 	for i, in := range inputs {
 		d, err := c.Classify(ctx, in)
 		if err != nil {
-			rep.Failed++
+			failed++
 			d = Decision{Error: err.Error(), By: d.By}
 		}
 		if d.At.IsZero() {
@@ -156,7 +218,7 @@ func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cu
 				}
 				return err
 			}
-			rep.Changed++
+			changed++
 			audit = append(audit, AuditEntry{TenantID: t.ID, Actor: "classifier:" + d.By, Action: "conversation.reclassified", EntityType: "conversation",
 				EntityID: conv.ID, ConversationID: conv.ID, Before: mustJSON(before.Classification), After: mustJSON(d), At: conv.UpdatedAt})
 		}
@@ -165,7 +227,7 @@ func (e *Engine) reclassifyBatch(ctx context.Context, t Tenant, c Classifier, cu
 		}
 		return tx.AppendAudit(audit...)
 	})
-	return next, err
+	return changed, failed, err
 }
 
 // reclassifyQueue remembers tenants whose folders changed, for Run.

@@ -115,6 +115,10 @@ func (c *Classifier) Errors(tenant inbox.TenantID) map[string]error {
 	return out
 }
 
+// NeedsHistory is false: rules read the opening message, the contact and
+// the conversation, never the rest of the history (inbox.HistoryNeeder).
+func (c *Classifier) NeedsHistory() bool { return false }
+
 // Classify evaluates the folders' rules against the message. It abstains
 // when no folder matches. Runtime errors of raw expressions skip their
 // folder; if nothing matched they are returned.

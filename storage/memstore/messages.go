@@ -131,6 +131,33 @@ func (t *tx) ListMessages(conversationID string) ([]inbox.Message, error) {
 	return out, nil
 }
 
+var _ inbox.FirstInboundReader = (*tx)(nil)
+
+// FirstInbound returns the first inbound message, in ListMessages order,
+// of each known conversation that has one.
+func (t *tx) FirstInbound(conversationIDs []string) (map[string]inbox.Message, error) {
+	if err := t.read(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]inbox.Message, len(conversationIDs))
+	for _, conv := range conversationIDs {
+		var first *inbox.Message
+		for _, id := range t.state.convMessages[conv] {
+			m := &t.state.messages[id].Message
+			if m.Direction != inbox.DirectionIn {
+				continue
+			}
+			if first == nil || cmp.Or(m.SentAt.Compare(first.SentAt), cmp.Compare(m.ID, first.ID)) < 0 {
+				first = m
+			}
+		}
+		if first != nil {
+			out[conv] = cloneMessage(*first)
+		}
+	}
+	return out, nil
+}
+
 // LookupDedupeKeys reads the dedupe index, tombstones included.
 func (t *tx) LookupDedupeKeys(keys []string) (map[string]string, error) {
 	if err := t.read(); err != nil {

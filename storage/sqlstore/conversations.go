@@ -99,15 +99,25 @@ func (t *tx) UpdateConversation(c *inbox.Conversation) error {
 	if err := t.own("conversation", &c.TenantID, false); err != nil {
 		return err
 	}
-	var seq int64
-	var subject string
-	err := t.queryRow("update conversation", []any{&seq, &subject}, `SELECT seq, subject FROM conversations WHERE tenant_id = ? AND id = ?`, string(t.tenant), c.ID)
+	// Only the columns whose value changes are written (the document and
+	// version always are): SQLite rewrites every index that holds a column
+	// named in SET, and a reclassification or a new message changes two or
+	// three of the fourteen.
+	current := make([]any, 1+len(conversationCols)-1)
+	ptrs := make([]any, len(current))
+	for i := range current {
+		ptrs[i] = &current[i]
+	}
+	err := t.queryRow("update conversation", ptrs, `SELECT seq, `+strings.Join(conversationCols[:len(conversationCols)-1], ", ")+
+		` FROM conversations WHERE tenant_id = ? AND id = ?`, string(t.tenant), c.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("update conversation %q: %w", c.ID, inbox.ErrNotFound)
 	}
 	if err != nil {
 		return err
 	}
+	seq, _ := current[0].(int64)
+	subject := asString(current[1])
 	next := *c
 	next.Version++
 	doc, err := encode(next)
@@ -118,7 +128,16 @@ func (t *tx) UpdateConversation(c *inbox.Conversation) error {
 	if err != nil {
 		return err
 	}
-	if err := t.updateVersioned("conversation", "conversations", c.ID, c.Version, conversationCols, vals...); err != nil {
+	var cols []string
+	var args []any
+	for i, col := range conversationCols {
+		if col != "doc" && sameValue(current[1+i], vals[i]) {
+			continue
+		}
+		cols = append(cols, col)
+		args = append(args, vals[i])
+	}
+	if err := t.updateVersioned("conversation", "conversations", c.ID, c.Version, cols, args...); err != nil {
 		return err
 	}
 	c.Version++
@@ -132,6 +151,38 @@ func (t *tx) UpdateConversation(c *inbox.Conversation) error {
 		return t.s.wrap("reindex conversation subject", err)
 	}
 	return t.indexSubject(seq, c)
+}
+
+// asString reads a text column scanned into an any.
+func asString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
+}
+
+// sameValue compares a column as scanned with the value about to be
+// written (strings and integers).
+func sameValue(old, new any) bool {
+	switch n := new.(type) {
+	case string:
+		switch o := old.(type) {
+		case string:
+			return o == n
+		case []byte:
+			return string(o) == n
+		}
+	case int:
+		o, ok := old.(int64)
+		return ok && o == int64(n)
+	case int64:
+		o, ok := old.(int64)
+		return ok && o == n
+	}
+	return false
 }
 
 // GetConversation returns ErrNotFound for an unknown id.

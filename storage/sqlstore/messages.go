@@ -254,6 +254,59 @@ func (t *tx) ListMessages(conversationID string) ([]inbox.Message, error) {
 	return t.scanMessages(rows)
 }
 
+var _ inbox.FirstInboundReader = (*tx)(nil)
+
+// FirstInbound returns the first inbound message, in ListMessages order,
+// of each conversation that has one, reading the conversations in chunks
+// and decoding only the messages it returns. Rows written before the
+// direction column existed have none and are decided from their document.
+func (t *tx) FirstInbound(conversationIDs []string) (map[string]inbox.Message, error) {
+	if err := t.usable(false); err != nil {
+		return nil, err
+	}
+	out := make(map[string]inbox.Message, len(conversationIDs))
+	for ids := range slices.Chunk(conversationIDs, keyChunk) {
+		if err := t.firstInbound(ids, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) firstInbound(ids []string, out map[string]inbox.Message) error {
+	rows, err := t.query("first inbound messages", `SELECT conversation_id, doc, version, created_at FROM messages
+		WHERE tenant_id = ? AND conversation_id IN (`+placeholders(len(ids))+`) AND (direction = ? OR direction IS NULL)
+		ORDER BY conversation_id, sent_at, id`, append(append([]any{string(t.tenant)}, anys(ids)...), string(inbox.DirectionIn))...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var conv string
+		var doc sql.RawBytes // only decoded when chosen
+		var version, created int64
+		if err := rows.Scan(&conv, &doc, &version, &created); err != nil {
+			return t.s.wrap("scan message", err)
+		}
+		if _, done := out[conv]; done {
+			continue
+		}
+		var m inbox.Message
+		if err := decodeMessage(doc, &m); err != nil {
+			return err
+		}
+		if m.Direction != inbox.DirectionIn {
+			continue // an old row without the column, outbound after all
+		}
+		m.ConversationID, m.Version, m.CreatedAt = conv, version, fromNanos(created)
+		out[conv] = m
+	}
+	if err := rows.Err(); err != nil {
+		return t.s.wrap("first inbound messages", err)
+	}
+	return nil
+}
+
 // LookupDedupeKeys returns, for each taken key, the message that took it.
 func (t *tx) LookupDedupeKeys(keys []string) (map[string]string, error) {
 	out := map[string]string{}

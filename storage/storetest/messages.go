@@ -77,6 +77,33 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			require.Equal(t, inbox.DeliverySent, got.Delivery)
 		})
 	})
+	t.Run("FirstInboundOfManyConversations", func(t *testing.T) {
+		h := setup(t, newStore)
+		outbound := func(m *inbox.Message) { m.Direction, m.Author = inbox.DirectionOut, inbox.AuthorAgent }
+		a, b, none := h.conversation(), h.conversation(), h.conversation()
+		h.message(a.ID, outbound, func(m *inbox.Message) { m.SentAt = at(-2 * time.Hour) })
+		firstA := h.message(a.ID, func(m *inbox.Message) { m.SentAt = at(-time.Hour) })
+		h.message(a.ID, func(m *inbox.Message) { m.SentAt = at(time.Minute) })
+		b1 := h.message(b.ID, func(m *inbox.Message) { m.SentAt = at(0) })
+		b2 := h.message(b.ID, func(m *inbox.Message) { m.SentAt = at(0) })
+		firstB := b1
+		if b2.ID < b1.ID {
+			firstB = b2
+		}
+		h.message(none.ID, outbound)
+		h.view(func(tx inbox.Tx) {
+			r, ok := tx.(inbox.FirstInboundReader)
+			require.True(t, ok, "the store's transactions implement inbox.FirstInboundReader")
+			got, err := r.FirstInbound([]string{a.ID, b.ID, none.ID, "no-such-conversation"})
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			requireSame(t, firstA, got[a.ID])
+			require.Equal(t, firstB.ID, got[b.ID].ID)
+			got, err = r.FirstInbound(nil)
+			require.NoError(t, err)
+			require.Empty(t, got)
+		})
+	})
 	t.Run("ListOldestFirst", func(t *testing.T) {
 		h := setup(t, newStore)
 		conv, other := h.conversation(), h.conversation()
