@@ -126,7 +126,7 @@ func (e *Engine) readReclassify(ctx context.Context, t Tenant, c Classifier, cur
 		}
 		r.next = page.NextCursor
 		r.examined = len(page.Items)
-	var eligible []Conversation
+		var eligible []Conversation
 		for _, conv := range page.Items {
 			if conv.Classification.By == DecidedByManual || conv.Automated {
 				continue
