@@ -61,3 +61,29 @@ func BenchmarkParseLarge(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseSupportMail parses the generated support mail of the
+// Dovecot benchmarks (text and HTML alternatives, a PDF on one in twelve)
+// with nothing kept: the parser's own cost per message of a first sync.
+func BenchmarkParseSupportMail(b *testing.B) {
+	msgs := make([][]byte, 120)
+	total := 0
+	for i := range msgs {
+		msgs[i] = benchMail(i + 700)
+		total += len(msgs[i])
+	}
+	p, err := NewParser(ParseOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, raw := range msgs {
+			if _, err := p.Parse(context.Background(), bytes.NewReader(raw)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(msgs))/1000, "µs/msg")
+}

@@ -2,11 +2,13 @@ package email
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-message"
@@ -223,9 +225,20 @@ type walker struct {
 	storeErr               error
 }
 
+// messageReaders recycles the read buffers of message: a sync parses
+// thousands of messages, and a fresh 32 KiB buffer each is garbage to
+// clear and collect.
+var messageReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 32<<10) }}
+
 // message parses a whole message: headers, then the body tree.
 func (w *walker) message(r io.Reader) error {
-	e, err := message.ReadWithOptions(bufio.NewReaderSize(r, 32<<10), &message.ReadOptions{MaxHeaderBytes: maxHeaderBytes})
+	br := messageReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil) // keep no reference to r
+		messageReaders.Put(br)
+	}()
+	e, err := message.ReadWithOptions(br, &message.ReadOptions{MaxHeaderBytes: maxHeaderBytes})
 	if e == nil {
 		return fmt.Errorf("unreadable header: %w", err)
 	}
@@ -393,12 +406,14 @@ func (w *walker) text(e *message.Entity, params map[string]string, into *strings
 	if room < 0 {
 		room = 0
 	}
-	b, rest, err := readLimited(e.Body, room)
+	buf := textBuffers.Get().(*bytes.Buffer)
+	defer putTextBuffer(buf)
+	rest, err := readLimitedInto(buf, e.Body, room)
 	if err != nil {
 		w.out.Truncated = true
 	}
 	flowed := strings.EqualFold(params["format"], "flowed")
-	s := cleanText(b, flowed, strings.EqualFold(params["delsp"], "yes"))
+	s := cleanText(buf.Bytes(), flowed, strings.EqualFold(params["delsp"], "yes"))
 	if *set && strings.TrimSpace(s) != "" {
 		into.WriteString("\n\n")
 	}

@@ -3,6 +3,7 @@ package email
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // attributionPatterns start the quoted history of a reply: "On … wrote:"
@@ -12,6 +13,60 @@ var attributionPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)^(le|on|am|el|il|op|em)\s.{0,200}?(a écrit|wrote|schrieb|escribió|ha scritto|schreef|escreveu)\s*:?\s*$`),
 	regexp.MustCompile(`(?i)^-{2,}\s*(original message|message d'origine|ursprüngliche nachricht|mensaje original|messaggio originale|forwarded message|message transféré|message transmis)\s*-{2,}`),
 	regexp.MustCompile(`(?i)^(de|from|von|van|da|desde)\s?:\s*\S`),
+}
+
+// attributionAt returns where the attribution starting lines[i] (l, trimmed)
+// begins within that line, or -1 when it is not one.
+func attributionAt(lines []string, i int, l string) int {
+	if !mayBeAttribution(l) {
+		return -1
+	}
+	// An attribution may be wrapped over two lines.
+	joined := l
+	if i+1 < len(lines) && !strings.HasSuffix(l, ":") {
+		joined = l + " " + strings.TrimSpace(lines[i+1])
+	}
+	for _, p := range attributionPatterns {
+		if p.MatchString(l) || (p == attributionPatterns[0] && p.MatchString(joined)) {
+			if p == attributionPatterns[2] && !headerBlockFollows(lines[i:]) {
+				continue
+			}
+			line := lines[i]
+			return len(line) - len(strings.TrimLeft(line, " \t"))
+		}
+	}
+	return -1
+}
+
+// mayBeAttribution rules out, without a regular expression, a line that
+// no attribution pattern can match: each starts with "--" or with one of
+// their first words followed by a space or a colon. It is true for any
+// line whose first word runs into a non-ASCII character, since
+// case-insensitive matching folds some of those to ASCII letters (ſ to s).
+func mayBeAttribution(l string) bool {
+	if strings.HasPrefix(l, "--") {
+		return true
+	}
+	var word [6]byte
+	n := 0
+	for ; n < len(l) && n < len(word); n++ {
+		c := l[n]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c < 'a' || c > 'z' {
+			break
+		}
+		word[n] = c
+	}
+	if n < len(l) && l[n] >= utf8.RuneSelf {
+		return true
+	}
+	switch string(word[:n]) {
+	case "le", "on", "am", "el", "il", "op", "em", "de", "from", "von", "van", "da", "desde":
+		return true
+	}
+	return false
 }
 
 // separatorLine is the rule Outlook draws above a quoted header block.
@@ -39,18 +94,8 @@ func QuotedStart(text string) int {
 	for i, line := range lines {
 		l := strings.TrimSpace(line)
 		if offset > 0 && l != "" {
-			// An attribution may be wrapped over two lines.
-			joined := l
-			if i+1 < len(lines) && !strings.HasSuffix(l, ":") {
-				joined = l + " " + strings.TrimSpace(lines[i+1])
-			}
-			for _, p := range attributionPatterns {
-				if p.MatchString(l) || (p == attributionPatterns[0] && p.MatchString(joined)) {
-					if p == attributionPatterns[2] && !headerBlockFollows(lines[i:]) {
-						continue
-					}
-					return offset + len(line) - len(strings.TrimLeft(line, " \t"))
-				}
+			if at := attributionAt(lines, i, l); at >= 0 {
+				return offset + at
 			}
 			if strings.HasPrefix(l, ">") && quotedRun(lines[i:]) {
 				return offset

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
@@ -13,12 +14,33 @@ import (
 // readLimited reads at most limit bytes of r and reports how many more
 // bytes there were, draining them without keeping them in memory.
 func readLimited(r io.Reader, limit int) ([]byte, int64, error) {
-	buf, err := io.ReadAll(io.LimitReader(r, int64(limit)))
-	if err != nil {
-		return buf, 0, err
+	var buf bytes.Buffer
+	rest, err := readLimitedInto(&buf, r, limit)
+	return buf.Bytes(), rest, err
+}
+
+// readLimitedInto is readLimited appending to buf.
+func readLimitedInto(buf *bytes.Buffer, r io.Reader, limit int) (int64, error) {
+	if _, err := buf.ReadFrom(io.LimitReader(r, int64(limit))); err != nil {
+		return 0, err
 	}
-	rest, err := io.Copy(io.Discard, r)
-	return buf, rest, err
+	return io.Copy(io.Discard, r)
+}
+
+// textBuffers recycles the buffers text bodies are read into before
+// cleanText copies them.
+var textBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledTextBuffer bounds the buffers kept for reuse, so one huge
+// body does not stay in memory.
+const maxPooledTextBuffer = 256 << 10
+
+func putTextBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledTextBuffer {
+		return
+	}
+	b.Reset()
+	textBuffers.Put(b)
 }
 
 // cleanText turns a decoded text/plain body into the stored text: invalid
