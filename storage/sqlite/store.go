@@ -39,6 +39,7 @@ type Options struct {
 // that read while the writer writes.
 type Store struct {
 	*sqlstore.Store
+	ckpt *checkpointer
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -79,10 +80,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// may fail halfway) stay in memory instead of a temporary file: they
 	// were 6 % of ingest time in pwrite calls.
 	params.Add("_pragma", "temp_store(MEMORY)")
-	// Checkpoint the WAL every 16 MB rather than every 4 MB: a batch of
-	// ingest writes megabytes, and every checkpoint copies pages to the
-	// database file and waits for the disk.
-	writerDSN := path + "?" + params.Encode() + "&_pragma=wal_autocheckpoint(4096)&_txlock=immediate"
+	// A goroutine checkpoints the log beside the writer (checkpoint.go).
+	checkpointDSN := path + "?" + params.Encode()
+	writerDSN := path + "?" + params.Encode() + fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", writerAutoCheckpoint)
 	params.Add("_pragma", "query_only(1)")
 	readerDSN := path + "?" + params.Encode()
 
@@ -115,7 +115,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	return &Store{Store: s}, nil
+	ckptConn, err := newCachingConnector(checkpointDSN)
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	ckpt := sql.OpenDB(ckptConn)
+	ckpt.SetMaxOpenConns(1)
+	return &Store{Store: s, ckpt: startCheckpointer(ckpt, logger)}, nil
+}
+
+// Close stops the checkpointer and closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.ckpt.Close(), s.Store.Close())
 }
 
 // checkFile refuses a path that is a directory, or an existing non-empty
