@@ -134,6 +134,13 @@ func (t *tx) UpdateConversation(c *inbox.Conversation) error {
 		if col != "doc" && sameValue(current[1+i], vals[i]) {
 			continue
 		}
+		if col == "folder_id" {
+			// The refile trigger moves the conversation's counted
+			// messages: count the pending ones first.
+			if err := t.flushVolume(); err != nil {
+				return err
+			}
+		}
 		cols = append(cols, col)
 		args = append(args, vals[i])
 	}
@@ -233,6 +240,9 @@ func (t *tx) scanConversations(rows *sql.Rows) ([]inbox.Conversation, error) {
 // drafts, tasks and follow-ups; dedupe keys stay as tombstones.
 func (t *tx) DeleteConversation(id string) error {
 	if err := t.usable(true); err != nil {
+		return err
+	}
+	if err := t.flushVolume(); err != nil { // the delete trigger reads the roll-up
 		return err
 	}
 	var convSeq int64

@@ -63,6 +63,7 @@ func (t *tx) InsertMessage(m *inbox.Message) error {
 	if err != nil {
 		return err
 	}
+	t.countMessage(m.ConversationID, m.CreatedAt, string(m.Source), string(m.Direction))
 	if err := t.insertDedupeKeys(m, seq); err != nil {
 		return err
 	}
@@ -114,6 +115,10 @@ func (t *tx) insertDedupeKeys(m *inbox.Message, seq int64) error {
 			append([]any{string(t.tenant)}, claimed...)...); err != nil {
 			return err
 		}
+	}
+	// The delete trigger takes the message off the roll-up: count it first.
+	if err := t.flushVolume(); err != nil {
+		return err
 	}
 	if _, err := t.exec("release message", `DELETE FROM messages WHERE seq = ?`, seq); err != nil {
 		return err
@@ -358,6 +363,9 @@ func (t *tx) MoveMessage(messageID, conversationID string) error {
 		return err
 	}
 	if err := t.requireConversation("move message", conversationID); err != nil {
+		return err
+	}
+	if err := t.flushVolume(); err != nil { // the move trigger reads the roll-up
 		return err
 	}
 	var seq int64

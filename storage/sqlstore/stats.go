@@ -30,6 +30,9 @@ func (t *tx) MessageVolume(q inbox.StatsQuery, loc *time.Location) ([]inbox.Volu
 	if err := t.usable(false); err != nil {
 		return nil, err
 	}
+	if err := t.flushVolume(); err != nil { // this transaction's own messages
+		return nil, err
+	}
 	if loc == nil {
 		loc = time.UTC
 	}

@@ -198,14 +198,18 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, tenant inbox
 	}
 	t := &tx{s: s, ctx: ctx, tx: sqlTx, tenant: tenant, readOnly: readOnly}
 	defer func() {
-		t.done = true
 		if p := recover(); p != nil {
+			t.done = true
 			_ = sqlTx.Rollback()
 			panic(p)
 		}
 		if err == nil {
+			err = t.flushVolume()
+		}
+		if err == nil {
 			err = t.flushIndex()
 		}
+		t.done = true
 		if err != nil {
 			_ = sqlTx.Rollback()
 			return

@@ -28,6 +28,9 @@ type tx struct {
 	// part of a transaction; indexing last turns a flush per write into one
 	// per transaction.
 	pending []SearchDoc
+	// volume counts the messages inserted by this transaction for the
+	// message_volume roll-up (volume.go).
+	volume map[volumeDelta]int64
 }
 
 // index queues a document for the full-text index.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -37,6 +38,27 @@ func testStats(t *testing.T, newStore NewStoreFunc) {
 
 	direct, err := inbox.New(inbox.Options{Store: h.store})
 	require.NoError(t, err)
+	t.Run("RefusedMessageNotCounted", func(t *testing.T) {
+		h := setup(t, newStore)
+		conv := h.conversation()
+		h.update(func(tx inbox.Tx) {
+			m := newMessage(conv.ID, func(m *inbox.Message) {
+				m.DedupeKeys, m.CreatedAt = []string{"k"}, time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+			})
+			require.NoError(t, tx.InsertMessage(&m))
+			dup := newMessage(conv.ID, func(m *inbox.Message) {
+				m.DedupeKeys, m.CreatedAt = []string{"k"}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+			})
+			require.ErrorIs(t, tx.InsertMessage(&dup), inbox.ErrConflict)
+		})
+		eng, err := inbox.New(inbox.Options{Store: h.store})
+		require.NoError(t, err)
+		st, err := eng.Stats(h.ctx, h.tenant, inbox.StatsQuery{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Granularity: inbox.ByMonth, TimeZone: "UTC"})
+		require.NoError(t, err)
+		require.Len(t, st.Volume, 1)
+		require.Equal(t, "2026-05", st.Volume[0].Period)
+		require.Equal(t, 1, st.Volume[0].Count)
+	})
 	scanned, err := inbox.New(inbox.Options{Store: withoutStatsTx{h.store}})
 	require.NoError(t, err)
 
@@ -168,5 +190,43 @@ func seedStatsHistory(t *testing.T, h *harness) {
 			c.FolderID = folders[rng.IntN(len(folders))]
 			require.NoError(t, tx.UpdateConversation(&c))
 		}
+	})
+	// The same on messages inserted by the very transaction that moves,
+	// refiles and deletes: a store may count new messages when the
+	// transaction ends, and must agree with its triggers all the same.
+	h.update(func(tx inbox.Tx) {
+		n := 0
+		late := func(conv string) string {
+			m := newMessage(conv, func(m *inbox.Message) {
+				m.ID = fmt.Sprintf("late-%d", n)
+				m.MessageID = m.ID + "@example.test"
+				m.DedupeKeys = []string{"late-key-" + m.ID}
+				m.ThreadKeys = nil
+				m.Source = sources[n%len(sources)]
+				m.CreatedAt = instant().Truncate(time.Microsecond)
+			})
+			n++
+			require.NoError(t, tx.InsertMessage(&m))
+			return m.ID
+		}
+		for _, id := range convIDs[100:110] {
+			late(id)
+			late(id)
+		}
+		c, err := tx.GetConversation(convIDs[101])
+		require.NoError(t, err)
+		c.FolderID = folders[(slices.Index(folders, c.FolderID)+1)%len(folders)]
+		require.NoError(t, tx.UpdateConversation(&c))
+		late(convIDs[103])
+		require.NoError(t, tx.DeleteConversation(convIDs[103]))
+		taken := late(convIDs[104])
+		dup := newMessage(convIDs[104], func(m *inbox.Message) {
+			m.ID, m.MessageID, m.DedupeKeys, m.ThreadKeys = "late-dup", "late-dup@example.test", []string{"late-key-" + taken}, nil
+			m.CreatedAt = instant().Truncate(time.Microsecond)
+		})
+		require.ErrorIs(t, tx.InsertMessage(&dup), inbox.ErrConflict, "a refused message is not counted")
+		moved := late(convIDs[105])
+		require.NoError(t, tx.MoveMessage(moved, convIDs[111]))
+		late(convIDs[106])
 	})
 }
