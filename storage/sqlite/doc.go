@@ -7,9 +7,13 @@
 // querying (sqlstore.Fold: "eleonore" finds "Éléonore", "strasse" finds
 // "Straße"), the same folding the PostgreSQL store uses, and FTS5's
 // unicode61 tokenizer (remove_diacritics 2) splits it. Message documents
-// are deflated, since SQLite does not compress values, so the file stays
-// under twice the raw text. The query syntax of ConversationQuery.Search
-// is described on sqlstore.Search.
+// are compressed (S2), since SQLite does not compress values, so the file
+// stays under twice the raw text. The query syntax of
+// ConversationQuery.Search is described on sqlstore.Search.
+//
+// Prepared statements are kept per connection, and a goroutine
+// checkpoints the write-ahead log beside the writer, so neither SQL
+// parsing nor checkpoints sit in the path of a commit.
 //
 // The schema is migrated on Open by versioned migrations embedded in the
 // binary; a file written by a newer inboxkit, a corrupt file or a file

@@ -30,7 +30,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Now tells the time for CreatedAt/UpdatedAt defaults. Nil: time.Now.
 	Now func() time.Time
-	// CompressMessages deflates message documents (for databases that do
+	// CompressMessages compresses message documents (S2; for databases that do
 	// not compress large values themselves).
 	CompressMessages bool
 }
@@ -43,7 +43,7 @@ type Store struct {
 	name   string
 	log    *slog.Logger
 	now    func() time.Time
-	// compress deflates message documents.
+	// compress compresses message documents (see packDoc).
 	compress bool
 }
 
