@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -59,8 +60,7 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 	// The next batch is fetched while the engine commits the previous
 	// one; batches are still delivered one at a time, in order.
 	run := &pullRun{pending: &blobWaits{}, batches: make(chan pendingBatch), ctx: ctx}
-	var staged inbox.BlobBatcher
-	run.parser, staged = c.parser.deferring(run.pending)
+	run.parser, run.staged = c.parser.deferring(run.pending)
 	var deliverErr error
 	delivered := make(chan struct{})
 	go func() {
@@ -69,11 +69,8 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 			if deliverErr != nil {
 				continue
 			}
-			// The batch's blobs were staged (every Stage has returned):
-			// make them durable before a commit refers to them. This
-			// runs while the next batch is fetched.
-			if staged != nil && len(pb.batch.Messages) > 0 {
-				if err := staged.Sync(ctx); err != nil {
+			if pb.synced != nil {
+				if err := <-pb.synced; err != nil {
 					deliverErr = fmt.Errorf("email: keep %d messages of %s: %w", len(pb.batch.Messages), pb.folder, err)
 					cancel()
 					continue
@@ -94,6 +91,7 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 	<-delivered
 	// Never leave writes running behind a failed pull.
 	_ = run.pending.wait()
+	run.syncs.Wait()
 	switch {
 	case deliverErr != nil:
 		return deliverErr
@@ -107,6 +105,9 @@ func (c *Channel) Pull(ctx context.Context, cursorText string, deliver inbox.Del
 type pendingBatch struct {
 	batch  inbox.Batch
 	folder string
+	// synced, when set, yields the result of the Sync that makes the
+	// batch's staged blobs durable; the batch waits for it.
+	synced <-chan error
 }
 
 // pullRun is the state of one Pull shared by its folders.
@@ -117,15 +118,29 @@ type pullRun struct {
 	// pending holds the raw-message writes of the current batch, which
 	// run side by side while the next messages are fetched.
 	pending *blobWaits
+	// staged, when set, is the BlobStore the parser stages blobs in;
+	// syncs tracks the Syncs running for batches on their way.
+	staged inbox.BlobBatcher
+	syncs  sync.WaitGroup
 }
 
 // flush finishes the blob writes of a batch before it is committed.
 func (r *pullRun) flush() error { return r.pending.wait() }
 
-// send hands a batch to the delivering goroutine.
+// send hands a batch to the delivering goroutine. A batch of messages
+// whose blobs were staged (flush has returned, so every Stage has) first
+// starts the Sync that makes them durable: it runs while the previous
+// batch is committed and the next one fetched, and the batch is delivered
+// only once it has succeeded.
 func (r *pullRun) send(folder string, b inbox.Batch) error {
+	pb := pendingBatch{batch: b, folder: folder}
+	if r.staged != nil && len(b.Messages) > 0 {
+		synced := make(chan error, 1)
+		r.syncs.Go(func() { synced <- r.staged.Sync(r.ctx) })
+		pb.synced = synced
+	}
 	select {
-	case r.batches <- pendingBatch{batch: b, folder: folder}:
+	case r.batches <- pb:
 		return nil
 	case <-r.ctx.Done():
 		return r.ctx.Err()

@@ -28,6 +28,11 @@ import (
 // the directories that hold them.
 type DirStore struct {
 	root *os.Root
+	// dot is the root directory, open for as long as the store: syncfs(2)
+	// reports the filesystem's write errors since the descriptor was
+	// opened, so errors writing out a blob staged long before a Sync are
+	// not missed.
+	dot *os.File
 
 	// mu guards staged, which maps the key of each blob staged and not
 	// yet synced to its temporary file.
@@ -65,7 +70,12 @@ func Dir(dirPath string) (*DirStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", dirPath, err)
 	}
-	return &DirStore{root: root, staged: map[string]string{}}, nil
+	dot, err := root.Open(".")
+	if err != nil {
+		_ = root.Close()
+		return nil, fmt.Errorf("blob: open %s: %w", dirPath, err)
+	}
+	return &DirStore{root: root, dot: dot, staged: map[string]string{}}, nil
 }
 
 // Close removes the temporary files of blobs staged and never synced,
@@ -77,7 +87,7 @@ func (d *DirStore) Close() error {
 		delete(d.staged, key)
 	}
 	d.mu.Unlock()
-	return d.root.Close()
+	return errors.Join(d.dot.Close(), d.root.Close())
 }
 
 // Put streams r into a temporary file next to key, syncs it and renames it
