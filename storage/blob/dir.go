@@ -99,11 +99,11 @@ func (d *DirStore) Put(ctx context.Context, key string, r io.Reader) (int64, err
 	if err != nil {
 		return 0, err
 	}
+	// A value staged earlier must not be renamed over this newer one.
+	d.unstage(key)
 	if err := d.rename(tmp, key); err != nil {
 		return 0, err
 	}
-	// A value staged earlier must not be renamed over this newer one.
-	d.unstage(key)
 	// Persist the rename itself: sync the directory holding the new entry.
 	if err := d.syncDir(parent); err != nil {
 		return n, fmt.Errorf("blob: put %s: sync directory: %w", key, err)
