@@ -72,6 +72,7 @@ func (t *tx) CreateConversation(c *inbox.Conversation) error {
 	if err != nil {
 		return err
 	}
+	t.sawConversation(c.ID)
 	return t.indexSubject(seq, c)
 }
 
@@ -228,6 +229,7 @@ func (t *tx) scanConversations(rows *sql.Rows) ([]inbox.Conversation, error) {
 			return nil, err
 		}
 		c.FolderID, c.Version, c.CreatedAt = folder, version, fromNanos(created)
+		t.sawConversation(c.ID)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -245,6 +247,7 @@ func (t *tx) DeleteConversation(id string) error {
 	if err := t.flushVolume(); err != nil { // the delete trigger reads the roll-up
 		return err
 	}
+	delete(t.existing, id)
 	var convSeq int64
 	err := t.queryRow("delete conversation", []any{&convSeq}, `DELETE FROM conversations WHERE tenant_id = ? AND id = ? RETURNING seq`, string(t.tenant), id)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -31,6 +31,18 @@ type tx struct {
 	// volume counts the messages inserted by this transaction for the
 	// message_volume roll-up (volume.go).
 	volume map[volumeDelta]int64
+	// existing holds conversations this transaction created or found,
+	// so inserting a batch's messages does not ask again for each one.
+	// Only DeleteConversation, in this transaction, can remove them.
+	existing map[string]bool
+}
+
+// sawConversation records that the conversation exists.
+func (t *tx) sawConversation(id string) {
+	if t.existing == nil {
+		t.existing = map[string]bool{}
+	}
+	t.existing[id] = true
 }
 
 // index queues a document for the full-text index.
@@ -165,10 +177,16 @@ func (t *tx) own(kind string, tenant *inbox.TenantID, creating bool) error {
 // requireConversation fails with ErrNotFound unless the conversation
 // exists in the tenant.
 func (t *tx) requireConversation(op, id string) error {
+	if t.existing[id] {
+		return nil
+	}
 	var one int
 	err := t.queryRow(op, []any{&one}, `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`, string(t.tenant), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: conversation %q: %w", op, id, inbox.ErrNotFound)
+	}
+	if err == nil {
+		t.sawConversation(id)
 	}
 	return err
 }

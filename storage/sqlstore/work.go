@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -388,6 +389,10 @@ func (t *tx) ListQuarantine(q inbox.QuarantineQuery) ([]inbox.QuarantineItem, er
 		`SELECT doc, created_at FROM quarantine WHERE `+strings.Join(where, " AND ")+` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit)...)
 }
 
+// auditRowsPerStatement bounds the entries of one INSERT (7 parameters
+// each).
+const auditRowsPerStatement = 100
+
 // AppendAudit adds entries; they are never changed or removed.
 func (t *tx) AppendAudit(entries ...inbox.AuditEntry) error {
 	if err := t.usable(true); err != nil {
@@ -419,16 +424,27 @@ func (t *tx) AppendAudit(entries ...inbox.AuditEntry) error {
 			return err
 		}
 	}
-	for i := range entries {
-		e := &entries[i]
-		t.stamp(&e.ID, &e.At, nil, nil)
-		doc, err := encode(e)
+	// One statement per auditRowsPerStatement entries: an ingest batch
+	// appends an entry per message.
+	for chunk := range slices.Chunk(entries, auditRowsPerStatement) {
+		args := make([]any, 0, 7*len(chunk))
+		for i := range chunk {
+			e := &chunk[i]
+			t.stamp(&e.ID, &e.At, nil, nil)
+			doc, err := encode(e)
+			if err != nil {
+				return err
+			}
+			args = append(args, string(t.tenant), e.ID, e.ConversationID, e.EntityID, nanos(e.At), nanos(e.At), doc)
+		}
+		row := "(" + placeholders(7) + ")"
+		res, err := t.exec("append audit", `INSERT INTO audit (tenant_id, id, conversation_id, entity_id, at, created_at, doc) VALUES `+
+			row+strings.Repeat(", "+row, len(chunk)-1)+` ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return err
 		}
-		if err := t.insert("audit entry", "audit", []string{"id", "conversation_id", "entity_id", "at", "created_at", "doc"},
-			e.ID, e.ConversationID, e.EntityID, nanos(e.At), nanos(e.At), doc); err != nil {
-			return err
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(chunk)) {
+			return fmt.Errorf("append audit: %w: an entry id is already taken", inbox.ErrConflict)
 		}
 	}
 	return nil
