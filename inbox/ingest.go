@@ -258,11 +258,14 @@ type ingestTx struct {
 	tenant Tenant
 	now    time.Time
 
-	contacts      map[string]Contact      // identity key -> contact, for this batch
-	conversations map[string]Conversation // id -> latest state, for this batch
-	created       map[string]bool         // conversation ids created in this batch
-	threadKeys    map[string]string       // key -> conversation id, stored so far in this batch
-	newContacts   []string
+	contacts map[string]Contact // identity key -> contact, for this batch
+	// foundContacts and missingContacts are prefetchContacts' answers.
+	foundContacts   map[ContactKey]Contact
+	missingContacts map[ContactKey]bool
+	conversations   map[string]Conversation // id -> latest state, for this batch
+	created         map[string]bool         // conversation ids created in this batch
+	threadKeys      map[string]string       // key -> conversation id, stored so far in this batch
+	newContacts     []string
 }
 
 func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) {
@@ -291,6 +294,9 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	known, err := w.tx.LookupThreadKeys(tkeys)
 	if err != nil {
 		return IngestResult{}, nil, nil, nil, fmt.Errorf("look up thread keys: %w", err)
+	}
+	if err := w.prefetchContacts(batch); err != nil {
+		return IngestResult{}, nil, nil, nil, err
 	}
 
 	var (
@@ -553,21 +559,66 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 
 // contact finds or creates the contact for a party, enriching it with a
 // name or identity it lacked.
-func (w *ingestTx) contact(p Party) (Contact, error) {
-	var key ContactKey
-	var cacheKey string
+// contactKey is the identity a party is found by: email, else phone,
+// else external id.
+func contactKey(p Party) (key ContactKey, cacheKey string) {
 	switch {
 	case p.Email != "":
-		key.Email, cacheKey = p.Email, "e:"+p.Email
+		return ContactKey{Email: p.Email}, "e:" + p.Email
 	case p.Phone != "":
-		key.Phone, cacheKey = p.Phone, "p:"+p.Phone
-	default:
-		key.ExternalID, cacheKey = p.ID, "x:"+p.ID
+		return ContactKey{Phone: p.Phone}, "p:" + p.Phone
 	}
+	return ContactKey{ExternalID: p.ID}, "x:" + p.ID
+}
+
+// prefetchContacts finds the contacts of the whole batch in one query
+// when the store can (ContactsFinder), so contact() asks per message only
+// for phones to merge. Parties without a contact are remembered as such.
+func (w *ingestTx) prefetchContacts(batch []preparedInbound) error {
+	f, ok := w.tx.(ContactsFinder)
+	if !ok {
+		return nil
+	}
+	var keys []ContactKey
+	seen := map[ContactKey]bool{}
+	for _, p := range batch {
+		if k, _ := contactKey(p.contact); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	found, err := f.FindContacts(keys)
+	if err != nil {
+		return fmt.Errorf("find contacts: %w", err)
+	}
+	w.missingContacts = map[ContactKey]bool{}
+	for _, k := range keys {
+		if _, ok := found[k]; !ok {
+			w.missingContacts[k] = true
+		}
+	}
+	w.foundContacts = found
+	return nil
+}
+
+func (w *ingestTx) contact(p Party) (Contact, error) {
+	key, cacheKey := contactKey(p)
 	if c, ok := w.contacts[cacheKey]; ok {
 		return c, nil
 	}
-	c, err := w.tx.FindContact(key)
+	var c Contact
+	var err error
+	switch {
+	case w.missingContacts[key]:
+		err = ErrNotFound
+	case w.foundContacts != nil && w.foundContacts[key].ID != "":
+		c = w.foundContacts[key]
+	default:
+		c, err = w.tx.FindContact(key)
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		c = Contact{TenantID: w.tenant.ID, Name: p.Name, ExternalID: key.ExternalID, CreatedAt: w.now, UpdatedAt: w.now}
@@ -601,7 +652,29 @@ func (w *ingestTx) contact(p Party) (Contact, error) {
 		}
 	}
 	w.contacts[cacheKey] = c
+	w.learnContact(c)
 	return c, nil
+}
+
+// learnContact keeps prefetchContacts' answers true after the batch
+// created or changed a contact: each of its identities now finds it.
+func (w *ingestTx) learnContact(c Contact) {
+	if w.foundContacts == nil {
+		return
+	}
+	learn := func(k ContactKey) {
+		delete(w.missingContacts, k)
+		w.foundContacts[k] = c
+	}
+	for _, e := range c.Emails {
+		learn(ContactKey{Email: e})
+	}
+	for _, p := range c.Phones {
+		learn(ContactKey{Phone: p})
+	}
+	if c.ExternalID != "" {
+		learn(ContactKey{ExternalID: c.ExternalID})
+	}
 }
 
 func contains(list []string, s string) bool {

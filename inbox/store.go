@@ -155,6 +155,13 @@ type Tx interface {
 	MarkNotificationRead(id string, at time.Time) error
 }
 
+// ContactsFinder is an optional Tx capability: FindContact for many keys
+// in one query, which ingest uses for a whole batch. Keys without a
+// contact are absent from the result.
+type ContactsFinder interface {
+	FindContacts(keys []ContactKey) (map[ContactKey]Contact, error)
+}
+
 // ContactKey identifies a contact by one of its identities.
 type ContactKey struct {
 	Email      string

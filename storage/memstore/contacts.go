@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -102,6 +103,23 @@ func (t *tx) GetContact(id string) (inbox.Contact, error) {
 		return inbox.Contact{}, notFound("contact", id)
 	}
 	return cloneContact(c), nil
+}
+
+var _ inbox.ContactsFinder = (*tx)(nil)
+
+// FindContacts is FindContact for many keys.
+func (t *tx) FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error) {
+	out := make(map[inbox.ContactKey]inbox.Contact, len(keys))
+	for _, key := range keys {
+		c, err := t.FindContact(key)
+		switch {
+		case err == nil:
+			out[key] = c
+		case !errors.Is(err, inbox.ErrNotFound):
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // FindContact looks the first non-empty identity of key up in the index.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -134,15 +135,8 @@ func (t *tx) GetContact(id string) (inbox.Contact, error) {
 
 // FindContact looks a contact up by its first non-empty identity.
 func (t *tx) FindContact(key inbox.ContactKey) (inbox.Contact, error) {
-	var k string
-	switch {
-	case key.Email != "":
-		k = "e:" + key.Email
-	case key.Phone != "":
-		k = "p:" + key.Phone
-	case key.ExternalID != "":
-		k = "x:" + key.ExternalID
-	default:
+	k, ok := identityKey(key)
+	if !ok {
 		return inbox.Contact{}, fmt.Errorf("find contact: %w: the key is empty", inbox.ErrNotFound)
 	}
 	list, err := queryDocs[inbox.Contact](t, "find contact", `SELECT c.doc, c.created_at FROM contact_keys k
@@ -155,6 +149,71 @@ func (t *tx) FindContact(key inbox.ContactKey) (inbox.Contact, error) {
 		return inbox.Contact{}, fmt.Errorf("find contact: %w", inbox.ErrNotFound)
 	}
 	return list[0], nil
+}
+
+// identityKey is the contact_keys key of a lookup: email, else phone,
+// else external id.
+func identityKey(key inbox.ContactKey) (string, bool) {
+	switch {
+	case key.Email != "":
+		return "e:" + key.Email, true
+	case key.Phone != "":
+		return "p:" + key.Phone, true
+	case key.ExternalID != "":
+		return "x:" + key.ExternalID, true
+	}
+	return "", false
+}
+
+var _ inbox.ContactsFinder = (*tx)(nil)
+
+// FindContacts is FindContact for many keys, in one query per chunk.
+func (t *tx) FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error) {
+	if err := t.usable(false); err != nil {
+		return nil, err
+	}
+	byKey := map[string][]inbox.ContactKey{} // keys naming one identity
+	var ks []string
+	for _, key := range keys {
+		if k, ok := identityKey(key); ok {
+			if _, dup := byKey[k]; !dup {
+				ks = append(ks, k)
+			}
+			byKey[k] = append(byKey[k], key)
+		}
+	}
+	out := make(map[inbox.ContactKey]inbox.Contact, len(ks))
+	for chunk := range slices.Chunk(ks, keyChunk) {
+		rows, err := t.query("find contacts", `SELECT k.key, c.doc, c.created_at FROM contact_keys k
+			JOIN contacts c ON c.tenant_id = k.tenant_id AND c.id = k.contact_id
+			WHERE k.tenant_id = ? AND k.key IN (`+placeholders(len(chunk))+`)`, append([]any{string(t.tenant)}, anys(chunk)...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			var doc []byte
+			var created int64
+			if err := rows.Scan(&k, &doc, &created); err != nil {
+				rows.Close()
+				return nil, t.s.wrap("find contacts", err)
+			}
+			var c inbox.Contact
+			if err := decode(doc, &c); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			setCreated(&c, created)
+			for _, key := range byKey[k] {
+				out[key] = c
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, t.s.wrap("find contacts", err)
+		}
+	}
+	return out, nil
 }
 
 // ListContacts pages contacts by name then id.

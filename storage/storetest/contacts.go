@@ -64,6 +64,37 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 			}
 		})
 	})
+	t.Run("FindManyAtOnce", func(t *testing.T) {
+		h := setup(t, newStore)
+		c := fullContact()
+		other := inbox.Contact{Name: "Other", Emails: []string{"other@example.com"}, Phones: []string{"4915112345678"}}
+		h.update(func(tx inbox.Tx) {
+			require.NoError(t, tx.CreateContact(&other))
+			require.NoError(t, tx.CreateContact(&c))
+		})
+		h.view(func(tx inbox.Tx) {
+			f, ok := tx.(inbox.ContactsFinder)
+			require.True(t, ok, "the store's transactions implement inbox.ContactsFinder")
+			keys := []inbox.ContactKey{
+				{Email: "elodie@example.fr"}, {Phone: "33612345678"}, {ExternalID: "crm-1001"},
+				{Email: "elodie@example.fr", Phone: "4915112345678"}, {Phone: "4915112345678"},
+				{Email: "nobody@example.com"}, {ExternalID: "crm-404"}, {},
+			}
+			got, err := f.FindContacts(keys)
+			require.NoError(t, err)
+			require.Len(t, got, 5)
+			for _, key := range keys[:4] {
+				requireSame(t, c, got[key], "%+v", key)
+			}
+			requireSame(t, other, got[inbox.ContactKey{Phone: "4915112345678"}])
+			for _, key := range keys[5:] {
+				// FindContacts agrees with FindContact on every key.
+				_, err := tx.FindContact(key)
+				require.ErrorIs(t, err, inbox.ErrNotFound)
+				require.NotContains(t, got, key)
+			}
+		})
+	})
 	t.Run("FindFollowsUpdates", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := fullContact()
