@@ -262,6 +262,9 @@ type ingestTx struct {
 	// foundContacts and missingContacts are prefetchContacts' answers.
 	foundContacts   map[ContactKey]Contact
 	missingContacts map[ContactKey]bool
+	// latestByChannel remembers, per contact, source and integration, the
+	// stored conversation a phone-like channel continues ("" for none).
+	latestByChannel map[string]string
 	conversations   map[string]Conversation // id -> latest state, for this batch
 	created         map[string]bool         // conversation ids created in this batch
 	threadKeys      map[string]string       // key -> conversation id, stored so far in this batch
@@ -276,6 +279,7 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) 
 func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, map[string]string, error) {
 	w.contacts = map[string]Contact{}
 	w.conversations = map[string]Conversation{}
+	w.latestByChannel = map[string]string{}
 	w.created = map[string]bool{}
 	w.threadKeys = map[string]string{}
 
@@ -693,6 +697,17 @@ func (w *ingestTx) isNewContact(id string) bool {
 
 // conversation returns the latest state of a conversation touched in this
 // batch, or loads it.
+// adopt returns the batch's copy of a conversation a listing returned,
+// keeping c as that copy if the batch had none: it may hold changes made
+// earlier in the batch.
+func (w *ingestTx) adopt(c Conversation) Conversation {
+	if have, ok := w.conversations[c.ID]; ok {
+		return have
+	}
+	w.conversations[c.ID] = c
+	return c
+}
+
 func (w *ingestTx) conversation(id string) (Conversation, error) {
 	if c, ok := w.conversations[id]; ok {
 		return c, nil
@@ -761,10 +776,7 @@ func (w *ingestTx) thread(p preparedInbound, contact Contact, sentAt time.Time, 
 			}
 		}
 		for _, c := range page.Items {
-			c, err := w.conversation(c.ID)
-			if err != nil {
-				return Conversation{}, "", false, err
-			}
+			c := w.adopt(c)
 			if c.Status != StatusArchived && !c.Automated {
 				return c, "subject fallback: same sender and subject", true, nil
 			}
@@ -783,13 +795,27 @@ func (w *ingestTx) thread(p preparedInbound, contact Contact, sentAt time.Time, 
 			return Conversation{}, "", false, nil
 		}
 		var page ConversationPage
-		if !w.isNewContact(contact.ID) {
+		channel := contact.ID + "\x00" + string(in.Source) + "\x00" + in.IntegrationID
+		if id, ok := w.latestByChannel[channel]; ok {
+			if id != "" {
+				page.Items = []Conversation{w.conversations[id]}
+			}
+		} else if !w.isNewContact(contact.ID) {
 			var err error
 			page, err = w.tx.ListConversations(ConversationQuery{
 				ContactID: contact.ID, Sources: []Source{in.Source}, IntegrationID: in.IntegrationID, Limit: 1,
 			})
 			if err != nil {
 				return Conversation{}, "", false, fmt.Errorf("find open conversation: %w", err)
+			}
+			// Later messages of the batch from this contact and channel
+			// need not ask again: a conversation the batch creates is
+			// found among w.created below.
+			if len(page.Items) > 0 {
+				page.Items[0] = w.adopt(page.Items[0])
+				w.latestByChannel[channel] = page.Items[0].ID
+			} else {
+				w.latestByChannel[channel] = ""
 			}
 		}
 		var latest *Conversation
@@ -800,10 +826,7 @@ func (w *ingestTx) thread(p preparedInbound, contact Contact, sentAt time.Time, 
 			}
 		}
 		if latest == nil && len(page.Items) > 0 {
-			c, err := w.conversation(page.Items[0].ID)
-			if err != nil {
-				return Conversation{}, "", false, err
-			}
+			c := w.conversations[page.Items[0].ID]
 			latest = &c
 		}
 		if latest == nil {
