@@ -80,6 +80,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// may fail halfway) stay in memory instead of a temporary file: they
 	// were 6 % of ingest time in pwrite calls.
 	params.Add("_pragma", "temp_store(MEMORY)")
+	// The log is reused from its start once checkpointed; beyond 16 MB
+	// it is truncated then, so a burst does not leave a large file behind.
+	params.Add("_pragma", "journal_size_limit(16777216)")
 	// A goroutine checkpoints the log beside the writer (checkpoint.go).
 	checkpointDSN := path + "?" + params.Encode()
 	writerDSN := path + "?" + params.Encode() + fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", writerAutoCheckpoint)
