@@ -11,9 +11,8 @@
 // stays under twice the raw text. The query syntax of
 // ConversationQuery.Search is described on sqlstore.Search.
 //
-// Prepared statements are kept per connection, and a goroutine
-// checkpoints the write-ahead log beside the writer, so neither SQL
-// parsing nor checkpoints sit in the path of a commit.
+// Prepared statements are kept per connection, so SQL is parsed once per
+// connection rather than once per statement.
 //
 // The schema is migrated on Open by versioned migrations embedded in the
 // binary; a file written by a newer inboxkit, a corrupt file or a file
