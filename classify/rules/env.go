@@ -214,47 +214,25 @@ func (e *Env) resolve(bits fieldSet) {
 // Readers of the text fields for compiled predicates: each folds its
 // field on first use.
 
-func (e *Env) senderEmail() string {
-	if e.pending&bitSenderEmail != 0 {
-		e.resolve(bitSenderEmail)
+// text returns *field, folding it first if bit is still pending.
+func (e *Env) text(bit fieldSet, field *string) string {
+	if e.pending&bit != 0 {
+		e.resolve(bit)
 	}
-	return e.SenderEmail
+	return *field
 }
 
-func (e *Env) senderName() string {
-	if e.pending&bitSenderName != 0 {
-		e.resolve(bitSenderName)
-	}
-	return e.SenderName
-}
+func (e *Env) senderEmail() string { return e.text(bitSenderEmail, &e.SenderEmail) }
 
-func (e *Env) senderDomain() string {
-	if e.pending&bitSenderDomain != 0 {
-		e.resolve(bitSenderDomain)
-	}
-	return e.SenderDomain
-}
+func (e *Env) senderName() string { return e.text(bitSenderName, &e.SenderName) }
 
-func (e *Env) senderPhone() string {
-	if e.pending&bitSenderPhone != 0 {
-		e.resolve(bitSenderPhone)
-	}
-	return e.SenderPhone
-}
+func (e *Env) senderDomain() string { return e.text(bitSenderDomain, &e.SenderDomain) }
 
-func (e *Env) subject() string {
-	if e.pending&bitSubject != 0 {
-		e.resolve(bitSubject)
-	}
-	return e.Subject
-}
+func (e *Env) senderPhone() string { return e.text(bitSenderPhone, &e.SenderPhone) }
 
-func (e *Env) body() string {
-	if e.pending&bitBody != 0 {
-		e.resolve(bitBody)
-	}
-	return e.Body
-}
+func (e *Env) subject() string { return e.text(bitSubject, &e.Subject) }
+
+func (e *Env) body() string { return e.text(bitBody, &e.Body) }
 
 func (e *Env) recipients() []string {
 	if e.pending&bitRecipients != 0 {

@@ -38,12 +38,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 
 	t.Run("FindByEachIdentity", func(t *testing.T) {
 		h := setup(t, newStore)
-		c := fullContact()
-		other := inbox.Contact{Name: "Other", Emails: []string{"other@example.com"}, Phones: []string{"4915112345678"}}
-		h.update(func(tx inbox.Tx) {
-			require.NoError(t, tx.CreateContact(&other))
-			require.NoError(t, tx.CreateContact(&c))
-		})
+		c, _ := twoContacts(t, h)
 		h.view(func(tx inbox.Tx) {
 			for _, key := range []inbox.ContactKey{
 				{Email: "elodie@example.fr"},
@@ -66,12 +61,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("FindManyAtOnce", func(t *testing.T) {
 		h := setup(t, newStore)
-		c := fullContact()
-		other := inbox.Contact{Name: "Other", Emails: []string{"other@example.com"}, Phones: []string{"4915112345678"}}
-		h.update(func(tx inbox.Tx) {
-			require.NoError(t, tx.CreateContact(&other))
-			require.NoError(t, tx.CreateContact(&c))
-		})
+		c, other := twoContacts(t, h)
 		h.view(func(tx inbox.Tx) {
 			f, ok := tx.(inbox.ContactsFinder)
 			require.True(t, ok, "the store's transactions implement inbox.ContactsFinder")
@@ -247,4 +237,15 @@ func contactIDs(cs []inbox.Contact) []string {
 		ids[i] = c.ID
 	}
 	return ids
+}
+
+// twoContacts stores fullContact and another contact, created first.
+func twoContacts(t *testing.T, h *harness) (c, other inbox.Contact) {
+	c = fullContact()
+	other = inbox.Contact{Name: "Other", Emails: []string{"other@example.com"}, Phones: []string{"4915112345678"}}
+	h.update(func(tx inbox.Tx) {
+		require.NoError(t, tx.CreateContact(&other))
+		require.NoError(t, tx.CreateContact(&c))
+	})
+	return c, other
 }
