@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -210,5 +211,45 @@ func BenchmarkDirPut(b *testing.B) {
 		if _, err := s.Put(ctx, inbox.NewBlobKey("acme", "attachment"), strings.NewReader(value)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDirRemoveLeftovers(t *testing.T) {
+	ctx := context.Background()
+	d, dir := newDir(t)
+	_, err := d.Put(ctx, "t1/raw/kept", strings.NewReader("kept"))
+	require.NoError(t, err)
+	// A staged blob waiting for its Sync stays, however old.
+	_, err = d.Stage(ctx, "t1/raw/staged", strings.NewReader("staged"))
+	require.NoError(t, err)
+	old := time.Now().Add(-2 * time.Hour)
+	var staged string
+	require.NoError(t, filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(e.Name(), ".tmp-") {
+			staged = p
+			return os.Chtimes(p, old, old)
+		}
+		return err
+	}))
+	require.NotEmpty(t, staged)
+	// What a killed process left: an old temporary file, and a recent one
+	// that might still be in use by another process's Put.
+	leftover := filepath.Join(dir, "t1", "raw", ".tmp-crashed")
+	recent := filepath.Join(dir, "t1", "raw", ".tmp-recent")
+	require.NoError(t, os.WriteFile(leftover, []byte("half a message"), 0o600))
+	require.NoError(t, os.Chtimes(leftover, old, old))
+	require.NoError(t, os.WriteFile(recent, []byte("being written"), 0o600))
+
+	n, err := d.RemoveLeftovers(ctx, time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.NoFileExists(t, leftover)
+	require.FileExists(t, recent)
+	require.FileExists(t, staged)
+	require.NoError(t, d.Sync(ctx))
+	for _, key := range []string{"t1/raw/kept", "t1/raw/staged"} {
+		r, err := d.Get(ctx, key)
+		require.NoError(t, err, key)
+		require.NoError(t, r.Close())
 	}
 }

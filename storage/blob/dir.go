@@ -10,8 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -88,6 +90,56 @@ func (d *DirStore) Close() error {
 	}
 	d.mu.Unlock()
 	return errors.Join(d.dot.Close(), d.root.Close())
+}
+
+// tempPrefix starts the names of the temporary files of Put and Stage.
+const tempPrefix = ".tmp-"
+
+// RemoveLeftovers deletes temporary files older than olderThan that no
+// Stage of this store is waiting to Sync: what a process killed in the
+// middle of a Put, or between a Stage and its Sync, left behind. Their
+// blobs were never acknowledged, so nothing refers to them. It returns
+// how many it removed; run it at start-up, or now and then, with an age
+// well above the longest sync (an hour is plenty).
+func (d *DirStore) RemoveLeftovers(ctx context.Context, olderThan time.Duration) (int, error) {
+	d.mu.Lock()
+	pending := make(map[string]bool, len(d.staged))
+	for _, tmp := range d.staged {
+		pending[tmp] = true
+	}
+	d.mu.Unlock()
+	cutoff := time.Now().Add(-olderThan)
+	removed := 0
+	err := fs.WalkDir(d.root.FS(), ".", func(name string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() || !strings.HasPrefix(e.Name(), tempPrefix) || pending[name] {
+			return nil
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // renamed or removed meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if !info.Mode().IsRegular() || !info.ModTime().Before(cutoff) {
+			return nil
+		}
+		if err := d.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		removed++
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("blob: remove leftovers: %w", err)
+	}
+	return removed, nil
 }
 
 // Put streams r into a temporary file next to key, syncs it and renames it
@@ -222,7 +274,7 @@ func (d *DirStore) writeTemp(ctx context.Context, key string, r io.Reader, durab
 		}
 		return "", "", 0, fmt.Errorf("blob: put %s: %w", key, err)
 	}
-	name := path.Join(parent, ".tmp-"+randomSuffix())
+	name := path.Join(parent, tempPrefix+randomSuffix())
 	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", "", 0, fmt.Errorf("blob: put %s: %w", key, err)

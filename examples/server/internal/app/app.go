@@ -183,6 +183,15 @@ func (a *App) build(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("blob directory: %w", err)
 		}
+		// Temporary files of a previous run that was killed mid-write
+		// were never acknowledged: clear them in the background.
+		go func() {
+			if n, err := dir.RemoveLeftovers(context.WithoutCancel(ctx), time.Hour); err != nil {
+				a.log.Warn("server: clear leftover blob files", "err", err)
+			} else if n > 0 {
+				a.log.Info("server: cleared leftover blob files", "removed", n)
+			}
+		}()
 		blobs = dir
 		accountsPath = filepath.Join(cfg.DataDir, "accounts.json")
 		features.Store = "sqlite"
