@@ -279,6 +279,9 @@ func (t *tx) DeleteConversation(id string) error {
 	if err := t.s.d.Unindex(t.ctx, t.tx, string(t.tenant), seqs); err != nil {
 		return t.s.wrap("unindex messages", err)
 	}
+	if err := t.flushThreadKeys(); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`DELETE FROM thread_keys WHERE tenant_id = ? AND conversation_id = ?`,
 		`DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ?`,

@@ -134,13 +134,38 @@ func (t *tx) insertThreadKeys(m *inbox.Message) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(keys)), ", ")
-	args := make([]any, 0, 4*len(keys))
 	for _, k := range keys {
-		args = append(args, string(t.tenant), k, m.ID, m.ConversationID)
+		t.threadKeys = append(t.threadKeys, pendingThreadKey{key: k, message: m.ID, conversation: m.ConversationID})
 	}
-	_, err := t.exec("insert thread keys", `INSERT INTO thread_keys (tenant_id, key, message_id, conversation_id) VALUES `+values, args...)
-	return err
+	return nil
+}
+
+// pendingThreadKey is a thread key inserted by this transaction and not
+// written yet.
+type pendingThreadKey struct{ key, message, conversation string }
+
+// threadKeyRowsPerStatement bounds the rows of one INSERT (4 parameters
+// each).
+const threadKeyRowsPerStatement = 250
+
+// flushThreadKeys writes the pending thread keys, many per statement: a
+// batch's keys are only read back by LookupThreadKeys, MoveMessage and
+// DeleteConversation, which flush first, and at commit.
+func (t *tx) flushThreadKeys() error {
+	for len(t.threadKeys) > 0 {
+		n := min(len(t.threadKeys), threadKeyRowsPerStatement)
+		args := make([]any, 0, 4*n)
+		for _, k := range t.threadKeys[:n] {
+			args = append(args, string(t.tenant), k.key, k.message, k.conversation)
+		}
+		if _, err := t.exec("insert thread keys", `INSERT INTO thread_keys (tenant_id, key, message_id, conversation_id) VALUES (?, ?, ?, ?)`+
+			strings.Repeat(", (?, ?, ?, ?)", n-1), args...); err != nil {
+			return err
+		}
+		t.threadKeys = t.threadKeys[n:]
+	}
+	t.threadKeys = nil
+	return nil
 }
 
 // UpdateMessage rewrites a message's state and content if its version is
@@ -322,6 +347,11 @@ func (t *tx) LookupDedupeKeys(keys []string) (map[string]string, error) {
 // LookupThreadKeys returns, for each key held by a stored message, the
 // conversation of the holder with the greatest (CreatedAt, ID).
 func (t *tx) LookupThreadKeys(keys []string) (map[string]string, error) {
+	if len(t.threadKeys) > 0 {
+		if err := t.flushThreadKeys(); err != nil {
+			return nil, err
+		}
+	}
 	out := map[string]string{}
 	err := t.lookup(keys, `SELECT k.key, k.conversation_id FROM thread_keys k
 		JOIN messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id
@@ -375,6 +405,9 @@ func (t *tx) MoveMessage(messageID, conversationID string) error {
 		return fmt.Errorf("move message %q: %w", messageID, inbox.ErrNotFound)
 	}
 	if err != nil {
+		return err
+	}
+	if err := t.flushThreadKeys(); err != nil {
 		return err
 	}
 	if _, err := t.exec("move message", `UPDATE thread_keys SET conversation_id = ? WHERE tenant_id = ? AND message_id = ?`,

@@ -207,6 +207,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, tenant inbox
 			err = t.flushVolume()
 		}
 		if err == nil {
+			err = t.flushThreadKeys()
+		}
+		if err == nil {
 			err = t.flushIndex()
 		}
 		t.done = true

@@ -31,6 +31,9 @@ type tx struct {
 	// volume counts the messages inserted by this transaction for the
 	// message_volume roll-up (volume.go).
 	volume map[volumeDelta]int64
+	// threadKeys are the thread keys of inserted messages, written at
+	// commit or before they are read (flushThreadKeys).
+	threadKeys []pendingThreadKey
 	// existing holds conversations this transaction created or found,
 	// so inserting a batch's messages does not ask again for each one.
 	// Only DeleteConversation, in this transaction, can remove them.

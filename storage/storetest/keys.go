@@ -113,6 +113,32 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 			require.Equal(t, convOf[maxString(ids)], known["k:tie"])
 		})
 	})
+	t.Run("VisibleInTheInsertingTransaction", func(t *testing.T) {
+		h := setup(t, newStore)
+		a, b, gone := h.conversation(), h.conversation(), h.conversation()
+		h.update(func(tx inbox.Tx) {
+			m := newMessage(a.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:fresh", "t:fresh"} })
+			require.NoError(t, tx.InsertMessage(&m))
+			known, err := tx.LookupThreadKeys([]string{"m:fresh", "t:fresh"})
+			require.NoError(t, err)
+			require.Equal(t, map[string]string{"m:fresh": a.ID, "t:fresh": a.ID}, known)
+
+			moved := newMessage(a.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:moved"} })
+			require.NoError(t, tx.InsertMessage(&moved))
+			require.NoError(t, tx.MoveMessage(moved.ID, b.ID))
+			dropped := newMessage(gone.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:dropped"} })
+			require.NoError(t, tx.InsertMessage(&dropped))
+			require.NoError(t, tx.DeleteConversation(gone.ID))
+			known, err = tx.LookupThreadKeys([]string{"m:moved", "m:dropped"})
+			require.NoError(t, err)
+			require.Equal(t, map[string]string{"m:moved": b.ID}, known)
+		})
+		h.view(func(tx inbox.Tx) {
+			known, err := tx.LookupThreadKeys([]string{"m:fresh", "m:moved", "m:dropped"})
+			require.NoError(t, err)
+			require.Equal(t, map[string]string{"m:fresh": a.ID, "m:moved": b.ID}, known)
+		})
+	})
 	t.Run("FollowMoveMessage", func(t *testing.T) {
 		h := setup(t, newStore)
 		from, to := h.conversation(), h.conversation()
