@@ -353,14 +353,18 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		}))
 	}
 
+	var answered []string // stored conversations a customer wrote in
+	for _, id := range sortedKeys(touched) {
+		if _, ok := lastInbound[id]; ok && !w.created[id] {
+			answered = append(answered, id)
+		}
+	}
+	if err := w.cancelFollowUps(answered); err != nil {
+		return IngestResult{}, nil, nil, nil, err
+	}
 	var toFile []string
 	for _, id := range sortedKeys(touched) {
 		conv := w.conversations[id]
-		if _, ok := lastInbound[id]; ok && !w.created[id] {
-			if err := w.cancelFollowUps(id); err != nil {
-				return IngestResult{}, nil, nil, nil, err
-			}
-		}
 		if err := w.tx.UpdateConversation(&conv); err != nil {
 			return IngestResult{}, nil, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
 		}
@@ -389,12 +393,15 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	return res, events, toFile, lastInbound, nil
 }
 
-// cancelFollowUps cancels a conversation's "if no reply" follow-ups: the
-// customer has answered.
-func (w *ingestTx) cancelFollowUps(convID string) error {
-	fus, err := w.tx.ListFollowUps(FollowUpQuery{ConversationID: convID, Status: FollowUpPending})
+// cancelFollowUps cancels the "if no reply" follow-ups of conversations
+// the customer has answered, with one query for all of them.
+func (w *ingestTx) cancelFollowUps(convIDs []string) error {
+	if len(convIDs) == 0 {
+		return nil
+	}
+	fus, err := w.tx.ListFollowUps(FollowUpQuery{ConversationIDs: convIDs, Status: FollowUpPending})
 	if err != nil {
-		return fmt.Errorf("follow-ups of conversation %s: %w", convID, err)
+		return fmt.Errorf("follow-ups of %d conversations: %w", len(convIDs), err)
 	}
 	for _, f := range fus {
 		if !f.IfNoReply {

@@ -241,8 +241,11 @@ type TaskQuery struct {
 // FollowUpQuery filters follow-ups.
 type FollowUpQuery struct {
 	ConversationID string
-	Status         FollowUpStatus
-	DueBefore      time.Time // zero = no bound
+	// ConversationIDs, when not empty, keeps the follow-ups of these
+	// conversations only (ingest asks for a whole batch at once).
+	ConversationIDs []string
+	Status          FollowUpStatus
+	DueBefore       time.Time // zero = no bound
 }
 
 // DraftQuery filters drafts.

@@ -174,6 +174,7 @@ func (t *tx) ListFollowUps(q inbox.FollowUpQuery) ([]inbox.FollowUp, error) {
 	due := ts(q.DueBefore)
 	visit := func(f inbox.FollowUp, out []inbox.FollowUp) []inbox.FollowUp {
 		if (q.ConversationID == "" || f.ConversationID == q.ConversationID) &&
+			(len(q.ConversationIDs) == 0 || slices.Contains(q.ConversationIDs, f.ConversationID)) &&
 			(q.Status == "" || f.Status == q.Status) &&
 			(due.IsZero() || f.DueAt.Before(due)) {
 			out = append(out, cloneFollowUp(f))
@@ -181,11 +182,18 @@ func (t *tx) ListFollowUps(q inbox.FollowUpQuery) ([]inbox.FollowUp, error) {
 		return out
 	}
 	var out []inbox.FollowUp
-	if q.ConversationID != "" {
+	switch {
+	case q.ConversationID != "":
 		for id := range t.state.convFollowUps[q.ConversationID] {
 			out = visit(t.state.followUps[id], out)
 		}
-	} else {
+	case len(q.ConversationIDs) > 0:
+		for _, conv := range slices.Compact(slices.Sorted(slices.Values(q.ConversationIDs))) {
+			for id := range t.state.convFollowUps[conv] {
+				out = visit(t.state.followUps[id], out)
+			}
+		}
+	default:
 		for _, f := range t.state.followUps {
 			out = visit(f, out)
 		}

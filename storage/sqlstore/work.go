@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -172,9 +173,26 @@ func (t *tx) GetFollowUp(id string) (inbox.FollowUp, error) {
 
 // ListFollowUps returns matching follow-ups, soonest due first.
 func (t *tx) ListFollowUps(q inbox.FollowUpQuery) ([]inbox.FollowUp, error) {
+	if len(q.ConversationIDs) > keyChunk {
+		var out []inbox.FollowUp
+		for chunk := range slices.Chunk(q.ConversationIDs, keyChunk) {
+			part := q
+			part.ConversationIDs = chunk
+			list, err := t.ListFollowUps(part)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, list...)
+		}
+		slices.SortFunc(out, func(a, b inbox.FollowUp) int { return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID)) })
+		return out, nil
+	}
 	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
 	if q.ConversationID != "" {
 		where, args = append(where, "conversation_id = ?"), append(args, q.ConversationID)
+	}
+	if len(q.ConversationIDs) > 0 {
+		where, args = append(where, "conversation_id IN ("+placeholders(len(q.ConversationIDs))+")"), append(args, anys(q.ConversationIDs)...)
 	}
 	if q.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(q.Status))

@@ -205,6 +205,9 @@ func testFollowUps(t *testing.T, newStore NewStoreFunc) {
 				{inbox.FollowUpQuery{Status: inbox.FollowUpPending, DueBefore: at(2 * time.Hour)}, []string{"d"}},
 				{inbox.FollowUpQuery{DueBefore: at(2*time.Hour + time.Microsecond)}, []string{bd[0], bd[1], "c"}},
 				{inbox.FollowUpQuery{Status: inbox.FollowUpCancelled}, nil},
+				{inbox.FollowUpQuery{ConversationIDs: []string{other.ID, "no-such-conversation"}, Status: inbox.FollowUpPending}, []string{"d", "c"}},
+				{inbox.FollowUpQuery{ConversationIDs: []string{conv.ID, other.ID, conv.ID}}, []string{bd[0], bd[1], "c", "a"}},
+				{inbox.FollowUpQuery{ConversationIDs: []string{conv.ID}, ConversationID: other.ID}, nil},
 			} {
 				list, err := tx.ListFollowUps(tc.q)
 				require.NoError(t, err)
