@@ -257,12 +257,13 @@ func (w *htmlWalker) walk(n *html.Node, pre bool) {
 	case n.DataAtom == atom.Td || n.DataAtom == atom.Th:
 		w.cur.WriteString(" ")
 	}
-	before := w.cur.Len()
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.walk(c, pre || n.DataAtom == atom.Pre)
 	}
 	if n.DataAtom == atom.A {
-		if href := linkTarget(n); href != "" && !strings.Contains(w.cur.String()[before:], href) {
+		// The link's own text, not what the walk wrote: a block inside
+		// the link flushes the paragraph being written.
+		if href := linkTarget(n); href != "" && !strings.Contains(nodeText(n), href) {
 			w.cur.WriteString(" (" + href + ") ")
 		}
 	}
@@ -272,6 +273,22 @@ func (w *htmlWalker) walk(n *html.Node, pre bool) {
 	case htmlBreaks[n.DataAtom]:
 		w.flush(0)
 	}
+}
+
+// nodeText is the text of n's descendants, as written in the document.
+func nodeText(n *html.Node) string {
+	var b strings.Builder
+	var visit func(*html.Node)
+	visit = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c)
+		}
+	}
+	visit(n)
+	return b.String()
 }
 
 func headingLevel(a atom.Atom) int {

@@ -40,6 +40,12 @@ func TestPlainText(t *testing.T) {
 			notContains: []string{"alert", "caché", "javascript", "p{}"},
 		},
 		{name: "broken html", format: "html", body: "<p>Ouvert <b>7j/7<p>Fermé le 25", want: "Ouvert 7j/7\n\nFermé le 25"},
+		{
+			// A paragraph inside a link ends the one being written.
+			name: "block inside a link", format: "html",
+			body: `Voir <a href="https://aide.maison-lumiere.example/retours"><p>les retours</p></a> ici`,
+			want: "Voir\n\nles retours\n\n(https://aide.maison-lumiere.example/retours) ici",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := reply.PlainText(tc.format, tc.body)
