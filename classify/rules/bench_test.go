@@ -133,30 +133,13 @@ func BenchmarkEnv(b *testing.B) {
 // folded environment (their Go predicates, as none has a raw
 // expression), the part of BenchmarkClassify20Folders that grows with
 // the rules.
-func BenchmarkBundle(b *testing.B) {
-	var progs []*Program
-	for _, f := range benchFolders() {
-		p, err := Compile(f.Rules)
-		if err != nil {
-			b.Fatal(err)
-		}
-		progs = append(progs, p)
-	}
-	bundled := buildBundle(nil, progs, nil)
-	env := NewEnv(inbox.ClassifyInput{Message: benchMessage()})
-	b.ReportAllocs()
-	start := processCPU()
-	for b.Loop() {
-		if i, ok := bundled.first(env); !ok || i != -1 {
-			b.Fatal("bundle failed")
-		}
-	}
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
-}
+func BenchmarkBundle(b *testing.B) { benchBundle(b, true) }
 
 // BenchmarkBundleExpr is BenchmarkBundle on the bundled expr program,
 // which tenants with raw expressions run.
-func BenchmarkBundleExpr(b *testing.B) {
+func BenchmarkBundleExpr(b *testing.B) { benchBundle(b, false) }
+
+func benchBundle(b *testing.B, native bool) {
 	var progs []*Program
 	for _, f := range benchFolders() {
 		p, err := Compile(f.Rules)
@@ -166,7 +149,7 @@ func BenchmarkBundleExpr(b *testing.B) {
 		progs = append(progs, p)
 	}
 	bundled := buildBundle(nil, progs, nil)
-	bundled.native = false
+	bundled.native = bundled.native && native
 	env := NewEnv(inbox.ClassifyInput{Message: benchMessage()})
 	b.ReportAllocs()
 	start := processCPU()
