@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -70,7 +71,7 @@ type outboundSpec struct {
 // client threads them and their answer comes back to this conversation.
 func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Message, error) {
 	now := e.clock.Now()
-	msgs, err := tx.ListMessages(c.ID)
+	last, err := lastInbound(tx, c.ID)
 	if err != nil {
 		return Message{}, fmt.Errorf("thread of conversation %q: %w", c.ID, err)
 	}
@@ -84,14 +85,6 @@ func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Messa
 			return Message{}, fmt.Errorf("integration of conversation %q: %w", c.ID, err)
 		}
 	}
-	var last *Message
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Direction == DirectionIn {
-			last = &msgs[i]
-			break
-		}
-	}
-
 	m := Message{
 		ID: NewID(), TenantID: c.TenantID, ConversationID: c.ID, IntegrationID: c.IntegrationID,
 		Source: c.Source, Direction: DirectionOut, Author: spec.Author, AuthorID: spec.AuthorID,
@@ -141,17 +134,56 @@ func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Messa
 			c.Status = StatusOpen
 		}
 		// Answering means the agent read the thread.
-		for i := range msgs {
-			if msgs[i].Direction == DirectionIn && !msgs[i].Read {
-				msgs[i].Read = true
-				if err := tx.UpdateMessage(&msgs[i]); err != nil {
-					return Message{}, fmt.Errorf("mark message read: %w", err)
+		if c.Unread > 0 {
+			msgs, err := tx.ListMessages(c.ID)
+			if err != nil {
+				return Message{}, fmt.Errorf("thread of conversation %q: %w", c.ID, err)
+			}
+			for i := range msgs {
+				if msgs[i].Direction == DirectionIn && !msgs[i].Read {
+					msgs[i].Read = true
+					if err := tx.UpdateMessage(&msgs[i]); err != nil {
+						return Message{}, fmt.Errorf("mark message read: %w", err)
+					}
 				}
 			}
 		}
 		c.Unread = 0
 	}
 	return m, nil
+}
+
+// LastInboundReader is an optional Tx capability: the latest inbound
+// message of a conversation (in ListMessages order) without reading the
+// others, which a reply needs for its threading headers. ErrNotFound if
+// the conversation has none.
+type LastInboundReader interface {
+	LastInbound(conversationID string) (Message, error)
+}
+
+// lastInbound returns the conversation's latest inbound message, nil if
+// it has none, reading only that one when the store can.
+func lastInbound(tx Tx, conversationID string) (*Message, error) {
+	if r, ok := tx.(LastInboundReader); ok {
+		m, err := r.LastInbound(conversationID)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &m, nil
+	}
+	msgs, err := tx.ListMessages(conversationID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Direction == DirectionIn {
+			return &msgs[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // replyTarget is where an answer goes: the latest customer message's

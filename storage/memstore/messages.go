@@ -158,6 +158,23 @@ func (t *tx) FirstInbound(conversationIDs []string) (map[string]inbox.Message, e
 	return out, nil
 }
 
+var _ inbox.LastInboundReader = (*tx)(nil)
+
+// LastInbound returns the conversation's latest inbound message in
+// ListMessages order.
+func (t *tx) LastInbound(conversationID string) (inbox.Message, error) {
+	msgs, err := t.ListMessages(conversationID)
+	if err != nil {
+		return inbox.Message{}, err
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Direction == inbox.DirectionIn {
+			return msgs[i], nil
+		}
+	}
+	return inbox.Message{}, fmt.Errorf("last inbound message of %q: %w", conversationID, inbox.ErrNotFound)
+}
+
 // LookupDedupeKeys reads the dedupe index, tombstones included.
 func (t *tx) LookupDedupeKeys(keys []string) (map[string]string, error) {
 	if err := t.read(); err != nil {

@@ -337,6 +337,44 @@ func (t *tx) firstInbound(ids []string, out map[string]inbox.Message) error {
 	return nil
 }
 
+var _ inbox.LastInboundReader = (*tx)(nil)
+
+// LastInbound returns the conversation's latest inbound message in
+// ListMessages order, walking the conversation's index backwards and
+// decoding only the message it returns.
+func (t *tx) LastInbound(conversationID string) (inbox.Message, error) {
+	if err := t.requireConversation("last inbound message", conversationID); err != nil {
+		return inbox.Message{}, err
+	}
+	rows, err := t.query("last inbound message", messageSelect+`WHERE tenant_id = ? AND conversation_id = ? AND (direction = ? OR direction IS NULL)
+		ORDER BY sent_at DESC, id DESC`, string(t.tenant), conversationID, string(inbox.DirectionIn))
+	if err != nil {
+		return inbox.Message{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var doc sql.RawBytes
+		var conv string
+		var version, created int64
+		if err := rows.Scan(&doc, &conv, &version, &created); err != nil {
+			return inbox.Message{}, t.s.wrap("scan message", err)
+		}
+		var m inbox.Message
+		if err := decodeMessage(doc, &m); err != nil {
+			return inbox.Message{}, err
+		}
+		if m.Direction != inbox.DirectionIn {
+			continue // an old row without the column, outbound after all
+		}
+		m.ConversationID, m.Version, m.CreatedAt = conv, version, fromNanos(created)
+		return m, nil
+	}
+	if err := rows.Err(); err != nil {
+		return inbox.Message{}, t.s.wrap("last inbound message", err)
+	}
+	return inbox.Message{}, fmt.Errorf("last inbound message of %q: %w", conversationID, inbox.ErrNotFound)
+}
+
 // LookupDedupeKeys returns, for each taken key, the message that took it.
 func (t *tx) LookupDedupeKeys(keys []string) (map[string]string, error) {
 	out := map[string]string{}

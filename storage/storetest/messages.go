@@ -104,6 +104,31 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			require.Empty(t, got)
 		})
 	})
+	t.Run("LastInbound", func(t *testing.T) {
+		h := setup(t, newStore)
+		outbound := func(m *inbox.Message) { m.Direction, m.Author = inbox.DirectionOut, inbox.AuthorAgent }
+		conv, none := h.conversation(), h.conversation()
+		h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(-time.Hour) })
+		a := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(time.Minute) })
+		b := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(time.Minute) })
+		h.message(conv.ID, outbound, func(m *inbox.Message) { m.SentAt = at(time.Hour) })
+		h.message(none.ID, outbound)
+		latest := b
+		if a.ID > b.ID {
+			latest = a
+		}
+		h.view(func(tx inbox.Tx) {
+			r, ok := tx.(inbox.LastInboundReader)
+			require.True(t, ok, "the store's transactions implement inbox.LastInboundReader")
+			got, err := r.LastInbound(conv.ID)
+			require.NoError(t, err)
+			requireSame(t, latest, got)
+			_, err = r.LastInbound(none.ID)
+			require.ErrorIs(t, err, inbox.ErrNotFound)
+			_, err = r.LastInbound("no-such-conversation")
+			require.ErrorIs(t, err, inbox.ErrNotFound)
+		})
+	})
 	t.Run("ListOldestFirst", func(t *testing.T) {
 		h := setup(t, newStore)
 		conv, other := h.conversation(), h.conversation()
