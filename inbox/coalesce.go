@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"sync"
 	"time"
 )
@@ -16,10 +17,24 @@ const maxCoalesced = 128
 // (SQLite) serves many requests per sync. A lone request commits at once, so there
 // is no added latency at low load. Each request still gets its own
 // outcome, and only after the transaction holding it committed.
+//
+// A store whose write transactions run in parallel (ParallelWriter) gets a
+// tenant's requests spread over that many lanes, each with its own
+// transactions: one lane's batch runs while another waits for the
+// database. A customer's messages always take the same lane (laneKey), so
+// they are stored in order and two of them never race to open two
+// conversations.
 type coalescer struct {
 	eng    *Engine
+	lanes  int // per tenant; at least 1
 	mu     sync.Mutex
-	queues map[TenantID]*tenantQueue // created lazily
+	queues map[laneID]*tenantQueue // created lazily
+}
+
+// laneID names one queue of a tenant's requests.
+type laneID struct {
+	tenant TenantID
+	lane   uint32
 }
 
 type tenantQueue struct {
@@ -53,14 +68,20 @@ func (e *Engine) IngestOne(ctx context.Context, tenant TenantID, in Inbound) (In
 
 func (c *coalescer) ingest(ctx context.Context, tenant TenantID, in Inbound) (IngestItem, error) {
 	call := &ingestCall{in: in, wake: make(chan struct{}, 1)}
+	id := laneID{tenant: tenant}
+	if c.lanes > 1 {
+		h := fnv.New32a()
+		h.Write([]byte(laneKey(in)))
+		id.lane = h.Sum32() % uint32(c.lanes)
+	}
 	c.mu.Lock()
 	if c.queues == nil {
-		c.queues = map[TenantID]*tenantQueue{}
+		c.queues = map[laneID]*tenantQueue{}
 	}
-	q := c.queues[tenant]
+	q := c.queues[id]
 	if q == nil {
 		q = &tenantQueue{}
-		c.queues[tenant] = q
+		c.queues[id] = q
 	}
 	q.waiting = append(q.waiting, call)
 	if !q.busy {
@@ -90,14 +111,33 @@ func (c *coalescer) ingest(ctx context.Context, tenant TenantID, in Inbound) (In
 		}
 		c.mu.Unlock()
 	}
-	c.commit(ctx, tenant, q)
+	c.commit(ctx, id, q)
 	return call.item, call.err
+}
+
+// laneKey is what keeps related messages in one lane: the thread key the
+// sender gave, else the customer (the recipient of our own messages).
+func laneKey(in Inbound) string {
+	if in.ThreadKey != "" {
+		return "k:" + in.IntegrationID + ":" + in.ThreadKey
+	}
+	p := in.From
+	if in.Own && len(in.To) > 0 {
+		p = in.To[0]
+	}
+	switch {
+	case p.Email != "":
+		return "e:" + NormalizeEmail(p.Email)
+	case p.Phone != "":
+		return "p:" + NormalizePhone(p.Phone)
+	}
+	return "x:" + p.ID
 }
 
 // commit ingests the waiting calls (the leader's among them) in batches,
 // hands the results out and passes the lead to the next waiting request;
 // it keeps committing only while nobody else can take over.
-func (c *coalescer) commit(ctx context.Context, tenant TenantID, q *tenantQueue) {
+func (c *coalescer) commit(ctx context.Context, id laneID, q *tenantQueue) {
 	for {
 		c.mu.Lock()
 		n := min(len(q.waiting), maxCoalesced)
@@ -112,7 +152,7 @@ func (c *coalescer) commit(ctx context.Context, tenant TenantID, q *tenantQueue)
 		// The batch belongs to every request in it, not only to the
 		// leader, whose client may go away.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		res, err := c.eng.IngestBatch(cctx, tenant, Batch{Messages: msgs})
+		res, err := c.eng.IngestBatch(cctx, id.tenant, Batch{Messages: msgs})
 		cancel()
 		if err == nil && len(res.Items) != len(batch) {
 			err = errors.New("ingest returned a wrong number of outcomes")
@@ -136,7 +176,7 @@ func (c *coalescer) commit(ctx context.Context, tenant TenantID, q *tenantQueue)
 			done = false // only abandoned requests wait: commit them too
 		default:
 			q.busy = false
-			delete(c.queues, tenant)
+			delete(c.queues, id)
 		}
 		c.mu.Unlock()
 		for _, call := range batch {

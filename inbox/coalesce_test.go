@@ -50,11 +50,20 @@ func hook(id string) inbox.Inbound {
 func countMessages(t *testing.T, s inbox.Store) int {
 	n := 0
 	require.NoError(t, s.View(context.Background(), tenantA, func(tx inbox.Tx) error {
-		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500})
-		for _, c := range page.Items {
-			n += c.MessageCount
+		q := inbox.ConversationQuery{Limit: 500}
+		for {
+			page, err := tx.ListConversations(q)
+			if err != nil {
+				return err
+			}
+			for _, c := range page.Items {
+				n += c.MessageCount
+			}
+			if page.NextCursor == "" {
+				return nil
+			}
+			q.Cursor = page.NextCursor
 		}
-		return err
 	}))
 	return n
 }
@@ -126,4 +135,64 @@ func TestIngestOneSurvivesAbandonedRequests(t *testing.T) {
 	// Every message, abandoned or not, is committed, and nobody waits
 	// forever for a leader that left.
 	require.Eventually(t, func() bool { return countMessages(t, mem) == 40 }, 5*time.Second, 10*time.Millisecond)
+}
+
+// parallelStore runs up to n write transactions at once (a stand-in for
+// PostgreSQL) and records how many overlapped.
+type parallelStore struct {
+	slowStore
+	n               int
+	active, maxSeen atomic.Int64
+}
+
+func (s *parallelStore) ParallelWrites() int { return s.n }
+
+func (s *parallelStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+	now := s.active.Add(1)
+	defer s.active.Add(-1)
+	for {
+		seen := s.maxSeen.Load()
+		if now <= seen || s.maxSeen.CompareAndSwap(seen, now) {
+			break
+		}
+	}
+	return s.slowStore.Update(ctx, tenant, fn)
+}
+
+func TestIngestOneRunsParallelLanesOnParallelStores(t *testing.T) {
+	mem := memstore.New()
+	require.NoError(t, mem.CreateTenant(context.Background(), &inbox.Tenant{ID: tenantA}))
+	store := &parallelStore{slowStore: slowStore{Store: mem}, n: 3}
+	eng, err := inbox.New(inbox.Options{Store: store})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+
+	// Several waves of customers, some requests abandoned: a lane whose
+	// leader left without handing over would stall later waves.
+	const waves, n = 6, 400
+	for w := range waves {
+		store.maxSeen.Store(0)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				ctx := context.Background()
+				if i%7 == 3 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, time.Millisecond)
+					defer cancel()
+				}
+				item, err := eng.IngestOne(ctx, tenantA, hook(fmt.Sprintf("w%d-%d", w, i%350)))
+				if ctx.Err() != nil {
+					return
+				}
+				require.NoError(t, err)
+				require.NotEmpty(t, item.MessageID)
+			})
+		}
+		wg.Wait()
+		require.Eventually(t, func() bool { return countMessages(t, mem) == 350*(w+1) }, 5*time.Second, 10*time.Millisecond,
+			"every message of wave %d is stored once", w)
+		require.Equal(t, int64(3), store.maxSeen.Load(), "wave %d ran the store's three lanes at once, never more", w)
+	}
+	require.Less(t, store.updates.Load(), int64(waves*n), "concurrent requests still share transactions")
 }

@@ -122,6 +122,10 @@ func New(opts Options) (*Engine, error) {
 	e.reclass.wake = make(chan struct{}, 1)
 	e.metrics = newMetrics()
 	e.coalesce.eng = e
+	e.coalesce.lanes = 1
+	if pw, ok := opts.Store.(ParallelWriter); ok {
+		e.coalesce.lanes = max(pw.ParallelWrites(), 1)
+	}
 	e.instance = opts.Instance
 	if e.instance == "" {
 		e.instance = defaultInstance()

@@ -155,6 +155,16 @@ type Tx interface {
 	MarkNotificationRead(id string, at time.Time) error
 }
 
+// ParallelWriter is an optional Store capability: how many write
+// transactions of one tenant are worth running at once. IngestOne spreads a
+// tenant's requests over that many group-commit lanes, a customer's always
+// on the same one; without it, one (stores that serialise writers, like
+// SQLite, gain nothing from more). Concurrent transactions must already be
+// safe: ingest retries a batch that lost a race on a key or a version.
+type ParallelWriter interface {
+	ParallelWrites() int
+}
+
 // ContactsFinder is an optional Tx capability: FindContact for many keys
 // in one query, which ingest uses for a whole batch. Keys without a
 // contact are absent from the result.

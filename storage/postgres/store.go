@@ -32,6 +32,7 @@ type Options struct {
 // stateless instances sharing one database.
 type Store struct {
 	*sqlstore.Store
+	parallel int
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -79,8 +80,17 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &Store{Store: s}, nil
+	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns)}, nil
 }
+
+// ParallelWrites is how many write transactions of one tenant IngestOne
+// runs at once (inbox.ParallelWriter): PostgreSQL executes them on
+// separate backends, so one batch's statements overlap another's round
+// trips and commit. A quarter of the pool, at least two, leaves
+// connections for everything else.
+func (s *Store) ParallelWrites() int { return s.parallel }
+
+func parallelWrites(maxConns int) int { return max(maxConns/4, 2) }
 
 // classify maps an error met before the store exists.
 func classify(err error) error {

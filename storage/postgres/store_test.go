@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -87,4 +89,68 @@ func TestOpenErrorsNameTheServerNotThePassword(t *testing.T) {
 	require.ErrorIs(t, err, inbox.ErrInvalid)
 	_, err = postgres.Open(context.Background(), testDSN(), postgres.Options{Schema: "Robert'); DROP TABLE students;--"})
 	require.ErrorIs(t, err, inbox.ErrInvalid)
+}
+
+// TestParallelIntakeKeepsEachCustomerInOneConversation sends bursts of
+// webhook messages from many customers at once, as WhatsApp does when a
+// customer sends several photos: PostgreSQL runs a tenant's intake
+// transactions in parallel, and still every customer ends with one
+// conversation holding each of their messages once, in order.
+func TestParallelIntakeKeepsEachCustomerInOneConversation(t *testing.T) {
+	s := openTemp(t)
+	require.GreaterOrEqual(t, s.ParallelWrites(), 2)
+	ctx := context.Background()
+	require.NoError(t, s.CreateTenant(ctx, &inbox.Tenant{ID: "acme", Name: "Acme"}))
+	eng, err := inbox.New(inbox.Options{Store: s})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+
+	const customers, burst = 12, 15
+	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	phone := func(c int) string { return fmt.Sprintf("+3361234%04d", c) }
+	// Known customers, by SMS: nothing in the database stands in the way
+	// of two transactions each opening their WhatsApp conversation.
+	for c := range customers {
+		_, err := eng.IngestOne(ctx, "acme", inbox.Inbound{Source: inbox.SourceSMS, IntegrationID: "sms", ProviderID: fmt.Sprint("sms-", c),
+			From: inbox.Party{Phone: phone(c)}, Text: "hello", SentAt: base.Add(-time.Hour)})
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, customers*burst)
+	for c := range customers {
+		for i := range burst {
+			wg.Go(func() {
+				// The same message twice, as providers retry: stored once.
+				for range 2 {
+					_, err := eng.IngestOne(ctx, "acme", inbox.Inbound{
+						Source: inbox.SourceWhatsApp, IntegrationID: "wa", ProviderID: fmt.Sprintf("c%d-m%02d", c, i),
+						From: inbox.Party{Phone: phone(c)}, Text: fmt.Sprintf("photo %d", i),
+						SentAt: base.Add(time.Duration(i) * time.Second),
+					})
+					if err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.View(ctx, "acme", func(tx inbox.Tx) error {
+		page, err := tx.ListConversations(inbox.ConversationQuery{Sources: []inbox.Source{inbox.SourceWhatsApp}, Limit: 100})
+		require.NoError(t, err)
+		require.Len(t, page.Items, customers, "one WhatsApp conversation per customer")
+		for _, conv := range page.Items {
+			msgs, err := tx.ListMessages(conv.ID)
+			require.NoError(t, err)
+			require.Len(t, msgs, burst, "each message of %s once", conv.ID)
+			for i, m := range msgs {
+				require.Equal(t, fmt.Sprintf("photo %d", i), m.Text)
+			}
+		}
+		return nil
+	}))
 }
