@@ -33,6 +33,7 @@ type Options struct {
 type Store struct {
 	*sqlstore.Store
 	parallel int
+	analyzer *firstAnalyzer
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -80,7 +81,24 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns)}, nil
+	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns), analyzer: newFirstAnalyzer(db, logger, time.Now())}, nil
+}
+
+// Update runs fn in a read-write transaction (inbox.Store); once it has
+// committed, tables that filled before autovacuum reached them get their
+// first statistics (analyze.go).
+func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+	err := s.Store.Update(ctx, tenant, fn)
+	if err == nil {
+		s.analyzer.afterWrite(time.Now())
+	}
+	return err
+}
+
+// Close stops background work and closes the connection pool.
+func (s *Store) Close() error {
+	s.analyzer.stop()
+	return s.Store.Close()
 }
 
 // ParallelWrites is how many write transactions of one tenant IngestOne

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,4 +154,64 @@ func TestParallelIntakeKeepsEachCustomerInOneConversation(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// TestNewTablesGetStatisticsBeforeAutovacuum fills a fresh schema: the
+// store analyses the tables itself, so key look-ups use their keys in the
+// index instead of reading a tenant's every row (autovacuum would only
+// come a minute later).
+func TestNewTablesGetStatisticsBeforeAutovacuum(t *testing.T) {
+	schema := freshSchema(t)
+	s, err := postgres.Open(context.Background(), testDSN(), postgres.Options{Schema: schema})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	require.NoError(t, s.CreateTenant(ctx, &inbox.Tenant{ID: "acme", Name: "Acme"}))
+	eng, err := inbox.New(inbox.Options{Store: s})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+
+	analysed := func(table string) bool {
+		var n int
+		require.NoError(t, adminDB(t).QueryRow(`SELECT COUNT(*) FROM pg_stat_user_tables
+			WHERE schemaname = $1 AND relname = $2 AND last_analyze IS NOT NULL`, schema, table).Scan(&n))
+		return n == 1
+	}
+	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for b := range 6 {
+		msgs := make([]inbox.Inbound, 100)
+		for i := range msgs {
+			n := b*100 + i
+			msgs[i] = inbox.Inbound{Source: inbox.SourceWebhook, IntegrationID: "form", ProviderID: fmt.Sprint("m", n),
+				From: inbox.Party{Email: fmt.Sprintf("c%d@example.com", n%150)}, Subject: "Order", Text: "Where is my order?",
+				SentAt: base.Add(time.Duration(n) * time.Minute)}
+		}
+		_, err := eng.Ingest(ctx, "acme", msgs)
+		require.NoError(t, err)
+		time.Sleep(500 * time.Millisecond) // the store checks every two seconds at most
+	}
+	require.Eventually(t, func() bool {
+		_, _ = eng.Ingest(ctx, "acme", []inbox.Inbound{{Source: inbox.SourceWebhook, IntegrationID: "form", ProviderID: fmt.Sprint("late-", time.Now().UnixNano()),
+			From: inbox.Party{Email: "late@example.com"}, Text: "hello"}})
+		return analysed("messages") && analysed("dedupe_keys") && analysed("conversations")
+	}, 15*time.Second, 500*time.Millisecond, "the filled tables were analysed")
+	require.False(t, analysed("notes"), "an empty table waits for rows")
+
+	// The table is still small enough for a sequential scan to win: ask
+	// which index plan the statistics lead to.
+	tx, err := adminDB(t).Begin()
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.Exec(`SET LOCAL enable_seqscan = off`)
+	require.NoError(t, err)
+	var plan strings.Builder
+	rows, err := tx.Query(`EXPLAIN SELECT message_id FROM ` + schema + `.dedupe_keys WHERE tenant_id = 'acme' AND key IN ('p:form:m1', 'p:form:m2', 'p:form:m3')`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var line string
+		require.NoError(t, rows.Scan(&line))
+		plan.WriteString(line + "\n")
+	}
+	require.NoError(t, rows.Err())
+	require.Regexp(t, `Index Cond: .*key = ANY`, plan.String(), "the look-up uses its keys in the index")
 }
