@@ -234,6 +234,8 @@ func benchFirstSync(b, parent *testing.B, srv *dovecot.Server, n int, total int6
 		if report.New != n {
 			b.Fatalf("stored %d of %d messages: %+v", report.New, n, report)
 		}
+		b.Logf("first sync of %d messages: %.2f s wall, %.2f s client CPU, %.2f s Dovecot CPU, peak heap %.1f MB",
+			n, elapsed.Seconds(), cpu.Seconds(), srvUsed.Seconds(), float64(p)/(1<<20))
 		b.ReportMetric(float64(p)/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
 		b.ReportMetric(float64(total)/(1<<20), "mailbox-MB")
