@@ -67,8 +67,7 @@ func (t *tx) flushVolume() error {
 		q.WriteString(`)
 			INSERT INTO message_volume (tenant_id, hour, folder_id, source, direction, n)
 			SELECT c.tenant_id, v.hour, c.folder_id, v.source, v.direction, SUM(v.n)
-			FROM v JOIN conversations c ON c.tenant_id = ? AND c.id = v.conversation_id
-			WHERE true
+			FROM v CROSS JOIN conversations c WHERE c.tenant_id = ? AND c.id = v.conversation_id
 			GROUP BY c.tenant_id, v.hour, c.folder_id, v.source, v.direction
 			ON CONFLICT (tenant_id, hour, folder_id, source, direction) DO UPDATE SET n = message_volume.n + excluded.n`)
 		args = append(args, string(t.tenant))
