@@ -241,6 +241,29 @@ func TestBrowserEndToEnd(t *testing.T) {
 		stored.Sub(sent), shown.Sub(stored), time.Since(stored))
 	screenshot(t, ctx, dir, "05-live-notification")
 
+	// The same client writes again by SMS: an admin merges the duplicate.
+	_, err = a.Engine.Ingest(context.Background(), demo.TenantID, []inbox.Inbound{{IntegrationID: a.Demo.Integrations[inbox.SourceSMS], Source: inbox.SourceSMS,
+		ProviderID: "sms-e2e-zoe", From: inbox.Party{Name: "Zoé (portable)", Phone: "+33698765432"}, Text: "C'est Zoé, depuis mon portable", SentAt: time.Now()}})
+	require.NoError(t, err)
+	waitJS(t, ctx, "duplicate row", `[...document.querySelectorAll('.row-name')].some(x => x.textContent === 'Zoé (portable)')`)
+	openRow(t, ctx, "Zoé Lambert")
+	click(t, ctx, "#merge-open")
+	do(t, ctx, "search duplicate", chromedp.SendKeys(chromedp.ID("merge-search"), "Zoé"))
+	waitJS(t, ctx, "duplicate found", `document.querySelector('#merge-results')?.textContent.includes('Zoé (portable)')`)
+	require.NotContains(t, eval[string](t, ctx, `document.querySelector('#merge-results').textContent`), "zoe.lambert@", "the client on screen is not offered")
+	click(t, ctx, "#merge-results button")
+	waitJS(t, ctx, "merge asks to confirm", `document.querySelector('#merge-results button').textContent.startsWith('Confirm')`)
+	screenshot(t, ctx, dir, "05b-merge-confirm")
+	click(t, ctx, "#merge-results button")
+	waitJS(t, ctx, "merged", `document.querySelector('#client-panel .facts').textContent.includes('+33 6 98 76 54 32') && !document.querySelector('#merge-results')`)
+	waitJS(t, ctx, "duplicate gone from the list", `![...document.querySelectorAll('.row-name')].some(x => x.textContent === 'Zoé (portable)')`)
+	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+		page, err := tx.ListContacts(inbox.ContactQuery{Search: "Zoé"})
+		require.Len(t, page.Items, 1, "one client left")
+		require.Equal(t, []string{inbox.NormalizePhone("+33698765432")}, page.Items[0].Phones, "the kept client has the number")
+		return err
+	}))
+
 	// Keyboard: j moves the selection, / focuses search.
 	eval[bool](t, ctx, `(document.activeElement && document.activeElement.blur(), true)`)
 	before := eval[string](t, ctx, `document.querySelector('.row.selected')?.dataset.id || ''`)

@@ -439,7 +439,8 @@ function renderClientPanel() {
       h('dl', { class: 'facts' },
         ct.emails.map(e => [h('dt', {}, 'Email'), h('dd', {}, e)]),
         ct.phones.map(p => [h('dt', {}, 'Phone'), h('dd', {}, phone(p))]),
-        h('dt', {}, 'Conversations'), h('dd', {}, String(d.history.length + 1)))),
+        h('dt', {}, 'Conversations'), h('dd', {}, String(d.history.length + 1))),
+      state.me.role === 'admin' ? mergeBox(ct) : null),
     h('section', { class: 'card' },
       h('h3', {}, icon('spark', 14), ' Summary'),
       c.summary ? h('p', { class: 'small' }, c.summary) : null,
@@ -478,6 +479,50 @@ function renderClientPanel() {
         h('ul', { class: 'history' }, d.history.map(x => h('li', {}, h('button', { class: 'link', onclick: () => openConversation(x.id) }, x.subject || sourceLabels[x.source]),
           h('span', { class: ['pill', 'st', x.status] }, statusLabels[x.status]), h('span', { class: 'muted small' }, ago(x.last_message_at))))))));
   if (state.activityFor === c.id) loadActivity();
+}
+
+// ---------- merging duplicate clients ----------
+
+// The same client often arrives twice: by email and by SMS, or from two
+// addresses. An admin merges the duplicate into the client on screen,
+// which keeps every conversation, address and number of both.
+const merge = { for: '', open: false, q: '', results: [], armed: '' };
+
+function mergeBox(ct) {
+  if (merge.for !== ct.id) Object.assign(merge, { for: ct.id, open: false, q: '', results: [], armed: '' });
+  if (!merge.open) {
+    return h('button', { class: 'link small', id: 'merge-open', onclick: () => { merge.open = true; renderClientPanel(); $('#merge-search')?.focus(); } }, 'Merge a duplicate…');
+  }
+  const search = debounce(async (q) => {
+    merge.q = q; merge.armed = '';
+    try {
+      const { items } = await get('/inbox/contacts' + qs({ q, limit: 8 }));
+      if (merge.for !== ct.id || merge.q !== q) return;
+      merge.results = q.trim() ? items.filter(x => x.id !== ct.id) : [];
+      renderClientPanel();
+    } catch (e) { problemToast(e); }
+  }, 200);
+  return h('div', { class: 'merge-box' },
+    h('input', { id: 'merge-search', placeholder: 'Name, email or phone of the duplicate', value: merge.q, autocomplete: 'off',
+      oninput: (e) => { e.target.dataset.dirty = '1'; search(e.target.value); } }),
+    merge.q.trim() && merge.results.length === 0 ? h('p', { class: 'muted small' }, 'No other client matches.') : null,
+    h('ul', { class: 'merge-results', id: 'merge-results' }, merge.results.map(x => h('li', {},
+      h('span', {}, h('strong', {}, contactName(x)), h('span', { class: 'muted small' }, [...(x.emails || []), ...(x.phones || []).map(phone)].join(', '))),
+      h('button', { class: ['btn', 'small', merge.armed === x.id ? 'danger' : ''], dataset: { id: x.id }, onclick: () => mergeInto(ct, x),
+        title: `Move ${contactName(x)}'s conversations, addresses and numbers to ${contactName(ct)}` },
+        merge.armed === x.id ? 'Confirm merge' : 'Merge')))),
+    h('button', { class: 'link small', onclick: () => { merge.open = false; renderClientPanel(); } }, 'Cancel'));
+}
+
+async function mergeInto(kept, dup) {
+  if (merge.armed !== dup.id) { merge.armed = dup.id; renderClientPanel(); return; }
+  try {
+    await post(`/inbox/contacts/${kept.id}/merge`, { drop_id: dup.id });
+    toast(`${contactName(dup)} merged into ${contactName(kept)}`);
+    Object.assign(merge, { open: false, q: '', results: [], armed: '' });
+    loadDetail();
+    refreshInbox({ keepScroll: true });
+  } catch (e) { problemToast(e); }
 }
 
 const actionLabels = {
