@@ -28,7 +28,7 @@ type coalescer struct {
 	eng    *Engine
 	lanes  int // per tenant; at least 1
 	mu     sync.Mutex
-	queues map[laneID]*tenantQueue // created lazily
+	queues map[laneID]*laneQueue // created lazily
 }
 
 // laneID names one queue of a tenant's requests.
@@ -37,7 +37,9 @@ type laneID struct {
 	lane   uint32
 }
 
-type tenantQueue struct {
+// laneQueue holds the requests of one lane and whether one of them is
+// committing a batch.
+type laneQueue struct {
 	waiting []*ingestCall
 	busy    bool // a leader is committing
 }
@@ -76,11 +78,11 @@ func (c *coalescer) ingest(ctx context.Context, tenant TenantID, in Inbound) (In
 	}
 	c.mu.Lock()
 	if c.queues == nil {
-		c.queues = map[laneID]*tenantQueue{}
+		c.queues = map[laneID]*laneQueue{}
 	}
 	q := c.queues[id]
 	if q == nil {
-		q = &tenantQueue{}
+		q = &laneQueue{}
 		c.queues[id] = q
 	}
 	q.waiting = append(q.waiting, call)
@@ -137,7 +139,7 @@ func laneKey(in Inbound) string {
 // commit ingests the waiting calls (the leader's among them) in batches,
 // hands the results out and passes the lead to the next waiting request;
 // it keeps committing only while nobody else can take over.
-func (c *coalescer) commit(ctx context.Context, id laneID, q *tenantQueue) {
+func (c *coalescer) commit(ctx context.Context, id laneID, q *laneQueue) {
 	for {
 		c.mu.Lock()
 		n := min(len(q.waiting), maxCoalesced)
