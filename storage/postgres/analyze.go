@@ -36,9 +36,12 @@ type firstAnalyzer struct {
 	log      *slog.Logger
 	deadline time.Time
 
-	done    atomic.Bool  // nothing left to analyse, or past the deadline
-	running atomic.Bool  // a check is in progress
-	last    atomic.Int64 // unix nanoseconds of the last check
+	done atomic.Bool // nothing left to analyse, past the deadline, or stopped
+
+	mu      sync.Mutex // guards the fields below and starting checks
+	running bool       // a check is in progress
+	last    time.Time  // when the last check started
+	stopped bool
 	wg      sync.WaitGroup
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -59,15 +62,19 @@ func (a *firstAnalyzer) afterWrite(now time.Time) {
 		a.done.Store(true)
 		return
 	}
-	if now.UnixNano()-a.last.Load() < int64(analyzeCheckEvery) || !a.running.CompareAndSwap(false, true) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped || a.running || now.Sub(a.last) < analyzeCheckEvery {
 		return
 	}
-	a.last.Store(now.UnixNano())
+	a.running, a.last = true, now
 	a.wg.Go(func() {
-		defer a.running.Store(false)
 		if err := a.check(a.ctx); err != nil && a.ctx.Err() == nil {
 			a.log.Warn("postgres: analysing new tables failed; autovacuum will", "err", err)
 		}
+		a.mu.Lock()
+		a.running = false
+		a.mu.Unlock()
 	})
 }
 
@@ -114,6 +121,9 @@ func (a *firstAnalyzer) check(ctx context.Context) error {
 // stop cancels a running check and waits for it.
 func (a *firstAnalyzer) stop() {
 	a.done.Store(true)
+	a.mu.Lock()
+	a.stopped = true
+	a.mu.Unlock()
 	a.cancel()
 	a.wg.Wait()
 }
