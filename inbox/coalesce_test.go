@@ -47,6 +47,15 @@ func hook(id string) inbox.Inbound {
 	return inbox.Inbound{Source: inbox.SourceWebhook, IntegrationID: "hook", ProviderID: id, From: inbox.Party{ID: "u-" + id}, Text: "hello " + id}
 }
 
+// requestContext is a request's context; an abandoned request's ends
+// after a millisecond, as when its client goes away while it waits.
+func requestContext(abandoned bool) (context.Context, context.CancelFunc) {
+	if abandoned {
+		return context.WithTimeout(context.Background(), time.Millisecond)
+	}
+	return context.Background(), func() {}
+}
+
 func countMessages(t *testing.T, s inbox.Store) int {
 	n := 0
 	require.NoError(t, s.View(context.Background(), tenantA, func(tx inbox.Tx) error {
@@ -122,12 +131,8 @@ func TestIngestOneSurvivesAbandonedRequests(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 40 {
 		wg.Go(func() {
-			ctx := context.Background()
-			if i%2 == 1 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, time.Millisecond)
-				defer cancel()
-			}
+			ctx, cancel := requestContext(i%2 == 1)
+			defer cancel()
 			_, _ = eng.IngestOne(ctx, tenantA, hook(fmt.Sprint(i)))
 		})
 	}
@@ -175,12 +180,8 @@ func TestIngestOneRunsParallelLanesOnParallelStores(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				ctx := context.Background()
-				if i%7 == 3 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, time.Millisecond)
-					defer cancel()
-				}
+				ctx, cancel := requestContext(i%7 == 3)
+				defer cancel()
 				item, err := eng.IngestOne(ctx, tenantA, hook(fmt.Sprintf("w%d-%d", w, i%350)))
 				if ctx.Err() != nil {
 					return
