@@ -15,4 +15,12 @@
 // a newer inboxkit is refused. Integrations and outbox rows carry
 // lease_owner / lease_until columns for schedulers that claim work with
 // SELECT ... FOR UPDATE SKIP LOCKED.
+//
+// Write transactions of one tenant run in parallel here, unlike on SQLite:
+// the store reports how many are worth it (inbox.ParallelWriter, a quarter
+// of Options.MaxConns, at least two), and Engine.IngestOne runs that many
+// group-commit lanes per tenant. Tables that filled before autovacuum first
+// analysed them are analysed by the store itself during its first minutes,
+// so a new deployment's first syncs do not run on plans made for empty
+// tables.
 package postgres
