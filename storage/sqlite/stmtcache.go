@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 
 	msqlite "modernc.org/sqlite"
 )
@@ -22,18 +23,33 @@ const maxCachedStatements = 256
 // UPDATEs of a batch are the same few texts thousands of times.
 type cachingConnector struct {
 	base driver.Connector
+	// busyTimeout bounds retries of a connection refused as busy.
+	busyTimeout time.Duration
 }
 
-func newCachingConnector(dsn string) (driver.Connector, error) {
+func newCachingConnector(dsn string, busyTimeout time.Duration) (driver.Connector, error) {
 	base, err := msqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return cachingConnector{base: base}, nil
+	return cachingConnector{base: base, busyTimeout: busyTimeout}, nil
 }
 
+// Connect opens a connection. Its pragmas can meet SQLITE_BUSY without
+// SQLite calling the busy handler (switching a new file to WAL while
+// another process or pool is creating it): that is retried, with short
+// pauses, for up to the busy timeout.
 func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.base.Connect(ctx)
+	deadline := time.Now().Add(c.busyTimeout)
+	for pause := time.Millisecond; err != nil && isBusy(err) && time.Now().Before(deadline); pause = min(2*pause, 50*time.Millisecond) {
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(pause):
+		}
+		conn, err = c.base.Connect(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -152,3 +168,10 @@ func (c *cachingConn) ResetSession(ctx context.Context) error {
 }
 
 func (c *cachingConn) IsValid() bool { return c.base.IsValid() }
+
+// isBusy reports whether err is SQLite's "database is locked" or "table is
+// locked".
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && (se.Code()&codeConstraintMask == codeBusy || se.Code()&codeConstraintMask == codeLocked)
+}

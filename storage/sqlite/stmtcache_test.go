@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
 func openCaching(t *testing.T) *sql.DB {
 	t.Helper()
-	c, err := newCachingConnector(filepath.Join(t.TempDir(), "cache.db"))
+	c, err := newCachingConnector(filepath.Join(t.TempDir(), "cache.db"), time.Second)
 	require.NoError(t, err)
 	db := sql.OpenDB(c)
 	db.SetMaxOpenConns(1)

@@ -90,11 +90,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	params.Add("_pragma", "query_only(1)")
 	readerDSN := path + "?" + params.Encode()
 
-	writerConn, err := newCachingConnector(writerDSN)
+	writerConn, err := newCachingConnector(writerDSN, opts.BusyTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	readerConn, err := newCachingConnector(readerDSN)
+	readerConn, err := newCachingConnector(readerDSN, opts.BusyTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
