@@ -12,10 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox/attach"
+	"github.com/inboxkit/inboxkit/internal/corpus"
 )
-
-// corpusDir is the shared mail corpus.
-const corpusDir = "../../../shared/testdata/mail"
 
 type corpusCase struct {
 	File   string `json:"file"`
@@ -35,16 +33,13 @@ type corpusAttachment struct {
 	TypeMismatch bool    `json:"type_mismatch"`
 }
 
-func loadManifest(t *testing.T) []corpusCase {
+func loadManifest(t *testing.T) (dir string, cases []corpusCase) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
-	if os.IsNotExist(err) {
-		t.Skip("mail corpus not found at " + corpusDir)
-	}
+	dir = corpus.MailDir(t)
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	require.NoError(t, err)
-	var cases []corpusCase
 	require.NoError(t, json.Unmarshal(b, &cases))
-	return cases
+	return dir, cases
 }
 
 // requireInvariants checks the manifest's filename_invariants.
@@ -63,7 +58,8 @@ func requireInvariants(t *testing.T, name string) {
 
 func TestSanitizeFilenameMatchesManifest(t *testing.T) {
 	checked := 0
-	for _, c := range loadManifest(t) {
+	_, cases := loadManifest(t)
+	for _, c := range cases {
 		for _, a := range c.Expect.Attachments {
 			if a.Filename == nil {
 				continue // message/rfc822 parts carry no name

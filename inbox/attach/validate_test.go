@@ -263,7 +263,7 @@ func (r repeatReader) Read(p []byte) (int, error) {
 // Validate and compares with the manifest: names, sizes, hashes, and the
 // refusal of the disguised executables.
 func TestCorpusAttachments(t *testing.T) {
-	cases := loadManifest(t)
+	corpusDir, cases := loadManifest(t)
 	checked := 0
 	for _, c := range cases {
 		if len(c.Expect.Attachments) == 0 {

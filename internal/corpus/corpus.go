@@ -1,8 +1,10 @@
-// Package corpus locates the shared test corpus (the mail corpus with its
-// manifest, and the webhook signature vectors) for inboxkit's tests.
+// Package corpus locates inboxkit's test corpus (the mail corpus with its
+// manifest, and the webhook signature vectors) for the tests.
 //
-// The corpus lives outside the module, in a "shared/testdata" folder next
-// to the repository checkout; INBOXKIT_TESTDATA overrides the location.
+// The corpus is part of the module: testdata/ at the module root holds
+// mail/ (the .eml files, manifest.json and the generator of the large
+// message) and webhooks/ (vectors.json). INBOXKIT_TESTDATA points the tests
+// at another copy with the same layout.
 package corpus
 
 import (
@@ -11,9 +13,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
-
-	"github.com/inboxkit/inboxkit/internal/testenv"
 )
 
 // Dir returns the testdata directory, or an error saying where it looked.
@@ -24,32 +25,36 @@ func Dir() (string, error) {
 		}
 		return d, nil
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
+	// This file sits at internal/corpus in the module; the module root is
+	// two levels up. The source path is the reliable anchor: a test's
+	// working directory is its package, which may be anywhere in the tree.
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("corpus: cannot locate the module root")
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		for _, cand := range []string{filepath.Join(dir, "shared", "testdata"), filepath.Join(dir, "testdata")} {
-			if _, err := os.Stat(filepath.Join(cand, "mail", "manifest.json")); err == nil {
-				return cand, nil
-			}
-		}
-		if filepath.Dir(dir) == dir {
-			return "", errors.New("no shared/testdata/mail/manifest.json above " + wd + " (set INBOXKIT_TESTDATA)")
-		}
+	d := filepath.Join(filepath.Dir(file), "..", "..", "testdata")
+	if _, err := os.Stat(filepath.Join(d, "mail", "manifest.json")); err != nil {
+		return "", fmt.Errorf("corpus: %w (the module's testdata/ folder is incomplete; set INBOXKIT_TESTDATA to use another copy)", err)
 	}
+	return filepath.Clean(d), nil
 }
 
-// Require returns the testdata directory or ends the test: a skip
-// normally, a failure when INBOXKIT_TEST_REQUIRE_SERVICES is set (as the
-// test script does), so CI never silently skips corpus tests.
+// Require returns the testdata directory or fails the test. The corpus is
+// part of the module, so its absence is a broken checkout, never a reason
+// to skip.
 func Require(t testing.TB) string {
 	t.Helper()
 	d, err := Dir()
 	if err != nil {
-		testenv.Missing(t, "test corpus not found: %v", err)
+		t.Fatalf("test corpus: %v", err)
 	}
 	return d
+}
+
+// MailDir returns the mail corpus directory (testdata/mail).
+func MailDir(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(Require(t), "mail")
 }
 
 // Case is one entry of mail/manifest.json.
@@ -67,15 +72,15 @@ type Case struct {
 // Manifest reads mail/manifest.json.
 func Manifest(t testing.TB) (dir string, cases []Case) {
 	t.Helper()
-	d := Require(t)
-	raw, err := os.ReadFile(filepath.Join(d, "mail", "manifest.json"))
+	d := MailDir(t)
+	raw, err := os.ReadFile(filepath.Join(d, "manifest.json"))
 	if err != nil {
 		t.Fatalf("read manifest: %v", err)
 	}
 	if err := json.Unmarshal(raw, &cases); err != nil {
 		t.Fatalf("parse manifest: %v", err)
 	}
-	return filepath.Join(d, "mail"), cases
+	return d, cases
 }
 
 // String returns expect[key] as a string ("" when absent or null).

@@ -1,5 +1,5 @@
 // Package testenv decides what a test does when an external service it
-// needs (PostgreSQL, Dovecot, Chromium, the shared corpus) is missing: plain
+// needs (PostgreSQL, Dovecot, Chromium) is missing: plain
 // `go test` skips with the reason, while the project's test script sets
 // INBOXKIT_TEST_REQUIRE_SERVICES=1 so that a missing service fails instead
 // of hiding behind a skip.
