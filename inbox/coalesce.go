@@ -113,7 +113,7 @@ func (c *coalescer) ingest(ctx context.Context, tenant TenantID, in Inbound) (In
 		}
 		c.mu.Unlock()
 	}
-	c.commit(ctx, id, q)
+	c.commit(ctx, id, q, call)
 	return call.item, call.err
 }
 
@@ -136,10 +136,12 @@ func laneKey(in Inbound) string {
 	return "x:" + p.ID
 }
 
-// commit ingests the waiting calls (the leader's among them) in batches,
-// hands the results out and passes the lead to the next waiting request;
-// it keeps committing only while nobody else can take over.
-func (c *coalescer) commit(ctx context.Context, id laneID, q *laneQueue) {
+// commit ingests the waiting calls in arrival order, in batches, until
+// self (the leader's own call) is stored; it then hands the results out
+// and passes the lead to the next waiting request that is still there. It
+// keeps committing while only abandoned requests wait, so their messages
+// are stored too and the lane is never left with waiters and no leader.
+func (c *coalescer) commit(ctx context.Context, id laneID, q *laneQueue, self *ingestCall) {
 	for {
 		c.mu.Lock()
 		n := min(len(q.waiting), maxCoalesced)
@@ -169,16 +171,22 @@ func (c *coalescer) commit(ctx context.Context, id laneID, q *laneQueue) {
 				call.item = res.Items[i]
 			}
 		}
-		done := true
-		switch next := firstActive(q.waiting); {
-		case next != nil:
-			next.lead = true
-			notify(next)
-		case len(q.waiting) > 0:
-			done = false // only abandoned requests wait: commit them too
-		default:
+		done := false
+		switch {
+		case !self.filled:
+			// Requests that gave up arrived before ours and filled the
+			// batch: ours is still queued, keep committing.
+		case len(q.waiting) == 0:
 			q.busy = false
 			delete(c.queues, id)
+			done = true
+		default:
+			if next := firstActive(q.waiting); next != nil {
+				next.lead = true
+				notify(next)
+				done = true
+			}
+			// else only abandoned requests wait: commit them too.
 		}
 		c.mu.Unlock()
 		for _, call := range batch {

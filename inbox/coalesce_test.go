@@ -197,3 +197,86 @@ func TestIngestOneRunsParallelLanesOnParallelStores(t *testing.T) {
 	}
 	require.Less(t, store.updates.Load(), int64(waves*n), "concurrent requests still share transactions")
 }
+
+// gatedStore holds its first write transaction until release is closed.
+type gatedStore struct {
+	inbox.Store
+	entered chan struct{}
+	release chan struct{}
+	first   atomic.Bool
+}
+
+func (s *gatedStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+	if s.first.CompareAndSwap(false, true) {
+		close(s.entered)
+		<-s.release
+	}
+	return s.Store.Update(ctx, tenant, fn)
+}
+
+// More requests give up than one batch holds, all ahead of one that still
+// waits: that request must be answered only once its own message is
+// stored, and the lane must keep serving later requests.
+func TestIngestOneLeaderBehindAFullBatchOfAbandonedRequests(t *testing.T) {
+	mem := memstore.New()
+	require.NoError(t, mem.CreateTenant(context.Background(), &inbox.Tenant{ID: tenantA}))
+	store := &gatedStore{Store: mem, entered: make(chan struct{}), release: make(chan struct{})}
+	eng, err := inbox.New(inbox.Options{Store: store})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := eng.IngestOne(context.Background(), tenantA, hook("first"))
+		first <- err
+	}()
+	<-store.entered // the first request commits, alone, and is held there
+
+	const gaveUp = 300 // more than two batches
+	ctx, giveUp := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range gaveUp {
+		wg.Go(func() {
+			_, err := eng.IngestOne(ctx, tenantA, hook(fmt.Sprintf("gave-up-%d", i)))
+			require.ErrorIs(t, err, context.Canceled)
+		})
+	}
+	require.Eventually(t, func() bool { return inbox.QueuedIngests(eng, tenantA) == gaveUp }, 10*time.Second, time.Millisecond)
+	giveUp()
+	wg.Wait()
+
+	last := make(chan inbox.IngestItem, 1)
+	go func() {
+		item, err := eng.IngestOne(context.Background(), tenantA, hook("last"))
+		require.NoError(t, err)
+		last <- item
+	}()
+	require.Eventually(t, func() bool { return inbox.QueuedIngests(eng, tenantA) == gaveUp+1 }, 10*time.Second, time.Millisecond)
+	close(store.release)
+	require.NoError(t, <-first)
+
+	item := <-last
+	require.Equal(t, inbox.IngestStored, item.Status)
+	require.NotEmpty(t, item.MessageID)
+	var m inbox.Message
+	require.NoError(t, mem.View(context.Background(), tenantA, func(tx inbox.Tx) error {
+		var gerr error
+		m, gerr = tx.GetMessage(item.MessageID)
+		return gerr
+	}))
+	require.Equal(t, "last", m.ProviderID, "the answer names the request's own, stored message")
+	require.Equal(t, gaveUp+2, countMessages(t, mem), "the abandoned messages are stored too")
+
+	// The lane still has a leader: a later request is answered.
+	done := make(chan error, 1)
+	go func() {
+		_, err := eng.IngestOne(context.Background(), tenantA, hook("after"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("intake stalled after the abandoned requests")
+	}
+}
