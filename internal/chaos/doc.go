@@ -14,4 +14,9 @@
 // The tests start the workers by running the test binary again with
 // WorkerEnv set (see RunWorkerFromEnv), so a SIGKILL hits a real process
 // in the middle of a sync.
+//
+// The same package posts hundreds of signed webhooks (custom, SMS,
+// WhatsApp) to receivers on memstore, SQLite and PostgreSQL while most
+// senders give up, and checks that every 2xx answer names a message
+// stored exactly once and that intake never stalls.
 package chaos
