@@ -7,8 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/inboxkit/inboxkit/classify/internal/textnorm"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // Example is one labelled message: what the learner trains on.
@@ -137,7 +137,7 @@ func features(ex Example) map[uint64]float64 {
 		add('m', "ch:"+string(ex.Channel), weightMeta)
 	}
 	if ex.Language != "" {
-		add('m', "lang:"+textnorm.Fold(ex.Language), weightMeta)
+		add('m', "lang:"+textfold.Fold(ex.Language), weightMeta)
 	}
 	var norm float64
 	for k, v := range f {
@@ -157,7 +157,7 @@ func features(ex Example) map[uint64]float64 {
 // words folds text and splits it into tokens, dropping stop words and
 // mapping numbers to their shape ("<num5>" for an order number).
 func words(text string) []string {
-	folded := textnorm.Fold(text)
+	folded := textfold.Fold(text)
 	var out []string
 	for _, tok := range strings.FieldsFunc(folded, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)

@@ -12,8 +12,8 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
-	"github.com/inboxkit/inboxkit/classify/internal/textnorm"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // Program is a folder's rule set compiled to expr-lang programs. It is
@@ -160,7 +160,7 @@ func exprOptions(result expr.Option, maxNodes uint) []expr.Option {
 		expr.MaxNodes(maxNodes),
 		expr.DisableBuiltin("repeat"),
 		expr.Function("fold", func(params ...any) (any, error) {
-			return textnorm.Fold(params[0].(string)), nil
+			return textfold.Fold(params[0].(string)), nil
 		}, new(func(string) string)),
 		expr.Patch(foldConstants{}),
 	}
@@ -178,7 +178,7 @@ func (foldConstants) Visit(node *ast.Node) {
 		return
 	}
 	if s, ok := call.Arguments[0].(*ast.StringNode); ok {
-		ast.Patch(node, &ast.StringNode{Value: textnorm.Fold(s.Value)})
+		ast.Patch(node, &ast.StringNode{Value: textfold.Fold(s.Value)})
 	}
 }
 
@@ -244,21 +244,21 @@ func condition(n Node) string {
 		values := n.Value.([]string)
 		quoted := make([]string, len(values))
 		for i, s := range values {
-			quoted[i] = quote(textnorm.Fold(s))
+			quoted[i] = quote(textfold.Fold(s))
 		}
 		v = "[" + strings.Join(quoted, ", ") + "]"
 	} else if n.Op == OpMatches {
 		pattern, _ := foldPattern(n.Value.(string)) // validated by parse
 		v = quote(pattern)
 	} else {
-		v = quote(textnorm.Fold(n.Value.(string)))
+		v = quote(textfold.Fold(n.Value.(string)))
 	}
 	if n.Op == OpIn && fields[n.Field] == kindText && len(n.Value.([]string)) <= 8 {
 		// A short list reads faster as comparisons than as a set lookup.
 		values := n.Value.([]string)
 		eq := make([]string, len(values))
 		for i, s := range values {
-			eq[i] = f + " == " + quote(textnorm.Fold(s))
+			eq[i] = f + " == " + quote(textfold.Fold(s))
 		}
 		return "(" + strings.Join(eq, " || ") + ")"
 	}

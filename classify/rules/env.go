@@ -3,8 +3,8 @@ package rules
 import (
 	"strings"
 
-	"github.com/inboxkit/inboxkit/classify/internal/textnorm"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // Env is what rules and raw expressions see of a message. Text fields
@@ -169,20 +169,20 @@ func (e *Env) resolve(bits fieldSet) {
 	if bits&(bitSenderEmail|bitSenderDomain) != 0 {
 		// The domain is derived from the address: both are folded at once.
 		bits |= bitSenderEmail | bitSenderDomain
-		e.SenderEmail = textnorm.Fold(strings.TrimSpace(e.src.email)) // lower case too
+		e.SenderEmail = textfold.Fold(strings.TrimSpace(e.src.email)) // lower case too
 		e.SenderDomain = domainOf(e.SenderEmail)
 	}
 	if bits&bitSenderPhone != 0 {
 		e.SenderPhone = inbox.NormalizePhone(e.src.phone)
 	}
 	if bits&bitSubject != 0 {
-		e.Subject = textnorm.Fold(e.src.subject)
+		e.Subject = textfold.Fold(e.src.subject)
 	}
 	if bits&bitLanguage != 0 {
-		e.Language = textnorm.Fold(e.src.language)
+		e.Language = textfold.Fold(e.src.language)
 	}
 	if bits&bitSenderName != 0 {
-		e.SenderName = textnorm.Fold(e.src.name)
+		e.SenderName = textfold.Fold(e.src.name)
 	}
 	if bits&bitBody != 0 {
 		body := e.src.text
@@ -192,7 +192,7 @@ func (e *Env) resolve(bits fieldSet) {
 		if len(body) > maxBodyBytes {
 			body = strings.ToValidUTF8(body[:maxBodyBytes], "")
 		}
-		e.Body = textnorm.Fold(body)
+		e.Body = textfold.Fold(body)
 	}
 	if bits&bitRecipients != 0 {
 		to, cc := e.src.to, e.src.cc
@@ -204,7 +204,7 @@ func (e *Env) resolve(bits fieldSet) {
 			case p.Phone != "":
 				e.Recipients = append(e.Recipients, inbox.NormalizePhone(p.Phone))
 			case p.ID != "":
-				e.Recipients = append(e.Recipients, textnorm.Fold(p.ID))
+				e.Recipients = append(e.Recipients, textfold.Fold(p.ID))
 			}
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/inboxkit/inboxkit/classify/internal/textnorm"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // predicate is a rule tree without raw expressions compiled to Go. It
@@ -134,7 +134,7 @@ func stringPredicate(n Node) func(string) bool {
 		values := n.Value.([]string)
 		folded := make([]string, len(values))
 		for i, s := range values {
-			folded[i] = textnorm.Fold(s)
+			folded[i] = textfold.Fold(s)
 		}
 		if len(folded) <= 8 {
 			return func(s string) bool {
@@ -166,7 +166,7 @@ func stringPredicate(n Node) func(string) bool {
 		}
 		return re.MatchString
 	}
-	v := textnorm.Fold(n.Value.(string))
+	v := textfold.Fold(n.Value.(string))
 	switch n.Op {
 	case OpContains:
 		return func(s string) bool { return strings.Contains(s, v) }

@@ -5,7 +5,7 @@ import (
 	"regexp/syntax"
 	"unicode/utf8"
 
-	"github.com/inboxkit/inboxkit/classify/internal/textnorm"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // foldPattern rewrites a regular expression so it matches folded text:
@@ -34,7 +34,7 @@ func foldRegexp(re *syntax.Regexp) {
 				out = append(out, r)
 				continue
 			}
-			out = append(out, []rune(textnorm.FoldRune(r))...)
+			out = append(out, []rune(textfold.Rune(r))...)
 		}
 		re.Rune = out
 	case syntax.OpCharClass:
@@ -44,7 +44,7 @@ func foldRegexp(re *syntax.Regexp) {
 		for i := 0; i+1 < n; i += 2 {
 			lo, hi := max(re.Rune[i], 0xC0), min(re.Rune[i+1], 0x17F)
 			for r := lo; r <= hi; r++ {
-				if f := []rune(textnorm.FoldRune(r)); len(f) == 1 && f[0] != r {
+				if f := []rune(textfold.Rune(r)); len(f) == 1 && f[0] != r {
 					re.Rune = append(re.Rune, f[0], f[0])
 				}
 			}

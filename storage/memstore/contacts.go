@@ -169,7 +169,7 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 		}
 		after = &c
 	}
-	search := fold(strings.TrimSpace(q.Search))
+	search := inbox.ContactSearchQuery(q.Search)
 	top := &topK[inbox.Contact]{max: limit + 1, less: func(a, b inbox.Contact) bool {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) < 0
 	}}
@@ -197,20 +197,7 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 }
 
 func contactMatches(c inbox.Contact, search string) bool {
-	if strings.Contains(fold(c.Name), search) {
-		return true
-	}
-	for _, e := range c.Emails {
-		if strings.Contains(fold(e), search) {
-			return true
-		}
-	}
-	for _, p := range c.Phones {
-		if strings.Contains(p, search) {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(inbox.ContactSearchText(&c), search)
 }
 
 func (t *tx) DeleteContact(id string) error {

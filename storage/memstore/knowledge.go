@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 var _ inbox.KnowledgeTx = (*tx)(nil)
@@ -195,7 +196,7 @@ func (t *tx) SearchKnowledge(query string, limit int) ([]inbox.KnowledgeHit, err
 // knowledgeTerms splits text into folded words of letters and digits;
 // one-letter words carry no meaning for search and are dropped.
 func knowledgeTerms(text string) []string {
-	words := strings.FieldsFunc(fold(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	words := strings.FieldsFunc(textfold.Fold(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	out := words[:0]
 	for _, w := range words {
 		if len([]rune(w)) > 1 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // Conversation list limits.
@@ -76,6 +77,13 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		return fail(inbox.Invalid("limit", "must not be negative"))
 	}
 	limit := min(limitOr(q.Limit, defaultLimit), maxLimit)
+	sq, err := inbox.ParseSearch(q.Search)
+	if err != nil {
+		return fail(err)
+	}
+	if sq.Relevance && len(sq.Terms) > 0 {
+		return t.ranked(q, sq, limit)
+	}
 	var after *convRef // the cursor's position
 	if q.Cursor != "" {
 		var c listCursor
@@ -87,18 +95,26 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		}
 		after = &convRef{at: c.At, id: c.ID, status: c.Status}
 	}
-	words := strings.Fields(fold(q.Search))
+	folderSets := sq.FolderSets(t.folderList())
 	since, until := ts(q.Since), ts(q.Until)
+	if !sq.After.IsZero() && (since.IsZero() || sq.After.After(since)) {
+		since = sq.After
+	}
+	if !sq.Before.IsZero() && (until.IsZero() || sq.Before.Before(until)) {
+		until = sq.Before
+	}
 
 	// Filters on inline fields first; the record is read only when the
 	// query filters on something else.
 	sinceUS, untilUS := since.UnixMicro(), until.UnixMicro()
 	needRecord := q.FolderID != "" || len(q.Sources) > 0 || q.Assignee != "" || q.Tag != "" || q.Intent != "" ||
-		q.ContactID != "" || q.IntegrationID != "" || q.ThreadSubject != "" || len(words) > 0
+		q.ContactID != "" || q.IntegrationID != "" || q.ThreadSubject != "" ||
+		len(sq.Terms) > 0 || len(folderSets) > 0 || len(sq.Sources) > 0 || sq.HasAttachment
 	match := func(r convRef) bool {
 		switch {
 		case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
-			q.UnreadOnly && r.unread <= 0,
+			len(sq.Statuses) > 0 && !slices.Contains(sq.Statuses, r.status),
+			(q.UnreadOnly || sq.Unread) && r.unread <= 0,
 			!since.IsZero() && r.at < sinceUS,
 			!until.IsZero() && r.at >= untilUS,
 			after != nil && order(r, *after) <= 0:
@@ -118,10 +134,19 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 			q.Intent != "" && c.Intent != q.Intent,
 			q.ContactID != "" && c.ContactID != q.ContactID,
 			q.IntegrationID != "" && c.IntegrationID != q.IntegrationID,
-			q.ThreadSubject != "" && c.ThreadSubject != q.ThreadSubject:
+			q.ThreadSubject != "" && c.ThreadSubject != q.ThreadSubject,
+			len(sq.Sources) > 0 && !slices.Contains(sq.Sources, c.Source):
 			return false
 		}
-		return len(words) == 0 || t.searchMatches(c, words)
+		for _, set := range folderSets {
+			if !slices.Contains(set, c.FolderID) {
+				return false
+			}
+		}
+		if sq.HasAttachment && !t.hasAttachment(c) {
+			return false
+		}
+		return len(sq.Terms) == 0 || t.matchingRows(c, sq, true) > 0
 	}
 
 	// Keep only the first limit+1 matches in a bounded heap: a page of a
@@ -180,24 +205,81 @@ func (t *tx) candidates(q inbox.ConversationQuery) (ids []string, ok bool) {
 	return ids, ok
 }
 
-// searchMatches reports whether every word occurs in the conversation's
-// subject or in the subject, text or sender of one of its messages.
-func (t *tx) searchMatches(c *conversation, words []string) bool {
-	msgs := t.state.convMessages[c.ID]
-	subject := fold(c.Subject)
-	for _, w := range words {
-		found := strings.Contains(subject, w)
-		for _, mid := range msgs {
-			if found {
-				break
-			}
-			found = strings.Contains(t.state.messages[mid].searchText(), w)
+// matchingRows counts the rows of a conversation that satisfy every
+// term of sq: its subject, and each message (subject, text, sender). With
+// first set it stops at the first.
+func (t *tx) matchingRows(c *conversation, sq inbox.SearchQuery, first bool) int {
+	n := 0
+	if sq.MatchesRow(textfold.Tokens(c.Subject), nil) {
+		if first {
+			return 1
 		}
-		if !found {
-			return false
+		n++
+	}
+	for _, mid := range t.state.convMessages[c.ID] {
+		m := t.state.messages[mid]
+		if words, sender := m.searchTokens(); sq.MatchesRow(words, sender) {
+			if first {
+				return 1
+			}
+			n++
 		}
 	}
-	return true
+	return n
+}
+
+// hasAttachment reports whether one of c's messages carries a file.
+func (t *tx) hasAttachment(c *conversation) bool {
+	for _, mid := range t.state.convMessages[c.ID] {
+		if len(t.state.messages[mid].Attachments) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// folderList returns the tenant's folders.
+func (t *tx) folderList() []inbox.Folder {
+	out := make([]inbox.Folder, 0, len(t.state.folders))
+	for _, f := range t.state.folders {
+		out = append(out, f)
+	}
+	return out
+}
+
+// relevanceSort marks the cursor of a sort:relevance search, whose pages
+// are offsets into the ranking.
+const relevanceSort inbox.Sort = "~relevance"
+
+// ranked orders the newest RelevanceWindow matching conversations by how
+// many of their messages match, then newest first.
+func (t *tx) ranked(q inbox.ConversationQuery, sq inbox.SearchQuery, limit int) (inbox.ConversationPage, error) {
+	offset := 0
+	if q.Cursor != "" {
+		var c listCursor
+		if err := decodeCursor(q.Cursor, &c); err != nil || c.Sort != relevanceSort || c.At < 0 {
+			return inbox.ConversationPage{}, fmt.Errorf("memstore: list conversations: %w", inbox.Invalid("cursor", "does not belong to a sort:relevance search"))
+		}
+		offset = int(c.At)
+	}
+	newest := q
+	newest.Search, newest.Cursor, newest.Limit, newest.Sort = strings.TrimSpace(q.Search+" sort:newest"), "", inbox.RelevanceWindow, inbox.SortNewest
+	page, err := t.ListConversations(newest)
+	if err != nil {
+		return inbox.ConversationPage{}, err
+	}
+	items := page.Items
+	scores := make(map[string]int, len(items))
+	for _, c := range items {
+		scores[c.ID] = t.matchingRows(t.state.conversations[c.ID], sq, false)
+	}
+	slices.SortStableFunc(items, func(a, b inbox.Conversation) int { return cmp.Compare(scores[b.ID], scores[a.ID]) })
+	offset = min(offset, len(items))
+	out := inbox.ConversationPage{Items: items[offset:min(offset+limit, len(items))]}
+	if offset+limit < len(items) {
+		out.NextCursor = encodeCursor(listCursor{Sort: relevanceSort, At: int64(offset + limit)})
+	}
+	return out, nil
 }
 
 // topK keeps the max smallest items offered, by less, in a max-heap.

@@ -1,9 +1,11 @@
 package memstore
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // tenantState holds one tenant's records and the indexes that make the
@@ -84,22 +86,32 @@ type conversation struct {
 	inbox.Conversation
 }
 
-// message is a stored message. Its folded search text is computed by the
-// first search that needs it, not at ingest, and cached: the record is
+// message is a stored message. Its search tokens are computed by the
+// first search that needs them, not at ingest, and cached: the record is
 // otherwise immutable, so the cache never goes stale.
 type message struct {
 	inbox.Message
-	search atomic.Pointer[string]
+	search atomic.Pointer[searchTokens]
 }
 
-// searchText returns the folded subject, text and sender of m.
-func (m *message) searchText() string {
+// searchTokens are the folded words of a message (subject, text, sender)
+// and of its sender alone, as a full-text index holds them.
+type searchTokens struct {
+	words, sender []string
+}
+
+// searchTokens returns m's indexed words and its sender's words.
+func (m *message) searchTokens() (words, sender []string) {
 	if p := m.search.Load(); p != nil {
-		return *p
+		return p.words, p.sender
 	}
-	s := fold(m.Subject + "\n" + m.Text + "\n" + m.From.Name + "\n" + m.From.Email + "\n" + m.From.Phone)
-	m.search.Store(&s)
-	return s
+	d := inbox.SearchDocumentOf(&m.Message)
+	st := &searchTokens{sender: textfold.Tokens(d.Sender)}
+	st.words = append(append(textfold.Tokens(d.Subject), textfold.Tokens(d.Body)...), st.sender...)
+	slices.Sort(st.words)
+	st.words = slices.Compact(st.words)
+	m.search.Store(st)
+	return st.words, st.sender
 }
 
 func newTenantState(t inbox.Tenant) *tenantState {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -132,7 +133,7 @@ func (dialect) TagFilter(col string) string { return col + ` @> jsonb_build_arra
 
 // Index stores the message's folded words (subject, body, sender) as a
 // tsvector without positions, and its folded sender with positions. The
-// text is folded in Go (sqlstore.Fold), which needs no unaccent extension
+// text is folded in Go (textfold.Words), which needs no unaccent extension
 // and tokenizes exactly like the query side.
 func (d dialect) Index(ctx context.Context, tx sqlstore.Execer, doc sqlstore.SearchDoc) error {
 	return d.IndexBatch(ctx, tx, []sqlstore.SearchDoc{doc})
@@ -165,8 +166,8 @@ func (dialect) IndexBatch(ctx context.Context, tx sqlstore.Execer, docs []sqlsto
 			}
 			k := len(args)
 			fmt.Fprintf(&q, "($%d, $%d, $%d, array_to_tsvector($%d::text[]), to_tsvector('simple', $%d))", k+1, k+2, k+3, k+4, k+5)
-			sender := sqlstore.Fold(d.Sender)
-			args = append(args, d.Tenant, d.Seq, d.ConversationID, lexemes(sqlstore.Fold(d.Subject), sqlstore.Fold(d.Body), sender), sender)
+			sender := textfold.Words(d.Sender)
+			args = append(args, d.Tenant, d.Seq, d.ConversationID, lexemes(textfold.Words(d.Subject), textfold.Words(d.Body), sender), sender)
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
@@ -216,7 +217,7 @@ const matchSep = "\x1f"
 // words, as the index keeps no positions) and one over senders (from:,
 // phrases exact), joined by matchSep. Tokens are letters and digits only,
 // so no input can inject tsquery operators.
-func (dialect) Match(terms []sqlstore.Term) string {
+func (dialect) Match(terms []inbox.SearchTerm) string {
 	var words, senders []string
 	for _, t := range terms {
 		toks := make([]string, len(t.Tokens))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -20,7 +21,7 @@ func (dialect) ReplaceKnowledgeChunks(ctx context.Context, tx sqlstore.Execer, t
 		return err
 	}
 	for _, c := range chunks {
-		words := sqlstore.Fold(c.Title) + " " + sqlstore.Fold(c.Text)
+		words := textfold.Words(c.Title) + " " + textfold.Words(c.Text)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_chunks (tenant_id, doc_id, position, id, title, text, tsv)
 			VALUES ($1, $2, $3, $4, $5, $6, to_tsvector('simple', $7))`, tenant, docID, c.Position, c.ID, c.Title, c.Text, words); err != nil {
 			return err

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 	"github.com/inboxkit/inboxkit/internal/pgtest"
-	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
 // TestLexemesMatchTheTextParser proves that indexing folded words as they
@@ -26,7 +26,7 @@ func TestLexemesMatchTheTextParser(t *testing.T) {
 		"",
 	}
 	for _, text := range texts {
-		folded := sqlstore.Fold(text)
+		folded := textfold.Words(text)
 		var same bool
 		var parsed, direct string
 		err := db.QueryRowContext(context.Background(),

@@ -12,6 +12,7 @@ import (
 	msqlite "modernc.org/sqlite"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -97,7 +98,7 @@ func (dialect) Index(ctx context.Context, tx sqlstore.Execer, d sqlstore.SearchD
 	// Folded in Go like the query side (and the PostgreSQL store), so
 	// "Straße" and "strasse" are one word, which unicode61 alone misses.
 	_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, subject, body, sender) VALUES (?, ?, ?, ?)`,
-		d.Seq, sqlstore.Fold(d.Subject), sqlstore.Fold(d.Body), sqlstore.Fold(d.Sender))
+		d.Seq, textfold.Words(d.Subject), textfold.Words(d.Body), textfold.Words(d.Sender))
 	return err
 }
 
@@ -122,17 +123,26 @@ func (dialect) Reindex(context.Context, sqlstore.Execer, string, int64, string) 
 
 // Match builds an FTS5 expression. Every token is quoted and made of
 // letters and digits only, so no input can inject FTS5 syntax.
-func (dialect) Match(terms []sqlstore.Term) string {
-	parts := make([]string, 0, len(terms))
+func (dialect) Match(terms []inbox.SearchTerm) string {
+	var parts []string
 	for _, t := range terms {
-		p := `"` + strings.Join(t.Tokens, " ") + `"`
-		if t.Prefix {
-			p += "*"
-		}
 		if t.Sender {
-			p = "sender : " + p
+			// The sender's words in order: an FTS5 phrase in its column.
+			p := `sender : "` + strings.Join(t.Tokens, " ") + `"`
+			if t.Prefix {
+				p += "*"
+			}
+			parts = append(parts, p)
+			continue
 		}
-		parts = append(parts, p)
+		// Other terms need their words anywhere in the message.
+		for i, tok := range t.Tokens {
+			p := `"` + tok + `"`
+			if t.Prefix && i == len(t.Tokens)-1 {
+				p += "*"
+			}
+			parts = append(parts, p)
+		}
 	}
 	return strings.Join(parts, " AND ")
 }

@@ -4,12 +4,12 @@
 //
 // Messages are indexed in a contentless FTS5 table in the same transaction
 // that stores them. Text is accent-folded in Go before indexing and
-// querying (sqlstore.Fold: "eleonore" finds "Éléonore", "strasse" finds
+// querying (textfold.Words: "eleonore" finds "Éléonore", "strasse" finds
 // "Straße"), the same folding the PostgreSQL store uses, and FTS5's
 // unicode61 tokenizer (remove_diacritics 2) splits it. Message documents
 // are compressed (S2), since SQLite does not compress values, so the file
 // stays under twice the raw text. The query syntax of
-// ConversationQuery.Search is described on sqlstore.Search.
+// ConversationQuery.Search is described on inbox.SearchQuery.
 //
 // Prepared statements are kept per connection, so SQL is parsed once per
 // connection rather than once per statement.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -39,7 +40,7 @@ func (dialect) ReplaceKnowledgeChunks(ctx context.Context, tx sqlstore.Execer, t
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_fts (rowid, tenant, title, text) VALUES (?, ?, ?, ?)`,
-			seq, token, sqlstore.Fold(c.Title), sqlstore.Fold(c.Text)); err != nil {
+			seq, token, textfold.Words(c.Title), textfold.Words(c.Text)); err != nil {
 			return err
 		}
 	}

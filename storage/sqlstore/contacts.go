@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
@@ -39,8 +40,46 @@ func contactKeys(c *inbox.Contact) []string {
 	return keys
 }
 
-func contactSearch(c *inbox.Contact) string {
-	return strings.ToLower(c.Name + "\x1f" + strings.Join(c.Emails, "\x1f") + "\x1f" + strings.Join(c.Phones, "\x1f"))
+func contactSearch(c *inbox.Contact) string { return inbox.ContactSearchText(c) }
+
+// backfillContactSearch fills the search text of contacts a migration
+// cleared, in batches.
+func (s *Store) backfillContactSearch(ctx context.Context) error {
+	for {
+		rows, err := s.writer.QueryContext(ctx, s.d.Rebind(`SELECT tenant_id, id, doc FROM contacts WHERE search = '' LIMIT 500`))
+		if err != nil {
+			return s.wrap("fold contact search", err)
+		}
+		type row struct{ tenant, id, search string }
+		var todo []row
+		for rows.Next() {
+			var r row
+			var doc []byte
+			var c inbox.Contact
+			if err := rows.Scan(&r.tenant, &r.id, &doc); err != nil {
+				rows.Close()
+				return s.wrap("fold contact search", err)
+			}
+			if err := decode(doc, &c); err != nil {
+				rows.Close()
+				return err
+			}
+			r.search = contactSearch(&c)
+			todo = append(todo, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.wrap("fold contact search", err)
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		for _, r := range todo {
+			if _, err := s.writer.ExecContext(ctx, s.d.Rebind(`UPDATE contacts SET search = ? WHERE tenant_id = ? AND id = ?`), r.search, r.tenant, r.id); err != nil {
+				return s.wrap("fold contact search", err)
+			}
+		}
+	}
 }
 
 // CreateContact stores a new contact and its identities; ErrConflict if
@@ -229,7 +268,7 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 	args := []any{string(t.tenant)}
 	if q.Search != "" {
 		where = append(where, `search LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscape(strings.ToLower(q.Search))+"%")
+		args = append(args, "%"+likeEscape(inbox.ContactSearchQuery(q.Search))+"%")
 	}
 	if q.Cursor != "" {
 		var cur [2]string

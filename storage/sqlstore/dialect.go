@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
+
+	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // Dialect is what differs between the SQL databases a Store runs on. The
@@ -34,7 +36,7 @@ type Dialect interface {
 	// Reindex records that a message moved to another conversation.
 	Reindex(ctx context.Context, tx Execer, tenant string, seq int64, conversationID string) error
 	// Match builds the dialect's full-text expression for the terms.
-	Match(terms []Term) string
+	Match(terms []inbox.SearchTerm) string
 	// MatchedConversations returns the conversations of up to limit
 	// messages matching the expression, and whether that was all of them.
 	MatchedConversations(ctx context.Context, q Querier, tenant, match string, limit int) (ids []string, complete bool, err error)

@@ -19,6 +19,6 @@
 //
 // Migrations (versioned SQL files embedded by each dialect) run on New
 // under the dialect's lock; a database with a schema newer than the build
-// is refused. ParseSearch defines the query syntax of
+// is refused. inbox.ParseSearch defines the query syntax of
 // ConversationQuery.Search.
 package sqlstore

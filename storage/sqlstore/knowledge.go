@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 var _ inbox.KnowledgeTx = (*tx)(nil)
@@ -175,8 +176,8 @@ func (t *tx) SearchKnowledge(query string, limit int) ([]inbox.KnowledgeHit, err
 	if err != nil {
 		return nil, err
 	}
-	if len(query) > maxSearchLen {
-		return nil, fmt.Errorf("%s: %w", op, inbox.Invalid("query", fmt.Sprintf("is longer than %d bytes", maxSearchLen)))
+	if len(query) > inbox.MaxSearchBytes {
+		return nil, fmt.Errorf("%s: %w", op, inbox.Invalid("query", fmt.Sprintf("is longer than %d bytes", inbox.MaxSearchBytes)))
 	}
 	if limit <= 0 {
 		limit = defaultKnowledgeLimit
@@ -201,7 +202,7 @@ func (t *tx) SearchKnowledge(query string, limit int) ([]inbox.KnowledgeHit, err
 // meaning for retrieval), at most 32.
 func KnowledgeWords(query string) []string {
 	var out []string
-	for _, w := range Tokens(query) {
+	for _, w := range textfold.Tokens(query) {
 		if utf8.RuneCountInString(w) > 1 && !slices.Contains(out, w) {
 			out = append(out, w)
 		}

@@ -21,9 +21,9 @@ const (
 	walkChunk      = 500
 )
 
-// RelevanceWindow is how many of the newest matching conversations
+// RelevanceWindow is inbox.RelevanceWindow: how many of the newest matching conversations
 // sort:relevance ranks, which bounds its cost whatever the term.
-const RelevanceWindow = 200
+const RelevanceWindow = inbox.RelevanceWindow
 
 // orderKey is one column of a conversation ordering.
 type orderKey struct {
@@ -158,7 +158,7 @@ func decodeCursor(s string) ([]string, error) {
 }
 
 // ListConversations filters, sorts and pages conversations; Search
-// accepts the query syntax of ParseSearch.
+// accepts the query syntax of inbox.ParseSearch.
 func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPage, error) {
 	page, err := t.listConversations(q)
 	if err != nil {
@@ -181,7 +181,7 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	if err != nil {
 		return inbox.ConversationPage{}, err
 	}
-	search, err := ParseSearch(q.Search)
+	search, err := inbox.ParseSearch(q.Search)
 	if err != nil {
 		return inbox.ConversationPage{}, err
 	}
@@ -289,7 +289,7 @@ func (t *tx) walk(plan *listPlan, match string, limit int) (inbox.ConversationPa
 
 // filters turns the query's fields and the search's operators into
 // conditions. Every value is a bound parameter.
-func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s Search) error {
+func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery) error {
 	p.add("c.tenant_id = ?", string(t.tenant))
 	switch q.FolderID {
 	case "":
@@ -341,13 +341,18 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s Search) error {
 		p.add("c.last_message_at < ?", nanos(q.Until))
 	}
 	// Search operators.
-	for _, f := range s.Folders {
-		if f == "none" || f == "unfiled" || f == inbox.Unfiled {
-			p.add("c.folder_id = ''")
-			continue
+	if len(s.Folders) > 0 {
+		folders, err := t.ListFolders()
+		if err != nil {
+			return err
 		}
-		p.add("c.folder_id IN (SELECT f.id FROM folders f WHERE f.tenant_id = ? AND (f.id = ? OR LOWER(f.name) = ?))",
-			string(t.tenant), f, strings.ToLower(f))
+		for _, set := range s.FolderSets(folders) {
+			if len(set) == 0 {
+				p.add("1 = 0")
+				continue
+			}
+			p.add("c.folder_id IN ("+placeholders(len(set))+")", anys(set)...)
+		}
 	}
 	if len(s.Statuses) > 0 {
 		p.add("c.status IN ("+placeholders(len(s.Statuses))+")", anys(s.Statuses)...)
@@ -372,7 +377,7 @@ const relevanceCursor = "~relevance"
 
 // ranked orders the newest RelevanceWindow matching conversations by
 // rank; pages are offsets into that ranking.
-func (t *tx) ranked(q inbox.ConversationQuery, s Search, limit int) (inbox.ConversationPage, error) {
+func (t *tx) ranked(q inbox.ConversationQuery, s inbox.SearchQuery, limit int) (inbox.ConversationPage, error) {
 	offset := 0
 	if q.Cursor != "" {
 		vals, err := decodeCursor(q.Cursor)

@@ -10,20 +10,12 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-// maxIndexedBody bounds the text indexed per message; PostgreSQL refuses
-// tsvectors over 1 MB and nobody searches deeper into one message.
-const maxIndexedBody = 256 << 10
-
 // keyChunk bounds the values bound in one IN list.
 const keyChunk = 500
 
 func searchDoc(m *inbox.Message, seq int64, tenant inbox.TenantID) SearchDoc {
-	body := m.Text
-	if len(body) > maxIndexedBody {
-		body = body[:maxIndexedBody]
-	}
-	sender := strings.TrimSpace(strings.Join([]string{m.From.Name, m.From.Email, m.From.Phone, m.From.ID}, " "))
-	return SearchDoc{Seq: seq, Tenant: string(tenant), ConversationID: m.ConversationID, Subject: m.Subject, Body: body, Sender: sender}
+	d := inbox.SearchDocumentOf(m)
+	return SearchDoc{Seq: seq, Tenant: string(tenant), ConversationID: m.ConversationID, Subject: d.Subject, Body: d.Body, Sender: d.Sender}
 }
 
 func hasAttachment(m *inbox.Message) bool { return len(m.Attachments) > 0 }

@@ -69,6 +69,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.backfillContactSearch(ctx); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", s.d.Name(), s.name, err)
+	}
 	return s, nil
 }
 

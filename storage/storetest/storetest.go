@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"ListConversations", testListConversations},
 		{"Pagination", testPagination},
 		{"Search", testSearch},
+		{"SearchOperators", testSearchOperators},
 		{"UnreadCounts", testUnreadCounts},
 		{"Concurrency", testConcurrency},
 		{"Leases", testLeases}, // skipped unless the store is an inbox.Leaser

@@ -1,14 +1,14 @@
-package sqlstore_test
+package inbox_test
 
 import (
 	"fmt"
 
-	"github.com/inboxkit/inboxkit/storage/sqlstore"
+	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // ExampleParseSearch shows what a search box query becomes.
 func ExampleParseSearch() {
-	s, err := sqlstore.ParseSearch(`"colis perdu" from:ada@example.com status:urgent has:attachment after:2026-01-31 Réclamation`)
+	s, err := inbox.ParseSearch(`"colis perdu" from:ada@example.com status:urgent has:attachment after:2026-01-31 Réclamation`)
 	if err != nil {
 		fmt.Println(err)
 		return
