@@ -123,6 +123,7 @@ type ingestOutcome struct {
 type preparedInbound struct {
 	in         Inbound
 	invalid    string // reason to quarantine
+	qkey       string // QuarantineItem.Key of an invalid message
 	skip       string // reason to skip
 	dedupe     []string
 	threadKeys []string // keys this message will be findable by
@@ -138,7 +139,40 @@ type lookupKey struct {
 }
 
 func (e *Engine) prepare(tenant Tenant, b Batch, i int) preparedInbound {
+	p := e.check(tenant, b, i)
+	if p.invalid == "" {
+		return p
+	}
+	// A message that cannot be stored is quarantined once, however often
+	// its channel delivers it again; once replayed, it is a duplicate.
+	p.dedupe, p.threadKeys, p.lookups = nil, nil, nil
+	if p.in.ProviderID != "" && p.in.IntegrationID != "" {
+		p.dedupe = []string{"p:" + p.in.IntegrationID + ":" + p.in.ProviderID}
+		p.qkey = "p:" + p.in.IntegrationID + ":" + p.in.ProviderID
+	} else {
+		p.qkey = "h:" + inboundHash(p.in)
+	}
+	return p
+}
+
+// inboundHash identifies an inbound message by its content, leaving out
+// what differs between two fetches of the same message (where its raw
+// bytes and files were kept).
+func inboundHash(in Inbound) string {
+	in.RawKey = ""
+	in.Attachments = append([]Attachment(nil), in.Attachments...)
+	for i := range in.Attachments {
+		in.Attachments[i].ID, in.Attachments[i].BlobKey = "", ""
+	}
+	raw, _ := json.Marshal(in)
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16])
+}
+
+// check validates one message of a batch and derives its keys.
+func (e *Engine) check(tenant Tenant, b Batch, i int) preparedInbound {
 	in := b.Messages[i]
+	in.clean()
 	p := preparedInbound{in: in}
 	if in.IntegrationID == "" {
 		p.in.IntegrationID = b.IntegrationID
@@ -319,12 +353,16 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			continue
 		}
 		if p.invalid != "" {
-			q, err := w.quarantine(p)
+			q, again, err := w.quarantine(p)
 			if err != nil {
 				return IngestResult{}, nil, nil, nil, err
 			}
 			*item = IngestItem{Status: IngestQuarantined, Reason: p.invalid}
 			res.Quarantined++
+			if again {
+				item.Reason = p.invalid + " (already quarantined as " + q.ID + ")"
+				continue
+			}
 			events = append(events, Event{Type: EventMessageQuarantined, TenantID: w.tenant.ID, IntegrationID: p.in.IntegrationID, Detail: q.ID, At: w.now})
 			audit = append(audit, w.auditEntry("message.quarantined", "quarantine", q.ID, "", map[string]string{"reason": p.invalid}))
 			continue
@@ -434,25 +472,35 @@ func firstTaken(keys []string, taken map[string]string) (string, bool) {
 	return "", false
 }
 
-func (w *ingestTx) quarantine(p preparedInbound) (QuarantineItem, error) {
+// quarantine keeps an invalid message; again is set when the message was
+// already quarantined (a re-delivery), whose item is returned.
+func (w *ingestTx) quarantine(p preparedInbound) (q QuarantineItem, again bool, err error) {
 	raw, err := json.Marshal(p.in)
 	if err != nil {
-		return QuarantineItem{}, fmt.Errorf("encode quarantined message: %w", err)
+		return QuarantineItem{}, false, fmt.Errorf("encode quarantined message: %w", err)
 	}
-	q := QuarantineItem{
+	q = QuarantineItem{
 		TenantID:      w.tenant.ID,
 		IntegrationID: p.in.IntegrationID,
 		Source:        p.in.Source,
 		ProviderID:    p.in.ProviderID,
+		Key:           p.qkey,
 		RawKey:        p.in.RawKey,
 		Error:         p.invalid,
 		Inbound:       raw,
 		CreatedAt:     w.now,
 	}
-	if err := w.tx.AddQuarantine(&q); err != nil {
-		return QuarantineItem{}, fmt.Errorf("quarantine message: %w", err)
+	err = w.tx.AddQuarantine(&q)
+	if errors.Is(err, ErrConflict) && q.Key != "" {
+		found, lerr := w.tx.ListQuarantine(QuarantineQuery{Key: q.Key, IncludeReplayed: true, Limit: 1})
+		if lerr == nil && len(found) == 1 {
+			return found[0], true, nil
+		}
 	}
-	return q, nil
+	if err != nil {
+		return QuarantineItem{}, false, fmt.Errorf("quarantine message: %w", err)
+	}
+	return q, false, nil
 }
 
 // ingestAudit is what the audit log says of an ingested message.

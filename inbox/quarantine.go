@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -18,7 +19,9 @@ type RawParser interface {
 // when a RawParser for its source is configured and the raw bytes were
 // kept, otherwise from the stored Inbound. On success the item is marked
 // replayed with the message it became; on failure it stays quarantined with
-// the new error, and no second quarantine entry is created.
+// the new error, and no second quarantine entry is created. Without a
+// parser for a message that needs one, Replay fails with ErrUnsupported
+// and leaves the item, and its original error, as they were.
 func (e *Engine) Replay(ctx context.Context, tenant TenantID, quarantineID string) (IngestItem, error) {
 	t, err := e.tenant(ctx, tenant)
 	if err != nil {
@@ -35,6 +38,9 @@ func (e *Engine) Replay(ctx context.Context, tenant TenantID, quarantineID strin
 		return IngestItem{}, fmt.Errorf("replay %q: %w", quarantineID, Invalid("quarantine", "was already replayed as message "+q.ReplayMessageID))
 	}
 	in, err := e.replayInbound(ctx, tenant, q)
+	if errors.Is(err, ErrUnsupported) {
+		return IngestItem{}, fmt.Errorf("replay %q: %w", quarantineID, err)
+	}
 	if err == nil {
 		if p := e.prepare(t, Batch{Messages: []Inbound{in}}, 0); p.invalid != "" {
 			err = fmt.Errorf("%s", p.invalid)
@@ -75,7 +81,7 @@ func (e *Engine) replayInbound(ctx context.Context, tenant TenantID, q Quarantin
 	parser := e.parsers[q.Source]
 	if parser == nil || q.RawKey == "" || e.blobs == nil {
 		if in.ParseError != "" {
-			return Inbound{}, fmt.Errorf("no parser configured to re-read the raw %s message: %s", q.Source, in.ParseError)
+			return Inbound{}, fmt.Errorf("the message needs re-reading from its raw bytes, and no %s parser (Options.Parsers) or raw copy is available: %w", q.Source, ErrUnsupported)
 		}
 		return in, nil
 	}

@@ -275,6 +275,7 @@ type OutboxQuery struct {
 // QuarantineQuery filters quarantined items.
 type QuarantineQuery struct {
 	IntegrationID   string
+	Key             string // the item with this QuarantineItem.Key
 	IncludeReplayed bool
 	Limit           int // 0 means 50
 }

@@ -136,8 +136,13 @@ type QuarantineItem struct {
 	IntegrationID string
 	Source        Source
 	ProviderID    string
-	RawKey        string
-	Error         string
+	// Key identifies the message across re-deliveries: its provider id
+	// when it has one, else a hash of its content. Keys are unique in a
+	// tenant: AddQuarantine of a taken key fails with ErrConflict, so a
+	// bad message fetched again is not quarantined twice. Empty: none.
+	Key    string
+	RawKey string
+	Error  string
 	// Inbound is the message as received, for replay (JSON of Inbound).
 	Inbound    json.RawMessage
 	CreatedAt  time.Time

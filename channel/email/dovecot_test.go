@@ -415,7 +415,7 @@ func TestDovecotUnparsableMailIsQuarantinedAndTheCursorMovesOn(t *testing.T) {
 
 func TestParseRawReplaysAQuarantinedMessage(t *testing.T) {
 	blobs := newMemBlobs()
-	p, err := NewParser(ParseOptions{Tenant: "t1", Blobs: blobs})
+	p, err := NewReplayParser(ParseOptions{Blobs: blobs})
 	require.NoError(t, err)
 	eng := newTestEngine(t, inbox.Options{Blobs: blobs, Parsers: map[inbox.Source]inbox.RawParser{inbox.SourceEmail: p}})
 	ctx := context.Background()
@@ -440,6 +440,34 @@ func TestParseRawReplaysAQuarantinedMessage(t *testing.T) {
 	m := storedByProvider(t, eng, "1/INBOX/7")
 	require.Equal(t, "msg-7@courriel.example", m.MessageID)
 	require.Equal(t, "t1/raw/1", m.RawKey)
+}
+
+func TestReplayWithoutParserKeepsTheQuarantinedMessage(t *testing.T) {
+	blobs := newMemBlobs()
+	eng := newTestEngine(t, inbox.Options{Blobs: blobs})
+	ctx := context.Background()
+	_, err := blobs.Put(ctx, "t1/raw/1", strings.NewReader(string(testMail(7))))
+	require.NoError(t, err)
+	_, err = eng.Ingest(ctx, "t1", []inbox.Inbound{{
+		IntegrationID: "mail1", Source: inbox.SourceEmail, ProviderID: "1/INBOX/7", RawKey: "t1/raw/1", ParseError: "parser bug",
+	}})
+	require.NoError(t, err)
+	list := func() []inbox.QuarantineItem {
+		var items []inbox.QuarantineItem
+		require.NoError(t, eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+			items, err = tx.ListQuarantine(inbox.QuarantineQuery{})
+			return err
+		}))
+		return items
+	}
+	items := list()
+	require.Len(t, items, 1)
+	_, err = eng.Replay(ctx, "t1", items[0].ID)
+	require.ErrorIs(t, err, inbox.ErrUnsupported)
+	require.Contains(t, err.Error(), "no email parser")
+	after := list()
+	require.Len(t, after, 1)
+	require.Equal(t, items[0].Error, after[0].Error, "the original error is kept")
 }
 
 func TestDovecotWatchPollsWithoutIdle(t *testing.T) {

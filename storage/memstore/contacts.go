@@ -51,6 +51,9 @@ func (t *tx) unindexContact(c inbox.Contact) {
 }
 
 func (t *tx) CreateContact(c *inbox.Contact) error {
+	if err := inbox.CheckText("contact", c); err != nil {
+		return fmt.Errorf("memstore: create contact: %w", err)
+	}
 	if err := t.begin("create contact", &c.TenantID, &c.ID, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return err
 	}
@@ -68,6 +71,9 @@ func (t *tx) CreateContact(c *inbox.Contact) error {
 }
 
 func (t *tx) UpdateContact(c *inbox.Contact) error {
+	if err := inbox.CheckText("contact", c); err != nil {
+		return fmt.Errorf("memstore: update contact: %w", err)
+	}
 	if err := t.write("update contact"); err != nil {
 		return err
 	}

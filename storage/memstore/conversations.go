@@ -1,10 +1,15 @@
 package memstore
 
 import (
+	"fmt"
+
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
 func (t *tx) CreateConversation(c *inbox.Conversation) error {
+	if err := inbox.CheckText("conversation", c); err != nil {
+		return fmt.Errorf("memstore: create conversation: %w", err)
+	}
 	if err := t.begin("create conversation", &c.TenantID, &c.ID, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return err
 	}
@@ -37,6 +42,9 @@ func (t *tx) putConversation(prev *conversation, next inbox.Conversation) {
 }
 
 func (t *tx) UpdateConversation(c *inbox.Conversation) error {
+	if err := inbox.CheckText("conversation", c); err != nil {
+		return fmt.Errorf("memstore: update conversation: %w", err)
+	}
 	if err := t.write("update conversation"); err != nil {
 		return err
 	}

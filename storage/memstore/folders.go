@@ -2,12 +2,16 @@ package memstore
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
 func (t *tx) CreateFolder(f *inbox.Folder) error {
+	if err := inbox.CheckText("folder", f); err != nil {
+		return fmt.Errorf("memstore: create folder: %w", err)
+	}
 	if err := t.begin("create folder", &f.TenantID, &f.ID, &f.CreatedAt, &f.UpdatedAt); err != nil {
 		return err
 	}
@@ -20,6 +24,9 @@ func (t *tx) CreateFolder(f *inbox.Folder) error {
 }
 
 func (t *tx) UpdateFolder(f *inbox.Folder) error {
+	if err := inbox.CheckText("folder", f); err != nil {
+		return fmt.Errorf("memstore: update folder: %w", err)
+	}
 	if err := t.write("update folder"); err != nil {
 		return err
 	}

@@ -2,12 +2,16 @@ package memstore
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
 func (t *tx) CreateIntegration(in *inbox.Integration) error {
+	if err := inbox.CheckText("integration", in); err != nil {
+		return fmt.Errorf("memstore: create integration: %w", err)
+	}
 	if err := t.begin("create integration", &in.TenantID, &in.ID, &in.CreatedAt, &in.UpdatedAt); err != nil {
 		return err
 	}
@@ -22,6 +26,9 @@ func (t *tx) CreateIntegration(in *inbox.Integration) error {
 // UpdateIntegration writes the settings of an integration; its sync state
 // (Cursor, LastSync, Status) is kept.
 func (t *tx) UpdateIntegration(in *inbox.Integration) error {
+	if err := inbox.CheckText("integration", in); err != nil {
+		return fmt.Errorf("memstore: update integration: %w", err)
+	}
 	if err := t.write("update integration"); err != nil {
 		return err
 	}

@@ -14,6 +14,9 @@ func newMessageRecord(m inbox.Message) *message { return &message{Message: m} }
 // InsertMessage stores a message with its dedupe and thread keys. A taken
 // dedupe key is ErrConflict and nothing is stored.
 func (t *tx) InsertMessage(m *inbox.Message) error {
+	if err := inbox.CheckText("message", m); err != nil {
+		return fmt.Errorf("memstore: insert message: %w", err)
+	}
 	if err := t.write("insert message"); err != nil {
 		return err
 	}
@@ -57,6 +60,9 @@ func (t *tx) InsertMessage(m *inbox.Message) error {
 // UpdateMessage writes every field but the conversation and the keys,
 // which are fixed at insert.
 func (t *tx) UpdateMessage(m *inbox.Message) error {
+	if err := inbox.CheckText("message", m); err != nil {
+		return fmt.Errorf("memstore: update message: %w", err)
+	}
 	if err := t.write("update message"); err != nil {
 		return err
 	}

@@ -11,6 +11,9 @@ import (
 // EnqueueOutbox adds a delivery job; its idempotency key is required and
 // unique in the tenant.
 func (t *tx) EnqueueOutbox(o *inbox.OutboxItem) error {
+	if err := inbox.CheckText("outbox", o); err != nil {
+		return fmt.Errorf("memstore: enqueue outbox: %w", err)
+	}
 	if err := t.write("enqueue outbox"); err != nil {
 		return err
 	}
@@ -34,6 +37,9 @@ func (t *tx) EnqueueOutbox(o *inbox.OutboxItem) error {
 // UpdateOutbox records an attempt: status, attempts, next attempt, error,
 // provider id and UpdatedAt.
 func (t *tx) UpdateOutbox(o *inbox.OutboxItem) error {
+	if err := inbox.CheckText("outbox", o); err != nil {
+		return fmt.Errorf("memstore: update outbox: %w", err)
+	}
 	if err := t.write("update outbox"); err != nil {
 		return err
 	}

@@ -10,17 +10,26 @@ import (
 )
 
 func (t *tx) AddQuarantine(q *inbox.QuarantineItem) error {
+	if err := inbox.CheckText("quarantine", q); err != nil {
+		return fmt.Errorf("memstore: add quarantine: %w", err)
+	}
 	if err := t.begin("add quarantine", &q.TenantID, &q.ID, &q.CreatedAt); err != nil {
 		return err
 	}
 	if _, ok := t.state.quarantine[q.ID]; ok {
 		return conflict("add quarantine", q.ID)
 	}
+	if err := t.quarantineKeyFree("add quarantine", q); err != nil {
+		return err
+	}
 	put(&t.undo, t.state.quarantine, q.ID, cloneQuarantine(*q))
 	return nil
 }
 
 func (t *tx) UpdateQuarantine(q *inbox.QuarantineItem) error {
+	if err := inbox.CheckText("quarantine", q); err != nil {
+		return fmt.Errorf("memstore: update quarantine: %w", err)
+	}
 	if err := t.write("update quarantine"); err != nil {
 		return err
 	}
@@ -31,9 +40,25 @@ func (t *tx) UpdateQuarantine(q *inbox.QuarantineItem) error {
 	if !ok {
 		return notFound("quarantine item", q.ID)
 	}
+	if err := t.quarantineKeyFree("update quarantine", q); err != nil {
+		return err
+	}
 	next := cloneQuarantine(*q)
 	next.CreatedAt = cur.CreatedAt
 	put(&t.undo, t.state.quarantine, q.ID, next)
+	return nil
+}
+
+// quarantineKeyFree refuses a key another item holds.
+func (t *tx) quarantineKeyFree(op string, q *inbox.QuarantineItem) error {
+	if q.Key == "" {
+		return nil
+	}
+	for id, other := range t.state.quarantine {
+		if id != q.ID && other.Key == q.Key {
+			return fmt.Errorf("memstore: %s: key %q taken by quarantine item %q: %w", op, q.Key, id, inbox.ErrConflict)
+		}
+	}
 	return nil
 }
 
@@ -55,7 +80,8 @@ func (t *tx) ListQuarantine(q inbox.QuarantineQuery) ([]inbox.QuarantineItem, er
 	}
 	var out []inbox.QuarantineItem
 	for _, item := range t.state.quarantine {
-		if (q.IntegrationID == "" || item.IntegrationID == q.IntegrationID) && (q.IncludeReplayed || item.ReplayedAt.IsZero()) {
+		if (q.IntegrationID == "" || item.IntegrationID == q.IntegrationID) && (q.Key == "" || item.Key == q.Key) &&
+			(q.IncludeReplayed || item.ReplayedAt.IsZero()) {
 			out = append(out, item)
 		}
 	}
@@ -72,6 +98,9 @@ func (t *tx) ListQuarantine(q inbox.QuarantineQuery) ([]inbox.QuarantineItem, er
 // AppendAudit adds entries; an entry id already present is ErrConflict
 // and then none of the entries is added.
 func (t *tx) AppendAudit(entries ...inbox.AuditEntry) error {
+	if err := inbox.CheckText("audit", entries); err != nil {
+		return fmt.Errorf("memstore: append audit: %w", err)
+	}
 	if err := t.write("append audit"); err != nil {
 		return err
 	}
@@ -168,6 +197,9 @@ func (t *tx) ListAudit(q inbox.AuditQuery) ([]inbox.AuditEntry, error) {
 }
 
 func (t *tx) CreateNotification(n *inbox.Notification) error {
+	if err := inbox.CheckText("notification", n); err != nil {
+		return fmt.Errorf("memstore: create notification: %w", err)
+	}
 	if err := t.begin("create notification", &n.TenantID, &n.ID, &n.CreatedAt); err != nil {
 		return err
 	}

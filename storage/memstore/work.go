@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -16,6 +17,9 @@ func (t *tx) requireConversation(id string) error {
 }
 
 func (t *tx) CreateNote(n *inbox.Note) error {
+	if err := inbox.CheckText("note", n); err != nil {
+		return fmt.Errorf("memstore: create note: %w", err)
+	}
 	if err := t.begin("create note", &n.TenantID, &n.ID, &n.CreatedAt); err != nil {
 		return err
 	}
@@ -50,6 +54,9 @@ func (t *tx) ListNotes(conversationID string) ([]inbox.Note, error) {
 }
 
 func (t *tx) CreateTask(task *inbox.Task) error {
+	if err := inbox.CheckText("task", task); err != nil {
+		return fmt.Errorf("memstore: create task: %w", err)
+	}
 	if err := t.begin("create task", &task.TenantID, &task.ID, &task.CreatedAt); err != nil {
 		return err
 	}
@@ -68,6 +75,9 @@ func (t *tx) CreateTask(task *inbox.Task) error {
 }
 
 func (t *tx) UpdateTask(task *inbox.Task) error {
+	if err := inbox.CheckText("task", task); err != nil {
+		return fmt.Errorf("memstore: update task: %w", err)
+	}
 	if err := t.write("update task"); err != nil {
 		return err
 	}
@@ -119,6 +129,9 @@ func (t *tx) ListTasks(q inbox.TaskQuery) ([]inbox.Task, error) {
 }
 
 func (t *tx) CreateFollowUp(f *inbox.FollowUp) error {
+	if err := inbox.CheckText("follow_up", f); err != nil {
+		return fmt.Errorf("memstore: create follow up: %w", err)
+	}
 	if err := t.begin("create follow-up", &f.TenantID, &f.ID, &f.CreatedAt, &f.UpdatedAt); err != nil {
 		return err
 	}
@@ -135,6 +148,9 @@ func (t *tx) CreateFollowUp(f *inbox.FollowUp) error {
 }
 
 func (t *tx) UpdateFollowUp(f *inbox.FollowUp) error {
+	if err := inbox.CheckText("follow_up", f); err != nil {
+		return fmt.Errorf("memstore: update follow up: %w", err)
+	}
 	if err := t.write("update follow-up"); err != nil {
 		return err
 	}
@@ -205,6 +221,9 @@ func (t *tx) ListFollowUps(q inbox.FollowUpQuery) ([]inbox.FollowUp, error) {
 }
 
 func (t *tx) CreateDraft(d *inbox.Draft) error {
+	if err := inbox.CheckText("draft", d); err != nil {
+		return fmt.Errorf("memstore: create draft: %w", err)
+	}
 	if err := t.begin("create draft", &d.TenantID, &d.ID, &d.CreatedAt, &d.UpdatedAt); err != nil {
 		return err
 	}
@@ -221,6 +240,9 @@ func (t *tx) CreateDraft(d *inbox.Draft) error {
 }
 
 func (t *tx) UpdateDraft(d *inbox.Draft) error {
+	if err := inbox.CheckText("draft", d); err != nil {
+		return fmt.Errorf("memstore: update draft: %w", err)
+	}
 	if err := t.write("update draft"); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -237,6 +238,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, tenant inbox
 // encode marshals a record without HTML escaping, so message bodies stay
 // the size they are.
 func encode(v any) ([]byte, error) {
+	if err := inbox.CheckText(recordName(v), v); err != nil {
+		return nil, err
+	}
 	var b jsonBuffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -244,6 +248,29 @@ func encode(v any) ([]byte, error) {
 		return nil, fmt.Errorf("encode %T: %w", v, err)
 	}
 	return b.bytes(), nil
+}
+
+// recordName names a record type in errors ("*inbox.FollowUp" →
+// "follow_up").
+func recordName(v any) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "record"
+	}
+	var b strings.Builder
+	for i, r := range t.Name() {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // decode unmarshals a record and puts its times in UTC.

@@ -347,7 +347,7 @@ func (t *tx) ListOutbox(q inbox.OutboxQuery) ([]inbox.OutboxItem, error) {
 	return queryDocs[inbox.OutboxItem](t, "list outbox", query, args...)
 }
 
-var quarantineCols = []string{"integration_id", "replayed", "doc"}
+var quarantineCols = []string{"integration_id", "dedupe_key", "replayed", "doc"}
 
 // AddQuarantine keeps an unparsable or refused message.
 func (t *tx) AddQuarantine(q *inbox.QuarantineItem) error {
@@ -363,7 +363,7 @@ func (t *tx) AddQuarantine(q *inbox.QuarantineItem) error {
 		return err
 	}
 	return t.insert("quarantine item", "quarantine", append([]string{"id", "created_at"}, quarantineCols...),
-		q.ID, nanos(q.CreatedAt), q.IntegrationID, !q.ReplayedAt.IsZero(), doc)
+		q.ID, nanos(q.CreatedAt), q.IntegrationID, q.Key, !q.ReplayedAt.IsZero(), doc)
 }
 
 // UpdateQuarantine records a replay.
@@ -381,7 +381,7 @@ func (t *tx) UpdateQuarantine(q *inbox.QuarantineItem) error {
 	if err != nil {
 		return err
 	}
-	return t.updatePlain("quarantine item", "quarantine", q.ID, quarantineCols, q.IntegrationID, !q.ReplayedAt.IsZero(), doc)
+	return t.updatePlain("quarantine item", "quarantine", q.ID, quarantineCols, q.IntegrationID, q.Key, !q.ReplayedAt.IsZero(), doc)
 }
 
 // GetQuarantine returns ErrNotFound for an unknown id.
@@ -395,6 +395,9 @@ func (t *tx) ListQuarantine(q inbox.QuarantineQuery) ([]inbox.QuarantineItem, er
 	where, args := []string{"tenant_id = ?"}, []any{string(t.tenant)}
 	if q.IntegrationID != "" {
 		where, args = append(where, "integration_id = ?"), append(args, q.IntegrationID)
+	}
+	if q.Key != "" {
+		where, args = append(where, "dedupe_key = ?"), append(args, q.Key)
 	}
 	if !q.IncludeReplayed {
 		where, args = append(where, "replayed = ?"), append(args, false)

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -90,6 +92,67 @@ func testQuarantine(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Len(t, list, 50)
 			require.Equal(t, at(59*time.Second), list[0].CreatedAt)
+		})
+	})
+}
+
+// testQuarantineKeys checks that a quarantine key is unique in a tenant,
+// that a taken key fails with ErrConflict and leaves the transaction
+// usable, and that the engine quarantines a bad message once however
+// often its channel delivers it.
+func testQuarantineKeys(t *testing.T, newStore NewStoreFunc) {
+	t.Run("UniquePerTenant", func(t *testing.T) {
+		h := setup(t, newStore)
+		h.addTenant("tenant-b")
+		var first inbox.QuarantineItem
+		h.update(func(tx inbox.Tx) {
+			first = inbox.QuarantineItem{IntegrationID: "int-1", Key: "p:int-1:42", Error: "bad"}
+			require.NoError(t, tx.AddQuarantine(&first))
+			again := inbox.QuarantineItem{IntegrationID: "int-1", Key: "p:int-1:42", Error: "bad again"}
+			require.ErrorIs(t, tx.AddQuarantine(&again), inbox.ErrConflict)
+			other := inbox.QuarantineItem{IntegrationID: "int-1", Key: "p:int-1:43", Error: "other"}
+			require.NoError(t, tx.AddQuarantine(&other), "the transaction is still usable")
+			for range 2 {
+				unkeyed := inbox.QuarantineItem{IntegrationID: "int-1", Error: "no key"}
+				require.NoError(t, tx.AddQuarantine(&unkeyed), "empty keys never conflict")
+			}
+		})
+		h.updateIn("tenant-b", func(tx inbox.Tx) {
+			same := inbox.QuarantineItem{IntegrationID: "int-1", Key: "p:int-1:42", Error: "bad"}
+			require.NoError(t, tx.AddQuarantine(&same), "keys are per tenant")
+		})
+		h.view(func(tx inbox.Tx) {
+			found, err := tx.ListQuarantine(inbox.QuarantineQuery{Key: "p:int-1:42"})
+			require.NoError(t, err)
+			require.Len(t, found, 1)
+			require.Equal(t, first.ID, found[0].ID)
+			require.Equal(t, "p:int-1:42", found[0].Key)
+			all, err := tx.ListQuarantine(inbox.QuarantineQuery{})
+			require.NoError(t, err)
+			require.Len(t, all, 4)
+		})
+	})
+	t.Run("EngineQuarantinesOnce", func(t *testing.T) {
+		h := setup(t, newStore)
+		eng, err := inbox.New(inbox.Options{Store: h.store})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = eng.Close() })
+		bad := []inbox.Inbound{
+			{Source: inbox.SourceEmail, IntegrationID: "mail", ProviderID: "7/INBOX/99", RawKey: "raw/1", ParseError: "malformed MIME header"},
+			// No provider id: recognised by its content.
+			{Source: inbox.SourceWebhook, IntegrationID: "hook", From: inbox.Party{ID: "u1"}, Text: "hello", RawKey: "raw/2"},
+		}
+		for round := range 3 {
+			again := append([]inbox.Inbound(nil), bad...)
+			again[0].RawKey, again[1].RawKey = fmt.Sprint("raw/1-", round), fmt.Sprint("raw/2-", round) // a new fetch keeps new raw bytes
+			res, err := eng.Ingest(context.Background(), h.tenant, again)
+			require.NoError(t, err)
+			require.Equal(t, 2, res.Quarantined, "round %d", round)
+		}
+		h.view(func(tx inbox.Tx) {
+			items, err := tx.ListQuarantine(inbox.QuarantineQuery{})
+			require.NoError(t, err)
+			require.Len(t, items, 2, "each bad message is quarantined once")
 		})
 	})
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"Drafts", testDrafts},
 		{"Outbox", testOutbox},
 		{"Quarantine", testQuarantine},
+		{"QuarantineKeys", testQuarantineKeys},
 		{"Audit", testAudit},
 		{"Notifications", testNotifications},
 		{"Transactions", testTransactions},
@@ -44,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"Pagination", testPagination},
 		{"Search", testSearch},
 		{"SearchOperators", testSearchOperators},
+		{"Text", testText},
 		{"UnreadCounts", testUnreadCounts},
 		{"Concurrency", testConcurrency},
 		{"Leases", testLeases}, // skipped unless the store is an inbox.Leaser

@@ -273,8 +273,15 @@ func (a *App) build(ctx context.Context) (err error) {
 	chain = append(chain, learner)
 	classifier := classify.Chain(chain...)
 
+	// Quarantined mail is replayed from its raw bytes by the same parser
+	// the mailboxes use.
+	reparser, err := email.NewReplayParser(email.ParseOptions{Blobs: blobs})
+	if err != nil {
+		return err
+	}
 	a.Engine, err = inbox.New(inbox.Options{
 		Store: a.Store, Blobs: blobs, Sealer: a.Sealer, Classifier: classifier, Responder: responder, Employees: a.Accounts,
+		Parsers: map[inbox.Source]inbox.RawParser{inbox.SourceEmail: reparser},
 		Channels: map[inbox.Source]inbox.ChannelFactory{
 			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Logger: a.log})),
 			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{})),
