@@ -34,9 +34,15 @@ type Options struct {
 	// Employees checks assignees and mentions. Nil: any non-empty employee
 	// id is accepted.
 	Employees EmployeeDirectory
-	// Channels builds a Channel for an integration of each source; used by
-	// Sync and the outbox. Nil entries mean the source cannot sync or send.
+	// Channels builds a Channel for an integration of each kind; used by
+	// Sync, the outbox and CreateIntegration. The four shipped kinds are
+	// registered like a host's own. Nil entries mean the kind cannot sync
+	// or send.
 	Channels map[Source]ChannelFactory
+	// Schemas declares each kind's settings (IntegrationSchema): which
+	// are required and which are secrets. A kind without one accepts any
+	// setting, secret only when given as a secret.
+	Schemas map[Source]IntegrationSchema
 	// Clock tells the time. Nil: the system clock.
 	Clock Clock
 	// Logger receives structured logs. Nil: logs are discarded.
@@ -70,6 +76,7 @@ type Engine struct {
 	parsers    map[Source]RawParser
 	directory  ContactDirectory
 	channels   map[Source]ChannelFactory
+	schemas    map[Source]IntegrationSchema
 	clock      Clock
 	log        *slog.Logger
 	bus        *bus
@@ -104,6 +111,7 @@ func New(opts Options) (*Engine, error) {
 		parsers:    opts.Parsers,
 		directory:  opts.Contacts,
 		channels:   opts.Channels,
+		schemas:    opts.Schemas,
 		clock:      opts.Clock,
 		log:        opts.Logger,
 	}
@@ -174,7 +182,7 @@ func (e *Engine) tenant(ctx context.Context, id TenantID) (Tenant, error) {
 	}
 	t, err := e.store.GetTenant(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return Tenant{}, fmt.Errorf("tenant %q: %w", id, ErrNotFound)
+		return Tenant{}, &NotFoundError{Entity: "tenant", ID: string(id)}
 	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("tenant %q: %w", id, err)

@@ -135,6 +135,34 @@ func (e *Engine) DeleteFolder(ctx context.Context, tenant TenantID, folderID str
 	return nil
 }
 
+// checkSettings validates settings on their own (the folders they name
+// are checked against the store by the caller).
+func checkSettings(s TenantSettings) error {
+	switch s.Newsletter {
+	case NewsletterKeep, NewsletterSkip, NewsletterSpam, NewsletterFolder:
+	default:
+		return Invalid("newsletter", fmt.Sprintf("%q is not skip, spam or folder", s.Newsletter))
+	}
+	if len(s.ReplyPrompt) > MaxPromptBytes {
+		return Invalid("reply_prompt", fmt.Sprintf("is limited to %d bytes", MaxPromptBytes))
+	}
+	if s.ReopenWindow < 0 {
+		return Invalid("reopen_window", "must not be negative")
+	}
+	if s.SubjectWindow < 0 {
+		return Invalid("subject_window", "must not be negative")
+	}
+	if s.TimeZone != "" {
+		if _, err := loadLocation(s.TimeZone); err != nil {
+			return Invalid("time_zone", fmt.Sprintf("unknown time zone %q", s.TimeZone))
+		}
+	}
+	if s.Newsletter == NewsletterFolder && s.NewsletterFolderID == "" {
+		return Invalid("newsletter_folder_id", "is required when newsletters go to a folder")
+	}
+	return nil
+}
+
 // UpdateSettings replaces a tenant's settings (validated) and records the
 // change in the audit log.
 func (e *Engine) UpdateSettings(ctx context.Context, tenant TenantID, s TenantSettings, ch Change) (Tenant, error) {
@@ -145,21 +173,8 @@ func (e *Engine) UpdateSettings(ctx context.Context, tenant TenantID, s TenantSe
 	if err != nil {
 		return Tenant{}, fmt.Errorf("update settings: %w", err)
 	}
-	switch s.Newsletter {
-	case NewsletterKeep, NewsletterSkip, NewsletterSpam, NewsletterFolder:
-	default:
-		return Tenant{}, fmt.Errorf("update settings: %w", Invalid("newsletter", fmt.Sprintf("%q is not skip, spam or folder", s.Newsletter)))
-	}
-	if len(s.ReplyPrompt) > MaxPromptBytes {
-		return Tenant{}, fmt.Errorf("update settings: %w", Invalid("reply_prompt", fmt.Sprintf("is limited to %d bytes", MaxPromptBytes)))
-	}
-	if s.ReopenWindow < 0 || s.SubjectWindow < 0 {
-		return Tenant{}, fmt.Errorf("update settings: %w", Invalid("reopen_window", "must not be negative"))
-	}
-	if s.TimeZone != "" {
-		if _, err := loadLocation(s.TimeZone); err != nil {
-			return Tenant{}, fmt.Errorf("update settings: %w", Invalid("time_zone", fmt.Sprintf("unknown time zone %q", s.TimeZone)))
-		}
+	if err := checkSettings(s); err != nil {
+		return Tenant{}, fmt.Errorf("update settings: %w", err)
 	}
 	err = e.store.View(ctx, tenant, func(tx Tx) error {
 		if s.Newsletter == NewsletterFolder {

@@ -188,7 +188,7 @@ func (e *Engine) check(tenant Tenant, b Batch, i int) preparedInbound {
 		return p
 	}
 	if !in.Source.Valid() {
-		p.invalid = Invalid(field("source"), fmt.Sprintf("%q is not email, sms, whatsapp or webhook", in.Source)).Error()
+		p.invalid = Invalid(field("source"), fmt.Sprintf("%q is not a kind name (lower-case letters, digits, '_' or '-')", clipValue(string(in.Source)))).Error()
 		return p
 	}
 	p.in.MessageID = CleanMessageID(in.MessageID)

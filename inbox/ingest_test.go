@@ -88,7 +88,7 @@ func TestIngestQuarantinesBadMessagesAndStoresTheRest(t *testing.T) {
 	good := email("ok", "a@x.example", "Facture", "Ma facture est fausse")
 	unparsable := inbox.Inbound{IntegrationID: "mbox", Source: inbox.SourceEmail, ProviderID: "uid-9", ParseError: "multipart: NextPart: EOF", RawKey: "acme/raw/1"}
 	noSender := email("nosender", "", "Sans expéditeur", "?")
-	badSource := inbox.Inbound{IntegrationID: "mbox", Source: "fax", ProviderID: "f1", From: inbox.Party{Phone: "331"}}
+	badSource := inbox.Inbound{IntegrationID: "mbox", Source: "Fax!", ProviderID: "f1", From: inbox.Party{Phone: "331"}}
 
 	res := e.ingest(unparsable, good, noSender, badSource)
 	require.Equal(t, 1, res.Stored)
@@ -109,6 +109,21 @@ func TestIngestQuarantinesBadMessagesAndStoresTheRest(t *testing.T) {
 		require.NotEmpty(t, q.Error)
 		require.NotEmpty(t, q.Inbound, "the message is kept for replay")
 	}
+}
+
+// A host's own channel kind is stored and threaded like the shipped
+// ones: the same customer's messages on it join one conversation.
+func TestIngestHostChannelKind(t *testing.T) {
+	e := newEnv(t, inbox.Options{})
+	chat := func(id, text string) inbox.Inbound {
+		return inbox.Inbound{IntegrationID: "widget", Source: "chat", ProviderID: id, From: inbox.Party{ID: "visitor-7", Name: "Ada"}, Text: text}
+	}
+	res := e.ingest(chat("c1", "Bonjour"), chat("c2", "Vous êtes là ?"))
+	require.Equal(t, 2, res.Stored, res.Items)
+	require.Equal(t, res.Items[0].ConversationID, res.Items[1].ConversationID)
+	conv, err := e.engine.Conversation(e.ctx, tenantA, res.Items[0].ConversationID)
+	require.NoError(t, err)
+	require.Equal(t, inbox.Source("chat"), conv.Source)
 }
 
 func TestIngestUnknownTenant(t *testing.T) {

@@ -176,7 +176,7 @@ func (s *SearchQuery) add(f field) error {
 	case "source":
 		src := Source(strings.ToLower(v))
 		if !src.Valid() {
-			return Invalid("search", fmt.Sprintf("source:%s is not one of email, sms, whatsapp, webhook", clip(v)))
+			return Invalid("search", fmt.Sprintf("source:%s is not a channel kind like email, sms or whatsapp", clip(v)))
 		}
 		s.Sources = append(s.Sources, src)
 	case "has":

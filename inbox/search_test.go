@@ -40,7 +40,7 @@ func TestParseSearch(t *testing.T) {
 }
 
 func TestParseSearchRejectsBadOperators(t *testing.T) {
-	for _, q := range []string{"status:done", "source:fax", "has:pdf", "is:starred", "after:yesterday", "before:2026-13-01", "sort:random",
+	for _, q := range []string{"status:done", "source:f@x", "has:pdf", "is:starred", "after:yesterday", "before:2026-13-01", "sort:random",
 		"folder:\"\"", strings.Repeat("a ", maxTerms+1), strings.Repeat("x", MaxSearchBytes+1), "\xff"} {
 		_, err := ParseSearch(q)
 		require.ErrorIs(t, err, ErrInvalid, "%q", q)

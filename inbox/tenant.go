@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -74,10 +76,14 @@ func (s TenantSettings) subjectWindow() time.Duration {
 	return DefaultSubjectWindow
 }
 
-// Source is the channel family a message travels on.
+// Source is the kind of channel a message travels on, and the kind of
+// an integration. Four kinds ship with inboxkit; a host adds its own
+// (a chat widget, a marketplace inbox) by registering a factory under a
+// name of its choosing in Options.Channels. Rules, search and statistics
+// see every kind alike.
 type Source string
 
-// The four sources.
+// The shipped kinds.
 const (
 	SourceEmail    Source = "email"
 	SourceSMS      Source = "sms"
@@ -85,13 +91,36 @@ const (
 	SourceWebhook  Source = "webhook"
 )
 
-// Valid reports whether s is one of the four sources.
+// Valid reports whether s can name a kind: 1 to 32 lower-case letters,
+// digits, '_' or '-', starting with a letter.
 func (s Source) Valid() bool {
-	switch s {
-	case SourceEmail, SourceSMS, SourceWhatsApp, SourceWebhook:
-		return true
+	if len(s) == 0 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
 	}
-	return false
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// check is Valid as an error.
+func (s Source) check() error {
+	if !s.Valid() {
+		return Invalid("kind", fmt.Sprintf("%q is not a kind name (1 to 32 lower-case letters, digits, '_' or '-')", clipValue(string(s))))
+	}
+	return nil
+}
+
+// clipValue shortens a value echoed in an error.
+func clipValue(v string) string {
+	v = strings.ToValidUTF8(v, "?")
+	if len(v) > 40 {
+		return v[:40] + "…"
+	}
+	return v
 }
 
 // Integration is one configured connection of a tenant: a mailbox, a Vonage

@@ -40,7 +40,7 @@ func TestCompileRejectsBadRules(t *testing.T) {
 		{"in with string", `{"field":"sender_domain","op":"in","value":"a.com"}`, "rules.value", "expects a list"},
 		{"in with number item", `{"field":"sender_domain","op":"in","value":["a.com",2]}`, "rules.value[1]", "must be a string"},
 		{"empty contains", `{"field":"subject","op":"contains","value":""}`, "rules.value", "must not be empty"},
-		{"unknown channel", `{"field":"channel","op":"equals","value":"smss"}`, "rules.value", `unknown channel "smss"`},
+		{"not a channel kind", `{"field":"channel","op":"equals","value":"s m s"}`, "rules.value", `"s m s" is not a channel kind`},
 		{"value too long", `{"field":"body","op":"contains","value":"` + long + `"}`, "rules.value", "more than the limit"},
 		{"too deep", deep, "rules" + strings.Repeat(".all[0]", MaxDepth) + ".all", "deeper than the limit"},
 		{"too many", many, "rules.any[100]", "one condition too many"},

@@ -240,7 +240,7 @@ func checkText(path string, field Field, op Op, s string) error {
 	}
 	if field == FieldChannel && (op == OpEquals || op == OpNotEquals || op == OpIn) {
 		if src := inbox.Source(strings.ToLower(s)); !src.Valid() {
-			return inbox.Invalid(path, fmt.Sprintf("unknown channel %q (want email, sms, whatsapp or webhook)", truncate(s, 60)))
+			return inbox.Invalid(path, fmt.Sprintf("%q is not a channel kind like email, sms, whatsapp or webhook", truncate(s, 60)))
 		}
 	}
 	if op == OpMatches {

@@ -155,7 +155,7 @@ func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 		})
 	})
 	t.Run("Refused", func(t *testing.T) {
-		for _, q := range []string{"status:done", "source:fax", "has:pdf", "is:starred", "after:yesterday", "sort:random", `folder:""`, "\xff"} {
+		for _, q := range []string{"status:done", "source:f@x", "has:pdf", "is:starred", "after:yesterday", "sort:random", `folder:""`, "\xff"} {
 			h.view(func(tx inbox.Tx) {
 				_, err := tx.ListConversations(inbox.ConversationQuery{Search: q})
 				require.ErrorIs(t, err, inbox.ErrInvalid, fmt.Sprintf("%q", q))

@@ -25,7 +25,7 @@ func parseConversationQuery(r *http.Request, p auth.Principal) (inbox.Conversati
 	for _, v := range splitList(q.Get("source")) {
 		src := inbox.Source(v)
 		if !src.Valid() {
-			return cq, inbox.Invalid("source", fmt.Sprintf("%q is not one of email, sms, whatsapp, webhook", v))
+			return cq, inbox.Invalid("source", fmt.Sprintf("%q is not a channel kind like email, sms, whatsapp or webhook", v))
 		}
 		cq.Sources = append(cq.Sources, src)
 	}

@@ -1,19 +1,12 @@
 package api
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"maps"
 	"net/http"
-	"regexp"
-	"strings"
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/inbox"
 )
-
-var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
 type integrationRequest struct {
 	Kind    *inbox.Source     `json:"kind"`
@@ -27,27 +20,16 @@ type integrationRequest struct {
 }
 
 func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	var out []IntegrationView
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		ins, err := tx.ListIntegrations()
-		out = mapSlice(ins, integrationView)
-		return err
-	})
+	ins, err := s.eng.Integrations(r.Context(), tenantOf(p))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(ins, integrationView)})
 	return nil
 }
 
 func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	id := r.PathValue("id")
-	var in inbox.Integration
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		var err error
-		in, err = tx.GetIntegration(id)
-		return notFoundAs("integration", id, err)
-	})
+	in, err := s.eng.Integration(r.Context(), tenantOf(p), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -55,67 +37,21 @@ func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request, p auth.P
 	return nil
 }
 
-// applyIntegration validates req onto in, sealing secrets.
-func (s *Server) applyIntegration(ctx context.Context, tenant inbox.TenantID, in *inbox.Integration, req integrationRequest) error {
-	if req.Name != nil {
-		n := strings.TrimSpace(*req.Name)
-		if n == "" || len(n) > 200 {
-			return inbox.Invalid("name", "must be 1-200 bytes")
-		}
-		in.Name = n
+// change turns a request into the engine's integration change; the
+// engine checks it against the kind's schema and seals the secrets.
+func (req integrationRequest) change(test bool) inbox.IntegrationChange {
+	c := inbox.IntegrationChange{Name: req.Name, Enabled: req.Enabled, Config: req.Config, Secrets: req.Secrets, Test: test}
+	if req.Kind != nil {
+		c.Kind = *req.Kind
 	}
-	if req.Enabled != nil {
-		in.Enabled = *req.Enabled
-	}
-	for k, v := range req.Config {
-		if !fieldName.MatchString(k) {
-			return inbox.Invalid("config."+k, "keys are lower-case letters, digits and _")
-		}
-		if looksSecret(k) {
-			return inbox.Invalid("config."+k, "looks like a secret; send it in secrets, which are sealed and never shown")
-		}
-		if len(v) > 4096 {
-			return inbox.Invalid("config."+k, "is longer than 4096 bytes")
-		}
-		if in.Config == nil {
-			in.Config = map[string]string{}
-		}
-		if v == "" {
-			delete(in.Config, k)
-		} else {
-			in.Config[k] = v
-		}
-	}
-	for k, v := range req.Secrets {
-		if !fieldName.MatchString(k) {
-			return inbox.Invalid("secrets."+k, "keys are lower-case letters, digits and _")
-		}
-		if v == "" {
-			delete(in.Secrets, k)
-			continue
-		}
-		if s.sealer == nil {
-			return fmt.Errorf("secrets cannot be stored: no master key is configured: %w", inbox.ErrUnsupported)
-		}
-		sealed, err := s.sealer.Seal(ctx, []byte(v), inbox.SealContext{Tenant: tenant, IntegrationID: in.ID, Field: k})
-		if err != nil {
-			return fmt.Errorf("seal secrets.%s: %w", k, err)
-		}
-		if in.Secrets == nil {
-			in.Secrets = map[string][]byte{}
-		}
-		in.Secrets[k] = sealed
-	}
-	return nil
+	return c
 }
 
-func looksSecret(k string) bool {
-	for _, w := range []string{"password", "secret", "token", "private_key", "api_key_secret"} {
-		if strings.Contains(k, w) {
-			return true
-		}
-	}
-	return false
+// testRequested reports whether the caller asked for a connection test
+// (?test=true) before saving.
+func testRequested(r *http.Request) bool {
+	v := r.URL.Query().Get("test")
+	return v == "1" || v == "true"
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -123,26 +59,10 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p aut
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.Kind == nil || !req.Kind.Valid() {
-		return inbox.Invalid("kind", "must be email, sms, whatsapp or webhook")
+	if req.Kind == nil {
+		return inbox.Invalid("kind", "is required")
 	}
-	if req.Name == nil {
-		return inbox.Invalid("name", "is required")
-	}
-	tenant := tenantOf(p)
-	in := inbox.Integration{ID: inbox.NewID(), TenantID: tenant, Kind: *req.Kind, Enabled: true}
-	if err := s.applyIntegration(r.Context(), tenant, &in, req); err != nil {
-		return err
-	}
-	now := s.now()
-	in.CreatedAt, in.UpdatedAt = now, now
-	err := s.eng.Store().Update(r.Context(), tenant, func(tx inbox.Tx) error {
-		if err := tx.CreateIntegration(&in); err != nil {
-			return err
-		}
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: tenant, Actor: p.Actor, Action: "integration.create", EntityType: "integration",
-			EntityID: in.ID, After: mustJSON(integrationView(in)), At: now})
-	})
+	in, err := s.eng.CreateIntegration(r.Context(), tenantOf(p), req.change(testRequested(r)), inbox.Change{Actor: p.Actor})
 	if err != nil {
 		return err
 	}
@@ -155,54 +75,17 @@ func (s *Server) patchIntegration(w http.ResponseWriter, r *http.Request, p auth
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.Kind != nil {
-		return inbox.Invalid("kind", "cannot be changed; create another integration")
-	}
-	tenant, id := tenantOf(p), r.PathValue("id")
-	var out inbox.Integration
-	err := s.eng.Store().Update(r.Context(), tenant, func(tx inbox.Tx) error {
-		in, err := tx.GetIntegration(id)
-		if err != nil {
-			return notFoundAs("integration", id, err)
-		}
-		if req.Version != 0 && req.Version != in.Version {
-			return fmt.Errorf("integration %q changed since version %d (now %d): %w", id, req.Version, in.Version, inbox.ErrConflict)
-		}
-		before := integrationView(in)
-		in.Config = maps.Clone(in.Config)
-		in.Secrets = maps.Clone(in.Secrets)
-		if err := s.applyIntegration(r.Context(), tenant, &in, req); err != nil {
-			return err
-		}
-		in.UpdatedAt = s.now()
-		if err := tx.UpdateIntegration(&in); err != nil {
-			return err
-		}
-		out = in
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: tenant, Actor: p.Actor, Action: "integration.update", EntityType: "integration",
-			EntityID: in.ID, Before: mustJSON(before), After: mustJSON(integrationView(in)), At: in.UpdatedAt})
-	})
+	in, err := s.eng.UpdateIntegration(r.Context(), tenantOf(p), r.PathValue("id"), req.change(testRequested(r)),
+		inbox.Change{Actor: p.Actor, Version: req.Version})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, integrationView(out))
+	writeJSON(w, http.StatusOK, integrationView(in))
 	return nil
 }
 
 func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	tenant, id := tenantOf(p), r.PathValue("id")
-	err := s.eng.Store().Update(r.Context(), tenant, func(tx inbox.Tx) error {
-		in, err := tx.GetIntegration(id)
-		if err != nil {
-			return notFoundAs("integration", id, err)
-		}
-		if err := tx.DeleteIntegration(id); err != nil {
-			return err
-		}
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: tenant, Actor: p.Actor, Action: "integration.delete", EntityType: "integration",
-			EntityID: id, Before: mustJSON(integrationView(in)), At: s.now()})
-	})
-	if err != nil {
+	if err := s.eng.DeleteIntegration(r.Context(), tenantOf(p), r.PathValue("id"), inbox.Change{Actor: p.Actor}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -282,6 +282,12 @@ func (a *App) build(ctx context.Context) (err error) {
 	a.Engine, err = inbox.New(inbox.Options{
 		Store: a.Store, Blobs: blobs, Sealer: a.Sealer, Classifier: classifier, Responder: responder, Employees: a.Accounts,
 		Parsers: map[inbox.Source]inbox.RawParser{inbox.SourceEmail: reparser},
+		Schemas: map[inbox.Source]inbox.IntegrationSchema{
+			inbox.SourceEmail:    demo.SandboxSchema(email.Schema),
+			inbox.SourceSMS:      demo.SandboxSchema(vonage.SMSSchema),
+			inbox.SourceWhatsApp: demo.SandboxSchema(vonage.WhatsAppSchema),
+			inbox.SourceWebhook:  demo.SandboxSchema(webhook.Schema),
+		},
 		Channels: map[inbox.Source]inbox.ChannelFactory{
 			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Logger: a.log})),
 			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{})),

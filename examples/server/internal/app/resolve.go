@@ -17,7 +17,7 @@ import (
 
 // Secret field names of the integrations the webhooks verify.
 const (
-	secretSigning = "signing_secret"
+	secretSigning = webhook.SecretSigning
 )
 
 // findIntegration locates an integration by id across tenants. Ids are

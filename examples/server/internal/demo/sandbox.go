@@ -13,6 +13,13 @@ import (
 // it, so replies written in the demo never leave the machine.
 const ConfigSandbox = "sandbox"
 
+// SandboxSchema is schema with the sandbox setting added.
+func SandboxSchema(schema inbox.IntegrationSchema) inbox.IntegrationSchema {
+	fields := append([]inbox.IntegrationField(nil), schema.Fields...)
+	fields = append(fields, inbox.IntegrationField{Name: ConfigSandbox, Label: "Deliver replies to the local sandbox (demo)"})
+	return inbox.IntegrationSchema{Fields: fields}
+}
+
 // Sandbox wraps channel factories: integrations with Config["sandbox"] =
 // "true" get a channel that accepts every message and returns a local
 // provider id; the others go to the real factory (nil: unsupported).
