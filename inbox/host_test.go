@@ -18,7 +18,7 @@ type testChannel struct {
 	fail error
 }
 
-func (c *testChannel) Kind() inbox.Source     { return c.kind }
+func (c *testChannel) Kind() inbox.Source    { return c.kind }
 func (c *testChannel) IntegrationID() string { return "" }
 func (c *testChannel) TestConnection(context.Context) error {
 	return c.fail
