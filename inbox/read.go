@@ -246,3 +246,15 @@ func (e *Engine) MarkNotificationRead(ctx context.Context, tenant TenantID, id s
 	}
 	return nil
 }
+
+// ContactRecord returns one contact without its conversations (Contact
+// returns the client panel with them).
+func (e *Engine) ContactRecord(ctx context.Context, tenant TenantID, id string) (Contact, error) {
+	var c Contact
+	err := e.view(ctx, "get contact", tenant, func(tx Tx) error {
+		var err error
+		c, err = tx.GetContact(id)
+		return notFound("contact", id, err)
+	})
+	return c, err
+}
