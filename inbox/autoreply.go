@@ -168,7 +168,7 @@ func (e *Engine) autoReply(ctx context.Context, tenant Tenant, convID, messageID
 			d.Status, d.DecidedBy, d.MessageID = DraftApproved, "auto-reply", msg.ID
 			action = "autoreply.sent"
 			e.metrics.add("auto_replies", 1)
-			ev = Event{Type: EventMessageReceived, TenantID: tenant.ID, ConversationID: convID, MessageID: msg.ID, Detail: "auto-reply", At: now}
+			ev = Event{Type: EventMessageCreated, TenantID: tenant.ID, ConversationID: convID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, Direction: DirectionOut, Detail: "auto-reply", At: now}
 		default:
 			ev = Event{Type: EventDraftReady, TenantID: tenant.ID, ConversationID: convID, At: now}
 			e.metrics.add("drafts", 1)

@@ -11,8 +11,16 @@ type EventType string
 
 // Event types published by the engine, always after the change committed.
 const (
-	EventMessageReceived     EventType = "message.received"
-	EventMessageSent         EventType = "message.sent"
+	// EventMessageReceived: a message arrived through a channel (its
+	// Direction is out for our own mail synced from a Sent folder).
+	EventMessageReceived EventType = "message.received"
+	// EventMessageCreated: an agent's reply, an approved draft or an
+	// auto-reply was written and queued for delivery (Direction out).
+	EventMessageCreated EventType = "message.created"
+	EventMessageSent    EventType = "message.sent"
+	// EventMessageDelayed: a send failed temporarily and will be retried
+	// (Detail says why and when).
+	EventMessageDelayed      EventType = "message.delayed"
 	EventMessageFailed       EventType = "message.failed"
 	EventMessageQuarantined  EventType = "message.quarantined"
 	EventConversationCreated EventType = "conversation.created"
@@ -33,6 +41,8 @@ type Event struct {
 	ConversationID string    `json:"conversation_id,omitempty"`
 	MessageID      string    `json:"message_id,omitempty"`
 	IntegrationID  string    `json:"integration_id,omitempty"`
+	// Direction is the message's, on message events.
+	Direction Direction `json:"direction,omitempty"`
 	// Detail is a short machine-friendly note (a quarantine reason, the
 	// changed field...).
 	Detail string    `json:"detail,omitempty"`

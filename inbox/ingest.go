@@ -385,7 +385,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		if !p.in.Own {
 			lastInbound[conv.ID] = msg.ID
 		}
-		events = append(events, Event{Type: EventMessageReceived, TenantID: w.tenant.ID, ConversationID: conv.ID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, At: w.now})
+		events = append(events, Event{Type: EventMessageReceived, TenantID: w.tenant.ID, ConversationID: conv.ID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, Direction: msg.Direction, At: w.now})
 		audit = append(audit, w.auditEntry("message.ingested", "message", msg.ID, conv.ID, ingestAudit{
 			Source: msg.Source, Direction: msg.Direction, Thread: msg.ThreadReason,
 		}))

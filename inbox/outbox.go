@@ -33,7 +33,7 @@ func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
-	t := time.NewTicker(interval)
+	t := e.newTicker(interval)
 	defer t.Stop()
 	for {
 		tenants, err := e.store.ListTenants(ctx)
@@ -48,7 +48,7 @@ func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-t.C():
 		case <-e.outboxWake:
 		}
 	}
@@ -167,17 +167,20 @@ func (e *Engine) recordDelivery(ctx context.Context, tenant TenantID, o OutboxIt
 			if providerID != "" && m.ProviderID == "" {
 				m.ProviderID = providerID
 			}
-			ev = Event{Type: EventMessageSent, TenantID: tenant, ConversationID: o.ConversationID, MessageID: o.MessageID, At: now}
+			ev = Event{Type: EventMessageSent, TenantID: tenant, ConversationID: o.ConversationID, MessageID: o.MessageID, IntegrationID: o.IntegrationID, Direction: DirectionOut, At: now}
 			e.metrics.add("sent", 1)
 		case errors.Is(sendErr, ErrTemporary) && o.Attempts < e.outboxMaxAttempts:
 			o.LastError = sendErr.Error()
 			o.NextAttemptAt = now.Add(backoff(o.Attempts, rand.Float64()))
 			m.DeliveryError = fmt.Sprintf("attempt %d failed, retrying: %s", o.Attempts, sendErr)
+			ev = Event{Type: EventMessageDelayed, TenantID: tenant, ConversationID: o.ConversationID, MessageID: o.MessageID, IntegrationID: o.IntegrationID,
+				Direction: DirectionOut, Detail: m.DeliveryError, At: now}
 			e.metrics.add("send_retries", 1)
 		default:
 			o.Status, o.LastError = OutboxFailed, sendErr.Error()
 			m.Delivery, m.DeliveryError = DeliveryFailed, fmt.Sprintf("gave up after %d attempts: %s", o.Attempts, sendErr)
-			ev = Event{Type: EventMessageFailed, TenantID: tenant, ConversationID: o.ConversationID, MessageID: o.MessageID, Detail: m.DeliveryError, At: now}
+			ev = Event{Type: EventMessageFailed, TenantID: tenant, ConversationID: o.ConversationID, MessageID: o.MessageID, IntegrationID: o.IntegrationID,
+				Direction: DirectionOut, Detail: m.DeliveryError, At: now}
 			e.metrics.add("send_failures", 1)
 		}
 		if err := tx.UpdateOutbox(&o); err != nil {

@@ -39,7 +39,7 @@ func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req 
 	if err != nil {
 		return Message{}, err
 	}
-	e.bus.publish(Event{Type: EventMessageReceived, TenantID: tenant, ConversationID: convID, MessageID: msg.ID, Detail: "outbound", At: msg.CreatedAt})
+	e.bus.publish(Event{Type: EventMessageCreated, TenantID: tenant, ConversationID: convID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, Direction: DirectionOut, Detail: "outbound", At: msg.CreatedAt})
 	e.kickOutbox()
 	return msg, nil
 }
@@ -271,7 +271,7 @@ func (e *Engine) ApproveDraft(ctx context.Context, tenant TenantID, draftID, edi
 	if err != nil {
 		return Message{}, err
 	}
-	e.bus.publish(Event{Type: EventMessageReceived, TenantID: tenant, ConversationID: convID, MessageID: msg.ID, Detail: "outbound", At: msg.CreatedAt})
+	e.bus.publish(Event{Type: EventMessageCreated, TenantID: tenant, ConversationID: convID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, Direction: DirectionOut, Detail: "outbound", At: msg.CreatedAt})
 	e.kickOutbox()
 	return msg, nil
 }

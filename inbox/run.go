@@ -112,11 +112,11 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 		r.jobs.Wait()
 		close(finished)
 	}()
-	grace := time.NewTimer(opts.ShutdownTimeout)
+	grace := e.newTimer(opts.ShutdownTimeout)
 	defer grace.Stop()
 	select {
 	case <-finished:
-	case <-grace.C:
+	case <-grace.C():
 		e.log.Warn("inbox: shutdown timeout: cancelling running syncs", "timeout", opts.ShutdownTimeout)
 		stopWork()
 		<-finished
@@ -150,14 +150,14 @@ type failure struct {
 }
 
 func (r *runner) loop(ctx context.Context, every time.Duration, fn func(context.Context)) {
-	t := time.NewTicker(every)
+	t := r.e.newTicker(every)
 	defer t.Stop()
 	for {
 		fn(ctx)
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 	}
 }

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"time"
 )
 
 // SealContext binds a ciphertext to the row and field it was written for,
@@ -20,15 +19,3 @@ type Sealer interface {
 	Seal(ctx context.Context, plaintext []byte, sc SealContext) ([]byte, error)
 	Open(ctx context.Context, ciphertext []byte, sc SealContext) ([]byte, error)
 }
-
-// Clock tells the time. Tests inject a fake one so the two-minute
-// anti-loop rule and follow-ups can be exercised without waiting.
-type Clock interface {
-	Now() time.Time
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }

@@ -124,7 +124,7 @@ func (s *Summarizer) refresh(ctx context.Context, eng *inbox.Engine, st conversa
 // stops when ctx ends or stop is called.
 func (s *Summarizer) Watch(ctx context.Context, eng *inbox.Engine) (stop func()) {
 	cancel := eng.Subscribe(func(ev inbox.Event) {
-		if ev.Type != inbox.EventMessageReceived || ev.ConversationID == "" || ctx.Err() != nil {
+		if ev.Type != inbox.EventMessageReceived && ev.Type != inbox.EventMessageCreated || ev.ConversationID == "" || ctx.Err() != nil {
 			return
 		}
 		if _, _, err := s.SummarizeIfNeeded(ctx, eng, ev.TenantID, ev.ConversationID); err != nil && ctx.Err() == nil {

@@ -58,7 +58,7 @@ export function qs(params) {
 // itself, and onOpen lets the page resynchronise after a gap.
 export function events(handlers) {
   const es = new EventSource('/inbox/events');
-  const types = ['message.received', 'message.sent', 'message.failed', 'message.quarantined', 'conversation.created',
+  const types = ['message.received', 'message.created', 'message.sent', 'message.delayed', 'message.failed', 'message.quarantined', 'conversation.created',
     'conversation.updated', 'draft.ready', 'followup.due', 'notification', 'sync.finished', 'folder.changed', 'resync'];
   for (const t of types) es.addEventListener(t, (e) => handlers.event?.(t, JSON.parse(e.data || '{}')));
   es.onopen = () => handlers.open?.();

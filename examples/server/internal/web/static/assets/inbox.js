@@ -601,7 +601,7 @@ const reloadDetail = debounce(loadDetail, 120);
 
 // onEvent reacts to live events from the server.
 export async function onEvent(type, ev) {
-  if (['message.received', 'conversation.created', 'conversation.updated', 'message.sent', 'message.failed', 'draft.ready', 'folder.changed'].includes(type)) {
+  if (['message.received', 'message.created', 'message.delayed', 'conversation.created', 'conversation.updated', 'message.sent', 'message.failed', 'draft.ready', 'folder.changed'].includes(type)) {
     refreshLists();
     if (ev.conversation_id && ev.conversation_id === state.selected) reloadDetail();
   }
