@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,11 +15,11 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if err != nil {
 		return err
 	}
-	var page inbox.ContactPage
-	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		page, err = tx.ListContacts(inbox.ContactQuery{Search: r.URL.Query().Get("q"), Limit: limit, Cursor: r.URL.Query().Get("cursor")})
-		return err
-	})
+	q := r.URL.Query().Get("q")
+	if len(q) > inbox.MaxSearchBytes {
+		return inbox.Invalid("q", fmt.Sprintf("is longer than %d bytes", inbox.MaxSearchBytes))
+	}
+	page, err := s.eng.Contacts(r.Context(), tenantOf(p), inbox.ContactQuery{Search: q, Limit: limit, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return err
 	}
@@ -54,14 +55,9 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return err
 	}
 	id := r.PathValue("id")
-	var c inbox.Contact
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		var err error
-		c, err = tx.GetContact(id)
-		return notFoundAs("contact", id, err)
-	})
+	c, err := s.eng.ContactRecord(r.Context(), tenantOf(p), id)
 	if err != nil {
-		return err
+		return notFoundAs("contact", id, err)
 	}
 	if req.Name != nil {
 		if len(*req.Name) > 200 {

@@ -14,48 +14,37 @@ import (
 )
 
 func (s *Server) listFolders(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	var out []FolderView
-	var unfiled, total int
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		fs, err := tx.ListFolders()
-		if err != nil {
-			return err
-		}
-		counts, err := tx.UnreadCounts()
-		if err != nil {
-			return err
-		}
-		errs := s.rules.Errors(tenantOf(p))
-		for _, f := range fs {
-			v := folderView(f, counts[f.ID])
-			if e := errs[f.ID]; e != nil {
-				v.RulesError = e.Error()
-			}
-			out = append(out, v)
-		}
-		unfiled = counts[""]
-		for _, n := range counts {
-			total += n
-		}
-		return nil
-	})
+	tenant := tenantOf(p)
+	fs, err := s.eng.Folders(r.Context(), tenant)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(out), "unfiled_unread": unfiled, "total_unread": total})
+	counts, err := s.eng.UnreadCounts(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	errs := s.rules.Errors(tenant)
+	out := make([]FolderView, 0, len(fs))
+	for _, f := range fs {
+		v := folderView(f, counts[f.ID])
+		if e := errs[f.ID]; e != nil {
+			v.RulesError = e.Error()
+		}
+		out = append(out, v)
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "unfiled_unread": counts[""], "total_unread": total})
 	return nil
 }
 
 func (s *Server) getFolder(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id := r.PathValue("id")
-	var f inbox.Folder
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		var err error
-		f, err = tx.GetFolder(id)
-		return notFoundAs("folder", id, err)
-	})
+	f, err := s.eng.Folder(r.Context(), tenantOf(p), id)
 	if err != nil {
-		return err
+		return notFoundAs("folder", id, err)
 	}
 	writeJSON(w, http.StatusOK, folderView(f, 0))
 	return nil
@@ -137,23 +126,19 @@ func (s *Server) createFolder(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return inbox.Invalid("name", "is required")
 	}
 	tenant := tenantOf(p)
-	t, err := s.eng.Store().GetTenant(r.Context(), tenant)
+	t, err := s.eng.Tenant(r.Context(), tenant)
 	if err != nil {
 		return err
 	}
-	var f inbox.Folder
-	err = s.eng.Store().View(r.Context(), tenant, func(tx inbox.Tx) error {
-		existing, err := tx.ListFolders()
-		if err != nil {
-			return err
-		}
-		f = inbox.Folder{Position: len(existing)}
-		if err := applyFolder(&f, req, t); err != nil {
-			return err
-		}
-		return uniqueName(existing, f)
-	})
+	existing, err := s.eng.Folders(r.Context(), tenant)
 	if err != nil {
+		return err
+	}
+	f := inbox.Folder{Position: len(existing)}
+	if err := applyFolder(&f, req, t); err != nil {
+		return err
+	}
+	if err := uniqueName(existing, f); err != nil {
 		return err
 	}
 	if f, err = s.eng.SaveFolder(r.Context(), tenant, f, change(p, 0)); err != nil {
@@ -186,29 +171,25 @@ func (s *Server) patchFolder(w http.ResponseWriter, r *http.Request, p auth.Prin
 		return err
 	}
 	tenant, id := tenantOf(p), r.PathValue("id")
-	t, err := s.eng.Store().GetTenant(r.Context(), tenant)
+	t, err := s.eng.Tenant(r.Context(), tenant)
 	if err != nil {
 		return err
 	}
-	var f inbox.Folder
-	err = s.eng.Store().View(r.Context(), tenant, func(tx inbox.Tx) error {
-		var err error
-		if f, err = tx.GetFolder(id); err != nil {
-			return notFoundAs("folder", id, err)
-		}
-		if req.Version != 0 && req.Version != f.Version {
-			return fmt.Errorf("folder %q changed since version %d (now %d): %w", id, req.Version, f.Version, inbox.ErrConflict)
-		}
-		if err := applyFolder(&f, req, t); err != nil {
-			return err
-		}
-		existing, err := tx.ListFolders()
-		if err != nil {
-			return err
-		}
-		return uniqueName(existing, f)
-	})
+	f, err := s.eng.Folder(r.Context(), tenant, id)
 	if err != nil {
+		return notFoundAs("folder", id, err)
+	}
+	if req.Version != 0 && req.Version != f.Version {
+		return fmt.Errorf("folder %q changed since version %d (now %d): %w", id, req.Version, f.Version, inbox.ErrConflict)
+	}
+	if err := applyFolder(&f, req, t); err != nil {
+		return err
+	}
+	existing, err := s.eng.Folders(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	if err := uniqueName(existing, f); err != nil {
 		return err
 	}
 	if f, err = s.eng.SaveFolder(r.Context(), tenant, f, change(p, 0)); err != nil {
@@ -265,51 +246,53 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return inbox.Invalid("rules", err.Error())
 	}
 	tenant := tenantOf(p)
-	t, err := s.eng.Store().GetTenant(r.Context(), tenant)
+	t, err := s.eng.Tenant(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	folders, err := s.eng.Folders(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	page, err := s.eng.Conversations(r.Context(), tenant, inbox.ConversationQuery{Limit: req.Limit})
 	if err != nil {
 		return err
 	}
 	matches := []PreviewMatch{}
 	scanned := 0
-	err = s.eng.Store().View(r.Context(), tenant, func(tx inbox.Tx) error {
-		folders, err := tx.ListFolders()
+	contacts := map[string]inbox.Contact{}
+	for _, c := range page.Items {
+		msgs, err := s.eng.Messages(r.Context(), tenant, c.ID)
+		if errors.Is(err, inbox.ErrNotFound) {
+			continue // merged or deleted since the list was read
+		}
 		if err != nil {
 			return err
 		}
-		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: req.Limit})
-		if err != nil {
-			return err
+		var last *inbox.Message
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].Direction == inbox.DirectionIn {
+				last = &msgs[i]
+				break
+			}
 		}
-		for _, c := range page.Items {
-			msgs, err := tx.ListMessages(c.ID)
-			if err != nil {
-				return err
-			}
-			var last *inbox.Message
-			for i := len(msgs) - 1; i >= 0; i-- {
-				if msgs[i].Direction == inbox.DirectionIn {
-					last = &msgs[i]
-					break
-				}
-			}
-			if last == nil {
-				continue
-			}
-			scanned++
-			contact, _ := tx.GetContact(c.ContactID)
-			env := rules.NewEnv(inbox.ClassifyInput{Tenant: t, Conversation: c, Message: *last, Contact: contact, Folders: folders})
-			ok, err := prog.Match(env)
-			if err != nil || !ok {
-				continue
-			}
-			v := conversationView(c)
-			v.Contact = contactRef(contact)
-			matches = append(matches, PreviewMatch{Conversation: v, Explain: prog.Explain(env)})
+		if last == nil {
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		scanned++
+		contact, ok := contacts[c.ContactID]
+		if !ok {
+			contact, _ = s.eng.ContactRecord(r.Context(), tenant, c.ContactID)
+			contacts[c.ContactID] = contact
+		}
+		env := rules.NewEnv(inbox.ClassifyInput{Tenant: t, Conversation: c, Message: *last, Contact: contact, Folders: folders})
+		ok, err = prog.Match(env)
+		if err != nil || !ok {
+			continue
+		}
+		v := conversationView(c)
+		v.Contact = contactRef(contact)
+		matches = append(matches, PreviewMatch{Conversation: v, Explain: prog.Explain(env)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"scanned": scanned, "matched": len(matches), "items": matches})
 	return nil

@@ -83,7 +83,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) sessionView(r *http.Request, p auth.Principal) (SessionView, error) {
-	t, err := s.eng.Store().GetTenant(r.Context(), tenantOf(p))
+	t, err := s.eng.Tenant(r.Context(), tenantOf(p))
 	if err != nil {
 		return SessionView{}, err
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -29,7 +30,7 @@ func (s *Server) settingsView(t inbox.Tenant) SettingsView {
 }
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	t, err := s.eng.Store().GetTenant(r.Context(), tenantOf(p))
+	t, err := s.eng.Tenant(r.Context(), tenantOf(p))
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request, p auth.Pr
 		return err
 	}
 	ctx := r.Context()
-	t, err := s.eng.Store().GetTenant(ctx, tenantOf(p))
+	t, err := s.eng.Tenant(ctx, tenantOf(p))
 	if err != nil {
 		return err
 	}
@@ -86,11 +87,10 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request, p auth.Pr
 		if t.Settings.NewsletterFolderID == "" {
 			return inbox.Invalid("newsletter_folder_id", "is required when newsletter is folder")
 		}
-		if err := s.eng.Store().View(ctx, t.ID, func(tx inbox.Tx) error {
-			_, err := tx.GetFolder(t.Settings.NewsletterFolderID)
-			return err
-		}); err != nil {
+		if _, err := s.eng.Folder(ctx, t.ID, t.Settings.NewsletterFolderID); errors.Is(err, inbox.ErrNotFound) {
 			return inbox.Invalid("newsletter_folder_id", "is not a folder of this tenant")
+		} else if err != nil {
+			return err
 		}
 	}
 	if req.ReplyPrompt != nil {
@@ -108,20 +108,17 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request, p auth.Pr
 		}
 		t.Settings.ReopenWindow = time.Duration(*req.ReopenWindowHours) * time.Hour
 	}
-	if t.Name != before.Name {
-		named := before
-		named.Name, named.UpdatedAt = t.Name, s.now()
-		if err := s.eng.Store().UpdateTenant(ctx, &named); err != nil {
-			return err
-		}
-		_ = s.eng.Store().Update(ctx, t.ID, func(tx inbox.Tx) error {
-			return tx.AppendAudit(inbox.AuditEntry{TenantID: t.ID, Actor: p.Actor, Action: "tenant.rename", EntityType: "tenant",
-				EntityID: string(t.ID), Before: mustJSON(map[string]string{"name": before.Name}), After: mustJSON(map[string]string{"name": t.Name}), At: named.UpdatedAt})
-		})
-	}
-	if t, err = s.eng.UpdateSettings(ctx, t.ID, t.Settings, change(p, 0)); err != nil {
+	// The settings are saved first: the engine checks them against the
+	// folders, and a refusal then leaves the name unchanged too.
+	saved, err := s.eng.UpdateSettings(ctx, t.ID, t.Settings, change(p, 0))
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.settingsView(t))
+	if t.Name != before.Name {
+		if saved, err = s.eng.RenameTenant(ctx, t.ID, t.Name, change(p, 0)); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, s.settingsView(saved))
 	return nil
 }
