@@ -14,7 +14,12 @@ type Contact struct {
 	Name     string
 	Emails   []string // lower-cased addresses
 	Phones   []string // digits only, international form without "+"
-	// ExternalID is the host CRM's id for this client, if linked.
+	// Handles are the contact's ids on channels that know people by
+	// neither address nor number (a chat visitor id, a marketplace buyer
+	// id), each scoped by its integration: ContactHandle.
+	Handles []string
+	// ExternalID is the host CRM's id for this client, set by the host or
+	// by its ContactDirectory; channels never set it.
 	ExternalID string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -29,6 +34,52 @@ type Party struct {
 	Phone string `json:"phone,omitempty"`
 	// ID is a channel-specific identity (a webhook's user id).
 	ID string `json:"id,omitempty"`
+}
+
+// ContactHandle is the handle a contact is known by on an integration
+// whose parties carry only an id (Party.ID).
+func ContactHandle(integrationID, partyID string) string { return integrationID + "/" + partyID }
+
+// Identity is the key under which stores index and find a contact: "e:"
+// email, "p:" phone, "h:" handle or "x:" external id, the first non-empty
+// field of k; "" when k is empty.
+func (k ContactKey) Identity() string {
+	switch {
+	case k.Email != "":
+		return "e:" + k.Email
+	case k.Phone != "":
+		return "p:" + k.Phone
+	case k.Handle != "":
+		return "h:" + k.Handle
+	case k.ExternalID != "":
+		return "x:" + k.ExternalID
+	}
+	return ""
+}
+
+// ContactIdentities lists every identity key of c (see ContactKey.Identity)
+// once: stores keep them unique in a tenant, so two contacts never share
+// an address, a number, a handle or a CRM id.
+func ContactIdentities(c *Contact) []string {
+	var keys []string
+	seen := map[string]bool{}
+	add := func(k ContactKey) {
+		if id := k.Identity(); id != "" && !seen[id] {
+			seen[id] = true
+			keys = append(keys, id)
+		}
+	}
+	for _, e := range c.Emails {
+		add(ContactKey{Email: e})
+	}
+	for _, p := range c.Phones {
+		add(ContactKey{Phone: p})
+	}
+	for _, h := range c.Handles {
+		add(ContactKey{Handle: h})
+	}
+	add(ContactKey{ExternalID: c.ExternalID})
+	return keys
 }
 
 // IsZero reports whether p identifies nobody.

@@ -303,6 +303,7 @@ type ingestTx struct {
 	created         map[string]bool         // conversation ids created in this batch
 	threadKeys      map[string]string       // key -> conversation id, stored so far in this batch
 	newContacts     []string
+	audit           []AuditEntry // written with the batch
 }
 
 func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) {
@@ -312,6 +313,7 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) 
 
 func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, map[string]string, error) {
 	w.contacts = map[string]Contact{}
+	w.audit, w.newContacts = nil, nil
 	w.conversations = map[string]Conversation{}
 	w.latestByChannel = map[string]string{}
 	w.created = map[string]bool{}
@@ -423,6 +425,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			return IngestResult{}, nil, nil, nil, fmt.Errorf("set cursor of integration %q: %w", b.IntegrationID, err)
 		}
 	}
+	audit = append(audit, w.audit...)
 	if len(audit) > 0 {
 		if err := w.tx.AppendAudit(audit...); err != nil {
 			return IngestResult{}, nil, nil, nil, fmt.Errorf("append audit: %w", err)
@@ -522,7 +525,7 @@ func (w *ingestTx) auditEntry(action, entityType, entityID, convID string, after
 // conversation.
 func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, Conversation, bool, error) {
 	in := p.in
-	contact, err := w.contact(p.contact)
+	contact, err := w.contact(p.contact, in.IntegrationID)
 	if err != nil {
 		return Message{}, Conversation{}, false, err
 	}
@@ -535,6 +538,7 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 		TenantID:        w.tenant.ID,
 		IntegrationID:   in.IntegrationID,
 		Source:          in.Source,
+		Channel:         in.Channel,
 		Direction:       p.direction,
 		Author:          AuthorCustomer,
 		ProviderID:      in.ProviderID,
@@ -616,19 +620,6 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 	return msg, conv, isNew, nil
 }
 
-// contact finds or creates the contact for a party, enriching it with a
-// name or identity it lacked.
-// contactKey is the identity a party is found by: email, else phone,
-// else external id.
-func contactKey(p Party) (key ContactKey, cacheKey string) {
-	switch {
-	case p.Email != "":
-		return ContactKey{Email: p.Email}, "e:" + p.Email
-	case p.Phone != "":
-		return ContactKey{Phone: p.Phone}, "p:" + p.Phone
-	}
-	return ContactKey{ExternalID: p.ID}, "x:" + p.ID
-}
 
 // prefetchContacts finds the contacts of the whole batch in one query
 // when the store can (ContactsFinder), so contact() asks per message only
@@ -641,9 +632,11 @@ func (w *ingestTx) prefetchContacts(batch []preparedInbound) error {
 	var keys []ContactKey
 	seen := map[ContactKey]bool{}
 	for _, p := range batch {
-		if k, _ := contactKey(p.contact); !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
+		for _, k := range partyKeys(p.contact, p.in.IntegrationID) {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
 		}
 	}
 	if len(keys) == 0 {
@@ -663,56 +656,119 @@ func (w *ingestTx) prefetchContacts(batch []preparedInbound) error {
 	return nil
 }
 
-func (w *ingestTx) contact(p Party) (Contact, error) {
-	key, cacheKey := contactKey(p)
+// contact finds or creates the contact a message belongs to. A party's
+// identities are looked up in precedence order: email, phone, then the
+// channel handle. The rule when they disagree:
+//
+//   - none is known: a new contact holds them all;
+//   - some are known: the message belongs to the contact of the first
+//     known identity; identities nobody holds are added to it;
+//   - an identity held by another contact stays with that contact, and
+//     the conflict is recorded in the audit log (contact.identity_conflict)
+//     so an agent can merge the two. It is never an error: the message is
+//     stored either way.
+func (w *ingestTx) contact(p Party, integrationID string) (Contact, error) {
+	keys := partyKeys(p, integrationID)
+	if len(keys) == 0 {
+		return Contact{}, Invalid("from", "has no email, phone or id")
+	}
+	cacheKey := keys[0].Identity()
 	if c, ok := w.contacts[cacheKey]; ok {
 		return c, nil
 	}
-	var c Contact
-	var err error
-	switch {
-	case w.missingContacts[key]:
-		err = ErrNotFound
-	case w.foundContacts != nil && w.foundContacts[key].ID != "":
-		c = w.foundContacts[key]
-	default:
-		c, err = w.tx.FindContact(key)
-	}
-	switch {
-	case errors.Is(err, ErrNotFound):
-		c = Contact{TenantID: w.tenant.ID, Name: p.Name, ExternalID: key.ExternalID, CreatedAt: w.now, UpdatedAt: w.now}
-		if p.Email != "" {
-			c.Emails = []string{p.Email}
+	holders := make([]Contact, len(keys)) // the contact holding each key, if any
+	chosen := -1
+	for i, k := range keys {
+		c, err := w.findContact(k)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return Contact{}, fmt.Errorf("find contact: %w", err)
+		default:
+			holders[i] = c
+			if chosen < 0 {
+				chosen = i
+			}
 		}
-		if p.Phone != "" {
-			c.Phones = []string{p.Phone}
+	}
+	if chosen < 0 {
+		c := Contact{TenantID: w.tenant.ID, Name: p.Name, CreatedAt: w.now, UpdatedAt: w.now}
+		for _, k := range keys {
+			addIdentity(&c, k)
 		}
 		if err := w.tx.CreateContact(&c); err != nil {
 			return Contact{}, fmt.Errorf("create contact: %w", err)
 		}
 		w.newContacts = append(w.newContacts, c.ID)
-	case err != nil:
-		return Contact{}, fmt.Errorf("find contact: %w", err)
-	default:
-		changed := false
-		if c.Name == "" && p.Name != "" {
-			c.Name, changed = p.Name, true
+		w.contacts[cacheKey] = c
+		w.learnContact(c)
+		return c, nil
+	}
+	c := holders[chosen]
+	changed := false
+	if c.Name == "" && p.Name != "" {
+		c.Name, changed = p.Name, true
+	}
+	for i, k := range keys {
+		switch {
+		case holders[i].ID == "":
+			addIdentity(&c, k)
+			changed = true
+		case holders[i].ID != c.ID:
+			w.audit = append(w.audit, w.auditEntry("contact.identity_conflict", "contact", c.ID, "", map[string]string{
+				"identity": k.Identity(), "held_by": holders[i].ID, "message_contact": c.ID,
+				"rule": "the message belongs to the contact of its first known identity (email, phone, handle); the other identity stays with its holder",
+			}))
 		}
-		if p.Phone != "" && !contains(c.Phones, p.Phone) {
-			if _, err := w.tx.FindContact(ContactKey{Phone: p.Phone}); errors.Is(err, ErrNotFound) {
-				c.Phones, changed = append(c.Phones, p.Phone), true
-			}
-		}
-		if changed {
-			c.UpdatedAt = w.now
-			if err := w.tx.UpdateContact(&c); err != nil {
-				return Contact{}, fmt.Errorf("update contact: %w", err)
-			}
+	}
+	if changed {
+		c.UpdatedAt = w.now
+		if err := w.tx.UpdateContact(&c); err != nil {
+			return Contact{}, fmt.Errorf("update contact: %w", err)
 		}
 	}
 	w.contacts[cacheKey] = c
 	w.learnContact(c)
 	return c, nil
+}
+
+// findContact looks a key up, using what prefetchContacts learned.
+func (w *ingestTx) findContact(k ContactKey) (Contact, error) {
+	switch {
+	case w.missingContacts[k]:
+		return Contact{}, ErrNotFound
+	case w.foundContacts != nil && w.foundContacts[k].ID != "":
+		return w.foundContacts[k], nil
+	}
+	return w.tx.FindContact(k)
+}
+
+// partyKeys lists a party's identities in precedence order: email,
+// phone, channel handle (scoped by the integration).
+func partyKeys(p Party, integrationID string) []ContactKey {
+	var keys []ContactKey
+	if p.Email != "" {
+		keys = append(keys, ContactKey{Email: p.Email})
+	}
+	if p.Phone != "" {
+		keys = append(keys, ContactKey{Phone: p.Phone})
+	}
+	if p.ID != "" {
+		keys = append(keys, ContactKey{Handle: ContactHandle(integrationID, p.ID)})
+	}
+	return keys
+}
+
+// addIdentity adds k's identity to c.
+func addIdentity(c *Contact, k ContactKey) {
+	switch {
+	case k.Email != "" && !contains(c.Emails, k.Email):
+		c.Emails = append(c.Emails, k.Email)
+	case k.Phone != "" && !contains(c.Phones, k.Phone):
+		c.Phones = append(c.Phones, k.Phone)
+	case k.Handle != "" && !contains(c.Handles, k.Handle):
+		c.Handles = append(c.Handles, k.Handle)
+	}
 }
 
 // learnContact keeps prefetchContacts' answers true after the batch
@@ -730,6 +786,9 @@ func (w *ingestTx) learnContact(c Contact) {
 	}
 	for _, p := range c.Phones {
 		learn(ContactKey{Phone: p})
+	}
+	for _, h := range c.Handles {
+		learn(ContactKey{Handle: h})
 	}
 	if c.ExternalID != "" {
 		learn(ContactKey{ExternalID: c.ExternalID})

@@ -59,9 +59,13 @@ type Message struct {
 	ConversationID string
 	IntegrationID  string
 	Source         Source
-	Direction      Direction
-	Author         AuthorKind
-	AuthorID       string // agent id for agent messages
+	// Channel is the sender's own name for where the message came from,
+	// when its channel reports one (a webhook's "channel": "webchat",
+	// "form"); Source is the integration's kind.
+	Channel   string `json:",omitempty"`
+	Direction Direction
+	Author    AuthorKind
+	AuthorID  string // agent id for agent messages
 	// ProviderID is the channel's id (IMAP "uidvalidity:uid" key, Vonage
 	// message id, webhook external id).
 	ProviderID string
@@ -110,6 +114,9 @@ type Message struct {
 type Inbound struct {
 	IntegrationID string
 	Source        Source
+	// Channel is the sender's own name for where the message came from
+	// (see Message.Channel).
+	Channel string
 	// ProviderID must be unique within the integration (IMAP
 	// "uidvalidity/folder/uid", Vonage message id, webhook external id).
 	ProviderID  string

@@ -65,8 +65,8 @@ type Tx interface {
 	CreateContact(c *Contact) error
 	UpdateContact(c *Contact) error
 	GetContact(id string) (Contact, error)
-	// FindContact returns the contact with the given normalized email,
-	// phone or external id (the first non-empty field of key), or ErrNotFound.
+	// FindContact returns the contact holding key's identity (its first
+	// non-empty field, see ContactKey.Identity), or ErrNotFound.
 	FindContact(key ContactKey) (Contact, error)
 	ListContacts(q ContactQuery) (ContactPage, error)
 	DeleteContact(id string) error
@@ -172,10 +172,12 @@ type ContactsFinder interface {
 	FindContacts(keys []ContactKey) (map[ContactKey]Contact, error)
 }
 
-// ContactKey identifies a contact by one of its identities.
+// ContactKey identifies a contact by one of its identities; the first
+// non-empty field counts (see Identity).
 type ContactKey struct {
 	Email      string
 	Phone      string
+	Handle     string // a channel handle, see ContactHandle
 	ExternalID string
 }
 

@@ -43,7 +43,7 @@ func cleanList(ss []string) {
 // broken encodings; refusing them would lose the message, storing them
 // would fail the store.
 func (in *Inbound) clean() {
-	for _, s := range []*string{&in.IntegrationID, &in.ProviderID, &in.MessageID, &in.InReplyTo, &in.ThreadIndex, &in.ThreadKey,
+	for _, s := range []*string{&in.IntegrationID, &in.Channel, &in.ProviderID, &in.MessageID, &in.InReplyTo, &in.ThreadIndex, &in.ThreadKey,
 		&in.Subject, &in.Text, &in.HTML, &in.AutomatedReason, &in.RawKey, &in.Language, &in.ParseError} {
 		*s = CleanText(*s)
 	}

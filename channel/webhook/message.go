@@ -193,6 +193,7 @@ func (m Message) Inbound(integrationID string, sanitize func(string) string) inb
 	in := inbox.Inbound{
 		IntegrationID: integrationID,
 		Source:        inbox.SourceWebhook,
+		Channel:       strings.TrimSpace(m.Channel),
 		ProviderID:    m.ExternalID,
 		ThreadKey:     strings.TrimSpace(m.ThreadKey),
 		From:          inbox.Party{ID: m.From.ID, Name: m.From.Name, Email: m.From.Email, Phone: m.From.Phone},

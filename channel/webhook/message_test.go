@@ -51,7 +51,7 @@ func TestParseMessageToInbound(t *testing.T) {
 	require.NoError(t, err)
 	in := m.Inbound("int-1", func(s string) string { return "<p>Bonjour</p>" })
 	require.Equal(t, inbox.Inbound{
-		IntegrationID: "int-1", Source: inbox.SourceWebhook, ProviderID: "crm-1", ThreadKey: "invoice-1",
+		IntegrationID: "int-1", Source: inbox.SourceWebhook, Channel: "email", ProviderID: "crm-1", ThreadKey: "invoice-1",
 		From:    inbox.Party{ID: "cust_1", Name: "Amélie", Email: "amelie@example.fr"},
 		To:      []inbox.Party{{Email: "support@inbox.example.com"}},
 		Subject: "Facture", Text: "Bonjour", HTML: "<p>Bonjour</p>",

@@ -79,6 +79,7 @@ func TestReceiverVectors(t *testing.T) {
 				require.NoError(t, json.Unmarshal(v.Body(), &wire))
 				m := msgs[0]
 				require.Equal(t, inbox.SourceWebhook, m.Source)
+				require.Equal(t, wire.Channel, m.Channel, "the sender's channel name is kept")
 				require.Equal(t, wire.ExternalID, m.ProviderID)
 				require.Equal(t, wire.Text, m.Text)
 				require.Equal(t, wire.Subject, m.Subject)

@@ -73,7 +73,7 @@ func cloneIntegration(in inbox.Integration) inbox.Integration {
 }
 
 func cloneContact(c inbox.Contact) inbox.Contact {
-	c.Emails, c.Phones = cloneSlice(c.Emails), cloneSlice(c.Phones)
+	c.Emails, c.Phones, c.Handles = cloneSlice(c.Emails), cloneSlice(c.Phones), cloneSlice(c.Handles)
 	c.CreatedAt, c.UpdatedAt = ts(c.CreatedAt), ts(c.UpdatedAt)
 	return c
 }

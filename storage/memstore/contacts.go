@@ -12,19 +12,7 @@ import (
 )
 
 // identityKeys lists the identity index keys of a contact.
-func identityKeys(c inbox.Contact) []string {
-	keys := make([]string, 0, len(c.Emails)+len(c.Phones)+1)
-	for _, e := range c.Emails {
-		keys = append(keys, "e:"+e)
-	}
-	for _, p := range c.Phones {
-		keys = append(keys, "p:"+p)
-	}
-	if c.ExternalID != "" {
-		keys = append(keys, "x:"+c.ExternalID)
-	}
-	return keys
-}
+func identityKeys(c inbox.Contact) []string { return inbox.ContactIdentities(&c) }
 
 // claimIdentities checks that no other contact holds c's identities.
 func (t *tx) claimIdentities(c inbox.Contact) error {
@@ -133,15 +121,8 @@ func (t *tx) FindContact(key inbox.ContactKey) (inbox.Contact, error) {
 	if err := t.read(); err != nil {
 		return inbox.Contact{}, err
 	}
-	var k string
-	switch {
-	case key.Email != "":
-		k = "e:" + key.Email
-	case key.Phone != "":
-		k = "p:" + key.Phone
-	case key.ExternalID != "":
-		k = "x:" + key.ExternalID
-	default:
+	k := key.Identity()
+	if k == "" {
 		return inbox.Contact{}, fmt.Errorf("memstore: find contact without a key: %w", inbox.ErrNotFound)
 	}
 	id, ok := t.state.identities[k]

@@ -13,32 +13,9 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-// contactKeys are the identities FindContact looks up: "e:" email, "p:"
-// phone, "x:" external id.
-func contactKeys(c *inbox.Contact) []string {
-	var keys []string
-	seen := map[string]bool{}
-	add := func(k string) {
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-	}
-	for _, e := range c.Emails {
-		if e != "" {
-			add("e:" + e)
-		}
-	}
-	for _, p := range c.Phones {
-		if p != "" {
-			add("p:" + p)
-		}
-	}
-	if c.ExternalID != "" {
-		add("x:" + c.ExternalID)
-	}
-	return keys
-}
+// contactKeys are the identities FindContact looks up
+// (inbox.ContactIdentities).
+func contactKeys(c *inbox.Contact) []string { return inbox.ContactIdentities(c) }
 
 func contactSearch(c *inbox.Contact) string { return inbox.ContactSearchText(c) }
 
@@ -193,15 +170,8 @@ func (t *tx) FindContact(key inbox.ContactKey) (inbox.Contact, error) {
 // identityKey is the contact_keys key of a lookup: email, else phone,
 // else external id.
 func identityKey(key inbox.ContactKey) (string, bool) {
-	switch {
-	case key.Email != "":
-		return "e:" + key.Email, true
-	case key.Phone != "":
-		return "p:" + key.Phone, true
-	case key.ExternalID != "":
-		return "x:" + key.ExternalID, true
-	}
-	return "", false
+	k := key.Identity()
+	return k, k != ""
 }
 
 var _ inbox.ContactsFinder = (*tx)(nil)

@@ -44,6 +44,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 				{Email: "elodie@example.fr"},
 				{Email: "e.martin@example.com"},
 				{Phone: "33612345678"},
+				{Handle: "chat-1/visitor-7"},
 				{ExternalID: "crm-1001"},
 				{Email: "elodie@example.fr", Phone: "4915112345678"}, // the first non-empty field decides
 			} {
@@ -52,7 +53,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 				requireSame(t, c, got, "%+v", key)
 			}
 			for _, key := range []inbox.ContactKey{
-				{Email: "nobody@example.com"}, {Phone: "1"}, {ExternalID: "crm-404"}, {},
+				{Email: "nobody@example.com"}, {Phone: "1"}, {Handle: "chat-2/visitor-7"}, {ExternalID: "crm-404"}, {ExternalID: "chat-1/visitor-7"}, {},
 			} {
 				_, err := tx.FindContact(key)
 				require.ErrorIs(t, err, inbox.ErrNotFound, "%+v", key)
@@ -92,9 +93,10 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 		c.Emails = []string{"new@example.fr"}
 		c.Phones = []string{"33700000000"}
 		c.ExternalID = ""
+		c.Handles = nil
 		h.update(func(tx inbox.Tx) { require.NoError(t, tx.UpdateContact(&c)) })
 		h.view(func(tx inbox.Tx) {
-			for _, key := range []inbox.ContactKey{{Email: "elodie@example.fr"}, {Phone: "33612345678"}, {ExternalID: "crm-1001"}} {
+			for _, key := range []inbox.ContactKey{{Email: "elodie@example.fr"}, {Phone: "33612345678"}, {Handle: "chat-1/visitor-7"}, {ExternalID: "crm-1001"}} {
 				_, err := tx.FindContact(key)
 				require.ErrorIs(t, err, inbox.ErrNotFound, "old identity %+v must be gone", key)
 			}
@@ -113,6 +115,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 			{Name: "dup email", Emails: []string{"x@example.com", "e.martin@example.com"}},
 			{Name: "dup phone", Phones: []string{"33612345678"}},
 			{Name: "dup external", ExternalID: "crm-1001"},
+			{Name: "dup handle", Handles: []string{"chat-1/visitor-7"}},
 		} {
 			h.update(func(tx inbox.Tx) {
 				require.ErrorIs(t, tx.CreateContact(&dup), inbox.ErrConflict, dup.Name)
