@@ -620,7 +620,6 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 	return msg, conv, isNew, nil
 }
 
-
 // prefetchContacts finds the contacts of the whole batch in one query
 // when the store can (ContactsFinder), so contact() asks per message only
 // for phones to merge. Parties without a contact are remembered as such.
