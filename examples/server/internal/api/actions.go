@@ -370,19 +370,14 @@ func (s *Server) summarize(w http.ResponseWriter, r *http.Request, p auth.Princi
 
 func (s *Server) conversationAudit(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id := r.PathValue("id")
-	var out []AuditView
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		if _, err := tx.GetConversation(id); err != nil {
-			return notFoundAs("conversation", id, err)
-		}
-		es, err := tx.ListAudit(inbox.AuditQuery{ConversationID: id, Limit: 200})
-		out = mapSlice(es, auditView)
-		return err
-	})
+	if _, err := s.eng.Conversation(r.Context(), tenantOf(p), id); err != nil {
+		return notFoundAs("conversation", id, err)
+	}
+	es, err := s.eng.Audit(r.Context(), tenantOf(p), inbox.AuditQuery{ConversationID: id, Limit: 200})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(es, auditView)})
 	return nil
 }
 
@@ -391,24 +386,18 @@ func (s *Server) conversationAudit(w http.ResponseWriter, r *http.Request, p aut
 // can never run as a page of this origin.
 func (s *Server) attachment(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	msgID, attID := r.PathValue("id"), r.PathValue("att")
-	var a *inbox.Attachment
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		m, err := tx.GetMessage(msgID)
-		if err != nil {
-			return notFoundAs("message", msgID, err)
-		}
-		for i := range m.Attachments {
-			if m.Attachments[i].ID == attID && m.Attachments[i].BlobKey != "" && m.Attachments[i].Rejected == "" {
-				a = &m.Attachments[i]
-			}
-		}
-		if a == nil {
-			return fmt.Errorf("attachment %q: %w", attID, inbox.ErrNotFound)
-		}
-		return nil
-	})
+	m, err := s.eng.Message(r.Context(), tenantOf(p), msgID)
 	if err != nil {
-		return err
+		return notFoundAs("message", msgID, err)
+	}
+	var a *inbox.Attachment
+	for i := range m.Attachments {
+		if m.Attachments[i].ID == attID && m.Attachments[i].BlobKey != "" && m.Attachments[i].Rejected == "" {
+			a = &m.Attachments[i]
+		}
+	}
+	if a == nil {
+		return fmt.Errorf("attachment %q: %w", attID, inbox.ErrNotFound)
 	}
 	if s.eng.Blobs() == nil {
 		return fmt.Errorf("no blob store: %w", inbox.ErrUnsupported)

@@ -96,50 +96,43 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p aut
 	if err != nil {
 		return err
 	}
-	var out []ConversationView
-	var next string
-	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		page, err := tx.ListConversations(cq)
-		if err != nil {
-			if strings.Contains(err.Error(), "cursor") {
-				return inbox.Invalid("cursor", "is not a cursor of this list; start again without it")
-			}
-			return err
+	ctx, tenant := r.Context(), tenantOf(p)
+	page, err := s.eng.Conversations(ctx, tenant, cq)
+	if err != nil {
+		if strings.Contains(err.Error(), "cursor") {
+			return inbox.Invalid("cursor", "is not a cursor of this list; start again without it")
 		}
-		next = page.NextCursor
-		drafts, err := tx.ListDrafts(inbox.DraftQuery{Status: inbox.DraftPending})
-		if err != nil {
-			return err
-		}
-		pending := map[string]bool{}
-		for _, d := range drafts {
-			pending[d.ConversationID] = true
-		}
-		contacts := map[string]*ContactRef{}
-		for _, c := range page.Items {
-			v := conversationView(c)
-			v.PendingDraft = pending[c.ID]
-			ref, ok := contacts[c.ContactID]
-			if !ok {
-				if ct, err := tx.GetContact(c.ContactID); err == nil {
-					ref = contactRef(ct)
-				}
-				contacts[c.ContactID] = ref
-			}
-			v.Contact = ref
-			if c.Subject == "" {
-				if msgs, err := tx.ListMessages(c.ID); err == nil && len(msgs) > 0 {
-					v.Preview = preview(msgs[len(msgs)-1].Text)
-				}
-			}
-			out = append(out, v)
-		}
-		return nil
-	})
+		return err
+	}
+	drafts, err := s.eng.Drafts(ctx, tenant, inbox.DraftQuery{Status: inbox.DraftPending})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(out), "next_cursor": next})
+	pending := map[string]bool{}
+	for _, d := range drafts {
+		pending[d.ConversationID] = true
+	}
+	out := make([]ConversationView, 0, len(page.Items))
+	contacts := map[string]*ContactRef{}
+	for _, c := range page.Items {
+		v := conversationView(c)
+		v.PendingDraft = pending[c.ID]
+		ref, ok := contacts[c.ContactID]
+		if !ok {
+			if ct, err := s.eng.ContactRecord(ctx, tenant, c.ContactID); err == nil {
+				ref = contactRef(ct)
+			}
+			contacts[c.ContactID] = ref
+		}
+		v.Contact = ref
+		if c.Subject == "" {
+			if msgs, err := s.eng.Messages(ctx, tenant, c.ID); err == nil && len(msgs) > 0 {
+				v.Preview = preview(msgs[len(msgs)-1].Text)
+			}
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "next_cursor": page.NextCursor})
 	return nil
 }
 
@@ -157,64 +150,58 @@ type ConversationDetail struct {
 
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id := r.PathValue("id")
-	var d ConversationDetail
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		c, err := tx.GetConversation(id)
-		if err != nil {
-			return notFoundAs("conversation", id, err)
-		}
-		d.Conversation = conversationView(c)
-		ct, err := tx.GetContact(c.ContactID)
-		if err == nil {
+	ctx, tenant := r.Context(), tenantOf(p)
+	c, err := s.eng.Conversation(ctx, tenant, id)
+	if err != nil {
+		return notFoundAs("conversation", id, err)
+	}
+	d := ConversationDetail{Conversation: conversationView(c), History: []ConversationView{}}
+	if c.ContactID != "" {
+		if ct, err := s.eng.ContactRecord(ctx, tenant, c.ContactID); err == nil {
 			d.Contact = contactView(ct)
 			d.Conversation.Contact = contactRef(ct)
 		}
-		msgs, err := tx.ListMessages(id)
-		if err != nil {
-			return err
-		}
-		d.Messages = mapSlice(msgs, messageView)
-		notes, err := tx.ListNotes(id)
-		if err != nil {
-			return err
-		}
-		d.Notes = mapSlice(notes, noteView)
-		drafts, err := tx.ListDrafts(inbox.DraftQuery{ConversationID: id})
-		if err != nil {
-			return err
-		}
-		d.Drafts = mapSlice(drafts, draftView)
-		for _, dr := range drafts {
-			if dr.Status == inbox.DraftPending {
-				d.Conversation.PendingDraft = true
-			}
-		}
-		tasks, err := tx.ListTasks(inbox.TaskQuery{ConversationID: id})
-		if err != nil {
-			return err
-		}
-		d.Tasks = mapSlice(tasks, taskView)
-		fus, err := tx.ListFollowUps(inbox.FollowUpQuery{ConversationID: id})
-		if err != nil {
-			return err
-		}
-		d.FollowUps = mapSlice(fus, followUpView)
-		d.History = []ConversationView{}
-		if c.ContactID != "" {
-			hist, err := tx.ListConversations(inbox.ConversationQuery{ContactID: c.ContactID, Limit: 20})
-			if err != nil {
-				return err
-			}
-			for _, h := range hist.Items {
-				if h.ID != id {
-					d.History = append(d.History, conversationView(h))
-				}
-			}
-		}
-		return nil
-	})
+	}
+	msgs, err := s.eng.Messages(ctx, tenant, id)
+	if err != nil {
+		return notFoundAs("conversation", id, err)
+	}
+	d.Messages = mapSlice(msgs, messageView)
+	notes, err := s.eng.Notes(ctx, tenant, id)
+	if err != nil {
+		return notFoundAs("conversation", id, err)
+	}
+	d.Notes = mapSlice(notes, noteView)
+	drafts, err := s.eng.Drafts(ctx, tenant, inbox.DraftQuery{ConversationID: id})
 	if err != nil {
 		return err
+	}
+	d.Drafts = mapSlice(drafts, draftView)
+	for _, dr := range drafts {
+		if dr.Status == inbox.DraftPending {
+			d.Conversation.PendingDraft = true
+		}
+	}
+	tasks, err := s.eng.Tasks(ctx, tenant, inbox.TaskQuery{ConversationID: id})
+	if err != nil {
+		return err
+	}
+	d.Tasks = mapSlice(tasks, taskView)
+	fus, err := s.eng.FollowUps(ctx, tenant, inbox.FollowUpQuery{ConversationID: id})
+	if err != nil {
+		return err
+	}
+	d.FollowUps = mapSlice(fus, followUpView)
+	if c.ContactID != "" {
+		hist, err := s.eng.Conversations(ctx, tenant, inbox.ConversationQuery{ContactID: c.ContactID, Limit: 20})
+		if err != nil {
+			return err
+		}
+		for _, h := range hist.Items {
+			if h.ID != id {
+				d.History = append(d.History, conversationView(h))
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, d)
 	return nil

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
@@ -54,16 +55,11 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p auth.Princi
 		return err
 	}
 	q := inbox.AuditQuery{ConversationID: r.URL.Query().Get("conversation"), EntityID: r.URL.Query().Get("entity"), Since: since, Until: until, Limit: limit}
-	var out []AuditView
-	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		es, err := tx.ListAudit(q)
-		out = mapSlice(es, auditView)
-		return err
-	})
+	es, err := s.eng.Audit(r.Context(), tenantOf(p), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(es, auditView)})
 	return nil
 }
 
@@ -76,16 +72,11 @@ func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request, p auth.P
 	if err != nil {
 		return err
 	}
-	var out []QuarantineView
-	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		qs, err := tx.ListQuarantine(inbox.QuarantineQuery{IntegrationID: r.URL.Query().Get("integration"), IncludeReplayed: all, Limit: limit})
-		out = mapSlice(qs, quarantineView)
-		return err
-	})
+	qs, err := s.eng.Quarantine(r.Context(), tenantOf(p), inbox.QuarantineQuery{IntegrationID: r.URL.Query().Get("integration"), IncludeReplayed: all, Limit: limit})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(qs, quarantineView)})
 	return nil
 }
 
@@ -109,35 +100,26 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p aut
 	if err != nil {
 		return err
 	}
-	var out []NotificationView
-	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		ns, err := tx.ListNotifications(inbox.NotificationQuery{UserID: p.Actor, UnreadOnly: unread, Limit: limit})
-		out = mapSlice(ns, notificationView)
-		return err
-	})
+	ns, err := s.eng.Notifications(r.Context(), tenantOf(p), inbox.NotificationQuery{UserID: p.Actor, UnreadOnly: unread, Limit: limit})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(ns, notificationView)})
 	return nil
 }
 
 func (s *Server) readNotification(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id := r.PathValue("id")
-	err := s.eng.Store().Update(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		ns, err := tx.ListNotifications(inbox.NotificationQuery{UserID: p.Actor, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		for _, n := range ns {
-			if n.ID == id {
-				return tx.MarkNotificationRead(id, s.now())
-			}
-		}
-		return notFoundAs("notification", id, inbox.ErrNotFound)
-	})
+	// Only the principal's own notifications: another employee's is a 404.
+	ns, err := s.eng.Notifications(r.Context(), tenantOf(p), inbox.NotificationQuery{UserID: p.Actor, Limit: 1000})
 	if err != nil {
 		return err
+	}
+	if !slices.ContainsFunc(ns, func(n inbox.Notification) bool { return n.ID == id }) {
+		return notFoundAs("notification", id, inbox.ErrNotFound)
+	}
+	if err := s.eng.MarkNotificationRead(r.Context(), tenantOf(p), id); err != nil {
+		return notFoundAs("notification", id, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

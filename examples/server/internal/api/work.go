@@ -14,16 +14,11 @@ func (s *Server) listDrafts(w http.ResponseWriter, r *http.Request, p auth.Princ
 	default:
 		return inbox.Invalid("status", "must be pending, approved, rejected or failed")
 	}
-	var out []DraftView
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		ds, err := tx.ListDrafts(q)
-		out = mapSlice(ds, draftView)
-		return err
-	})
+	ds, err := s.eng.Drafts(r.Context(), tenantOf(p), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(ds, draftView)})
 	return nil
 }
 
@@ -73,16 +68,11 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if q.Assignee == "me" {
 		q.Assignee = p.Actor
 	}
-	var out []TaskView
-	err = s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		ts, err := tx.ListTasks(q)
-		out = mapSlice(ts, taskView)
-		return err
-	})
+	ts, err := s.eng.Tasks(r.Context(), tenantOf(p), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(ts, taskView)})
 	return nil
 }
 
@@ -113,16 +103,11 @@ func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request, p auth.Pr
 	default:
 		return inbox.Invalid("status", "must be pending, due, done or cancelled")
 	}
-	var out []FollowUpView
-	err := s.eng.Store().View(r.Context(), tenantOf(p), func(tx inbox.Tx) error {
-		fs, err := tx.ListFollowUps(q)
-		out = mapSlice(fs, followUpView)
-		return err
-	})
+	fs, err := s.eng.FollowUps(r.Context(), tenantOf(p), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(fs, followUpView)})
 	return nil
 }
 
