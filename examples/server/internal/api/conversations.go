@@ -112,19 +112,21 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p aut
 	for _, d := range drafts {
 		pending[d.ConversationID] = true
 	}
+	ids := make([]string, 0, len(page.Items))
+	for _, c := range page.Items {
+		ids = append(ids, c.ContactID)
+	}
+	contacts, err := s.eng.ContactsByID(ctx, tenant, ids)
+	if err != nil {
+		return err
+	}
 	out := make([]ConversationView, 0, len(page.Items))
-	contacts := map[string]*ContactRef{}
 	for _, c := range page.Items {
 		v := conversationView(c)
 		v.PendingDraft = pending[c.ID]
-		ref, ok := contacts[c.ContactID]
-		if !ok {
-			if ct, err := s.eng.ContactRecord(ctx, tenant, c.ContactID); err == nil {
-				ref = contactRef(ct)
-			}
-			contacts[c.ContactID] = ref
+		if ct, ok := contacts[c.ContactID]; ok {
+			v.Contact = contactRef(ct)
 		}
-		v.Contact = ref
 		if c.Subject == "" {
 			if msgs, err := s.eng.Messages(ctx, tenant, c.ID); err == nil && len(msgs) > 0 {
 				v.Preview = preview(msgs[len(msgs)-1].Text)

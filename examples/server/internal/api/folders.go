@@ -258,9 +258,16 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if err != nil {
 		return err
 	}
+	ids := make([]string, 0, len(page.Items))
+	for _, c := range page.Items {
+		ids = append(ids, c.ContactID)
+	}
+	contacts, err := s.eng.ContactsByID(r.Context(), tenant, ids)
+	if err != nil {
+		return err
+	}
 	matches := []PreviewMatch{}
 	scanned := 0
-	contacts := map[string]inbox.Contact{}
 	for _, c := range page.Items {
 		msgs, err := s.eng.Messages(r.Context(), tenant, c.ID)
 		if errors.Is(err, inbox.ErrNotFound) {
@@ -280,13 +287,9 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request, p auth.Pri
 			continue
 		}
 		scanned++
-		contact, ok := contacts[c.ContactID]
-		if !ok {
-			contact, _ = s.eng.ContactRecord(r.Context(), tenant, c.ContactID)
-			contacts[c.ContactID] = contact
-		}
+		contact := contacts[c.ContactID]
 		env := rules.NewEnv(inbox.ClassifyInput{Tenant: t, Conversation: c, Message: *last, Contact: contact, Folders: folders})
-		ok, err = prog.Match(env)
+		ok, err := prog.Match(env)
 		if err != nil || !ok {
 			continue
 		}
