@@ -59,10 +59,15 @@ func TestBrokerDeliversEventsAcrossInstancesOnce(t *testing.T) {
 	}
 	_, err := engines[0].Ingest(ctx, tenantA, []inbox.Inbound{sms("s1", "+33600000001", "bonjour")})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen[1]) == 2 }, 5*time.Second, 10*time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen[1]) == 2 }, 5*time.Second, time.Millisecond)
+	// A second message is a marker: events reach each subscriber in order,
+	// so once its two events arrived, a duplicate of the first message's
+	// would have arrived before them.
+	_, err = engines[0].Ingest(ctx, tenantA, []inbox.Inbound{sms("s2", "+33600000002", "marqueur")})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen[0]) >= 4 && len(seen[1]) >= 4 }, 5*time.Second, time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	require.Len(t, seen[0], 2, "the producing instance sees its events once")
+	require.Len(t, seen[0], 4, "the producing instance sees its events once")
 	require.ElementsMatch(t, seen[0], seen[1])
 }

@@ -104,7 +104,8 @@ func (e *env) folder(name string, mode inbox.AutoReplyMode) inbox.Folder {
 
 func (e *env) integration(kind inbox.Source, config map[string]string) inbox.Integration {
 	e.t.Helper()
-	in := inbox.Integration{TenantID: tenantA, Kind: kind, Name: string(kind), Enabled: true, Config: config}
+	now := e.engine.Clock().Now()
+	in := inbox.Integration{TenantID: tenantA, Kind: kind, Name: string(kind), Enabled: true, Config: config, CreatedAt: now, UpdatedAt: now}
 	e.update(func(tx inbox.Tx) error { return tx.CreateIntegration(&in) })
 	return in
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/inboxtest"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -422,21 +423,24 @@ func TestRunWatchesEachMailboxOnceAcrossInstancesAndStopsWhenDisabled(t *testing
 	factory := map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: func(_ context.Context, in inbox.Integration, _ inbox.SecretFunc) (inbox.Channel, error) {
 		return watchedMailbox{id: in.ID, active: &active, peak: &peak}, nil
 	}}
-	e := newEnv(t, inbox.Options{Clock: inbox.SystemClock{}, Channels: factory})
-	// A second instance shares the store, and so the leases.
-	other, err := inbox.New(inbox.Options{Store: e.store, Channels: factory})
+	clock := inboxtest.NewClock(time.Now())
+	e := newEnv(t, inbox.Options{Clock: clock, Channels: factory})
+	// A second instance shares the store, and so the leases, and the clock.
+	other, err := inbox.New(inbox.Options{Store: e.store, Channels: factory, Clock: clock})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = other.Close() })
 	integ := e.integration(inbox.SourceEmail, nil)
 
-	opts := inbox.RunOptions{SyncInterval: 30 * time.Millisecond, Watch: true, LeaseTTL: time.Minute}
+	opts := inbox.RunOptions{SyncInterval: time.Minute, Watch: true, LeaseTTL: time.Hour}
 	opts.Instance = "a"
 	e.run(opts)
 	opts.Instance = "b"
 	(&env{t: t, ctx: e.ctx, store: e.store, engine: other}).run(opts)
 
-	require.Eventually(t, func() bool { return active.Load() == 1 }, 10*time.Second, 10*time.Millisecond)
-	time.Sleep(300 * time.Millisecond) // several scans by both instances
+	require.Eventually(t, func() bool { return active.Load() == 1 }, 10*time.Second, time.Millisecond)
+	for range 5 { // several scans by both instances, each finished before the next
+		require.NoError(t, clock.Tick(e.ctx, time.Minute))
+	}
 	require.EqualValues(t, 1, peak.Load(), "two instances watched one mailbox")
 
 	e.update(func(tx inbox.Tx) error {
@@ -445,7 +449,9 @@ func TestRunWatchesEachMailboxOnceAcrossInstancesAndStopsWhenDisabled(t *testing
 		in.Enabled = false
 		return tx.UpdateIntegration(&in)
 	})
-	require.Eventually(t, func() bool { return active.Load() == 0 }, 10*time.Second, 10*time.Millisecond, "the watcher of a disabled integration stops")
+	require.NoError(t, clock.Tick(e.ctx, time.Minute))
+	require.NoError(t, clock.Tick(e.ctx, time.Minute))
+	require.Eventually(t, func() bool { return active.Load() == 0 }, 10*time.Second, time.Millisecond, "the watcher of a disabled integration stops")
 	ok, err := e.store.AcquireLease(e.ctx, "watch/"+string(tenantA)+"/"+integ.ID, "c", time.Minute)
 	require.NoError(t, err)
 	require.True(t, ok, "the watch lease is released")

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/inboxtest"
 )
 
 // fakeMailbox is a Puller over an in-memory list of messages whose cursor
@@ -108,40 +109,38 @@ func TestRunSyncsPeriodicallyAndPausesOnAuthFailure(t *testing.T) {
 	first := email("u1", "a@x.example", "Bonjour à tous", "x")
 	first.IntegrationID = ""
 	mb := &fakeMailbox{msgs: []inbox.Inbound{first}}
-	e := newEnv(t, inbox.Options{Clock: inbox.SystemClock{}, Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: mb.factory()}})
+	clock := inboxtest.NewClock(time.Time{})
+	e := newEnv(t, inbox.Options{Clock: clock, Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: mb.factory()}})
 	integ := e.integration(inbox.SourceEmail, nil)
-	ctx, cancel := context.WithCancel(e.ctx)
-	done := make(chan struct{})
-	go func() {
-		_ = e.engine.Run(ctx, inbox.RunOptions{SyncInterval: 50 * time.Millisecond})
-		close(done)
-	}()
-	require.Eventually(t, func() bool {
-		var in inbox.Integration
-		e.update(func(tx inbox.Tx) error { var err error; in, err = tx.GetIntegration(integ.ID); return err })
-		return in.Cursor == "1"
-	}, 5*time.Second, 20*time.Millisecond)
+	stop := e.run(inbox.RunOptions{SyncInterval: time.Minute})
+	// The first sync starts with Run.
+	require.Eventually(t, func() bool { return e.cursor(integ.ID) == "1" }, 10*time.Second, time.Millisecond)
 
 	mb.mu.Lock()
 	mb.err = fmt.Errorf("bad password: %w", inbox.ErrUnauthorized)
 	mb.mu.Unlock()
+	// The next scheduled syncs (the first may still be finishing, and a
+	// running sync is not started twice).
 	require.Eventually(t, func() bool {
 		h, err := e.engine.Health(e.ctx, tenantA)
-		return err == nil && h[0].Status == inbox.IntegrationAuthFailed
-	}, 5*time.Second, 20*time.Millisecond)
+		if err == nil && h[0].Status == inbox.IntegrationAuthFailed {
+			return true
+		}
+		require.NoError(t, clock.Tick(e.ctx, time.Minute))
+		return false
+	}, 10*time.Second, time.Millisecond)
 	mb.mu.Lock()
 	pulls := mb.pulls
 	mb.mu.Unlock()
-	time.Sleep(300 * time.Millisecond)
+	// Five more scheduled rounds, each finished before the next (Tick),
+	// then Run stops and waits for any sync it started.
+	for range 5 {
+		require.NoError(t, clock.Tick(e.ctx, time.Minute))
+	}
+	stop()
 	mb.mu.Lock()
 	require.Equal(t, pulls, mb.pulls, "an integration whose credentials were refused is not retried until its settings change")
 	mb.mu.Unlock()
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
 }
 
 func TestManualSyncRespectsAnotherInstancesLease(t *testing.T) {

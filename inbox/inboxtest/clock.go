@@ -47,12 +47,37 @@ func (c *Clock) Advance(d time.Duration) {
 	c.Set(c.Now().Add(d))
 }
 
+// Tick is Advance that then waits until every ticker and timer it fired
+// has been received: the loops they drive have started their next round.
+// Two Ticks in a row thus guarantee that a loop ticking at most every d
+// finished a whole round in between. It returns ctx's error if ctx ends
+// first.
+func (c *Clock) Tick(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	before := c.now
+	c.mu.Unlock()
+	fired := c.fire(before.Add(d))
+	for _, ch := range fired {
+		for len(ch) > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+	}
+	return nil
+}
+
 // Set moves the clock to t (never backwards), firing what falls due.
-func (c *Clock) Set(t time.Time) {
+func (c *Clock) Set(t time.Time) { c.fire(t) }
+
+// fire moves the clock to t and returns the channels it sent to.
+func (c *Clock) fire(t time.Time) (fired []chan time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t.Before(c.now) {
-		return
+		return nil
 	}
 	for {
 		sort.Slice(c.waiters, func(i, j int) bool { return c.waiters[i].at.Before(c.waiters[j].at) })
@@ -63,6 +88,7 @@ func (c *Clock) Set(t time.Time) {
 		c.now = w.at
 		select {
 		case w.ch <- w.at:
+			fired = append(fired, w.ch)
 		default: // like time.Ticker: a slow reader misses ticks
 		}
 		if w.period > 0 {
@@ -72,6 +98,7 @@ func (c *Clock) Set(t time.Time) {
 		}
 	}
 	c.now = t
+	return fired
 }
 
 // Waiters returns how many tickers and timers wait on the clock.
