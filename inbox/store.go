@@ -139,6 +139,26 @@ type Tx interface {
 	UpdateOutbox(o *OutboxItem) error
 	ListOutbox(q OutboxQuery) ([]OutboxItem, error)
 
+	// PutWork enqueues background work. An item of the same Kind and Key
+	// is replaced in place: Payload and NotBefore from w, Generation
+	// raised, Attempts, LastError and Failed reset, its claim kept. On
+	// return w holds the stored item.
+	PutWork(w *WorkItem) error
+	// ListWork returns matching items, earliest NotBefore first.
+	ListWork(q WorkQuery) ([]WorkItem, error)
+	// ClaimWork takes an item for owner until until, if it is unclaimed
+	// or its claim expired at now, and reports whether it did. Stores
+	// make the check and the write one atomic step, so two workers never
+	// both claim an item.
+	ClaimWork(id, owner string, now, until time.Time) (bool, error)
+	// UpdateWork records a run's outcome: Attempts, LastError, NotBefore,
+	// Failed and the claim (no version check: only the claim holder
+	// writes).
+	UpdateWork(w *WorkItem) error
+	// DeleteWork removes a finished item if it is still at generation,
+	// and reports whether it did; a newer generation stays to run again.
+	DeleteWork(id string, generation int64) (bool, error)
+
 	AddQuarantine(q *QuarantineItem) error
 	UpdateQuarantine(q *QuarantineItem) error
 	GetQuarantine(id string) (QuarantineItem, error)

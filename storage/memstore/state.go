@@ -52,6 +52,9 @@ type tenantState struct {
 
 	quarantine map[string]inbox.QuarantineItem
 
+	work      map[string]inbox.WorkItem
+	workByKey map[workKey]string
+
 	// audit holds entries in append order, in fixed-size chunks so the log
 	// grows without copying.
 	audit    [][]inbox.AuditEntry
@@ -142,6 +145,8 @@ func newTenantState(t inbox.Tenant) *tenantState {
 		outbox:        map[string]inbox.OutboxItem{},
 		idempotency:   map[string]string{},
 		quarantine:    map[string]inbox.QuarantineItem{},
+		work:          map[string]inbox.WorkItem{},
+		workByKey:     map[workKey]string{},
 		auditIDs:      map[string]struct{}{},
 		notifications: map[string]inbox.Notification{},
 	}

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"FollowUps", testFollowUps},
 		{"Drafts", testDrafts},
 		{"Outbox", testOutbox},
+		{"Work", testWork},
 		{"Quarantine", testQuarantine},
 		{"QuarantineKeys", testQuarantineKeys},
 		{"Audit", testAudit},
