@@ -154,7 +154,7 @@ func benchBundle(b *testing.B, native bool) {
 	b.ReportAllocs()
 	start := processCPU()
 	for b.Loop() {
-		if i, ok := bundled.first(env); !ok || i != -1 {
+		if i, ok, err := bundled.first(context.Background(), env, MaxEvalTime); err != nil || !ok || i != -1 {
 			b.Fatal("bundle failed")
 		}
 	}

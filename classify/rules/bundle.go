@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/expr-lang/expr/vm"
 
@@ -89,25 +91,28 @@ func buildBundle(folders []inbox.Folder, progs []*Program, owners []int) *bundle
 
 // first returns the index of the first filing program that matches env,
 // or -1; ok is false when the bundle cannot answer (then evaluate one by
-// one).
-func (b *bundle) first(env *Env) (index int, ok bool) {
+// one). The error is ctx's, when it ended during the run.
+func (b *bundle) first(ctx context.Context, env *Env, timeout time.Duration) (index int, ok bool, err error) {
 	if b.native {
 		for i, p := range b.progs {
 			if !p.actions.NoMove && p.pred(env) {
-				return i, true
+				return i, true, nil
 			}
 		}
-		return -1, true
+		return -1, true, nil
 	}
 	if b.prog == nil {
-		return 0, false
+		return 0, false, nil
 	}
-	out, err := runPooled(&b.vms, b.prog, env)
+	out, err := runPooled(ctx, &b.vms, b.prog, env, timeout)
 	if err != nil {
-		return 0, false // a raw expression failed: find which, one by one
+		if ctx.Err() != nil {
+			return 0, false, ctx.Err() // the caller gave up: so do we
+		}
+		return 0, false, nil // a raw expression failed: find which, one by one
 	}
 	i, isInt := out.(int)
-	return i, isInt
+	return i, isInt, nil
 }
 
 // bundleFor returns the tenant's bundle for these folders, compiling

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -29,6 +30,10 @@ type Options struct {
 	// active. Hosts validate with Compile or Load when rules are saved,
 	// so this reports rules written behind the host's back.
 	OnInvalid func(tenant inbox.TenantID, folder inbox.Folder, err error)
+	// EvalTimeout is the wall time one evaluation of raw expressions may
+	// take before it fails with ErrBudget; 0 means MaxEvalTime. The
+	// context given to Classify can only shorten it.
+	EvalTimeout time.Duration
 }
 
 // Classifier files conversations by the rules of the tenant's folders:
@@ -40,6 +45,7 @@ type Options struct {
 type Classifier struct {
 	log       *slog.Logger
 	onInvalid func(inbox.TenantID, inbox.Folder, error)
+	timeout   time.Duration
 
 	mu      sync.RWMutex
 	cache   map[cacheKey]*cached
@@ -72,7 +78,11 @@ func New(opts Options) *Classifier {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Classifier{log: log, onInvalid: opts.OnInvalid, cache: map[cacheKey]*cached{}, bundles: map[inbox.TenantID]*bundle{}}
+	timeout := opts.EvalTimeout
+	if timeout <= 0 {
+		timeout = MaxEvalTime
+	}
+	return &Classifier{log: log, onInvalid: opts.OnInvalid, timeout: timeout, cache: map[cacheKey]*cached{}, bundles: map[inbox.TenantID]*bundle{}}
 }
 
 // Load compiles a folder's rules and makes them active, typically when a
@@ -121,7 +131,10 @@ func (c *Classifier) NeedsHistory() bool { return false }
 
 // Classify evaluates the folders' rules against the message. It abstains
 // when no folder matches. Runtime errors of raw expressions skip their
-// folder; if nothing matched they are returned.
+// folder, and so does a raw expression over its evaluation budget
+// (ErrBudget: MaxEvalTime or Options.EvalTimeout, steps, bytes); if
+// nothing matched they are returned. When ctx ends, Classify stops
+// evaluating and returns ctx's error.
 func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return inbox.Decision{}, err
@@ -142,7 +155,10 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 	}
 	env.prepare(&in, b.need) // fields are folded when a rule first reads them
 	defer c.envs.Put(env)
-	first, known := b.first(env)
+	first, known, err := b.first(ctx, env, c.timeout)
+	if err != nil {
+		return inbox.Decision{}, err
+	}
 	var d inbox.Decision
 	var reasons []string
 	var errs []error
@@ -160,9 +176,12 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 		f := folders[owners[i]]
 		ok, err := known && i == first, error(nil) // the bundle evaluated first
 		if !ok {
-			ok, err = prog.Match(env)
+			ok, err = prog.match(ctx, env, c.timeout)
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return inbox.Decision{}, ctx.Err()
+			}
 			errs = append(errs, fmt.Errorf("folder %q: %w", f.Name, err))
 			continue
 		}
@@ -170,7 +189,7 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 			continue
 		}
 		mergeActions(&d, *a)
-		reasons = append(reasons, fmt.Sprintf("folder %q: %s", f.Name, prog.Explain(env)))
+		reasons = append(reasons, fmt.Sprintf("folder %q: %s", f.Name, prog.explain(ctx, env, c.timeout)))
 		if !a.NoMove {
 			d.FolderID = f.ID
 			break

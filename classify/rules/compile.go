@@ -1,11 +1,13 @@
 package rules
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -24,7 +26,7 @@ type Program struct {
 	source  string // standalone source: let bindings, then cond
 	cond    string // the condition over bound variables, for bundles
 	used    fieldSet
-	match   *vm.Program
+	prog    *vm.Program
 	pred    predicate // the same rules in Go; nil when they hold a raw expression
 	parts   []part    // children of a root "any", to explain which one matched
 	desc    string
@@ -60,7 +62,7 @@ func Compile(raw []byte) (*Program, error) {
 	p.cond, p.used = cond, used
 	p.source = used.bindings() + cond
 	p.desc = describe(rs.Node)
-	if p.match, err = compileExpr(p.source); err != nil {
+	if p.prog, err = compileExpr(p.source); err != nil {
 		return nil, inbox.Invalid("rules", exprMessage(err))
 	}
 	p.pred = compilePredicate(rs.Node)
@@ -98,20 +100,35 @@ func (p *Program) Source() string { return p.source }
 func (p *Program) String() string { return p.desc }
 
 // Match evaluates the rules against env. A runtime error of a raw
-// expression (an index out of range...) is returned with no match.
+// expression (an index out of range...) is returned with no match, and so
+// is an evaluation over its budget (the error wraps ErrBudget).
 func (p *Program) Match(env *Env) (bool, error) {
+	return p.MatchContext(context.Background(), env)
+}
+
+// MatchContext is Match within ctx: a raw expression's evaluation stops
+// with ctx's error when ctx ends, and with ErrBudget after MaxEvalTime.
+func (p *Program) MatchContext(ctx context.Context, env *Env) (bool, error) {
+	return p.match(ctx, env, MaxEvalTime)
+}
+
+func (p *Program) match(ctx context.Context, env *Env, timeout time.Duration) (bool, error) {
 	if !p.active {
 		return false, nil
 	}
 	if p.pred != nil {
 		return p.pred(env), nil
 	}
-	return p.run(p.match, env)
+	return p.run(ctx, p.prog, env, timeout)
 }
 
 // Explain names the condition that made env match: for a root "any"
 // group the first child that matches, else the whole rule set.
 func (p *Program) Explain(env *Env) string {
+	return p.explain(context.Background(), env, MaxEvalTime)
+}
+
+func (p *Program) explain(ctx context.Context, env *Env, timeout time.Duration) string {
 	for _, pt := range p.parts {
 		if pt.pred != nil {
 			if pt.pred(env) {
@@ -119,15 +136,15 @@ func (p *Program) Explain(env *Env) string {
 			}
 			continue
 		}
-		if ok, err := p.run(pt.prog, env); err == nil && ok {
+		if ok, err := p.run(ctx, pt.prog, env, timeout); err == nil && ok {
 			return pt.desc
 		}
 	}
 	return p.desc
 }
 
-func (p *Program) run(prog *vm.Program, env *Env) (bool, error) {
-	out, err := runPooled(&p.vms, prog, env)
+func (p *Program) run(ctx context.Context, prog *vm.Program, env *Env, timeout time.Duration) (bool, error) {
+	out, err := runPooled(ctx, &p.vms, prog, env, timeout)
 	if err != nil {
 		return false, err
 	}
@@ -135,35 +152,48 @@ func (p *Program) run(prog *vm.Program, env *Env) (bool, error) {
 	return ok, nil
 }
 
-// runPooled runs prog on a VM from pool; VMs keep their stacks between
-// runs, so evaluation does not allocate.
-func runPooled(pool *sync.Pool, prog *vm.Program, env *Env) (any, error) {
+// runPooled runs prog on a VM from pool within the budget of one
+// evaluation (budget.go); VMs keep their stacks between runs, so
+// evaluation does not allocate.
+func runPooled(ctx context.Context, pool *sync.Pool, prog *vm.Program, env *Env, timeout time.Duration) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	machine, _ := pool.Get().(*vm.VM)
 	if machine == nil {
 		machine = &vm.VM{}
 	}
-	out, err := machine.Run(prog, env.values())
+	vars := env.values()
+	env.budget.reset(ctx, timeout)
+	machine.MemoryBudget = maxEvalItems
+	out, err := machine.Run(prog, vars)
 	pool.Put(machine)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate rules: %w", err)
+		return nil, fmt.Errorf("evaluate rules: %w", evalError(&env.budget, err))
 	}
 	return out, nil
 }
 
 // exprOptions configure every compilation the same way: the typed Env,
-// the result type, a node budget (0: none), a fold() helper evaluated at compile
-// time on constants, and no builtin that can allocate without bound.
+// the result type, a node budget (0: none), a fold() helper evaluated at
+// compile time on constants, no builtin that copies without bound, and
+// the budget patch that makes every run pay for its loops, scans and
+// allocations (see budget.go).
 func exprOptions(result expr.Option, maxNodes uint) []expr.Option {
-	return []expr.Option{
+	opts := []expr.Option{
 		expr.Env(envTypes()),
 		result,
 		expr.MaxNodes(maxNodes),
-		expr.DisableBuiltin("repeat"),
 		expr.Function("fold", func(params ...any) (any, error) {
 			return textfold.Fold(params[0].(string)), nil
 		}, new(func(string) string)),
 		expr.Patch(foldConstants{}),
+		expr.Patch(budgetPatch{}),
 	}
+	for _, name := range disabledBuiltins {
+		opts = append(opts, expr.DisableBuiltin(name))
+	}
+	return append(opts, budgetOptions()...)
 }
 
 // foldConstants evaluates fold("literal") at compile time.

@@ -32,6 +32,10 @@ type Env struct {
 	// folded. Environments built by NewEnv and newEnv have none pending.
 	pending fieldSet
 	src     envSource
+
+	// budget is what the current run of an expr program may still
+	// spend; the expr view holds a pointer to it (budgetName).
+	budget budget
 }
 
 // envTypes declares the names and types rules see; expr type-checks
@@ -72,6 +76,7 @@ func (e *Env) fill(m map[string]any) {
 	m["channel"] = e.Channel
 	m["has_attachment"] = e.HasAttachment
 	m["language"] = e.Language
+	m[budgetName] = &e.budget
 	e.vars, e.filled = m, true
 }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -25,7 +26,7 @@ func checkNativeAgrees(t testing.TB, p *Program, in inbox.ClassifyInput) bool {
 		return false
 	}
 	eager := newEnv(in, allFields)
-	want, err := p.run(p.match, eager)
+	want, err := p.run(context.Background(), p.prog, eager, MaxEvalTime)
 	if err != nil {
 		t.Fatalf("expr fails on rules without raw expressions (%s): %v", p.Source(), err)
 	}
@@ -38,7 +39,7 @@ func checkNativeAgrees(t testing.TB, p *Program, in inbox.ClassifyInput) bool {
 		t.Fatalf("predicate says %v, expr says %v\nrules: %s\nmessage: %+v", got, want, p.Source(), in.Message)
 	}
 	for _, pt := range p.parts {
-		partWant, err := p.run(pt.prog, eager)
+		partWant, err := p.run(context.Background(), pt.prog, eager, MaxEvalTime)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,9 +61,10 @@ func checkBundleAgrees(t testing.TB, progs []*Program, in inbox.ClassifyInput) {
 	}
 	lazy := &Env{}
 	lazy.prepare(&in, b.need)
-	got, ok := b.first(lazy)
+	got, ok, err := b.first(context.Background(), lazy, MaxEvalTime)
+	require.NoError(t, err)
 	require.True(t, ok)
-	out, err := runPooled(&b.vms, b.prog, newEnv(in, allFields))
+	out, err := runPooled(context.Background(), &b.vms, b.prog, newEnv(in, allFields), MaxEvalTime)
 	require.NoError(t, err)
 	require.Equal(t, out, got, "first matching folder, message %+v", in.Message)
 }
