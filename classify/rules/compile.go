@@ -249,6 +249,9 @@ func generate(path string, n Node, used *fieldSet) (string, error) {
 		if _, err := compileExpr(n.Expr); err != nil {
 			return "", inbox.Invalid(path+".expr", exprMessage(err))
 		}
+		if reason := lintExpr(n.Expr); reason != "" {
+			return "", inbox.Invalid(path+".expr", reason)
+		}
 		*used |= rawExpression
 		// The newline ends a trailing // comment of the expression.
 		return "(" + n.Expr + "\n)", nil

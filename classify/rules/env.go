@@ -8,9 +8,12 @@ import (
 )
 
 // Env is what rules and raw expressions see of a message. Text fields
-// are folded (lower case, accents removed), so raw expressions compare
-// with folded literals: `subject contains "probleme"` matches
-// "PROBLÈME"; fold("Problème") folds a literal at compile time.
+// are folded with inbox/textfold (lower case, accents removed, "‑" U+2011
+// and other typographic dashes, quotes and spaces made ASCII), so raw
+// expressions compare with folded literals: `subject contains "probleme"`
+// matches "PROBLÈME"; fold("Problème") folds a literal at compile time.
+// Compile rejects a literal compared with a field that folding would
+// change, since it could never match.
 type Env struct {
 	SenderEmail   string   `expr:"sender_email"`
 	SenderName    string   `expr:"sender_name"`

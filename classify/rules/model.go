@@ -44,7 +44,9 @@ type Node struct {
 // Field names a part of the message a condition looks at.
 type Field string
 
-// Fields. Text fields compare case- and accent-insensitively.
+// Fields. Text fields are folded (inbox/textfold: lower case, no
+// accents, typographic dashes, quotes and spaces made plain) before any
+// rule reads them, so they compare case- and accent-insensitively.
 const (
 	FieldSenderEmail   Field = "sender_email"   // the From address
 	FieldSenderName    Field = "sender_name"    // the From display name, else the contact's name

@@ -115,7 +115,6 @@ func TestNativeMatchesExprTable(t *testing.T) {
 		`{"field":"body","op":"not_contains","value":"écran"}`,
 		`{"field":"sender_email","op":"equals","value":"Support@Client.com"}`,
 		`{"field":"sender_email","op":"not_equals","value":"support@client.com"}`,
-		`{"field":"sender_email","op":"equals","value":""}`,
 		`{"field":"sender_name","op":"starts_with","value":"Zoé"}`,
 		`{"field":"sender_name","op":"ends_with","value":"CLIENT"}`,
 		`{"field":"sender_domain","op":"in","value":["partner.fr","CLIENT.com"]}`,

@@ -235,7 +235,11 @@ func checkText(path string, field Field, op Op, s string) error {
 		return inbox.Invalid(path, fmt.Sprintf("is %d bytes, more than the limit of %d", len(s), limit))
 	case !utf8.ValidString(s):
 		return inbox.Invalid(path, "is not valid UTF-8")
-	case s == "" && op != OpEquals && op != OpNotEquals && op != OpIn:
+	case s == "" && (op == OpEquals || op == OpNotEquals || op == OpIn):
+		// "sender email is empty" is every SMS, WhatsApp and webhook
+		// message: a rule that files them all by accident.
+		return inbox.Invalid(path, fmt.Sprintf("must not be empty: %s %s \"\" holds for every message without a %s (an SMS has no sender email); compare with a value", field, ops[op], strings.ReplaceAll(string(field), "_", " ")))
+	case s == "":
 		return inbox.Invalid(path, fmt.Sprintf("must not be empty for operator %q", op))
 	}
 	if field == FieldChannel && (op == OpEquals || op == OpNotEquals || op == OpIn) {
