@@ -92,6 +92,9 @@ type Bootstrap struct {
 	Password   string
 }
 
+// bootstrapActor is the audit actor of what the server sets up itself.
+const bootstrapActor = "bootstrap"
+
 // bootstrap creates the tenant and admin account of b if missing.
 func (a *App) bootstrap(ctx context.Context, b Bootstrap) error {
 	if b.Tenant == "" {
@@ -103,9 +106,9 @@ func (a *App) bootstrap(ctx context.Context, b Bootstrap) error {
 	if b.Name == "" {
 		b.Name = "Admin"
 	}
-	if _, err := a.Store.GetTenant(ctx, b.Tenant); errors.Is(err, inbox.ErrNotFound) {
-		now := time.Now()
-		if err := a.Store.CreateTenant(ctx, &inbox.Tenant{ID: b.Tenant, Name: b.TenantName, CreatedAt: now, UpdatedAt: now}); err != nil {
+	if _, err := a.Engine.Tenant(ctx, b.Tenant); errors.Is(err, inbox.ErrNotFound) {
+		_, err := a.Engine.CreateTenant(ctx, inbox.Tenant{ID: b.Tenant, Name: b.TenantName}, inbox.Change{Actor: bootstrapActor})
+		if err != nil && !errors.Is(err, inbox.ErrConflict) {
 			return fmt.Errorf("create tenant %q: %w", b.Tenant, err)
 		}
 	} else if err != nil {
@@ -209,11 +212,6 @@ func (a *App) build(ctx context.Context) (err error) {
 		return err
 	}
 
-	if cfg.Admin.Email != "" {
-		if err := a.bootstrap(ctx, cfg.Admin); err != nil {
-			return err
-		}
-	}
 	clock := cfg.Clock
 	var demoClock *demo.Clock
 	if cfg.Demo {
@@ -300,6 +298,11 @@ func (a *App) build(ctx context.Context) (err error) {
 		return err
 	}
 	a.closers = append(a.closers, a.Engine.Close)
+	if cfg.Admin.Email != "" {
+		if err := a.bootstrap(ctx, cfg.Admin); err != nil {
+			return err
+		}
+	}
 
 	custom, err := webhook.NewReceiver(a.Engine, webhook.Options{Resolve: a.resolveCustom})
 	if err != nil {

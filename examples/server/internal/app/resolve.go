@@ -23,24 +23,21 @@ const (
 // findIntegration locates an integration by id across tenants. Ids are
 // globally unique, so a webhook URL needs no tenant.
 func (a *App) findIntegration(ctx context.Context, match func(inbox.Integration) bool) (inbox.TenantID, inbox.Integration, error) {
-	tenants, err := a.Store.ListTenants(ctx)
+	tenants, err := a.Engine.Tenants(ctx)
 	if err != nil {
 		return "", inbox.Integration{}, err
 	}
 	for _, t := range tenants {
-		var found *inbox.Integration
-		err := a.Store.View(ctx, t.ID, func(tx inbox.Tx) error {
-			ins, err := tx.ListIntegrations()
-			for i := range ins {
-				if match(ins[i]) {
-					found = &ins[i]
-					break
-				}
-			}
-			return err
-		})
+		ins, err := a.Engine.Integrations(ctx, t.ID)
 		if err != nil {
 			return "", inbox.Integration{}, err
+		}
+		var found *inbox.Integration
+		for i := range ins {
+			if match(ins[i]) {
+				found = &ins[i]
+				break
+			}
 		}
 		if found != nil {
 			if !found.Enabled {
