@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
+	"strings"
 	"time"
 
+	"github.com/gabriel-vasile/mimetype"
+
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/attach"
 	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
@@ -42,7 +45,11 @@ type MediaOptions struct {
 	// MaxBytes bounds one file. 0: DefaultMaxMediaBytes.
 	MaxBytes int64
 	// AllowedTypes are the media types kept, judged from the content, not
-	// the declared type. Nil: DefaultMediaTypes.
+	// the declared type. Nil: DefaultMediaTypes. Every file also passes
+	// the checks of agent uploads (inbox/attach): executables, scripts
+	// and macro documents are refused even when listed, the content must
+	// agree with the declared type and the name's extension, and names
+	// are sanitized with attach.SanitizeFilename.
 	AllowedTypes []string
 	// AllowedHosts are the hosts media is fetched from; "host" matches
 	// exactly (with port, if given), ".domain" any subdomain. Other URLs are
@@ -128,42 +135,38 @@ func (f *mediaFetcher) fetch(ctx context.Context, blobs inbox.BlobStore, t Targe
 		return att, nil
 	}
 
-	head, detected, err := httpintake.Sniff(resp.Body)
-	if err != nil {
+	// The same checks as an agent's upload (inbox/attach): sanitized
+	// name, sniffed content that must agree with the declared type and
+	// the extension, executables, scripts and macro documents refused
+	// whatever the allow-list says; only accepted bytes are stored.
+	res, err := attach.Validate(ctx, rawName(m, kind), resp.Header.Get("Content-Type"), resp.Body, attach.Options{
+		MaxSize: f.opts.MaxBytes, Allow: f.opts.AllowedTypes, Store: blobs, Tenant: t.Tenant,
+	})
+	if err != nil && !errors.Is(err, attach.ErrRejected) {
 		return att, fmt.Errorf("download media from %s: %w: %w", u.Hostname(), inbox.ErrTemporary, err)
 	}
-	if detected == nil {
-		att.Rejected = "media is empty"
-		return att, nil
+	id := att.ID
+	att = res.Attachment
+	att.ID = id
+	if att.Rejected == "" && path.Ext(att.Filename) == "" {
+		if mt := mimetype.Lookup(res.Sniffed); mt != nil {
+			att.Filename += mt.Extension()
+		}
 	}
-	if !httpintake.TypeAllowed(detected, f.opts.AllowedTypes) {
-		att.Rejected = "media type " + detected.String() + " is not allowed"
-		return att, nil
-	}
-	declared, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if declared != "" && declared != "application/octet-stream" && !httpintake.SameFamily(declared, detected) {
-		att.Rejected = "content is " + detected.String() + " but was declared " + declared
-		return att, nil
-	}
-	att.ContentType, _, _ = mime.ParseMediaType(detected.String())
-	if path.Ext(att.Filename) == "" {
-		att.Filename += detected.Extension()
-	}
-
-	stored, err := httpintake.PutFile(ctx, blobs, t.Tenant, head, resp.Body, f.opts.MaxBytes)
-	if errors.Is(err, httpintake.ErrTooLarge) {
-		att.Rejected = fmt.Sprintf("media exceeds the limit of %d bytes", f.opts.MaxBytes)
-		return att, nil
-	}
-	if err != nil {
-		return att, fmt.Errorf("store media: %w: %w", inbox.ErrTemporary, err)
-	}
-	att.Size, att.BlobKey, att.SHA256 = stored.Size, stored.BlobKey, stored.SHA256
 	return att, nil
 }
 
-// mediaFilename is a safe display name: the sender's base name without
-// path or control characters, or the message kind.
+// rawName is the name the sender gave the file, or the message kind
+// ("image", "audio"...) when it has none.
+func rawName(m *Media, kind string) string {
+	if strings.TrimSpace(m.Name) == "" {
+		return kind
+	}
+	return m.Name
+}
+
+// mediaFilename is a safe display name (attach.SanitizeFilename) for the
+// attachment before its content is known.
 func mediaFilename(m *Media, kind string) string {
-	return httpintake.SafeFilename(m.Name, 200, kind)
+	return attach.SanitizeFilename(rawName(m, kind))
 }

@@ -275,9 +275,9 @@ func TestWhatsAppMediaValidation(t *testing.T) {
 		{name: "host not allowed", url: "https://attacker.example/v3/media/x", rejected: "media host attacker.example is not allowed"},
 		{name: "plain http", url: "http://api.nexmo.com/v3/media/x", rejected: "media url is not https"},
 		{name: "ip address does not match a domain", url: "https://127.0.0.1.nexmo.com.evil/v3/media/x", rejected: "is not allowed"},
-		{name: "html declared as image", file: &mediaFile{contentType: "image/png", body: []byte("<html><script>alert(1)</script></html>")}, rejected: "is not allowed"},
-		{name: "pdf declared as image", file: &mediaFile{contentType: "image/png", body: []byte("%PDF-1.4\n%%EOF\n")}, rejected: "but was declared image/png"},
-		{name: "too large", file: &mediaFile{contentType: "image/png", body: append(pngBytes(t), make([]byte, 4096)...)}, maxBytes: 1024, rejected: "exceeds the limit"},
+		{name: "html declared as image", file: &mediaFile{contentType: "image/png", body: []byte("<html><script>alert(1)</script></html>")}, rejected: "content is text/html, not the declared image/png"},
+		{name: "pdf declared as image", file: &mediaFile{contentType: "image/png", body: []byte("%PDF-1.4\n%%EOF\n")}, rejected: "content is application/pdf, not the declared image/png"},
+		{name: "too large", file: &mediaFile{contentType: "image/png", body: append(pngBytes(t), make([]byte, 4096)...)}, maxBytes: 1024, rejected: "larger than the 1024-byte limit"},
 		{name: "gone", file: &mediaFile{status: http.StatusGone}, rejected: "HTTP 410"},
 		{name: "media server down", file: &mediaFile{status: http.StatusBadGateway}, status: http.StatusServiceUnavailable},
 	}

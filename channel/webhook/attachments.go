@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
 	"time"
 
+	"github.com/gabriel-vasile/mimetype"
+
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/attach"
 	"github.com/inboxkit/inboxkit/internal/httpintake"
 )
 
@@ -33,7 +35,11 @@ type AttachmentOptions struct {
 	// MaxBytes bounds one attachment. 0: DefaultMaxAttachmentBytes.
 	MaxBytes int64
 	// AllowedTypes are the media types kept, judged from the content.
-	// Nil: DefaultAttachmentTypes.
+	// Nil: DefaultAttachmentTypes. Every file also passes the checks of
+	// agent uploads (inbox/attach): executables, scripts and macro
+	// documents are refused even when listed, the content must agree
+	// with the declared type and the file name's extension, and names are
+	// sanitized with attach.SanitizeFilename.
 	AllowedTypes []string
 	// AllowedHosts are the hosts attachment URLs are fetched from; "host"
 	// matches exactly, ".domain" any subdomain. Nil: URLs are never
@@ -69,7 +75,7 @@ func newAttachmentKeeper(opts AttachmentOptions) *attachmentKeeper {
 // succeed (the blob store or the file host failed) and wraps
 // inbox.ErrTemporary.
 func (k *attachmentKeeper) keep(ctx context.Context, blobs inbox.BlobStore, tenant inbox.TenantID, a MessageAttachment) (inbox.Attachment, error) {
-	att := inbox.Attachment{ID: inbox.NewID(), Filename: safeFilename(a.Filename), ContentType: a.ContentType}
+	att := inbox.Attachment{ID: inbox.NewID(), Filename: attach.SanitizeFilename(a.Filename), ContentType: a.ContentType}
 	if blobs == nil {
 		att.Rejected = "no blob store is configured"
 		return att, nil
@@ -91,36 +97,31 @@ func (k *attachmentKeeper) keep(ctx context.Context, blobs inbox.BlobStore, tena
 		body = resp.Body
 	}
 
-	head, detected, err := httpintake.Sniff(body)
-	if err != nil {
-		return att, fmt.Errorf("read attachment: %w: %w", inbox.ErrTemporary, err)
-	}
-	if detected == nil {
-		att.Rejected = "attachment is empty"
-		return att, nil
-	}
-	if !httpintake.TypeAllowed(detected, k.opts.AllowedTypes) {
-		att.Rejected = "type " + detected.String() + " is not allowed"
-		return att, nil
-	}
-	declared, _, _ := mime.ParseMediaType(a.ContentType)
-	if declared != "" && declared != "application/octet-stream" && !httpintake.SameFamily(declared, detected) {
-		att.Rejected = "content is " + detected.String() + " but was declared " + declared
-		return att, nil
-	}
-	att.ContentType, _, _ = mime.ParseMediaType(detected.String())
-	if path.Ext(att.Filename) == "" {
-		att.Filename += detected.Extension()
-	}
-	stored, err := httpintake.PutFile(ctx, blobs, tenant, head, body, k.opts.MaxBytes)
-	if errors.Is(err, httpintake.ErrTooLarge) {
-		att.Rejected = fmt.Sprintf("attachment exceeds the limit of %d bytes", k.opts.MaxBytes)
-		return att, nil
-	}
-	if err != nil {
+	return keepFile(ctx, blobs, tenant, att, a.Filename, a.ContentType, body, k.opts.MaxBytes, k.opts.AllowedTypes)
+}
+
+// keepFile runs a received file through the same checks as an agent's
+// upload (inbox/attach): the name is sanitized (no path, no control or
+// bidi or zero-width characters, no Windows device name), the content is
+// sniffed and must agree with the declared type and the extension,
+// executables, scripts and macro documents are refused whatever the
+// allow-list says, and only accepted bytes reach the blob store. A name
+// without extension gets the one of the sniffed type.
+func keepFile(ctx context.Context, blobs inbox.BlobStore, tenant inbox.TenantID, att inbox.Attachment, name, declared string, body io.Reader, maxBytes int64, allowed []string) (inbox.Attachment, error) {
+	res, err := attach.Validate(ctx, name, declared, body, attach.Options{
+		MaxSize: maxBytes, Allow: allowed, Store: blobs, Tenant: tenant,
+	})
+	if err != nil && !errors.Is(err, attach.ErrRejected) {
 		return att, fmt.Errorf("store attachment: %w: %w", inbox.ErrTemporary, err)
 	}
-	att.Size, att.BlobKey, att.SHA256 = stored.Size, stored.BlobKey, stored.SHA256
+	id := att.ID
+	att = res.Attachment
+	att.ID = id
+	if att.Rejected == "" && path.Ext(att.Filename) == "" {
+		if m := mimetype.Lookup(res.Sniffed); m != nil {
+			att.Filename += m.Extension()
+		}
+	}
 	return att, nil
 }
 
@@ -155,9 +156,4 @@ func (k *attachmentKeeper) fetch(ctx context.Context, raw string) (*http.Respons
 		return nil, fmt.Sprintf("attachment has %d bytes, the limit is %d", resp.ContentLength, k.opts.MaxBytes), nil
 	}
 	return resp, "", nil
-}
-
-// safeFilename is a display name without path or control characters.
-func safeFilename(name string) string {
-	return httpintake.SafeFilename(name, maxFilename, "attachment")
 }

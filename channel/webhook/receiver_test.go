@@ -169,17 +169,19 @@ func TestReceiverAttachments(t *testing.T) {
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
 
-	att := func(fields string) string {
-		return `{"external_id":"x-` + inbox.NewID() + `","channel":"chat","from":{"id":"v"},"attachments":[{"filename":"../../etc/passwd.png",` + fields + `}]}`
+	attNamed := func(name, fields string) string {
+		return `{"external_id":"x-` + inbox.NewID() + `","channel":"chat","from":{"id":"v"},"attachments":[{"filename":"` + name + `",` + fields + `}]}`
 	}
+	att := func(fields string) string { return attNamed("../../etc/passwd.png", fields) }
 	b64 := base64.StdEncoding.EncodeToString(pngBuf.Bytes())
 	tests := []struct {
 		name, body, rejected, contentType, filename string
 		status                                      int
 	}{
 		{name: "inline png", body: att(`"content_type":"image/png","data_base64":"` + b64 + `"`), contentType: "image/png", filename: "passwd.png"},
-		{name: "inline script refused", body: att(`"content_type":"image/png","data_base64":"` + base64.StdEncoding.EncodeToString([]byte("<script>alert(1)</script>")) + `"`), rejected: "is not allowed"},
-		{name: "url from an allowed host", body: att(`"content_type":"application/pdf","url":"` + srv.URL + `/ok.pdf"`), contentType: "application/pdf", filename: "passwd.png"},
+		{name: "inline script refused", body: att(`"content_type":"image/png","data_base64":"` + base64.StdEncoding.EncodeToString([]byte("<script>alert(1)</script>")) + `"`), rejected: "not the declared image/png"},
+		{name: "url from an allowed host", body: attNamed("../../etc/invoice.pdf", `"content_type":"application/pdf","url":"`+srv.URL+`/ok.pdf"`), contentType: "application/pdf", filename: "invoice.pdf"},
+		{name: "pdf named png refused", body: att(`"content_type":"application/pdf","url":"` + srv.URL + `/ok.pdf"`), rejected: "does not match the extension .png"},
 		{name: "url from another host is not fetched", body: att(`"url":"https://files.example.com/a/1"`), rejected: "not fetched"},
 		{name: "file host down is retryable", body: att(`"url":"` + srv.URL + `/down"`), status: http.StatusServiceUnavailable},
 	}
