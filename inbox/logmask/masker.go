@@ -40,8 +40,19 @@ var builtinRules = []textRule{
 	// must start the key or follow a separator ("api_secret" yes,
 	// "design" no); the character before it is group 1 because Go's
 	// expressions have no look-behind.
+	//
+	// Values that cannot be secrets stay: words that say a credential is
+	// absent or checked ("none", "ok", "valid"...) whatever the keyword,
+	// and, after the keywords that also name ordinary things (a second
+	// "pass", a "token" count, a "sig" check), numbers of up to three
+	// digits. Passwords and keys are masked whatever their value.
 	{MaskTokens, regexp.MustCompile(`(?i)(^|[^a-z0-9])(password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|sig|signature|credentials?|session[_-]?id|cookie)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"'<>]+)`),
-		func(_ *Masker, g []string) string { return g[1] + g[2] + g[3] + requote(g[4], Redacted) }, trigger{words: []string{"pass", "pwd", "secret", "token", "key", "sig", "credential", "session", "cookie"}}},
+		func(_ *Masker, g []string) string {
+			if notSecret(g[4]) || (ambiguousKeyword(g[2]) && smallNumber(g[4])) {
+				return g[0]
+			}
+			return g[1] + g[2] + g[3] + requote(g[4], Redacted)
+		}, trigger{words: []string{"pass", "pwd", "secret", "token", "key", "sig", "credential", "session", "cookie"}}},
 	// scheme://user:password@host (starting at the literal "://" lets the
 	// expression skip ahead instead of trying every position).
 	{MaskTokens, regexp.MustCompile(`://([^\s/:@]*):[^\s/@]+@`),
@@ -52,10 +63,14 @@ var builtinRules = []textRule{
 		func(m *Masker, g []string) string { return m.email(g[0]) }, trigger{at: true}},
 	// International numbers (+33 6 12 34 56 78, 0033612345678) and French
 	// national ones (06 12 34 56 78, 06.12.34.56.78, 0612345678). The
-	// replacement leaves runs of fewer than 8 digits alone and masks longer
-	// runs (several numbers in a row) whole.
-	{MaskPhones, regexp.MustCompile(`(?:\+|\b00)\d[\d .\-()]*\d\b|\b0[1-9](?:[ .\-]?\d{2}){4}\b`),
-		func(m *Masker, g []string) string { return m.phoneMatch(g[0]) }, trigger{phone: true}},
+	// replacement leaves runs of fewer than 8 digits alone (10 after "00",
+	// whose country code never starts with 0: zero-padded ids such as
+	// 00000017 are not numbers) and masks longer runs (several numbers in
+	// a row) whole. Group 1 is the character before, so digits joined to
+	// a word by '-' ("int-0123456789") or following '#' stay: they are ids.
+	// (Go's expressions have no look-behind.)
+	{MaskPhones, regexp.MustCompile(`(^|[0-9A-Za-z_]-|#|[^0-9A-Za-z_])((?:\+\d|00[1-9])[\d .\-()]*\d\b|0[1-9](?:[ .\-]?\d{2}){4}\b)`),
+		func(m *Masker, g []string) string { return g[1] + m.phoneMatch(g[1], g[2]) }, trigger{phone: true}},
 }
 
 // builtinSensitiveKeys mask the whole value of an attribute whose
@@ -75,8 +90,12 @@ var builtinExactSensitiveKeys = []string{"pwd", "pass", "sig", "auth", "jwt", "o
 // from other numbers.
 var builtinPhoneKeys = []string{"phone", "msisdn", "mobile", "telephone", "tel", "to", "from", "fax"}
 
-// phoneValue recognises a value under a phone key that is a number.
-var phoneValue = regexp.MustCompile(`^\s*\+?[\d\s().\-]{1,32}\s*$`)
+// phoneValue recognises a value under a phone key that is a number;
+// datePattern tells a date ("from"/"to" of a range) from one.
+var (
+	phoneValue  = regexp.MustCompile(`^\s*\+?[\d\s().\-]{1,32}\s*$`)
+	datePattern = regexp.MustCompile(`^\s*(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})\s*$`)
+)
 
 // Masker masks secrets and personal data in text. Its rules are fixed at
 // creation; it is safe for concurrent use.
@@ -252,7 +271,7 @@ func (m *Masker) sensitiveKey(key string) bool {
 		return false
 	}
 	k := normalizeKey(key)
-	if k == "" || m.allow[k] {
+	if k == "" || m.allow[k] || describesCredential(k) {
 		return false
 	}
 	if m.exact[k] {
@@ -293,19 +312,33 @@ func (m *Masker) phoneKey(key string) bool {
 // PhoneValue masks the value of an attribute under a phone key: a phone
 // number keeps its last PhoneDigits digits, anything else goes through
 // String.
+// A date ("from"/"to" of a range) is not a number: it goes through String.
 func (m *Masker) PhoneValue(s string) string {
-	if phoneValue.MatchString(s) {
+	if phoneValue.MatchString(s) && !datePattern.MatchString(s) {
 		return m.phone(s)
 	}
 	return m.String(s)
 }
 
-// phoneMatch masks a phone-shaped match that holds at least 8 digits.
-func (m *Masker) phoneMatch(s string) string {
-	if digitCount(s) < 8 {
+// phoneMatch masks a phone-shaped match that holds at least 8 digits (10
+// when it starts with "00"), unless what comes before it makes it part
+// of an identifier: before is the text of the match ahead of s.
+func (m *Masker) phoneMatch(before, s string) string {
+	min := 8
+	if strings.HasPrefix(s, "00") {
+		min = 10
+	}
+	if digitCount(s) < min || partOfID(before) {
 		return s
 	}
 	return m.phone(s)
+}
+
+// partOfID reports whether a number after before (the character ahead
+// of it, two when the first is joined to a word by '-') continues an
+// identifier: "int-0123456789", "#0612345678".
+func partOfID(before string) bool {
+	return before == "#" || len(before) == 2
 }
 
 func digitCount(s string) int {
@@ -376,4 +409,74 @@ func normalizeKey(key string) string {
 		}
 	}
 	return b.String()
+}
+
+// notSecretValues say that a credential is absent, hidden or checked;
+// they are not credentials themselves.
+var notSecretValues = map[string]bool{
+	"": true, "none": true, "null": true, "nil": true, "<nil>": true, "redacted": true, "[redacted]": true,
+	"true": true, "false": true, "yes": true, "no": true, "ok": true, "valid": true, "invalid": true,
+	"missing": true, "empty": true, "set": true, "unset": true, "present": true, "absent": true,
+	"required": true, "optional": true, "expired": true, "found": true, "accepted": true, "rejected": true,
+}
+
+// notSecret reports whether a value, quoted or not, and without the
+// punctuation that ends a clause, is one of notSecretValues.
+func notSecret(value string) bool {
+	if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+		value = value[1 : len(value)-1]
+	} else {
+		value = strings.TrimRight(value, ",;.)]}")
+	}
+	return notSecretValues[strings.ToLower(strings.TrimSpace(value))]
+}
+
+// descriptorSuffixes end keys that describe a credential rather than
+// hold one: "auth_method", "token_type", "secret_count", "tokens_left",
+// "credential_check", "auth_url".
+var descriptorSuffixes = []string{
+	"method", "type", "mode", "scheme", "kind", "provider", "status", "state", "check", "checked",
+	"result", "url", "uri", "endpoint", "enabled", "required", "policy", "name",
+	"count", "total", "lines", "length", "len", "size", "left", "remaining", "used", "budget", "limit",
+	"expiry", "expires", "expiresat", "expiresin", "ttl", "age",
+}
+
+// describesCredential reports whether a normalised key names a property
+// of a credential: a sensitive word followed by a descriptor suffix.
+func describesCredential(k string) bool {
+	for _, s := range descriptorSuffixes {
+		if len(k) > len(s) && strings.HasSuffix(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// countKey reports whether a normalised key names a number of tokens
+// ("prompt_tokens", "max_tokens"): its numbers are counts.
+func countKey(k string) bool { return strings.HasSuffix(k, "tokens") }
+
+// ambiguousKeyword reports whether a credential keyword of the text rules
+// also names ordinary things: a "pass" of a job, a "token" count, a "sig"
+// check, a "secret" found or not, a "cookie" banner, a "session" number.
+func ambiguousKeyword(k string) bool {
+	switch strings.ToLower(k) {
+	case "pass", "token", "sig", "signature", "secret", "credential", "credentials", "cookie":
+		return true
+	}
+	return false
+}
+
+// smallNumber reports whether value is a number of at most three digits,
+// too short to be a one-time code or a key.
+func smallNumber(value string) bool {
+	if value == "" || len(value) > 3 {
+		return false
+	}
+	for i := 0; i < len(value); i++ {
+		if value[i] < '0' || value[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -27,6 +27,9 @@ func (m *Masker) attr(a slog.Attr, sensitive bool, depth int) slog.Attr {
 		if v.Kind() == slog.KindGroup {
 			return slog.Attr{Key: a.Key, Value: m.group(v.Group(), true, depth)}
 		}
+		if m.plainUnder(a.Key, v) {
+			return a
+		}
 		return slog.Attr{Key: a.Key, Value: redactedValue}
 	}
 	if a.Key != "" && v.Kind() == slog.KindString && m.PhoneKey(a.Key) {
@@ -166,4 +169,21 @@ func plain(v slog.Value) any {
 		out[a.Key] = plain(a.Value)
 	}
 	return out
+}
+
+// plainUnder reports whether v, under a credential-named key, cannot be
+// a credential: a boolean, a word saying it is absent or checked
+// ("none", "ok"...), or a number under a key that counts tokens
+// ("prompt_tokens"). Numbers under other keys (a PIN, a one-time code)
+// stay masked.
+func (m *Masker) plainUnder(key string, v slog.Value) bool {
+	switch v.Kind() {
+	case slog.KindBool:
+		return true
+	case slog.KindString:
+		return notSecret(v.String())
+	case slog.KindInt64, slog.KindUint64, slog.KindFloat64:
+		return countKey(normalizeKey(key))
+	}
+	return false
 }
