@@ -95,8 +95,33 @@ type Bootstrap struct {
 // bootstrapActor is the audit actor of what the server sets up itself.
 const bootstrapActor = "bootstrap"
 
+// setUpTenants creates the configured first tenant and the demo tenant
+// when they are missing. It runs on an engine of its own, before the
+// inbox's engine is assembled: the knowledge base finds out whether the
+// store keeps one through an existing tenant, and the AI responder built
+// before that engine needs the knowledge base.
+func (a *App) setUpTenants(ctx context.Context) error {
+	if a.cfg.Admin.Email == "" && !a.cfg.Demo {
+		return nil
+	}
+	eng, err := inbox.New(inbox.Options{Store: a.Store, Clock: a.cfg.Clock, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	if a.cfg.Admin.Email != "" {
+		if err := a.bootstrap(ctx, eng, a.cfg.Admin); err != nil {
+			return err
+		}
+	}
+	if a.cfg.Demo {
+		return demo.EnsureTenant(ctx, eng)
+	}
+	return nil
+}
+
 // bootstrap creates the tenant and admin account of b if missing.
-func (a *App) bootstrap(ctx context.Context, b Bootstrap) error {
+func (a *App) bootstrap(ctx context.Context, eng *inbox.Engine, b Bootstrap) error {
 	if b.Tenant == "" {
 		b.Tenant = "default"
 	}
@@ -106,8 +131,8 @@ func (a *App) bootstrap(ctx context.Context, b Bootstrap) error {
 	if b.Name == "" {
 		b.Name = "Admin"
 	}
-	if _, err := a.Engine.Tenant(ctx, b.Tenant); errors.Is(err, inbox.ErrNotFound) {
-		_, err := a.Engine.CreateTenant(ctx, inbox.Tenant{ID: b.Tenant, Name: b.TenantName}, inbox.Change{Actor: bootstrapActor})
+	if _, err := eng.Tenant(ctx, b.Tenant); errors.Is(err, inbox.ErrNotFound) {
+		_, err := eng.CreateTenant(ctx, inbox.Tenant{ID: b.Tenant, Name: b.TenantName}, inbox.Change{Actor: bootstrapActor})
 		if err != nil && !errors.Is(err, inbox.ErrConflict) {
 			return fmt.Errorf("create tenant %q: %w", b.Tenant, err)
 		}
@@ -212,12 +237,12 @@ func (a *App) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	if err := a.setUpTenants(ctx); err != nil {
+		return err
+	}
 	clock := cfg.Clock
 	var demoClock *demo.Clock
 	if cfg.Demo {
-		if err := demo.EnsureTenant(ctx, a.Store); err != nil {
-			return err
-		}
 		if clock == nil {
 			demoClock = &demo.Clock{}
 			clock = demoClock
@@ -298,11 +323,6 @@ func (a *App) build(ctx context.Context) (err error) {
 		return err
 	}
 	a.closers = append(a.closers, a.Engine.Close)
-	if cfg.Admin.Email != "" {
-		if err := a.bootstrap(ctx, cfg.Admin); err != nil {
-			return err
-		}
-	}
 
 	custom, err := webhook.NewReceiver(a.Engine, webhook.Options{Resolve: a.resolveCustom})
 	if err != nil {
@@ -327,7 +347,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			}
 			a.DemoWebhookSecret = s.Encode()
 		}
-		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Accounts: a.Accounts, Sealer: a.Sealer, WebhookSecret: a.DemoWebhookSecret,
+		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Accounts: a.Accounts, WebhookSecret: a.DemoWebhookSecret,
 			Clock: demoClock, History: cfg.DemoHistory})
 		if err != nil {
 			return err

@@ -2,12 +2,17 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/inboxkit/inboxkit/channel/email"
+	"github.com/inboxkit/inboxkit/channel/vonage"
+	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -18,11 +23,10 @@ type Options struct {
 	Engine *inbox.Engine
 	// Accounts receives the demo employees. Required.
 	Accounts *auth.Directory
-	// Sealer seals the web form integration's signing secret. Nil: the
-	// integration is created without a secret (it then refuses requests).
-	Sealer inbox.Sealer
 	// WebhookSecret is the web form integration's Standard Webhooks
-	// secret ("whsec_..."). "" leaves it unset.
+	// secret ("whsec_..."). "" generates one. The engine seals it: an
+	// engine without a Sealer keeps no integration secrets, and the demo
+	// then leaves out the integrations whose kind requires one.
 	WebhookSecret string
 	// Clock, when it is the engine's clock, is pinned to each replayed
 	// message's time so the demo's statistics look real. Nil: everything
@@ -50,21 +54,24 @@ const (
 	WebFormName = "Formulaire du site"
 )
 
+// adminChange is who creates the demo's tenant, folders and integrations in
+// the audit log: its admin.
+var adminChange = inbox.Change{Actor: Employees[0].ID}
+
 // EnsureTenant creates the demo tenant if it does not exist, so a host
 // can set up tenant-scoped components before seeding.
-func EnsureTenant(ctx context.Context, store inbox.Store) error {
-	_, err := store.GetTenant(ctx, TenantID)
+func EnsureTenant(ctx context.Context, eng *inbox.Engine) error {
+	_, err := eng.Tenant(ctx, TenantID)
 	if err == nil || !errors.Is(err, inbox.ErrNotFound) {
 		return err
 	}
-	now := time.Now()
-	t := inbox.Tenant{ID: TenantID, Name: "Maison Lumière", CreatedAt: now, UpdatedAt: now, Settings: inbox.TenantSettings{
+	t := inbox.Tenant{ID: TenantID, Name: "Maison Lumière", Settings: inbox.TenantSettings{
 		TimeZone: "Europe/Paris",
 		ReplyPrompt: "Tu réponds au nom de Maison Lumière, boutique de luminaires et de décoration à Paris. " +
 			"Réponds dans la langue du client, avec chaleur et concision, sans jamais inventer de délai ni de prix. " +
 			"Signe « L'équipe Maison Lumière ».",
 	}}
-	if err := store.CreateTenant(ctx, &t); err != nil && !errors.Is(err, inbox.ErrConflict) {
+	if _, err := eng.CreateTenant(ctx, t, adminChange); err != nil && !errors.Is(err, inbox.ErrConflict) {
 		return fmt.Errorf("demo: create tenant: %w", err)
 	}
 	return nil
@@ -81,25 +88,25 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	if err := seedAccounts(ctx, opts.Accounts); err != nil {
 		return Result{}, err
 	}
-	store := opts.Engine.Store()
+	eng := opts.Engine
 	res := Result{Integrations: map[inbox.Source]string{}}
 	now := time.Now()
-	if err := EnsureTenant(ctx, store); err != nil {
+	if err := EnsureTenant(ctx, eng); err != nil {
 		return Result{}, err
 	}
-	err := store.View(ctx, TenantID, func(tx inbox.Tx) error {
-		ins, err := tx.ListIntegrations()
-		for _, in := range ins {
-			if in.Config[ConfigSandbox] == "true" {
-				res.Integrations[in.Kind] = in.ID
-			}
-		}
-		return err
-	})
-	if err != nil || len(res.Integrations) > 0 {
-		return res, err
+	ins, err := eng.Integrations(ctx, TenantID)
+	if err != nil {
+		return Result{}, err
 	}
-	folderIDs, err := seedFolders(ctx, store)
+	for _, in := range ins {
+		if in.Config[ConfigSandbox] == "true" {
+			res.Integrations[in.Kind] = in.ID
+		}
+	}
+	if len(res.Integrations) > 0 {
+		return res, nil
+	}
+	folderIDs, err := seedFolders(ctx, eng)
 	if err != nil {
 		return Result{}, err
 	}
@@ -109,7 +116,7 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	defer opts.Clock.set(time.Time{})
 	all := append(historyThreads(opts.History, 28), threads...)
 	for _, th := range all {
-		if err := seedThread(ctx, opts.Engine, opts.Clock, th, res.Integrations, folderIDs, now); err != nil {
+		if err := seedThread(ctx, eng, opts.Clock, th, res.Integrations, folderIDs, now); err != nil {
 			return Result{}, fmt.Errorf("demo: thread %s: %w", th.Key, err)
 		}
 		res.Conversations++
@@ -132,58 +139,95 @@ func seedAccounts(ctx context.Context, dir *auth.Directory) error {
 	return nil
 }
 
-func seedFolders(ctx context.Context, store inbox.Store) (map[string]string, error) {
+func seedFolders(ctx context.Context, eng *inbox.Engine) (map[string]string, error) {
 	ids := map[string]string{}
-	err := store.Update(ctx, TenantID, func(tx inbox.Tx) error {
-		for i, fs := range folders {
-			f := inbox.Folder{TenantID: TenantID, Name: fs.Name, Description: fs.Description, Position: i}
-			if fs.Rules != "" {
-				f.Rules = []byte(fs.Rules)
-			}
-			if err := tx.CreateFolder(&f); err != nil {
-				return err
-			}
-			ids[f.Name] = f.ID
+	for i, fs := range folders {
+		f := inbox.Folder{Name: fs.Name, Description: fs.Description, Position: i}
+		if fs.Rules != "" {
+			f.Rules = []byte(fs.Rules)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("demo: folders: %w", err)
+		f, err := eng.SaveFolder(ctx, TenantID, f, adminChange)
+		if err != nil {
+			return nil, fmt.Errorf("demo: folders: %w", err)
+		}
+		ids[f.Name] = f.ID
 	}
 	return ids, nil
 }
 
+// sandboxIMAP is the mail server the demo mailbox names; its channel is
+// the sandbox, which never connects to it.
+const sandboxIMAP = "imap.maison-lumiere.example"
+
 func seedIntegrations(ctx context.Context, opts Options) (map[inbox.Source]string, error) {
-	specs := []inbox.Integration{
-		{Kind: inbox.SourceEmail, Name: "Boîte bonjour@", Config: map[string]string{"address": EmailAddress, "display_name": "Maison Lumière"}},
-		{Kind: inbox.SourceSMS, Name: "SMS boutique", Config: map[string]string{"from": SMSNumber}},
-		{Kind: inbox.SourceWhatsApp, Name: "WhatsApp boutique", Config: map[string]string{"from": SMSNumber}},
-		{Kind: inbox.SourceWebhook, Name: WebFormName, Config: map[string]string{}},
+	webhookSecret := opts.WebhookSecret
+	if webhookSecret == "" {
+		s, err := webhook.NewSecret()
+		if err != nil {
+			return nil, err
+		}
+		webhookSecret = s.Encode()
+	}
+	// The sandbox numbers get a signature secret nobody knows: their
+	// webhooks are refused, as a number without a secret's would be.
+	smsSecret, err := randomSecret()
+	if err != nil {
+		return nil, err
+	}
+	waSecret, err := randomSecret()
+	if err != nil {
+		return nil, err
+	}
+	specs := []inbox.IntegrationChange{
+		{Kind: inbox.SourceEmail, Name: ptr("Boîte bonjour@"), Config: map[string]string{email.ConfigAddress: EmailAddress,
+			email.ConfigDisplayName: "Maison Lumière", email.ConfigIMAPHost: sandboxIMAP, email.ConfigUsername: EmailAddress}},
+		{Kind: inbox.SourceSMS, Name: ptr("SMS boutique"), Config: map[string]string{vonage.ConfigFrom: SMSNumber},
+			Secrets: map[string]string{vonage.SecretSignature: smsSecret}},
+		{Kind: inbox.SourceWhatsApp, Name: ptr("WhatsApp boutique"), Config: map[string]string{vonage.ConfigFrom: SMSNumber},
+			Secrets: map[string]string{vonage.SecretSignature: waSecret}},
+		{Kind: inbox.SourceWebhook, Name: ptr(WebFormName), Config: map[string]string{},
+			Secrets: map[string]string{webhook.SecretSigning: webhookSecret}},
 	}
 	ids := map[inbox.Source]string{}
-	err := opts.Engine.Store().Update(ctx, TenantID, func(tx inbox.Tx) error {
-		for _, in := range specs {
-			in.ID, in.TenantID, in.Enabled = inbox.NewID(), TenantID, true
-			in.Config[ConfigSandbox] = "true"
-			if in.Kind == inbox.SourceWebhook && opts.WebhookSecret != "" && opts.Sealer != nil {
-				sealed, err := opts.Sealer.Seal(ctx, []byte(opts.WebhookSecret), inbox.SealContext{Tenant: TenantID, IntegrationID: in.ID, Field: "signing_secret"})
-				if err != nil {
-					return err
-				}
-				in.Secrets = map[string][]byte{"signing_secret": sealed}
-			}
-			if err := tx.CreateIntegration(&in); err != nil {
-				return err
-			}
+	for _, c := range specs {
+		c.Config[ConfigSandbox] = "true"
+		in, err := createIntegration(ctx, opts.Engine, c)
+		if err != nil {
+			return nil, fmt.Errorf("demo: %s integration: %w", c.Kind, err)
+		}
+		if in.ID != "" {
 			ids[in.Kind] = in.ID
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("demo: integrations: %w", err)
 	}
 	return ids, nil
 }
+
+// createIntegration creates a demo integration. An engine without a
+// Sealer cannot keep secrets: the integration is then created without
+// them, or left out (zero Integration) if its kind requires one.
+func createIntegration(ctx context.Context, eng *inbox.Engine, c inbox.IntegrationChange) (inbox.Integration, error) {
+	in, err := eng.CreateIntegration(ctx, TenantID, c, adminChange)
+	if !errors.Is(err, inbox.ErrUnsupported) || len(c.Secrets) == 0 {
+		return in, err
+	}
+	c.Secrets = nil
+	in, err = eng.CreateIntegration(ctx, TenantID, c, adminChange)
+	var fe *inbox.FieldError
+	if errors.As(err, &fe) && strings.HasPrefix(fe.Field, "secrets.") {
+		return inbox.Integration{}, nil
+	}
+	return in, err
+}
+
+func randomSecret() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time) error {
 	var convID, prevMsgID string
@@ -247,12 +291,8 @@ func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread,
 			return err
 		}
 	}
-	var c inbox.Conversation
-	if err := eng.Store().View(ctx, TenantID, func(tx inbox.Tx) error {
-		var err error
-		c, err = tx.GetConversation(convID)
-		return err
-	}); err != nil {
+	c, err := eng.Conversation(ctx, TenantID, convID)
+	if err != nil {
 		return err
 	}
 	if len(th.Tags) > 0 {
@@ -298,6 +338,9 @@ func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread,
 	}
 	clock.set(time.Time{})
 	if th.Draft != "" {
+		// A pending AI draft with its citations, as the Responder writes
+		// one: the Engine has no method that creates a draft, so this is
+		// written to the store directly.
 		err := eng.Store().Update(ctx, TenantID, func(tx inbox.Tx) error {
 			d := inbox.Draft{TenantID: TenantID, ConversationID: convID, Text: th.Draft, Status: inbox.DraftPending, Confidence: 0.86,
 				Citations: []inbox.Citation{{DocumentID: "faq-factures", Title: "FAQ — Factures et espace client",
