@@ -25,7 +25,14 @@ type Namer interface {
 // classifier that learns, ValidateRules (inbox.RuleValidator) to every
 // classifier that validates folder rules, and NeedsHistory
 // (inbox.HistoryNeeder), true if any member reads the history.
+//
+// When a member is slow (inbox.DeferredClassifier, such as the AI
+// classifier), the chain is too: the engine runs the members before it at
+// intake and the whole chain as durable background work.
 func Chain(classifiers ...inbox.Classifier) inbox.Classifier {
+	if isDeferred(classifiers) {
+		return deferredChain{chain(classifiers)}
+	}
 	return chain(classifiers)
 }
 
@@ -160,9 +167,13 @@ func oneLine(s string) string {
 }
 
 // Named gives a classifier a name, used as Decision.By when the
-// classifier leaves it empty and in the chain's notes. It forwards Learn
-// and ValidateRules.
+// classifier leaves it empty and in the chain's notes. It forwards Learn,
+// ValidateRules, NeedsHistory and the slow/fast split
+// (inbox.DeferredClassifier).
 func Named(name string, c inbox.Classifier) inbox.Classifier {
+	if _, ok := c.(inbox.DeferredClassifier); ok {
+		return namedDeferred{named{name: name, c: c}}
+	}
 	return named{name: name, c: c}
 }
 

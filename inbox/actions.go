@@ -14,8 +14,23 @@ import (
 // the action fail with ErrConflict, so two agents never silently overwrite
 // each other.
 type Change struct {
-	Actor   string // employee id; required
-	Version int64  // expected Conversation.Version; 0 skips the check
+	Actor string // employee id; required
+	// Version is the Conversation.Version the agent acted on; 0 skips the
+	// check. The action is refused (ErrConflict) only when the
+	// conversation changed since in a way the agent must see (another
+	// agent's action, a new message: Conversation.ChangedVersion), never
+	// because background work filed it or drafted an answer.
+	Version int64
+}
+
+// markChanged records that c changes in a way agents must see: the write
+// about to happen raises its Version by one.
+func markChanged(c *Conversation) { c.ChangedVersion = c.Version + 1 }
+
+// stale reports whether an agent acting on version v missed a change
+// they must see.
+func stale(c Conversation, v int64) bool {
+	return v != 0 && (v < c.ChangedVersion || v > c.Version)
 }
 
 // EmployeeDirectory tells the engine which employee ids exist in a tenant,
@@ -66,7 +81,7 @@ func (e *Engine) mutate(ctx context.Context, tenant TenantID, convID string, ch 
 		if err != nil {
 			return fmt.Errorf("conversation %q: %w", convID, err)
 		}
-		if ch.Version != 0 && ch.Version != c.Version {
+		if stale(c, ch.Version) {
 			return fmt.Errorf("conversation %q changed since version %d (now %d): %w", convID, ch.Version, c.Version, ErrConflict)
 		}
 		before := c
@@ -75,6 +90,7 @@ func (e *Engine) mutate(ctx context.Context, tenant TenantID, convID string, ch 
 			return err
 		}
 		c.UpdatedAt = e.clock.Now()
+		markChanged(&c)
 		if err := tx.UpdateConversation(&c); err != nil {
 			return fmt.Errorf("save conversation %q: %w", convID, err)
 		}

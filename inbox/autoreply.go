@@ -96,24 +96,42 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// autoReply answers the latest customer message of a conversation if its
-// folder asks for it and the guard allows. Generation happens outside any
-// transaction; the guard is checked again when the result is written, so a
-// person answering meanwhile wins. A failed generation leaves a failed
-// draft with the reason and is never retried automatically.
-func (e *Engine) autoReply(ctx context.Context, tenant Tenant, convID, messageID string) {
-	if e.responder == nil {
-		return
-	}
+// runAutoReply is the WorkAutoReply handler: it writes an auto-reply (or
+// a draft for approval) to messageID when its conversation's folder asks
+// for it and the guard allows. Generation happens outside any
+// transaction; the guard is checked again when the result is written, so
+// a person answering meanwhile wins, and the result is written in the
+// transaction that removes the work item, so a crash never sends twice.
+// A generation that fails is retried by the worker with backoff; only
+// when the attempts run out is a failed draft recorded.
+func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error {
+	convID, messageID := w.Key, w.Payload
 	var (
 		in    ReplyInput
 		check AutoReplyCheck
+		wait  bool
 	)
 	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
 		var err error
 		check, err = e.autoReplyCheck(tx, tenant, convID, messageID)
-		if err != nil || AutoReplyBlocked(check) != "" {
+		if errors.Is(err, ErrNotFound) {
+			return nil // the conversation or message went away
+		}
+		if err != nil {
 			return err
+		}
+		if check.Conversation.FolderID == "" {
+			// Not filed yet: a classification still pending decides the
+			// folder, and so whether to answer.
+			pending, err := tx.ListWork(WorkQuery{Kind: WorkClassify, Key: convID, Limit: 1})
+			if err != nil {
+				return err
+			}
+			wait = len(pending) > 0 && !pending[0].Failed
+			return nil
+		}
+		if AutoReplyBlocked(check) != "" {
+			return nil
 		}
 		in = ReplyInput{Tenant: tenant, Conversation: check.Conversation, Folder: check.Folder,
 			Prompt: strings.TrimSpace(tenant.Settings.ReplyPrompt + "\n\n" + check.Folder.AutoReply.Prompt)}
@@ -124,12 +142,16 @@ func (e *Engine) autoReply(ctx context.Context, tenant Tenant, convID, messageID
 		return err
 	})
 	if err != nil {
-		e.log.Warn("inbox: auto-reply: load conversation", "tenant", string(tenant.ID), "conversation", convID, "err", err)
-		return
+		return fmt.Errorf("auto-reply: load conversation %q: %w", convID, err)
 	}
-	if why := AutoReplyBlocked(check); why != "" {
-		e.log.Debug("inbox: no auto-reply", "tenant", string(tenant.ID), "conversation", convID, "reason", why)
-		return
+	if wait {
+		return errNotYet
+	}
+	if check.Conversation.ID == "" || check.Conversation.FolderID == "" || AutoReplyBlocked(check) != "" {
+		if check.Conversation.ID != "" {
+			e.log.Debug("inbox: no auto-reply", "tenant", string(tenant.ID), "conversation", convID, "reason", AutoReplyBlocked(check))
+		}
+		return e.store.Update(context.WithoutCancel(ctx), tenant.ID, finish)
 	}
 
 	gctx, cancel := context.WithTimeout(ctx, generateTimeout)
@@ -138,11 +160,20 @@ func (e *Engine) autoReply(ctx context.Context, tenant Tenant, convID, messageID
 	if genErr == nil && strings.TrimSpace(reply.Text) == "" {
 		genErr = errors.New("the model returned an empty answer")
 	}
+	if genErr != nil && errors.Is(genErr, ErrTemporary) && w.Attempts+1 < maxWorkAttempts && ctx.Err() == nil {
+		return fmt.Errorf("generate auto-reply: %w", genErr) // retried with backoff
+	}
 
 	var ev Event
 	err = e.store.Update(context.WithoutCancel(ctx), tenant.ID, func(tx Tx) error {
+		if err := finish(tx); err != nil {
+			return err
+		}
 		now := e.clock.Now()
 		check, err := e.autoReplyCheck(tx, tenant, convID, messageID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -190,13 +221,13 @@ func (e *Engine) autoReply(ctx context.Context, tenant Tenant, convID, messageID
 			EntityID: d.ID, ConversationID: convID, After: mustJSON(map[string]any{"status": d.Status, "error": d.Error, "mode": check.Folder.AutoReply.Mode}), At: now})
 	})
 	if err != nil {
-		e.log.Error("inbox: auto-reply: store result", "tenant", string(tenant.ID), "conversation", convID, "err", err)
-		return
+		return fmt.Errorf("auto-reply: store result: %w", err)
 	}
 	if ev.Type != "" {
 		e.bus.publish(ev)
 		e.kickOutbox()
 	}
+	return nil
 }
 
 func (e *Engine) autoReplyCheck(tx Tx, tenant Tenant, convID, messageID string) (AutoReplyCheck, error) {

@@ -114,7 +114,9 @@ func (a *autoEnv) customerMail(id, text string) inbox.IngestItem {
 		m.InReplyTo = "m1@mail.example"
 	}
 	m.SentAt = a.clock.Now()
-	return a.ingest(m).Items[0]
+	item := a.ingest(m).Items[0]
+	a.work() // the engine's worker answers in the background
+	return item
 }
 
 func (a *autoEnv) deliver() {
@@ -220,13 +222,25 @@ func TestAutoReplyApprovalModeCreatesDraft(t *testing.T) {
 	require.ErrorIs(t, err, inbox.ErrInvalid, "a draft is approved once")
 }
 
-func TestAutoReplyGenerationFailureLeavesFailedDraftAndNoRetry(t *testing.T) {
+func TestAutoReplyGenerationFailureIsRetriedWithBackoffThenLeavesAFailedDraft(t *testing.T) {
 	a := newAutoEnv(t, inbox.AutoReplyAuto)
-	a.responder.err = errors.New("model timeout")
+	a.responder.err = fmt.Errorf("model timeout: %w", inbox.ErrTemporary)
 	it := a.customerMail("m1", "Bonjour")
-	a.customerMail("m2", "Allô ?")
-	require.Equal(t, 1, a.responder.generations(), "no retry storm")
+	require.Equal(t, 1, a.responder.generations())
+	a.work()
+	require.Equal(t, 1, a.responder.generations(), "no retry storm: a retry waits for its backoff")
 	var ds []inbox.Draft
+	a.update(func(tx inbox.Tx) error {
+		var err error
+		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID})
+		return err
+	})
+	require.Empty(t, ds, "a temporary failure leaves no failed draft blocking the next answers")
+	for range 20 {
+		a.clock.Advance(2 * time.Hour)
+		a.work()
+	}
+	require.Equal(t, 8, a.responder.generations(), "the attempts are bounded")
 	a.update(func(tx inbox.Tx) error {
 		var err error
 		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID})
@@ -305,4 +319,24 @@ func TestLowConfidenceAutomaticAnswerBecomesDraft(t *testing.T) {
 		return err
 	})
 	require.Len(t, ds, 1, "kept for a person to check")
+}
+
+// A model that refuses for good (a bad request, an unusable answer) is not
+// asked again: a failed draft says why at once.
+func TestAutoReplyPermanentFailureLeavesAFailedDraftAtOnce(t *testing.T) {
+	a := newAutoEnv(t, inbox.AutoReplyAuto)
+	a.responder.err = errors.New("model not found")
+	it := a.customerMail("m1", "Bonjour")
+	a.clock.Advance(2 * time.Hour)
+	a.work()
+	require.Equal(t, 1, a.responder.generations())
+	var ds []inbox.Draft
+	a.update(func(tx inbox.Tx) error {
+		var err error
+		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID})
+		return err
+	})
+	require.Len(t, ds, 1)
+	require.Equal(t, inbox.DraftFailed, ds[0].Status)
+	require.Contains(t, ds[0].Error, "model not found")
 }

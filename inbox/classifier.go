@@ -24,6 +24,17 @@ type Classifier interface {
 	Classify(ctx context.Context, in ClassifyInput) (Decision, error)
 }
 
+// DeferredClassifier is an optional Classifier capability for classifiers
+// with slow parts (a model called over the network). At intake the engine
+// runs only Inline, on the request path; the whole classifier then runs
+// as durable background work (WorkClassify) for conversations Inline left
+// unfiled, so a webhook's answer never waits for a model.
+type DeferredClassifier interface {
+	Classifier
+	// Inline returns the fast part, or nil when every part is slow.
+	Inline() Classifier
+}
+
 // HistoryNeeder is implemented by classifiers that tell whether they read
 // ClassifyInput.History. Reclassifying a tenant reads every conversation;
 // for a classifier that decides from the opening message, contact and

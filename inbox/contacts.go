@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -123,6 +124,7 @@ func (e *Engine) MergeContacts(ctx context.Context, tenant TenantID, keepID, dro
 			for _, c := range page.Items {
 				c.ContactID = keepID
 				c.UpdatedAt = e.clock.Now()
+				markChanged(&c)
 				if err := tx.UpdateConversation(&c); err != nil {
 					return err
 				}
@@ -169,38 +171,44 @@ func (e *Engine) MergeContacts(ctx context.Context, tenant TenantID, keepID, dro
 	return keep, nil
 }
 
-// linkContacts asks the ContactDirectory about contacts created by ingest.
-func (e *Engine) linkContacts(ctx context.Context, tenant TenantID, ids []string) {
+// linkContact asks the ContactDirectory about a contact created by
+// ingest (the WorkLinkContact work) and stores the host's id for it.
+func (e *Engine) linkContact(ctx context.Context, tenant TenantID, id string) error {
 	if e.directory == nil {
-		return
+		return nil
 	}
-	for _, id := range ids {
-		var c Contact
-		if err := e.store.View(ctx, tenant, func(tx Tx) error {
-			var err error
-			c, err = tx.GetContact(id)
+	var c Contact
+	err := e.store.View(ctx, tenant, func(tx Tx) error {
+		var err error
+		c, err = tx.GetContact(id)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) || err == nil && c.ExternalID != "" {
+		return nil // merged away, or linked meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("link contact %q: %w", id, err)
+	}
+	ext, err := e.directory.LinkContact(ctx, tenant, c)
+	if err != nil {
+		return fmt.Errorf("contact directory: link contact %q: %w", id, err)
+	}
+	if ext == "" {
+		return nil
+	}
+	err = e.store.Update(ctx, tenant, func(tx Tx) error {
+		c, err := tx.GetContact(id)
+		if err != nil || c.ExternalID != "" {
 			return err
-		}); err != nil || c.ExternalID != "" {
-			continue
 		}
-		ext, err := e.directory.LinkContact(ctx, tenant, c)
-		if err != nil {
-			e.log.Warn("inbox: contact directory", "tenant", string(tenant), "contact", id, "err", err)
-			continue
-		}
-		if ext == "" {
-			continue
-		}
-		err = e.store.Update(ctx, tenant, func(tx Tx) error {
-			c, err := tx.GetContact(id)
-			if err != nil || c.ExternalID != "" {
-				return err
-			}
-			c.ExternalID, c.UpdatedAt = ext, e.clock.Now()
-			return tx.UpdateContact(&c)
-		})
-		if err != nil {
-			e.log.Warn("inbox: link contact", "tenant", string(tenant), "contact", id, "err", err)
-		}
+		c.ExternalID, c.UpdatedAt = ext, e.now()
+		return tx.UpdateContact(&c)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("link contact %q: %w", id, err)
+	}
+	return nil
 }

@@ -148,4 +148,10 @@ type Conversation struct {
 	// Version increments on every update; UpdateConversation with a stale
 	// version fails with ErrConflict.
 	Version int64
+	// ChangedVersion is the Version of the latest change an agent must
+	// see before acting: an agent's action or a new message. Background
+	// work (filing by a classifier, drafts, auto-replies) raises Version
+	// but not ChangedVersion, so an agent who loaded the conversation
+	// before it is never refused for it (see Change.Version).
+	ChangedVersion int64
 }

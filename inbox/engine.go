@@ -83,6 +83,7 @@ type Engine struct {
 
 	flight            syncFlight
 	outboxWake        chan struct{}
+	workWake          chan struct{}
 	reclass           reclassifyQueue
 	coalesce          coalescer
 	instance          string
@@ -127,6 +128,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.bus = newBus(buf, e.log)
 	e.outboxWake = make(chan struct{}, 1)
+	e.workWake = make(chan struct{}, 1)
 	e.reclass.wake = make(chan struct{}, 1)
 	e.metrics = newMetrics()
 	e.coalesce.eng = e

@@ -19,7 +19,7 @@ func (e *Engine) Classify(ctx context.Context, tenantID TenantID, conversationID
 	if err != nil {
 		return Decision{}, fmt.Errorf("classify: %w", err)
 	}
-	d, changed, err := e.classifyOne(ctx, tenant, conversationID, false)
+	d, changed, err := e.classifyOne(ctx, tenant, conversationID, false, e.classifier)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -32,11 +32,11 @@ func (e *Engine) Classify(ctx context.Context, tenantID TenantID, conversationID
 // classifyConversations files freshly ingested conversations. Failures
 // are recorded on the conversation and logged; the messages are already
 // safe in the store.
-func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids []string) {
+func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids []string, c Classifier) {
 	slices.Sort(ids)
 	var events []Event
 	for _, id := range ids {
-		_, changed, err := e.classifyOne(ctx, tenant, id, true)
+		_, changed, err := e.classifyOne(ctx, tenant, id, true, c)
 		if err != nil {
 			e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversation", id, "err", err)
 		}
@@ -47,29 +47,51 @@ func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids [
 	e.bus.publish(events...)
 }
 
-func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, onlyUnfiled bool) (Decision, bool, error) {
-	var in ClassifyInput
+func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, onlyUnfiled bool, c Classifier) (Decision, bool, error) {
+	var (
+		in   ClassifyInput
+		skip bool
+	)
+	history := needsHistory(c)
 	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
 		conv, err := tx.GetConversation(id)
 		if err != nil {
 			return fmt.Errorf("conversation %q: %w", id, err)
 		}
-		msgs, err := tx.ListMessages(id)
-		if err != nil {
-			return fmt.Errorf("messages of conversation %q: %w", id, err)
+		if conv.Classification.By == DecidedByManual || (onlyUnfiled && conv.FolderID != "") {
+			skip = true
+			return nil
 		}
 		folders, err := tx.ListFolders()
 		if err != nil {
 			return fmt.Errorf("folders: %w", err)
 		}
+		if onlyUnfiled && !history && classifiedSince(conv, folders) {
+			// A classifier that reads only the opening message answers as
+			// before until the folders change: a new message of an
+			// unfiled conversation costs nothing, however long it is.
+			skip = true
+			return nil
+		}
 		contact, err := tx.GetContact(conv.ContactID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("contact: %w", err)
 		}
-		in = ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders, History: msgs}
+		in = ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders}
 		// A conversation is filed by its opening customer message, which
 		// states the topic; later ones are often "any news?".
-		for _, m := range msgs {
+		if r, ok := tx.(FirstInboundReader); ok && !history {
+			first, err := r.FirstInbound([]string{id})
+			if err != nil {
+				return fmt.Errorf("first message of conversation %q: %w", id, err)
+			}
+			in.Message = first[id]
+			return nil
+		}
+		if in.History, err = tx.ListMessages(id); err != nil {
+			return fmt.Errorf("messages of conversation %q: %w", id, err)
+		}
+		for _, m := range in.History {
 			if m.Direction == DirectionIn {
 				in.Message = m
 				break
@@ -80,11 +102,11 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 	if err != nil {
 		return Decision{}, false, fmt.Errorf("classify: %w", err)
 	}
-	if in.Conversation.Classification.By == DecidedByManual || (onlyUnfiled && in.Conversation.FolderID != "") || in.Message.ID == "" {
+	if skip || in.Message.ID == "" {
 		return Decision{}, false, nil
 	}
 
-	d, cerr := e.classifier.Classify(ctx, in)
+	d, cerr := c.Classify(ctx, in)
 	now := e.clock.Now()
 	if cerr != nil {
 		d = Decision{Error: cerr.Error(), At: now}
@@ -110,11 +132,17 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 		}
 		before := conv
 		applyDecision(&conv, d)
+		if sameFiling(before, conv) {
+			// Nothing an agent sees changes: no write, no version bump,
+			// no audit entry (re-filing an idle inbox costs nothing).
+			return nil
+		}
 		conv.UpdatedAt = now
 		if err := tx.UpdateConversation(&conv); err != nil {
 			return err
 		}
-		changed = conv.FolderID != before.FolderID || conv.Status != before.Status || conv.Intent != before.Intent
+		changed = conv.FolderID != before.FolderID || conv.Status != before.Status || conv.Intent != before.Intent ||
+			conv.Urgency != before.Urgency || conv.Assignee != before.Assignee || !slices.Equal(conv.Tags, before.Tags)
 		actor := "classifier"
 		if d.By != "" {
 			actor += ":" + d.By
@@ -131,6 +159,31 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 		return d, changed, fmt.Errorf("classify conversation %q: %w", id, cerr)
 	}
 	return d, changed, nil
+}
+
+// classifiedSince reports whether c was classified without error after
+// the folders (and their rules) last changed.
+func classifiedSince(c Conversation, folders []Folder) bool {
+	d := c.Classification
+	if d.At.IsZero() || d.Error != "" {
+		return false
+	}
+	for _, f := range folders {
+		if f.UpdatedAt.After(d.At) || f.CreatedAt.After(d.At) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameFiling reports whether a classification left a conversation as it
+// was: same filing and the same decision, its time and wording aside.
+func sameFiling(a, b Conversation) bool {
+	da, db := a.Classification, b.Classification
+	return a.FolderID == b.FolderID && a.Status == b.Status && a.Intent == b.Intent && a.Urgency == b.Urgency &&
+		a.Assignee == b.Assignee && slices.Equal(a.Tags, b.Tags) &&
+		da.By == db.By && da.FolderID == db.FolderID && da.Status == db.Status && (da.Error == "") == (db.Error == "") &&
+		da.At.IsZero() == db.At.IsZero() // the first decision is recorded, even an abstention
 }
 
 // applyDecision files a conversation; it only raises a status (new →

@@ -68,6 +68,13 @@ func (e *env) ingest(msgs ...inbox.Inbound) inbox.IngestResult {
 	return res
 }
 
+// work runs the tenant's due background work, as Run's worker would.
+func (e *env) work() {
+	e.t.Helper()
+	_, err := e.engine.DoWork(e.ctx, tenantA)
+	require.NoError(e.t, err)
+}
+
 func (e *env) conversation(id string) inbox.Conversation {
 	e.t.Helper()
 	var c inbox.Conversation

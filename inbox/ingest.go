@@ -95,16 +95,60 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	e.metrics.add("quarantined", out.result.Quarantined)
 	e.metrics.add("skipped", out.result.Skipped)
 	e.bus.publish(out.events...)
-	e.linkContacts(ctx, tenantID, out.newContacts)
-	if len(out.toFile) > 0 && e.classifier != nil {
-		e.classifyConversations(ctx, tenant, out.toFile)
+	if out.work > 0 {
+		e.kickWork()
 	}
-	if e.responder != nil {
-		for _, convID := range sortedKeys(out.lastInbound) {
-			e.autoReply(ctx, tenant, convID, out.lastInbound[convID])
-		}
+	// Fast classifiers file new conversations on the request path; slow
+	// ones run as the background work the batch enqueued.
+	if inline := e.inlineClassifier(); len(out.toFile) > 0 && inline != nil {
+		e.classifyConversations(ctx, tenant, out.toFile, inline)
 	}
 	return out.result, nil
+}
+
+// inlineClassifier is the part of the classifier that runs at intake:
+// all of it, or only its fast part (DeferredClassifier).
+func (e *Engine) inlineClassifier() Classifier {
+	if d, ok := e.classifier.(DeferredClassifier); ok {
+		return d.Inline()
+	}
+	return e.classifier
+}
+
+// enqueueWork writes the background work a batch makes necessary, in its
+// transaction: the slow classification of conversations left unfiled, an
+// answer to each conversation's newest customer message when a folder of
+// the tenant answers automatically, and the linking of new contacts.
+func (w *ingestTx) enqueueWork(toFile []string, lastInbound map[string]string) (int, error) {
+	var items []WorkItem
+	if _, deferred := w.e.classifier.(DeferredClassifier); deferred {
+		for _, id := range toFile {
+			items = append(items, WorkItem{Kind: WorkClassify, Key: id})
+		}
+	}
+	if w.e.responder != nil && len(lastInbound) > 0 {
+		folders, err := w.tx.ListFolders()
+		if err != nil {
+			return 0, fmt.Errorf("list folders: %w", err)
+		}
+		if slices.ContainsFunc(folders, func(f Folder) bool { return f.AutoReply.Mode != AutoReplyOff }) {
+			for _, id := range sortedKeys(lastInbound) {
+				items = append(items, WorkItem{Kind: WorkAutoReply, Key: id, Payload: lastInbound[id]})
+			}
+		}
+	}
+	if w.e.directory != nil {
+		for _, id := range w.newContacts {
+			items = append(items, WorkItem{Kind: WorkLinkContact, Key: id})
+		}
+	}
+	for i := range items {
+		items[i].TenantID, items[i].NotBefore, items[i].CreatedAt, items[i].UpdatedAt = w.tenant.ID, w.now, w.now, w.now
+		if err := w.tx.PutWork(&items[i]); err != nil {
+			return 0, fmt.Errorf("enqueue %s work: %w", items[i].Kind, err)
+		}
+	}
+	return len(items), nil
 }
 
 // ingestOutcome is what a committed batch leaves for after-commit work.
@@ -116,6 +160,7 @@ type ingestOutcome struct {
 	// the batch: the one an auto-reply would answer.
 	lastInbound map[string]string
 	newContacts []string
+	work        int // background work items enqueued
 }
 
 // preparedInbound is an inbound message after validation and key
@@ -308,7 +353,11 @@ type ingestTx struct {
 
 func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) {
 	res, events, toFile, lastInbound, err := w.ingest(batch, b)
-	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound, newContacts: w.newContacts}, err
+	if err != nil {
+		return ingestOutcome{}, err
+	}
+	n, err := w.enqueueWork(toFile, lastInbound)
+	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound, newContacts: w.newContacts, work: n}, err
 }
 
 func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, map[string]string, error) {
@@ -405,6 +454,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	var toFile []string
 	for _, id := range sortedKeys(touched) {
 		conv := w.conversations[id]
+		markChanged(&conv) // a new message: agents must see it
 		if err := w.tx.UpdateConversation(&conv); err != nil {
 			return IngestResult{}, nil, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
 		}

@@ -42,6 +42,7 @@ func (e *Engine) Merge(ctx context.Context, tenant TenantID, targetID, sourceID 
 			return nil, err
 		}
 		src.UpdatedAt = now
+		markChanged(&src)
 		if err := tx.UpdateConversation(&src); err != nil {
 			return nil, err
 		}
@@ -92,6 +93,7 @@ func (e *Engine) Split(ctx context.Context, tenant TenantID, messageID string, c
 		if err := e.recount(tx, &created); err != nil {
 			return nil, err
 		}
+		markChanged(&created)
 		if err := tx.UpdateConversation(&created); err != nil {
 			return nil, err
 		}

@@ -101,6 +101,7 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 	}
 	var loops sync.WaitGroup
 	loops.Go(func() { _ = e.RunOutbox(ctx, opts.OutboxInterval) })
+	loops.Go(func() { _ = e.RunWork(ctx, opts.OutboxInterval) })
 	loops.Go(func() { e.runReclassify(ctx) })
 	loops.Go(func() { r.loop(ctx, opts.FollowUpInterval, r.followUps) })
 	loops.Go(func() { r.loop(ctx, opts.SyncInterval, r.syncAll) })

@@ -118,7 +118,7 @@ func (e *Engine) syncUnderLease(ctx context.Context, tenantID TenantID, integrat
 }
 
 func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID string) (SyncReport, error) {
-	tenant, err := e.tenant(ctx, tenantID)
+	_, err := e.tenant(ctx, tenantID)
 	if err != nil {
 		return SyncReport{}, fmt.Errorf("sync: %w", err)
 	}
@@ -191,33 +191,10 @@ func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID stri
 		events = append(events, Event{Type: EventIntegrationPaused, TenantID: tenantID, IntegrationID: in.ID, Detail: "authentication failed", At: report.FinishedAt})
 	}
 	e.bus.publish(events...)
-	if e.classifier != nil && ctx.Err() == nil {
-		e.reclassifyUnfiled(ctx, tenant)
-	}
 	if pullErr != nil {
 		return report, fmt.Errorf("sync integration %q: %w", integrationID, pullErr)
 	}
 	return report, nil
-}
-
-// reclassifyUnfiled offers the most recent unfiled conversations to the
-// classifier again (rules may have been added since they arrived).
-func (e *Engine) reclassifyUnfiled(ctx context.Context, tenant Tenant) {
-	var ids []string
-	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
-		page, err := tx.ListConversations(ConversationQuery{FolderID: Unfiled, Limit: 200})
-		for _, c := range page.Items {
-			if c.Classification.By != DecidedByManual && !c.Automated {
-				ids = append(ids, c.ID)
-			}
-		}
-		return err
-	})
-	if err != nil {
-		e.log.Warn("inbox: list unfiled conversations", "tenant", string(tenant.ID), "err", err)
-		return
-	}
-	e.classifyConversations(ctx, tenant, ids)
 }
 
 // OpenChannel builds the channel for an integration through the

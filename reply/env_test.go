@@ -176,7 +176,15 @@ func (e *env) email(id, from, name, subject, text string, inReplyTo ...string) i
 	res, err := e.eng.Ingest(e.ctx, tenantID, []inbox.Inbound{in})
 	require.NoError(e.t, err)
 	require.Equal(e.t, inbox.IngestStored, res.Items[0].Status)
+	e.work()
 	return res.Items[0]
+}
+
+// work runs the background work the engine's worker would run now.
+func (e *env) work() {
+	e.t.Helper()
+	_, err := e.eng.DoWork(e.ctx, tenantID)
+	require.NoError(e.t, err)
 }
 
 func (e *env) textMessage(id, phone, text string) inbox.IngestItem {
@@ -186,6 +194,7 @@ func (e *env) textMessage(id, phone, text string) inbox.IngestItem {
 	}})
 	require.NoError(e.t, err)
 	require.Equal(e.t, inbox.IngestStored, res.Items[0].Status)
+	e.work()
 	return res.Items[0]
 }
 

@@ -16,7 +16,8 @@ import (
 )
 
 // A model error, a timeout, an empty or unusable answer leaves a failed
-// draft with the reason; nothing is sent and nothing is retried later.
+// draft with the reason; nothing is sent. A failure that may pass (a
+// server error) is retried by the engine's worker with backoff first.
 func TestModelFailuresLeaveFailedDraftAndSendNothing(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -25,7 +26,8 @@ func TestModelFailuresLeaveFailedDraftAndSendNothing(t *testing.T) {
 		wantCalls int
 		reason    string
 	}{
-		{"server error retried then given up", modelAnswer{Status: 500, Content: "upstream overloaded"}, 0, 3, "status 500: upstream overloaded (after 3 attempts)"},
+		// 3 attempts per run, 8 runs of the engine's worker.
+		{"server error retried then given up", modelAnswer{Status: 500, Content: "upstream overloaded"}, 0, 24, "status 500: upstream overloaded (after 3 attempts)"},
 		{"bad request not retried", modelAnswer{Status: 400, Content: "model not found"}, 0, 1, "status 400: model not found"},
 		{"timeout", modelAnswer{Delay: time.Minute}, 150 * time.Millisecond, 1, "timed out"},
 		{"empty answer", answer("   ", 0.9), 0, 1, "empty answer"},
@@ -38,6 +40,10 @@ func TestModelFailuresLeaveFailedDraftAndSendNothing(t *testing.T) {
 				o.Timeout = tc.timeout
 			}}, func(chatCall) modelAnswer { return tc.answer })
 			it := e.email("m1", "camille.martin@courriel.example", "Camille", "Commande", "Où est ma commande #12345 ?")
+			for range 10 { // the worker's retries, if any
+				e.clock.Advance(2 * time.Hour)
+				e.work()
+			}
 			require.Equal(t, tc.wantCalls, len(e.api.calls()))
 
 			ds := e.drafts(it.ConversationID)

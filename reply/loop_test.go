@@ -206,6 +206,8 @@ func (c *company) receive(raws [][]byte) int {
 		in.IntegrationID, in.ProviderID = c.mailbox.ID, "1/INBOX/"+strconv.Itoa(c.seq)
 		_, err = c.eng.Ingest(context.Background(), tenantID, []inbox.Inbound{in})
 		require.NoError(c.t, err)
+		_, err = c.eng.DoWork(context.Background(), tenantID) // the worker answers
+		require.NoError(c.t, err)
 	}
 	return len(raws)
 }

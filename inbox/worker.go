@@ -1,0 +1,240 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Background work settings.
+const (
+	// maxWorkAttempts is how many times a failing work item runs before it
+	// is marked failed.
+	maxWorkAttempts = 8
+	// workClaim is how long a worker holds an item; a worker that dies is
+	// replaced after it. It bounds one run (a model call included).
+	workClaim = 5 * time.Minute
+	// workPerTenant caps the items of one tenant run at once, so one busy
+	// tenant does not starve the others.
+	workPerTenant = 4
+	// workWait is how long an item waits for what it depends on (a
+	// pending classification) before it runs again.
+	workWait = 2 * time.Second
+)
+
+// errNotYet is a handler's answer when the item depends on other work
+// still pending: it runs again shortly, without counting an attempt.
+var errNotYet = errors.New("waiting for other work")
+
+// workHandler runs one item. finish removes the item; a handler that
+// records an effect calls it in the effect's transaction, so the work is
+// never done twice. A nil error without finish leaves the worker to
+// remove the item.
+type workHandler func(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error
+
+func (e *Engine) workHandlers() map[string]workHandler {
+	return map[string]workHandler{
+		WorkClassify:    e.runClassify,
+		WorkAutoReply:   e.runAutoReply,
+		WorkLinkContact: e.runLinkContact,
+	}
+}
+
+// kickWork wakes the worker after work was enqueued.
+func (e *Engine) kickWork() {
+	select {
+	case e.workWake <- struct{}{}:
+	default:
+	}
+}
+
+// DoWork runs a tenant's due background work now (classification by slow
+// classifiers, auto-replies, contact linking) and returns how many items
+// ran. Run does this continuously; hosts that do not call Run, and tests,
+// call DoWork after ingesting.
+func (e *Engine) DoWork(ctx context.Context, tenant TenantID) (int, error) {
+	t, err := e.tenant(ctx, tenant)
+	if err != nil {
+		return 0, fmt.Errorf("do work: %w", err)
+	}
+	total := 0
+	for ctx.Err() == nil {
+		n, err := e.workRound(ctx, t, e.instance)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}
+
+// workRound claims up to workPerTenant due items of a tenant and runs
+// them concurrently; it returns how many ran.
+func (e *Engine) workRound(ctx context.Context, t Tenant, owner string) (int, error) {
+	now := e.clock.Now()
+	var claimed []WorkItem
+	err := e.store.Update(ctx, t.ID, func(tx Tx) error {
+		claimed = claimed[:0]
+		due, err := tx.ListWork(WorkQuery{DueAt: now, Limit: workPerTenant})
+		if err != nil {
+			return err
+		}
+		for _, w := range due {
+			ok, err := tx.ClaimWork(w.ID, owner, now, now.Add(workClaim))
+			if err != nil {
+				return err
+			}
+			if ok {
+				w.ClaimedBy, w.ClaimedUntil = owner, now.Add(workClaim)
+				claimed = append(claimed, w)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("claim work of tenant %q: %w", t.ID, err)
+	}
+	var wg sync.WaitGroup
+	for _, w := range claimed {
+		wg.Go(func() { e.runWork(ctx, t, w) })
+	}
+	wg.Wait()
+	return len(claimed), nil
+}
+
+// runWork runs one claimed item and records its outcome.
+func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
+	handler := e.workHandlers()[w.Kind]
+	finished := false
+	finish := func(tx Tx) error {
+		done, err := tx.DeleteWork(w.ID, w.Generation)
+		if err != nil {
+			return err
+		}
+		if !done {
+			// Enqueued again while it ran: release it to run once more.
+			w.ClaimedBy, w.ClaimedUntil = "", time.Time{}
+			if err := tx.UpdateWork(&w); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		finished = true
+		return nil
+	}
+	var err error
+	if handler == nil {
+		err = fmt.Errorf("no handler for %q work", w.Kind)
+	} else {
+		err = safeRun(func() error { return handler(ctx, t, w, finish) })
+	}
+	if err == nil && !finished {
+		err = e.store.Update(context.WithoutCancel(ctx), t.ID, finish)
+	}
+	if err == nil {
+		e.metrics.add("work_done", 1)
+		return
+	}
+	// A failure (or a wait) is recorded on the item and retried later.
+	w.ClaimedBy, w.ClaimedUntil = "", time.Time{}
+	now := e.clock.Now()
+	switch {
+	case errors.Is(err, errNotYet):
+		w.NotBefore = now.Add(workWait)
+	case ctx.Err() != nil:
+		w.NotBefore = now // interrupted by shutdown: due at once on restart
+	default:
+		w.Attempts++
+		w.LastError = err.Error()
+		w.NotBefore = now.Add(backoff(w.Attempts, rand.Float64()))
+		if w.Attempts >= maxWorkAttempts || handler == nil {
+			w.Failed = true
+			e.metrics.add("work_failed", 1)
+		}
+		e.log.Warn("inbox: background work failed", "tenant", string(t.ID), "kind", w.Kind, "key", w.Key,
+			"attempt", w.Attempts, "final", w.Failed, "err", err)
+	}
+	w.UpdatedAt = now
+	if uerr := e.store.Update(context.WithoutCancel(ctx), t.ID, func(tx Tx) error { return tx.UpdateWork(&w) }); uerr != nil && !errors.Is(uerr, ErrNotFound) {
+		e.log.Error("inbox: record background work", "tenant", string(t.ID), "kind", w.Kind, "err", uerr)
+	}
+}
+
+// safeRun turns a handler's panic into an error, so one bad item does not
+// take the worker down.
+func safeRun(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return fn()
+}
+
+// RunWork runs every tenant's background work until ctx ends: at once
+// when work is enqueued, and at least every interval for retries (0 means
+// 5 s). Run starts it; several instances may run it against one store,
+// each item being claimed by one of them.
+func (e *Engine) RunWork(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	t := e.newTicker(interval)
+	defer t.Stop()
+	for {
+		tenants, err := e.store.ListTenants(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("inbox: work: list tenants", "err", err)
+		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for _, tn := range tenants {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				for ctx.Err() == nil {
+					n, err := e.workRound(ctx, tn, e.instance)
+					if err != nil && ctx.Err() == nil {
+						e.log.Error("inbox: background work", "tenant", string(tn.ID), "err", err)
+					}
+					if err != nil || n == 0 {
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C():
+		case <-e.workWake:
+		}
+	}
+}
+
+// runClassify is the WorkClassify handler: the full classifier (slow
+// parts included) files a conversation that is still unfiled.
+func (e *Engine) runClassify(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error {
+	if e.classifier == nil {
+		return nil
+	}
+	_, changed, err := e.classifyOne(ctx, tenant, w.Key, true, e.classifier)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if changed {
+		e.bus.publish(Event{Type: EventConversationUpdated, TenantID: tenant.ID, ConversationID: w.Key, Detail: "classified", At: e.clock.Now()})
+	}
+	return nil
+}
+
+// runLinkContact is the WorkLinkContact handler.
+func (e *Engine) runLinkContact(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error {
+	return e.linkContact(ctx, tenant.ID, w.Key)
+}
