@@ -141,6 +141,10 @@ type runner struct {
 	running  map[string]bool
 	watching map[string]context.CancelFunc
 	failures map[string]failure
+	// scanned is set after the first scan: the one at start-up syncs
+	// every integration at once, whatever its interval, so mail that
+	// arrived while no instance ran is fetched without waiting.
+	scanned bool
 }
 
 // failure is an integration's run of failed syncs: the next attempt waits
@@ -192,6 +196,8 @@ func (r *runner) syncAll(ctx context.Context) {
 		return
 	}
 	now := r.e.clock.Now()
+	startup := !r.scanned
+	r.scanned = true
 	scanned := map[TenantID]bool{}
 	active := map[string]bool{}
 	for _, t := range tenants {
@@ -211,7 +217,13 @@ func (r *runner) syncAll(ctx context.Context) {
 			if in.Enabled {
 				active[key] = true
 			}
-			if !r.due(in, now) {
+			if r.opts.Watch && r.watchable(in) {
+				// Watchers start with Run, not after a first sync: new mail
+				// is signalled within seconds of a restart.
+				r.watch(ctx, t.ID, in)
+			}
+			catchUp := startup && r.watchable(in)
+			if !r.due(in, now) && !catchUp {
 				continue
 			}
 			r.mu.Lock()
@@ -227,7 +239,7 @@ func (r *runner) syncAll(ctx context.Context) {
 					delete(r.running, key)
 					r.mu.Unlock()
 				}()
-				r.syncOne(ctx, t.ID, in)
+				r.syncOne(ctx, t.ID, in, !catchUp)
 			})
 		}
 	}
@@ -239,6 +251,14 @@ func (r *runner) syncAll(ctx context.Context) {
 		}
 	}
 	r.mu.Unlock()
+}
+
+// watchable reports whether an integration may be watched and synced
+// outside its schedule: enabled, with a channel, not paused by refused
+// credentials.
+func (r *runner) watchable(in Integration) bool {
+	return in.Enabled && r.e.channels[in.Kind] != nil &&
+		!(in.Status == IntegrationAuthFailed && !in.UpdatedAt.After(in.LastSync.FinishedAt))
 }
 
 // due reports whether an integration should be synced now: enabled, its
@@ -315,9 +335,10 @@ func (r *runner) slots(ctx context.Context, in Integration) (release func(), ok 
 	}, true
 }
 
-// syncOne runs a scheduled sync of one integration.
-func (r *runner) syncOne(ctx context.Context, tenant TenantID, in Integration) {
-	fresh, err := r.syncLeased(ctx, tenant, in, true)
+// syncOne runs a scheduled sync of one integration; with checkDue it is
+// skipped when another instance synced it meanwhile.
+func (r *runner) syncOne(ctx context.Context, tenant TenantID, in Integration, checkDue bool) {
+	fresh, err := r.syncLeased(ctx, tenant, in, checkDue)
 	key := tenant.key() + in.ID
 	if r.work.Err() != nil || errors.Is(err, errSkipped) {
 		return

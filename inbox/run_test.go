@@ -456,3 +456,33 @@ func TestRunWatchesEachMailboxOnceAcrossInstancesAndStopsWhenDisabled(t *testing
 	require.NoError(t, err)
 	require.True(t, ok, "the watch lease is released")
 }
+
+// A restarted instance does not wait for the next scheduled sync: it
+// syncs every mailbox at once and starts its watchers, even when the
+// mailbox was synced moments before the restart.
+func TestRunSyncsAndWatchesAtOnceOnStart(t *testing.T) {
+	var active, peak atomic.Int32
+	var pulls atomic.Int32
+	factory := map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: func(_ context.Context, in inbox.Integration, _ inbox.SecretFunc) (inbox.Channel, error) {
+		return countingWatched{watchedMailbox{id: in.ID, active: &active, peak: &peak}, &pulls}, nil
+	}}
+	clock := inboxtest.NewClock(time.Now())
+	e := newEnv(t, inbox.Options{Clock: clock, Channels: factory})
+	integ := e.integration(inbox.SourceEmail, nil)
+	e.update(func(tx inbox.Tx) error { // synced just before the restart
+		return tx.SetIntegrationStatus(integ.ID, inbox.IntegrationOK, inbox.SyncReport{StartedAt: clock.Now(), FinishedAt: clock.Now()})
+	})
+	e.run(inbox.RunOptions{SyncInterval: time.Hour, Watch: true})
+	require.Eventually(t, func() bool { return active.Load() == 1 && pulls.Load() >= 1 }, 10*time.Second, time.Millisecond,
+		"watcher and first sync start with Run, no clock tick needed")
+}
+
+type countingWatched struct {
+	watchedMailbox
+	pulls *atomic.Int32
+}
+
+func (c countingWatched) Pull(ctx context.Context, cursor string, deliver inbox.DeliverFunc) error {
+	c.pulls.Add(1)
+	return nil
+}
