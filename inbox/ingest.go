@@ -349,6 +349,9 @@ type ingestTx struct {
 	threadKeys      map[string]string       // key -> conversation id, stored so far in this batch
 	newContacts     []string
 	audit           []AuditEntry // written with the batch
+	// readUpTo: conversations whose customer messages our own reply,
+	// synced from Sent, answered: they are marked read.
+	readUpTo map[string]time.Time
 }
 
 func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) {
@@ -363,6 +366,7 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) 
 func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, map[string]string, error) {
 	w.contacts = map[string]Contact{}
 	w.audit, w.newContacts = nil, nil
+	w.readUpTo = map[string]time.Time{}
 	w.conversations = map[string]Conversation{}
 	w.latestByChannel = map[string]string{}
 	w.created = map[string]bool{}
@@ -452,6 +456,13 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		return IngestResult{}, nil, nil, nil, err
 	}
 	var toFile []string
+	for _, id := range sortedKeys(w.readUpTo) {
+		conv := w.conversations[id]
+		if err := w.markRead(&conv, w.readUpTo[id]); err != nil {
+			return IngestResult{}, nil, nil, nil, err
+		}
+		w.conversations[id] = conv
+	}
 	for _, id := range sortedKeys(touched) {
 		conv := w.conversations[id]
 		markChanged(&conv) // a new message: agents must see it
@@ -482,6 +493,31 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		}
 	}
 	return res, events, toFile, lastInbound, nil
+}
+
+// markRead marks the customer messages of conv sent up to at read.
+func (w *ingestTx) markRead(conv *Conversation, at time.Time) error {
+	msgs, err := w.tx.ListMessages(conv.ID)
+	if err != nil {
+		return fmt.Errorf("messages of conversation %s: %w", conv.ID, err)
+	}
+	unread := 0
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Direction != DirectionIn || m.Read {
+			continue
+		}
+		if m.SentAt.After(at) {
+			unread++
+			continue
+		}
+		m.Read = true
+		if err := w.tx.UpdateMessage(m); err != nil {
+			return fmt.Errorf("mark message %s read: %w", m.ID, err)
+		}
+	}
+	conv.Unread = unread
+	return nil
 }
 
 // cancelFollowUps cancels the "if no reply" follow-ups of conversations
@@ -651,13 +687,22 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 		conv.LastMessageAt = sentAt
 	}
 	if in.Own {
+		// Our own mail synced from a Sent folder is a reply like one
+		// written in the inbox: the conversation is open, and read up to it.
 		if sentAt.After(conv.LastHumanReplyAt) {
 			conv.LastHumanReplyAt = sentAt
 		}
 		if conv.FirstResponseAt.IsZero() || sentAt.Before(conv.FirstResponseAt) {
 			conv.FirstResponseAt = sentAt
 		}
+		if conv.Status == StatusNew {
+			conv.Status = StatusOpen
+		}
+		if conv.Unread > 0 && !sentAt.Before(conv.LastInboundAt) {
+			w.readUpTo[conv.ID] = sentAt
+		}
 	} else {
+		delete(w.readUpTo, conv.ID)
 		conv.Unread++
 		if sentAt.After(conv.LastInboundAt) {
 			conv.LastInboundAt = sentAt

@@ -316,3 +316,25 @@ func TestNewsletterPolicies(t *testing.T) {
 		})
 	}
 }
+
+// Our own reply synced from the Sent folder counts like one written in the
+// inbox: the conversation opens and is read up to it.
+func TestSentFolderReplyOpensAndReadsTheConversation(t *testing.T) {
+	e := newEnv(t, inbox.Options{})
+	first := e.ingest(email("c1", "ada@example.com", "Commande", "Où est ma commande ?"))
+	conv := e.conversation(first.Items[0].ConversationID)
+	require.Equal(t, inbox.StatusNew, conv.Status)
+	require.Equal(t, 1, conv.Unread)
+
+	own := email("o1", "support@maison-lumiere.example", "Re: Commande", "Elle part demain.")
+	own.Own, own.To, own.InReplyTo = true, []inbox.Party{{Email: "ada@example.com"}}, "c1@mail.example"
+	own.SentAt = e.clock.Now().Add(time.Minute)
+	res := e.ingest(own)
+	require.Equal(t, conv.ID, res.Items[0].ConversationID)
+	conv = e.conversation(conv.ID)
+	require.Equal(t, inbox.StatusOpen, conv.Status)
+	require.Zero(t, conv.Unread)
+	msgs, err := e.engine.Messages(e.ctx, tenantA, conv.ID)
+	require.NoError(t, err)
+	require.True(t, msgs[0].Read, "the customer's message is read")
+}
