@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,12 +119,12 @@ func TestWebhookReplyURLMustBeSafe(t *testing.T) {
 		Schemas:  map[inbox.Source]inbox.IntegrationSchema{inbox.SourceWebhook: webhook.Schema},
 	}})
 	name := "x"
-	for _, u := range []string{"http://10.0.0.5/hook", "ftp://example.com/", "https://user:pw@example.com/", "not a url", "http://127.0.0.1:9/"} {
+	for _, u := range []string{"http://10.0.0.5/hook", "ftp://example.com/", "https://user:Hunter2Secret@example.com/", "not a url", "http://127.0.0.1:9/"} {
 		_, err := env.Engine.CreateIntegration(env.Ctx, env.Tenant, inbox.IntegrationChange{Kind: inbox.SourceWebhook, Name: &name,
 			Config: map[string]string{webhook.ConfigURL: u}, Secrets: map[string]string{webhook.SecretSigning: replySecret}, Test: true},
 			inbox.Change{Actor: "admin"})
 		require.ErrorIs(t, err, inbox.ErrInvalid, u)
-		require.False(t, strings.Contains(err.Error(), "pw"), "no credentials in errors")
+		require.NotContains(t, err.Error(), "Hunter2Secret", "no credentials in errors")
 	}
 	_, err = env.Engine.CreateIntegration(env.Ctx, env.Tenant, inbox.IntegrationChange{Kind: inbox.SourceWebhook, Name: &name,
 		Secrets: map[string]string{webhook.SecretSigning: "not-a-secret"}}, inbox.Change{Actor: "admin"})
