@@ -16,23 +16,65 @@ const (
 	// DefaultAutoRepliesPerContactPerDay caps automatic answers to one
 	// contact over 24 hours (RFC 3834 spirit).
 	DefaultAutoRepliesPerContactPerDay = 3
-	generateTimeout                    = 90 * time.Second
+	// AutoRepliesPerDomainPerDay caps automatic answers to the addresses
+	// of one domain over a day (free mail providers aside): a bot that
+	// answers from a new address each time is still one domain.
+	AutoRepliesPerDomainPerDay = 20
+	// AutoRepliesPerDomainBurst caps them over DomainBurstWindow; more in
+	// so short a time is a loop with another automaton, and pauses the
+	// integration's auto-replies for AutoReplyPause.
+	AutoRepliesPerDomainBurst = 3
+	DomainBurstWindow         = 15 * time.Minute
+	// AutoRepliesPerIntegrationBurst is the circuit breaker of an
+	// integration: that many auto-replies within IntegrationBurstWindow
+	// pause its auto-replies for AutoReplyPause and notify the admins.
+	AutoRepliesPerIntegrationBurst = 30
+	IntegrationBurstWindow         = 10 * time.Minute
+	AutoReplyPause                 = time.Hour
+	generateTimeout                = 90 * time.Second
 )
 
-// noReplyLocalParts are sender mailboxes that never read answers.
-var noReplyLocalParts = []string{"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
-	"mailer-daemon", "postmaster", "bounce", "bounces", "notifications", "notification", "nepasrepondre", "ne-pas-repondre"}
+// freeMailDomains are providers whose users are unrelated people: the
+// per-domain caps do not apply to them.
+var freeMailDomains = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "outlook.com": true, "hotmail.com": true, "hotmail.fr": true, "live.com": true,
+	"live.fr": true, "msn.com": true, "yahoo.com": true, "yahoo.fr": true, "icloud.com": true, "me.com": true, "aol.com": true,
+	"gmx.de": true, "gmx.net": true, "gmx.fr": true, "web.de": true, "orange.fr": true, "wanadoo.fr": true, "free.fr": true,
+	"laposte.net": true, "sfr.fr": true, "proton.me": true, "protonmail.com": true, "t-online.de": true, "libero.it": true,
+}
+
+// noReplyWords, found anywhere in a mailbox name once its separators are
+// removed, mark mailboxes that never read answers: "noreply",
+// "shop-noreply", "account_security.no-reply", "reply-not-monitored",
+// "ne-pas-repondre".
+var noReplyWords = []string{"noreply", "donotreply", "dontreply", "notmonitored", "unmonitored", "nepasrepondre", "nepasrepondez",
+	"bittenichtantworten", "noresponder"}
+
+// noReplyMailboxes are whole mailbox names of systems.
+var noReplyMailboxes = map[string]bool{"mailerdaemon": true, "postmaster": true, "bounce": true, "bounces": true,
+	"notifications": true, "notification": true, "daemon": true}
 
 // IsNoReplyAddress reports whether an email address belongs to a mailbox
-// that does not read replies (no-reply, mailer-daemon, bounces...).
+// that does not read replies (no-reply in its many spellings,
+// mailer-daemon, bounces...).
 func IsNoReplyAddress(addr string) bool {
 	local, _, ok := strings.Cut(NormalizeEmail(addr), "@")
 	if !ok {
 		return false
 	}
 	local, _, _ = strings.Cut(local, "+")
-	for _, p := range noReplyLocalParts {
-		if local == p || strings.HasPrefix(local, p+".") || strings.HasPrefix(local, p+"-") {
+	var b strings.Builder
+	for _, r := range local {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	name := b.String()
+	if noReplyMailboxes[name] || strings.HasPrefix(name, "bounce") {
+		return true
+	}
+	for _, w := range noReplyWords {
+		if strings.Contains(name, w) {
 			return true
 		}
 	}
@@ -46,19 +88,39 @@ type AutoReplyCheck struct {
 	Folder       Folder
 	Conversation Conversation
 	Message      Message
-	// RecentToContact counts auto-replies sent to this contact in the last
-	// 24 hours, across conversations.
-	RecentToContact int
+	// ReplyTo is the address (or number) the answer would go to: the
+	// message's Reply-To when it has one, else its sender.
+	ReplyTo string
+	// RecentToContact counts auto-replies sent to this contact today
+	// (UTC), across conversations; RecentToMailbox those to ReplyTo.
+	RecentToContact, RecentToMailbox int
+	// RecentToDomain counts auto-replies to ReplyTo's domain today, and
+	// DomainBurst over the last DomainBurstWindow or two (free mail
+	// providers count 0).
+	RecentToDomain, DomainBurst int
+	// Paused is set while the integration's auto-replies are paused by a
+	// circuit breaker.
+	Paused bool
 }
+
+// Reasons of AutoReplyBlocked that suspect a loop with another automaton:
+// they pause the integration's auto-replies and notify the admins.
+const loopSuspected = "loop suspected: "
 
 // AutoReplyBlocked returns why no automatic answer may be sent, or "" when
 // one may. It is the single place the anti-loop rules live:
 // only customer messages in a folder with auto-reply on; never to
 // automated, newsletter, bounce or no-reply senders; not within two
 // minutes of a human answer; not twice without a human answer in between;
-// at most N per contact per day; a tenant prompt is required.
+// at most N per contact, per address and per domain per day; a burst of
+// them to one domain is a loop (see AutoRepliesPerDomainBurst); nothing
+// while the integration's auto-replies are paused; a tenant prompt is
+// required.
 func AutoReplyBlocked(c AutoReplyCheck) string {
 	m, conv := c.Message, c.Conversation
+	if c.ReplyTo == "" {
+		c.ReplyTo = firstNonEmpty(m.From.Email, m.From.Phone)
+	}
 	switch {
 	case c.Folder.AutoReply.Mode == AutoReplyOff:
 		return "auto-reply is off in this folder"
@@ -68,8 +130,10 @@ func AutoReplyBlocked(c AutoReplyCheck) string {
 		return "not a customer message"
 	case m.Automated || m.Newsletter || m.Bounce:
 		return "automated message (" + firstNonEmpty(m.AutomatedReason, "flagged") + ")"
-	case m.Source == SourceEmail && (IsNoReplyAddress(m.From.Email) || m.From.Email == ""):
+	case m.Source == SourceEmail && (IsNoReplyAddress(m.From.Email) || m.From.Email == "" || IsNoReplyAddress(c.ReplyTo) || c.ReplyTo == ""):
 		return "sender does not accept replies"
+	case c.Paused:
+		return "auto-replies of this integration are paused (too many in a short time)"
 	case conv.Automated || conv.Status == StatusSpam || conv.Status == StatusArchived:
 		return "conversation is " + string(conv.Status)
 	case !conv.LastHumanReplyAt.IsZero() && c.Now.Sub(conv.LastHumanReplyAt) < HumanReplyQuietPeriod:
@@ -81,10 +145,56 @@ func AutoReplyBlocked(c AutoReplyCheck) string {
 	if limit <= 0 {
 		limit = DefaultAutoRepliesPerContactPerDay
 	}
-	if c.RecentToContact >= limit {
+	switch {
+	case c.RecentToContact >= limit:
 		return fmt.Sprintf("limit of %d auto-replies per contact per day reached", limit)
+	case c.RecentToMailbox >= limit:
+		return fmt.Sprintf("limit of %d auto-replies per address per day reached", limit)
+	case c.DomainBurst >= AutoRepliesPerDomainBurst:
+		return fmt.Sprintf("%s%d auto-replies to %s within %s", loopSuspected, c.DomainBurst, domainOf(c.ReplyTo), DomainBurstWindow)
+	case c.RecentToDomain >= AutoRepliesPerDomainPerDay:
+		return fmt.Sprintf("limit of %d auto-replies per domain per day reached", AutoRepliesPerDomainPerDay)
 	}
 	return ""
+}
+
+// domainOf is the domain of an address, "" for a phone number or a free
+// mail provider.
+func domainOf(addr string) string {
+	_, d, ok := strings.Cut(NormalizeEmail(addr), "@")
+	if !ok || freeMailDomains[d] {
+		return ""
+	}
+	return d
+}
+
+// autoReplyCounters are the counter keys and windows an auto-reply to
+// c.ReplyTo counts in.
+func autoReplyCounters(c AutoReplyCheck) []counter {
+	day := c.Now.UTC().Truncate(24 * time.Hour)
+	out := []counter{{"contact:" + c.Conversation.ContactID, day}}
+	if c.ReplyTo != "" {
+		out = append(out, counter{"to:" + c.ReplyTo, day})
+	}
+	if d := domainOf(c.ReplyTo); d != "" {
+		out = append(out, counter{"dom:" + d, day}, counter{"domburst:" + d, c.Now.UTC().Truncate(DomainBurstWindow)})
+	}
+	if c.Conversation.IntegrationID != "" {
+		out = append(out, counter{"intburst:" + c.Conversation.IntegrationID, c.Now.UTC().Truncate(IntegrationBurstWindow)})
+	}
+	return out
+}
+
+// counter is one rate-limit counter window.
+type counter struct {
+	key    string
+	window time.Time
+}
+
+// pauseKey is the counter that, set, pauses an integration's auto-replies
+// for the AutoReplyPause window it is in.
+func pauseKey(integrationID string, now time.Time) counter {
+	return counter{"paused:" + integrationID, now.UTC().Truncate(AutoReplyPause)}
 }
 
 func firstNonEmpty(s ...string) string {
@@ -110,6 +220,7 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 		in    ReplyInput
 		check AutoReplyCheck
 		wait  bool
+		loop  string
 	)
 	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
 		var err error
@@ -130,7 +241,10 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 			wait = len(pending) > 0 && !pending[0].Failed
 			return nil
 		}
-		if AutoReplyBlocked(check) != "" {
+		if why := AutoReplyBlocked(check); why != "" {
+			if strings.HasPrefix(why, loopSuspected) {
+				loop = why
+			}
 			return nil
 		}
 		in = ReplyInput{Tenant: tenant, Conversation: check.Conversation, Folder: check.Folder,
@@ -146,6 +260,9 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 	}
 	if wait {
 		return errNotYet
+	}
+	if loop != "" {
+		return e.pauseAutoReplies(ctx, tenant, check.Conversation, loop, finish)
 	}
 	if check.Conversation.ID == "" || check.Conversation.FolderID == "" || AutoReplyBlocked(check) != "" {
 		if check.Conversation.ID != "" {
@@ -164,8 +281,12 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 		return fmt.Errorf("generate auto-reply: %w", genErr) // retried with backoff
 	}
 
-	var ev Event
+	var (
+		ev      Event
+		tripped string // the integration's circuit breaker opened
+	)
 	err = e.store.Update(context.WithoutCancel(ctx), tenant.ID, func(tx Tx) error {
+		tripped = ""
 		if err := finish(tx); err != nil {
 			return err
 		}
@@ -198,6 +319,15 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 			}
 			d.Status, d.DecidedBy, d.MessageID = DraftApproved, "auto-reply", msg.ID
 			action = "autoreply.sent"
+			for _, k := range autoReplyCounters(check) {
+				n, err := tx.AddCount(k.key, k.window, 1)
+				if err != nil {
+					return err
+				}
+				if strings.HasPrefix(k.key, "intburst:") && n >= AutoRepliesPerIntegrationBurst {
+					tripped = fmt.Sprintf("%d auto-replies within %s", n, IntegrationBurstWindow)
+				}
+			}
 			e.metrics.add("auto_replies", 1)
 			ev = Event{Type: EventMessageCreated, TenantID: tenant.ID, ConversationID: convID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, Direction: DirectionOut, Detail: "auto-reply", At: now}
 		default:
@@ -227,6 +357,71 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 		e.bus.publish(ev)
 		e.kickOutbox()
 	}
+	if tripped != "" {
+		return e.pauseAutoReplies(ctx, tenant, check.Conversation, "circuit breaker: "+tripped, func(Tx) error { return nil })
+	}
+	return nil
+}
+
+// AdminLister is an optional EmployeeDirectory capability: the employees
+// told when the engine pauses something on its own (an integration's
+// auto-replies when a loop with another automaton is suspected).
+type AdminLister interface {
+	TenantAdmins(ctx context.Context, tenant TenantID) ([]string, error)
+}
+
+// pauseAutoReplies pauses the auto-replies of conv's integration for
+// AutoReplyPause, tells the admins once per pause, and finishes the work
+// item, in one transaction.
+func (e *Engine) pauseAutoReplies(ctx context.Context, tenant Tenant, conv Conversation, why string, finish func(tx Tx) error) error {
+	integ := conv.IntegrationID
+	var admins []string
+	if l, ok := e.employees.(AdminLister); ok {
+		var err error
+		if admins, err = l.TenantAdmins(ctx, tenant.ID); err != nil {
+			e.log.Warn("inbox: list admins", "tenant", string(tenant.ID), "err", err)
+		}
+	}
+	now := e.clock.Now()
+	first := false
+	err := e.store.Update(context.WithoutCancel(ctx), tenant.ID, func(tx Tx) error {
+		if err := finish(tx); err != nil {
+			return err
+		}
+		if integ == "" {
+			return nil
+		}
+		// The pause covers the window it starts in and the next, so it
+		// lasts at least AutoReplyPause.
+		p := pauseKey(integ, now)
+		n, err := tx.AddCount(p.key, p.window, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AddCount(p.key, p.window.Add(AutoReplyPause), 1); err != nil {
+			return err
+		}
+		if first = n == 1; !first {
+			return nil
+		}
+		text := fmt.Sprintf("Auto-replies are paused for an hour on this integration: %s. Check the conversation; another system may be answering automatically.", why)
+		for _, a := range admins {
+			note := Notification{TenantID: tenant.ID, UserID: a, Kind: "autoreply.paused", ConversationID: conv.ID, Text: text, CreatedAt: now}
+			if err := tx.CreateNotification(&note); err != nil {
+				return err
+			}
+		}
+		return tx.AppendAudit(AuditEntry{TenantID: tenant.ID, Actor: "auto-reply", Action: "autoreply.paused", EntityType: "integration",
+			EntityID: integ, ConversationID: conv.ID, After: mustJSON(map[string]string{"reason": why}), At: now})
+	})
+	if err != nil {
+		return fmt.Errorf("pause auto-replies: %w", err)
+	}
+	if first {
+		e.log.Warn("inbox: auto-replies paused", "tenant", string(tenant.ID), "integration", integ, "reason", why)
+		e.bus.publish(Event{Type: EventIntegrationPaused, TenantID: tenant.ID, IntegrationID: integ, ConversationID: conv.ID,
+			Detail: "auto-replies paused: " + why, At: now}, Event{Type: EventNotification, TenantID: tenant.ID, ConversationID: conv.ID, Detail: "autoreply.paused", At: now})
+	}
 	return nil
 }
 
@@ -251,25 +446,40 @@ func (e *Engine) autoReplyCheck(tx Tx, tenant Tenant, convID, messageID string) 
 	if c.Folder.AutoReply.Mode == AutoReplyOff {
 		return c, nil
 	}
-	// Count auto-replies to this contact over the last day.
-	since := c.Now.Add(-24 * time.Hour)
-	page, err := tx.ListConversations(ConversationQuery{ContactID: c.Conversation.ContactID, Since: since, Limit: 100})
-	if err != nil {
-		return c, err
+	c.ReplyTo = c.Message.From.Email
+	if c.Message.Source == SourceEmail && len(c.Message.ReplyTo) > 0 && c.Message.ReplyTo[0].Email != "" {
+		c.ReplyTo = NormalizeEmail(c.Message.ReplyTo[0].Email)
 	}
-	for _, conv := range page.Items {
-		if conv.LastAutoReplyAt.Before(since) {
-			continue
-		}
-		msgs, err := tx.ListMessages(conv.ID)
+	if c.ReplyTo == "" {
+		c.ReplyTo = c.Message.From.Phone
+	}
+	counts := map[string]int{}
+	for _, k := range autoReplyCounters(c) {
+		n, err := tx.AddCount(k.key, k.window, 0)
 		if err != nil {
-			return c, err
+			return c, fmt.Errorf("auto-reply counters: %w", err)
 		}
-		for _, m := range msgs {
-			if m.Author == AuthorAutoReply && !m.CreatedAt.Before(since) {
-				c.RecentToContact++
-			}
+		counts[k.key] = n
+	}
+	c.RecentToContact = counts["contact:"+c.Conversation.ContactID]
+	c.RecentToMailbox = counts["to:"+c.ReplyTo]
+	if d := domainOf(c.ReplyTo); d != "" {
+		c.RecentToDomain = counts["dom:"+d]
+		// The burst counts this window and the one before, so a loop
+		// straddling a window boundary is still seen.
+		prev, err := tx.AddCount("domburst:"+d, c.Now.UTC().Truncate(DomainBurstWindow).Add(-DomainBurstWindow), 0)
+		if err != nil {
+			return c, fmt.Errorf("auto-reply counters: %w", err)
 		}
+		c.DomainBurst = counts["domburst:"+d] + prev
+	}
+	if c.Conversation.IntegrationID != "" {
+		p := pauseKey(c.Conversation.IntegrationID, c.Now)
+		n, err := tx.AddCount(p.key, p.window, 0)
+		if err != nil {
+			return c, fmt.Errorf("auto-reply counters: %w", err)
+		}
+		c.Paused = n > 0
 	}
 	return c, nil
 }

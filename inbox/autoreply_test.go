@@ -291,8 +291,16 @@ func TestAutoReplyBlockedReasons(t *testing.T) {
 			c.Conversation.LastAutoReplyAt = now.Add(-time.Minute)
 		},
 		"daily limit": func(c *inbox.AutoReplyCheck) { c.RecentToContact = 3 },
-		"spam":        func(c *inbox.AutoReplyCheck) { c.Conversation.Status = inbox.StatusSpam },
-		"agent msg":   func(c *inbox.AutoReplyCheck) { c.Message.Author = inbox.AuthorAgent },
+		"no-reply Reply-To": func(c *inbox.AutoReplyCheck) {
+			c.Message.ReplyTo = []inbox.Party{{Email: "shop-noreply@b.example"}}
+			c.ReplyTo = "shop-noreply@b.example"
+		},
+		"address limit": func(c *inbox.AutoReplyCheck) { c.RecentToMailbox = 3 },
+		"domain burst":  func(c *inbox.AutoReplyCheck) { c.DomainBurst = 3 },
+		"domain limit":  func(c *inbox.AutoReplyCheck) { c.RecentToDomain = inbox.AutoRepliesPerDomainPerDay },
+		"paused":        func(c *inbox.AutoReplyCheck) { c.Paused = true },
+		"spam":          func(c *inbox.AutoReplyCheck) { c.Conversation.Status = inbox.StatusSpam },
+		"agent msg":     func(c *inbox.AutoReplyCheck) { c.Message.Author = inbox.AuthorAgent },
 	} {
 		c := base
 		mod(&c)
@@ -339,4 +347,27 @@ func TestAutoReplyPermanentFailureLeavesAFailedDraftAtOnce(t *testing.T) {
 	require.Len(t, ds, 1)
 	require.Equal(t, inbox.DraftFailed, ds[0].Status)
 	require.Contains(t, ds[0].Error, "model not found")
+}
+
+func TestIsNoReplyAddressKnowsTheCommonSpellings(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"noreply@shop.example":                  true,
+		"no-reply@shop.example":                 true,
+		"No_Reply+123@shop.example":             true,
+		"account-security-noreply@bank.example": true,
+		"shop-noreply@store.example":            true,
+		"reply-not-monitored@airline.example":   true,
+		"do.not.reply@city.example":             true,
+		"ne-pas-repondre@impots.example":        true,
+		"MAILER-DAEMON@mx.example":              true,
+		"bounces+srs=abc@list.example":          true,
+		"notifications@github.example":          true,
+		"camille.martin@courriel.example":       false,
+		"replyall@agency.example":               false,
+		"noreen.reply@courriel.example":         false,
+		"support@maison-lumiere.example":        false,
+		"not-an-address":                        false,
+	} {
+		require.Equal(t, want, inbox.IsNoReplyAddress(addr), addr)
+	}
 }

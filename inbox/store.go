@@ -159,6 +159,12 @@ type Tx interface {
 	// and reports whether it did; a newer generation stays to run again.
 	DeleteWork(id string, generation int64) (bool, error)
 
+	// AddCount adds n to the counter key of the time window starting at
+	// window and returns the new total (n = 0 reads it). Counters serve
+	// rate limits (auto-replies per mailbox, domain and integration);
+	// stores may drop windows older than MaxCountAge.
+	AddCount(key string, window time.Time, n int) (int, error)
+
 	AddQuarantine(q *QuarantineItem) error
 	UpdateQuarantine(q *QuarantineItem) error
 	GetQuarantine(id string) (QuarantineItem, error)
@@ -174,6 +180,9 @@ type Tx interface {
 	ListNotifications(q NotificationQuery) ([]Notification, error)
 	MarkNotificationRead(id string, at time.Time) error
 }
+
+// MaxCountAge is how long stores keep a counter window (Tx.AddCount).
+const MaxCountAge = 8 * 24 * time.Hour
 
 // ParallelWriter is an optional Store capability: how many write
 // transactions of one tenant are worth running at once. IngestOne spreads a

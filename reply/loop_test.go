@@ -76,6 +76,8 @@ type mailRelay struct {
 	// rcptErr, when set, refuses every recipient; attempts counts them.
 	rcptErr  error
 	attempts int
+	// rewrite, when set, changes each message in transit.
+	rewrite func(raw []byte) []byte
 }
 
 func startRelay(t *testing.T, strip ...string) *mailRelay {
@@ -131,6 +133,9 @@ func (s *relaySession) Data(r io.Reader) error {
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
+	if s.r.rewrite != nil {
+		raw = s.r.rewrite(raw)
+	}
 	for _, to := range s.rcp {
 		_, domain, _ := strings.Cut(strings.ToLower(to), "@")
 		s.r.box[domain] = append(s.r.box[domain], raw)
@@ -325,4 +330,72 @@ func TestPermanentlyFailingSendStopsAfterRetryLimit(t *testing.T) {
 		require.Contains(t, m.DeliveryError, "451")
 		return nil
 	}))
+}
+
+// A helpdesk bot on the other side answers every message, stripping every
+// automation and threading header, and writes from a new per-ticket
+// address each time (contact+t17@...): no message threads, every one is
+// a new contact, so only rate limits by address and domain can stop the
+// loop. Each side sends at most three automatic replies; the inbox whose
+// counterpart rotates addresses pauses its auto-replies and says so.
+func TestLoopWithAHeaderStrippingAddressRotatingBotStops(t *testing.T) {
+	relay := startRelay(t, "Auto-Submitted", "X-Auto-Response-Suppress", "Precedence", "X-Autoreply", "X-Autorespond",
+		"In-Reply-To", "References", "Reply-To", "Thread-Index", "Thread-Topic", "List-Id", "List-Unsubscribe")
+	a := newCompany(t, relay, "Maison Lumière", "support@maison-lumiere.example")
+	b := newCompany(t, relay, "Atelier Verre", "contact@atelier-verre.example")
+	ticket := 0
+	relay.rewrite = func(raw []byte) []byte {
+		if !bytes.Contains(raw, []byte("<contact@atelier-verre.example>")) {
+			return raw
+		}
+		ticket++
+		rotated := fmt.Sprintf("<contact+t%d@atelier-verre.example>", ticket)
+		raw = bytes.ReplaceAll(raw, []byte("<contact@atelier-verre.example>"), []byte(rotated))
+		// a new subject each time, as ticket systems do
+		return regexp.MustCompile(`(?m)^Subject: .*$`).ReplaceAll(raw, []byte(fmt.Sprintf("Subject: [Ticket #%d] Nous avons bien reçu votre message\r", ticket)))
+	}
+	first := fmt.Sprintf("From: Léa <%s>\r\nTo: <%s>\r\nSubject: Partenariat verrerie\r\nMessage-ID: <first@atelier-verre.example>\r\n"+
+		"Date: Mon, 16 Mar 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
+		"Bonjour, seriez-vous intéressés par nos abat-jour en verre soufflé ?\r\n", "contact+t0@atelier-verre.example", a.address)
+	a.receive([][]byte{[]byte(first)})
+	var paused []inbox.Event
+	var mu sync.Mutex
+	a.eng.Subscribe(func(ev inbox.Event) {
+		if ev.Type == inbox.EventIntegrationPaused {
+			mu.Lock()
+			paused = append(paused, ev)
+			mu.Unlock()
+		}
+	})
+
+	rounds := 0
+	for ; rounds < 40; rounds++ {
+		a.clock.Advance(time.Minute)
+		b.clock.Advance(time.Minute)
+		moved := a.send() + b.send()
+		moved += b.receive(relay.take(b.domain))
+		moved += a.receive(relay.take(a.domain))
+		if moved == 0 {
+			break
+		}
+	}
+	require.Less(t, rounds, 40, "the exchange settles")
+	t.Logf("auto-replies: A %d, B %d, in %d rounds", a.autoReplies(), b.autoReplies(), rounds)
+	require.LessOrEqual(t, a.autoReplies(), 3, "A answers the rotating bot at most three times")
+	require.LessOrEqual(t, b.autoReplies(), 3)
+	require.GreaterOrEqual(t, a.autoReplies(), 1, "A did answer at first")
+	require.NoError(t, a.eng.Store().View(context.Background(), tenantID, func(tx inbox.Tx) error {
+		audit, err := tx.ListAudit(inbox.AuditQuery{Limit: 1000})
+		require.NoError(t, err)
+		n := 0
+		for _, e := range audit {
+			if e.Action == "autoreply.paused" {
+				n++
+				require.Contains(t, string(e.After), "atelier-verre.example")
+			}
+		}
+		require.Equal(t, 1, n, "A paused its auto-replies once, and says why")
+		return nil
+	}))
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(paused) == 1 }, 10*time.Second, time.Millisecond)
 }

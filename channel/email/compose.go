@@ -117,6 +117,9 @@ func (c *Channel) compose(ctx context.Context, out inbox.Outbound) (composed, er
 		// RFC 3834: other responders must not answer this one.
 		h.Set("Auto-Submitted", "auto-replied")
 		h.Set("X-Auto-Response-Suppress", "All")
+		// The older conventions, for responders that only know them.
+		h.Set("Precedence", "auto_reply")
+		h.Set("X-Autoreply", "yes")
 	}
 
 	var buf bytes.Buffer

@@ -37,7 +37,7 @@ const (
 	ConfigBatchSize       = "batch_size"  // messages per committed batch
 	ConfigMarkSeen        = "mark_seen"   // "true" marks fetched mail read
 	ConfigAppendSent      = "append_sent" // "true" keeps replies in Sent
-	ConfigReplyToken      = "reply_token" // "true" adds a plus-addressed Reply-To
+	ConfigReplyToken      = "reply_token" // "false" stops adding a plus-addressed Reply-To (on by default)
 	SecretPassword        = "password"
 	SecretSMTPPassword    = "smtp_password"
 )
@@ -168,8 +168,14 @@ func Factory(opts FactoryOptions) inbox.ChannelFactory {
 		if o.AppendSent, err = flag(ConfigAppendSent); err != nil {
 			return nil, err
 		}
-		if o.ReplyToken, err = flag(ConfigReplyToken); err != nil {
-			return nil, err
+		// On unless turned off: replies that lost their threading headers
+		// still find their conversation (and a loop with another
+		// helpdesk is seen as one conversation).
+		o.ReplyToken = true
+		if get(ConfigReplyToken) != "" {
+			if o.ReplyToken, err = flag(ConfigReplyToken); err != nil {
+				return nil, err
+			}
 		}
 		ch, err := New(o)
 		if err != nil {

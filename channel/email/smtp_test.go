@@ -257,6 +257,10 @@ func TestSendAutoReplyIsMarkedAutoSubmitted(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, got.Inbound.Automated, "other responders must recognise our auto-reply")
 	require.Equal(t, "auto-submitted: auto-replied", got.Inbound.AutomatedReason)
+	raw := string(srv.received()[0].data)
+	for _, h := range []string{"Auto-Submitted: auto-replied", "X-Auto-Response-Suppress: All", "Precedence: auto_reply", "X-Autoreply: yes"} {
+		require.Contains(t, raw, h, "older responders know only some of the conventions")
+	}
 }
 
 func TestSendErrors(t *testing.T) {

@@ -34,8 +34,10 @@ func (c *Channel) replyTokenAddress(from, messageID string) string {
 // tokens and adds the Message-ID the token stands for to its threading
 // headers, so the engine joins it to that conversation even when the
 // customer's client dropped In-Reply-To and References.
+// Tokens are recognised whether or not this channel adds them now, so
+// answers to replies sent before a setting change still thread.
 func (c *Channel) resolveReplyToken(in *inbox.Inbound) {
-	if !c.opts.ReplyToken || in.Own {
+	if in.Own {
 		return
 	}
 	for _, p := range slices.Concat(in.To, in.Cc) {

@@ -55,6 +55,8 @@ type tenantState struct {
 	work      map[string]inbox.WorkItem
 	workByKey map[workKey]string
 
+	counts map[countKey]int
+
 	// audit holds entries in append order, in fixed-size chunks so the log
 	// grows without copying.
 	audit    [][]inbox.AuditEntry
@@ -147,6 +149,7 @@ func newTenantState(t inbox.Tenant) *tenantState {
 		quarantine:    map[string]inbox.QuarantineItem{},
 		work:          map[string]inbox.WorkItem{},
 		workByKey:     map[workKey]string{},
+		counts:        map[countKey]int{},
 		auditIDs:      map[string]struct{}{},
 		notifications: map[string]inbox.Notification{},
 	}

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"Drafts", testDrafts},
 		{"Outbox", testOutbox},
 		{"Work", testWork},
+		{"Counters", testCounters},
 		{"Quarantine", testQuarantine},
 		{"QuarantineKeys", testQuarantineKeys},
 		{"Audit", testAudit},
