@@ -13,7 +13,8 @@ import (
 // expressions compare with folded literals: `subject contains "probleme"`
 // matches "PROBLÈME"; fold("Problème") folds a literal at compile time.
 // Compile rejects a literal compared with a field that folding would
-// change, since it could never match.
+// change, since it could never match. An Env holds the evaluation budget
+// of the run in progress, so it serves one evaluation at a time.
 type Env struct {
 	SenderEmail   string   `expr:"sender_email"`
 	SenderName    string   `expr:"sender_name"`
