@@ -14,29 +14,32 @@ import (
 // its contents: it takes a tenant's rows for a handful and picks plans
 // that read all of them for each key looked up (a dedupe look-up of 400
 // keys took 90 ms at 20k messages instead of 1 ms). Autovacuum wakes once
-// a minute, so a new deployment's first mailbox syncs run on such plans.
-// The store closes that gap itself: after write transactions, at most
-// every checkEvery, it analyses its tables that have rows but were never
-// analysed, and stops once none is left or autovacuum has had time to
-// take over.
+// a minute and, on a table that just grew tenfold, keeps statistics of
+// its first rows for a while; a freshly loaded database then searches on
+// plans made for a table a tenth its size. The store closes that gap
+// itself: after write transactions, at most every checkEvery, it analyses
+// its tables that have rows but were never analysed or that changed by a
+// fifth since their last analysis, and flushes the pending lists of the
+// full-text indexes of a table it analysed, so a search right after a
+// bulk load reads a merged index.
 const (
 	// analyzeMinRows is how many rows a never-analysed table needs
 	// before its statistics are worth taking.
 	analyzeMinRows = 200
 	// analyzeCheckEvery spaces the checks of pg_stat_user_tables.
 	analyzeCheckEvery = 2 * time.Second
-	// analyzeWindow is how long after Open the store keeps checking.
-	analyzeWindow = 15 * time.Minute
+	// analyzeChangeRatio is the share of a table's rows changed since its
+	// last analysis that makes it worth analysing again.
+	analyzeChangeRatio = 0.2
 )
 
 // firstAnalyzer runs ANALYZE on tables of the store's schema that have
 // rows and no statistics yet.
 type firstAnalyzer struct {
-	db       *sql.DB
-	log      *slog.Logger
-	deadline time.Time
+	db  *sql.DB
+	log *slog.Logger
 
-	done atomic.Bool // nothing left to analyse, past the deadline, or stopped
+	done atomic.Bool // stopped
 
 	mu      sync.Mutex // guards the fields below and starting checks
 	running bool       // a check is in progress
@@ -47,19 +50,15 @@ type firstAnalyzer struct {
 	cancel  context.CancelFunc
 }
 
-func newFirstAnalyzer(db *sql.DB, log *slog.Logger, now time.Time) *firstAnalyzer {
+func newFirstAnalyzer(db *sql.DB, log *slog.Logger) *firstAnalyzer {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &firstAnalyzer{db: db, log: log, deadline: now.Add(analyzeWindow), ctx: ctx, cancel: cancel}
+	return &firstAnalyzer{db: db, log: log, ctx: ctx, cancel: cancel}
 }
 
 // afterWrite is called after each committed write transaction; it starts a
 // check in the background when one is due.
 func (a *firstAnalyzer) afterWrite(now time.Time) {
 	if a.done.Load() {
-		return
-	}
-	if now.After(a.deadline) {
-		a.done.Store(true)
 		return
 	}
 	a.mu.Lock()
@@ -81,13 +80,14 @@ func (a *firstAnalyzer) afterWrite(now time.Time) {
 // check analyses the tables that are due and records whether any table
 // may still need it.
 func (a *firstAnalyzer) check(ctx context.Context) error {
-	rows, err := a.db.QueryContext(ctx, `SELECT relname, n_live_tup + n_mod_since_analyze FROM pg_stat_user_tables
-		WHERE schemaname = current_schema() AND last_analyze IS NULL AND last_autoanalyze IS NULL`)
+	rows, err := a.db.QueryContext(ctx, `SELECT relname, CASE WHEN last_analyze IS NULL AND last_autoanalyze IS NULL
+			THEN n_live_tup + n_mod_since_analyze ELSE n_mod_since_analyze END FROM pg_stat_user_tables
+		WHERE schemaname = current_schema() AND ((last_analyze IS NULL AND last_autoanalyze IS NULL)
+			OR n_mod_since_analyze >= $1 AND n_mod_since_analyze >= n_live_tup * $2)`, analyzeMinRows, analyzeChangeRatio)
 	if err != nil {
 		return err
 	}
 	var due []string
-	pending := 0
 	for rows.Next() {
 		var name string
 		var n int64
@@ -95,7 +95,6 @@ func (a *firstAnalyzer) check(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		pending++
 		if n >= analyzeMinRows {
 			due = append(due, name)
 		}
@@ -104,13 +103,16 @@ func (a *firstAnalyzer) check(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if pending == 0 {
-		a.done.Store(true)
-		return nil
-	}
 	for _, name := range due {
 		// Names come from the catalogue; quoting keeps any of them a name.
-		if _, err := a.db.ExecContext(ctx, `ANALYZE "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
+		quoted := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		if _, err := a.db.ExecContext(ctx, `ANALYZE `+quoted); err != nil {
+			return err
+		}
+		// Fold the pending entries of its GIN indexes into the index.
+		if _, err := a.db.ExecContext(ctx, `SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+			WHERE i.indrelid = $1::regclass AND am.amname = 'gin'`, quoted); err != nil {
 			return err
 		}
 		a.log.Debug("postgres: analysed a table autovacuum had not reached yet", "table", name)

@@ -259,6 +259,17 @@ func matchCond(match string, next int) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
+var _ sqlstore.SearchPreparer = dialect{}
+
+// PrepareSearch asks for custom plans in the transaction: after five
+// runs of a prepared statement PostgreSQL may switch to a generic plan,
+// which for a full-text search cannot tell a rare word from a frequent
+// one and scans every row (38-42 ms instead of 5 ms for from: at 10k).
+func (dialect) PrepareSearch(ctx context.Context, tx sqlstore.Execer) error {
+	_, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`)
+	return err
+}
+
 func (d dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, tenant, match string, limit int) ([]string, bool, error) {
 	if d.stats != nil {
 		if n, ok := d.stats.estimate(ctx, q, match); ok && n > float64(limit) {

@@ -81,7 +81,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns), analyzer: newFirstAnalyzer(db, logger, time.Now())}, nil
+	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns), analyzer: newFirstAnalyzer(db, logger)}, nil
 }
 
 // Update runs fn in a read-write transaction (inbox.Store); once it has

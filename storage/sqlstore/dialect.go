@@ -66,6 +66,14 @@ type SearchDoc struct {
 	Sender         string
 }
 
+// SearchPreparer is an optional Dialect capability: statements to run in
+// a transaction before its full-text queries (PostgreSQL asks for custom
+// plans there: a generic plan of a search cannot know how frequent its
+// words are).
+type SearchPreparer interface {
+	PrepareSearch(ctx context.Context, tx Execer) error
+}
+
 // Execer runs statements (a *sql.Tx or *sql.DB).
 type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

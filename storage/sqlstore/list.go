@@ -207,6 +207,9 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	if err := t.flushIndex(); err != nil {
 		return inbox.ConversationPage{}, err
 	}
+	if err := t.prepareSearch(); err != nil {
+		return inbox.ConversationPage{}, err
+	}
 	match := t.s.d.Match(search.Terms)
 	ids, complete, err := t.s.d.MatchedConversations(t.ctx, t.tx, string(t.tenant), match, rareMatchLimit)
 	if err != nil {
@@ -220,6 +223,20 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		return t.runPlan(plan, limit)
 	}
 	return t.walk(plan, match, limit)
+}
+
+// prepareSearch runs the dialect's statements before full-text queries,
+// once per transaction.
+func (t *tx) prepareSearch() error {
+	p, ok := t.s.d.(SearchPreparer)
+	if !ok || t.searchPrepared {
+		return nil
+	}
+	if err := p.PrepareSearch(t.ctx, t.tx); err != nil {
+		return t.s.wrap("prepare search", err)
+	}
+	t.searchPrepared = true
+	return nil
 }
 
 func (t *tx) runPlan(plan *listPlan, limit int) (inbox.ConversationPage, error) {

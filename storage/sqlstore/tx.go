@@ -22,6 +22,8 @@ type tx struct {
 	tenant   inbox.TenantID
 	readOnly bool
 	done     bool
+	// searchPrepared: the dialect's search statements ran (SearchPreparer).
+	searchPrepared bool
 	// pending full-text documents, written just before commit or before
 	// the first statement that reads or rewrites the index. SQLite's FTS5
 	// flushes its in-memory terms at every statement savepoint once it is
