@@ -264,13 +264,23 @@ type ConversationQuery struct {
 	Limit  int // 0 means 50; at most 500
 	// Cursor continues a previous page (ConversationPage.NextCursor).
 	Cursor string
+	// WithTotal asks for ConversationPage.Total.
+	WithTotal bool
 }
 
 // ConversationPage is one page of a conversation list.
 type ConversationPage struct {
 	Items      []Conversation
 	NextCursor string // "" on the last page
+	// Total counts the conversations of every page, when the query asked
+	// for it (WithTotal): exact when TotalExact (up to MaxExactTotal),
+	// otherwise an estimate (a frequent search word, a longer list).
+	Total      int
+	TotalExact bool
 }
+
+// MaxExactTotal is how far stores count a list's total exactly.
+const MaxExactTotal = 1000
 
 // TaskQuery filters tasks.
 type TaskQuery struct {

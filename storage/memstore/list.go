@@ -110,14 +110,14 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	needRecord := q.FolderID != "" || len(q.Sources) > 0 || q.Assignee != "" || q.Tag != "" || q.Intent != "" ||
 		q.ContactID != "" || q.IntegrationID != "" || q.ThreadSubject != "" ||
 		len(sq.Terms) > 0 || len(folderSets) > 0 || len(sq.Sources) > 0 || sq.HasAttachment
-	match := func(r convRef) bool {
+	afterCursor := func(r convRef) bool { return after == nil || order(r, *after) > 0 }
+	matchAll := func(r convRef) bool {
 		switch {
 		case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
 			len(sq.Statuses) > 0 && !slices.Contains(sq.Statuses, r.status),
 			(q.UnreadOnly || sq.Unread) && r.unread <= 0,
 			!since.IsZero() && r.at < sinceUS,
-			!until.IsZero() && r.at >= untilUS,
-			after != nil && order(r, *after) <= 0:
+			!until.IsZero() && r.at >= untilUS:
 			return false
 		}
 		if !needRecord {
@@ -152,11 +152,23 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	// Keep only the first limit+1 matches in a bounded heap: a page of a
 	// large inbox costs O(n log limit), not a sort of every match.
 	top := &topK[convRef]{less: func(a, b convRef) bool { return order(a, b) < 0 }, max: limit + 1}
+	total := 0
+	visit := func(r convRef) {
+		switch {
+		case q.WithTotal:
+			if matchAll(r) {
+				total++
+				if afterCursor(r) {
+					top.offer(r)
+				}
+			}
+		case afterCursor(r) && matchAll(r): // the cheap cursor test first
+			top.offer(r)
+		}
+	}
 	if candidates, ok := t.candidates(q); ok {
 		for _, id := range candidates {
-			if r := refOf(t.state.conversations[id]); match(r) {
-				top.offer(r)
-			}
+			visit(refOf(t.state.conversations[id]))
 		}
 	} else {
 		// The scan list is roughly in creation order, which is roughly
@@ -168,14 +180,15 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 			if q.Sort == inbox.SortOldest {
 				r = scan[i]
 			}
-			if match(r) {
-				top.offer(r)
-			}
+			visit(r)
 		}
 	}
 	matched := top.sorted()
 
 	var page inbox.ConversationPage
+	if q.WithTotal {
+		page.Total, page.TotalExact = min(total, inbox.MaxExactTotal), total <= inbox.MaxExactTotal
+	}
 	if len(matched) > limit {
 		matched = matched[:limit]
 		last := matched[limit-1]
@@ -275,7 +288,7 @@ func (t *tx) ranked(q inbox.ConversationQuery, sq inbox.SearchQuery, limit int) 
 	}
 	slices.SortStableFunc(items, func(a, b inbox.Conversation) int { return cmp.Compare(scores[b.ID], scores[a.ID]) })
 	offset = min(offset, len(items))
-	out := inbox.ConversationPage{Items: items[offset:min(offset+limit, len(items))]}
+	out := inbox.ConversationPage{Items: items[offset:min(offset+limit, len(items))], Total: page.Total, TotalExact: page.TotalExact}
 	if offset+limit < len(items) {
 		out.NextCursor = encodeCursor(listCursor{Sort: relevanceSort, At: int64(offset + limit)})
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,6 +140,11 @@ func (p *listPlan) sql(limit int) (string, []any) {
 	return q, append(append([]any(nil), p.args...), limit)
 }
 
+// clone copies the plan, so conditions added to one stay off the other.
+func (p *listPlan) clone() *listPlan {
+	return &listPlan{where: slices.Clone(p.where), args: slices.Clone(p.args), order: p.order}
+}
+
 func (p *listPlan) cursor(c *inbox.Conversation) string {
 	vals := make([]string, len(p.order))
 	for i, k := range p.order {
@@ -192,6 +198,28 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	if search.Relevance && len(search.Terms) > 0 {
 		return t.ranked(q, search, limit)
 	}
+	var total *inbox.ConversationPage // Total and TotalExact, once counted
+	count := func(p *listPlan, exact bool) (inbox.ConversationPage, error) {
+		if !q.WithTotal {
+			return inbox.ConversationPage{}, nil
+		}
+		n, err := t.countPlan(p)
+		return inbox.ConversationPage{Total: min(n, inbox.MaxExactTotal), TotalExact: exact && n <= inbox.MaxExactTotal}, err
+	}
+	withTotal := func(page inbox.ConversationPage, err error) (inbox.ConversationPage, error) {
+		if err == nil && total != nil {
+			page.Total, page.TotalExact = total.Total, total.TotalExact
+		}
+		return page, err
+	}
+	if q.WithTotal && len(search.Terms) == 0 {
+		c, err := count(plan, true)
+		if err != nil {
+			return inbox.ConversationPage{}, err
+		}
+		total = &c
+	}
+	uncursored := plan.clone() // the filters alone, for a total
 	if q.Cursor != "" {
 		vals, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -202,7 +230,7 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		}
 	}
 	if len(search.Terms) == 0 {
-		return t.runPlan(plan, limit)
+		return withTotal(t.runPlan(plan, limit))
 	}
 	if err := t.flushIndex(); err != nil {
 		return inbox.ConversationPage{}, err
@@ -217,12 +245,29 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	}
 	if complete {
 		if len(ids) == 0 {
-			return inbox.ConversationPage{}, nil
+			return inbox.ConversationPage{TotalExact: q.WithTotal}, nil
 		}
 		plan.add("c.id IN ("+placeholders(len(ids))+")", anys(ids)...)
-		return t.runPlan(plan, limit)
+		if q.WithTotal {
+			uncursored.add("c.id IN ("+placeholders(len(ids))+")", anys(ids)...)
+			c, err := count(uncursored, true)
+			if err != nil {
+				return inbox.ConversationPage{}, err
+			}
+			total = &c
+		}
+		return withTotal(t.runPlan(plan, limit))
 	}
-	return t.walk(plan, match, limit)
+	if q.WithTotal {
+		// A word too frequent to collect: the conversations the filters
+		// keep bound the total; it is an estimate.
+		c, err := count(uncursored, false)
+		if err != nil {
+			return inbox.ConversationPage{}, err
+		}
+		total = &c
+	}
+	return withTotal(t.walk(plan, match, limit))
 }
 
 // prepareSearch runs the dialect's statements before full-text queries,
@@ -237,6 +282,14 @@ func (t *tx) prepareSearch() error {
 	}
 	t.searchPrepared = true
 	return nil
+}
+
+// countPlan counts the rows of a plan, up to MaxExactTotal+1.
+func (t *tx) countPlan(p *listPlan) (int, error) {
+	var n int
+	err := t.queryRow("count conversations", []any{&n}, `SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE `+
+		strings.Join(p.where, " AND ")+` LIMIT ?) x`, append(append([]any(nil), p.args...), inbox.MaxExactTotal+1)...)
+	return n, err
 }
 
 func (t *tx) runPlan(plan *listPlan, limit int) (inbox.ConversationPage, error) {
@@ -429,7 +482,7 @@ func (t *tx) ranked(q inbox.ConversationQuery, s inbox.SearchQuery, limit int) (
 	if offset > len(items) {
 		offset = len(items)
 	}
-	out := inbox.ConversationPage{Items: items[offset:min(offset+limit, len(items))]}
+	out := inbox.ConversationPage{Items: items[offset:min(offset+limit, len(items))], Total: page.Total, TotalExact: page.TotalExact}
 	if offset+limit < len(items) {
 		raw, _ := json.Marshal([]string{relevanceCursor, strconv.Itoa(offset + limit)})
 		out.NextCursor = base64.RawURLEncoding.EncodeToString(raw)

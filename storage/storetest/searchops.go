@@ -163,3 +163,57 @@ func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 		}
 	})
 }
+
+// testTotals checks ConversationPage.Total: the same on every page,
+// with filters, search words and operators, exact for small lists.
+func testTotals(t *testing.T, newStore NewStoreFunc) {
+	h := setup(t, newStore)
+	h.update(func(tx inbox.Tx) {
+		for i := range 7 {
+			c := newConversation(func(c *inbox.Conversation) {
+				c.LastMessageAt = at(time.Duration(i) * time.Minute)
+				if i%2 == 0 {
+					c.Status = inbox.StatusOpen
+				}
+			})
+			require.NoError(t, tx.CreateConversation(&c))
+			m := newMessage(c.ID, func(m *inbox.Message) {
+				m.Text = "parapluie"
+				if i < 3 {
+					m.Text = "parasol rouge"
+				}
+			})
+			require.NoError(t, tx.InsertMessage(&m))
+		}
+	})
+	for _, tc := range []struct {
+		q    inbox.ConversationQuery
+		want int
+	}{
+		{inbox.ConversationQuery{}, 7},
+		{inbox.ConversationQuery{Statuses: []inbox.Status{inbox.StatusOpen}}, 4},
+		{inbox.ConversationQuery{Search: "parasol"}, 3},
+		{inbox.ConversationQuery{Search: "parasol status:open"}, 2},
+		{inbox.ConversationQuery{Search: "parasol sort:relevance"}, 3},
+		{inbox.ConversationQuery{Search: "nothing"}, 0},
+	} {
+		h.view(func(tx inbox.Tx) {
+			q := tc.q
+			q.WithTotal, q.Limit = true, 2
+			for page := 0; ; page++ {
+				p, err := tx.ListConversations(q)
+				require.NoError(t, err)
+				require.Equal(t, tc.want, p.Total, "%+v page %d", tc.q, page)
+				require.True(t, p.TotalExact, "%+v", tc.q)
+				if p.NextCursor == "" {
+					break
+				}
+				q.Cursor = p.NextCursor
+			}
+			q.WithTotal, q.Cursor = false, ""
+			p, err := tx.ListConversations(q)
+			require.NoError(t, err)
+			require.Zero(t, p.Total, "no total unless asked")
+		})
+	}
+}
