@@ -267,17 +267,10 @@ func (a *App) build(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("AI classifier: %w", err)
 		}
-		// The model answers in about a second: it runs off the ingest
-		// path and files the conversation when it is done.
-		async, err := classify.Async(aiClassifier, classify.AsyncOptions{Logger: a.log, OnReady: func(t inbox.TenantID, id string) {
-			if _, err := a.Engine.Classify(context.Background(), t, id); err != nil {
-				a.log.Warn("server: file after AI classification", "conversation", id, "err", err)
-			}
-		}})
-		if err != nil {
-			return err
-		}
-		chain = append(chain, async)
+		// The model is slow: the engine runs it, and whatever follows it
+		// in the chain, as durable background work off the intake path;
+		// the rules before it still file at once.
+		chain = append(chain, aiClassifier)
 		client := reply.ClientOptions{BaseURL: cfg.OpenAI.BaseURL, APIKey: reply.Secret(cfg.OpenAI.APIKey)}
 		if a.knowledge, err = newKnowledge(ctx, a.Store, a.log); err != nil {
 			return err
@@ -315,9 +308,9 @@ func (a *App) build(ctx context.Context) (err error) {
 			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Logger: a.log})),
 			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{})),
 			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
-			inbox.SourceWebhook:  demo.Sandbox(nil),
+			inbox.SourceWebhook:  demo.Sandbox(webhook.Factory(webhook.FactoryOptions{})),
 		},
-		Clock: clock, Logger: a.log,
+		Clock: clock, Logger: a.log, Instance: a.instance(cfg),
 	})
 	if err != nil {
 		return err

@@ -224,6 +224,20 @@ func (d *Directory) Account(tenant inbox.TenantID, id string) (Account, error) {
 	return Account{}, fmt.Errorf("account %q: %w", id, inbox.ErrNotFound)
 }
 
+var _ inbox.AdminLister = (*Directory)(nil)
+
+// TenantAdmins lists the admins of a tenant: the engine notifies them
+// when it pauses something on its own.
+func (d *Directory) TenantAdmins(_ context.Context, tenant inbox.TenantID) ([]string, error) {
+	var ids []string
+	for _, a := range d.Accounts(tenant) {
+		if a.Role == RoleAdmin {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids, nil
+}
+
 // Accounts lists a tenant's accounts ordered by name.
 func (d *Directory) Accounts(tenant inbox.TenantID) []Account {
 	d.mu.RLock()
