@@ -494,11 +494,14 @@ function mergeBox(ct) {
     return h('button', { class: 'link small', id: 'merge-open', onclick: () => { merge.open = true; renderClientPanel(); $('#merge-search')?.focus(); } }, 'Merge a duplicate…');
   }
   const search = debounce(async (q) => {
-    merge.q = q; merge.armed = '';
+    merge.q = q;
     try {
       const { items } = await get('/inbox/contacts' + qs({ q, limit: 8 }));
       if (merge.for !== ct.id || merge.q !== q) return;
       merge.results = q.trim() ? items.filter(x => x.id !== ct.id) : [];
+      // A confirmation stays armed while its duplicate is still listed:
+      // a late search result must not swallow the confirming click.
+      if (!merge.results.some(x => x.id === merge.armed)) merge.armed = '';
       renderClientPanel();
     } catch (e) { problemToast(e); }
   }, 200);
