@@ -262,7 +262,7 @@ func TestTwoAutoReplyingInstancesStop(t *testing.T) {
 		wantA, wantB int
 	}{
 		{"headers intact", nil, 1, 0},
-		{"forwarder strips Auto-Submitted", []string{"Auto-Submitted", "X-Auto-Response-Suppress"}, 1, 1},
+		{"forwarder strips the automation headers", []string{"Auto-Submitted", "X-Auto-Response-Suppress", "Precedence", "X-Autoreply"}, 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			relay := startRelay(t, tc.strip...)

@@ -21,22 +21,17 @@ type conversationState struct {
 func loadConversation(ctx context.Context, eng *inbox.Engine, tenant inbox.TenantID, convID string) (conversationState, error) {
 	var st conversationState
 	var err error
-	if st.tenant, err = eng.Store().GetTenant(ctx, tenant); err != nil {
-		return st, fmt.Errorf("tenant %q: %w", tenant, err)
+	if st.tenant, err = eng.Tenant(ctx, tenant); err != nil {
+		return st, err
 	}
-	err = eng.Store().View(ctx, tenant, func(tx inbox.Tx) error {
-		var err error
-		if st.conv, err = tx.GetConversation(convID); err != nil {
-			return err
-		}
-		if st.contact, err = tx.GetContact(st.conv.ContactID); err != nil && !errors.Is(err, inbox.ErrNotFound) {
-			return err
-		}
-		st.msgs, err = tx.ListMessages(convID)
-		return err
-	})
-	if err != nil {
-		return st, fmt.Errorf("conversation %q: %w", convID, err)
+	if st.conv, err = eng.Conversation(ctx, tenant, convID); err != nil {
+		return st, err
+	}
+	if st.contact, err = eng.ContactRecord(ctx, tenant, st.conv.ContactID); err != nil && !errors.Is(err, inbox.ErrNotFound) {
+		return st, err
+	}
+	if st.msgs, err = eng.Messages(ctx, tenant, convID); err != nil {
+		return st, err
 	}
 	return st, nil
 }
@@ -86,35 +81,20 @@ func (s *Summarizer) refresh(ctx context.Context, eng *inbox.Engine, st conversa
 	if err != nil {
 		return Summary{}, err
 	}
-	now := eng.Clock().Now()
-	err = eng.Store().Update(ctx, st.tenant.ID, func(tx inbox.Tx) error {
-		c, err := tx.GetConversation(st.conv.ID)
-		if err != nil {
-			return err
-		}
-		before := c.Summary
-		c.Summary, c.UpdatedAt = sum.String(), now
-		if err := tx.UpdateConversation(&c); err != nil {
-			return err
-		}
-		after, err := json.Marshal(map[string]any{"messages": sum.Messages, "intent": sum.Intent, "urgency": sum.Urgency})
-		if err != nil {
-			return err
-		}
-		var beforeRaw json.RawMessage
-		if before != "" {
-			prev := ParseSummary(before)
-			if beforeRaw, err = json.Marshal(map[string]any{"messages": prev.Messages, "intent": prev.Intent, "urgency": prev.Urgency}); err != nil {
-				return err
-			}
-		}
-		return tx.AppendAudit(inbox.AuditEntry{TenantID: st.tenant.ID, Actor: summarizerActor, Action: "conversation.summary",
-			EntityType: "conversation", EntityID: c.ID, ConversationID: c.ID, Before: beforeRaw, After: after, At: now})
-	})
+	after, err := json.Marshal(map[string]any{"messages": sum.Messages, "intent": sum.Intent, "urgency": sum.Urgency})
 	if err != nil {
-		return Summary{}, fmt.Errorf("store summary of conversation %q: %w", st.conv.ID, err)
+		return Summary{}, err
 	}
-	eng.Publish(inbox.Event{Type: inbox.EventConversationUpdated, TenantID: st.tenant.ID, ConversationID: st.conv.ID, Detail: "summary", At: now})
+	var before json.RawMessage
+	if st.conv.Summary != "" {
+		prev := ParseSummary(st.conv.Summary)
+		if before, err = json.Marshal(map[string]any{"messages": prev.Messages, "intent": prev.Intent, "urgency": prev.Urgency}); err != nil {
+			return Summary{}, err
+		}
+	}
+	if err := eng.SaveSummary(ctx, st.tenant.ID, st.conv.ID, sum.String(), summarizerActor, before, after); err != nil {
+		return Summary{}, err
+	}
 	return sum, nil
 }
 

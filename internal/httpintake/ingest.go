@@ -13,21 +13,14 @@ import (
 // provider id, so a provider retry of a stored message does not fetch its
 // files again. ok is false when there is none.
 func StoredMessage(ctx context.Context, eng *inbox.Engine, tenant inbox.TenantID, integrationID, providerID string) (id string, ok bool, err error) {
-	err = eng.Store().View(ctx, tenant, func(tx inbox.Tx) error {
-		m, err := tx.GetMessageByProviderID(integrationID, providerID)
-		if err != nil {
-			return err
-		}
-		id = m.ID
-		return nil
-	})
+	m, err := eng.MessageByProviderID(ctx, tenant, integrationID, providerID)
 	switch {
 	case errors.Is(err, inbox.ErrNotFound):
 		return "", false, nil
 	case err != nil:
 		return "", false, fmt.Errorf("look up message %s: %w", providerID, err)
 	}
-	return id, true, nil
+	return m.ID, true, nil
 }
 
 // PendingFiles are the blobs written for a message not yet stored: they
