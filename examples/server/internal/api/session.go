@@ -60,19 +60,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, inbox.Invalid("password", "is required"))
 		return
 	}
-	keys := []string{"ip:" + s.clientIP(r), "email:" + inbox.NormalizeEmail(req.Email)}
-	if ok, wait := s.limiter.Allow(keys...); !ok {
+	// The attempt is counted before the password is compared: attempts
+	// fired in parallel beyond the limit are refused without a check.
+	emailKey := "email:" + inbox.NormalizeEmail(req.Email)
+	attempt, wait := s.limiter.Reserve("ip:"+s.clientIP(r), emailKey)
+	if attempt == nil {
 		rateLimited(w, r, int(math.Ceil(wait.Seconds())))
 		return
 	}
+	defer attempt.Failed() // unless it succeeded below
 	acc, err := s.auth.Dir.Authenticate(r.Context(), req.Email, req.Password)
 	if err != nil {
-		s.limiter.Fail(keys...)
+		attempt.Failed()
 		s.log.Info("api: failed login", "ip", s.clientIP(r))
 		s.fail(w, r, err)
 		return
 	}
-	s.limiter.Succeed(keys...)
+	attempt.Succeeded(emailKey)
 	sess := s.auth.Login(w, r, acc)
 	view, err := s.sessionView(r, auth.Principal{Tenant: acc.TenantID, Actor: acc.ID, Name: acc.Name, Role: acc.Role, Session: &sess})
 	if err != nil {

@@ -25,6 +25,12 @@ func newServer(t testing.TB) (*app.App, *httptest.Server) {
 // newServerWithHistory also seeds history older, finished conversations.
 func newServerWithHistory(t testing.TB, history int) (*app.App, *httptest.Server) {
 	t.Helper()
+	return newServerWith(t, func(c *app.Config) { c.DemoHistory = history })
+}
+
+// newServerWith is newServer with a configuration changed by edit.
+func newServerWith(t testing.TB, edit func(*app.Config)) (*app.App, *httptest.Server) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var material [seal.KeySize]byte
 	_, _ = rand.Read(material[:])
@@ -32,7 +38,11 @@ func newServerWithHistory(t testing.TB, history int) (*app.App, *httptest.Server
 	require.NoError(t, err)
 	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
-	a, err := app.New(ctx, app.Config{DataDir: t.TempDir(), Keys: keys, Demo: true, DemoHistory: history, DemoWebhookSecret: secret.Encode(), BcryptCost: bcrypt.MinCost})
+	cfg := app.Config{DataDir: t.TempDir(), Keys: keys, Demo: true, DemoWebhookSecret: secret.Encode(), BcryptCost: bcrypt.MinCost}
+	if edit != nil {
+		edit(&cfg)
+	}
+	a, err := app.New(ctx, cfg)
 	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()

@@ -48,6 +48,51 @@ func TestLoginLimiter(t *testing.T) {
 	require.True(t, ok, "a success clears the count")
 }
 
+// TestLoginLimiterReservesBeforeTheCheck: attempts being checked count,
+// so parallel attempts beyond Max are refused before any of them failed.
+func TestLoginLimiterReservesBeforeTheCheck(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	l := NewLoginLimiter(3, 10*time.Minute, clk.now)
+	var held []*Attempt
+	for range 3 {
+		a, _ := l.Reserve("ip:1", "email:a")
+		require.NotNil(t, a)
+		held = append(held, a)
+	}
+	a, wait := l.Reserve("ip:1", "email:b")
+	require.Nil(t, a, "three attempts are being checked: a fourth waits")
+	require.Equal(t, time.Second, wait)
+	ok, _ := l.Allow("ip:1")
+	require.False(t, ok)
+
+	held[0].Succeeded("email:a")
+	held[0].Failed() // no effect after Succeeded
+	a, _ = l.Reserve("ip:1", "email:a")
+	require.NotNil(t, a, "a success gives its attempt back")
+	held[0] = a
+	for _, a := range held {
+		a.Failed()
+		a.Failed() // counted once
+	}
+	_, wait = l.Reserve("ip:2", "email:a")
+	require.Equal(t, 10*time.Minute, wait, "three failures of the account")
+
+	a, _ = l.Reserve("ip:1", "email:c")
+	require.Nil(t, a)
+	clk.t = clk.t.Add(10 * time.Minute)
+	a, _ = l.Reserve("ip:1", "email:c")
+	require.NotNil(t, a)
+	a.Failed()
+	a, _ = l.Reserve("ip:1", "email:own")
+	a.Succeeded("email:own")
+	a, _ = l.Reserve("ip:1", "email:c")
+	a.Failed()
+	a, _ = l.Reserve("ip:1", "email:c")
+	a.Failed()
+	a, _ = l.Reserve("ip:1", "email:d")
+	require.Nil(t, a, "logging into one's own account does not reset the address's failures")
+}
+
 func TestSessionsExpire(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
 	s := NewSessions(time.Hour, clk.now)
