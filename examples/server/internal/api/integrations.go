@@ -1,9 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
 
+	"github.com/inboxkit/inboxkit/channel/vonage"
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -62,7 +66,14 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p aut
 	if req.Kind == nil {
 		return inbox.Invalid("kind", "is required")
 	}
-	in, err := s.eng.CreateIntegration(r.Context(), tenantOf(p), req.change(testRequested(r)), inbox.Change{Actor: p.Actor})
+	tenant := tenantOf(p)
+	s.integrationsMu.Lock()
+	defer s.integrationsMu.Unlock()
+	planned := inbox.Integration{TenantID: tenant, Kind: *req.Kind, Enabled: req.Enabled == nil || *req.Enabled}
+	if err := s.checkNumber(r.Context(), withConfig(planned, req.Config)); err != nil {
+		return err
+	}
+	in, err := s.eng.CreateIntegration(r.Context(), tenant, req.change(testRequested(r)), inbox.Change{Actor: p.Actor})
 	if err != nil {
 		return err
 	}
@@ -75,7 +86,18 @@ func (s *Server) patchIntegration(w http.ResponseWriter, r *http.Request, p auth
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	in, err := s.eng.UpdateIntegration(r.Context(), tenantOf(p), r.PathValue("id"), req.change(testRequested(r)),
+	tenant, id := tenantOf(p), r.PathValue("id")
+	s.integrationsMu.Lock()
+	defer s.integrationsMu.Unlock()
+	if old, err := s.eng.Integration(r.Context(), tenant, id); err == nil {
+		if req.Enabled != nil {
+			old.Enabled = *req.Enabled
+		}
+		if err := s.checkNumber(r.Context(), withConfig(old, req.Config)); err != nil {
+			return err
+		}
+	} // else UpdateIntegration answers
+	in, err := s.eng.UpdateIntegration(r.Context(), tenant, id, req.change(testRequested(r)),
 		inbox.Change{Actor: p.Actor, Version: req.Version})
 	if err != nil {
 		return err
@@ -105,5 +127,68 @@ func (s *Server) syncIntegration(w http.ResponseWriter, r *http.Request, p auth.
 		return err
 	}
 	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// numbered reports whether webhooks of kind are matched to their
+// integration by the number that received them (vonage.ConfigFrom).
+func numbered(kind inbox.Source) bool {
+	return kind == inbox.SourceSMS || kind == inbox.SourceWhatsApp
+}
+
+// withConfig returns in with a change's config applied ("" removes a key).
+func withConfig(in inbox.Integration, change map[string]string) inbox.Integration {
+	cfg := maps.Clone(in.Config)
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	for k, v := range change {
+		if v == "" {
+			delete(cfg, k)
+		} else {
+			cfg[k] = v
+		}
+	}
+	in.Config = cfg
+	return in
+}
+
+// checkNumber refuses to enable an SMS or WhatsApp integration on a
+// receiving number another enabled integration uses: inbound webhooks
+// are matched to their integration by that number, so a second
+// integration on it would take the first one's messages (another tenant
+// registering a company's number) or make its webhooks ambiguous. The
+// same tenant may receive SMS and WhatsApp on one number, one integration
+// each. The caller holds integrationsMu, so two requests cannot both pass
+// the check.
+func (s *Server) checkNumber(ctx context.Context, in inbox.Integration) error {
+	number := inbox.NormalizePhone(in.Config[vonage.ConfigFrom])
+	if !in.Enabled || !numbered(in.Kind) || number == "" {
+		return nil
+	}
+	tenants, err := s.eng.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		others, err := s.eng.Integrations(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.ID == in.ID || !o.Enabled || !numbered(o.Kind) || inbox.NormalizePhone(o.Config[vonage.ConfigFrom]) != number {
+				continue
+			}
+			switch {
+			case t.ID != in.TenantID:
+				return fmt.Errorf("config.%s: the number %s already receives messages for another company's integration; "+
+					"a receiving number can belong to one enabled integration only: %w", vonage.ConfigFrom, number, inbox.ErrConflict)
+			case o.Kind == in.Kind:
+				return fmt.Errorf("config.%s: the number %s already receives messages for the integration %q; "+
+					"a receiving number can belong to one enabled integration only (disable or change that one first): %w",
+					vonage.ConfigFrom, number, o.Name, inbox.ErrConflict)
+			}
+		}
+	}
 	return nil
 }

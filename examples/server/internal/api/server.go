@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/inboxkit/inboxkit/classify/rules"
@@ -95,6 +96,9 @@ type Server struct {
 	hub      *hub
 	mux      *http.ServeMux
 	patterns []string
+	// integrationsMu serializes integration creates and updates, so the
+	// receiving-number check and the write are one step.
+	integrationsMu sync.Mutex
 }
 
 // New validates opts and builds the API.

@@ -5,16 +5,23 @@ package app_test
 // through the real HTTP handler.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/inboxkit/inboxkit/channel/vonage"
 	"github.com/inboxkit/inboxkit/examples/server/internal/app"
+	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // parallel sends n requests built by build at the same moment, each on a
@@ -100,4 +107,107 @@ func TestParallelLoginsCannotPassTheLimit(t *testing.T) {
 		require.LessOrEqual(t, n[http.StatusUnauthorized], 5, "%v", n)
 		require.Equal(t, 200-n[http.StatusUnauthorized], n[http.StatusTooManyRequests], "%v", n)
 	})
+}
+
+// signedSMS posts a Vonage SMS webhook to number, signed with secret, and
+// returns the status.
+func signedSMS(t *testing.T, base, number, secret, text, id string) int {
+	t.Helper()
+	p := vonage.SMSParams{"msisdn": "33698765000", "to": number, "messageId": id, "text": text, "type": "text",
+		"message-timestamp": time.Now().UTC().Format("2006-01-02 15:04:05"),
+		"timestamp":         strconv.FormatInt(time.Now().Unix(), 10), "nonce": id + "-nonce"}
+	sig, err := vonage.SignSMS(p, []byte(secret), vonage.HMACSHA256)
+	require.NoError(t, err)
+	p["sig"] = sig
+	form := url.Values{}
+	for k, v := range p {
+		form.Set(k, v)
+	}
+	res, err := http.Post(base+"/inbox/webhooks/sms", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// secondTenant adds the tenant "autre-boutique" and its admin, logged in.
+func secondTenant(t *testing.T, a *app.App, base string) *client {
+	t.Helper()
+	ctx := context.Background()
+	_, err := a.Engine.CreateTenant(ctx, inbox.Tenant{ID: "autre-boutique", Name: "Autre boutique"}, inbox.Change{Actor: "test"})
+	require.NoError(t, err)
+	_, err = a.Accounts.CreateAccount(ctx, auth.NewAccount{Tenant: "autre-boutique", ID: "zoe", Email: "zoe@autre.example", Name: "Zoé",
+		Role: auth.RoleAdmin, Password: "autre-password"})
+	require.NoError(t, err)
+	return newClient(t, base).login("zoe@autre.example", "autre-password")
+}
+
+// TestReceivingNumberBelongsToOneIntegration: nothing stopped two tenants
+// from registering the same receiving number, and inbound webhooks went
+// to the first tenant that had it: B's correctly signed webhooks got 401,
+// and messages signed with A's secret to B's number were stored in A. A
+// number another enabled integration uses is now refused with 409, on
+// create and on update, and the webhook resolver refuses a number two
+// enabled integrations share instead of picking one.
+func TestReceivingNumberBelongsToOneIntegration(t *testing.T) {
+	a, ts := newServer(t)
+	alice := admin(t, ts.URL)
+	zoe := secondTenant(t, a, ts.URL)
+	const number, secretA, secretB = "33757000099", "sms-secret-of-tenant-a", "sms-secret-of-tenant-b"
+	sms := func(from, secret string) map[string]any {
+		return map[string]any{"kind": "sms", "name": "SMS", "config": map[string]string{"from": from, "signature_method": "sha256"},
+			"secrets": map[string]string{"signature_secret": secret}}
+	}
+	var mine struct {
+		ID      string `json:"id"`
+		Version int64  `json:"version"`
+	}
+	alice.json(http.MethodPost, "/inbox/integrations", sms(number, secretA), http.StatusCreated, &mine)
+
+	// Another tenant cannot register the number.
+	{
+		p := zoe.problem(http.MethodPost, "/inbox/integrations", sms("+33 7 57 00 00 99", secretB), http.StatusConflict)
+		require.Contains(t, p.Detail, "already receives")
+		require.NotContains(t, p.Detail, "maison", "the other tenant is not named")
+		zoe.problem(http.MethodPost, "/inbox/integrations", map[string]any{"kind": "whatsapp", "name": "WA",
+			"config": map[string]string{"from": number}, "secrets": map[string]string{"signature_secret": secretB}}, http.StatusConflict)
+		zoe.problem(http.MethodPost, "/inbox/integrations", sms(demo.SMSNumber, secretB), http.StatusConflict)
+	}
+	// Nor take it by an update.
+	{
+		var theirs struct {
+			ID      string `json:"id"`
+			Version int64  `json:"version"`
+		}
+		zoe.json(http.MethodPost, "/inbox/integrations", sms("33757000098", secretB), http.StatusCreated, &theirs)
+		zoe.problem(http.MethodPatch, "/inbox/integrations/"+theirs.ID, map[string]any{"config": map[string]string{"from": "0033757000099"}, "version": theirs.Version}, http.StatusConflict)
+		// Disabled, it may name the number; enabling it again is refused.
+		zoe.json(http.MethodPatch, "/inbox/integrations/"+theirs.ID, map[string]any{"enabled": false, "version": theirs.Version}, http.StatusOK, &theirs)
+		zoe.json(http.MethodPatch, "/inbox/integrations/"+theirs.ID, map[string]any{"config": map[string]string{"from": number}, "version": theirs.Version}, http.StatusOK, &theirs)
+		zoe.problem(http.MethodPatch, "/inbox/integrations/"+theirs.ID, map[string]any{"enabled": true, "version": theirs.Version}, http.StatusConflict)
+	}
+	// Nor a second integration of the same tenant.
+	{
+		alice.problem(http.MethodPost, "/inbox/integrations", sms(number, "another-secret"), http.StatusConflict)
+		// Its own integration may be saved again with its own number.
+		alice.json(http.MethodPatch, "/inbox/integrations/"+mine.ID, map[string]any{"name": "SMS Lyon", "config": map[string]string{"from": number}, "version": mine.Version}, http.StatusOK, &mine)
+	}
+
+	require.Equal(t, http.StatusOK, signedSMS(t, ts.URL, number, secretA, "Bonjour de A", "0B0000001"))
+
+	// The webhook refuses a number two integrations share.
+	{
+		// Data saved before the check existed: B holds the number too.
+		name := "SMS pirate"
+		_, err := a.Engine.CreateIntegration(context.Background(), "autre-boutique", inbox.IntegrationChange{Kind: inbox.SourceSMS, Name: &name,
+			Config: map[string]string{"from": number, "signature_method": "sha256"}, Secrets: map[string]string{"signature_secret": secretB}},
+			inbox.Change{Actor: "test"})
+		require.NoError(t, err)
+		require.NotEqual(t, http.StatusOK, signedSMS(t, ts.URL, number, secretA, "signé par A", "0B0000002"))
+		require.NotEqual(t, http.StatusOK, signedSMS(t, ts.URL, number, secretB, "signé par B", "0B0000003"))
+		for _, c := range []*client{alice, zoe} {
+			var l listJSON
+			c.json(http.MethodGet, "/inbox/conversations?q=signé", nil, http.StatusOK, &l)
+			require.Empty(t, l.Items, "nothing is stored for an ambiguous number")
+		}
+	}
 }

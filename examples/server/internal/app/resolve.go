@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/inboxkit/inboxkit/channel/vonage"
 	"github.com/inboxkit/inboxkit/channel/webhook"
@@ -118,6 +119,53 @@ func peekTo(r *http.Request) (string, error) {
 	return q.Get("to"), nil
 }
 
+// findNumber finds the one enabled integration of kind whose receiving
+// number is number, across tenants. A number that two enabled
+// integrations share is refused instead of picking one: the server
+// refuses to save such a pair, but data saved before that check existed
+// may hold one, and which tenant is "first" is no answer. The error wraps
+// inbox.ErrConflict; the receiver answers 500 and logs it, so the
+// provider retries once an admin has fixed the configuration.
+func (a *App) findNumber(ctx context.Context, kind inbox.Source, number string) (inbox.TenantID, inbox.Integration, error) {
+	tenants, err := a.Engine.Tenants(ctx)
+	if err != nil {
+		return "", inbox.Integration{}, err
+	}
+	var found []inbox.Integration
+	disabled := false
+	for _, t := range tenants {
+		ins, err := a.Engine.Integrations(ctx, t.ID)
+		if err != nil {
+			return "", inbox.Integration{}, err
+		}
+		for _, in := range ins {
+			if in.Kind != kind || inbox.NormalizePhone(in.Config[vonage.ConfigFrom]) != number {
+				continue
+			}
+			if !in.Enabled {
+				disabled = true
+				continue
+			}
+			in.TenantID = t.ID
+			found = append(found, in)
+		}
+	}
+	switch {
+	case len(found) > 1:
+		ids := make([]string, len(found))
+		for i, in := range found {
+			ids[i] = in.ID
+		}
+		return "", inbox.Integration{}, fmt.Errorf("%d enabled %s integrations (%s) receive on the same number; refusing the webhook until only one does: %w",
+			len(found), kind, strings.Join(ids, ", "), inbox.ErrConflict)
+	case len(found) == 1:
+		return found[0].TenantID, found[0], nil
+	case disabled:
+		return "", inbox.Integration{}, fmt.Errorf("the integration of this number is disabled: %w", inbox.ErrNotFound)
+	}
+	return "", inbox.Integration{}, fmt.Errorf("no integration for this webhook: %w", inbox.ErrNotFound)
+}
+
 // resolveNumber finds the SMS or WhatsApp integration whose number
 // received the message.
 func (a *App) resolveNumber(kind inbox.Source) vonage.Resolver {
@@ -130,9 +178,7 @@ func (a *App) resolveNumber(kind inbox.Source) vonage.Resolver {
 		if number == "" {
 			return vonage.Target{}, fmt.Errorf("the webhook names no recipient number: %w", inbox.ErrNotFound)
 		}
-		tenant, in, err := a.findIntegration(ctx, func(in inbox.Integration) bool {
-			return in.Kind == kind && inbox.NormalizePhone(in.Config[vonage.ConfigFrom]) == number
-		})
+		tenant, in, err := a.findNumber(ctx, kind, number)
 		if err != nil {
 			return vonage.Target{}, err
 		}
