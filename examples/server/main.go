@@ -21,6 +21,10 @@
 //	-log-level      INBOXKIT_LOG_LEVEL       debug, info, warn, error
 //	-admin-email    INBOXKIT_ADMIN_EMAIL     create this first admin (password in INBOXKIT_ADMIN_PASSWORD)
 //	-tenant         INBOXKIT_TENANT          the first admin's tenant id ("default")
+//	-max-conns-per-ip INBOXKIT_MAX_CONNS_PER_IP  open connections per client address (64; 0 with -trust-proxy)
+//
+// A request's headers must arrive within 10 s; its body may pause 15 s at
+// most (10 minutes in all); an idle connection closes after a minute.
 //
 // Vonage credentials are per integration (Settings → Integrations), sealed
 // with the master key; SMS and WhatsApp webhooks are received at
@@ -69,7 +73,29 @@ type settings struct {
 	demo, secureCookies, trust  bool
 	openai                      app.OpenAI
 	admin                       app.Bootstrap
+	http                        httpLimits
 }
+
+// httpLimits bound what one client can hold of the server.
+type httpLimits struct {
+	// ReadHeader bounds the request line and headers; Read the whole
+	// request where no body deadline applies; Idle a kept-alive
+	// connection between requests.
+	ReadHeader, Read, Idle time.Duration
+	// BodyIdle and Body bound request bodies (app.Deadlines): how long
+	// one may stay silent, and its whole transfer.
+	BodyIdle, Body time.Duration
+	// ConnsPerIP caps the open connections of one client address; 0: no
+	// cap (behind a proxy every connection comes from the proxy).
+	ConnsPerIP int
+}
+
+// defaultLimits are the production limits. There is no write timeout:
+// some answers take long to compute (a first mailbox sync), the event
+// stream bounds each of its writes itself, and the connection cap bounds
+// what clients that read slowly can hold.
+var defaultLimits = httpLimits{ReadHeader: 10 * time.Second, Read: time.Minute, Idle: time.Minute,
+	BodyIdle: 15 * time.Second, Body: 10 * time.Minute, ConnsPerIP: 64}
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
@@ -106,8 +132,28 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.admin.Email, "admin-email", env("INBOXKIT_ADMIN_EMAIL", ""), "create this first admin account if missing; password in INBOXKIT_ADMIN_PASSWORD (INBOXKIT_ADMIN_EMAIL)")
 	var tenant string
 	fs.StringVar(&tenant, "tenant", env("INBOXKIT_TENANT", "default"), "tenant of the first admin (INBOXKIT_TENANT)")
+	s.http = defaultLimits
+	connsEnv := env("INBOXKIT_MAX_CONNS_PER_IP", "")
+	fs.IntVar(&s.http.ConnsPerIP, "max-conns-per-ip", defaultLimits.ConnsPerIP,
+		"open connections one client address may hold; 0: no cap (INBOXKIT_MAX_CONNS_PER_IP; default 0 with -trust-proxy)")
 	if err := fs.Parse(args); err != nil {
 		return s, err
+	}
+	connsSet := false
+	fs.Visit(func(f *flag.Flag) { connsSet = connsSet || f.Name == "max-conns-per-ip" })
+	switch {
+	case connsSet:
+	case connsEnv != "":
+		n, err := strconv.Atoi(connsEnv)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("INBOXKIT_MAX_CONNS_PER_IP: %q is not a number of connections", connsEnv)
+		}
+		s.http.ConnsPerIP = n
+	case s.trust:
+		s.http.ConnsPerIP = 0 // every connection comes from the proxy
+	}
+	if s.http.ConnsPerIP < 0 {
+		return s, fmt.Errorf("-max-conns-per-ip must not be negative")
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -131,6 +177,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return serve(ctx, s, out)
+}
+
+// serve is run with parsed settings.
+func serve(ctx context.Context, s settings, out io.Writer) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
@@ -144,7 +195,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
-		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log})
+		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log,
+		Deadlines: app.Deadlines{BodyIdle: s.http.BodyIdle, Body: s.http.Body}})
 	if err != nil {
 		return err
 	}
@@ -154,7 +206,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	if s.http.ConnsPerIP > 0 {
+		ln = capPerIP(ln, s.http.ConnsPerIP)
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: s.http.ReadHeader, ReadTimeout: s.http.Read,
+		IdleTimeout: s.http.Idle, MaxHeaderBytes: 64 << 10,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 
 	fmt.Fprintf(out, "inboxkit reference server on http://%s/\n", displayAddr(ln.Addr().String()))

@@ -3,11 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +30,16 @@ func TestParseFlagsAndEnv(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:7000", s.addr, "a flag wins over the environment")
 	_, err = parse([]string{"extra"})
+	require.Error(t, err)
+
+	require.Equal(t, 64, s.http.ConnsPerIP)
+	s, err = parse([]string{"-trust-proxy"})
+	require.NoError(t, err)
+	require.Zero(t, s.http.ConnsPerIP, "behind a proxy every connection comes from the proxy")
+	s, err = parse([]string{"-trust-proxy", "-max-conns-per-ip", "500"})
+	require.NoError(t, err)
+	require.Equal(t, 500, s.http.ConnsPerIP)
+	_, err = parse([]string{"-max-conns-per-ip", "-1"})
 	require.Error(t, err)
 
 	_, err = parse([]string{"-admin-email", "boss@example.com"})
@@ -98,4 +112,146 @@ func TestRunServesTheDemo(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the server did not stop")
 	}
+}
+
+// startServer runs the program as main does, with its settings changed by
+// edit, and returns its address; the server stops with the test.
+func startServer(t *testing.T, edit func(*settings)) string {
+	t.Helper()
+	t.Setenv("INBOXKIT_KEYS", "")
+	s, err := parse([]string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-log-level", "error"})
+	require.NoError(t, err)
+	if edit != nil {
+		edit(&s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, s, pw)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	addr := ""
+	for addr == "" && lines.Scan() {
+		if m := regexp.MustCompile(`on http://(\S+)/`).FindStringSubmatch(lines.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.NotEmpty(t, addr)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(20 * time.Second):
+			t.Error("the server did not stop")
+		}
+	})
+	return addr
+}
+
+// shortTimeouts makes the server's limits fast enough for a test.
+func shortTimeouts(s *settings) {
+	s.http = httpLimits{ReadHeader: 500 * time.Millisecond, Read: time.Second, Idle: time.Second,
+		BodyIdle: 300 * time.Millisecond, Body: 2 * time.Second, ConnsPerIP: 64}
+}
+
+// closedWithin reports whether the server closes conn within d: reads
+// until EOF (a refusal may come first), false if d passes first.
+func closedWithin(conn net.Conn, d time.Duration) bool {
+	_ = conn.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, conn)
+	return err == nil || !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// TestSlowRequestBodiesAreCut: slow headers were cut after ~14 s, but a
+// connection that sent its headers and one byte of body stayed open
+// (after 420 s still), and 150 such connections all stayed open. A body
+// that stays silent longer than the body deadline now ends the
+// connection, the event stream is not cut by the read deadlines, and one
+// client address holds a bounded number of connections.
+func TestSlowRequestBodiesAreCut(t *testing.T) {
+	addr := startServer(t, shortTimeouts)
+	slowloris := func(path, contentType string) net.Conn {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close() })
+		_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: 4096\r\n\r\n{", path, addr, contentType)
+		require.NoError(t, err)
+		return conn
+	}
+
+	for _, path := range []string{"/inbox/session", "/inbox/webhooks/sms", "/inbox/conversations/x/reply"} {
+		start := time.Now()
+		conn := slowloris(path, "application/json")
+		require.True(t, closedWithin(conn, 5*time.Second), "%s: the connection is still open after 5 s", path)
+		require.Less(t, time.Since(start), 3*time.Second, path)
+	}
+
+	t.Run("many at once", func(t *testing.T) {
+		conns := make([]net.Conn, 40)
+		for i := range conns {
+			conns[i] = slowloris("/inbox/session", "application/json")
+		}
+		for i, c := range conns {
+			require.True(t, closedWithin(c, 5*time.Second), "connection %d is still open", i)
+		}
+	})
+
+	t.Run("the event stream outlives the read deadlines", func(t *testing.T) {
+		// The stream needs a session: log in with the demo account.
+		res, err := http.Post("http://"+addr+"/inbox/session", "application/json",
+			strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer conn.Close()
+		_, err = fmt.Fprintf(conn, "GET /inbox/events HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n\r\n", addr, res.Cookies()[0].String())
+		require.NoError(t, err)
+		r := bufio.NewReader(conn)
+		status, err := r.ReadString('\n')
+		require.NoError(t, err)
+		require.Contains(t, status, "200")
+		// Past every read deadline the stream is still open: the read
+		// times out on our side instead of ending.
+		require.False(t, closedWithin(conn, 2500*time.Millisecond), "the stream was cut")
+	})
+}
+
+// TestConnectionsPerClientAreCapped: beyond its cap a client address's
+// connections are closed as soon as they are accepted.
+func TestConnectionsPerClientAreCapped(t *testing.T) {
+	addr := startServer(t, func(s *settings) {
+		shortTimeouts(s)
+		s.http.ReadHeader, s.http.ConnsPerIP = 3*time.Second, 4
+	})
+	var conns []net.Conn
+	for range 6 {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	closed := 0
+	for _, c := range conns {
+		if closedWithin(c, 500*time.Millisecond) {
+			closed++
+		}
+	}
+	require.Equal(t, 2, closed, "the connections beyond the cap of 4 are closed at once, the others wait for their request")
+	for _, c := range conns {
+		c.Close()
+	}
+	require.Eventually(t, func() bool {
+		res, err := http.Get("http://" + addr + "/inbox/about")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, 5*time.Second, 50*time.Millisecond, "closed connections free their places")
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -84,7 +85,7 @@ func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tena
 			if errors.As(err, &maxErr) {
 				return fail(inbox.Invalid("attachments", "the upload is too large"))
 			}
-			return fail(inbox.Invalid("body", "is not valid multipart/form-data"))
+			return fail(bodyReadError(err, inbox.Invalid("body", "is not valid multipart/form-data")))
 		}
 		switch part.FormName() {
 		case "text":
@@ -108,6 +109,9 @@ func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tena
 			}
 			res, err := attach.Validate(r.Context(), part.FileName(), part.Header.Get("Content-Type"), part,
 				attach.Options{MaxSize: maxUploadBytes, Store: s.eng.Blobs(), Tenant: tenant})
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return fail(errBodyTimeout)
+			}
 			if err != nil {
 				reason := res.Attachment.Rejected
 				if reason == "" {

@@ -29,7 +29,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return bodyReadError(err, jsonError(err))
 	}
 	if dec.More() {
 		return inbox.Invalid("body", "must hold one JSON object")

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -77,6 +78,10 @@ func (h *hub) close() { h.cancel() }
 // heartbeat keeps proxies from closing an idle stream.
 const heartbeat = 20 * time.Second
 
+// streamWriteTimeout bounds each write of the event stream: a client that
+// stops reading is dropped instead of holding the connection.
+const streamWriteTimeout = 30 * time.Second
+
 // events streams the tenant's events as text/event-stream. Each event's
 // SSE name is its type and its data the JSON event (ids only, no message
 // content: the page fetches what it needs with its own permissions).
@@ -85,6 +90,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if !ok {
 		return fmt.Errorf("streaming: %w", inbox.ErrUnsupported)
 	}
+	// The stream reads nothing: no read deadline may end it (the server's
+	// ReadTimeout would cancel its context). Each write gets a deadline
+	// of its own instead, so a client that stops reading is dropped.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
 	c := &client{tenant: tenantOf(p), user: p.Actor, ch: make(chan inbox.Event, clientQueue), lost: make(chan struct{}, 1)}
 	s.hub.add(c)
 	defer s.hub.remove(c)
@@ -93,21 +103,27 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p auth.Principal
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	fmt.Fprint(w, "retry: 2000\n: connected\n\n")
 	flusher.Flush()
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
+		var out string
 		select {
 		case <-r.Context().Done():
 			return nil
 		case <-tick.C:
-			fmt.Fprint(w, ": ping\n\n")
+			out = ": ping\n\n"
 		case <-c.lost:
-			fmt.Fprint(w, "event: resync\ndata: {}\n\n")
+			out = "event: resync\ndata: {}\n\n"
 		case ev := <-c.ch:
 			raw, _ := json.Marshal(ev)
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, raw)
+			out = fmt.Sprintf("event: %s\ndata: %s\n\n", ev.Type, raw)
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := io.WriteString(w, out); err != nil {
+			return nil
 		}
 		flusher.Flush()
 	}

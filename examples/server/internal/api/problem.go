@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -38,12 +39,26 @@ const (
 	typeUnsupported  = "/inbox/problems/unsupported"
 	typeUnavailable  = "/inbox/problems/unavailable"
 	typeRateLimited  = "/inbox/problems/rate-limited"
+	typeTimeout      = "/inbox/problems/request-timeout"
 	typeInternal     = "/inbox/problems/internal"
 	typeUpstreamAuth = "/inbox/problems/provider-refused-credentials"
 )
 
 // errForbidden marks a request the principal's role does not allow.
 var errForbidden = errors.New("forbidden")
+
+// errBodyTimeout marks a request whose body stopped arriving before the
+// connection's read deadline.
+var errBodyTimeout = errors.New("the request body stopped arriving before the deadline")
+
+// bodyReadError turns a failed body read into errBodyTimeout when the
+// deadline passed, else returns fallback.
+func bodyReadError(err, fallback error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errBodyTimeout
+	}
+	return fallback
+}
 
 // writeProblem answers with a problem document.
 func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
@@ -73,6 +88,8 @@ func problemFor(err error, log *slog.Logger) Problem {
 		return Problem{Type: typeConflict, Title: "Conflict", Status: http.StatusConflict, Detail: err.Error()}
 	case errors.Is(err, inbox.ErrUnauthorized):
 		return Problem{Type: typeUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized, Detail: err.Error()}
+	case errors.Is(err, errBodyTimeout):
+		return Problem{Type: typeTimeout, Title: "Request timeout", Status: http.StatusRequestTimeout, Detail: err.Error()}
 	case errors.Is(err, errForbidden):
 		return Problem{Type: typeForbidden, Title: "Forbidden", Status: http.StatusForbidden, Detail: err.Error()}
 	case errors.Is(err, inbox.ErrUnsupported):

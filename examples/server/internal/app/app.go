@@ -81,6 +81,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock overrides the engine's clock in tests. Nil: the system clock.
 	Clock inbox.Clock
+	// Deadlines bound slow request bodies. Zero: the defaults.
+	Deadlines Deadlines
 }
 
 // Bootstrap names a tenant and its first admin.
@@ -377,7 +379,7 @@ func (a *App) build(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	mux.Handle("/inbox/", a.API)
 	mux.Handle("/", web.Handler())
-	a.handler = mux
+	a.handler = bodyDeadlines(mux, cfg.Deadlines)
 	return nil
 }
 

@@ -93,7 +93,8 @@ func peekTo(r *http.Request) (string, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPeekBytes+1))
 	if err != nil {
-		return "", fmt.Errorf("read webhook body: %w", err)
+		// A client fault (a body cut short or too slow), not the server's.
+		return "", inbox.Invalid("body", "could not be read")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
