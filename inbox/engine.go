@@ -56,6 +56,9 @@ type Options struct {
 	// predecessor held instead of waiting for them to expire. Run uses it
 	// unless RunOptions.Instance is set.
 	Instance string
+	// Metrics receives the engine's measurements (see Metrics). Nil:
+	// they are only kept as totals (Engine.Counters).
+	Metrics Metrics
 	// EventBuffer is how many events a slow subscriber may lag behind before
 	// the oldest are dropped. 0 means 10,000.
 	EventBuffer int
@@ -87,7 +90,7 @@ type Engine struct {
 	reclass           reclassifyQueue
 	coalesce          coalescer
 	instance          string
-	metrics           metrics
+	metrics           *metrics
 	successMu         sync.Mutex
 	lastSuccess       map[string]time.Time
 	outboxMaxAttempts int
@@ -130,7 +133,7 @@ func New(opts Options) (*Engine, error) {
 	e.outboxWake = make(chan struct{}, 1)
 	e.workWake = make(chan struct{}, 1)
 	e.reclass.wake = make(chan struct{}, 1)
-	e.metrics = newMetrics()
+	e.metrics = newMetrics(opts.Metrics)
 	e.coalesce.eng = e
 	e.coalesce.lanes = 1
 	if pw, ok := opts.Store.(ParallelWriter); ok {

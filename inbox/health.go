@@ -2,37 +2,9 @@ package inbox
 
 import (
 	"context"
-	"expvar"
 	"fmt"
 	"time"
 )
-
-// metrics are the engine's counters, exposed as an expvar.Map: the
-// standard library's JSON endpoint (/debug/vars) serves them without a
-// dependency, and Prometheus can scrape that through its expvar exporter.
-type metrics struct {
-	vars *expvar.Map
-}
-
-func newMetrics() metrics {
-	m := new(expvar.Map).Init()
-	for _, k := range []string{"ingested", "duplicates", "quarantined", "skipped", "syncs", "sync_errors",
-		"auth_failures", "sent", "send_retries", "send_failures", "auto_replies", "drafts"} {
-		m.Add(k, 0)
-	}
-	return metrics{vars: m}
-}
-
-func (m metrics) add(key string, n int) {
-	if n != 0 {
-		m.vars.Add(key, int64(n))
-	}
-}
-
-// Metrics returns the engine's counters (messages ingested, duplicates,
-// quarantined, syncs and their errors, deliveries...). Publish them with
-// expvar.Publish("inboxkit", eng.Metrics()) to serve them on /debug/vars.
-func (e *Engine) Metrics() *expvar.Map { return e.metrics.vars }
 
 // IntegrationHealth is the state of one integration as operators need it.
 type IntegrationHealth struct {

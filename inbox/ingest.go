@@ -68,6 +68,8 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
 	}
+	start := time.Now()
+	defer func() { e.metrics.observe("ingest_batch_seconds", time.Since(start)) }()
 	prepared := make([]preparedInbound, len(b.Messages))
 	for i := range b.Messages {
 		prepared[i] = e.prepare(tenant, b, i)

@@ -143,7 +143,9 @@ func (e *Engine) send(ctx context.Context, integ Integration, out Outbound) (str
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
+	start := time.Now()
 	id, err := sender.Send(sctx, out)
+	e.metrics.observe("send_seconds", time.Since(start), "kind", string(integ.Kind))
 	if err != nil && sctx.Err() != nil && ctx.Err() == nil {
 		err = fmt.Errorf("send timed out after %s: %w", sendTimeout, ErrTemporary)
 	}

@@ -105,6 +105,7 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 	loops.Go(func() { e.runReclassify(ctx) })
 	loops.Go(func() { r.loop(ctx, opts.FollowUpInterval, r.followUps) })
 	loops.Go(func() { r.loop(ctx, opts.SyncInterval, r.syncAll) })
+	loops.Go(func() { r.loop(ctx, gaugeInterval, r.gauges) })
 	<-ctx.Done()
 	loops.Wait() // nothing schedules new syncs any more
 
@@ -163,6 +164,67 @@ func (r *runner) loop(ctx context.Context, every time.Duration, fn func(context.
 		case <-ctx.Done():
 			return
 		case <-t.C():
+		}
+	}
+}
+
+// gaugeInterval is how often Run refreshes the gauges of Options.Metrics.
+const gaugeInterval = 15 * time.Second
+
+// gauges reports queue depths and sync lag to the host's Metrics.
+func (r *runner) gauges(ctx context.Context) {
+	if _, nop := r.e.metrics.host.(NopMetrics); nop {
+		return
+	}
+	tenants, err := r.e.store.ListTenants(ctx)
+	if err != nil {
+		return
+	}
+	now := r.e.clock.Now()
+	for _, t := range tenants {
+		var outbox, pending, failed int
+		var integs []Integration
+		err := r.e.store.View(ctx, t.ID, func(tx Tx) error {
+			o, err := tx.ListOutbox(OutboxQuery{Status: OutboxPending})
+			if err != nil {
+				return err
+			}
+			outbox = len(o)
+			work, err := tx.ListWork(WorkQuery{Limit: 100_000})
+			if err != nil {
+				return err
+			}
+			for _, w := range work {
+				if w.Failed {
+					failed++
+				} else {
+					pending++
+				}
+			}
+			integs, err = tx.ListIntegrations()
+			return err
+		})
+		if err != nil {
+			continue
+		}
+		m := r.e.metrics
+		m.set("outbox_pending", float64(outbox), "tenant", string(t.ID))
+		m.set("work_pending", float64(pending), "tenant", string(t.ID))
+		m.set("work_failed", float64(failed), "tenant", string(t.ID))
+		for _, in := range integs {
+			if !in.Enabled || r.e.channels[in.Kind] == nil {
+				continue
+			}
+			last := in.CreatedAt
+			r.e.successMu.Lock()
+			if at, ok := r.e.lastSuccess[t.ID.key()+in.ID]; ok {
+				last = at
+			}
+			r.e.successMu.Unlock()
+			if in.Status == IntegrationOK && in.LastSync.FinishedAt.After(last) {
+				last = in.LastSync.FinishedAt
+			}
+			m.set("sync_lag_seconds", now.Sub(last).Seconds(), "tenant", string(t.ID), "integration", in.ID)
 		}
 	}
 }

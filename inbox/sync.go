@@ -161,7 +161,9 @@ func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID stri
 		report.Skipped += res.Skipped
 		return res, nil
 	}
+	start := time.Now()
 	pullErr := puller.Pull(ctx, in.Cursor, deliver)
+	e.metrics.observe("sync_seconds", time.Since(start), "kind", string(in.Kind))
 	report.FinishedAt = e.clock.Now()
 	status := IntegrationOK
 	e.metrics.add("syncs", 1)

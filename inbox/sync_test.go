@@ -88,7 +88,7 @@ func TestSyncCommitsCursorAndReportsHealth(t *testing.T) {
 	require.Equal(t, inbox.IntegrationAuthFailed, health[0].Status)
 	require.Contains(t, health[0].LastError, "imap login")
 	require.False(t, health[0].LastSuccessAt.IsZero(), "the earlier success is remembered")
-	require.Equal(t, int64(5), e.engine.Metrics().Get("ingested").(interface{ Value() int64 }).Value())
+	require.Equal(t, int64(5), e.engine.Counters()["ingested"])
 
 	// unknown and disabled integrations are clear errors
 	_, err = e.engine.Sync(e.ctx, tenantA, "nope")

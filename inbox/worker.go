@@ -125,16 +125,19 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 		return nil
 	}
 	var err error
+	start := time.Now()
 	if handler == nil {
 		err = fmt.Errorf("no handler for %q work", w.Kind)
 	} else {
 		err = safeRun(func() error { return handler(ctx, t, w, finish) })
 	}
+	e.metrics.observe("work_seconds", time.Since(start), "kind", w.Kind)
 	if err == nil && !finished {
 		err = e.store.Update(context.WithoutCancel(ctx), t.ID, finish)
 	}
 	if err == nil {
 		e.metrics.add("work_done", 1)
+		e.metrics.host.Add("work_total", 1, "kind", w.Kind, "outcome", "done")
 		return
 	}
 	// A failure (or a wait) is recorded on the item and retried later.
@@ -149,10 +152,12 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 		w.Attempts++
 		w.LastError = err.Error()
 		w.NotBefore = now.Add(backoff(w.Attempts, rand.Float64()))
+		outcome := "retry"
 		if w.Attempts >= maxWorkAttempts || handler == nil {
-			w.Failed = true
+			w.Failed, outcome = true, "failed"
 			e.metrics.add("work_failed", 1)
 		}
+		e.metrics.host.Add("work_total", 1, "kind", w.Kind, "outcome", outcome)
 		e.log.Warn("inbox: background work failed", "tenant", string(t.ID), "kind", w.Kind, "key", w.Key,
 			"attempt", w.Attempts, "final", w.Failed, "err", err)
 	}
