@@ -25,9 +25,16 @@ type hub struct {
 type client struct {
 	tenant inbox.TenantID
 	user   string
-	ch     chan inbox.Event
-	lost   chan struct{}
+	// session and token name the credentials the stream was opened with:
+	// it ends when they do.
+	session, token string
+	ch             chan inbox.Event
+	lost           chan struct{}
+	ended          chan struct{}
+	endOnce        sync.Once
 }
+
+func (c *client) end() { c.endOnce.Do(func() { close(c.ended) }) }
 
 const clientQueue = 256
 
@@ -75,8 +82,33 @@ func (h *hub) remove(c *client) {
 
 func (h *hub) close() { h.cancel() }
 
+// endSession ends the streams opened with a session (logout).
+func (h *hub) endSession(id string) {
+	h.endWhere(func(c *client) bool { return c.session == id })
+}
+
+// endToken ends the streams opened with an API token (revocation).
+func (h *hub) endToken(tenant inbox.TenantID, id string) {
+	h.endWhere(func(c *client) bool { return c.tenant == tenant && c.token == id })
+}
+
+func (h *hub) endWhere(match func(*client) bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.subs {
+		if match(c) {
+			c.end()
+		}
+	}
+}
+
 // heartbeat keeps proxies from closing an idle stream.
 const heartbeat = 20 * time.Second
+
+// streamRecheck is how often a stream checks that its credentials still
+// hold, besides the immediate end on logout and revocation (an account
+// deleted, a token revoked in another process's view).
+const streamRecheck = heartbeat
 
 // streamWriteTimeout bounds each write of the event stream: a client that
 // stops reading is dropped instead of holding the connection.
@@ -95,7 +127,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p auth.Principal
 	// of its own instead, so a client that stops reading is dropped.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
-	c := &client{tenant: tenantOf(p), user: p.Actor, ch: make(chan inbox.Event, clientQueue), lost: make(chan struct{}, 1)}
+	c := &client{tenant: tenantOf(p), user: p.Actor, token: p.TokenID, ch: make(chan inbox.Event, clientQueue),
+		lost: make(chan struct{}, 1), ended: make(chan struct{})}
+	if p.Session != nil {
+		c.session = p.Session.ID
+	}
 	s.hub.add(c)
 	defer s.hub.remove(c)
 	h := w.Header()
@@ -108,10 +144,38 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p auth.Principal
 	flusher.Flush()
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
+	// A session expires unless used: the stream does not use it (that
+	// would keep it alive for as long as a tab is open), it checks when
+	// it would expire.
+	expiry := time.NewTimer(streamRecheck)
+	defer expiry.Stop()
+	recheck := func() bool {
+		ok, until := s.auth.Valid(p)
+		next := streamRecheck
+		if !until.IsZero() {
+			next = min(next, time.Until(until)+10*time.Millisecond)
+		}
+		expiry.Reset(max(next, 10*time.Millisecond))
+		return ok
+	}
+	if !recheck() {
+		c.end()
+	}
 	for {
 		var out string
 		select {
 		case <-r.Context().Done():
+			return nil
+		case <-expiry.C:
+			if !recheck() {
+				c.end()
+			}
+			continue
+		case <-c.ended:
+			// The page logs in again; the event carries nothing.
+			_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+			_, _ = io.WriteString(w, "event: session.ended\ndata: {}\n\n")
+			flusher.Flush()
 			return nil
 		case <-tick.C:
 			out = ": ping\n\n"

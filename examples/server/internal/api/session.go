@@ -112,6 +112,9 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request, p auth.Principa
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	s.auth.Logout(w, r)
+	if p.Session != nil {
+		s.hub.endSession(p.Session.ID)
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -170,6 +173,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err := s.auth.Dir.RevokeToken(r.Context(), tenantOf(p), r.PathValue("id")); err != nil {
 		return err
 	}
+	s.hub.endToken(tenantOf(p), r.PathValue("id"))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -83,6 +83,9 @@ type Config struct {
 	Clock inbox.Clock
 	// Deadlines bound slow request bodies. Zero: the defaults.
 	Deadlines Deadlines
+	// SessionTTL is how long a browser session lasts without use. 0: 12
+	// hours.
+	SessionTTL time.Duration
 }
 
 // Bootstrap names a tenant and its first admin.
@@ -366,7 +369,7 @@ func (a *App) build(ctx context.Context) (err error) {
 	}
 
 	a.API, err = api.New(api.Options{
-		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: auth.NewSessions(0, nil), SecureCookies: cfg.SecureCookies},
+		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: auth.NewSessions(cfg.SessionTTL, nil), SecureCookies: cfg.SecureCookies},
 		Sealer: a.Sealer, Rules: ruleClassifier, Features: features, Knowledge: a.knowledge, Summarizer: summaries,
 		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,
 		TrustProxy: cfg.TrustProxy, Logger: a.log,

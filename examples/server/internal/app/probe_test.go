@@ -7,6 +7,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -213,4 +214,80 @@ func TestReceivingNumberBelongsToOneIntegration(t *testing.T) {
 			require.Empty(t, l.Items, "nothing is stored for an ambiguous number")
 		}
 	}
+}
+
+// openStream opens the event stream as c and returns a channel closed
+// when the server ends it.
+func openStream(t *testing.T, c *client) <-chan struct{} {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/inbox/events", nil)
+	require.NoError(t, err)
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	res, err := c.http.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+	}()
+	return ended
+}
+
+func requireEnds(t *testing.T, stream <-chan struct{}, why string) {
+	t.Helper()
+	select {
+	case <-stream:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the event stream is still open after %s", why)
+	}
+}
+
+// TestEventStreamEndsWithItsCredentials: an open event stream survived
+// logout and token revocation, delivering the tenant's events to whoever
+// held it. A stream now ends when its session logs out or expires, or its
+// token is revoked.
+func TestEventStreamEndsWithItsCredentials(t *testing.T) {
+	_, ts := newServer(t)
+
+	t.Run("logout", func(t *testing.T) {
+		c := admin(t, ts.URL)
+		stream, other := openStream(t, c), openStream(t, c)
+		c.json(http.MethodDelete, "/inbox/session", nil, http.StatusNoContent, nil)
+		requireEnds(t, stream, "logout")
+		requireEnds(t, other, "logout (a second tab)")
+	})
+
+	t.Run("another session stays", func(t *testing.T) {
+		c, d := admin(t, ts.URL), admin(t, ts.URL)
+		stream := openStream(t, d)
+		c.json(http.MethodDelete, "/inbox/session", nil, http.StatusNoContent, nil)
+		select {
+		case <-stream:
+			t.Fatal("another session's logout ended this stream")
+		case <-time.After(300 * time.Millisecond):
+		}
+	})
+
+	t.Run("token revocation", func(t *testing.T) {
+		c := admin(t, ts.URL)
+		var tok struct{ ID, Token string }
+		c.json(http.MethodPost, "/inbox/tokens", map[string]string{"name": "CRM", "role": "agent"}, http.StatusCreated, &tok)
+		bot := newClient(t, ts.URL)
+		bot.bearer = tok.Token
+		stream := openStream(t, bot)
+		c.json(http.MethodDelete, "/inbox/tokens/"+tok.ID, nil, http.StatusNoContent, nil)
+		requireEnds(t, stream, "the token was revoked")
+	})
+
+	t.Run("session expiry", func(t *testing.T) {
+		_, ts := newServerWith(t, func(c *app.Config) { c.SessionTTL = time.Second })
+		stream := openStream(t, admin(t, ts.URL))
+		requireEnds(t, stream, "the session expired")
+	})
 }

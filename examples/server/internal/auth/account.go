@@ -53,6 +53,8 @@ type Principal struct {
 	Role  Role
 	// Session is set for cookie sessions (which need CSRF checks).
 	Session *Session
+	// TokenID is set for API tokens.
+	TokenID string
 }
 
 // IsAdmin reports whether the principal may change the tenant's setup.

@@ -232,3 +232,27 @@ func TestCSRF(t *testing.T) {
 	require.True(t, c.Secure)
 	require.True(t, c.HttpOnly)
 }
+
+// TestSessionPeekDoesNotExtend: a long-lived request (the event stream)
+// checks its session without keeping it alive.
+func TestSessionPeekDoesNotExtend(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	s := NewSessions(time.Hour, clk.now)
+	sess := s.Create("t", "claire")
+	clk.t = clk.t.Add(50 * time.Minute)
+	got, ok := s.Peek(sess.ID)
+	require.True(t, ok)
+	require.Equal(t, sess.ExpiresAt, got.ExpiresAt, "not extended")
+	clk.t = clk.t.Add(11 * time.Minute)
+	_, ok = s.Peek(sess.ID)
+	require.False(t, ok)
+	_, ok = s.Get(sess.ID)
+	require.False(t, ok, "expired for everyone")
+
+	s.MaxAge = 90 * time.Minute
+	sess = s.Create("t", "claire")
+	clk.t = clk.t.Add(59 * time.Minute)
+	_, _ = s.Get(sess.ID)
+	got, _ = s.Peek(sess.ID)
+	require.Equal(t, clk.t.Add(31*time.Minute), got.ExpiresAt, "the end of MaxAge comes first")
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -58,7 +59,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		if !ok {
 			return Principal{}, fmt.Errorf("unknown or revoked API token: %w", inbox.ErrUnauthorized)
 		}
-		return Principal{Tenant: t.TenantID, Actor: "token:" + t.ID, Name: t.Name, Role: t.Role}, nil
+		return Principal{Tenant: t.TenantID, Actor: "token:" + t.ID, Name: t.Name, Role: t.Role, TokenID: t.ID}, nil
 	}
 	c, err := r.Cookie(a.cookieName(r))
 	if err != nil {
@@ -74,6 +75,32 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, fmt.Errorf("account no longer exists: %w", inbox.ErrUnauthorized)
 	}
 	return Principal{Tenant: s.Tenant, Actor: acc.ID, Name: acc.Name, Role: acc.Role, Session: &s}, nil
+}
+
+// Valid reports whether p's credentials still hold, without extending a
+// session: its session is live and its account exists, or its token is
+// not revoked. For a session, until is when it expires unless used
+// again; for a token it is zero. Long-lived requests (the event stream)
+// check it, since they were authenticated once, at their start.
+func (a *Authenticator) Valid(p Principal) (ok bool, until time.Time) {
+	switch {
+	case p.Session != nil:
+		s, ok := a.Sessions.Peek(p.Session.ID)
+		if !ok {
+			return false, time.Time{}
+		}
+		if _, err := a.Dir.Account(inbox.TenantID(s.Tenant), s.AccountID); err != nil {
+			return false, time.Time{}
+		}
+		return true, s.ExpiresAt
+	case p.TokenID != "":
+		for _, t := range a.Dir.Tokens(inbox.TenantID(p.Tenant)) {
+			if t.ID == p.TokenID {
+				return true, time.Time{}
+			}
+		}
+	}
+	return false, time.Time{}
 }
 
 // CheckCSRF verifies an unsafe cookie-authenticated request: the Origin

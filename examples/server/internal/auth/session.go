@@ -75,6 +75,29 @@ func (s *Sessions) Get(id string) (Session, bool) {
 	return e.s, true
 }
 
+// Peek returns a live session without extending it; its ExpiresAt is
+// when it ends unless used again (the sliding expiry, or MaxAge after
+// login, whichever comes first).
+func (s *Sessions) Peek(id string) (Session, bool) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.items[id]
+	if !ok {
+		return Session{}, false
+	}
+	end := e.created.Add(s.MaxAge)
+	if now.After(e.s.ExpiresAt) || now.After(end) {
+		delete(s.items, id)
+		return Session{}, false
+	}
+	sess := e.s
+	if end.Before(sess.ExpiresAt) {
+		sess.ExpiresAt = end
+	}
+	return sess, true
+}
+
 // Delete ends a session.
 func (s *Sessions) Delete(id string) {
 	s.mu.Lock()

@@ -98,6 +98,8 @@ function connect() {
     },
     error: () => { lost = true; live.className = 'live off'; live.title = 'Reconnecting…'; },
     event: (type, ev) => {
+      // Logged out (in another tab), expired or revoked: log in again.
+      if (type === 'session.ended') { es.close(); showLogin(); return; }
       if (type === 'notification') loadNotifications(true);
       if (type === 'resync') refreshInbox({ keepScroll: true });
       inboxEvent(type, ev);
