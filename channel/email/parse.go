@@ -152,6 +152,10 @@ type Parsed struct {
 	Truncated bool
 	// Size is the length of the raw message in bytes.
 	Size int64
+	// SenderFrom names the header Inbound.From was read from: "From", or
+	// for a message without a From address "Sender", "Reply-To" or
+	// "Return-Path"; "" when there is no sender address at all.
+	SenderFrom string
 }
 
 // Forwarded is a message attached to another (message/rfc822).
@@ -200,7 +204,46 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader) (*Parsed, error) {
 		}
 		out.Inbound.ParseError = parseErr.Error()
 	}
+	if out.Inbound.ParseError == "" && out.Inbound.From.Email == "" {
+		// The engine files mail by its sender and refuses mail without
+		// one: quarantined, it can be read from the raw message and
+		// replayed.
+		out.Inbound.ParseError = errNoSender.Error()
+	}
 	return out, nil
+}
+
+// errNoSender is the ParseError of a message without any sender address.
+var errNoSender = errors.New("no sender address: the message has no address in From, Sender, Reply-To or Return-Path")
+
+// sender returns the author of a message and the header it was found in.
+// From names the author; when it holds no address (missing, or a bare
+// display name), the address comes, in order, from Sender (who sent it on
+// the author's behalf), Reply-To (where the author wants answers) or
+// Return-Path (the envelope sender the delivering server recorded),
+// keeping a display name From gave.
+func sender(h message.Header) (inbox.Party, string) {
+	var from inbox.Party
+	for _, key := range []string{"From", "Sender", "Reply-To", "Return-Path"} {
+		list := parties(h, key)
+		if key == "From" && len(list) == 0 {
+			// "From: Amélie Durand": a name without an address.
+			from.Name = cleanName(strings.Trim(headerText(h, key), "<>"))
+		}
+		for _, p := range list {
+			if p.Email == "" {
+				if from.Name == "" {
+					from.Name = p.Name
+				}
+				continue
+			}
+			if from.Name != "" {
+				p.Name = from.Name
+			}
+			return p, key
+		}
+	}
+	return from, ""
 }
 
 // blobError is a BlobStore failure while storing an attachment: it fails
@@ -252,11 +295,7 @@ func (w *walker) message(r io.Reader) error {
 func (w *walker) headers(h message.Header) {
 	in := &w.out.Inbound
 	in.Subject = headerText(h, "Subject")
-	if from := parties(h, "From"); len(from) > 0 {
-		in.From = from[0]
-	} else if sender := parties(h, "Sender"); len(sender) > 0 {
-		in.From = sender[0]
-	}
+	in.From, w.out.SenderFrom = sender(h)
 	in.To = parties(h, "To")
 	in.Cc = parties(h, "Cc")
 	in.ReplyTo = parties(h, "Reply-To")
