@@ -90,8 +90,16 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 		// it took now read as duplicates.
 	}
 	if err != nil {
+		// Nothing of the batch was stored: the files its channel kept for
+		// it belong to nothing (a new fetch keeps new copies).
+		var keys []string
+		for _, p := range prepared {
+			keys = append(keys, blobKeys(p.in)...)
+		}
+		e.deleteBlobs(ctx, tenantID, keys)
 		return IngestResult{}, fmt.Errorf("ingest %d messages for tenant %q: %w", len(b.Messages), tenantID, err)
 	}
+	e.deleteBlobs(ctx, tenantID, out.unusedBlobs)
 	e.metrics.add("ingested", out.result.Stored)
 	e.metrics.add("duplicates", out.result.Duplicates)
 	e.metrics.add("quarantined", out.result.Quarantined)
@@ -163,6 +171,9 @@ type ingestOutcome struct {
 	lastInbound map[string]string
 	newContacts []string
 	work        int // background work items enqueued
+	// unusedBlobs are the files of messages not kept (duplicates,
+	// skipped, quarantined again): deleted after the commit.
+	unusedBlobs []string
 }
 
 // preparedInbound is an inbound message after validation and key
@@ -351,6 +362,7 @@ type ingestTx struct {
 	threadKeys      map[string]string       // key -> conversation id, stored so far in this batch
 	newContacts     []string
 	audit           []AuditEntry // written with the batch
+	unusedBlobs     []string     // files of messages not kept
 	// readUpTo: conversations whose customer messages our own reply,
 	// synced from Sent, answered: they are marked read.
 	readUpTo map[string]time.Time
@@ -362,12 +374,40 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) 
 		return ingestOutcome{}, err
 	}
 	n, err := w.enqueueWork(toFile, lastInbound)
-	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound, newContacts: w.newContacts, work: n}, err
+	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound, newContacts: w.newContacts, work: n,
+		unusedBlobs: w.unusedBlobs}, err
+}
+
+// blobKeys lists the files a channel kept for an inbound message.
+func blobKeys(in Inbound) []string {
+	var keys []string
+	if in.RawKey != "" {
+		keys = append(keys, in.RawKey)
+	}
+	for _, a := range in.Attachments {
+		if a.BlobKey != "" {
+			keys = append(keys, a.BlobKey)
+		}
+	}
+	return keys
+}
+
+// deleteBlobs removes files nothing refers to, logging failures: a file
+// left behind costs space, never correctness.
+func (e *Engine) deleteBlobs(ctx context.Context, tenant TenantID, keys []string) {
+	if e.blobs == nil {
+		return
+	}
+	for _, k := range keys {
+		if err := e.blobs.Delete(context.WithoutCancel(ctx), k); err != nil && !errors.Is(err, ErrNotFound) {
+			e.log.Warn("inbox: delete unused file", "tenant", string(tenant), "err", err)
+		}
+	}
 }
 
 func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Event, []string, map[string]string, error) {
 	w.contacts = map[string]Contact{}
-	w.audit, w.newContacts = nil, nil
+	w.audit, w.newContacts, w.unusedBlobs = nil, nil, nil
 	w.readUpTo = map[string]time.Time{}
 	w.conversations = map[string]Conversation{}
 	w.latestByChannel = map[string]string{}
@@ -405,6 +445,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	for i, p := range batch {
 		item := &res.Items[i]
 		if dup, ok := firstTaken(p.dedupe, taken); ok {
+			w.unusedBlobs = append(w.unusedBlobs, blobKeys(p.in)...)
 			*item = IngestItem{Status: IngestDuplicate, MessageID: dup}
 			res.Duplicates++
 			continue
@@ -418,6 +459,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			res.Quarantined++
 			if again {
 				item.Reason = p.invalid + " (already quarantined as " + q.ID + ")"
+				w.unusedBlobs = append(w.unusedBlobs, blobKeys(p.in)...)
 				continue
 			}
 			events = append(events, Event{Type: EventMessageQuarantined, TenantID: w.tenant.ID, IntegrationID: p.in.IntegrationID, Detail: q.ID, At: w.now})
@@ -425,6 +467,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			continue
 		}
 		if p.skip != "" {
+			w.unusedBlobs = append(w.unusedBlobs, blobKeys(p.in)...)
 			*item = IngestItem{Status: IngestSkipped, Reason: p.skip}
 			res.Skipped++
 			continue

@@ -1,8 +1,11 @@
 package inbox_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -337,4 +340,76 @@ func TestSentFolderReplyOpensAndReadsTheConversation(t *testing.T) {
 	msgs, err := e.engine.Messages(e.ctx, tenantA, conv.ID)
 	require.NoError(t, err)
 	require.True(t, msgs[0].Read, "the customer's message is read")
+}
+
+// memBlobs is a BlobStore in memory that lists its keys.
+type memBlobs struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
+
+func (m *memBlobs) Put(_ context.Context, key string, r io.Reader) (int64, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data[key] = b
+	return int64(len(b)), nil
+}
+
+func (m *memBlobs) Get(_ context.Context, key string) (io.ReadCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.data[key]
+	if !ok {
+		return nil, inbox.ErrNotFound
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (m *memBlobs) Delete(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.data, key)
+	return nil
+}
+
+func (m *memBlobs) has(key string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.data[key]
+	return ok
+}
+
+// The files a channel kept for a message the engine does not keep (a
+// duplicate, a batch that failed) are deleted; a stored message's stay.
+func TestFilesOfMessagesNotKeptAreDeleted(t *testing.T) {
+	blobs := &memBlobs{data: map[string][]byte{}}
+	e := newEnv(t, inbox.Options{Blobs: blobs})
+	put := func() string {
+		k := inbox.NewBlobKey(tenantA, "raw")
+		_, err := blobs.Put(e.ctx, k, strings.NewReader("raw mail"))
+		require.NoError(t, err)
+		return k
+	}
+	first := email("m1", "ada@example.com", "Commande", "Bonjour")
+	first.RawKey = put()
+	e.ingest(first)
+	again := first
+	again.RawKey = put() // a re-sync fetched and kept it again
+	res := e.ingest(again)
+	require.Equal(t, inbox.IngestDuplicate, res.Items[0].Status)
+	require.True(t, blobs.has(first.RawKey), "the stored message's file stays")
+	require.False(t, blobs.has(again.RawKey), "the duplicate's copy is deleted")
+
+	failing, err := inbox.New(inbox.Options{Store: &failOnce{Store: e.store}, Blobs: blobs})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = failing.Close() })
+	lost := email("m2", "bob@example.com", "Facture", "Bonjour")
+	lost.RawKey = put()
+	_, err = failing.Ingest(e.ctx, tenantA, []inbox.Inbound{lost})
+	require.Error(t, err)
+	require.False(t, blobs.has(lost.RawKey), "a failed batch leaves no file behind")
 }

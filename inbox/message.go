@@ -142,7 +142,11 @@ type Inbound struct {
 	AutomatedReason string
 	// Own marks our own outbound mail seen again (IMAP Sent folder): it is
 	// stored as an agent message in the customer's conversation.
-	Own      bool
+	Own bool
+	// RawKey is the BlobStore key of the original bytes the channel kept,
+	// if any. Channels write each delivery under a new key (NewBlobKey):
+	// the files of a message the engine does not keep (a duplicate, a
+	// skipped newsletter, a batch that failed) are deleted.
 	RawKey   string
 	Language string
 	// ParseError, when set, means the channel could not parse the message:
