@@ -119,6 +119,14 @@ func (a *autoEnv) customerMail(id, text string) inbox.IngestItem {
 	return item
 }
 
+// drafts lists the drafts a query selects.
+func (a *autoEnv) drafts(q inbox.DraftQuery) []inbox.Draft {
+	a.t.Helper()
+	ds, err := a.engine.Drafts(a.ctx, tenantA, q)
+	require.NoError(a.t, err)
+	return ds
+}
+
 func (a *autoEnv) deliver() {
 	_, err := a.engine.DeliverOutbox(a.ctx, tenantA)
 	require.NoError(a.t, err)
@@ -205,12 +213,7 @@ func TestAutoReplyApprovalModeCreatesDraft(t *testing.T) {
 		t.Fatal("no draft.ready event")
 	}
 
-	var ds []inbox.Draft
-	a.update(func(tx inbox.Tx) error {
-		var err error
-		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID, Status: inbox.DraftPending})
-		return err
-	})
+	ds := a.drafts(inbox.DraftQuery{ConversationID: it.ConversationID, Status: inbox.DraftPending})
 	require.Len(t, ds, 1)
 
 	msg, err := a.engine.ApproveDraft(a.ctx, tenantA, ds[0].ID, "Bonjour, pouvez-vous réessayer ?", inbox.Change{Actor: "agent-7"})
@@ -229,23 +232,14 @@ func TestAutoReplyGenerationFailureIsRetriedWithBackoffThenLeavesAFailedDraft(t 
 	require.Equal(t, 1, a.responder.generations())
 	a.work()
 	require.Equal(t, 1, a.responder.generations(), "no retry storm: a retry waits for its backoff")
-	var ds []inbox.Draft
-	a.update(func(tx inbox.Tx) error {
-		var err error
-		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID})
-		return err
-	})
+	ds := a.drafts(inbox.DraftQuery{ConversationID: it.ConversationID})
 	require.Empty(t, ds, "a temporary failure leaves no failed draft blocking the next answers")
 	for range 20 {
 		a.clock.Advance(2 * time.Hour)
 		a.work()
 	}
 	require.Equal(t, 8, a.responder.generations(), "the attempts are bounded")
-	a.update(func(tx inbox.Tx) error {
-		var err error
-		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID})
-		return err
-	})
+	ds = a.drafts(inbox.DraftQuery{ConversationID: it.ConversationID})
 	require.Len(t, ds, 1)
 	require.Equal(t, inbox.DraftFailed, ds[0].Status)
 	require.Contains(t, ds[0].Error, "model timeout")
@@ -320,12 +314,7 @@ func TestLowConfidenceAutomaticAnswerBecomesDraft(t *testing.T) {
 	a.deliver()
 	sent, _ := a.sender.count()
 	require.Zero(t, sent)
-	var ds []inbox.Draft
-	a.update(func(tx inbox.Tx) error {
-		var err error
-		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID, Status: inbox.DraftPending})
-		return err
-	})
+	ds := a.drafts(inbox.DraftQuery{ConversationID: it.ConversationID, Status: inbox.DraftPending})
 	require.Len(t, ds, 1, "kept for a person to check")
 }
 
@@ -338,12 +327,7 @@ func TestAutoReplyPermanentFailureLeavesAFailedDraftAtOnce(t *testing.T) {
 	a.clock.Advance(2 * time.Hour)
 	a.work()
 	require.Equal(t, 1, a.responder.generations())
-	var ds []inbox.Draft
-	a.update(func(tx inbox.Tx) error {
-		var err error
-		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: it.ConversationID})
-		return err
-	})
+	ds := a.drafts(inbox.DraftQuery{ConversationID: it.ConversationID})
 	require.Len(t, ds, 1)
 	require.Equal(t, inbox.DraftFailed, ds[0].Status)
 	require.Contains(t, ds[0].Error, "model not found")

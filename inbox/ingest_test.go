@@ -1,10 +1,8 @@
 package inbox_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/storage/blob"
 )
 
 func TestIngestCreatesConversationAndContact(t *testing.T) {
@@ -342,51 +341,14 @@ func TestSentFolderReplyOpensAndReadsTheConversation(t *testing.T) {
 	require.True(t, msgs[0].Read, "the customer's message is read")
 }
 
-// memBlobs is a BlobStore in memory that lists its keys.
-type memBlobs struct {
-	mu   sync.Mutex
-	data map[string][]byte
-}
-
-func (m *memBlobs) Put(_ context.Context, key string, r io.Reader) (int64, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return 0, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.data[key] = b
-	return int64(len(b)), nil
-}
-
-func (m *memBlobs) Get(_ context.Context, key string) (io.ReadCloser, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.data[key]
-	if !ok {
-		return nil, inbox.ErrNotFound
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
-}
-
-func (m *memBlobs) Delete(_ context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.data, key)
-	return nil
-}
-
-func (m *memBlobs) has(key string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.data[key]
-	return ok
-}
-
 // The files a channel kept for a message the engine does not keep (a
 // duplicate, a batch that failed) are deleted; a stored message's stay.
 func TestFilesOfMessagesNotKeptAreDeleted(t *testing.T) {
-	blobs := &memBlobs{data: map[string][]byte{}}
+	blobs := blob.NewMemory()
+	has := func(key string) bool {
+		_, err := blobs.Get(context.Background(), key)
+		return err == nil
+	}
 	e := newEnv(t, inbox.Options{Blobs: blobs})
 	put := func() string {
 		k := inbox.NewBlobKey(tenantA, "raw")
@@ -401,8 +363,8 @@ func TestFilesOfMessagesNotKeptAreDeleted(t *testing.T) {
 	again.RawKey = put() // a re-sync fetched and kept it again
 	res := e.ingest(again)
 	require.Equal(t, inbox.IngestDuplicate, res.Items[0].Status)
-	require.True(t, blobs.has(first.RawKey), "the stored message's file stays")
-	require.False(t, blobs.has(again.RawKey), "the duplicate's copy is deleted")
+	require.True(t, has(first.RawKey), "the stored message's file stays")
+	require.False(t, has(again.RawKey), "the duplicate's copy is deleted")
 
 	failing, err := inbox.New(inbox.Options{Store: &failOnce{Store: e.store}, Blobs: blobs})
 	require.NoError(t, err)
@@ -411,5 +373,5 @@ func TestFilesOfMessagesNotKeptAreDeleted(t *testing.T) {
 	lost.RawKey = put()
 	_, err = failing.Ingest(e.ctx, tenantA, []inbox.Inbound{lost})
 	require.Error(t, err)
-	require.False(t, blobs.has(lost.RawKey), "a failed batch leaves no file behind")
+	require.False(t, has(lost.RawKey), "a failed batch leaves no file behind")
 }

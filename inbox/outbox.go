@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -30,6 +31,17 @@ func (e *Engine) kickOutbox() {
 // ends: at once when a reply is queued, and at least every interval for
 // retries (0 means 5 s). It returns nil when ctx ends.
 func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) error {
+	return e.everyTenant(ctx, "outbox delivery", interval, e.outboxWake, 1, func(t Tenant) {
+		if _, err := e.DeliverOutbox(ctx, t.ID); err != nil && ctx.Err() == nil {
+			e.log.Error("inbox: outbox delivery", "tenant", string(t.ID), "err", err)
+		}
+	})
+}
+
+// everyTenant runs fn for every tenant, at most parallel at once, then
+// again after interval (0 means 5 s) or as soon as wake is signalled,
+// until ctx ends; it returns nil then.
+func (e *Engine) everyTenant(ctx context.Context, what string, interval time.Duration, wake <-chan struct{}, parallel int, fn func(Tenant)) error {
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
@@ -38,18 +50,23 @@ func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) error {
 	for {
 		tenants, err := e.store.ListTenants(ctx)
 		if err != nil && ctx.Err() == nil {
-			e.log.Error("inbox: outbox: list tenants", "err", err)
+			e.log.Error("inbox: "+what+": list tenants", "err", err)
 		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, parallel)
 		for _, tn := range tenants {
-			if _, err := e.DeliverOutbox(ctx, tn.ID); err != nil && ctx.Err() == nil {
-				e.log.Error("inbox: outbox delivery", "tenant", string(tn.ID), "err", err)
-			}
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				fn(tn)
+			})
 		}
+		wg.Wait()
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C():
-		case <-e.outboxWake:
+		case <-wake:
 		}
 	}
 }

@@ -183,41 +183,17 @@ func safeRun(fn func() error) (err error) {
 // 5 s). Run starts it; several instances may run it against one store,
 // each item being claimed by one of them.
 func (e *Engine) RunWork(ctx context.Context, interval time.Duration) error {
-	if interval <= 0 {
-		interval = 5 * time.Second
-	}
-	t := e.newTicker(interval)
-	defer t.Stop()
-	for {
-		tenants, err := e.store.ListTenants(ctx)
-		if err != nil && ctx.Err() == nil {
-			e.log.Error("inbox: work: list tenants", "err", err)
+	return e.everyTenant(ctx, "background work", interval, e.workWake, 8, func(t Tenant) {
+		for ctx.Err() == nil {
+			n, err := e.workRound(ctx, t, e.instance)
+			if err != nil && ctx.Err() == nil {
+				e.log.Error("inbox: background work", "tenant", string(t.ID), "err", err)
+			}
+			if err != nil || n == 0 {
+				return
+			}
 		}
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 8)
-		for _, tn := range tenants {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				for ctx.Err() == nil {
-					n, err := e.workRound(ctx, tn, e.instance)
-					if err != nil && ctx.Err() == nil {
-						e.log.Error("inbox: background work", "tenant", string(tn.ID), "err", err)
-					}
-					if err != nil || n == 0 {
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C():
-		case <-e.workWake:
-		}
-	}
+	})
 }
 
 // runClassify is the WorkClassify handler: the full classifier (slow

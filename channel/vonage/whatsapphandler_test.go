@@ -3,10 +3,6 @@ package vonage
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -21,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
 // fakeMedia emulates Vonage's media server for every host: it serves the
@@ -198,14 +195,7 @@ func TestWhatsAppReceiverVectors(t *testing.T) {
 // signMessages signs body as the Messages API does, issued at iat.
 func signMessages(t *testing.T, secret string, body []byte, iat time.Time, jti string) string {
 	t.Helper()
-	sum := sha256.Sum256(body)
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	claims, err := json.Marshal(map[string]any{"iat": iat.Unix(), "jti": jti, "iss": "Vonage", "payload_hash": hex.EncodeToString(sum[:])})
-	require.NoError(t, err)
-	payload := base64.RawURLEncoding.EncodeToString(claims)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(header + "." + payload))
-	return "Bearer " + header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	return intaketest.MessagesAuthorization(secret, body, iat, jti)
 }
 
 func messagesRequest(t *testing.T, secret, body string, now time.Time) *http.Request {

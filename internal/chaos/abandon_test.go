@@ -3,10 +3,7 @@ package chaos
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +24,7 @@ import (
 	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/internal/httpintake"
+	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 	"github.com/inboxkit/inboxkit/internal/pgtest"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 	"github.com/inboxkit/inboxkit/storage/postgres"
@@ -177,7 +175,7 @@ var abandonEndpoints = []endpoint{
 			r, err := http.NewRequest(http.MethodPost, base, bytes.NewReader(body))
 			require.NoError(t, err)
 			r.Header.Set("Content-Type", "application/json")
-			r.Header.Set("Authorization", messagesJWT(t, waSecret, body, time.Now(), fmt.Sprint("jti-", nonce)))
+			r.Header.Set("Authorization", intaketest.MessagesAuthorization(waSecret, body, time.Now(), fmt.Sprint("jti-", nonce)))
 			return r
 		},
 	},
@@ -187,20 +185,6 @@ var abandonEndpoints = []endpoint{
 func phoneOf(sender string) string {
 	sum := sha256.Sum256([]byte(sender))
 	return fmt.Sprintf("447700%06d", int(sum[0])<<8|int(sum[1]))
-}
-
-// messagesJWT signs body as the Vonage Messages API does (HS256 with a
-// payload_hash claim).
-func messagesJWT(t *testing.T, secret string, body []byte, iat time.Time, jti string) string {
-	t.Helper()
-	sum := sha256.Sum256(body)
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	claims, err := json.Marshal(map[string]any{"iat": iat.Unix(), "jti": jti, "iss": "Vonage", "payload_hash": hex.EncodeToString(sum[:])})
-	require.NoError(t, err)
-	payload := base64.RawURLEncoding.EncodeToString(claims)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(header + "." + payload))
-	return "Bearer " + header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // answer is what one request's sender saw.
