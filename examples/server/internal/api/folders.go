@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -219,7 +220,12 @@ type PreviewMatch struct {
 // previewRules answers "which recent conversations would these rules
 // match": the rules are compiled (errors name the offending condition)
 // and evaluated against the latest customer message of each of the most
-// recent conversations.
+// recent conversations. Any agent may ask and rules may hold raw
+// expressions, so a preview is bounded (PreviewLimits): previews beyond a
+// tenant's concurrency or rate get 429, and one preview evaluates at most
+// MaxConversations within Timeout, stopping early when the rules keep
+// exceeding their evaluation budget; a stopped preview answers what it
+// evaluated, marked partial, with a note saying why.
 func (s *Server) previewRules(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var req struct {
 		Rules json.RawMessage `json:"rules"`
@@ -246,32 +252,57 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return inbox.Invalid("rules", err.Error())
 	}
 	tenant := tenantOf(p)
-	t, err := s.eng.Tenant(r.Context(), tenant)
+	done, wait, why := s.previews.admit(tenant)
+	if done == nil {
+		tooMany(w, r, wait, why)
+		return nil
+	}
+	defer done()
+	limits := s.previews.limits
+	ctx, cancel := context.WithTimeout(r.Context(), limits.Timeout)
+	defer cancel()
+
+	var notes []string
+	limit := min(req.Limit, limits.MaxConversations)
+	t, err := s.eng.Tenant(ctx, tenant)
 	if err != nil {
 		return err
 	}
-	folders, err := s.eng.Folders(r.Context(), tenant)
+	folders, err := s.eng.Folders(ctx, tenant)
 	if err != nil {
 		return err
 	}
-	page, err := s.eng.Conversations(r.Context(), tenant, inbox.ConversationQuery{Limit: req.Limit})
+	page, err := s.eng.Conversations(ctx, tenant, inbox.ConversationQuery{Limit: limit})
 	if err != nil {
 		return err
+	}
+	if limit < req.Limit && len(page.Items) == limit {
+		notes = append(notes, fmt.Sprintf("a preview evaluates the %d most recent conversations at most", limit))
 	}
 	ids := make([]string, 0, len(page.Items))
 	for _, c := range page.Items {
 		ids = append(ids, c.ContactID)
 	}
-	contacts, err := s.eng.ContactsByID(r.Context(), tenant, ids)
+	contacts, err := s.eng.ContactsByID(ctx, tenant, ids)
 	if err != nil {
 		return err
 	}
+	explain := explainer(prog, req.Rules)
 	matches := []PreviewMatch{}
-	scanned := 0
+	scanned, failed, overBudget := 0, 0, 0
+	stopped := ""
 	for _, c := range page.Items {
-		msgs, err := s.eng.Messages(r.Context(), tenant, c.ID)
+		if ctx.Err() != nil {
+			stopped = "time"
+			break
+		}
+		msgs, err := s.eng.Messages(ctx, tenant, c.ID)
 		if errors.Is(err, inbox.ErrNotFound) {
 			continue // merged or deleted since the list was read
+		}
+		if ctx.Err() != nil {
+			stopped = "time"
+			break
 		}
 		if err != nil {
 			return err
@@ -286,17 +317,84 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request, p auth.Pri
 		if last == nil {
 			continue
 		}
-		scanned++
 		contact := contacts[c.ContactID]
 		env := rules.NewEnv(inbox.ClassifyInput{Tenant: t, Conversation: c, Message: *last, Contact: contact, Folders: folders})
-		ok, err := prog.Match(env)
-		if err != nil || !ok {
+		ok, err := prog.MatchContext(ctx, env)
+		if ctx.Err() != nil {
+			stopped = "time"
+			break
+		}
+		scanned++
+		if err != nil {
+			failed++
+			if errors.Is(err, rules.ErrBudget) {
+				if overBudget++; overBudget >= limits.MaxBudgetErrors {
+					stopped = "budget"
+					break
+				}
+			}
 			continue
+		}
+		if !ok {
+			continue
+		}
+		why, ok := explain(ctx, env)
+		if !ok {
+			stopped = "time"
+			break
 		}
 		v := conversationView(c)
 		v.Contact = contactRef(contact)
-		matches = append(matches, PreviewMatch{Conversation: v, Explain: prog.Explain(env)})
+		matches = append(matches, PreviewMatch{Conversation: v, Explain: why})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"scanned": scanned, "matched": len(matches), "items": matches})
+	switch stopped {
+	case "time":
+		notes = append(notes, fmt.Sprintf("stopped after %d of %d conversations: a preview may take %s", scanned, len(page.Items), limits.Timeout))
+	case "budget":
+		notes = append(notes, fmt.Sprintf("stopped after %d of %d conversations: the rules exceeded their evaluation budget on %d messages and would on the others",
+			scanned, len(page.Items), overBudget))
+	}
+	out := map[string]any{"scanned": scanned, "matched": len(matches), "failed": failed, "items": matches, "partial": len(notes) > 0}
+	if len(notes) > 0 {
+		out["note"] = strings.Join(notes, "; ")
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// explainer returns how a preview names the condition that made a
+// message match, as Program.Explain does (for a root "any" group, the
+// first child that matches), but within the preview's context: Explain
+// evaluates each child again with a budget of its own, which for a large
+// group of raw expressions is many budgets. ok is false when ctx ended.
+func explainer(prog *rules.Program, raw json.RawMessage) func(ctx context.Context, env *rules.Env) (why string, ok bool) {
+	var children []*rules.Program
+	var rs rules.RuleSet
+	if json.Unmarshal(raw, &rs) == nil && len(rs.Any) > 1 {
+		for _, child := range rs.Any {
+			rawChild, err := json.Marshal(child)
+			if err != nil {
+				children = nil
+				break
+			}
+			p, err := rules.Compile(rawChild)
+			if err != nil {
+				children = nil
+				break
+			}
+			children = append(children, p)
+		}
+	}
+	return func(ctx context.Context, env *rules.Env) (string, bool) {
+		for _, child := range children {
+			ok, err := child.MatchContext(ctx, env)
+			if ctx.Err() != nil {
+				return "", false
+			}
+			if err == nil && ok {
+				return child.String(), true
+			}
+		}
+		return prog.String(), true
+	}
 }

@@ -3,10 +3,13 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -114,4 +117,12 @@ func rateLimited(w http.ResponseWriter, r *http.Request, seconds int) {
 	w.Header().Set("Retry-After", strconv.Itoa(seconds))
 	writeProblem(w, r, Problem{Type: typeRateLimited, Title: "Too many attempts", Status: http.StatusTooManyRequests,
 		Detail: "too many failed logins; retry after " + strconv.Itoa(seconds) + " seconds"})
+}
+
+// tooMany answers 429 with Retry-After (at least a second) and why.
+func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, why string) {
+	seconds := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	writeProblem(w, r, Problem{Type: typeRateLimited, Title: "Too many requests", Status: http.StatusTooManyRequests,
+		Detail: fmt.Sprintf("%s (retry after %d s)", why, seconds)})
 }

@@ -77,6 +77,8 @@ type Options struct {
 	// TrustProxy takes the client address from X-Forwarded-For (for login
 	// rate limiting) when the server runs behind a reverse proxy.
 	TrustProxy bool
+	// Preview bounds rule previews. Zero: the defaults.
+	Preview PreviewLimits
 	// Logger receives logs. Nil: discarded.
 	Logger *slog.Logger
 }
@@ -94,6 +96,7 @@ type Server struct {
 	trust    bool
 	log      *slog.Logger
 	hub      *hub
+	previews *previewGate
 	mux      *http.ServeMux
 	patterns []string
 	// integrationsMu serializes integration creates and updates, so the
@@ -123,6 +126,7 @@ func New(opts Options) (*Server, error) {
 	s.features.Summaries = s.summary != nil
 	s.features.Knowledge = s.kb != nil
 	s.hub = newHub(s.eng)
+	s.previews = newPreviewGate(opts.Preview)
 	s.mux = http.NewServeMux()
 	s.routes(opts)
 	return s, nil

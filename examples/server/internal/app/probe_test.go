@@ -6,6 +6,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -290,4 +291,92 @@ func TestEventStreamEndsWithItsCredentials(t *testing.T) {
 		stream := openStream(t, admin(t, ts.URL))
 		requireEnds(t, stream, "the session expired")
 	})
+}
+
+// costlyRules cost a few milliseconds per part and message, well within
+// the evaluation budget, and match every message (the last part), so the
+// preview also explains each match: about 50 ms per conversation.
+func costlyRules() map[string]any {
+	const part = `len(filter(1..5000, {string(#) matches "^9+8$"}))`
+	var parts []any
+	for range 5 {
+		parts = append(parts, map[string]any{"expr": part + " < 0"})
+	}
+	parts = append(parts, map[string]any{"expr": part + " >= 0"})
+	return map[string]any{"any": parts}
+}
+
+type previewJSON struct {
+	Scanned int    `json:"scanned"`
+	Matched int    `json:"matched"`
+	Partial bool   `json:"partial"`
+	Note    string `json:"note"`
+	Items   []any  `json:"items"`
+}
+
+// TestRulePreviewIsBounded: POST /inbox/rules/preview cost about 3.4
+// CPU-seconds per request for any agent, with no limit (rules within
+// their evaluation budget, evaluated and explained on up to 500
+// conversations, as many requests at once as sent). A preview now has a
+// deadline and a cap on the conversations it evaluates, and answers a
+// partial result saying so; previews of a tenant beyond the concurrency
+// limit or the rate get 429.
+func TestRulePreviewIsBounded(t *testing.T) {
+	_, ts := newServerWithHistory(t, 80) // 104 conversations
+	c := agent(t, ts.URL)
+
+	t.Run("one preview", func(t *testing.T) {
+		start := time.Now()
+		var p previewJSON
+		c.json(http.MethodPost, "/inbox/rules/preview", map[string]any{"rules": costlyRules(), "limit": 500}, http.StatusOK, &p)
+		took := time.Since(start)
+		require.Less(t, took, 3500*time.Millisecond, "a preview is bounded by its deadline")
+		require.True(t, p.Partial)
+		require.Less(t, p.Scanned, 104)
+		require.Contains(t, p.Note, "stopped after")
+		t.Logf("%v: %d conversations evaluated: %s", took, p.Scanned, p.Note)
+	})
+
+	t.Run("parallel previews beyond the limit", func(t *testing.T) {
+		raw := `{"rules":` + mustJSON(t, costlyRules()) + `,"limit":500}`
+		statuses, answers := parallel(t, 8, func(int) *http.Request {
+			req, err := http.NewRequest(http.MethodPost, ts.URL+"/inbox/rules/preview", strings.NewReader(raw))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-CSRF-Token", c.csrf)
+			for _, ck := range c.http.Jar.Cookies(req.URL) {
+				req.AddCookie(ck)
+			}
+			return req
+		})
+		n := countStatus(statuses)
+		require.LessOrEqual(t, n[http.StatusOK], 2, "%v", n)
+		require.Equal(t, 8-n[http.StatusOK], n[http.StatusTooManyRequests], "%v", n)
+		for i, s := range statuses {
+			if s == http.StatusTooManyRequests {
+				require.NotEmpty(t, answers[i].Header.Get("Retry-After"))
+			}
+		}
+	})
+
+	t.Run("the rate per tenant", func(t *testing.T) {
+		cheap := map[string]any{"field": "channel", "op": "equals", "value": "sms"}
+		limited := 0
+		for range 12 {
+			res, raw := c.do(http.MethodPost, "/inbox/rules/preview", map[string]any{"rules": cheap})
+			require.Contains(t, []int{http.StatusOK, http.StatusTooManyRequests}, res.StatusCode, string(raw))
+			if res.StatusCode == http.StatusTooManyRequests {
+				limited++
+				require.Contains(t, string(raw), "previews per minute")
+			}
+		}
+		require.NotZero(t, limited, "12 previews within seconds exceed the rate")
+	})
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(raw)
 }

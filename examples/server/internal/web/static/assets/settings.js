@@ -180,6 +180,7 @@ function folderEditor(f, admin, reload) {
       try {
         const res = await post('/inbox/rules/preview', { rules: rules() || {}, limit: 200 });
         clear(previewOut, h('p', { class: 'small' }, h('strong', {}, `${res.matched} of ${res.scanned}`), ' recent conversations would match.'),
+          res.note ? h('p', { class: 'muted small' }, 'Partial preview: ' + res.note + '.') : null,
           h('ul', { class: 'history' }, res.items.slice(0, 12).map(m => h('li', {}, h('span', {}, contactName(m.conversation.contact)), h('span', { class: 'muted small' }, m.conversation.subject || m.conversation.preview || '')))));
       } catch (ex) { showFieldErrors(form, ex); }
     } }, 'Preview matches')),
