@@ -31,6 +31,11 @@ type Options struct {
 	// every commit survives a power loss) or "NORMAL" (a commit survives a
 	// crash of the process; the last ones may be lost on power loss).
 	Synchronous string
+	// FileMode is the permission of the database file and of its -wal
+	// and -shm files. 0 means 0600: the database holds every tenant's
+	// mail, so other local users may not read it. Open creates a new
+	// database with it and sets it on an existing one.
+	FileMode os.FileMode
 }
 
 // Store is the SQLite implementation of inbox.Store: one file in WAL mode,
@@ -56,6 +61,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
+	if opts.FileMode == 0 {
+		opts.FileMode = 0o600
+	}
+	opts.FileMode = opts.FileMode.Perm()
+	createPrivate(path, opts.FileMode)
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = 5 * time.Second
 	}
@@ -119,7 +129,36 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
+	setModes(path, opts.FileMode, logger)
 	return &Store{Store: s}, nil
+}
+
+// createPrivate creates the database file with mode before SQLite opens
+// it, when it does not exist: SQLite would create it with its default
+// (0644 less the umask), and it gives the -wal and -shm files it creates
+// later the database file's mode. Failures are left to SQLite's open to
+// report (a missing directory...).
+func createPrivate(path string, mode os.FileMode) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
+	if err == nil {
+		_ = f.Close()
+	}
+}
+
+// setModes sets mode on the database and its -wal and -shm files, when
+// they differ: a database created by an earlier version, or whose -wal
+// and -shm files SQLite created from its old mode. A file it cannot
+// change (owned by another user) is logged, not fatal.
+func setModes(path string, mode os.FileMode, log *slog.Logger) {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm() == mode {
+			continue
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			log.Warn("sqlite: cannot restrict the database file's permissions", "file", p, "mode", fmt.Sprintf("%04o", mode), "err", err)
+		}
+	}
 }
 
 // checkFile refuses a path that is a directory, or an existing non-empty

@@ -117,3 +117,46 @@ func openAt(t *testing.T, path string) *sqlite.Store {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// TestDatabaseFilesArePrivate: the database holds every tenant's mail; it
+// was created 0644 (the driver's default), readable by every local user.
+// Open now creates it, and its -wal and -shm files, 0600, and tightens a
+// database created before.
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	modes := func(path string) map[string]os.FileMode {
+		out := map[string]os.FileMode{}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			if st, err := os.Stat(p); err == nil {
+				out[filepath.Base(p)] = st.Mode().Perm()
+			}
+		}
+		return out
+	}
+	write := func(s *sqlite.Store) {
+		require.NoError(t, s.CreateTenant(context.Background(), &inbox.Tenant{ID: "acme", Name: "Acme"}))
+	}
+
+	t.Run("new", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "inbox.db")
+		s := openAt(t, path)
+		write(s)
+		require.Equal(t, map[string]os.FileMode{"inbox.db": 0o600, "inbox.db-wal": 0o600, "inbox.db-shm": 0o600}, modes(path))
+	})
+	t.Run("created before", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "inbox.db")
+		s := openAt(t, path)
+		require.NoError(t, s.Close())
+		require.NoError(t, os.Chmod(path, 0o644))
+		s = openAt(t, path)
+		write(s)
+		require.Equal(t, map[string]os.FileMode{"inbox.db": 0o600, "inbox.db-wal": 0o600, "inbox.db-shm": 0o600}, modes(path))
+	})
+	t.Run("a mode of the host's", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "inbox.db")
+		s, err := sqlite.Open(context.Background(), path, sqlite.Options{FileMode: 0o640})
+		require.NoError(t, err)
+		defer s.Close()
+		write(s)
+		require.Equal(t, os.FileMode(0o640), modes(path)["inbox.db"])
+	})
+}

@@ -203,6 +203,12 @@ func (a *App) build(ctx context.Context) (err error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return fmt.Errorf("data directory: %w", err)
 		}
+		// Every file the server writes there is 0600 and every directory
+		// 0700; a directory the host created more open is only reported.
+		if st, err := os.Stat(cfg.DataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
+			a.log.Warn("server: the data directory is open to other local users; chmod 700 it",
+				"dir", cfg.DataDir, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
+		}
 		path := cfg.DB
 		if path == "" {
 			path = filepath.Join(cfg.DataDir, "inbox.db")

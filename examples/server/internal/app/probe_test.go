@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -379,4 +381,43 @@ func mustJSON(t *testing.T, v any) string {
 	raw, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(raw)
+}
+
+// TestDataFilesArePrivate: the SQLite database was created 0644,
+// readable by every local user. Every file the server keeps under its
+// data directory is now 0600 and every directory 0700.
+func TestDataFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	_, ts := newServerWith(t, func(c *app.Config) { c.DataDir = dir })
+	c := admin(t, ts.URL)
+	conv := findConv(t, c, "Oliver Bennett")
+	var d struct {
+		Conversation convJSON `json:"conversation"`
+	}
+	c.json(http.MethodGet, "/inbox/conversations/"+conv.ID, nil, http.StatusOK, &d)
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	res, raw := c.multipartReply("/inbox/conversations/"+conv.ID+"/reply", "Voici le bon", d.Conversation.Version, map[string][]byte{"bon.pdf": pdf}, "application/pdf")
+	require.Equal(t, http.StatusCreated, res.StatusCode, string(raw))
+
+	seen := map[string]bool{}
+	require.NoError(t, filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		want := fs.FileMode(0o600)
+		if e.IsDir() {
+			want = 0o700
+		}
+		require.Equal(t, want, info.Mode().Perm(), "%s", rel)
+		seen[filepath.Base(path)] = true
+		return nil
+	}))
+	for _, name := range []string{"inbox.db", "inbox.db-wal", "accounts.json", "blobs"} {
+		require.True(t, seen[name], "%s was checked: %v", name, seen)
+	}
 }
