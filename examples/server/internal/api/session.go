@@ -3,8 +3,6 @@ package api
 import (
 	"math"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
@@ -41,11 +39,9 @@ type loginRequest struct {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// A login posted from another site would sign the victim into the
 	// attacker's account (login CSRF): browsers send Origin on such posts.
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || !strings.EqualFold(u.Host, r.Host) {
-			writeProblem(w, r, Problem{Type: typeForbidden, Title: "Forbidden", Status: http.StatusForbidden, Detail: "login from another origin"})
-			return
-		}
+	if err := s.auth.CheckOrigin(r); err != nil {
+		writeProblem(w, r, Problem{Type: typeForbidden, Title: "Forbidden", Status: http.StatusForbidden, Detail: "login from another origin"})
+		return
 	}
 	var req loginRequest
 	if err := decode(w, r, &req); err != nil {

@@ -375,7 +375,8 @@ func (a *App) build(ctx context.Context) (err error) {
 	}
 
 	a.API, err = api.New(api.Options{
-		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: auth.NewSessions(cfg.SessionTTL, nil), SecureCookies: cfg.SecureCookies},
+		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: auth.NewSessions(cfg.SessionTTL, nil), SecureCookies: cfg.SecureCookies,
+			TrustProxy: cfg.TrustProxy},
 		Sealer: a.Sealer, Rules: ruleClassifier, Features: features, Knowledge: a.knowledge, Summarizer: summaries,
 		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,
 		TrustProxy: cfg.TrustProxy, Logger: a.log,

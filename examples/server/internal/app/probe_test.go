@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -420,4 +421,41 @@ func TestDataFilesArePrivate(t *testing.T) {
 	for _, name := range []string{"inbox.db", "inbox.db-wal", "accounts.json", "blobs"} {
 		require.True(t, seen[name], "%s was checked: %v", name, seen)
 	}
+}
+
+// TestOriginSchemeIsChecked: the Origin (CSRF) check compared the host
+// only, so a page served over http:// (a network attacker's injection)
+// passed for an https:// server. Scheme and host are compared now.
+func TestOriginSchemeIsChecked(t *testing.T) {
+	a, _ := newServer(t)
+	ts := httptest.NewTLSServer(a.Handler())
+	t.Cleanup(ts.Close)
+	c := newClient(t, ts.URL)
+	c.http.Transport = ts.Client().Transport
+	host := strings.TrimPrefix(ts.URL, "https://")
+	login := func(origin string) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/inbox/session",
+			strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"`+demo.Password+`"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		res, _ := c.send(req)
+		return res
+	}
+	require.Equal(t, http.StatusForbidden, login("http://"+host).StatusCode, "login from the http:// origin")
+	require.Equal(t, http.StatusOK, login("https://"+host).StatusCode)
+	c.login("claire@maison-lumiere.example", demo.Password)
+
+	conv := findConv(t, c, "Léa Fontaine")
+	post := func(origin string) int {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/inbox/conversations/"+conv.ID+"/notes", strings.NewReader(`{"body":"note"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		res, _ := c.send(req)
+		return res.StatusCode
+	}
+	require.Equal(t, http.StatusForbidden, post("http://"+host), "an unsafe request from the http:// origin, with the CSRF token")
+	require.Equal(t, http.StatusForbidden, post("null"))
+	require.Equal(t, http.StatusCreated, post("https://"+host))
 }

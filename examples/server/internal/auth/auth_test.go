@@ -256,3 +256,45 @@ func TestSessionPeekDoesNotExtend(t *testing.T) {
 	got, _ = s.Peek(sess.ID)
 	require.Equal(t, clk.t.Add(31*time.Minute), got.ExpiresAt, "the end of MaxAge comes first")
 }
+
+func TestCheckOriginComparesSchemeAndHost(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		a      Authenticator
+		tls    bool
+		proto  string
+		origin string
+		ok     bool
+	}{
+		{"no origin", Authenticator{}, false, "", "", true},
+		{"same http origin", Authenticator{}, false, "", "http://inbox.example", true},
+		{"other host", Authenticator{}, false, "", "http://evil.example", false},
+		{"null", Authenticator{}, false, "", "null", false},
+		{"other scheme", Authenticator{}, false, "", "ftp://inbox.example", false},
+		{"https origin, plain server (a proxy it was not told about)", Authenticator{}, false, "", "https://inbox.example", true},
+		{"http origin, TLS server", Authenticator{}, true, "", "http://inbox.example", false},
+		{"https origin, TLS server", Authenticator{}, true, "", "https://inbox.example", true},
+		{"http origin, secure cookies", Authenticator{SecureCookies: true}, false, "", "http://inbox.example", false},
+		{"http origin, trusted proxy says https", Authenticator{TrustProxy: true}, false, "https", "http://inbox.example", false},
+		{"http origin, untrusted proxy header", Authenticator{}, false, "https", "http://inbox.example", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "http://inbox.example/inbox/session", nil)
+			if tc.tls {
+				r = httptest.NewRequest(http.MethodPost, "https://inbox.example/inbox/session", nil)
+			}
+			if tc.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tc.proto)
+			}
+			if tc.origin != "" {
+				r.Header.Set("Origin", tc.origin)
+			}
+			err := tc.a.CheckOrigin(r)
+			if tc.ok {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, ErrCSRF)
+			}
+		})
+	}
+}

@@ -30,8 +30,12 @@ type Authenticator struct {
 	Dir      *Directory
 	Sessions *Sessions
 	// SecureCookies forces the Secure attribute even on plain HTTP
-	// (behind a TLS-terminating proxy).
+	// (behind a TLS-terminating proxy); the server's origin is then
+	// https.
 	SecureCookies bool
+	// TrustProxy takes the scheme of the server's origin from
+	// X-Forwarded-Proto.
+	TrustProxy bool
 }
 
 type principalKey struct{}
@@ -114,17 +118,55 @@ func (a *Authenticator) CheckCSRF(r *http.Request, p Principal) error {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || !strings.EqualFold(u.Host, r.Host) {
-			return fmt.Errorf("origin %q is not this server: %w", o, ErrCSRF)
-		}
+	if err := a.CheckOrigin(r); err != nil {
+		return err
 	}
 	got := r.Header.Get(CSRFHeader)
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.Session.CSRF)) != 1 {
 		return ErrCSRF
 	}
 	return nil
+}
+
+// CheckOrigin verifies that r's Origin header, when present, names this
+// server: the same host and the same scheme. The server's scheme is https
+// over TLS, with SecureCookies (behind a TLS proxy) or a trusted
+// X-Forwarded-Proto of https; then an http:// origin (a page a network
+// attacker injected) is refused. Over plain HTTP with no sign of a TLS
+// proxy, an https:// origin of the same host is accepted too: it is the
+// same site over a channel at least as safe, as a proxy the server was
+// not told about makes it. The error wraps ErrCSRF.
+func (a *Authenticator) CheckOrigin(r *http.Request) error {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+		return fmt.Errorf("origin %q is not this server: %w", o, ErrCSRF)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case a.httpsOrigin(r):
+		if scheme != "https" {
+			return fmt.Errorf("origin %q is not this server (https): %w", o, ErrCSRF)
+		}
+	case scheme != "http" && scheme != "https":
+		return fmt.Errorf("origin %q is not this server: %w", o, ErrCSRF)
+	}
+	return nil
+}
+
+// httpsOrigin reports whether browsers reach this server over https.
+func (a *Authenticator) httpsOrigin(r *http.Request) bool {
+	if r.TLS != nil || a.SecureCookies {
+		return true
+	}
+	if a.TrustProxy {
+		proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+		return strings.EqualFold(strings.TrimSpace(proto), "https")
+	}
+	return false
 }
 
 // Login starts a session and sets its cookie.
