@@ -16,21 +16,21 @@ import (
 // (inbox/attach: sniffed type must agree with the declared one and the
 // extension, no executables or scripts, size and type limits) and streams
 // accepted bytes to the BlobStore.
-func (w *walker) attachment(e *message.Entity, typ, disp, rawName string) {
-	cid := strings.TrimSpace(strings.Trim(strings.TrimSpace(e.Header.Get("Content-Id")), "<>"))
+func (w *walker) attachment(h message.Header, r io.Reader, typ, disp, rawName string) {
+	cid := strings.TrimSpace(strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>"))
 	inline := disp == "inline" || (disp == "" && cid != "")
 	if typ == "message/rfc822" || typ == "message/global" {
 		att := inbox.Attachment{ID: inbox.NewID(), ContentType: typ, ContentID: cid, Inline: inline}
 		if rawName != "" {
 			att.Filename = attach.SanitizeFilename(rawName)
 		}
-		w.forwarded(e, att)
+		w.forwarded(r, att)
 		return
 	}
 	if rawName == "" {
 		rawName = defaultName(typ)
 	}
-	body := &readRecorder{r: e.Body}
+	body := &readRecorder{r: r}
 	opts := attach.Options{
 		MaxSize: w.p.opts.MaxAttachmentBytes, Allow: w.p.opts.AllowedTypes,
 		Tenant: w.p.opts.Tenant, Store: w.store,
@@ -85,13 +85,13 @@ func (w *walker) fail(err error) {
 
 // forwarded keeps an attached message whole and reads its headers and
 // text for display.
-func (w *walker) forwarded(e *message.Entity, att inbox.Attachment) {
+func (w *walker) forwarded(body io.Reader, att inbox.Attachment) {
 	key := ""
 	if w.store != nil {
 		key = inbox.NewBlobKey(w.p.opts.Tenant, "attachment")
 	}
 	inner := &Parsed{QuotedStart: -1}
-	res, _ := streamBlob(w.ctx, w.store, key, e.Body, w.p.opts.MaxAttachmentBytes, nil, func(r io.Reader) error {
+	res, _ := streamBlob(w.ctx, w.store, key, body, w.p.opts.MaxAttachmentBytes, nil, func(r io.Reader) error {
 		iw := &walker{p: w.p, ctx: w.ctx, out: inner}
 		return iw.message(r)
 	})

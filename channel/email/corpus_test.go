@@ -198,6 +198,18 @@ func checkExpect(t *testing.T, c corpusCase, got *Parsed, blobs *memBlobs) {
 				assert.NotEmpty(t, a.Rejected, "an incomplete attachment is flagged")
 				assert.Empty(t, a.BlobKey, "an incomplete attachment is not kept")
 			}
+			// What a tolerant reader recovers is checked like a regular
+			// attachment when the manifest gives its size and hash.
+			if v, ok := want["size"].(float64); ok {
+				assert.Equal(t, int64(v), a.Size, "attachment %d size", i)
+			}
+			if v, ok := want["sha256"].(string); ok {
+				assert.Equal(t, v, a.SHA256, "attachment %d sha256", i)
+				assert.Empty(t, a.Rejected, "attachment %d recovered whole", i)
+				if blobs != nil {
+					assert.NotEmpty(t, a.BlobKey, "attachment %d stored", i)
+				}
+			}
 		}
 	}
 	for _, a := range in.Attachments {

@@ -266,6 +266,7 @@ type walker struct {
 	bounce                 BounceReport
 	isReport               bool
 	storeErr               error
+	envelope               string // the mbox "From " line's text, if any
 }
 
 // messageReaders recycles the read buffers of message: a sync parses
@@ -281,12 +282,13 @@ func (w *walker) message(r io.Reader) error {
 		br.Reset(nil) // keep no reference to r
 		messageReaders.Put(br)
 	}()
-	e, err := message.ReadWithOptions(br, &message.ReadOptions{MaxHeaderBytes: maxHeaderBytes})
-	if e == nil {
+	h, body, envelope, err := readHeader(br, true)
+	if err != nil {
 		return fmt.Errorf("unreadable header: %w", err)
 	}
-	w.headers(e.Header)
-	w.entity(e, err, 0, "")
+	w.envelope = envelope
+	w.headers(h)
+	w.entity(h, body, 0, "")
 	w.finish()
 	return w.storeErr
 }
@@ -368,18 +370,16 @@ func (w *walker) finish() {
 	}
 }
 
-// entity handles one MIME entity: recurses into multiparts, keeps the
-// first text and HTML bodies and turns everything else into attachments.
-func (w *walker) entity(e *message.Entity, readErr error, depth int, parent string) {
+// entity handles one MIME entity (header and raw body): recurses into
+// multiparts, keeps the first text and HTML bodies and turns everything
+// else into attachments.
+func (w *walker) entity(h message.Header, body io.Reader, depth int, parent string) {
 	w.parts++
 	if w.parts > w.p.opts.MaxParts || depth > w.p.opts.MaxDepth {
 		w.out.Truncated = true
 		return
 	}
-	if readErr != nil && !isUnknownCharset(readErr) {
-		w.out.Truncated = true
-	}
-	typ, params := mediaType(e.Header.Get("Content-Type"))
+	typ, params := mediaType(h.Get("Content-Type"))
 	if typ == "" || !strings.Contains(typ, "/") {
 		typ, params = "text/plain", map[string]string{"charset": params["charset"]}
 	}
@@ -387,73 +387,91 @@ func (w *walker) entity(e *message.Entity, readErr error, depth int, parent stri
 		if typ == "multipart/report" {
 			w.isReport = true
 		}
-		mr := e.MultipartReader()
-		if mr == nil {
-			return
-		}
-		for {
-			part, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if part == nil {
-				// A boundary that never closes or a broken part header:
-				// keep what was read.
-				w.out.Truncated = true
-				return
-			}
-			w.entity(part, err, depth+1, typ)
-			if w.out.Truncated && w.parts > w.p.opts.MaxParts {
-				return
-			}
-		}
+		w.multipart(body, params["boundary"], depth, typ)
+		return
+	}
+	body, err := decodeBody(h, typ, params, body)
+	if err != nil && !isUndecoded(err) {
+		w.out.Truncated = true
 	}
 
-	disp, dparams := mediaType(e.Header.Get("Content-Disposition"))
+	disp, dparams := mediaType(h.Get("Content-Disposition"))
 	name := dparams["filename"]
 	if name == "" {
 		name = params["name"]
 	}
-	body := name == "" && disp != "attachment"
+	isBody := name == "" && disp != "attachment"
 	switch {
-	case typ == "text/plain" && body && (!w.plainSet || parent == "multipart/mixed"):
-		w.text(e, params, &w.plain, &w.plainSet, &w.plainOmitted)
+	case typ == "text/plain" && isBody && (!w.plainSet || parent == "multipart/mixed"):
+		w.text(body, params, &w.plain, &w.plainSet, &w.plainOmitted)
 		if w.out.Charset == "" {
 			w.out.Charset = strings.ToLower(params["charset"])
 		}
 		return
-	case typ == "text/html" && body && !w.htmlSet:
-		w.text(e, params, &w.html, &w.htmlSet, &w.htmlOmit)
+	case typ == "text/html" && isBody && !w.htmlSet:
+		w.text(body, params, &w.html, &w.htmlSet, &w.htmlOmit)
 		if w.out.Charset == "" && !w.plainSet {
 			w.out.Charset = strings.ToLower(params["charset"])
 		}
 		return
 	case typ == "message/delivery-status" || typ == "message/global-delivery-status":
-		b, _, _ := readLimited(e.Body, maxStructuredPartBytes)
+		b, _, _ := readLimited(body, maxStructuredPartBytes)
 		parseDeliveryStatus(b, &w.bounce)
 		return
 	case typ == "text/rfc822-headers" && w.isReport:
-		w.returnedHeaders(e.Body)
+		w.returnedHeaders(body)
 		return
 	}
-	w.attachment(e, typ, disp, name)
+	w.attachment(h, body, typ, disp, name)
+}
+
+// multipart reads the parts of a multipart body.
+func (w *walker) multipart(body io.Reader, boundary string, depth int, typ string) {
+	if boundary == "" || len(boundary) > maxBoundaryLen {
+		return
+	}
+	mr := newMultipartReader(body, boundary)
+	defer mr.release()
+	for {
+		raw, err := mr.next()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			// A boundary that never closes: keep what was read.
+			w.out.Truncated = true
+			return
+		}
+		br := getPartReader(raw)
+		h, pbody, _, err := readHeader(br, false)
+		if err != nil {
+			putPartReader(br)
+			w.out.Truncated = true
+			continue
+		}
+		w.entity(h, pbody, depth+1, typ)
+		putPartReader(br)
+		if w.out.Truncated && w.parts > w.p.opts.MaxParts {
+			return
+		}
+	}
 }
 
 // text appends a text body, within the size limit.
-func (w *walker) text(e *message.Entity, params map[string]string, into *strings.Builder, set *bool, omitted *int64) {
+func (w *walker) text(body io.Reader, params map[string]string, into *strings.Builder, set *bool, omitted *int64) {
 	room := w.p.opts.MaxTextBytes - into.Len()
 	if room < 0 {
 		room = 0
 	}
 	buf := textBuffers.Get().(*bytes.Buffer)
 	defer putTextBuffer(buf)
-	rest, err := readLimitedInto(buf, e.Body, room)
+	rest, err := readLimitedInto(buf, body, room)
 	if err != nil {
 		w.out.Truncated = true
 	}
 	flowed := strings.EqualFold(params["format"], "flowed")
 	s := cleanText(buf.Bytes(), flowed, strings.EqualFold(params["delsp"], "yes"))
-	if *set && strings.TrimSpace(s) != "" {
+	if into.Len() > 0 && strings.TrimSpace(s) != "" {
 		into.WriteString("\n\n")
 	}
 	into.WriteString(s)
@@ -465,11 +483,11 @@ func (w *walker) text(e *message.Entity, params map[string]string, into *strings
 // text/rfc822-headers part.
 func (w *walker) returnedHeaders(r io.Reader) {
 	b, _, _ := readLimited(r, maxStructuredPartBytes)
-	e, _ := message.Read(strings.NewReader(string(b) + "\r\n\r\n"))
-	if e == nil {
+	h, _, _, err := readHeader(bufio.NewReader(bytes.NewReader(append(b, "\r\n\r\n"...))), false)
+	if err != nil {
 		return
 	}
-	if id := firstID(messageIDs(e.Header, "Message-Id")); id != "" && w.bounce.OriginalMessageID == "" {
+	if id := firstID(messageIDs(h, "Message-Id")); id != "" && w.bounce.OriginalMessageID == "" {
 		w.bounce.OriginalMessageID = id
 	}
 }

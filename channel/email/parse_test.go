@@ -73,15 +73,20 @@ func TestParseUnreadableHeaderIsQuarantinable(t *testing.T) {
 	blobs := newMemBlobs()
 	p, err := NewParser(ParseOptions{Tenant: "t", Blobs: blobs})
 	require.NoError(t, err)
-	raw := "\x00\x01garbage without any header\r\n" + strings.Repeat("x", 100)
-	got, err := p.Parse(context.Background(), strings.NewReader(raw))
-	require.NoError(t, err)
-	require.NotEmpty(t, got.Inbound.ParseError)
-	require.NotEmpty(t, got.Inbound.RawKey, "the raw bytes are kept for replay")
-	rc, err := blobs.Get(context.Background(), got.Inbound.RawKey)
-	require.NoError(t, err)
-	b, _ := io.ReadAll(rc)
-	require.Equal(t, raw, string(b))
+	for raw, reason := range map[string]string{
+		// No header at all: read as a body, but there is no sender.
+		"\x00\x01garbage without any header\r\n" + strings.Repeat("x", 100):             "no sender address",
+		"From: a@example.com\r\nX-Huge: " + strings.Repeat("x", 2<<20) + "\r\n\r\nbody": "unreadable header",
+	} {
+		got, err := p.Parse(context.Background(), strings.NewReader(raw))
+		require.NoError(t, err)
+		require.Contains(t, got.Inbound.ParseError, reason)
+		require.NotEmpty(t, got.Inbound.RawKey, "the raw bytes are kept for replay")
+		rc, err := blobs.Get(context.Background(), got.Inbound.RawKey)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(rc)
+		require.Equal(t, raw, string(b))
+	}
 }
 
 // failingBlobs refuses every write.

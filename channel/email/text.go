@@ -2,13 +2,12 @@ package email
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/emersion/go-message"
 )
 
 // readLimited reads at most limit bytes of r and reports how many more
@@ -106,8 +105,9 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// isUnknownCharset reports a part whose charset go-message could not
-// decode; its bytes are then read as they are.
-func isUnknownCharset(err error) bool {
-	return message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)
+// isUndecoded reports a part whose transfer encoding or charset is
+// unknown; its bytes are then read as they are.
+func isUndecoded(err error) bool {
+	var u errUndecoded
+	return errors.As(err, &u)
 }

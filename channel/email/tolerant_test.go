@@ -1,7 +1,9 @@
 package email
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -48,5 +50,81 @@ func TestParseSenderFallback(t *testing.T) {
 		require.Contains(t, got.Inbound.ParseError, "no sender address", "%q", header)
 		require.NotEmpty(t, got.Inbound.RawKey, "kept for replay")
 		require.Equal(t, "body\n", got.Inbound.Text, "the rest is read")
+	}
+}
+
+// TestReadHeaderTolerates checks what the header reader keeps from
+// broken header blocks, at the top of a message and in parts.
+func TestReadHeaderTolerates(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		top       bool
+		fields    [][2]string
+		body      string
+		envelope  string
+	}{
+		{"mbox envelope line", "From ada@x.example Wed Apr  3 08:15:04 2024\nSubject: a\n\nbody", true,
+			[][2]string{{"Subject", "a"}}, "body", "ada@x.example Wed Apr  3 08:15:04 2024"},
+		{"blank lines before the fields", "\r\n\r\nSubject: a\r\n\r\nbody", true, [][2]string{{"Subject", "a"}}, "body", ""},
+		{"a part starting with a blank line has no header", "\r\nSubject: a\r\n", false, nil, "Subject: a\r\n", ""},
+		{"stray line between fields", "Subject: a\r\nthis is no field\r\nTo: b@x.example\r\n\r\nbody", false,
+			[][2]string{{"Subject", "a"}, {"To", "b@x.example"}}, "body", ""},
+		{"last field without its colon", "Subject: a\r\nX-Priority 3\r\n\r\nbody", true, [][2]string{{"Subject", "a"}}, "body", ""},
+		{"no blank line before the body", "Subject: a\r\nBonjour, pas de ligne vide\r\nMerci\r\n", true,
+			[][2]string{{"Subject", "a"}}, "Bonjour, pas de ligne vide\r\nMerci\r\n", ""},
+		{"body after a field-like first line", "Subject: a\r\nRendez-vous demain\r\nà 10 h\r\n", true,
+			[][2]string{{"Subject", "a"}}, "Rendez-vous demain\r\nà 10 h\r\n", ""},
+		{"parameter fold without indent", "Content-Disposition: attachment;\r\nfilename=\"x y.pdf\"\r\n\r\n%PDF", false,
+			[][2]string{{"Content-Disposition", `attachment; filename="x y.pdf"`}}, "%PDF", ""},
+		{"indented first line", " X-Generator: webmail\r\nContent-Type: image/png\r\n\r\nPNG", false,
+			[][2]string{{"Content-Type", "image/png"}}, "PNG", ""},
+		{"field name with a space", "Content Description: x\r\nContent-Type: image/png\r\n\r\nPNG", false,
+			[][2]string{{"Content-Type", "image/png"}}, "PNG", ""},
+		{"ends without a newline", "Subject: a", true, [][2]string{{"Subject", "a"}}, "", ""},
+		{"long line", "X-Long: " + strings.Repeat("x", 20000) + "\r\nSubject: a\r\n\r\nb", false,
+			[][2]string{{"X-Long", strings.Repeat("x", 20000)}, {"Subject", "a"}}, "b", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, body, envelope, err := readHeader(bufio.NewReaderSize(strings.NewReader(tt.raw), 4096), tt.top)
+			require.NoError(t, err)
+			var fields [][2]string
+			for f := h.Fields(); f.Next(); {
+				fields = append(fields, [2]string{f.Key(), f.Value()})
+			}
+			require.Equal(t, tt.fields, fields)
+			b, err := io.ReadAll(body)
+			require.NoError(t, err)
+			require.Equal(t, tt.body, string(b))
+			require.Equal(t, tt.envelope, envelope)
+		})
+	}
+
+	_, _, _, err := readHeader(bufio.NewReader(strings.NewReader("X-Huge: "+strings.Repeat("x", maxHeaderBytes)+"\r\n\r\n")), true)
+	require.ErrorIs(t, err, errHeaderTooLarge)
+}
+
+// TestParseMultipartTolerates reads multipart bodies that mime/multipart
+// refuses or cuts short.
+func TestParseMultipartTolerates(t *testing.T) {
+	head := "From: a@x.example\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+	tests := []struct {
+		name, body string
+		text       string
+		truncated  bool
+	}{
+		{"bare LF after CRLF", "--b\r\nContent-Type: text/plain\r\n\r\none\r\n--b\nContent-Type: text/plain\n\ntwo\n--b--\n", "one\n\ntwo", false},
+		{"text after the boundary", "--b  (first)\r\n\r\none\r\n--b\t\r\n\r\ntwo\r\n--b--\r\n", "one\n\ntwo", false},
+		{"text between a part and the next boundary", "preamble\r\n--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\nepilogue", "one\n\ntwo", false},
+		{"empty part", "--b\r\n--b\r\n\r\ntwo\r\n--b--\r\n", "two", false},
+		{"boundary prefix in the body", "--b\r\n\r\none\r\n--bx\r\n--b--\r\n", "one\n--bx", false},
+		{"unclosed", "--b\r\n\r\none\r\n--b\r\n\r\ntwo", "one\n\ntwo", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseString(t, head+tt.body)
+			require.Equal(t, tt.text, got.Inbound.Text)
+			require.Equal(t, tt.truncated, got.Truncated)
+		})
 	}
 }

@@ -35,3 +35,106 @@ keep("keep-01-no-from-return-path.eml", render(msg), "k-no-from-4471", {
     "note": "No From header (a copier's scan-to-mail). The sender is taken from Sender, then Reply-To, then "
             "Return-Path (here); only a message with none of them is quarantined, with that reason.",
 })
+
+
+# --- an mbox "From " envelope line before the header ------------------
+d, iso = date(2024, 4, 3, 10, 15, 2, "+0200")
+msg = Part([
+    "From marc.lefevre@courriel.example Wed Apr  3 08:15:04 2024",
+    ("Return-Path", "<marc.lefevre@courriel.example>"),
+    received("smtp-out.courriel.example", "192.0.2.41", MX, d, SUPPORT, "4V8Gm40MboXz9sb"),
+    ("From", addr("Marc Lefèvre", "marc.lefevre@courriel.example")),
+    ("To", SUPPORT),
+    ("Subject", ew_q("Suspension Opaline : câble trop court")),
+    ("Date", d),
+    ("Message-ID", "<20240403101502.6c1e@courriel.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+], "Bonjour,\nle câble de la suspension Opaline mesure 80 cm au lieu de 1,50 m.\n"
+   "Pouvez-vous m'envoyer un câble plus long ?\nMarc Lefèvre\n".encode("utf-8"))
+keep("keep-02-mbox-envelope-line.eml", render(msg, "\n"), "k-mbox-opaline", {
+    "subject": "Suspension Opaline : câble trop court",
+    "from": "marc.lefevre@courriel.example",
+    "from_name": "Marc Lefèvre",
+    "message_id": "20240403101502.6c1e@courriel.example",
+    "date": iso,
+    "text_contains": "le câble de la suspension Opaline mesure 80 cm",
+    "line_endings": "LF",
+    "note": "Saved from an mbox file: the first line is the \"From \" envelope line (no colon), and lines end in "
+            "bare LF as in the mbox. Skip the envelope line; the header follows it.",
+})
+
+
+# --- a header block broken by one colon-less line ---------------------
+d, iso = date(2024, 4, 3, 14, 40, 9, "+0200")
+msg = Part([
+    ("Return-Path", "<noreply-form@maison-lumiere.example>"),
+    received("web01.maison-lumiere.example", "198.51.100.80", MX, d, SUPPORT, "4V8NQ81BrkHz9sc"),
+    ("From", addr("Yasmine Cherif", "yasmine.cherif@boitemail.example")),
+    ("To", SUPPORT),
+    ("Subject", ew_q("Formulaire de contact : lampe de chevet Lune")),
+    ("Date", d),
+    ("Message-ID", "<form.20240403144009.88@web01.maison-lumiere.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+    "X-Form-Id contact-v2",
+], "Bonjour,\nla lampe de chevet Lune existe-t-elle avec un variateur ?\nYasmine Cherif\n".encode("utf-8"))
+keep("keep-03-header-line-without-colon.eml", render(msg), "k-form-lune", {
+    "subject": "Formulaire de contact : lampe de chevet Lune",
+    "from": "yasmine.cherif@boitemail.example",
+    "message_id": "form.20240403144009.88@web01.maison-lumiere.example",
+    "date": iso,
+    "charset": "utf-8",
+    "text_starts_with": "Bonjour,",
+    "text_contains": "existe-t-elle avec un variateur",
+    "text_not_contains": "X-Form-Id",
+    "note": "The contact form's script wrote a last header line without its colon (\"X-Form-Id contact-v2\"). "
+            "Every real field comes before it: keep them, drop the broken line (or start the body there), "
+            "never quarantine the message.",
+})
+
+
+# --- broken part headers must not lose the parts after them -----------
+d, iso = date(2024, 4, 4, 9, 2, 51, "+0200")
+png_lampe = png_bytes(12, 12, seed=404)
+pdf_facture = pdf_bytes(["Facture F-2024-0404", "Lampe Arc noire"], "Facture F-2024-0404")
+bnd = "----=_Part_440_broken_headers"
+msg = Part([
+    ("Return-Path", "<olivier.brun@courriel.example>"),
+    received("smtp-out.courriel.example", "192.0.2.41", MX, d, SUPPORT, "4V8tK51PhdRz9sd"),
+    ("From", addr("Olivier Brun", "olivier.brun@courriel.example")),
+    ("To", SUPPORT),
+    ("Subject", "Lampe Arc : photo et facture"),
+    ("Date", d),
+    ("Message-ID", "<20240404090251.440@courriel.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'multipart/mixed; boundary="%s"' % bnd),
+], multipart_body(bnd, [
+    text_part("Bonjour,\nvoici la photo de la lampe Arc rayée et la facture.\n", cte="8bit"),
+    Part([" X-Uploaded-By: webmail 3.2",
+          ("Content-Type", 'image/png; name="lampe-arc.png"'),
+          ("Content-Transfer-Encoding", "base64"),
+          ("Content-Disposition", 'attachment; filename="lampe-arc.png"')], b64(png_lampe) + "\n"),
+    Part([("Content-Type", 'application/pdf; name="facture-F-2024-0404.pdf"'),
+          "Content Description: Facture",
+          ("Content-Transfer-Encoding", "base64"),
+          ("Content-Disposition", "attachment;"),
+          'filename="facture-F-2024-0404.pdf"'], b64(pdf_facture) + "\n"),
+    text_part("Olivier Brun\n06 00 00 00 00\n", cte="8bit"),
+]))
+keep("keep-04-broken-part-headers.eml", render(msg), "k-arc-rayee", {
+    "subject": "Lampe Arc : photo et facture",
+    "from": "olivier.brun@courriel.example",
+    "date": iso,
+    "text_contains": "voici la photo de la lampe Arc rayée",
+    "text_contains_more": ["Olivier Brun"],
+    "attachments_lenient": [
+        att_exp("lampe-arc.png", "image/png", png_lampe),
+        att_exp("facture-F-2024-0404.pdf", "application/pdf", pdf_facture),
+    ],
+    "note": "The image part's header starts with an indented line, the PDF part's has a field name with a space "
+            "and a filename parameter whose fold lost its indent. Keep each part and every part after it "
+            "(a strict reader loses the image, the PDF and the signature).",
+})
