@@ -148,14 +148,16 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 func (s *Server) routes(opts Options) {
 	m := routeRecorder{s}
 	if opts.SMSWebhook != nil {
-		m.Handle("GET /inbox/webhooks/sms", opts.SMSWebhook)
-		m.Handle("POST /inbox/webhooks/sms", opts.SMSWebhook)
+		// Vonage sends SMS webhooks as a query (GET), a form or JSON.
+		sms := bodyTypes(opts.SMSWebhook, "application/x-www-form-urlencoded", "application/json")
+		m.Handle("GET /inbox/webhooks/sms", sms)
+		m.Handle("POST /inbox/webhooks/sms", sms)
 	}
 	if opts.WhatsAppWebhook != nil {
-		m.Handle("POST /inbox/webhooks/whatsapp", opts.WhatsAppWebhook)
+		m.Handle("POST /inbox/webhooks/whatsapp", bodyTypes(opts.WhatsAppWebhook, "application/json"))
 	}
 	if opts.CustomWebhook != nil {
-		m.Handle("POST /inbox/webhooks/custom/{id}", opts.CustomWebhook)
+		m.Handle("POST /inbox/webhooks/custom/{id}", bodyTypes(opts.CustomWebhook, "application/json"))
 	}
 
 	m.Handle("GET /inbox/about", http.HandlerFunc(s.about))

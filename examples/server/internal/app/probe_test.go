@@ -5,6 +5,7 @@ package app_test
 // through the real HTTP handler.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/channel/vonage"
+	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/examples/server/internal/app"
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
@@ -458,4 +460,42 @@ func TestOriginSchemeIsChecked(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, post("http://"+host), "an unsafe request from the http:// origin, with the CSRF token")
 	require.Equal(t, http.StatusForbidden, post("null"))
 	require.Equal(t, http.StatusCreated, post("https://"+host))
+}
+
+// TestWebhooksCheckContentType: the webhook endpoints did not look at
+// Content-Type: a correctly signed JSON webhook posted as text/plain (or
+// as a form, as a browser's cross-site form can) was stored. A JSON
+// webhook that is not application/json is now refused with 415 before
+// anything else; the SMS webhook takes a form or JSON.
+func TestWebhooksCheckContentType(t *testing.T) {
+	a, ts := newServer(t)
+	secret, err := webhook.ParseSecret(a.DemoWebhookSecret)
+	require.NoError(t, err)
+	custom := func(contentType, id string) int {
+		body := []byte(`{"external_id":"` + id + `","channel":"form","from":{"name":"Zoé","email":"zoe@courriel.example"},"text":"Bonjour"}`)
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/inbox/webhooks/custom/"+a.Demo.Integrations[inbox.SourceWebhook], bytes.NewReader(body))
+		require.NoError(t, err)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		webhook.SignHeaders(req.Header, "msg_"+id, time.Now(), body, secret)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	post := func(path, contentType, body string) int {
+		res, err := http.Post(ts.URL+path, contentType, strings.NewReader(body))
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for i, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", ""} {
+		require.Equal(t, http.StatusUnsupportedMediaType, custom(ct, fmt.Sprint("ct-", i)), "custom webhook as %q", ct)
+	}
+	require.Equal(t, http.StatusOK, custom("application/json; charset=utf-8", "ct-ok"))
+	require.Equal(t, http.StatusUnsupportedMediaType, post("/inbox/webhooks/whatsapp", "text/plain", `{"to":"33757000000"}`))
+	require.Equal(t, http.StatusUnsupportedMediaType, post("/inbox/webhooks/sms", "text/plain", "to=33757000000"))
+	require.NotEqual(t, http.StatusUnsupportedMediaType, post("/inbox/webhooks/sms", "application/x-www-form-urlencoded", "to=33757000000"))
+	require.NotEqual(t, http.StatusUnsupportedMediaType, post("/inbox/webhooks/sms", "application/json", `{"to":"33757000000"}`))
 }
