@@ -216,3 +216,19 @@ func TestShortMessagesUseConversationContext(t *testing.T) {
 	in.Message.Text = strings.Repeat("long enough to stand on its own ", 3)
 	require.Equal(t, in.Message.Text, ExampleFrom(in, "").Text)
 }
+
+func TestConfirmCountsOnceAndAMoveTakesItBack(t *testing.T) {
+	l := New(Options{MinExamples: 1, MinPerFolder: 1})
+	in := inputOf(Example{Text: "Où est ma commande 12345 ?"}, nil)
+	in.Conversation.ID = "conv-1"
+	for range 3 { // read, replied, resolved
+		l.Confirm("acme", in, "orders")
+	}
+	require.Equal(t, map[string]int{"orders": 1}, l.Stats("acme"))
+	l.Confirm("acme", in, "billing") // filed elsewhere, confirmed there
+	require.Equal(t, map[string]int{"orders": 0, "billing": 1}, l.Stats("acme"))
+	l.Learn("acme", in, "orders") // an agent moves it back: the move wins
+	require.Equal(t, map[string]int{"orders": 1, "billing": 0}, l.Stats("acme"))
+	l.Confirm("acme", inputOf(Example{Text: "facture"}, nil), "") // no folder: nothing
+	require.Equal(t, map[string]int{"orders": 1, "billing": 0}, l.Stats("acme"))
+}

@@ -65,6 +65,33 @@ func (m *model) add(class string, f map[uint64]float64) {
 	m.dirty = true
 }
 
+// remove takes back an example added with add (a confirmation the agent
+// later contradicted). Features pruned since are skipped.
+func (m *model) remove(class string, f map[uint64]float64) {
+	c, ok := m.index[class]
+	if !ok || m.docs[c] < 1 {
+		return
+	}
+	for k, v := range f {
+		row, known := m.counts[k]
+		if !known || c >= len(row) {
+			continue
+		}
+		row[c] = max(row[c]-v, 0)
+		m.totals[c] = max(m.totals[c]-v, 0)
+		if m.df[k]--; m.df[k] <= 0 {
+			for cc, vv := range row {
+				m.totals[cc] = max(m.totals[cc]-vv, 0)
+			}
+			delete(m.counts, k)
+			delete(m.df, k)
+		}
+	}
+	m.docs[c]--
+	m.n--
+	m.dirty = true
+}
+
 // prune drops the features seen in a single example when the vocabulary
 // grows past limit, keeping memory bounded for busy tenants.
 func (m *model) prune(limit int) {
@@ -159,7 +186,7 @@ func (m *model) scores(f map[uint64]float64, candidates []int) []float64 {
 // predict returns the best candidate and a confidence in [0, 1]: a
 // softmax over how far each score is from the best, relative to their
 // spread, so a clear winner scores near 1 and a tie near 1/len.
-func (m *model) predict(f map[uint64]float64, candidates []int) (best int, confidence float64) {
+func (m *model) predict(f map[uint64]float64, candidates []int, sharpness float64) (best int, confidence float64) {
 	s := m.scores(f, candidates)
 	bi := 0
 	for i := range s {
@@ -180,15 +207,10 @@ func (m *model) predict(f map[uint64]float64, candidates []int) (best int, confi
 	}
 	var sum float64
 	for _, v := range s {
-		sum += math.Exp(-confidenceSharpness * (v - s[bi]) / spread)
+		sum += math.Exp(-sharpness * (v - s[bi]) / spread)
 	}
 	return candidates[bi], 1 / sum
 }
-
-// confidenceSharpness turns score gaps into a confidence. On the
-// labelled set, decisions at confidence 0.7 or more are right 92 % of the
-// time, against 88 % for all decisions.
-const confidenceSharpness = 4.0
 
 func (m *model) candidates(allowed func(string) bool) []int {
 	var out []int
