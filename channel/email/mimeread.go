@@ -3,7 +3,6 @@ package email
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"io"
 	"mime/quotedprintable"
@@ -421,22 +420,77 @@ func isUTF8Charset(cs string) bool {
 	return false
 }
 
-// newBase64Reader decodes base64, skipping line breaks and the spaces and
-// tabs some senders indent the lines with.
-func newBase64Reader(r io.Reader) io.Reader {
-	return base64.NewDecoder(base64.StdEncoding, blankToNewline{r})
+// base64Reader decodes base64 the way mail readers do: characters outside
+// the alphabet (line breaks, spaces, damage) are skipped, padding may be
+// missing or appear mid-stream (concatenated bodies), and a final partial
+// group yields the bytes it holds. The URL-safe alphabet is accepted too.
+type base64Reader struct {
+	r    io.Reader
+	in   [3072]byte
+	out  []byte
+	buf  [2304]byte
+	acc  uint32 // pending sextets
+	n    int    // how many
+	err  error
+	done bool
 }
 
-// blankToNewline turns spaces and tabs into the line breaks the base64
-// decoder skips.
-type blankToNewline struct{ r io.Reader }
+func newBase64Reader(r io.Reader) *base64Reader { return &base64Reader{r: r} }
 
-func (b blankToNewline) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	for i, c := range p[:n] {
-		if c == ' ' || c == '\t' {
-			p[i] = '\n'
-		}
+var base64Values = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return n, err
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+func (b *base64Reader) Read(p []byte) (int, error) {
+	for len(b.out) == 0 {
+		if b.done {
+			return 0, b.err
+		}
+		n, err := b.r.Read(b.in[:])
+		out := b.buf[:0]
+		for _, c := range b.in[:n] {
+			v := base64Values[c]
+			if v == 0xff {
+				if c == '=' {
+					out = b.flush(out)
+				}
+				continue
+			}
+			b.acc = b.acc<<6 | uint32(v)
+			b.n++
+			if b.n == 4 {
+				out = append(out, byte(b.acc>>16), byte(b.acc>>8), byte(b.acc))
+				b.acc, b.n = 0, 0
+			}
+		}
+		if err != nil {
+			out = b.flush(out)
+			b.done, b.err = true, err
+		}
+		b.out = out
+	}
+	n := copy(p, b.out)
+	b.out = b.out[n:]
+	return n, nil
+}
+
+// flush ends a group early (padding or the end of the input), keeping the
+// whole bytes its sextets hold.
+func (b *base64Reader) flush(out []byte) []byte {
+	switch b.n {
+	case 2:
+		out = append(out, byte(b.acc>>4))
+	case 3:
+		out = append(out, byte(b.acc>>10), byte(b.acc>>2))
+	}
+	b.acc, b.n = 0, 0
+	return out
 }

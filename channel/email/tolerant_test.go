@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
 )
@@ -127,4 +128,41 @@ func TestParseMultipartTolerates(t *testing.T) {
 			require.Equal(t, tt.truncated, got.Truncated)
 		})
 	}
+}
+
+// TestBase64ReaderIsLenient decodes damaged base64 as mail readers do.
+func TestBase64ReaderIsLenient(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"aGVsbG8=", "hello"},
+		{"aGVsbG8", "hello"},               // padding missing
+		{"aGVs\r\nbG8=\r\n", "hello"},      // line breaks
+		{" aGVs\r\n\tbG8=", "hello"},       // indented lines
+		{"aGV!sbG8=", "hello"},             // a character outside the alphabet
+		{"aGVs\xa0bG8*=", "hello"},         // 8-bit and punctuation damage
+		{"aGVsbG8=d29ybGQ=", "helloworld"}, // concatenated bodies
+		{"aGVsbG8gd29ybGQ", "hello world"}, // no padding, two bytes left
+		{"aGVsbG8gY", "hello "},            // a lone sextet holds no byte
+		{"-_8", "\xfb\xff"},                // URL-safe alphabet
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got, err := io.ReadAll(newBase64Reader(strings.NewReader(tt.in)))
+		require.NoError(t, err)
+		require.Equal(t, tt.want, string(got), "%q", tt.in)
+	}
+
+	// Long input, read in small pieces across the decoder's buffers.
+	data := make([]byte, 20000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	got, err := io.ReadAll(iotest.OneByteReader(newBase64Reader(strings.NewReader(base64Lines(data)))))
+	require.NoError(t, err)
+	require.Equal(t, data, got)
+
+	// A read error comes after what was decoded before it.
+	r := newBase64Reader(io.MultiReader(strings.NewReader("aGVsbG8"), iotest.ErrReader(io.ErrUnexpectedEOF)))
+	got, err = io.ReadAll(r)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	require.Equal(t, "hello", string(got))
 }

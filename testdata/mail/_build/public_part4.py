@@ -138,3 +138,39 @@ keep("keep-04-broken-part-headers.eml", render(msg), "k-arc-rayee", {
             "and a filename parameter whose fold lost its indent. Keep each part and every part after it "
             "(a strict reader loses the image, the PDF and the signature).",
 })
+
+
+# --- slightly damaged base64 -----------------------------------------
+d, iso = date(2024, 4, 4, 16, 27, 33, "+0200")
+pdf_bon = pdf_bytes(["Bon de retour R-2024-0419", "Applique Vague laiton"], "Bon de retour R-2024-0419")
+lines = b64(pdf_bon).split("\n")
+lines[3] = lines[3][:30] + "!" + lines[3][30:]   # a byte a gateway mangled
+lines[5] = lines[5][:12] + "\xa0" + lines[5][12:]  # a no-break space pasted in
+lines[-1] = lines[-1].rstrip("=")                 # padding cut off
+bnd = "=_damaged_b64_0419"
+msg = Part([
+    ("Return-Path", "<claire.petit@boitemail.example>"),
+    received("out-12.boitemail.example", "198.51.100.23", MX, d, SUPPORT, "4V95Rz1B64dz9se"),
+    ("From", addr("Claire Petit", "claire.petit@boitemail.example")),
+    ("To", SUPPORT),
+    ("Subject", "Bon de retour R-2024-0419"),
+    ("Date", d),
+    ("Message-ID", "<20240404162733.0419@boitemail.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'multipart/mixed; boundary="%s"' % bnd),
+], multipart_body(bnd, [
+    text_part("Bonjour,\nje vous renvoie le bon de retour signé pour l'applique Vague.\nClaire Petit\n", cte="8bit"),
+    Part([("Content-Type", 'application/pdf; name="bon-retour-R-2024-0419.pdf"'),
+          ("Content-Disposition", 'attachment; filename="bon-retour-R-2024-0419.pdf"'),
+          ("Content-Transfer-Encoding", "base64")], "\n".join(lines).encode("latin-1") + b"\n"),
+]))
+keep("keep-05-damaged-base64.eml", render(msg), "k-retour-vague", {
+    "subject": "Bon de retour R-2024-0419",
+    "from": "claire.petit@boitemail.example",
+    "date": iso,
+    "text_contains": "je vous renvoie le bon de retour signé",
+    "attachments_lenient": [att_exp("bon-retour-R-2024-0419.pdf", "application/pdf", pdf_bon)],
+    "note": "The PDF's base64 has two characters outside the alphabet (\"!\" and a latin-1 no-break space) and "
+            "its final padding is missing. Decode leniently as mail readers do (skip what is not base64, "
+            "accept missing padding): every byte of the PDF comes back.",
+})
