@@ -83,7 +83,7 @@ func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tena
 		if err != nil {
 			var maxErr *http.MaxBytesError
 			if errors.As(err, &maxErr) {
-				return fail(inbox.Invalid("attachments", "the upload is too large"))
+				return fail(tooLarge("attachments", "the upload is too large"))
 			}
 			return fail(bodyReadError(err, inbox.Invalid("body", "is not valid multipart/form-data")))
 		}
@@ -114,14 +114,22 @@ func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tena
 			}
 			if err != nil {
 				reason := res.Attachment.Rejected
+				var maxErr *http.MaxBytesError
+				var fe *inbox.FieldError
+				// Over the whole upload's limit, or over the file's own
+				// (attach names the field "size"): 413.
+				big := errors.As(err, &maxErr) || (errors.As(err, &fe) && fe.Field == "size")
 				if reason == "" {
 					reason = "could not be read"
-					var maxErr *http.MaxBytesError
-					if errors.As(err, &maxErr) {
+					if big {
 						reason = "the upload is too large"
 					}
 				}
-				return fail(inbox.Invalid(field, fmt.Sprintf("%s: %s", attach.SanitizeFilename(part.FileName()), reason)))
+				reason = fmt.Sprintf("%s: %s", attach.SanitizeFilename(part.FileName()), reason)
+				if big {
+					return fail(tooLarge(field, reason))
+				}
+				return fail(inbox.Invalid(field, reason))
 			}
 			a := res.Attachment
 			a.ID = inbox.NewID()

@@ -51,7 +51,7 @@ func jsonError(err error) error {
 	case errors.As(err, &syntaxErr):
 		return inbox.Invalid("body", fmt.Sprintf("is not valid JSON (offset %d)", syntaxErr.Offset))
 	case errors.As(err, &maxErr):
-		return inbox.Invalid("body", fmt.Sprintf("is larger than %d bytes", maxErr.Limit))
+		return tooLarge("body", fmt.Sprintf("is larger than %d bytes", maxErr.Limit))
 	case errors.Is(err, io.EOF):
 		return inbox.Invalid("body", "is empty; a JSON object is expected")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -43,12 +43,23 @@ const (
 	typeUnavailable  = "/inbox/problems/unavailable"
 	typeRateLimited  = "/inbox/problems/rate-limited"
 	typeTimeout      = "/inbox/problems/request-timeout"
+	typeMethod       = "/inbox/problems/method-not-allowed"
+	typeTooLarge     = "/inbox/problems/too-large"
 	typeInternal     = "/inbox/problems/internal"
 	typeUpstreamAuth = "/inbox/problems/provider-refused-credentials"
 )
 
 // errForbidden marks a request the principal's role does not allow.
 var errForbidden = errors.New("forbidden")
+
+// errTooLarge marks a request body, or a file in it, over its limit.
+var errTooLarge = errors.New("too large")
+
+// tooLarge is the error of a field over its size limit: a 413 naming the
+// field.
+func tooLarge(field, reason string) error {
+	return fmt.Errorf("%w: %w", errTooLarge, inbox.Invalid(field, reason))
+}
 
 // errBodyTimeout marks a request whose body stopped arriving before the
 // connection's read deadline.
@@ -80,6 +91,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 func problemFor(err error, log *slog.Logger) Problem {
 	var fe *inbox.FieldError
 	switch {
+	case errors.Is(err, errTooLarge) && errors.As(err, &fe):
+		return Problem{Type: typeTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge,
+			Detail: fe.Error(), Errors: []FieldProblem{{Field: fe.Field, Reason: fe.Reason}}}
 	case errors.As(err, &fe):
 		return Problem{Type: typeInvalid, Title: "Invalid request", Status: http.StatusBadRequest,
 			Detail: fe.Error(), Errors: []FieldProblem{{Field: fe.Field, Reason: fe.Reason}}}

@@ -233,10 +233,35 @@ func (s *Server) routes(opts Options) {
 	m.Handle("POST /inbox/notifications/{id}/read", s.authed(s.readNotification))
 	m.Handle("GET /inbox/events", s.authed(s.events))
 
-	s.mux.HandleFunc("/inbox/", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc(catchAll, func(w http.ResponseWriter, r *http.Request) {
+		if allow := s.allowedMethods(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, r, Problem{Type: typeMethod, Title: "Method not allowed", Status: http.StatusMethodNotAllowed,
+				Detail: fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, strings.Join(allow, ", "))})
+			return
+		}
 		writeProblem(w, r, Problem{Type: typeNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)})
 	})
+}
+
+// catchAll is the pattern of the API's 404 and 405 answers. Without it
+// the mux would answer 405 itself, but as plain text, and the UI's
+// routes would take the other /inbox/ paths.
+const catchAll = "/inbox/"
+
+// allowedMethods lists the methods a route of r's path takes, sorted;
+// none when no route has the path.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodPatch, http.MethodPost, http.MethodPut} {
+		probe := *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(&probe); pattern != "" && pattern != catchAll {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // routeRecorder registers routes on the mux and remembers them for Routes.

@@ -499,3 +499,45 @@ func TestWebhooksCheckContentType(t *testing.T) {
 	require.NotEqual(t, http.StatusUnsupportedMediaType, post("/inbox/webhooks/sms", "application/x-www-form-urlencoded", "to=33757000000"))
 	require.NotEqual(t, http.StatusUnsupportedMediaType, post("/inbox/webhooks/sms", "application/json", `{"to":"33757000000"}`))
 }
+
+// TestWrongMethodAndTooLargeAnswers: a wrong method on a known route and
+// a body over the limit were answered 404 and 400. They are 405 with an
+// Allow header, and 413.
+func TestWrongMethodAndTooLargeAnswers(t *testing.T) {
+	_, ts := newServer(t)
+	c := admin(t, ts.URL)
+	conv := findConv(t, c, "Léa Fontaine")
+
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodGet, "/inbox/webhooks/whatsapp", "POST"},
+		{http.MethodPut, "/inbox/webhooks/custom/x", "POST"},
+		{http.MethodDelete, "/inbox/conversations", "GET, HEAD"},
+		{http.MethodPut, "/inbox/folders/x", "DELETE, GET, HEAD, PATCH"},
+		{http.MethodGet, "/inbox/conversations/" + conv.ID + "/reply", "POST"},
+		{http.MethodPost, "/inbox/session", ""}, // POST is allowed: not a 405
+	} {
+		res, raw := c.do(tc.method, tc.path, nil)
+		if tc.allow == "" {
+			require.NotEqual(t, http.StatusMethodNotAllowed, res.StatusCode, "%s %s", tc.method, tc.path)
+			continue
+		}
+		require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode, "%s %s: %s", tc.method, tc.path, raw)
+		require.Equal(t, tc.allow, res.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+	}
+	c.problem(http.MethodGet, "/inbox/no-such-route", nil, http.StatusNotFound)
+	c.problem(http.MethodDelete, "/inbox/no-such-route", nil, http.StatusNotFound)
+
+	big := strings.Repeat("x", 3<<20)
+	p := c.problem(http.MethodPost, "/inbox/conversations/"+conv.ID+"/notes", map[string]string{"body": big}, http.StatusRequestEntityTooLarge)
+	require.Equal(t, []string{"body"}, p.fields())
+	newClient(t, ts.URL).problem(http.MethodPost, "/inbox/session", map[string]string{"email": big, "password": "x"}, http.StatusRequestEntityTooLarge)
+
+	var d struct {
+		Conversation convJSON `json:"conversation"`
+	}
+	c.json(http.MethodGet, "/inbox/conversations/"+conv.ID, nil, http.StatusOK, &d)
+	huge := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("0"), 26<<20)...)
+	res, raw := c.multipartReply("/inbox/conversations/"+conv.ID+"/reply", "Voici", d.Conversation.Version, map[string][]byte{"gros.pdf": huge}, "application/pdf")
+	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode, string(raw))
+	require.Contains(t, string(raw), `"field":"attachments[0]"`)
+}
