@@ -541,3 +541,78 @@ func TestWrongMethodAndTooLargeAnswers(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode, string(raw))
 	require.Contains(t, string(raw), `"field":"attachments[0]"`)
 }
+
+// TestIntegrationSettingsFollowTheSchema: a custom webhook integration
+// could be created without a signing secret (accepting unsigned
+// requests), and config keys such as imap_pass were stored as plain
+// settings and shown to every agent. The engine's integration schemas
+// refuse both; the API answers 400 naming the field, and nothing is
+// stored.
+func TestIntegrationSettingsFollowTheSchema(t *testing.T) {
+	_, ts := newServer(t)
+	c := admin(t, ts.URL)
+	whsec, err := webhook.NewSecret()
+	require.NoError(t, err)
+	const leaked = "hunter2-leak-check"
+
+	p := c.problem(http.MethodPost, "/inbox/integrations", map[string]any{"kind": "webhook", "name": "Formulaire sans secret"}, http.StatusBadRequest)
+	require.Equal(t, []string{"secrets.signing_secret"}, p.fields(), p.Detail)
+	p = c.problem(http.MethodPost, "/inbox/integrations", map[string]any{"kind": "webhook", "name": "Formulaire",
+		"secrets": map[string]string{"signing_secret": "not-a-whsec-secret"}}, http.StatusBadRequest)
+	require.Equal(t, []string{"secrets.signing_secret"}, p.fields(), p.Detail)
+
+	for _, tc := range []struct {
+		kind, key string
+		config    map[string]string
+		secrets   map[string]string
+	}{
+		{"email", "imap_pass", map[string]string{"address": "sav@maison-lumiere.example", "imap_host": "imap.example.com", "smtp_host": "smtp.example.com", "username": "sav"},
+			map[string]string{"password": "mailbox-password"}},
+		{"sms", "pwd", map[string]string{"from": "33757000777"}, map[string]string{"signature_secret": "sig"}},
+		{"whatsapp", "apikey", map[string]string{"from": "33757000778"}, map[string]string{"signature_secret": "sig"}},
+		{"webhook", "imap_pass", nil, map[string]string{"signing_secret": whsec.Encode()}},
+		{"webhook", "apikey", nil, map[string]string{"signing_secret": whsec.Encode()}},
+	} {
+		cfg := map[string]string{tc.key: leaked}
+		for k, v := range tc.config {
+			cfg[k] = v
+		}
+		p := c.problem(http.MethodPost, "/inbox/integrations", map[string]any{"kind": tc.kind, "name": "Test " + tc.key, "config": cfg, "secrets": tc.secrets},
+			http.StatusBadRequest)
+		require.Equal(t, []string{"config." + tc.key}, p.fields(), "%s: %s", tc.kind, p.Detail)
+		require.Contains(t, p.Errors[0].Reason, "is not a setting of "+tc.kind+" integrations")
+		require.NotContains(t, p.Detail, leaked)
+	}
+	// Nor on an update of an existing integration.
+	var in struct {
+		ID      string `json:"id"`
+		Version int64  `json:"version"`
+	}
+	c.json(http.MethodGet, "/inbox/integrations/"+findIntegration(t, c, "webhook"), nil, http.StatusOK, &in)
+	p = c.problem(http.MethodPatch, "/inbox/integrations/"+in.ID, map[string]any{"config": map[string]string{"pwd": leaked}, "version": in.Version}, http.StatusBadRequest)
+	require.Equal(t, []string{"config.pwd"}, p.fields())
+
+	ag := agent(t, ts.URL)
+	for _, path := range []string{"/inbox/integrations", "/inbox/integrations/" + in.ID} {
+		_, raw := ag.do(http.MethodGet, path, nil)
+		require.NotContains(t, string(raw), leaked, path)
+	}
+	_, raw := c.do(http.MethodGet, "/inbox/audit?limit=1000", nil)
+	require.NotContains(t, string(raw), leaked)
+}
+
+// findIntegration returns the id of the tenant's first integration of kind.
+func findIntegration(t *testing.T, c *client, kind string) string {
+	t.Helper()
+	var l struct {
+		Items []struct{ ID, Kind string } `json:"items"`
+	}
+	c.json(http.MethodGet, "/inbox/integrations", nil, http.StatusOK, &l)
+	for _, in := range l.Items {
+		if in.Kind == kind {
+			return in.ID
+		}
+	}
+	t.Fatalf("no %s integration", kind)
+	return ""
+}
