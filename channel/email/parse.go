@@ -380,15 +380,23 @@ func (w *walker) entity(h message.Header, body io.Reader, depth int, parent stri
 		return
 	}
 	typ, params := mediaType(h.Get("Content-Type"))
-	if typ == "" || !strings.Contains(typ, "/") {
+	switch {
+	case typ == "" && parent == "multipart/digest":
+		typ = "message/rfc822" // RFC 2046 5.1.5: the default in a digest
+	case typ == "" || !strings.Contains(typ, "/"):
 		typ, params = "text/plain", map[string]string{"charset": params["charset"]}
 	}
 	if strings.HasPrefix(typ, "multipart/") {
-		if typ == "multipart/report" {
-			w.isReport = true
+		if b := params["boundary"]; b != "" && len(b) <= maxBoundaryLen {
+			if typ == "multipart/report" {
+				w.isReport = true
+			}
+			w.multipart(body, b, depth, typ)
+			return
 		}
-		w.multipart(body, params["boundary"], depth, typ)
-		return
+		// Without a boundary the parts cannot be told apart: the body
+		// is read as the text it is.
+		typ, params = "text/plain", map[string]string{"charset": params["charset"]}
 	}
 	body, err := decodeBody(h, typ, params, body)
 	if err != nil && !isUndecoded(err) {
@@ -402,7 +410,10 @@ func (w *walker) entity(h message.Header, body io.Reader, depth int, parent stri
 	}
 	isBody := name == "" && disp != "attachment"
 	switch {
-	case typ == "text/plain" && isBody && (!w.plainSet || parent == "multipart/mixed"):
+	case typ == "text/plain" && isBody && (!w.plainSet || parent != "multipart/alternative"):
+		// Text parts add up, except the versions of one text that
+		// multipart/alternative offers. Subtypes the parser does not
+		// know are read as multipart/mixed (RFC 2046 5.1.3).
 		w.text(body, params, &w.plain, &w.plainSet, &w.plainOmitted)
 		if w.out.Charset == "" {
 			w.out.Charset = strings.ToLower(params["charset"])
@@ -427,9 +438,6 @@ func (w *walker) entity(h message.Header, body io.Reader, depth int, parent stri
 
 // multipart reads the parts of a multipart body.
 func (w *walker) multipart(body io.Reader, boundary string, depth int, typ string) {
-	if boundary == "" || len(boundary) > maxBoundaryLen {
-		return
-	}
 	mr := newMultipartReader(body, boundary)
 	defer mr.release()
 	for {

@@ -166,3 +166,16 @@ func TestBase64ReaderIsLenient(t *testing.T) {
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	require.Equal(t, "hello", string(got))
 }
+
+// TestParseDigestPartsAreMessages checks RFC 2046's default type in a
+// multipart/digest: a part without Content-Type is a message.
+func TestParseDigestPartsAreMessages(t *testing.T) {
+	got := parseString(t, "From: list@x.example\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n"+
+		"--d\r\n\r\nFrom: ada@x.example\r\nSubject: one\r\n\r\nfirst\r\n"+
+		"--d\r\n\r\nFrom: bob@x.example\r\nSubject: two\r\n\r\nsecond\r\n--d--\r\n")
+	require.Len(t, got.Forwarded, 2)
+	require.Equal(t, "one", got.Forwarded[0].Subject)
+	require.Equal(t, "bob@x.example", got.Forwarded[1].From.Email)
+	require.Equal(t, "second", strings.TrimSpace(got.Forwarded[1].Text))
+	require.Equal(t, "message/rfc822", got.Inbound.Attachments[0].ContentType)
+}

@@ -174,3 +174,65 @@ keep("keep-05-damaged-base64.eml", render(msg), "k-retour-vague", {
             "its final padding is missing. Decode leniently as mail readers do (skip what is not base64, "
             "accept missing padding): every byte of the PDF comes back.",
 })
+
+
+# --- a multipart without its boundary ---------------------------------
+d, iso = date(2024, 4, 5, 8, 48, 17, "+0200")
+msg = Part([
+    ("Return-Path", "<bruno.garcia@postbox.example>"),
+    received("mail.postbox.example", "203.0.113.7", MX, d, SUPPORT, "4V9bN80NoBdz9sf"),
+    ("From", addr("Bruno Garcia", "bruno.garcia@postbox.example")),
+    ("To", SUPPORT),
+    ("Subject", "Commande 31077 : adresse de livraison"),
+    ("Date", d),
+    ("Message-ID", "<20240405084817.31077@postbox.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", "multipart/alternative; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+], "Bonjour,\nmerci de livrer la commande 31077 au 12 rue des Tilleuls et non à mon ancienne adresse.\n"
+   "Bruno Garcia\n".encode("utf-8"))
+keep("keep-06-multipart-without-boundary.eml", render(msg), "k-adresse-31077", {
+    "subject": "Commande 31077 : adresse de livraison",
+    "from": "bruno.garcia@postbox.example",
+    "message_id": "20240405084817.31077@postbox.example",
+    "date": iso,
+    "text_contains": "merci de livrer la commande 31077 au 12 rue des Tilleuls",
+    "note": "Declared multipart/alternative but without a boundary parameter (and the body is plain text): "
+            "its parts cannot be found, so read the body as text/plain instead of storing an empty message.",
+})
+
+
+# --- an unknown multipart subtype is read as multipart/mixed ----------
+d, iso = date(2024, 4, 5, 11, 3, 40, "+0200")
+import struct as _struct  # noqa: E402
+pcm = bytes((i * 37) % 256 for i in range(1600))
+wav = (b"RIFF" + _struct.pack("<I", 36 + len(pcm)) + b"WAVE" + b"fmt " +
+       _struct.pack("<IHHIIHH", 16, 1, 1, 8000, 8000, 1, 8) + b"data" + _struct.pack("<I", len(pcm)) + pcm)
+bnd = "voice-msg-7f30a1"
+msg = Part([
+    ("Return-Path", "<messagerie@standard.atelier-roche.example>"),
+    received("standard.atelier-roche.example", "192.0.2.77", MX, d, SUPPORT, "4V9fT31VoiMz9sg"),
+    ("From", addr("Standard Atelier Roche", "messagerie@standard.atelier-roche.example")),
+    ("To", SUPPORT),
+    ("Subject", "Message vocal de Paul Roche (04 00 00 00 00)"),
+    ("Date", d),
+    ("Message-ID", "<vm.20240405110340.7f30a1@standard.atelier-roche.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'multipart/voice-message; boundary="%s"' % bnd),
+], multipart_body(bnd, [
+    text_part("Message vocal reçu le 5 avril à 11 h 03, durée 0:42.\n", cte="8bit"),
+    attachment(wav, "audio/wav", "message-vocal.wav"),
+    text_part("Transcription : Bonjour, c'est Paul Roche de l'atelier Roche, je vous rappelle pour les "
+              "douze suspensions Opaline, rappelez-moi au 04 00 00 00 00.\n", cte="8bit"),
+]))
+keep("keep-07-unknown-multipart-subtype.eml", render(msg), "k-vocal-roche", {
+    "subject": "Message vocal de Paul Roche (04 00 00 00 00)",
+    "from": "messagerie@standard.atelier-roche.example",
+    "date": iso,
+    "text_contains": "Message vocal reçu le 5 avril",
+    "text_contains_more": ["je vous rappelle pour les douze suspensions Opaline"],
+    "attachments": [att_exp("message-vocal.wav", "audio/wav", wav)],
+    "note": "multipart/voice-message (RFC 3801), a subtype the parser does not know: RFC 2046 says to read it "
+            "as multipart/mixed, so both text parts are text (the transcription is not turned into an "
+            "attachment) and the recording is an attachment.",
+})
