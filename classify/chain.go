@@ -4,10 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
+
+// Labeller is implemented by classifiers that label conversations
+// (intent, urgency, status, tags) without filing them, such as Intents.
+// Chain runs every labeller, wherever it stands, and its labels fill what
+// the members that decided left empty.
+type Labeller interface {
+	inbox.Classifier
+	LabelsOnly()
+}
+
+// Confirmer is implemented by classifiers that learn from filings agents
+// kept (read, answered or resolved without moving), such as the learner
+// of package learn. Chain and Named forward Confirm.
+type Confirmer interface {
+	Confirm(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string)
+}
 
 // Namer is implemented by classifiers that have a name; Chain uses it to
 // fill Decision.By and to name failures.
@@ -15,16 +32,25 @@ type Namer interface {
 	Name() string
 }
 
-// Chain returns a classifier that asks each classifier in turn and returns
-// the first decision that does not abstain. A classifier that fails (an
-// error or a panic) is recorded and the next one is asked; the winning
-// decision's Reason mentions the failures and abstentions before it, so a
-// filing is always explainable. If none decides and some failed, the
-// failures are returned as a *ChainError. The chain forwards the optional
-// capabilities the engine looks for: Learn (inbox.Learner) to every
-// classifier that learns, ValidateRules (inbox.RuleValidator) to every
-// classifier that validates folder rules, and NeedsHistory
-// (inbox.HistoryNeeder), true if any member reads the history.
+// Chain returns a classifier that asks each classifier in turn until one
+// files the conversation (a decision with a FolderID). Decisions without
+// a folder — a rule with no_move that only sets a status or tags, a
+// fallback status — do not end the chain: their labels are kept and
+// merged into the filing decision, earlier members winning (a rule's
+// status urgent stays when the learner files). Labellers (Labeller, such
+// as Intents) run wherever they stand, even after the filing member, and
+// fill the labels nobody set. If nobody files, the merged labels are
+// returned.
+//
+// A classifier that fails (an error or a panic) is recorded and the next
+// one is asked; the decision's Reason mentions the failures and
+// abstentions before it, so a filing is always explainable. If nobody
+// files and some failed, the failures are returned as a *ChainError. The
+// chain forwards the optional capabilities the engine looks for: Learn
+// (inbox.Learner) and Confirm (Confirmer) to every classifier that
+// learns, ValidateRules (inbox.RuleValidator) to every classifier that
+// validates folder rules, and NeedsHistory (inbox.HistoryNeeder), true if
+// any member reads the history.
 //
 // When a member is slow (inbox.DeferredClassifier, such as the AI
 // classifier), the chain is too: the engine runs the members before it at
@@ -67,7 +93,15 @@ func (e *ChainError) Unwrap() []error { return e.Failures }
 func (c chain) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
 	var notes []string
 	var failures []error
+	var partial inbox.Decision // labels of members that did not file
+	partialBy := ""
+	var reasons []string
+	filed := -1
 	for i, cl := range c {
+		_, labeller := cl.(Labeller)
+		if filed >= 0 && !labeller {
+			continue // after the filing decision only labellers still run
+		}
 		if err := ctx.Err(); err != nil {
 			return inbox.Decision{}, err
 		}
@@ -79,7 +113,7 @@ func (c chain) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Deci
 			continue
 		}
 		if d.Abstains() {
-			if d.Reason != "" {
+			if d.Reason != "" && !labeller {
 				notes = append(notes, name+" abstained: "+d.Reason)
 			}
 			continue
@@ -87,16 +121,85 @@ func (c chain) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Deci
 		if d.By == "" {
 			d.By = name
 		}
-		d.Error = ""
-		if len(notes) > 0 {
-			d.Reason = strings.TrimSpace(d.Reason + " (after " + strings.Join(notes, "; ") + ")")
+		if d.FolderID == "" || labeller {
+			// Labels only (a rule with no_move, a fallback status, an
+			// intent): kept, and the chain goes on to find a folder.
+			mergeLabels(&partial, d)
+			if partialBy == "" && !labeller {
+				partialBy = d.By
+			}
+			if d.Reason != "" {
+				reasons = append(reasons, labelNote(d, labeller))
+			}
+			continue
 		}
-		return d, nil
+		filed = i
+		merged := d
+		merged.Error = ""
+		// Members before the filing one decided first: their labels win.
+		labels := partial
+		mergeLabels(&labels, d)
+		merged.Status, merged.Intent, merged.Urgency, merged.Assignee, merged.Tags = labels.Status, labels.Intent, labels.Urgency, labels.Assignee, labels.Tags
+		partial = merged
+		partialBy = d.By
+		if len(reasons) > 0 {
+			merged.Reason = strings.TrimSpace(merged.Reason + "; " + strings.Join(reasons, "; "))
+			reasons = nil
+		}
+		partial.Reason = merged.Reason
 	}
-	if len(failures) > 0 {
+	if filed < 0 && len(failures) > 0 {
 		return inbox.Decision{}, &ChainError{Failures: failures}
 	}
-	return inbox.Decision{}, nil
+	if partial.Abstains() {
+		return inbox.Decision{}, nil
+	}
+	d := partial
+	if filed < 0 {
+		d.By = partialBy
+		if d.By == "" {
+			d.By = IntentBy
+		}
+		d.Reason = strings.Join(reasons, "; ")
+	} else if len(reasons) > 0 { // labellers after the filing member
+		d.Reason = strings.TrimSpace(d.Reason + "; " + strings.Join(reasons, "; "))
+	}
+	if len(notes) > 0 {
+		d.Reason = strings.TrimSpace(d.Reason + " (after " + strings.Join(notes, "; ") + ")")
+	}
+	return d, nil
+}
+
+// mergeLabels adds d's labels (not its folder) to dst where dst has none;
+// tags are added.
+func mergeLabels(dst *inbox.Decision, d inbox.Decision) {
+	if dst.Status == "" {
+		dst.Status = d.Status
+	}
+	if dst.Intent == "" {
+		dst.Intent = d.Intent
+	}
+	if dst.Urgency == "" {
+		dst.Urgency = d.Urgency
+	}
+	if dst.Assignee == "" {
+		dst.Assignee = d.Assignee
+	}
+	for _, t := range d.Tags {
+		if !slices.Contains(dst.Tags, t) {
+			dst.Tags = append(dst.Tags, t)
+		}
+	}
+	if dst.Confidence == 0 {
+		dst.Confidence = d.Confidence
+	}
+}
+
+func labelNote(d inbox.Decision, labeller bool) string {
+	if labeller {
+		return d.By + ": " + d.Reason
+	}
+	return d.Reason
 }
 
 // Learn forwards an agent's manual filing to every classifier that learns.
@@ -115,6 +218,16 @@ func (c chain) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID str
 	for _, cl := range c {
 		if l, ok := cl.(inbox.Learner); ok {
 			l.Learn(tenant, in, folderID)
+		}
+	}
+}
+
+// Confirm forwards a filing an agent kept to every classifier that
+// learns from confirmations (Confirmer).
+func (c chain) Confirm(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
+	for _, cl := range c {
+		if l, ok := cl.(Confirmer); ok {
+			l.Confirm(tenant, in, folderID)
 		}
 	}
 }
@@ -167,15 +280,33 @@ func oneLine(s string) string {
 }
 
 // Named gives a classifier a name, used as Decision.By when the
-// classifier leaves it empty and in the chain's notes. It forwards Learn,
-// ValidateRules, NeedsHistory and the slow/fast split
-// (inbox.DeferredClassifier).
+// classifier leaves it empty and in the chain's notes. It keeps the
+// classifier's optional capabilities: Learn, Confirm, ValidateRules,
+// NeedsHistory, the slow/fast split (inbox.DeferredClassifier) and
+// Labeller.
+//
+// inbox.ClassifierFunc, by contrast, has none of them: a function
+// adapted with it cannot learn (moves and confirmations are not
+// forwarded to it), validate rules (rules are then only checked to be
+// JSON), tell that it does not read the history (reclassification loads
+// every message for it), run in the background (it runs at intake, on
+// the request path) or be a labeller (it ends the chain when it files).
+// Wrap a type with methods instead when one of those matters.
 func Named(name string, c inbox.Classifier) inbox.Classifier {
+	n := named{name: name, c: c}
 	if _, ok := c.(inbox.DeferredClassifier); ok {
-		return namedDeferred{named{name: name, c: c}}
+		return namedDeferred{n}
 	}
-	return named{name: name, c: c}
+	if _, ok := c.(Labeller); ok {
+		return namedLabeller{n}
+	}
+	return n
 }
+
+// namedLabeller is Named over a Labeller.
+type namedLabeller struct{ named }
+
+func (namedLabeller) LabelsOnly() {}
 
 type named struct {
 	name string
@@ -195,6 +326,12 @@ func (n named) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Deci
 func (n named) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
 	if l, ok := n.c.(inbox.Learner); ok {
 		l.Learn(tenant, in, folderID)
+	}
+}
+
+func (n named) Confirm(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
+	if l, ok := n.c.(Confirmer); ok {
+		l.Confirm(tenant, in, folderID)
 	}
 }
 

@@ -12,16 +12,25 @@ type deferredChain struct{ chain }
 var _ inbox.DeferredClassifier = deferredChain{}
 
 // Inline is the members up to the first slow one (with that member's own
-// fast part): members after a slow one must wait for its answer, or a
-// fallback would decide before the model is asked.
+// fast part), and the labellers after it: members after a slow one must
+// wait for its answer, or a fallback would decide before the model is
+// asked; labellers never file, so they label at intake.
 func (c deferredChain) Inline() inbox.Classifier {
 	var fast chain
+	slow := false
 	for _, cl := range c.chain {
+		if slow {
+			if _, ok := cl.(Labeller); ok {
+				fast = append(fast, cl)
+			}
+			continue
+		}
 		if d, ok := cl.(inbox.DeferredClassifier); ok {
 			if in := d.Inline(); in != nil {
 				fast = append(fast, in)
 			}
-			break
+			slow = true
+			continue
 		}
 		fast = append(fast, cl)
 	}

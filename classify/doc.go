@@ -10,11 +10,19 @@
 //	c := classify.Chain(rulesClassifier, classify.Async(aiClassifier, ...), learner,
 //		classify.Fallback(inbox.Decision{Status: inbox.StatusNew}))
 //
-// Chain returns the first decision that does not abstain, with who decided
-// (Decision.By), how sure it was and why, including the classifiers that
-// failed or abstained before it. Async moves a slow classifier (AI) off
+// Chain returns the first decision that files the conversation, with who
+// decided (Decision.By), how sure it was and why, including the
+// classifiers that failed or abstained before it; decisions that only
+// label (a rule with no_move, a status) are merged into it. Intents is an
+// offline labeller of intent and urgency: anywhere in a chain it fills
+// Decision.Intent and Decision.Urgency when the member that files leaves
+// them empty:
+//
+//	c := classify.Chain(rulesClassifier, classify.Intents(classify.IntentOptions{}), learner, fallback)
+// Async moves a slow classifier (AI) off
 // the ingest path with bounded concurrency. A chain forwards agents'
-// manual moves to the classifiers that learn from them (inbox.Learner)
+// manual moves (inbox.Learner) and the filings they kept (Confirmer) to
+// the classifiers that learn from them
 // and folder rules to the classifiers that validate them
 // (inbox.RuleValidator).
 //

@@ -11,9 +11,8 @@ import (
 
 // vipClassifier is a custom classifier: any type with a Classify method.
 // It flags messages from the tenant's key accounts as urgent and leaves
-// the folder to the classifiers after it (a decision without FolderID
-// still counts, so Chain stops here: combine labels and filing in one
-// classifier, or put it last).
+// the folder to the classifiers after it: a decision without FolderID
+// does not end a Chain, its labels are merged into the filing decision.
 type vipClassifier struct {
 	domains map[string]bool
 }
@@ -61,6 +60,6 @@ func Example() {
 	}
 	// Output:
 	// ana@shop.fr by keywords: folder="billing" status="" (text mentions "facture")
-	// ceo@BigCorp.com by vip: folder="" status="urgent" (sender domain bigcorp.com is a key account)
+	// ceo@BigCorp.com by default: folder="general" status="urgent" (no other classifier decided; sender domain bigcorp.com is a key account)
 	// bob@mail.fr by default: folder="general" status="" (no other classifier decided)
 }
