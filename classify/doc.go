@@ -19,6 +19,7 @@
 // them empty:
 //
 //	c := classify.Chain(rulesClassifier, classify.Intents(classify.IntentOptions{}), learner, fallback)
+//
 // Async moves a slow classifier (AI) off
 // the ingest path with bounded concurrency. A chain forwards agents'
 // manual moves (inbox.Learner) and the filings they kept (Confirmer) to

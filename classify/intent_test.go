@@ -119,5 +119,3 @@ func TestIntentAccuracy(t *testing.T) {
 	require.GreaterOrEqual(t, macro, 0.80, "intent macro-F1")
 	require.GreaterOrEqual(t, urgentRecall, 0.90, "urgent recall")
 }
-
-

@@ -14,8 +14,10 @@ import (
 
 type labeller struct{ d inbox.Decision }
 
-func (l labeller) Classify(context.Context, inbox.ClassifyInput) (inbox.Decision, error) { return l.d, nil }
-func (labeller) LabelsOnly()                                                             {}
+func (l labeller) Classify(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+	return l.d, nil
+}
+func (labeller) LabelsOnly() {}
 
 type confirmer struct {
 	inbox.Classifier
