@@ -13,6 +13,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
 // By is the Decision.By of AI decisions.
@@ -28,8 +29,13 @@ type Options struct {
 	Config openai.ClientConfig
 	// Model names the model (the deployment on Azure).
 	Model string
-	// Timeout bounds one HTTP attempt. 0 means 30 seconds.
+	// Timeout bounds one HTTP attempt. 0 means 10 seconds.
 	Timeout time.Duration
+	// Deadline bounds a whole Classify call: waiting for a call slot,
+	// every attempt and the waits between them, so a provider that hangs
+	// or keeps answering 429 cannot hold a classification longer. The
+	// caller's context can shorten it. 0 means 20 seconds.
+	Deadline time.Duration
 	// MaxRetries is how many times a rate-limited (429), failed (5xx) or
 	// timed-out attempt is repeated. 0 means 3; negative means never.
 	MaxRetries int
@@ -84,14 +90,15 @@ func New(opts Options) (*Classifier, error) {
 	switch {
 	case strings.TrimSpace(opts.Model) == "":
 		return nil, fmt.Errorf("ai classifier: %w", inbox.Invalid("Options.Model", "is required"))
-	case opts.Timeout < 0 || opts.MinBackoff < 0 || opts.MaxBackoff < 0 || opts.BudgetWindow < 0:
+	case opts.Timeout < 0 || opts.Deadline < 0 || opts.MinBackoff < 0 || opts.MaxBackoff < 0 || opts.BudgetWindow < 0:
 		return nil, fmt.Errorf("ai classifier: %w", inbox.Invalid("Options", "durations must not be negative"))
 	case opts.MinConfidence < 0 || opts.MinConfidence > 1:
 		return nil, fmt.Errorf("ai classifier: %w", inbox.Invalid("Options.MinConfidence", "must be between 0 and 1"))
 	case opts.MaxInputChars < 0 || opts.MaxConcurrentPerTenant < 0 || opts.TokenBudget < 0 || opts.MaxReplyTokens < 0:
 		return nil, fmt.Errorf("ai classifier: %w", inbox.Invalid("Options", "limits must not be negative"))
 	}
-	setDefault(&opts.Timeout, 30*time.Second)
+	setDefault(&opts.Timeout, 10*time.Second)
+	setDefault(&opts.Deadline, 20*time.Second)
 	setDefault(&opts.MinBackoff, 500*time.Millisecond)
 	setDefault(&opts.MaxBackoff, 10*time.Second)
 	setDefault(&opts.BudgetWindow, 24*time.Hour)
@@ -141,13 +148,33 @@ func (c *Classifier) Name() string { return By }
 // window.
 func (c *Classifier) SpentTokens(tenant inbox.TenantID) int { return c.limits.spentTokens(tenant) }
 
-// Classify asks the model. Errors wrap inbox.ErrTemporary (timeouts, rate
-// limits, server errors, spent budget), inbox.ErrUnauthorized (rejected
-// key) or inbox.ErrInvalid (an unusable reply).
+// Errors of Classify besides inbox's sentinels.
+var (
+	// ErrRateLimited: the provider kept answering 429 (it also wraps
+	// inbox.ErrTemporary: try later).
+	ErrRateLimited = errors.New("rate limited by the provider")
+	// ErrTimeout: the attempt, the call's Deadline or the caller's
+	// deadline passed, waiting for a slot, an answer or a retry (it also
+	// wraps inbox.ErrTemporary and context.DeadlineExceeded).
+	ErrTimeout = errors.New("timeout")
+	// ErrProvider: the provider answered something that is not the API
+	// (an HTML page with status 200 from a proxy or a captive portal, a
+	// body that is not JSON). Not temporary: retrying the same
+	// configuration gives the same page.
+	ErrProvider = errors.New("provider error")
+)
+
+// Classify asks the model. Errors wrap inbox.ErrTemporary (ErrTimeout,
+// ErrRateLimited, server errors, spent budget), inbox.ErrUnauthorized
+// (rejected key), ErrProvider (an answer that is not the API) or
+// inbox.ErrInvalid (an unusable reply). The whole call is bounded by
+// Options.Deadline.
 func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
 	if len(in.Folders) == 0 {
 		return inbox.Decision{Reason: "no folders to choose from"}, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Deadline)
+	defer cancel()
 	names := folderNames(in.Folders)
 	prompt := userPrompt(in, names, c.opts.MaxInputChars, in.Tenant.Settings.MaskPII)
 	req := openai.ChatCompletionRequest{
@@ -171,6 +198,9 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 	estimate := (len(systemPrompt)+len(prompt))/4 + c.opts.MaxReplyTokens
 	release, err := c.limits.acquire(ctx, in.Tenant.ID, estimate, c.clock.Now())
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return inbox.Decision{}, fmt.Errorf("ai: %w: %w (%w)", ErrTimeout, err, inbox.ErrTemporary)
+		}
 		return inbox.Decision{}, fmt.Errorf("ai: %w", err)
 	}
 	started := c.clock.Now()
@@ -196,6 +226,9 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 		return inbox.Decision{}, fmt.Errorf("ai: reply cut at %d tokens: %w", c.opts.MaxReplyTokens, inbox.ErrInvalid)
 	}
 	r, err := parseReply(choice.Message.Content, names)
+	if err == nil && r.Folder != NoFolder {
+		r.Folder = names[indexOf(names, r.Folder)]
+	}
 	if err != nil {
 		return inbox.Decision{}, fmt.Errorf("ai: %s: %w", err.Error(), inbox.ErrInvalid)
 	}
@@ -244,13 +277,31 @@ func folderNames(folders []inbox.Folder) []string {
 	return names
 }
 
+// indexOf finds a folder name as the model wrote it: exactly, else
+// ignoring case, accents and typography (inbox/textfold) and surrounding
+// spaces, so "commandes" or "Rendez vous" name "Commandes" and
+// "Rendez-vous" when no other folder folds alike.
 func indexOf(names []string, name string) int {
 	for i, n := range names {
 		if n == name {
 			return i
 		}
 	}
-	return -1
+	want := foldName(name)
+	found := -1
+	for i, n := range names {
+		if foldName(n) == want {
+			if found >= 0 {
+				return -1 // ambiguous
+			}
+			found = i
+		}
+	}
+	return found
+}
+
+func foldName(s string) string {
+	return strings.Join(textfold.Tokens(s), " ")
 }
 
 // classifyError maps provider and transport failures to inbox's sentinel
@@ -268,12 +319,16 @@ func classifyError(err error) error {
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return fmt.Errorf("provider rejected the credentials (HTTP %d): %w", status, inbox.ErrUnauthorized)
-	case status == http.StatusTooManyRequests || status >= 500:
+	case errors.As(err, new(*notAPIError)):
+		return fmt.Errorf("%v: %w", oneLine(err.Error()), ErrProvider)
+	case status == http.StatusTooManyRequests:
+		return fmt.Errorf("%w (HTTP 429) after retries: %v: %w", ErrRateLimited, oneLine(err.Error()), inbox.ErrTemporary)
+	case status >= 500:
 		return fmt.Errorf("provider unavailable (HTTP %d) after retries: %v: %w", status, oneLine(err.Error()), inbox.ErrTemporary)
 	case status != 0:
 		return fmt.Errorf("provider refused the request (HTTP %d): %v: %w", status, oneLine(err.Error()), inbox.ErrInvalid)
 	case isTimeout(err):
-		return fmt.Errorf("timeout: %w", inbox.ErrTemporary)
+		return fmt.Errorf("%w: %w (%w)", ErrTimeout, context.DeadlineExceeded, inbox.ErrTemporary)
 	case errors.Is(err, context.Canceled):
 		return err
 	}

@@ -152,7 +152,7 @@ func TestRequestShape(t *testing.T) {
 	require.ElementsMatch(t, []any{"folder", "intent", "urgency", "confidence", "reason"}, sch["required"])
 	props := sch["properties"].(map[string]any)
 	require.Equal(t, []any{"Commandes", "Facturation", "Rendez-vous", "none"}, props["folder"].(map[string]any)["enum"])
-	require.Equal(t, []any{"question", "complaint", "order", "appointment", "urgent", "spam", "other"}, props["intent"].(map[string]any)["enum"])
+	require.Equal(t, []any{"question", "complaint", "order", "appointment", "urgent", "spam", "other", "invoice", "cancellation"}, props["intent"].(map[string]any)["enum"])
 	require.Equal(t, []any{"low", "normal", "high"}, props["urgency"].(map[string]any)["enum"])
 }
 
@@ -449,4 +449,94 @@ func TestInjectedMarkersStayInsideTheData(t *testing.T) {
 		require.Equal(t, 0, strings.Count(body[len("<<<MESSAGE"):], marker), "no marker-like %q inside the data:\n%s", marker, body)
 	}
 	require.Contains(t, body, "Bonjour.", "the text is kept, only markers are neutralised")
+}
+
+func TestDefaultDeadlineBoundsAHangingProvider(t *testing.T) {
+	c, err := New(Options{Model: "m"})
+	require.NoError(t, err)
+	require.Equal(t, 20*time.Second, c.opts.Deadline, "a hanging provider holds a call at most 20 s by default")
+	require.LessOrEqual(t, c.opts.Timeout, c.opts.Deadline)
+
+	hang := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	f := newFake(t, hang)
+	c, _ = newTestClassifier(t, f, Options{Timeout: time.Second, Deadline: 150 * time.Millisecond, MaxRetries: 5})
+	c.doer.sleep = sleepContext
+	start := time.Now()
+	_, err = c.Classify(context.Background(), testInput())
+	require.Less(t, time.Since(start), 2*time.Second)
+	require.ErrorIs(t, err, ErrTimeout)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, inbox.ErrTemporary)
+}
+
+func TestHTMLWithStatus200IsAProviderError(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<html><body>Please log in to the proxy</body></html>")
+	})
+	c, _ := newTestClassifier(t, f, Options{})
+	_, err := c.Classify(context.Background(), testInput())
+	require.ErrorIs(t, err, ErrProvider)
+	require.NotErrorIs(t, err, inbox.ErrTemporary, "the same page comes back on retry")
+	require.ErrorContains(t, err, "text/html")
+	require.Equal(t, 1, f.calls(), "not retried")
+}
+
+func TestWaitPastTheCallersDeadlineIsATimeout(t *testing.T) {
+	f := newFake(t, status(429, "30"))
+	c, _ := newTestClassifier(t, f, Options{})
+	c.doer.sleep = sleepContext
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Classify(ctx, testInput())
+	require.Less(t, time.Since(start), time.Second, "does not sleep 30 s past the deadline")
+	require.ErrorIs(t, err, ErrTimeout)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, 1, f.calls())
+
+	// Waiting for a call slot past the deadline is a timeout too.
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	f2 := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+		answer(`{"folder":"Commandes","intent":"order","urgency":"normal","confidence":0.9,"reason":"x"}`)(w, r)
+	})
+	c2, _ := newTestClassifier(t, f2, Options{MaxConcurrentPerTenant: 1})
+	done := make(chan error)
+	go func() { _, err := c2.Classify(context.Background(), testInput()); done <- err }()
+	<-entered
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	_, err = c2.Classify(ctx2, testInput())
+	require.ErrorIs(t, err, ErrTimeout)
+	require.ErrorIs(t, err, inbox.ErrTemporary)
+	close(release)
+	require.NoError(t, <-done)
+}
+
+func TestPersistent429IsRateLimited(t *testing.T) {
+	f := newFake(t, status(429, ""))
+	c, _ := newTestClassifier(t, f, Options{MaxRetries: 2})
+	_, err := c.Classify(context.Background(), testInput())
+	require.ErrorIs(t, err, ErrRateLimited)
+	require.ErrorIs(t, err, inbox.ErrTemporary)
+	require.NotErrorIs(t, err, ErrTimeout)
+	require.Equal(t, 3, f.calls())
+}
+
+func TestFolderNamesMatchIgnoringCaseAndAccents(t *testing.T) {
+	for answerName, want := range map[string]string{"commandes": "f-orders", " FACTURATION ": "f-billing", "rendez vous": "f-rdv", "Rendez‑Vous": "f-rdv", "NONE": ""} {
+		f := newFake(t, answer(fmt.Sprintf(`{"folder":%q,"intent":"order","urgency":"normal","confidence":0.9,"reason":"x"}`, answerName)))
+		c, _ := newTestClassifier(t, f, Options{})
+		in := testInput()
+		d, err := c.Classify(context.Background(), in)
+		require.NoError(t, err, answerName)
+		require.Equal(t, want, d.FolderID, answerName)
+	}
+	f := newFake(t, answer(`{"folder":"Réclamations","intent":"order","urgency":"normal","confidence":0.9,"reason":"x"}`))
+	c, _ := newTestClassifier(t, f, Options{})
+	_, err := c.Classify(context.Background(), testInput())
+	require.ErrorIs(t, err, inbox.ErrInvalid, "an unknown folder is still refused")
 }

@@ -20,6 +20,7 @@ var (
 	intents = []string{
 		string(inbox.IntentQuestion), string(inbox.IntentComplaint), string(inbox.IntentOrder),
 		string(inbox.IntentAppointment), string(inbox.IntentUrgent), string(inbox.IntentSpam), string(inbox.IntentOther),
+		"invoice", "cancellation", // as classify.Intents reports them
 	}
 	urgencies = []string{string(inbox.UrgencyLow), string(inbox.UrgencyNormal), string(inbox.UrgencyHigh)}
 )
@@ -191,7 +192,9 @@ func parseReply(content string, folderNames []string) (reply, error) {
 		return reply{}, fmt.Errorf("reply has data after the JSON object")
 	}
 	switch {
-	case r.Folder != NoFolder && !slices.Contains(folderNames, r.Folder):
+	case strings.EqualFold(strings.TrimSpace(r.Folder), NoFolder):
+		r.Folder = NoFolder
+	case indexOf(folderNames, r.Folder) < 0:
 		return reply{}, fmt.Errorf("reply names unknown folder %q", truncateRunes(r.Folder, 60))
 	case !slices.Contains(intents, r.Intent):
 		return reply{}, fmt.Errorf("reply names unknown intent %q", truncateRunes(r.Intent, 60))

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -50,6 +51,13 @@ func (r *retryingDoer) Do(req *http.Request) (*http.Response, error) {
 		}
 		ctx, cancel := context.WithTimeout(req.Context(), r.timeout)
 		resp, err := r.next.Do(try.WithContext(ctx))
+		if err == nil && notAPI(resp) {
+			ct := resp.Header.Get("Content-Type")
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			cancel()
+			return nil, &notAPIError{status: resp.StatusCode, contentType: ct}
+		}
 		retry, wait := r.classify(req.Context(), resp, err, attempt)
 		if !retry || attempt >= r.maxRetries {
 			if resp != nil {
@@ -64,10 +72,35 @@ func (r *retryingDoer) Do(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 		cancel()
+		if d, ok := req.Context().Deadline(); ok && r.now().Add(wait).After(d) {
+			// The retry would start after the caller gave up: say so now.
+			return nil, fmt.Errorf("next attempt in %s is past the deadline: %w", wait.Round(time.Millisecond), context.DeadlineExceeded)
+		}
 		if err := r.sleep(req.Context(), wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// notAPIError is a successful status whose body is not the API's JSON:
+// an HTML page from a proxy, a captive portal or a misconfigured base URL.
+type notAPIError struct {
+	status      int
+	contentType string
+}
+
+func (e *notAPIError) Error() string {
+	return fmt.Sprintf("provider answered HTTP %d with %q instead of JSON (a proxy or a wrong base URL?)", e.status, e.contentType)
+}
+
+// notAPI reports whether a 2xx response carries HTML (or another
+// non-JSON text type) where the API answers JSON or an event stream.
+func notAPI(resp *http.Response) bool {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return false
+	}
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	return strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml")
 }
 
 // classify decides whether an attempt is worth repeating and after how
