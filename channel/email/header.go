@@ -1,52 +1,97 @@
 package email
 
 import (
+	"io"
 	"mime"
 	"net/mail"
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // headerText returns a header field decoded from RFC 2047 (any charset
 // go-message knows), falling back to the raw value when it cannot be
-// decoded, with invalid UTF-8 dropped.
-func headerText(h message.Header, key string) string {
-	v, err := h.Text(key)
-	if err != nil {
-		v = h.Get(key)
+// decoded. Raw 8-bit bytes that are not UTF-8 are read in cs, the part's
+// declared charset, or as windows-1252 (see eightBitText).
+func headerText(h message.Header, key, cs string) string {
+	return decodeWords(strings.TrimSpace(eightBitText(h.Get(key), cs)), cs)
+}
+
+// wordDecoder decodes RFC 2047 encoded-words in every charset go-message
+// knows.
+var wordDecoder = mime.WordDecoder{CharsetReader: message.CharsetReader}
+
+// decodeWords decodes the RFC 2047 encoded-words of s, keeping s when they
+// cannot be decoded; the result is valid UTF-8 (a word labelled UTF-8 that
+// is not is read like raw 8-bit text).
+func decodeWords(s, cs string) string {
+	if strings.Contains(s, "=?") {
+		if d, err := wordDecoder.DecodeHeader(s); err == nil {
+			s = d
+		}
 	}
-	return strings.ToValidUTF8(strings.TrimSpace(v), "\uFFFD")
+	return eightBitText(s, cs)
+}
+
+// eightBitText makes a raw header value valid UTF-8. Mailers that ignore
+// RFC 2047 write headers in the charset of the body: when v is not UTF-8 it
+// is decoded in cs, the part's declared charset, when there is one (other
+// than UTF-8 or ASCII); otherwise each byte that is not part of a UTF-8
+// character is read as windows-1252, the superset of Latin-1 such mailers
+// use.
+func eightBitText(v, cs string) string {
+	if utf8.ValidString(v) {
+		return v
+	}
+	if cs = strings.ToLower(strings.TrimSpace(cs)); cs != "" && !isUTF8Charset(cs) {
+		if r, err := message.CharsetReader(cs, strings.NewReader(v)); err == nil && r != nil {
+			if b, err := io.ReadAll(r); err == nil {
+				return strings.ToValidUTF8(string(b), "\uFFFD")
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(v) + len(v)/2)
+	for len(v) > 0 {
+		r, size := utf8.DecodeRuneInString(v)
+		if r == utf8.RuneError && size <= 1 {
+			r = charmap.Windows1252.DecodeByte(v[0])
+		}
+		b.WriteRune(r)
+		v = v[size:]
+	}
+	return b.String()
 }
 
 // addressPattern finds a bare address in a header that does not parse.
 var addressPattern = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?`)
 
-// parties parses an address-list header. Well-formed lists go through the
-// RFC 5322 parser; a malformed one still yields the addresses it contains,
-// so one broken header never loses a sender.
-func parties(h message.Header, key string) []inbox.Party {
-	raw := h.Get(key)
+// parties parses an address-list header (cs as for headerText).
+// Well-formed lists go through the RFC 5322 parser; a malformed one still
+// yields the addresses it contains, so one broken header never loses a
+// sender.
+func parties(h message.Header, key, cs string) []inbox.Party {
+	raw := eightBitText(h.Get(key), cs)
 	if strings.TrimSpace(raw) == "" {
 		return nil
 	}
-	mh := gomail.Header{Header: h}
-	list, err := mh.AddressList(key)
+	list, err := gomail.ParseAddressList(raw)
 	if err == nil {
 		out := make([]inbox.Party, 0, len(list))
 		for _, a := range list {
-			out = append(out, inbox.Party{Name: cleanName(a.Name), Email: inbox.NormalizeEmail(a.Address)})
+			out = append(out, inbox.Party{Name: cleanName(a.Name, cs), Email: inbox.NormalizeEmail(a.Address)})
 		}
 		return out
 	}
-	decoded := headerText(h, key)
 	var out []inbox.Party
-	for _, part := range splitAddressList(decoded) {
+	for _, part := range splitAddressList(raw) {
 		addr := addressPattern.FindString(part)
 		if addr == "" {
 			continue
@@ -58,7 +103,7 @@ func parties(h message.Header, key string) []inbox.Party {
 			name = strings.Replace(name, addr, "", 1)
 			name = strings.Trim(strings.TrimSpace(name), "()")
 		}
-		out = append(out, inbox.Party{Name: cleanName(name), Email: inbox.NormalizeEmail(addr)})
+		out = append(out, inbox.Party{Name: cleanName(name, cs), Email: inbox.NormalizeEmail(addr)})
 	}
 	return out
 }
@@ -83,9 +128,10 @@ func splitAddressList(s string) []string {
 	return append(out, s[start:])
 }
 
-func cleanName(s string) string {
+// cleanName tidies a display name: quotes off, encoded-words decoded.
+func cleanName(s, cs string) string {
 	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), `"`))
-	return strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ToValidUTF8(decodeWords(s, cs), "\uFFFD")
 }
 
 // msgIDPattern matches one <id> token.

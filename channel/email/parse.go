@@ -221,14 +221,14 @@ var errNoSender = errors.New("no sender address: the message has no address in F
 // display name), the address comes, in order, from Sender (who sent it on
 // the author's behalf), Reply-To (where the author wants answers) or
 // Return-Path (the envelope sender the delivering server recorded),
-// keeping a display name From gave.
-func sender(h message.Header) (inbox.Party, string) {
+// keeping a display name From gave. cs is as for headerText.
+func sender(h message.Header, cs string) (inbox.Party, string) {
 	var from inbox.Party
 	for _, key := range []string{"From", "Sender", "Reply-To", "Return-Path"} {
-		list := parties(h, key)
+		list := parties(h, key, cs)
 		if key == "From" && len(list) == 0 {
 			// "From: Amélie Durand": a name without an address.
-			from.Name = cleanName(strings.Trim(headerText(h, key), "<>"))
+			from.Name = cleanName(strings.Trim(headerText(h, key, cs), "<>"), cs)
 		}
 		for _, p := range list {
 			if p.Email == "" {
@@ -296,11 +296,14 @@ func (w *walker) message(r io.Reader) error {
 // headers fills the Inbound from the top-level header.
 func (w *walker) headers(h message.Header) {
 	in := &w.out.Inbound
-	in.Subject = headerText(h, "Subject")
-	in.From, w.out.SenderFrom = sender(h)
-	in.To = parties(h, "To")
-	in.Cc = parties(h, "Cc")
-	in.ReplyTo = parties(h, "Reply-To")
+	// Raw 8-bit header text is read in the charset the message declares.
+	_, ct := mediaType(h.Get("Content-Type"))
+	cs := ct["charset"]
+	in.Subject = headerText(h, "Subject", cs)
+	in.From, w.out.SenderFrom = sender(h, cs)
+	in.To = parties(h, "To", cs)
+	in.Cc = parties(h, "Cc", cs)
+	in.ReplyTo = parties(h, "Reply-To", cs)
 	in.MessageID = firstID(messageIDs(h, "Message-Id"))
 	in.InReplyTo = firstID(messageIDs(h, "In-Reply-To"))
 	in.References = messageIDs(h, "References")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/emersion/go-message"
 	"github.com/stretchr/testify/require"
 )
 
@@ -178,4 +179,23 @@ func TestParseDigestPartsAreMessages(t *testing.T) {
 	require.Equal(t, "bob@x.example", got.Forwarded[1].From.Email)
 	require.Equal(t, "second", strings.TrimSpace(got.Forwarded[1].Text))
 	require.Equal(t, "message/rfc822", got.Inbound.Attachments[0].ContentType)
+}
+
+// TestEightBitHeaderText reads raw 8-bit header bytes in the declared
+// charset, else as windows-1252, keeping the UTF-8 characters around them.
+func TestEightBitHeaderText(t *testing.T) {
+	tests := []struct{ in, cs, want string }{
+		{"Zoé", "", "Zoé"},    // UTF-8 stays UTF-8
+		{"Zo\xe9", "", "Zoé"}, // Latin-1
+		{"l\x92abat-jour \x80", "utf-8", "l’abat-jour €"}, // windows-1252 beyond Latin-1
+		{"Zoé et Andr\xe9", "", "Zoé et André"},           // mixed: only the stray byte is read as windows-1252
+		{"\xa3ukasz", "ISO-8859-2", "Łukasz"},             // the declared charset
+		{"Andr\xe9", "x-unknown-charset", "André"},
+		{"=?utf-8?q?Andr=E9?=", "", "André"}, // a word labelled UTF-8 that is Latin-1
+	}
+	for _, tt := range tests {
+		h := message.Header{}
+		h.Set("Subject", tt.in)
+		require.Equal(t, tt.want, headerText(h, "Subject", tt.cs), "%q in %q", tt.in, tt.cs)
+	}
 }

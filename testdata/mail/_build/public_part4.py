@@ -236,3 +236,95 @@ keep("keep-07-unknown-multipart-subtype.eml", render(msg), "k-vocal-roche", {
             "as multipart/mixed, so both text parts are text (the transcription is not turned into an "
             "attachment) and the recording is an attachment.",
 })
+
+
+# --- raw 8-bit windows-1252 headers, no charset declared --------------
+d, iso = date(2024, 4, 5, 15, 22, 8, "+0200")
+hdr = ("Return-Path: <g.lemaitre@vieuxmail.example>\r\n"
+       "Received: from smtp.vieuxmail.example (smtp.vieuxmail.example [198.51.100.61])\r\n"
+       "\tby mx1.maison-lumiere.example (Postfix) with ESMTP id 4V9mW61Cp12z9sh\r\n"
+       "\tfor <support@maison-lumiere.example>; %s\r\n"
+       "From: Gérald Lemaître <g.lemaitre@vieuxmail.example>\r\n"
+       "To: Maison Lumière <support@maison-lumiere.example>\r\n"
+       "Subject: Réclamation – facture n° 5120 (89,90 €), l’abat-jour est déchiré\r\n"
+       "Date: %s\r\n"
+       "Message-ID: <000a01da8763$5120$0201a8c0@PCGERALD>\r\n"
+       "MIME-Version: 1.0\r\n"
+       "Content-Type: text/plain\r\n"
+       "Content-Transfer-Encoding: 8bit\r\n"
+       "X-Mailer: Microsoft Outlook Express 6.00.2900.5512\r\n"
+       "\r\n" % (d, d))
+body = ("Bonjour,\r\n"
+        "l’abat-jour reçu avec la facture n° 5120 est déchiré sur le côté.\r\n"
+        "Gérald Lemaître\r\n")
+keep("keep-08-raw-8bit-windows-1252-headers.eml", (hdr + body).encode("cp1252"), "k-abat-jour-5120", {
+    "subject": "Réclamation – facture n° 5120 (89,90 €), l’abat-jour est déchiré",
+    "from": "g.lemaitre@vieuxmail.example",
+    "from_name": "Gérald Lemaître",
+    "to_name": "Maison Lumière",
+    "message_id": "000a01da8763$5120$0201a8c0@PCGERALD",
+    "date": iso,
+    "text_contains": "l’abat-jour reçu avec la facture n° 5120 est déchiré",
+    "note": "Subject, From and To hold raw windows-1252 bytes (’ 0x92, – 0x96, € 0x80, é 0xE9), no RFC 2047 "
+            "and no charset declared anywhere. Bytes that are not UTF-8 are read as windows-1252, never "
+            "replaced by U+FFFD.",
+})
+
+
+# --- raw 8-bit headers in the declared charset (ISO-8859-2) -----------
+d, iso = date(2024, 4, 8, 10, 5, 44, "+0200")
+hdr = ("Return-Path: <lukasz.wisniewski@poczta.example>\r\n"
+       "Received: from mx.poczta.example (mx.poczta.example [203.0.113.90])\r\n"
+       "\tby mx1.maison-lumiere.example (Postfix) with ESMTPS id 4VBh8K1Pl02z9si\r\n"
+       "\tfor <support@maison-lumiere.example>; %s\r\n"
+       "From: Łukasz Wiśniewski <lukasz.wisniewski@poczta.example>\r\n"
+       "To: support@maison-lumiere.example\r\n"
+       "Subject: Reklamacja: lampa Łuk, zamówienie 40212\r\n"
+       "Date: %s\r\n"
+       "Message-ID: <20240408100544.40212@poczta.example>\r\n"
+       "MIME-Version: 1.0\r\n"
+       "Content-Type: text/plain; charset=iso-8859-2\r\n"
+       "Content-Transfer-Encoding: 8bit\r\n"
+       "\r\n" % (d, d))
+body = ("Dzień dobry,\r\n"
+        "lampa Łuk z zamówienia 40212 przyszła z pękniętym kloszem.\r\n"
+        "Łukasz Wiśniewski\r\n")
+keep("keep-09-raw-8bit-declared-charset-headers.eml", (hdr + body).encode("iso-8859-2"), "k-lampa-luk-40212", {
+    "subject": "Reklamacja: lampa Łuk, zamówienie 40212",
+    "from": "lukasz.wisniewski@poczta.example",
+    "from_name": "Łukasz Wiśniewski",
+    "message_id": "20240408100544.40212@poczta.example",
+    "date": iso,
+    "charset": "iso-8859-2",
+    "text_contains": "przyszła z pękniętym kloszem",
+    "language": "pl",
+    "note": "Subject and From hold raw ISO-8859-2 bytes (Ł 0xA3, ś 0xB6, ó 0xF3), the charset the body "
+            "declares. Read them in that charset (windows-1252 would give £ and ¶).",
+})
+
+
+# --- an encoded-word inside a quoted display name ---------------------
+d, iso = date(2024, 4, 8, 14, 31, 2, "+0200")
+msg = Part([
+    ("Return-Path", "<amelie.fournier@courriel.example>"),
+    received("smtp-out.courriel.example", "192.0.2.41", MX, d, SUPPORT, "4VBqL21EwQnz9sj"),
+    ("From", '"=?utf-8?q?Am=C3=A9lie_Fournier?=" <amelie.fournier@courriel.example>'),
+    ("To", '"=?iso-8859-1?q?Service_client_Maison_Lumi=E8re?=" <support@maison-lumiere.example>'),
+    ("Subject", "Variateur pour la lampe Nuage"),
+    ("Date", d),
+    ("Message-ID", "<20240408143102.77aa@courriel.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+], "Bonjour,\nvendez-vous un variateur compatible avec la lampe Nuage ?\nAmélie Fournier\n".encode("utf-8"))
+keep("keep-10-encoded-word-in-quoted-name.eml", render(msg), "k-variateur-nuage", {
+    "subject": "Variateur pour la lampe Nuage",
+    "from": "amelie.fournier@courriel.example",
+    "from_name": "Amélie Fournier",
+    "to_name": "Service client Maison Lumière",
+    "message_id": "20240408143102.77aa@courriel.example",
+    "date": iso,
+    "text_contains": "vendez-vous un variateur compatible",
+    "note": "The display names are RFC 2047 encoded-words inside quotes, which RFC 2047 forbids but many "
+            "mailers write. Decode them as mail readers do.",
+})
