@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -41,8 +43,12 @@ func cleanList(ss []string) {
 // clean makes every text of an inbound message storable (CleanText). A
 // channel hands over what the sender wrote, which may hold NUL bytes or
 // broken encodings; refusing them would lose the message, storing them
-// would fail the store.
+// would fail the store. Clean messages, nearly all of them, are left as
+// they are without a copy.
 func (in *Inbound) clean() {
+	if CheckText("inbound", in) == nil {
+		return
+	}
 	for _, s := range []*string{&in.IntegrationID, &in.Channel, &in.ProviderID, &in.MessageID, &in.InReplyTo, &in.ThreadIndex, &in.ThreadKey,
 		&in.Subject, &in.Text, &in.HTML, &in.AutomatedReason, &in.RawKey, &in.Language, &in.ParseError} {
 		*s = CleanText(*s)
@@ -69,21 +75,27 @@ func (in *Inbound) clean() {
 // (CleanText), so only a caller writing to a store directly meets it;
 // every store refuses such text alike.
 func CheckText(what string, record any) error {
-	if path, bad := badText(reflect.ValueOf(record), what); bad != "" {
-		return Invalid(path, bad)
+	var path []string // built only when something is wrong, innermost first
+	if bad := badText(reflect.ValueOf(record), &path); bad != "" {
+		for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+			path[i], path[j] = path[j], path[i]
+		}
+		return Invalid(what+strings.Join(path, ""), bad)
 	}
 	return nil
 }
 
-func badText(v reflect.Value, path string) (string, string) {
+// badText finds bad text in v; on a find it appends the path to it,
+// innermost element first.
+func badText(v reflect.Value, path *[]string) string {
 	switch v.Kind() {
 	case reflect.String:
 		s := v.String()
 		switch {
 		case strings.IndexByte(s, 0) >= 0:
-			return path, "holds a NUL byte"
+			return "holds a NUL byte"
 		case !utf8.ValidString(s):
-			return path, "is not valid UTF-8"
+			return "is not valid UTF-8"
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
@@ -93,34 +105,76 @@ func badText(v reflect.Value, path string) (string, string) {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if !f.IsExported() {
+			if !f.IsExported() || !mayHoldText(f.Type) {
 				continue
 			}
-			if p, bad := badText(v.Field(i), path+"."+fieldName(f)); bad != "" {
-				return p, bad
+			if bad := badText(v.Field(i), path); bad != "" {
+				*path = append(*path, "."+fieldName(f))
+				return bad
 			}
 		}
 	case reflect.Slice, reflect.Array:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return "", "" // bytes, not text
+		if !mayHoldText(v.Type().Elem()) {
+			return ""
 		}
 		for i := range v.Len() {
-			if p, bad := badText(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); bad != "" {
-				return p, bad
+			if bad := badText(v.Index(i), path); bad != "" {
+				*path = append(*path, fmt.Sprintf("[%d]", i))
+				return bad
 			}
 		}
 	case reflect.Map:
+		if !mayHoldText(v.Type().Key()) && !mayHoldText(v.Type().Elem()) {
+			return ""
+		}
 		iter := v.MapRange()
 		for iter.Next() {
-			if p, bad := badText(iter.Key(), path+" key"); bad != "" {
-				return p, bad
+			if bad := badText(iter.Key(), path); bad != "" {
+				*path = append(*path, " key")
+				return bad
 			}
-			if p, bad := badText(iter.Value(), fmt.Sprintf("%s[%v]", path, iter.Key())); bad != "" {
-				return p, bad
+			if bad := badText(iter.Value(), path); bad != "" {
+				*path = append(*path, fmt.Sprintf("[%v]", iter.Key()))
+				return bad
 			}
 		}
 	}
-	return "", ""
+	return ""
+}
+
+// textTypes caches whether a type can hold a string somewhere.
+var textTypes sync.Map // reflect.Type -> bool
+
+// mayHoldText reports whether values of t can contain text to check
+// (bytes and times cannot), so records are walked only where it matters.
+func mayHoldText(t reflect.Type) bool {
+	if v, ok := textTypes.Load(t); ok {
+		return v.(bool)
+	}
+	textTypes.Store(t, false) // breaks cycles while t is examined
+	var yes bool
+	switch t.Kind() {
+	case reflect.String, reflect.Interface:
+		yes = true
+	case reflect.Pointer:
+		yes = mayHoldText(t.Elem())
+	case reflect.Slice, reflect.Array:
+		yes = t.Elem().Kind() != reflect.Uint8 && mayHoldText(t.Elem())
+	case reflect.Map:
+		yes = mayHoldText(t.Key()) || mayHoldText(t.Elem())
+	case reflect.Struct:
+		if t == reflect.TypeOf(time.Time{}) {
+			break
+		}
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && mayHoldText(f.Type) {
+				yes = true
+				break
+			}
+		}
+	}
+	textTypes.Store(t, yes)
+	return yes
 }
 
 // fieldName is a field's JSON name when it has one, else its Go name in
