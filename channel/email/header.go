@@ -92,6 +92,12 @@ func parties(h message.Header, key, cs string) []inbox.Party {
 	}
 	var out []inbox.Party
 	for _, part := range splitAddressList(raw) {
+		if list, err := gomail.ParseAddressList(part); err == nil {
+			for _, a := range list {
+				out = append(out, inbox.Party{Name: cleanName(a.Name, cs), Email: inbox.NormalizeEmail(a.Address)})
+			}
+			continue
+		}
 		addr := addressPattern.FindString(part)
 		if addr == "" {
 			continue
@@ -108,7 +114,8 @@ func parties(h message.Header, key, cs string) []inbox.Party {
 	return out
 }
 
-// splitAddressList splits on commas outside quotes and angle brackets.
+// splitAddressList splits on commas, and on the semicolons Outlook
+// separates addresses with, outside quotes and angle brackets.
 func splitAddressList(s string) []string {
 	var out []string
 	depth, quoted, start := 0, false, 0
@@ -120,7 +127,7 @@ func splitAddressList(s string) []string {
 			depth++
 		case c == '>' && !quoted && depth > 0:
 			depth--
-		case c == ',' && !quoted && depth == 0:
+		case (c == ',' || c == ';') && !quoted && depth == 0:
 			out = append(out, s[start:i])
 			start = i + 1
 		}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // parseString parses raw with a parser that keeps the raw message.
@@ -198,4 +200,16 @@ func TestEightBitHeaderText(t *testing.T) {
 		h.Set("Subject", tt.in)
 		require.Equal(t, tt.want, headerText(h, "Subject", tt.cs), "%q in %q", tt.in, tt.cs)
 	}
+}
+
+// TestPartiesSplitsOnSemicolons reads Outlook's semicolon-separated lists.
+func TestPartiesSplitsOnSemicolons(t *testing.T) {
+	h := message.Header{}
+	h.Set("Cc", `"Morel, Sophie" <sophie.morel@x.example>; compta@y.example;=?utf-8?q?Ren=C3=A9e?= <renee@y.example>; "a;b" <ab@y.example>`)
+	require.Equal(t, []inbox.Party{
+		{Name: "Morel, Sophie", Email: "sophie.morel@x.example"},
+		{Email: "compta@y.example"},
+		{Name: "Renée", Email: "renee@y.example"},
+		{Name: "a;b", Email: "ab@y.example"},
+	}, parties(h, "Cc", ""))
 }

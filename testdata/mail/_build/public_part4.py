@@ -328,3 +328,33 @@ keep("keep-10-encoded-word-in-quoted-name.eml", render(msg), "k-variateur-nuage"
     "note": "The display names are RFC 2047 encoded-words inside quotes, which RFC 2047 forbids but many "
             "mailers write. Decode them as mail readers do.",
 })
+
+
+# --- Outlook's semicolon-separated address lists ----------------------
+d, iso = date(2024, 4, 8, 17, 12, 55, "+0200")
+msg = Part([
+    ("Return-Path", "<jean.morel@courriel.example>"),
+    received("smtp-out.courriel.example", "192.0.2.41", MX, d, SUPPORT, "4VBwY41SemCz9sk"),
+    ("From", addr("Jean Morel", "jean.morel@courriel.example")),
+    ("To", "Service client <support@maison-lumiere.example>; Ventes <ventes@maison-lumiere.example>"),
+    ("Cc", '"Morel, Sophie" <sophie.morel@courriel.example>; compta@atelier-morel.example;\n'
+           ' =?utf-8?q?Ren=C3=A9e_Blanc?= <renee.blanc@atelier-morel.example>'),
+    ("Subject", "Devis pour 20 appliques Vague"),
+    ("Date", d),
+    ("Message-ID", "<20240408171255.5e21@courriel.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+], "Bonjour,\npourriez-vous nous faire un devis pour 20 appliques Vague en laiton ?\n"
+   "Ma collègue Sophie et notre comptabilité sont en copie.\nJean Morel\n".encode("utf-8"))
+keep("keep-11-semicolon-address-lists.eml", render(msg), "k-devis-appliques", {
+    "subject": "Devis pour 20 appliques Vague",
+    "from": "jean.morel@courriel.example",
+    "to_name": "Service client",
+    "to_count": 2,
+    "cc_count": 3,
+    "date": iso,
+    "text_contains": "un devis pour 20 appliques Vague",
+    "note": "To and Cc separate addresses with semicolons, as Outlook users type them. Keep every address "
+            "(a strict RFC 5322 parser fails the list, a careless fallback keeps only the first).",
+})
