@@ -212,29 +212,26 @@ func receivedDate(h message.Header) (time.Time, bool) {
 // mediaType parses a Content-Type or Content-Disposition value: RFC 2231
 // parameters in any charset (the standard library decodes only UTF-8 and
 // ASCII), continuations, and RFC 2047 words inside quoted parameters, which
-// many clients send.
+// many clients send. A value the standard library refuses (raw 8-bit
+// names, a missing semicolon, duplicates) is read leniently: the type
+// token, then every parameter that can be told apart.
 func mediaType(raw string) (string, map[string]string) {
+	raw = eightBitText(raw, "")
 	typ, params, err := mime.ParseMediaType(raw)
-	if err != nil && typ == "" {
-		// Salvage the type of a value with broken parameters.
-		typ = strings.ToLower(strings.TrimSpace(strings.SplitN(raw, ";", 2)[0]))
-		params = map[string]string{}
+	if err != nil {
+		typ, params = lenientMediaType(raw)
 	}
 	if params == nil {
 		params = map[string]string{}
 	}
+	// The standard library drops the sections of an extended parameter in
+	// other charsets and keeps the rest ("commande.pdf" for
+	// "Récapitulatif commande.pdf"): these decode every charset.
 	for k, v := range rfc2231Params(raw) {
-		if _, ok := params[k]; !ok {
-			params[k] = v
-		}
+		params[k] = v
 	}
-	dec := mime.WordDecoder{CharsetReader: message.CharsetReader}
 	for k, v := range params {
-		if strings.Contains(v, "=?") {
-			if d, err := dec.DecodeHeader(v); err == nil {
-				params[k] = d
-			}
-		}
+		params[k] = decodeWords(v, "")
 	}
 	return typ, params
 }

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"io"
 	"net/url"
 	"sort"
@@ -11,9 +12,8 @@ import (
 )
 
 // rfc2231Params decodes the extended parameters (name*=charset'lang'value
-// and name*0*, name*1... continuations) of a header value in any charset
-// go-message knows. It complements mime.ParseMediaType, which drops
-// parameters in charsets other than UTF-8 and ASCII.
+// and name*0*, name*1... continuations, encoded or not, in any order) of a
+// header value in any charset go-message knows.
 func rfc2231Params(raw string) map[string]string {
 	type piece struct {
 		n       int
@@ -21,18 +21,11 @@ func rfc2231Params(raw string) map[string]string {
 		value   string
 	}
 	pieces := map[string][]piece{}
-	for _, p := range splitParams(raw) {
-		eq := strings.IndexByte(p, '=')
-		if eq <= 0 {
-			continue
-		}
-		key := strings.ToLower(strings.TrimSpace(p[:eq]))
-		val := strings.TrimSpace(p[eq+1:])
+	_, rest := cutMediaType(raw)
+	for _, p := range paramList(rest) {
+		key := p.key
 		if !strings.Contains(key, "*") {
 			continue
-		}
-		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
-			val = unquote(val[1 : len(val)-1])
 		}
 		encoded := strings.HasSuffix(key, "*")
 		key = strings.TrimSuffix(key, "*")
@@ -44,11 +37,11 @@ func rfc2231Params(raw string) map[string]string {
 			}
 			key, n = key[:i], num
 		}
-		pieces[key] = append(pieces[key], piece{n: n, encoded: encoded, value: val})
+		pieces[key] = append(pieces[key], piece{n: n, encoded: encoded, value: p.value})
 	}
 	out := map[string]string{}
 	for key, ps := range pieces {
-		sort.Slice(ps, func(i, j int) bool { return ps[i].n < ps[j].n })
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].n < ps[j].n })
 		cs := ""
 		var b strings.Builder
 		var pending []byte // percent-decoded bytes awaiting charset conversion
@@ -59,23 +52,26 @@ func rfc2231Params(raw string) map[string]string {
 			}
 		}
 		for i, p := range ps {
+			if i > 0 && p.n == ps[i-1].n {
+				continue // a repeated section: the first counts
+			}
 			v := p.value
-			if p.encoded {
-				if i == 0 {
-					parts := strings.SplitN(v, "'", 3)
-					if len(parts) == 3 {
-						cs, v = parts[0], parts[2]
-					}
-				}
-				dec, err := url.PathUnescape(v)
-				if err != nil {
-					dec = v
-				}
-				pending = append(pending, dec...)
+			if !p.encoded {
+				flush()
+				b.WriteString(v)
 				continue
 			}
-			flush()
-			b.WriteString(v)
+			if p.n == 0 {
+				// charset'language'value
+				if parts := strings.SplitN(v, "'", 3); len(parts) == 3 {
+					cs, v = parts[0], parts[2]
+				}
+			}
+			dec, err := url.PathUnescape(v)
+			if err != nil {
+				dec = v
+			}
+			pending = append(pending, dec...)
 		}
 		flush()
 		out[key] = b.String()
@@ -83,60 +79,114 @@ func rfc2231Params(raw string) map[string]string {
 	return out
 }
 
-// decodeCharset converts bytes in charset cs to UTF-8; unknown charsets
-// keep the valid UTF-8 they contain.
-func decodeCharset(cs string, b []byte) string {
-	cs = strings.ToLower(strings.TrimSpace(cs))
-	if cs == "" || cs == "utf-8" || cs == "us-ascii" || message.CharsetReader == nil {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	r, err := message.CharsetReader(cs, strings.NewReader(string(b)))
-	if err != nil {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	out, err := io.ReadAll(r)
-	if err != nil {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	return strings.ToValidUTF8(string(out), "\uFFFD")
-}
-
-// splitParams splits a header value on semicolons outside quoted strings,
-// dropping the leading media type.
-func splitParams(raw string) []string {
-	var out []string
-	quoted, escaped, start := false, false, 0
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case escaped:
-			escaped = false
-		case c == '\\' && quoted:
-			escaped = true
-		case c == '"':
-			quoted = !quoted
-		case c == ';' && !quoted:
-			out = append(out, raw[start:i])
-			start = i + 1
+// lenientMediaType reads a media type or disposition value the standard
+// library refuses: the leading type token, then the parameters paramList
+// finds (the first of repeated ones).
+func lenientMediaType(raw string) (string, map[string]string) {
+	typ, rest := cutMediaType(raw)
+	params := map[string]string{}
+	for _, p := range paramList(rest) {
+		if _, ok := params[p.key]; !ok && !strings.Contains(p.key, "*") {
+			params[p.key] = p.value
 		}
 	}
-	out = append(out, raw[start:])
-	if len(out) > 0 {
-		out = out[1:]
+	return typ, params
+}
+
+// cutMediaType splits a header value into its type token (lower case, ""
+// when the value starts with a parameter) and the rest.
+func cutMediaType(raw string) (typ, rest string) {
+	s := strings.TrimLeft(raw, " \t\r\n")
+	i := strings.IndexAny(s, " \t\r\n;\",=")
+	if i < 0 {
+		return strings.ToLower(s), ""
+	}
+	if s[i] == '=' {
+		return "", s
+	}
+	return strings.ToLower(s[:i]), s[i:]
+}
+
+// param is one name=value of a header value, the value unquoted.
+type param struct{ key, value string }
+
+// paramList reads the parameters of a header value after its type: pairs
+// separated by semicolons, or only by blanks when a sender forgot them;
+// values quoted (with backslash escapes, an unclosed quote running to the
+// end) or not (then running to the next semicolon, or to blanks before
+// the next name=, so raw 8-bit and spaces stay in the value). Text that is
+// no parameter is skipped.
+func paramList(s string) []param {
+	var out []param
+	for i := 0; i < len(s); {
+		for i < len(s) && strings.IndexByte(" \t\r\n;,", s[i]) >= 0 {
+			i++
+		}
+		start := i
+		for i < len(s) && strings.IndexByte(" \t\r\n;=\"", s[i]) < 0 {
+			i++
+		}
+		key := strings.ToLower(s[start:i])
+		j := skipBlanks(s, i)
+		if key == "" || j >= len(s) || s[j] != '=' {
+			if i == start && i < len(s) {
+				i++ // a stray quote or equals sign
+			}
+			continue
+		}
+		i = skipBlanks(s, j+1)
+		p := param{key: key}
+		if i < len(s) && s[i] == '"' {
+			var b strings.Builder
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				b.WriteByte(s[i])
+			}
+			i++
+			p.value = b.String()
+		} else {
+			start := i
+			for i < len(s) && s[i] != ';' && !(isBlank(s[i]) && startsParam(s[i:])) {
+				i++
+			}
+			p.value = strings.TrimSpace(s[start:i])
+		}
+		out = append(out, p)
 	}
 	return out
 }
 
-func unquote(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func skipBlanks(s string, i int) int {
+	for i < len(s) && isBlank(s[i]) {
+		i++
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
+	return i
+}
+
+// startsParam reports whether s, after blanks, starts with "name=".
+func startsParam(s string) bool {
+	i := skipBlanks(s, 0)
+	start := i
+	for i < len(s) && strings.IndexByte(" \t\r\n;=\"", s[i]) < 0 {
+		i++
+	}
+	return i > start && skipBlanks(s, i) < len(s) && s[skipBlanks(s, i)] == '='
+}
+
+// decodeCharset converts bytes in charset cs to UTF-8. Without a charset,
+// for UTF-8 and for charsets go-message does not know, valid UTF-8 is kept
+// and other bytes are read as windows-1252.
+func decodeCharset(cs string, b []byte) string {
+	if cs = strings.ToLower(strings.TrimSpace(cs)); cs != "" && !isUTF8Charset(cs) {
+		if r, err := message.CharsetReader(cs, bytes.NewReader(b)); err == nil && r != nil {
+			if out, err := io.ReadAll(r); err == nil {
+				return strings.ToValidUTF8(string(out), "\uFFFD")
+			}
 		}
-		b.WriteByte(s[i])
 	}
-	return b.String()
+	return eightBitText(string(b), "")
 }

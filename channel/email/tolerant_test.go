@@ -213,3 +213,39 @@ func TestPartiesSplitsOnSemicolons(t *testing.T) {
 		{Name: "a;b", Email: "ab@y.example"},
 	}, parties(h, "Cc", ""))
 }
+
+// TestMediaTypeTolerates reads Content-Type and Content-Disposition values
+// the standard library refuses or reads in part.
+func TestMediaTypeTolerates(t *testing.T) {
+	tests := []struct {
+		raw, typ string
+		params   map[string]string
+	}{
+		{"attachment; filename*0*=iso-8859-1''R%E9capitulatif%20; filename*1*=commande.pdf", "attachment",
+			map[string]string{"filename": "Récapitulatif commande.pdf"}},
+		{"attachment;\r\n filename*0*=utf-8''R%C3%A9capitulatif%20;\r\n filename*1*=commande.pdf", "attachment",
+			map[string]string{"filename": "Récapitulatif commande.pdf"}},
+		{"attachment; filename*1=commande.pdf; filename*0*=windows-1252'fr'R%E9capitulatif%20", "attachment",
+			map[string]string{"filename": "Récapitulatif commande.pdf"}},
+		{`attachment; filename*0*=utf-8''%C2%AB%20; filename*1="Opaline"; filename*2*=%20%C2%BB.pdf`, "attachment",
+			map[string]string{"filename": "« Opaline ».pdf"}},
+		{"attachment; filename*0*=''R%C3%A9cap; filename*1*=.pdf", "attachment", map[string]string{"filename": "Récap.pdf"}},
+		{"attachment; filename*0*=utf-8''a; filename*0*=utf-8''b; filename*1=.txt", "attachment", map[string]string{"filename": "a.txt"}},
+		{"attachment; filename=Récapitulatif commande n°5.pdf", "attachment", map[string]string{"filename": "Récapitulatif commande n°5.pdf"}},
+		{"attachment; filename=R\xe9cap.pdf; size=120", "attachment", map[string]string{"filename": "Récap.pdf", "size": "120"}},
+		{`application/pdf name="facture.pdf"`, "application/pdf", map[string]string{"name": "facture.pdf"}},
+		{"text/plain; charset=utf-8 format=flowed", "text/plain", map[string]string{"charset": "utf-8", "format": "flowed"}},
+		{`image/png; name="plan cuisine.png`, "image/png", map[string]string{"name": "plan cuisine.png"}},
+		{"application/pdf; name=a.pdf; name=b.pdf", "application/pdf", map[string]string{"name": "a.pdf"}},
+		{`Application/PDF;Name="x \"y\".pdf"`, "application/pdf", map[string]string{"name": `x "y".pdf`}},
+		{`attachment; filename="=?utf-8?b?UmXDp3UucG5n?="`, "attachment", map[string]string{"filename": "Reçu.png"}},
+		{"name=x.pdf", "", map[string]string{"name": "x.pdf"}},
+		{"text/html; ; =; \"stray; charset=\"iso-8859-1\"", "text/html", map[string]string{"charset": "iso-8859-1"}},
+		{"", "", map[string]string{}},
+	}
+	for _, tt := range tests {
+		typ, params := mediaType(tt.raw)
+		require.Equal(t, tt.typ, typ, "%q", tt.raw)
+		require.Equal(t, tt.params, params, "%q", tt.raw)
+	}
+}

@@ -358,3 +358,119 @@ keep("keep-11-semicolon-address-lists.eml", render(msg), "k-devis-appliques", {
     "note": "To and Cc separate addresses with semicolons, as Outlook users type them. Keep every address "
             "(a strict RFC 5322 parser fails the list, a careless fallback keeps only the first).",
 })
+
+
+# --- RFC 2231 continuations whose first section names the charset ------
+d, iso = date(2024, 4, 9, 9, 40, 12, "+0200")
+pdf_recap = pdf_bytes(["Recapitulatif commande 40377", "3 suspensions Opaline"], "Recapitulatif")
+pdf_plan = pdf_bytes(["Plan de pose", "Salon - 3 points lumineux"], "Plan de pose")
+png_salon = png_bytes(10, 10, seed=4377)
+bnd = "----=_NextPart_000_0412_01DA8A3C.5E2B7C40"
+msg = Part([
+    ("Return-Path", "<francois.giraud@courriel.example>"),
+    received("smtp-out.courriel.example", "192.0.2.41", MX, d, SUPPORT, "4VCKd61Rfc2z9sl"),
+    ("From", addr("François Giraud", "francois.giraud@courriel.example")),
+    ("To", SUPPORT),
+    ("Subject", ew_q("Récapitulatif de la commande 40377")),
+    ("Date", d),
+    ("Message-ID", "<000001da8a3c$5e2b7c40$1a8474c0$@courriel.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'multipart/mixed; boundary="%s"' % bnd),
+], multipart_body(bnd, [
+    text_part("Bonjour,\nvoici le récapitulatif de la commande 40377, le plan de pose et une photo du salon.\n"
+              "François Giraud\n", cte="8bit"),
+    Part([("Content-Type", "application/pdf"),
+          ("Content-Disposition", "attachment;\n filename*0*=iso-8859-1''R%E9capitulatif%20;\n"
+                                  " filename*1*=commande.pdf"),
+          ("Content-Transfer-Encoding", "base64")], b64(pdf_recap) + "\n"),
+    Part([("Content-Type", "application/pdf"),
+          ("Content-Disposition", "attachment;\n filename*1=\" de pose.pdf\";\n"
+                                  " filename*0*=windows-1252'fr'Sch%E9ma%20et%20plan"),
+          ("Content-Transfer-Encoding", "base64")], b64(pdf_plan) + "\n"),
+    Part([("Content-Type", "image/png;\n name*0*=UTF-8''Salon%20%E2%80%93%20;\n name*1*=vue%20g%C3%A9n%C3%A9rale.png"),
+          ("Content-Disposition", "attachment"),
+          ("Content-Transfer-Encoding", "base64")], b64(png_salon) + "\n"),
+]))
+keep("keep-12-rfc2231-charset-section.eml", render(msg), "k-recap-40377", {
+    "subject": "Récapitulatif de la commande 40377",
+    "from": "francois.giraud@courriel.example",
+    "date": iso,
+    "text_contains": "voici le récapitulatif de la commande 40377",
+    "attachments_lenient": [
+        att_exp("Récapitulatif commande.pdf", "application/pdf", pdf_recap),
+        att_exp("Schéma et plan de pose.pdf", "application/pdf", pdf_plan),
+        att_exp("Salon – vue générale.png", "image/png", png_salon),
+    ],
+    "note": "RFC 2231 continued names whose first section carries the charset (ISO-8859-1, windows-1252 with a "
+            "language, UTF-8), sent out of order and mixing encoded and plain sections. Go's mime package "
+            "drops the sections in charsets other than UTF-8 and keeps the rest (\"commande.pdf\"); decode "
+            "every section in its charset.",
+})
+
+
+# --- raw UTF-8 in an unquoted filename ---------------------------------
+d, iso = date(2024, 4, 9, 13, 58, 27, "+0200")
+pdf_bon = pdf_bytes(["Bon de commande n 5", "Lampadaire Arc"], "Bon de commande")
+bnd = "Apple-Mail=_3C1D0B8E-5F2A-4A7B-9E61-0D2C5B7A9F13"
+msg = Part([
+    ("Return-Path", "<ines.roussel@icloud.example>"),
+    received("st43p00im-ztdg10073201.me.example", "203.0.113.140", MX, d, SUPPORT, "4VCRb11Utf8z9sm"),
+    ("From", addr("Inès Roussel", "ines.roussel@icloud.example")),
+    ("To", SUPPORT),
+    ("Subject", ew_q("Bon de commande n°5")),
+    ("Date", d),
+    ("Message-ID", "<6E2B1F0A-9C3D-4E8F-A1B2-C3D4E5F60718@icloud.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'multipart/mixed; boundary="%s"' % bnd),
+], multipart_body(bnd, [
+    text_part("Bonjour,\nci-joint mon bon de commande n°5 pour le lampadaire Arc.\nInès\n", cte="8bit"),
+    Part([("Content-Type", "application/pdf; name=Récapitulatif commande n°5.pdf".encode("utf-8")),
+          ("Content-Disposition", "attachment; filename=Récapitulatif commande n°5.pdf".encode("utf-8")),
+          ("Content-Transfer-Encoding", "base64")], b64(pdf_bon) + "\n"),
+]))
+keep("keep-13-raw-utf8-unquoted-filename.eml", render(msg), "k-bon-commande-5", {
+    "subject": "Bon de commande n°5",
+    "from": "ines.roussel@icloud.example",
+    "date": iso,
+    "text_contains": "ci-joint mon bon de commande n°5",
+    "attachments_lenient": [att_exp("Récapitulatif commande n°5.pdf", "application/pdf", pdf_bon)],
+    "note": "The file name is raw UTF-8 with spaces, unquoted (RFC 2045 wants a quoted token or RFC 2231). "
+            "Go's mime package refuses the whole parameter list; keep the name as written.",
+})
+
+
+# --- a malformed Content-Type: parameters without their semicolon -----
+d, iso = date(2024, 4, 9, 16, 20, 5, "+0200")
+pdf_devis = pdf_bytes(["Devis 2024-0412", "Cuisine - 4 spots"], "Devis 2024-0412")
+png_plan = png_bytes(14, 9, seed=412)
+bnd = "=_scanner_0412"
+msg = Part([
+    ("Return-Path", "<cuisines.arnaud@pro.example>"),
+    received("mail.pro.example", "198.51.100.140", MX, d, SUPPORT, "4VCWx51BadCz9sn"),
+    ("From", addr("Cuisines Arnaud", "cuisines.arnaud@pro.example")),
+    ("To", SUPPORT),
+    ("Subject", "Devis 2024-0412 et plan de la cuisine"),
+    ("Date", d),
+    ("Message-ID", "<20240409162005.0412@pro.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'multipart/mixed; boundary="%s"' % bnd),
+], multipart_body(bnd, [
+    text_part("Bonjour,\nvoici le devis 2024-0412 et le plan de la cuisine pour les 4 spots.\n"
+              "Cuisines Arnaud\n", cte="8bit"),
+    Part([("Content-Type", 'application/pdf name="devis-2024-0412.pdf"'),
+          ("Content-Transfer-Encoding", "base64")], b64(pdf_devis) + "\n"),
+    Part([("Content-Type", 'image/png; name="plan cuisine.png'),
+          ("Content-Transfer-Encoding", "base64")], b64(png_plan) + "\n"),
+]))
+keep("keep-14-malformed-content-type.eml", render(msg), "k-devis-cuisine-0412", {
+    "subject": "Devis 2024-0412 et plan de la cuisine",
+    "from": "cuisines.arnaud@pro.example",
+    "date": iso,
+    "text_contains": "voici le devis 2024-0412 et le plan de la cuisine",
+    "attachments_lenient": [
+        att_exp("devis-2024-0412.pdf", "application/pdf", pdf_devis),
+        att_exp("plan cuisine.png", "image/png", png_plan),
+    ],
+    "note": "One Content-Type lacks the semicolon before name=, another never closes its quote. The type is "
+            "application/pdf (not 'application/pdf name=...'), the names are the parameters' values.",
+})
