@@ -7,12 +7,17 @@ import (
 )
 
 // attributionPatterns start the quoted history of a reply: "On … wrote:"
-// and its translations, Outlook's header block ("De :", "From:", "Von:"),
-// and "-----Original Message-----" separators.
+// and its translations, Outlook's header block ("De :", "From:", "Von:",
+// "Från:"...), and "-----Original Message-----" separators, in English,
+// French, German, Spanish, Italian, Portuguese, Dutch, Swedish, Danish and
+// Norwegian.
 var attributionPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)^(le|on|am|el|il|op|em)\s.{0,200}?(a écrit|wrote|schrieb|escribió|ha scritto|schreef|escreveu)\s*:?\s*$`),
-	regexp.MustCompile(`(?i)^-{2,}\s*(original message|message d'origine|ursprüngliche nachricht|mensaje original|messaggio originale|forwarded message|message transféré|message transmis)\s*-{2,}`),
-	regexp.MustCompile(`(?i)^(de|from|von|van|da|desde)\s?:\s*\S`),
+	// The verb ends the line ("…, Client a écrit :") or, in German, Dutch
+	// and the Scandinavian languages, comes before the name ("… skrev
+	// Client <c@example.com>:").
+	regexp.MustCompile(`(?i)^(le|on|am|el|il|op|em|den)\s.{0,200}?((a écrit|wrote|schrieb|escribió|ha scritto|schreef|escreveu|skrev)\s*:?|(schrieb|schreef|skrev)\s.{1,200}:)\s*$`),
+	regexp.MustCompile(`(?i)^-{2,}\s*(original message|message d'origine|ursprüngliche nachricht|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|oprindelig meddelelse|opprinnelig melding|forwarded message|message transféré|message transmis|weitergeleitete nachricht|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt meddelelse|videresendt melding)\s*-{2,}`),
+	regexp.MustCompile(`(?i)^(de|from|von|van|da|desde|från|fra)\s?:\s*\S`),
 }
 
 // attributionAt returns where the attribution starting lines[i] (l, trimmed)
@@ -63,7 +68,7 @@ func mayBeAttribution(l string) bool {
 		return true
 	}
 	switch string(word[:n]) {
-	case "le", "on", "am", "el", "il", "op", "em", "de", "from", "von", "van", "da", "desde":
+	case "le", "on", "am", "el", "il", "op", "em", "den", "de", "from", "von", "van", "da", "desde", "fra":
 		return true
 	}
 	return false
@@ -107,9 +112,19 @@ func QuotedStart(text string) int {
 }
 
 // headerBlockFollows reports whether lines start an Outlook-style quoted
-// header block: "From:" followed within a few lines by a date or subject
-// field.
-var quotedHeaderField = regexp.MustCompile(`(?i)^(envoyé|sent|gesendet|date|datum|fecha|inviato|objet|subject|betreff|asunto|oggetto|à|to|an|para|a)\s?:`)
+// header block: "From:" followed within a few lines by a date, recipient
+// or subject field, in the languages of attributionPatterns.
+var quotedHeaderField = regexp.MustCompile(`(?i)^(` +
+	`sent|date|to|cc|subject|` + // English
+	`envoyé|envoyé le|à|objet|` + // French
+	`gesendet|datum|an|betreff|` + // German
+	`enviado|enviado el|fecha|para|asunto|` + // Spanish
+	`inviato|data|a|oggetto|` + // Italian
+	`enviada|enviada em|enviado em|assunto|` + // Portuguese
+	`verzonden|aan|onderwerp|` + // Dutch
+	`skickat|till|kopia|ämne|` + // Swedish
+	`sendt|til|emne` + // Danish, Norwegian
+	`)\s?:`)
 
 func headerBlockFollows(lines []string) bool {
 	for _, l := range lines[1:min(len(lines), 5)] {

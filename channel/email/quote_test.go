@@ -12,7 +12,9 @@ import (
 // the attribution patterns: a line it rules out matches none of them.
 func TestMayBeAttributionNeverHidesAMatch(t *testing.T) {
 	lines := []string{
-		"Le 4 mars 2024 à 10:00, Client <c@example.com> a écrit :",
+		"Le 4 mars 2024 à 10:00, Client <c@example.com> a écrit :", "Den 8 april 2024 kl. 16:02 skrev Kund:",
+		"Från: Maison", "FRÅN: x", "Fra: y", "Skickat: den 8 april", "Ämne: x", "den", "fra", "Denmark",
+		"-----Ursprungligt meddelande-----", "-----Oorspronkelijk bericht-----", "-----Mensagem original-----",
 		"LE 4 MARS, X A ÉCRIT:", "On Mon, 4 Mar 2024, Shop wrote:", "Am 04.03.2024 schrieb Kunde:",
 		"El lun, 4 mar 2024, escribió:", "Il giorno lun ha scritto:", "Op ma 4 mrt schreef:", "Em seg escreveu:",
 		"-----Original Message-----", "-- Message transféré --", "--", "-",
@@ -46,4 +48,33 @@ func requireRuledOutLinesNeverMatch(t *testing.T, lines []string) {
 			require.False(t, p.MatchString(l+" a écrit :"), "%q is ruled out but matches %s when joined", l, p)
 		}
 	}
+}
+
+// TestSplitQuotedOutlookBlocks finds the quoted history behind the header
+// block Outlook writes in each language, and behind the attribution lines
+// and separators of other clients.
+func TestSplitQuotedOutlookBlocks(t *testing.T) {
+	blocks := map[string]string{
+		"swedish":              "Från: Maison Lumière <support@shop.example>\nSkickat: den 8 april 2024 16:02\nTill: Karin <k@x.example>\nÄmne: Re: Leverans\n",
+		"dutch":                "Van: Maison Lumière <support@shop.example>\nVerzonden: maandag 8 april 2024 16:02\nAan: Joost <j@x.example>\nOnderwerp: RE: Levering\n",
+		"spanish":              "De: Maison Lumière <support@shop.example>\nEnviado el: lunes, 8 de abril de 2024 16:02\nPara: Lucía <l@x.example>\nAsunto: RE: Entrega\n",
+		"italian":              "Da: Maison Lumière <support@shop.example>\nInviato: lunedì 8 aprile 2024 16:02\nA: Giulia <g@x.example>\nOggetto: R: Consegna\n",
+		"portuguese":           "De: Maison Lumière <support@shop.example>\nEnviada em: segunda-feira, 8 de abril de 2024 16:02\nPara: João <j@x.example>\nAssunto: RE: Entrega\n",
+		"danish":               "Fra: Maison Lumière <support@shop.example>\nSendt: 8. april 2024 16:02\nTil: Mette <m@x.example>\nEmne: SV: Levering\n",
+		"swedish attribution":  "Den mån 8 apr. 2024 kl. 16:02 skrev Maison Lumière <support@shop.example>:\n> Hej\n",
+		"german attribution":   "Am Mo., 8. Apr. 2024 um 16:02 Uhr schrieb Maison Lumière <support@shop.example>:\n> Hallo\n",
+		"dutch attribution":    "Op ma 8 apr 2024 om 16:02 schreef Maison Lumière <support@shop.example>:\n> Hallo\n",
+		"swedish separator":    "-----Ursprungligt meddelande-----\nFrån: Maison Lumière\n",
+		"dutch separator":      "-----Oorspronkelijk bericht-----\nVan: Maison Lumière\n",
+		"portuguese separator": "-----Mensagem original-----\nDe: Maison Lumière\n",
+	}
+	for lang, block := range blocks {
+		text := "Hej,\nthe lamp has still not arrived.\n\n" + block + "\nOur earlier answer.\n"
+		reply, quoted := SplitQuoted(text)
+		require.Equal(t, "Hej,\nthe lamp has still not arrived.", reply, lang)
+		require.Equal(t, block+"\nOur earlier answer.\n", quoted, lang)
+	}
+	// A lone "Till:" line in new text is not history.
+	_, quoted := SplitQuoted("Hej,\nTill: er butik i Lund.\nKarin")
+	require.Empty(t, quoted)
 }

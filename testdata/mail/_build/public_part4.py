@@ -474,3 +474,47 @@ keep("keep-14-malformed-content-type.eml", render(msg), "k-devis-cuisine-0412", 
     "note": "One Content-Type lacks the semicolon before name=, another never closes its quote. The type is "
             "application/pdf (not 'application/pdf name=...'), the names are the parameters' values.",
 })
+
+
+# --- a Swedish Outlook reply: the quoted header block ------------------
+d, iso = date(2024, 4, 10, 9, 14, 36, "+0200")
+body = ("Hej,\n\n"
+        "lampan Opaline har fortfarande inte kommit. Kan ni kontrollera spårningsnumret?\n\n"
+        "Med vänliga hälsningar\n"
+        "Karin Lindqvist\n\n"
+        "________________________________\n"
+        "Från: Maison Lumière <support@maison-lumiere.example>\n"
+        "Skickat: den 8 april 2024 16:02\n"
+        "Till: Karin Lindqvist <karin.lindqvist@post.example>\n"
+        "Ämne: Re: Leverans av lampa Opaline\n\n"
+        "Bonjour Karin,\n\n"
+        "votre lampe Opaline a été expédiée ce matin.\n\n"
+        "Maison Lumière\n")
+msg = Part([
+    ("Return-Path", "<karin.lindqvist@post.example>"),
+    received("mail-eopbgr70091.outbound.protection.outlook.example", "203.0.113.170", MX, d, SUPPORT,
+             "4VCsP31SweRz9so"),
+    ("From", addr("Karin Lindqvist", "karin.lindqvist@post.example")),
+    ("To", addr("Maison Lumière", SUPPORT)),
+    ("Subject", "SV: Leverans av lampa Opaline"),
+    ("Thread-Topic", "Leverans av lampa Opaline"),
+    ("Date", d),
+    ("Message-ID", "<%s>" % outlook_id("karin-sv", "HE1PR0701MB2345", "EURPRD07")),
+    ("In-Reply-To", "<20240408160200.9a7e@maison-lumiere.example>"),
+    ("Content-Language", "sv-SE"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'text/plain; charset="utf-8"'),
+    ("Content-Transfer-Encoding", "quoted-printable"),
+], qp(body))
+keep("keep-15-outlook-swedish-quoted-header.eml", render(msg), "k-leverans-opaline", {
+    "subject": "SV: Leverans av lampa Opaline",
+    "normalized_subject": "Leverans av lampa Opaline",
+    "from": "karin.lindqvist@post.example",
+    "in_reply_to": "20240408160200.9a7e@maison-lumiere.example",
+    "date": iso,
+    "text_contains": "Kan ni kontrollera spårningsnumret?",
+    "quoted_text_starts_with": "Från: Maison Lumière",
+    "language": "sv",
+    "note": "Swedish Outlook quotes the message it answers under a Från:/Skickat:/Till:/Ämne: block. That block "
+            "starts the quoted history, as De :/Envoyé :, Von:/Gesendet: and From:/Sent: do.",
+})
