@@ -19,13 +19,6 @@ type Labeller interface {
 	LabelsOnly()
 }
 
-// Confirmer is implemented by classifiers that learn from filings agents
-// kept (read, answered or resolved without moving), such as the learner
-// of package learn. Chain and Named forward Confirm.
-type Confirmer interface {
-	Confirm(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string)
-}
-
 // Namer is implemented by classifiers that have a name; Chain uses it to
 // fill Decision.By and to name failures.
 type Namer interface {
@@ -47,7 +40,7 @@ type Namer interface {
 // abstentions before it, so a filing is always explainable. If nobody
 // files and some failed, the failures are returned as a *ChainError. The
 // chain forwards the optional capabilities the engine looks for: Learn
-// (inbox.Learner) and Confirm (Confirmer) to every classifier that
+// (inbox.Learner) and Confirm (inbox.Confirmer) to every classifier that
 // learns, ValidateRules (inbox.RuleValidator) to every classifier that
 // validates folder rules, and NeedsHistory (inbox.HistoryNeeder), true if
 // any member reads the history.
@@ -223,10 +216,10 @@ func (c chain) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID str
 }
 
 // Confirm forwards a filing an agent kept to every classifier that
-// learns from confirmations (Confirmer).
+// learns from confirmations (inbox.Confirmer).
 func (c chain) Confirm(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
 	for _, cl := range c {
-		if l, ok := cl.(Confirmer); ok {
+		if l, ok := cl.(inbox.Confirmer); ok {
 			l.Confirm(tenant, in, folderID)
 		}
 	}
@@ -330,7 +323,7 @@ func (n named) Learn(tenant inbox.TenantID, in inbox.ClassifyInput, folderID str
 }
 
 func (n named) Confirm(tenant inbox.TenantID, in inbox.ClassifyInput, folderID string) {
-	if l, ok := n.c.(Confirmer); ok {
+	if l, ok := n.c.(inbox.Confirmer); ok {
 		l.Confirm(tenant, in, folderID)
 	}
 }

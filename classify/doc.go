@@ -22,7 +22,7 @@
 //
 // Async moves a slow classifier (AI) off
 // the ingest path with bounded concurrency. A chain forwards agents'
-// manual moves (inbox.Learner) and the filings they kept (Confirmer) to
+// manual moves (inbox.Learner) and the filings they kept (inbox.Confirmer) to
 // the classifiers that learn from them
 // and folder rules to the classifiers that validate them
 // (inbox.RuleValidator).

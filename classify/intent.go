@@ -16,13 +16,6 @@ import (
 	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
-// Intents the offline intent classifier reports, besides inbox's own
-// (order, appointment, complaint, question, spam, other).
-const (
-	IntentInvoice      inbox.Intent = "invoice"      // invoices, payments, refunds of a payment error
-	IntentCancellation inbox.Intent = "cancellation" // cancelling an order, a contract or an appointment
-)
-
 // IntentBy is the Decision.By of the intent classifier.
 const IntentBy = "intent"
 

@@ -96,7 +96,7 @@ func TestChainRunsLabellersWhereverTheyStand(t *testing.T) {
 func TestNamedKeepsCapabilities(t *testing.T) {
 	conf := &confirmer{Classifier: fixed(inbox.Decision{}, nil)}
 	c := classify.Chain(classify.Named("a", conf))
-	c.(classify.Confirmer).Confirm("t", inbox.ClassifyInput{}, "orders")
+	c.(inbox.Confirmer).Confirm("t", inbox.ClassifyInput{}, "orders")
 	require.Equal(t, []string{"orders"}, conf.confirmed)
 
 	r := classify.Named("rules", rules.New(rules.Options{}))

@@ -138,7 +138,7 @@ func (e *Engine) SetStatus(ctx context.Context, tenant TenantID, convID string, 
 	if !s.Valid() {
 		return Conversation{}, fmt.Errorf("set status: %w", Invalid("status", fmt.Sprintf("%q is not one of new, open, resolved, archived, spam, urgent", s)))
 	}
-	return e.mutate(ctx, tenant, convID, ch, "conversation.status", func(tx Tx, c *Conversation) (any, error) {
+	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.status", func(tx Tx, c *Conversation) (any, error) {
 		if c.Status == s {
 			return nil, nil
 		}
@@ -151,6 +151,10 @@ func (e *Engine) SetStatus(ctx context.Context, tenant TenantID, convID string, 
 		}
 		return nil, nil
 	})
+	if err == nil && s == StatusResolved {
+		e.confirm(ctx, tenant, c)
+	}
+	return c, err
 }
 
 // Assign gives a conversation to an employee; "" unassigns it.
@@ -206,7 +210,7 @@ func (e *Engine) moveConversation(ctx context.Context, tenant TenantID, convID, 
 // MarkRead marks every message of a conversation read (read=true) or the
 // latest customer message unread.
 func (e *Engine) MarkRead(ctx context.Context, tenant TenantID, convID string, read bool, ch Change) (Conversation, error) {
-	return e.mutate(ctx, tenant, convID, ch, "conversation.read", func(tx Tx, c *Conversation) (any, error) {
+	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.read", func(tx Tx, c *Conversation) (any, error) {
 		msgs, err := tx.ListMessages(convID)
 		if err != nil {
 			return nil, err
@@ -249,6 +253,10 @@ func (e *Engine) MarkRead(ctx context.Context, tenant TenantID, convID string, r
 		c.Unread = unread
 		return nil, nil
 	})
+	if err == nil && read {
+		e.confirm(ctx, tenant, c)
+	}
+	return c, err
 }
 
 // SetTags replaces a conversation's tags (trimmed, de-duplicated).

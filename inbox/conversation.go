@@ -1,6 +1,9 @@
 package inbox
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Status is a conversation's state. inboxkit knows exactly the product's
 // six statuses.
@@ -58,15 +61,28 @@ type Intent string
 
 // Intents a classifier may report.
 const (
-	IntentNone        Intent = ""
-	IntentQuestion    Intent = "question"
-	IntentComplaint   Intent = "complaint"
-	IntentOrder       Intent = "order"
-	IntentAppointment Intent = "appointment"
-	IntentUrgent      Intent = "urgent"
-	IntentSpam        Intent = "spam"
-	IntentOther       Intent = "other"
+	IntentNone         Intent = ""
+	IntentQuestion     Intent = "question"
+	IntentComplaint    Intent = "complaint"
+	IntentOrder        Intent = "order"
+	IntentAppointment  Intent = "appointment"
+	IntentInvoice      Intent = "invoice"      // invoices, payments, refunds
+	IntentCancellation Intent = "cancellation" // cancelling an order, a contract or an appointment
+	IntentUrgent       Intent = "urgent"
+	IntentSpam         Intent = "spam"
+	IntentOther        Intent = "other"
 )
+
+// Intents lists every intent a classifier may report, IntentNone excluded.
+func Intents() []Intent {
+	return []Intent{IntentQuestion, IntentComplaint, IntentOrder, IntentAppointment,
+		IntentInvoice, IntentCancellation, IntentUrgent, IntentSpam, IntentOther}
+}
+
+// Valid reports whether i is IntentNone or one of [Intents].
+func (i Intent) Valid() bool {
+	return i == IntentNone || slices.Contains(Intents(), i)
+}
 
 // Urgency is a coarse urgency level set by classifiers or agents.
 type Urgency string

@@ -15,6 +15,15 @@ type Learner interface {
 	Learn(tenant TenantID, in ClassifyInput, folderID string)
 }
 
+// Confirmer is an optional Classifier capability: the engine calls Confirm
+// when an agent keeps an automatic filing (reads the conversation, answers
+// it or resolves it where it was filed), so a learner gains examples from
+// the filings it got right and not only from corrections. It may be called
+// more than once for one conversation; a later Move replaces it.
+type Confirmer interface {
+	Confirm(tenant TenantID, in ClassifyInput, folderID string)
+}
+
 // RuleValidator is an optional Classifier capability: it checks a
 // folder's rules before they are saved, naming the invalid condition.
 type RuleValidator interface {
@@ -221,7 +230,35 @@ func (e *Engine) learn(ctx context.Context, tenant TenantID, convID, folderID st
 	if !ok || folderID == "" {
 		return
 	}
-	var in ClassifyInput
+	if in, ok := e.learnInput(ctx, tenant, convID); ok {
+		l.Learn(tenant, in, folderID)
+	}
+}
+
+// confirm tells a Confirmer that an agent kept an automatic filing: they
+// read, answered or resolved the conversation where a classifier put it.
+// It is called after the agent's action succeeded and cannot fail it.
+func (e *Engine) confirm(ctx context.Context, tenant TenantID, conv Conversation) {
+	c, ok := e.classifier.(Confirmer)
+	if !ok || !autoFiled(conv) {
+		return
+	}
+	in, ok := e.learnInput(ctx, tenant, conv.ID)
+	if !ok || !autoFiled(in.Conversation) {
+		return
+	}
+	c.Confirm(tenant, in, in.Conversation.FolderID)
+}
+
+// autoFiled reports whether a classifier, not an agent, chose c's folder.
+func autoFiled(c Conversation) bool {
+	return c.FolderID != "" && c.Classification.By != DecidedByManual && c.Classification.Error == ""
+}
+
+// learnInput is what a learning classifier sees of a conversation: the
+// conversation, its first inbound message, its history, contact and
+// tenant. ok is false when there is no inbound message to learn from.
+func (e *Engine) learnInput(ctx context.Context, tenant TenantID, convID string) (in ClassifyInput, ok bool) {
 	err := e.store.View(ctx, tenant, func(tx Tx) error {
 		conv, err := tx.GetConversation(convID)
 		if err != nil {
@@ -242,10 +279,10 @@ func (e *Engine) learn(ctx context.Context, tenant TenantID, convID, folderID st
 		return nil
 	})
 	if err != nil || in.Message.ID == "" {
-		return
+		return in, false
 	}
 	if t, err := e.store.GetTenant(ctx, tenant); err == nil {
 		in.Tenant = t
 	}
-	l.Learn(tenant, in, folderID)
+	return in, true
 }

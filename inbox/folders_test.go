@@ -145,3 +145,56 @@ func TestReclassifyLoadsHistoryOnlyWhenTheClassifierReadsIt(t *testing.T) {
 	require.Len(t, full, len(ids))
 	require.Equal(t, full, opening, "both see the same opening message")
 }
+
+// confirmingRules also records the automatic filings agents keep.
+type confirmingRules struct {
+	keywordRules
+	confirmed []string
+}
+
+func (c *confirmingRules) Confirm(_ inbox.TenantID, in inbox.ClassifyInput, folderID string) {
+	c.confirmed = append(c.confirmed, folderID+":"+in.Message.Text)
+}
+
+func TestKeptFilingsAreConfirmed(t *testing.T) {
+	rules := &confirmingRules{}
+	sender := &fakeSender{}
+	e := newEnv(t, inbox.Options{Classifier: rules, Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceSMS: sender.factory()}})
+	integ := e.integration(inbox.SourceSMS, map[string]string{"number": "33100000000"})
+	in := func(id, phone, text string) string {
+		m := sms(id, phone, text)
+		m.IntegrationID = integ.ID
+		return e.ingest(m).Items[0].ConversationID
+	}
+	actor := inbox.Change{Actor: "agent"}
+	rdv, err := e.engine.SaveFolder(e.ctx, tenantA, inbox.Folder{Name: "Rendez-vous", Rules: json.RawMessage(`{"contains": "rdv"}`)}, actor)
+	require.NoError(t, err)
+	other, err := e.engine.SaveFolder(e.ctx, tenantA, inbox.Folder{Name: "Autres"}, actor)
+	require.NoError(t, err)
+
+	read := in("k1", "+33600000001", "RDV mardi")
+	answered := in("k2", "+33600000002", "RDV jeudi")
+	resolved := in("k3", "+33600000003", "RDV lundi")
+	moved := in("k4", "+33600000004", "RDV samedi")
+	unfiled := in("k5", "+33600000005", "Question")
+	require.Equal(t, rdv.ID, e.conversation(read).FolderID)
+
+	_, err = e.engine.MarkRead(e.ctx, tenantA, read, true, actor)
+	require.NoError(t, err)
+	_, err = e.engine.MarkRead(e.ctx, tenantA, read, false, actor)
+	require.NoError(t, err, "marking unread confirms nothing")
+	_, err = e.engine.Reply(e.ctx, tenantA, answered, inbox.ReplyRequest{Text: "Entendu."}, actor)
+	require.NoError(t, err)
+	_, err = e.engine.SetStatus(e.ctx, tenantA, resolved, inbox.StatusResolved, actor)
+	require.NoError(t, err)
+	// an agent's own filing and an unfiled conversation are not confirmations
+	_, err = e.engine.Move(e.ctx, tenantA, moved, other.ID, actor)
+	require.NoError(t, err)
+	_, err = e.engine.MarkRead(e.ctx, tenantA, moved, true, actor)
+	require.NoError(t, err)
+	_, err = e.engine.MarkRead(e.ctx, tenantA, unfiled, true, actor)
+	require.NoError(t, err)
+
+	require.Equal(t, []string{rdv.ID + ":RDV mardi", rdv.ID + ":RDV jeudi", rdv.ID + ":RDV lundi"}, rules.confirmed)
+	require.Equal(t, []string{other.ID + ":"}, rules.learned, "the move was learned, not confirmed")
+}

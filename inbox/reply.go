@@ -28,7 +28,7 @@ func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req 
 		return Message{}, fmt.Errorf("reply: %w", err)
 	}
 	var msg Message
-	_, err := e.mutate(ctx, tenant, convID, ch, "conversation.reply", func(tx Tx, c *Conversation) (any, error) {
+	conv, err := e.mutate(ctx, tenant, convID, ch, "conversation.reply", func(tx Tx, c *Conversation) (any, error) {
 		var err error
 		msg, err = e.queueOutbound(tx, c, outboundSpec{Text: req.Text, HTML: req.HTML, Attachments: req.Attachments, Author: AuthorAgent, AuthorID: ch.Actor})
 		if err != nil {
@@ -41,6 +41,7 @@ func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req 
 	}
 	e.bus.publish(Event{Type: EventMessageCreated, TenantID: tenant, ConversationID: convID, MessageID: msg.ID, IntegrationID: msg.IntegrationID, Direction: DirectionOut, Detail: "outbound", At: msg.CreatedAt})
 	e.kickOutbox()
+	e.confirm(ctx, tenant, conv)
 	return msg, nil
 }
 

@@ -172,9 +172,7 @@ func (s *Summarizer) Summarize(ctx context.Context, tenant inbox.Tenant, conv in
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func knownIntent(s string) inbox.Intent {
-	switch i := inbox.Intent(s); i {
-	case inbox.IntentQuestion, inbox.IntentComplaint, inbox.IntentOrder, inbox.IntentAppointment,
-		inbox.IntentUrgent, inbox.IntentSpam, inbox.IntentOther:
+	if i := inbox.Intent(s); i != inbox.IntentNone && i.Valid() {
 		return i
 	}
 	return inbox.IntentOther

@@ -152,7 +152,7 @@ func TestRequestShape(t *testing.T) {
 	require.ElementsMatch(t, []any{"folder", "intent", "urgency", "confidence", "reason"}, sch["required"])
 	props := sch["properties"].(map[string]any)
 	require.Equal(t, []any{"Commandes", "Facturation", "Rendez-vous", "none"}, props["folder"].(map[string]any)["enum"])
-	require.Equal(t, []any{"question", "complaint", "order", "appointment", "urgent", "spam", "other", "invoice", "cancellation"}, props["intent"].(map[string]any)["enum"])
+	require.Equal(t, []any{"question", "complaint", "order", "appointment", "invoice", "cancellation", "urgent", "spam", "other"}, props["intent"].(map[string]any)["enum"])
 	require.Equal(t, []any{"low", "normal", "high"}, props["urgency"].(map[string]any)["enum"])
 }
 

@@ -17,11 +17,7 @@ const NoFolder = "none"
 
 // Intents and urgencies the model may answer.
 var (
-	intents = []string{
-		string(inbox.IntentQuestion), string(inbox.IntentComplaint), string(inbox.IntentOrder),
-		string(inbox.IntentAppointment), string(inbox.IntentUrgent), string(inbox.IntentSpam), string(inbox.IntentOther),
-		"invoice", "cancellation", // as classify.Intents reports them
-	}
+	intents   = intentNames()
 	urgencies = []string{string(inbox.UrgencyLow), string(inbox.UrgencyNormal), string(inbox.UrgencyHigh)}
 )
 
@@ -205,4 +201,12 @@ func parseReply(content string, folderNames []string) (reply, error) {
 	}
 	r.Reason = truncateRunes(oneLine(r.Reason), 200)
 	return r, nil
+}
+
+func intentNames() []string {
+	var out []string
+	for _, i := range inbox.Intents() {
+		out = append(out, string(i))
+	}
+	return out
 }

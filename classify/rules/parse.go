@@ -292,12 +292,11 @@ func parseActions(path string, v any) (Actions, error) {
 			if err != nil {
 				return Actions{}, err
 			}
-			switch in := inbox.Intent(s); in {
-			case inbox.IntentNone, inbox.IntentQuestion, inbox.IntentComplaint, inbox.IntentOrder, inbox.IntentAppointment, inbox.IntentUrgent, inbox.IntentSpam, inbox.IntentOther:
-				a.Intent = in
-			default:
+			in := inbox.Intent(s)
+			if !in.Valid() {
 				return Actions{}, inbox.Invalid(path+".intent", fmt.Sprintf("unknown intent %q", truncate(s, 60)))
 			}
+			a.Intent = in
 		case "urgency":
 			s, err := str(k)
 			if err != nil {

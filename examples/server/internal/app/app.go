@@ -293,11 +293,13 @@ func (a *App) build(ctx context.Context) (err error) {
 			return fmt.Errorf("AI summaries: %w", err)
 		}
 		features.AI, features.AIModel = true, model
-		features.Classifier = "rules, AI, learner"
+		features.Classifier = "rules, AI, learner, intent"
 	} else {
-		features.Classifier = "rules, learner"
+		features.Classifier = "rules, learner, intent"
 	}
-	chain = append(chain, learner)
+	// The offline intent and urgency labeller never files; it fills the
+	// intent and urgency that the member which filed left empty.
+	chain = append(chain, learner, classify.Intents(classify.IntentOptions{}))
 	classifier := classify.Chain(chain...)
 
 	// Quarantined mail is replayed from its raw bytes by the same parser
