@@ -183,6 +183,9 @@ func checkExpect(t *testing.T, c corpusCase, got *Parsed, blobs *memBlobs) {
 		assert.Equal(t, b["status"], got.Bounce.Status)
 		assert.Equal(t, b["reporting_mta"], got.Bounce.ReportingMTA)
 		assert.Equal(t, b["permanent"], got.Bounce.Permanent)
+		if want, ok := b["diagnostic"].(string); ok {
+			assert.Contains(t, got.Bounce.Diagnostic, want, "the reason the delivery failed")
+		}
 	}
 	if list, ok := e["attachments"].([]any); ok {
 		checkAttachments(t, list, got, blobs)

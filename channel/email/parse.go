@@ -267,6 +267,7 @@ type walker struct {
 	isReport               bool
 	storeErr               error
 	envelope               string // the mbox "From " line's text, if any
+	failedRecipients       string // X-Failed-Recipients (Exim bounces)
 }
 
 // messageReaders recycles the read buffers of message: a sync parses
@@ -304,6 +305,7 @@ func (w *walker) headers(h message.Header) {
 	in.To = parties(h, "To", cs)
 	in.Cc = parties(h, "Cc", cs)
 	in.ReplyTo = parties(h, "Reply-To", cs)
+	w.failedRecipients = h.Get("X-Failed-Recipients")
 	in.MessageID = firstID(messageIDs(h, "Message-Id"))
 	in.InReplyTo = firstID(messageIDs(h, "In-Reply-To"))
 	in.References = messageIDs(h, "References")
@@ -370,6 +372,39 @@ func (w *walker) finish() {
 	if w.isReport && w.bounce.FinalRecipient != "" {
 		b := w.bounce
 		w.out.Bounce = &b
+	}
+	if w.out.Bounce == nil {
+		w.plainTextBounce()
+	}
+}
+
+// plainTextBounce recognises a delivery report written as plain text
+// (Exim's) and marks the message as the bounce it is.
+func (w *walker) plainTextBounce() {
+	in := &w.out.Inbound
+	b, ok := parseEximBounce(in.Text, w.failedRecipients)
+	if !ok {
+		return
+	}
+	if b.OriginalMessageID == "" {
+		for _, f := range w.out.Forwarded { // the message returned as an attachment
+			if f.MessageID != "" {
+				b.OriginalMessageID = f.MessageID
+				break
+			}
+		}
+	}
+	if local, host, ok := strings.Cut(in.From.Email, "@"); ok && strings.EqualFold(local, "mailer-daemon") {
+		b.ReportingMTA = host
+	}
+	w.out.Bounce = &b
+	if !in.Bounce {
+		const signal = "plain-text delivery report"
+		d := &w.out.Detection
+		d.Automated, d.Bounce, d.Newsletter, d.Kind, d.Reason = true, true, false, KindBounce, signal
+		d.Signals = append([]string{signal}, d.Signals...)
+		in.Automated, in.Bounce, in.Newsletter, in.AutomatedReason = true, true, false, signal
+		w.out.AutoReplyTo = ""
 	}
 }
 

@@ -518,3 +518,69 @@ keep("keep-15-outlook-swedish-quoted-header.eml", render(msg), "k-leverans-opali
     "note": "Swedish Outlook quotes the message it answers under a Från:/Skickat:/Till:/Ämne: block. That block "
             "starts the quoted history, as De :/Envoyé :, Von:/Gesendet: and From:/Sent: do.",
 })
+
+
+# --- an Exim bounce: plain text, no RFC 3464 parts ---------------------
+d, iso = date(2024, 4, 10, 11, 30, 4, "+0200")
+ORIG_EXIM = "20240410112958.6b2c@maison-lumiere.example"
+body = ("This message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  c.bernard@ancien-fai.example\n"
+        "    host mx.ancien-fai.example [192.0.2.200]\n"
+        "    SMTP error from remote mail server after RCPT TO:<c.bernard@ancien-fai.example>:\n"
+        "    550 5.1.1 <c.bernard@ancien-fai.example>: Recipient address rejected: User unknown in virtual mailbox table\n\n"
+        "------ This is a copy of the message, including all the headers. ------\n\n"
+        "Return-path: <support@maison-lumiere.example>\n"
+        "Received: from helpdesk01.maison-lumiere.example ([10.0.0.31])\n"
+        "\tby smtp.maison-lumiere.example with esmtp (Exim 4.97)\n"
+        "\t(envelope-from <support@maison-lumiere.example>)\n"
+        "\tid 1rtUa2-000Bq4-1x\n"
+        "\tfor c.bernard@ancien-fai.example; Wed, 10 Apr 2024 11:29:58 +0200\n"
+        "Message-ID: <%s>\n"
+        "Date: Wed, 10 Apr 2024 11:29:58 +0200\n"
+        "From: =?utf-8?q?Maison_Lumi=C3=A8re?= <support@maison-lumiere.example>\n"
+        "To: c.bernard@ancien-fai.example\n"
+        "Subject: Re: Votre commande 40590\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        "Bonjour,\n"
+        "votre commande 40590 part demain.\n"
+        "Maison Lumière\n" % ORIG_EXIM)
+msg = Part([
+    ("Return-Path", "<>"),
+    ("Received", "from Debian-exim by smtp.maison-lumiere.example with local (Exim 4.97)\n"
+                 "\tid 1rtUa8-000Bq9-2f\n\tfor support@maison-lumiere.example; %s" % d),
+    ("X-Failed-Recipients", "c.bernard@ancien-fai.example"),
+    ("Auto-Submitted", "auto-replied"),
+    ("From", "Mail Delivery System <Mailer-Daemon@smtp.maison-lumiere.example>"),
+    ("To", "support@maison-lumiere.example"),
+    ("References", "<%s>" % ORIG_EXIM),
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+    ("Subject", "Mail delivery failed: returning message to sender"),
+    ("Message-Id", "<E1rtUa8-000Bq9-2f@smtp.maison-lumiere.example>"),
+    ("Date", d),
+], body.encode("utf-8"))
+keep("keep-16-exim-plain-text-bounce.eml", render(msg), "k-bounce-bernard", {
+    "subject": "Mail delivery failed: returning message to sender",
+    "from": "mailer-daemon@smtp.maison-lumiere.example",
+    "date": iso,
+    "automated_signals": ["Return-Path: <>", "From: Mailer-Daemon", "Auto-Submitted: auto-replied",
+                          "X-Failed-Recipients"],
+    "text_contains": "could not be delivered to one or more of its",
+    "auto_reply": False,
+    "kind": "bounce",
+    "bounce_report": {
+        "original_message_id": ORIG_EXIM,
+        "final_recipient": "c.bernard@ancien-fai.example",
+        "action": "failed",
+        "status": "5.1.1",
+        "reporting_mta": "smtp.maison-lumiere.example",
+        "permanent": True,
+        "diagnostic": "550 5.1.1 <c.bernard@ancien-fai.example>: Recipient address rejected: User unknown",
+    },
+    "note": "Exim's bounce is plain text, without RFC 3464 parts: the failed address is indented under "
+            "\"The following address(es) failed:\", the reason under it, and a copy of our message (with its "
+            "Message-ID) follows the \"This is a copy of the message\" line.",
+}, automated=True, bounce=True)
