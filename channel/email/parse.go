@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"strings"
 	"sync"
@@ -152,6 +153,11 @@ type Parsed struct {
 	Truncated bool
 	// Size is the length of the raw message in bytes.
 	Size int64
+	// DroppedParts counts the MIME parts not read because of
+	// ParseOptions.MaxDepth (a deeper subtree counts once) or MaxParts
+	// (once, however many follow); the text then ends with a note saying
+	// so, and the raw message keeps them.
+	DroppedParts int
 	// SenderFrom names the header Inbound.From was read from: "From", or
 	// for a message without a From address "Sender", "Reply-To" or
 	// "Return-Path"; "" when there is no sender address at all.
@@ -268,6 +274,8 @@ type walker struct {
 	storeErr               error
 	envelope               string // the mbox "From " line's text, if any
 	failedRecipients       string // X-Failed-Recipients (Exim bounces)
+	droppedDeep            int    // subtrees nested deeper than MaxDepth
+	droppedMany            int    // parts beyond MaxParts
 }
 
 // messageReaders recycles the read buffers of message: a sync parses
@@ -368,6 +376,7 @@ func (w *walker) finish() {
 			in.Text += truncationNotice(w.htmlOmit)
 		}
 	}
+	w.noteDropped()
 	w.out.QuotedStart = QuotedStart(in.Text)
 	if w.isReport && w.bounce.FinalRecipient != "" {
 		b := w.bounce
@@ -375,6 +384,34 @@ func (w *walker) finish() {
 	}
 	if w.out.Bounce == nil {
 		w.plainTextBounce()
+	}
+}
+
+// noteDropped tells the reader, at the end of the text and of the HTML,
+// that parts of the message were not read because of the depth or part
+// limits: they are only in the raw message.
+func (w *walker) noteDropped() {
+	var notes []string
+	if w.droppedDeep > 0 {
+		notes = append(notes, fmt.Sprintf("[%d part(s) of this message are not shown: they are nested deeper than %d levels. The original message keeps them.]",
+			w.droppedDeep, w.p.opts.MaxDepth))
+	}
+	if w.droppedMany > 0 {
+		notes = append(notes, fmt.Sprintf("[This message has more than %d parts; the others are not shown. The original message keeps them.]",
+			w.p.opts.MaxParts))
+	}
+	if len(notes) == 0 {
+		return
+	}
+	in := &w.out.Inbound
+	w.out.DroppedParts = w.droppedDeep + w.droppedMany
+	note := strings.Join(notes, "\n")
+	if strings.TrimSpace(in.Text) != "" {
+		note = "\n\n" + note
+	}
+	in.Text += note
+	if in.HTML != "" {
+		in.HTML += "<p><em>" + html.EscapeString(strings.Join(notes, " ")) + "</em></p>"
 	}
 }
 
@@ -413,8 +450,14 @@ func (w *walker) plainTextBounce() {
 // else into attachments.
 func (w *walker) entity(h message.Header, body io.Reader, depth int, parent string) {
 	w.parts++
-	if w.parts > w.p.opts.MaxParts || depth > w.p.opts.MaxDepth {
+	switch {
+	case w.parts > w.p.opts.MaxParts:
 		w.out.Truncated = true
+		w.droppedMany++
+		return
+	case depth > w.p.opts.MaxDepth:
+		w.out.Truncated = true
+		w.droppedDeep++
 		return
 	}
 	typ, params := mediaType(h.Get("Content-Type"))

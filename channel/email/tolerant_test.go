@@ -3,6 +3,7 @@ package email
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -299,4 +300,38 @@ func TestParseEximBounce(t *testing.T) {
 	require.True(t, p.Inbound.Automated)
 	require.Empty(t, p.AutoReplyTo)
 	require.Equal(t, "paul@old.example", p.Bounce.FinalRecipient)
+}
+
+// TestParseSaysWhatTheLimitsDropped checks the note that replaces parts
+// beyond the depth and part limits.
+func TestParseSaysWhatTheLimitsDropped(t *testing.T) {
+	p, err := NewParser(ParseOptions{MaxParts: 6, MaxDepth: 2})
+	require.NoError(t, err)
+	parse := func(raw string) *Parsed {
+		got, err := p.Parse(context.Background(), strings.NewReader(raw))
+		require.NoError(t, err)
+		return got
+	}
+	head := "From: a@x.example\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n"
+
+	many := head
+	for i := range 8 {
+		many += fmt.Sprintf("--b1\r\nContent-Type: text/html\r\n\r\n<p>part %d</p>\r\n", i)
+	}
+	got := parse(many + "--b1--\r\n")
+	require.True(t, got.Truncated)
+	require.Equal(t, 1, got.DroppedParts)
+	require.Contains(t, got.Inbound.Text, "part 0")
+	require.True(t, strings.HasSuffix(got.Inbound.Text, "\n\n[This message has more than 6 parts; the others are not shown. The original message keeps them.]"), got.Inbound.Text)
+	require.Contains(t, got.Inbound.HTML, "more than 6 parts")
+
+	deep := head + "--b1\r\n\r\ntop\r\n--b1\r\nContent-Type: multipart/mixed; boundary=b2\r\n\r\n" +
+		"--b2\r\nContent-Type: multipart/mixed; boundary=b3\r\n\r\n--b3\r\n\r\ntoo deep\r\n--b3--\r\n--b2--\r\n--b1--\r\n"
+	got = parse(deep)
+	require.Equal(t, 1, got.DroppedParts)
+	require.Equal(t, "top\n\n[1 part(s) of this message are not shown: they are nested deeper than 2 levels. The original message keeps them.]", got.Inbound.Text)
+
+	got = parse("From: a@x.example\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: multipart/mixed; boundary=b2\r\n\r\n" +
+		"--b2\r\nContent-Type: multipart/mixed; boundary=b3\r\n\r\n--b3\r\n\r\ntoo deep\r\n--b3--\r\n--b2--\r\n--b1--\r\n")
+	require.True(t, strings.HasPrefix(got.Inbound.Text, "[1 part(s)"), "no text but the note: %q", got.Inbound.Text)
 }

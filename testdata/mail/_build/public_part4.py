@@ -584,3 +584,42 @@ keep("keep-16-exim-plain-text-bounce.eml", render(msg), "k-bounce-bernard", {
             "\"The following address(es) failed:\", the reason under it, and a copy of our message (with its "
             "Message-ID) follows the \"This is a copy of the message\" line.",
 }, automated=True, bounce=True)
+
+
+# --- 2,000 nested multiparts: keep what is within the depth limit ------
+d, iso = date(2024, 4, 10, 15, 45, 19, "+0200")
+DEPTH = 2000
+pdf_fact = pdf_bytes(["Facture F-2024-0410", "Suspension Opaline"], "Facture F-2024-0410")
+inner = ["--n%d\nContent-Type: text/plain; charset=utf-8\n\nTexte au fond de la pile.\n--n%d--\n" % (DEPTH, DEPTH)]
+for level in range(DEPTH - 1, 1, -1):
+    inner.insert(0, "--n%d\nContent-Type: multipart/mixed; boundary=\"n%d\"\n\n" % (level, level + 1))
+    inner.append("--n%d--\n" % level)
+nested = "".join(inner)
+bnd = "n1"
+msg = Part([
+    ("Return-Path", "<robot@generateur.example>"),
+    received("relay.generateur.example", "198.51.100.200", MX, d, SUPPORT, "4VD0T91DeepZz9sp"),
+    ("From", addr("Nathalie Perrin", "nathalie.perrin@generateur.example")),
+    ("To", SUPPORT),
+    ("Subject", "Facture F-2024-0410"),
+    ("Date", d),
+    ("Message-ID", "<20240410154519.deep@generateur.example>"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", 'multipart/mixed; boundary="%s"' % bnd),
+], multipart_body(bnd, [
+    text_part("Bonjour,\nvoici la facture F-2024-0410 de la suspension Opaline.\nNathalie Perrin\n", cte="8bit"),
+    Part([("Content-Type", 'multipart/mixed; boundary="n2"')], nested),
+    attachment(pdf_fact, "application/pdf", "facture-F-2024-0410.pdf"),
+]))
+keep("keep-17-nested-2000-deep.eml", render(msg), "k-facture-profonde", {
+    "subject": "Facture F-2024-0410",
+    "from": "nathalie.perrin@generateur.example",
+    "date": iso,
+    "text_contains": "voici la facture F-2024-0410",
+    "text_contains_more": ["nested deeper than 20 levels"],
+    "truncated": True,
+    "attachments_lenient": [att_exp("facture-F-2024-0410.pdf", "application/pdf", pdf_fact)],
+    "note": "2,000 nested multipart/mixed levels between the text and the invoice (a mail bomb, or a broken "
+            "generator). Parse within the depth limit (20 levels by default): keep the text and the PDF "
+            "around the nest, and say in the text that the deeper parts are not shown.",
+})
