@@ -184,6 +184,7 @@ func (s *Server) routes(opts Options) {
 	m.Handle("GET /inbox/folders/{id}", s.authed(s.getFolder))
 	m.Handle("PATCH /inbox/folders/{id}", s.admin(s.patchFolder))
 	m.Handle("DELETE /inbox/folders/{id}", s.admin(s.deleteFolder))
+	m.Handle("PUT /inbox/folder-order", s.admin(s.orderFolders))
 	m.Handle("POST /inbox/rules/preview", s.authed(s.previewRules))
 
 	m.Handle("GET /inbox/conversations", s.authed(s.listConversations))

@@ -79,28 +79,54 @@ async function folders(root, admin) {
       if (!name) return;
       try { const f = await post('/inbox/folders', { name }); editing = f.id; folders(root, admin); } catch (e) { problemToast(e); }
     } }, icon('plus', 14), ' New folder') : null),
-  h('ul', { class: 'folder-admin' }, items.map(f => h('li', { class: editing === f.id ? 'active' : '' },
-    h('button', { class: 'link', onclick: () => { editing = f.id; folders(root, admin); } }, f.name),
-    h('span', { class: 'muted small' }, f.rules && f.rules !== null ? 'rules' : 'no rules', f.auto_reply.mode ? ' · auto-reply ' + f.auto_reply.mode : ''),
-    f.rules_error ? h('span', { class: 'pill st urgent' }, 'rules error') : null))));
+  h('p', { class: 'muted small' }, 'Folders are tried from top to bottom: the first one whose rules match files the conversation.'),
+  h('ol', { class: 'folder-admin', id: 'folder-order' }, items.map((f, i) => h('li', { class: editing === f.id ? 'active' : '', dataset: { id: f.id } },
+    h('div', { class: 'folder-admin-main' },
+      h('button', { class: 'link folder-name', onclick: () => { editing = f.id; folders(root, admin); } }, f.name),
+      h('span', { class: 'muted small' }, f.rules && f.rules !== null ? 'rules' : 'no rules', autoReplyNote(f.auto_reply.mode)),
+      f.rules_error ? h('span', { class: 'pill st urgent' }, 'rules need fixing') : null),
+    admin ? h('span', { class: 'order-btns' },
+      h('button', { type: 'button', class: 'icon-btn move-up', disabled: i === 0, 'aria-label': `Move ${f.name} up`, title: 'Try earlier', onclick: () => reorder(items, i, -1) }, '↑'),
+      h('button', { type: 'button', class: 'icon-btn move-down', disabled: i === items.length - 1, 'aria-label': `Move ${f.name} down`, title: 'Try later', onclick: () => reorder(items, i, 1) }, '↓')) : null))));
+  const reorder = async (list, i, delta) => {
+    const ids = list.map(x => x.id);
+    [ids[i], ids[i + delta]] = [ids[i + delta], ids[i]];
+    try { await put('/inbox/folder-order', { ids }); toast('Folder order saved'); folders(root, admin); } catch (e) { problemToast(e); }
+  };
   const f = items.find(x => x.id === editing) || items[0];
   clear(root, h('div', { class: 'split' }, list, f ? folderEditor(f, admin, () => folders(root, admin)) : h('div', { class: 'card muted' }, 'No folder yet.')));
 }
 
-// toTree turns stored rules into the builder's model.
+function autoReplyNote(mode) {
+  if (mode === 'approve') return ' · drafts replies for approval';
+  if (mode === 'auto') return ' · replies automatically';
+  return '';
+}
+
+// toTree turns stored rules into the builder's model. Each condition
+// keeps the stored node it came from: saving a folder without touching a
+// condition writes it back exactly, whatever the builder can express.
 function toTree(rules) {
   const node = (n) => {
-    if (!n) return { kind: 'group', op: 'any', children: [] };
+    if (!n || Object.keys(n).length === 0) return { kind: 'group', op: 'any', children: [] };
     for (const op of ['all', 'any', 'none']) if (n[op]) return { kind: 'group', op, children: n[op].map(node) };
-    if (n.expr) return { kind: 'expr', expr: n.expr };
-    return { kind: 'cond', field: n.field || 'subject', op: n.op || 'contains', value: Array.isArray(n.value) ? n.value.join(', ') : n.value === true ? 'true' : n.value === false ? 'false' : (n.value ?? '') };
+    if (n.expr) return { kind: 'expr', expr: n.expr, raw: n };
+    return { kind: 'cond', field: n.field || 'subject', op: n.op || 'contains', raw: n,
+      value: Array.isArray(n.value) ? n.value.join(', ') : n.value === true ? 'true' : n.value === false ? 'false' : (n.value ?? '') };
   };
-  const t = node(rules);
-  return t.kind === 'group' ? t : { kind: 'group', op: 'all', children: [t] };
+  const root = rules ? { ...rules } : null;
+  if (root) delete root.actions;
+  const t = node(root);
+  // A single condition at the top is shown inside a group and saved back alone.
+  return t.kind === 'group' ? t : { kind: 'group', op: 'all', children: [t], wrapped: true };
 }
 
 function fromTree(t) {
-  if (t.kind === 'group') return { [t.op]: t.children.map(fromTree) };
+  if (t.kind === 'group') {
+    if (t.wrapped && t.op === 'all' && t.children.length === 1) return fromTree(t.children[0]);
+    return { [t.op]: t.children.map(fromTree) };
+  }
+  if (t.raw && !t.dirty) return t.raw;
   if (t.kind === 'expr') return { expr: t.expr };
   let value = t.value;
   if (t.field === 'has_attachment') value = t.value !== 'false';
@@ -111,7 +137,7 @@ function fromTree(t) {
 function groupEl(g, rerender, onRemove, depth = 0) {
   return h('div', { class: ['rule-group', 'depth' + (depth % 3)] },
     h('div', { class: 'rule-group-head' },
-      h('select', { class: 'combinator', 'aria-label': 'Match', onchange: (e) => { g.op = e.target.value; rerender(); } },
+      h('select', { class: 'combinator', 'aria-label': 'Match', onchange: (e) => { g.op = e.target.value; g.wrapped = false; rerender(); } },
         [['all', 'ALL of (AND)'], ['any', 'ANY of (OR)'], ['none', 'NONE of (NOT)']].map(([v, t]) => h('option', { value: v, selected: g.op === v }, t))),
       h('span', { class: 'grow' }),
       h('button', { type: 'button', class: 'btn small ghost add-cond', onclick: () => { g.children.push({ kind: 'cond', field: 'subject', op: 'contains', value: '' }); rerender(); } }, '+ Condition'),
@@ -121,46 +147,78 @@ function groupEl(g, rerender, onRemove, depth = 0) {
     g.children.map((c, i) => {
       const remove = () => { g.children.splice(i, 1); rerender(); };
       if (c.kind === 'group') return groupEl(c, rerender, remove, depth + 1);
-      if (c.kind === 'expr') return h('div', { class: 'rule-cond' }, h('input', { class: 'grow', value: c.expr, oninput: (e) => { c.expr = e.target.value; } }), h('button', { type: 'button', class: 'icon-btn', onclick: remove, 'aria-label': 'Remove' }, icon('x', 14)));
+      if (c.kind === 'expr') return h('div', { class: 'rule-cond' }, h('input', { class: 'grow', value: c.expr, 'aria-label': 'Advanced expression', oninput: (e) => { c.expr = e.target.value; c.dirty = true; } }), h('button', { type: 'button', class: 'icon-btn', onclick: remove, 'aria-label': 'Remove' }, icon('x', 14)));
       return h('div', { class: 'rule-cond' },
-        h('select', { 'aria-label': 'Field', onchange: (e) => { c.field = e.target.value; rerender(); } }, fields.map(([v, t]) => h('option', { value: v, selected: c.field === v }, t))),
-        c.field === 'has_attachment' ? h('select', { onchange: (e) => { c.value = e.target.value; } }, h('option', { value: 'true', selected: c.value !== 'false' }, 'yes'), h('option', { value: 'false', selected: c.value === 'false' }, 'no'))
-          : [h('select', { 'aria-label': 'Operator', onchange: (e) => { c.op = e.target.value; } }, ops.map(([v, t]) => h('option', { value: v, selected: c.op === v }, t))),
-            h('input', { class: 'grow rule-value', value: c.value, placeholder: c.op === 'in' ? 'a, b, c' : 'value', oninput: (e) => { c.value = e.target.value; } })],
+        h('select', { 'aria-label': 'Field', onchange: (e) => { c.field = e.target.value; c.dirty = true; rerender(); } }, fields.map(([v, t]) => h('option', { value: v, selected: c.field === v }, t))),
+        c.field === 'has_attachment' ? h('select', { 'aria-label': 'Value', onchange: (e) => { c.value = e.target.value; c.dirty = true; } }, h('option', { value: 'true', selected: c.value !== 'false' }, 'yes'), h('option', { value: 'false', selected: c.value === 'false' }, 'no'))
+          : [h('select', { 'aria-label': 'Operator', onchange: (e) => { c.op = e.target.value; c.dirty = true; } }, ops.map(([v, t]) => h('option', { value: v, selected: c.op === v }, t))),
+            h('input', { class: 'grow rule-value', value: c.value, placeholder: c.op === 'in' ? 'a, b, c' : 'value', oninput: (e) => { c.value = e.target.value; c.dirty = true; } })],
         h('button', { type: 'button', class: 'icon-btn', onclick: remove, 'aria-label': 'Remove condition' }, icon('x', 14)));
     }));
 }
 
+const intentLabels = { question: 'Question', complaint: 'Complaint', order: 'Order', appointment: 'Appointment', invoice: 'Invoice or payment',
+  cancellation: 'Cancellation', urgent: 'Urgent', spam: 'Spam', other: 'Other' };
+const urgencyLabels = { low: 'Low', normal: 'Normal', high: 'High' };
+
+// choice is a <select> of [value, label] pairs that always offers the
+// current value, so a value the list does not know survives a save.
+function choice(current, none, pairs, attrs = {}) {
+  const known = pairs.some(([v]) => v === current);
+  return h('select', attrs, h('option', { value: '' }, none),
+    pairs.map(([v, t]) => h('option', { value: v, selected: current === v }, t)),
+    current && !known ? h('option', { value: current, selected: true }, current) : null);
+}
+
 function folderEditor(f, admin, reload) {
   const tree = toTree(f.rules);
+  // Every stored action is kept: the controls below change the ones they
+  // show, the others are written back as they were.
   const actions = { ...(f.rules?.actions || {}) };
   const builder = h('div', { class: 'rule-builder', dataset: { field: 'rules' } });
   const rerender = () => clear(builder, groupEl(tree, rerender, null));
   rerender();
   const name = h('input', { value: f.name, dataset: { field: 'name' } });
   const desc = h('textarea', { rows: 2, dataset: { field: 'description' } }, f.description);
-  const status = h('select', {}, h('option', { value: '' }, 'keep'), ['urgent', 'spam', 'open'].map(v => h('option', { value: v, selected: actions.status === v }, statusLabels[v])));
-  const tags = h('input', { value: (actions.tags || []).join(', '), placeholder: 'tag, tag' });
-  const assign = h('select', {}, h('option', { value: '' }, 'nobody'), state.employees.map(e => h('option', { value: e.id, selected: actions.assign === e.id }, e.name)));
-  const mode = h('select', { dataset: { field: 'auto_reply' } }, [['', 'Off'], ['approve', 'Draft for approval'], ['auto', 'Send automatically']].map(([v, t]) => h('option', { value: v, selected: (f.auto_reply.mode || '') === v }, t)));
+  const status = choice(actions.status || '', 'keep', ['urgent', 'spam', 'open'].map(v => [v, statusLabels[v]]), { id: 'action-status' });
+  const intent = choice(actions.intent || '', 'not set', Object.entries(intentLabels), { id: 'action-intent' });
+  const urgency = choice(actions.urgency || '', 'not set', Object.entries(urgencyLabels), { id: 'action-urgency' });
+  const tags = h('input', { id: 'action-tags', value: (actions.tags || []).join(', '), placeholder: 'tag, tag' });
+  const assign = choice(actions.assign || '', 'nobody', state.employees.map(e => [e.id, e.name]), { id: 'action-assign' });
+  const noMove = h('input', { type: 'checkbox', id: 'action-nomove', checked: !!actions.no_move });
+  const mode = h('select', { id: 'autoreply-mode', dataset: { field: 'auto_reply' } }, [['', 'Off'], ['approve', 'Draft for approval'], ['auto', 'Send automatically']].map(([v, t]) => h('option', { value: v, selected: (f.auto_reply.mode || '') === v }, t)));
   const fprompt = h('textarea', { rows: 3, placeholder: 'Extra instructions for this folder' }, f.auto_reply.prompt || '');
   const useKB = h('input', { type: 'checkbox', checked: !!f.auto_reply.use_knowledge });
+  const aiWarning = h('p', { class: 'callout warn small', id: 'autoreply-warning', role: 'status' });
+  const showAIWarning = () => {
+    const on = !state.features.ai && mode.value !== '';
+    aiWarning.hidden = !on;
+    aiWarning.textContent = on ? (mode.value === 'approve'
+      ? 'AI is off on this server, so no draft will be written for this folder: nothing will wait for approval. Ask your administrator to connect an AI model, or turn automatic replies off.'
+      : 'AI is off on this server, so no reply will be sent automatically from this folder. Ask your administrator to connect an AI model, or turn automatic replies off.') : '';
+  };
+  mode.addEventListener('change', showAIWarning);
+  showAIWarning();
   const previewOut = h('div', { class: 'preview', id: 'rule-preview' });
   const rules = () => {
     const r = tree.children.length ? fromTree(tree) : null;
-    const a = {};
-    if (status.value) a.status = status.value;
+    const a = { ...actions };
+    const set = (k, v) => { if (v === undefined || v === '' || v === false || (Array.isArray(v) && v.length === 0)) delete a[k]; else a[k] = v; };
+    set('status', status.value);
+    set('intent', intent.value);
+    set('urgency', urgency.value);
+    set('assign', assign.value);
     const t = tags.value.split(',').map(x => x.trim()).filter(Boolean);
-    if (t.length) a.tags = t;
-    if (assign.value) a.assign = assign.value;
-    if (r && Object.keys(a).length) r.actions = a;
+    set('tags', t.length === (actions.tags || []).length && t.every((x, i) => x === actions.tags[i]) ? actions.tags : t);
+    set('no_move', noMove.checked);
+    if (r && Object.keys(a).length) return { ...r, actions: a };
     return r;
   };
   const form = h('form', { class: 'card form folder-editor', onsubmit: async (e) => {
     e.preventDefault();
     try {
       await patch(`/inbox/folders/${f.id}`, { name: name.value, description: desc.value, rules: rules(), version: f.version,
-        auto_reply: { mode: mode.value, prompt: fprompt.value, use_knowledge: useKB.checked } });
+        auto_reply: { ...f.auto_reply, mode: mode.value, prompt: fprompt.value, use_knowledge: useKB.checked } });
       toast('Folder saved');
       reload();
     } catch (ex) { showFieldErrors(form, ex); }
@@ -174,7 +232,9 @@ function folderEditor(f, admin, reload) {
   field('Name', name), field('Description', desc, 'Helps the AI classifier decide what belongs here.'),
   h('h3', {}, 'Rules'), h('p', { class: 'muted small' }, 'Text comparisons ignore case and accents. Folders are tried in order; the first match files the conversation.'),
   builder,
-  h('div', { class: 'grid3' }, field('Then set status', status), field('Add tags', tags), field('Assign to', assign)),
+  h('div', { class: 'grid3' }, field('Then set status', status), field('Set intent', intent), field('Set urgency', urgency),
+    field('Add tags', tags), field('Assign to', assign)),
+  h('label', { class: 'check' }, noMove, ' Only apply these actions: keep trying the next folders for filing'),
   h('div', { class: 'row-actions' },
     h('button', { type: 'button', class: 'btn ghost', id: 'preview-rules', onclick: async () => {
       try {
@@ -186,7 +246,7 @@ function folderEditor(f, admin, reload) {
     } }, 'Preview matches')),
   previewOut,
   h('h3', {}, 'Automatic replies'),
-  field('Mode', mode, state.features.ai ? '' : 'Needs an AI model: without one, no reply is generated.'),
+  field('Mode', mode), aiWarning,
   field('Folder prompt', fprompt),
   h('label', { class: 'check' }, useKB, ' Use the knowledge base'),
   admin ? h('div', { class: 'row-actions' }, h('button', { class: 'btn primary', type: 'submit', id: 'save-folder' }, 'Save folder')) : null);
