@@ -1,7 +1,6 @@
 package email
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -9,6 +8,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -51,17 +52,28 @@ func (Secret) GoString() string { return "[redacted]" }
 // LogValue hides the secret from slog.
 func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
-// TokenFunc returns a current OAuth 2 access token for XOAUTH2. It is
-// called for every connection, so the host can refresh tokens.
-type TokenFunc func(ctx context.Context) (string, error)
-
-// Auth says how to log in. With Token set, XOAUTH2 is used (Gmail,
-// Outlook); otherwise Username and Password with AUTHENTICATE PLAIN when
-// offered, else LOGIN.
+// Auth says how to log in. With Tokens set, the OAuth 2 access token it
+// gives logs Username in with XOAUTH2 (Gmail, Microsoft 365), or with
+// OAUTHBEARER (RFC 7628) on a server that offers only that; otherwise
+// Username and Password with AUTHENTICATE PLAIN when offered, else LOGIN.
 type Auth struct {
 	Username string
 	Password Secret
-	Token    TokenFunc
+	// Tokens is asked for an access token on every connection, so it
+	// should cache and refresh tokens itself (oauth2.ReuseTokenSource,
+	// oauth.Source). When the server refuses a token and Tokens is a
+	// TokenInvalidator, the token is invalidated and the login is tried
+	// once more with a fresh one.
+	Tokens oauth2.TokenSource
+}
+
+// TokenInvalidator is a token source that can be told a server refused
+// one of its access tokens, so that its next Token call gets a new one
+// instead of the cached token (which the provider may have revoked
+// before it expired).
+type TokenInvalidator interface {
+	oauth2.TokenSource
+	InvalidateToken(accessToken string)
 }
 
 // Options configure a Channel. IntegrationID and IMAP.Addr (to pull) or

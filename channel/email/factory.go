@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
@@ -25,10 +27,11 @@ const (
 	ConfigSMTPPort        = "smtp_port"     // default 465 (tls) or 587
 	ConfigSMTPSecurity    = "smtp_security" // tls (default), starttls, plain (loopback only)
 	ConfigUsername        = "username"
-	ConfigSMTPUsername    = "smtp_username" // default: username
-	ConfigAuth            = "auth"          // "password" (default) or "xoauth2"
-	ConfigAddress         = "address"       // the mailbox's address, sender of replies
-	ConfigAliases         = "aliases"       // other own addresses, comma-separated
+	ConfigSMTPUsername    = "smtp_username"  // default: username
+	ConfigAuth            = "auth"           // "password" (default) or "xoauth2"
+	ConfigOAuthProvider   = "oauth_provider" // with auth=xoauth2: the provider connected ("google", "microsoft")
+	ConfigAddress         = "address"        // the mailbox's address, sender of replies
+	ConfigAliases         = "aliases"        // other own addresses, comma-separated
 	ConfigDisplayName     = "display_name"
 	ConfigMessageIDDomain = "message_id_domain"
 	ConfigFolders         = "folders"     // synced besides INBOX, comma-separated
@@ -40,15 +43,22 @@ const (
 	ConfigReplyToken      = "reply_token" // "false" stops adding a plus-addressed Reply-To (on by default)
 	SecretPassword        = "password"
 	SecretSMTPPassword    = "smtp_password"
+	// SecretOAuthRefreshToken is the OAuth 2 refresh token of a mailbox
+	// connected with auth=xoauth2.
+	SecretOAuthRefreshToken = "oauth_refresh_token"
 )
 
 // FactoryOptions configure the channels Factory builds.
 type FactoryOptions struct {
 	// Blobs keeps raw messages and attachments (usually the engine's).
 	Blobs inbox.BlobStore
-	// Token returns an OAuth 2 access token for integrations with
-	// auth=xoauth2. Nil: such integrations fail with ErrUnsupported.
-	Token func(ctx context.Context, in inbox.Integration) (string, error)
+	// Tokens returns the OAuth 2 token source of an integration with
+	// auth=xoauth2, given the integration and its sealed secrets (the
+	// refresh token is one). It is called each time the channel is
+	// opened, so it should hand out a cached source that keeps its access
+	// token between calls. Nil: such integrations fail with
+	// ErrUnsupported.
+	Tokens func(ctx context.Context, in inbox.Integration, secret inbox.SecretFunc) (oauth2.TokenSource, error)
 	// TLSConfig, when set, is used for every server (a private CA).
 	TLSConfig *tls.Config
 	// Logger receives channel logs. Nil discards them.
@@ -114,17 +124,21 @@ func Factory(opts FactoryOptions) inbox.ChannelFactory {
 				auth.Password = Secret(pw)
 			}
 		case "xoauth2", "oauth2":
-			if opts.Token == nil {
+			if opts.Tokens == nil {
 				return nil, fmt.Errorf("email integration %q: %w: no OAuth token source configured", in.ID, inbox.ErrUnsupported)
 			}
-			auth.Token = func(ctx context.Context) (string, error) { return opts.Token(ctx, in) }
+			ts, err := opts.Tokens(ctx, in, secret)
+			if err != nil {
+				return nil, fmt.Errorf("email integration %q: %w", in.ID, err)
+			}
+			auth.Tokens = ts
 		default:
 			return nil, invalid(ConfigAuth, "must be password or xoauth2")
 		}
 		var smtpAuth *Auth
 		if u := get(ConfigSMTPUsername); u != "" && u != auth.Username {
-			a := Auth{Username: u, Token: auth.Token}
-			if a.Token == nil {
+			a := Auth{Username: u, Tokens: auth.Tokens}
+			if a.Tokens == nil {
 				pw, err := secret(SecretSMTPPassword)
 				if errors.Is(err, inbox.ErrNotFound) {
 					pw, err = secret(SecretPassword)

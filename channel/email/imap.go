@@ -74,12 +74,14 @@ func (c *Channel) login(ctx context.Context, client *imapclient.Client) error {
 	a, s := c.opts.Auth, c.opts.IMAP
 	var err error
 	switch {
-	case a.Token != nil:
-		token, terr := a.Token(ctx)
-		if terr != nil {
-			return fmt.Errorf("imap %s: get oauth token for %q: %w", s.Addr, a.Username, terr)
+	case a.Tokens != nil:
+		offers := func(mech string) bool { return client.Caps().Has(imap.AuthCap(mech)) }
+		err = tokenLogin(a, func(token string) error {
+			return client.Authenticate(tokenMechanism(offers, a.Username, token, s.Addr))
+		}, imapRefused)
+		if errors.Is(err, errTokenSource) {
+			return fmt.Errorf("imap %s: log in %q: %w", s.Addr, a.Username, err)
 		}
-		err = client.Authenticate(&xoauth2{username: a.Username, token: token})
 	case client.Caps().Has(imap.AuthCap(sasl.Plain)):
 		err = client.Authenticate(sasl.NewPlainClient("", a.Username, string(a.Password)))
 	default:
@@ -88,12 +90,23 @@ func (c *Channel) login(ctx context.Context, client *imapclient.Client) error {
 	if err == nil {
 		return nil
 	}
-	var imapErr *imap.Error
-	if errors.As(err, &imapErr) && imapErr.Type == imap.StatusResponseTypeNo {
-		return fmt.Errorf("imap %s: the server refused the login of %q (%s): check the username and password or token: %w",
-			s.Addr, a.Username, strings.TrimSpace(imapErr.Text), inbox.ErrUnauthorized)
+	if imapRefused(err) {
+		var imapErr *imap.Error
+		errors.As(err, &imapErr)
+		what := "check the username and password"
+		if a.Tokens != nil {
+			what = "the access token was refused even after a refresh: connect the mailbox again"
+		}
+		return fmt.Errorf("imap %s: the server refused the login of %q (%s): %s: %w",
+			s.Addr, a.Username, strings.TrimSpace(imapErr.Text), what, inbox.ErrUnauthorized)
 	}
 	return fmt.Errorf("imap %s: login: %w: %w", s.Addr, inbox.ErrTemporary, err)
+}
+
+// imapRefused reports whether the server answered a login with NO.
+func imapRefused(err error) bool {
+	var imapErr *imap.Error
+	return errors.As(err, &imapErr) && imapErr.Type == imap.StatusResponseTypeNo
 }
 
 // logout ends the session politely, then closes the connection.

@@ -13,6 +13,8 @@ var Schema = inbox.IntegrationSchema{Fields: []inbox.IntegrationField{
 	{Name: ConfigUsername, Label: "User name", Required: true},
 	{Name: SecretPassword, Label: "Password", Secret: true},
 	{Name: ConfigAuth, Label: "Authentication (password, xoauth2)"},
+	{Name: ConfigOAuthProvider, Label: "Connected with (OAuth provider)"},
+	{Name: SecretOAuthRefreshToken, Label: "OAuth authorization", Secret: true},
 	{Name: ConfigSMTPHost, Label: "SMTP server"},
 	{Name: ConfigSMTPPort, Label: "SMTP port"},
 	{Name: ConfigSMTPSecurity, Label: "SMTP security (tls, starttls, plain)"},

@@ -103,32 +103,46 @@ func (c *Channel) smtpAuth(ctx context.Context, client *smtp.Client) error {
 	if c.opts.SMTPAuth != nil {
 		a = *c.opts.SMTPAuth
 	}
-	var mech sasl.Client
+	addr := c.opts.SMTP.Addr
+	var err error
 	switch {
-	case a.Token != nil:
-		token, err := a.Token(ctx)
-		if err != nil {
-			return fmt.Errorf("smtp %s: get oauth token for %q: %w", c.opts.SMTP.Addr, a.Username, err)
+	case a.Tokens != nil:
+		err = tokenLogin(a, func(token string) error {
+			return client.Auth(tokenMechanism(client.SupportsAuth, a.Username, token, addr))
+		}, smtpRefused)
+		if errors.Is(err, errTokenSource) {
+			return fmt.Errorf("smtp %s: log in %q: %w", addr, a.Username, err)
 		}
-		mech = &xoauth2{username: a.Username, token: token}
 	case a.Username != "" && client.SupportsAuth(sasl.Plain):
-		mech = sasl.NewPlainClient("", a.Username, string(a.Password))
+		err = client.Auth(sasl.NewPlainClient("", a.Username, string(a.Password)))
 	case a.Username != "" && client.SupportsAuth(sasl.Login):
-		mech = sasl.NewLoginClient(a.Username, string(a.Password))
+		err = client.Auth(sasl.NewLoginClient(a.Username, string(a.Password)))
 	case a.Username != "":
-		return fmt.Errorf("smtp %s: the server offers no PLAIN or LOGIN authentication: %w", c.opts.SMTP.Addr, inbox.ErrUnsupported)
+		return fmt.Errorf("smtp %s: the server offers no PLAIN or LOGIN authentication: %w", addr, inbox.ErrUnsupported)
 	default:
 		return nil
 	}
-	if err := client.Auth(mech); err != nil {
-		var se *smtp.SMTPError
-		if errors.As(err, &se) && (se.Code == 535 || se.Code == 534 || se.Code == 530) {
-			return fmt.Errorf("smtp %s: the server refused the login of %q (%d %s): check the username and password or token: %w",
-				c.opts.SMTP.Addr, a.Username, se.Code, se.Message, inbox.ErrUnauthorized)
-		}
-		return c.smtpErr("auth", err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	if smtpRefused(err) {
+		var se *smtp.SMTPError
+		errors.As(err, &se)
+		what := "check the username and password"
+		if a.Tokens != nil {
+			what = "the access token was refused even after a refresh: connect the mailbox again"
+		}
+		return fmt.Errorf("smtp %s: the server refused the login of %q (%d %s): %s: %w",
+			addr, a.Username, se.Code, se.Message, what, inbox.ErrUnauthorized)
+	}
+	return c.smtpErr("auth", err)
+}
+
+// smtpRefused reports whether the server refused the credentials (as
+// opposed to failing for a while).
+func smtpRefused(err error) bool {
+	var se *smtp.SMTPError
+	return errors.As(err, &se) && (se.Code == 535 || se.Code == 534 || se.Code == 530)
 }
 
 // smtpErr classifies an SMTP failure: 4xx and network errors are

@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
@@ -247,7 +248,7 @@ func TestSendDerivesThreadingFromTheConversation(t *testing.T) {
 
 func TestSendAutoReplyIsMarkedAutoSubmitted(t *testing.T) {
 	srv := startSMTP(t)
-	ch := newSMTPChannel(t, srv.addr, Auth{Username: smtpUser, Token: func(context.Context) (string, error) { return oauthToken, nil }}, nil)
+	ch := newSMTPChannel(t, srv.addr, Auth{Username: smtpUser, Tokens: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: oauthToken})}, nil)
 	out := sampleOutbound(nil)
 	out.Message.Author = inbox.AuthorAutoReply
 	_, err := ch.Send(context.Background(), out)
@@ -273,7 +274,7 @@ func TestSendErrors(t *testing.T) {
 		msg       string
 	}{
 		{name: "wrong password", auth: Auth{Username: smtpUser, Password: "wrong"}, wantIs: inbox.ErrUnauthorized, msg: "check the username and password"},
-		{name: "wrong token", auth: Auth{Username: smtpUser, Token: func(context.Context) (string, error) { return "expired", nil }}, wantIs: inbox.ErrUnauthorized},
+		{name: "wrong token", auth: Auth{Username: smtpUser, Tokens: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "expired"})}, wantIs: inbox.ErrUnauthorized},
 		{name: "mailbox busy", auth: Auth{Username: smtpUser, Password: smtpPassword},
 			rcptErr: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, wantIs: inbox.ErrTemporary},
 		{name: "no such user", auth: Auth{Username: smtpUser, Password: smtpPassword},
