@@ -9,7 +9,17 @@
 //
 //	-addr    INBOXKIT_ADDR     listen address (127.0.0.1:8080)
 //	-data    INBOXKIT_DATA     data directory (./data)
-//	-db      INBOXKIT_DB       SQLite file (<data>/inbox.db), or "memory"
+//	-db      INBOXKIT_DB       SQLite file (<data>/inbox.db), "memory", or a PostgreSQL URL
+//	                           (postgres://...; several instances may share it)
+//	-blobs   INBOXKIT_BLOBS    attachments: a directory (<data>/blobs; shared by every instance),
+//	                           or s3://bucket?endpoint=host:port&region=... (AWS_ACCESS_KEY_ID,
+//	                           AWS_SECRET_ACCESS_KEY)
+//	-instance INBOXKIT_INSTANCE  this process's name in mailbox leases (a pod name; default:
+//	                           kept in <data> on SQLite, fresh per process on PostgreSQL)
+//	-lease    INBOXKIT_LEASE     how long a mailbox stays with an instance that stopped renewing (30s)
+//	-sync-interval INBOXKIT_SYNC_INTERVAL  how often mailboxes are synced (1m)
+//	-shutdown-timeout INBOXKIT_SHUTDOWN_TIMEOUT  on SIGTERM, how long requests and syncs in
+//	                           flight may take to finish (20s)
 //	-demo    INBOXKIT_DEMO     seed the demo tenant "Maison Lumière" (true)
 //	         INBOXKIT_KEYS     master keys for sealed secrets, "k1:<base64 32 bytes>,..."
 //	                           (demo mode without it: generated into <data>/master.keys, mode 0600)
@@ -22,6 +32,12 @@
 //	-admin-email    INBOXKIT_ADMIN_EMAIL     create this first admin (password in INBOXKIT_ADMIN_PASSWORD)
 //	-tenant         INBOXKIT_TENANT          the first admin's tenant id ("default")
 //	-max-conns-per-ip INBOXKIT_MAX_CONNS_PER_IP  open connections per client address (64; 0 with -trust-proxy)
+//
+// GET /healthz answers 200 while the process serves; GET /readyz answers
+// 200 while the database answers and the server is not shutting down. On
+// SIGTERM the server stops being ready, ends live event streams (browsers
+// reconnect elsewhere), lets requests in flight finish, then stops the
+// background work, within -shutdown-timeout for each.
 //
 // A request's headers must arrive within 10 s; its body may pause 15 s at
 // most (10 minutes in all); an idle connection closes after a minute.
@@ -70,7 +86,10 @@ func main() {
 // settings are the parsed flags.
 type settings struct {
 	addr, dataDir, db, logLevel string
+	blobs, instance             string
 	demo, secureCookies, trust  bool
+	run                         app.RunTuning
+	shutdownTimeout             time.Duration
 	openai                      app.OpenAI
 	admin                       app.Bootstrap
 	http                        httpLimits
@@ -116,12 +135,47 @@ func envBool(name string, def bool) bool {
 	return b
 }
 
+// envDuration reads a duration from the environment.
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s: %q is not a duration such as 30s or 2m", name, v)
+	}
+	return d, nil
+}
+
+// defaultShutdownTimeout leaves a margin under the 30 s orchestrators
+// usually wait between SIGTERM and SIGKILL.
+const defaultShutdownTimeout = 20 * time.Second
+
 func parse(args []string) (settings, error) {
 	var s settings
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&s.addr, "addr", env("INBOXKIT_ADDR", "127.0.0.1:8080"), "listen address (INBOXKIT_ADDR)")
 	fs.StringVar(&s.dataDir, "data", env("INBOXKIT_DATA", "data"), "data directory (INBOXKIT_DATA)")
-	fs.StringVar(&s.db, "db", env("INBOXKIT_DB", ""), `SQLite file, or "memory" (INBOXKIT_DB; default <data>/inbox.db)`)
+	fs.StringVar(&s.db, "db", env("INBOXKIT_DB", ""), `SQLite file, "memory", or a postgres:// URL (INBOXKIT_DB; default <data>/inbox.db)`)
+	fs.StringVar(&s.blobs, "blobs", env("INBOXKIT_BLOBS", ""), "attachment directory, or s3://bucket?endpoint=host:port&region=name (INBOXKIT_BLOBS; default <data>/blobs)")
+	fs.StringVar(&s.instance, "instance", env("INBOXKIT_INSTANCE", ""), "this process's name in mailbox leases (INBOXKIT_INSTANCE)")
+	for _, d := range []struct {
+		to        *time.Duration
+		flag, env string
+		def       time.Duration
+		usage     string
+	}{
+		{&s.run.LeaseTTL, "lease", "INBOXKIT_LEASE", 30 * time.Second, "how long a mailbox stays with an instance that stopped renewing its lease (INBOXKIT_LEASE)"},
+		{&s.run.SyncInterval, "sync-interval", "INBOXKIT_SYNC_INTERVAL", time.Minute, "how often mailboxes are synced (INBOXKIT_SYNC_INTERVAL)"},
+		{&s.shutdownTimeout, "shutdown-timeout", "INBOXKIT_SHUTDOWN_TIMEOUT", defaultShutdownTimeout, "on SIGTERM, how long requests and syncs in flight may take (INBOXKIT_SHUTDOWN_TIMEOUT)"},
+	} {
+		def, err := envDuration(d.env, d.def)
+		if err != nil {
+			return s, err
+		}
+		fs.DurationVar(d.to, d.flag, def, d.usage)
+	}
 	fs.BoolVar(&s.demo, "demo", envBool("INBOXKIT_DEMO", true), "seed the demo tenant on first start (INBOXKIT_DEMO)")
 	fs.StringVar(&s.openai.APIKey, "openai-key", env("OPENAI_API_KEY", ""), "OpenAI API key; empty turns AI features off (OPENAI_API_KEY)")
 	fs.StringVar(&s.openai.BaseURL, "openai-url", env("OPENAI_BASE_URL", ""), "OpenAI-compatible API base URL (OPENAI_BASE_URL)")
@@ -158,6 +212,12 @@ func parse(args []string) (settings, error) {
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	for name, d := range map[string]time.Duration{"-lease": s.run.LeaseTTL, "-sync-interval": s.run.SyncInterval, "-shutdown-timeout": s.shutdownTimeout} {
+		if d <= 0 {
+			return s, fmt.Errorf("%s must be a positive duration such as 30s", name)
+		}
+	}
+	s.run.ShutdownTimeout = s.shutdownTimeout
 	s.admin.Tenant = inbox.TenantID(tenant)
 	if s.admin.Email != "" {
 		// The password comes from the environment only, never a flag:
@@ -194,7 +254,7 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
+	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Blobs: s.blobs, Instance: s.instance, Run: s.run, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
 		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log,
 		Deadlines: app.Deadlines{BodyIdle: s.http.BodyIdle, Body: s.http.Body}})
 	if err != nil {
@@ -209,9 +269,14 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 	if s.http.ConnsPerIP > 0 {
 		ln = capPerIP(ln, s.http.ConnsPerIP)
 	}
+	// Requests do not end with ctx (SIGTERM): those in flight finish
+	// during the shutdown; base ends them if they outlast it.
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: s.http.ReadHeader, ReadTimeout: s.http.Read,
 		IdleTimeout: s.http.Idle, MaxHeaderBytes: 64 << 10,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+		BaseContext: func(net.Listener) context.Context { return base }}
+	srv.RegisterOnShutdown(a.Drain)
 
 	fmt.Fprintf(out, "inboxkit reference server on http://%s/\n", displayAddr(ln.Addr().String()))
 	if generated != "" {
@@ -219,6 +284,9 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 	}
 	if len(keys) == 0 {
 		fmt.Fprintln(out, "  no master key (INBOXKIT_KEYS): integration secrets cannot be saved")
+	}
+	if app.IsPostgres(s.db) {
+		fmt.Fprintln(out, "  on PostgreSQL: every instance needs the same INBOXKIT_KEYS and the same -blobs")
 	}
 	if s.demo {
 		if a.Demo.Seeded {
@@ -243,11 +311,24 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 		<-runDone
 		return err
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Drain: /readyz answers 503 and event streams end (Drain, run by
+	// Shutdown), no new connection is accepted, requests in flight
+	// finish; those still running at the timeout are cut. Then the
+	// background work stops: running syncs commit or roll back within
+	// the same timeout, the work queue stops between items.
+	a.Drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("server: requests still running at the shutdown timeout were cut", "timeout", s.shutdownTimeout)
+		cancelBase()
+		err = srv.Close()
+	}
 	cancelRun()
-	<-runDone
+	if rerr := <-runDone; rerr != nil && err == nil {
+		err = rerr
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +42,18 @@ func TestParseFlagsAndEnv(t *testing.T) {
 	require.Equal(t, 500, s.http.ConnsPerIP)
 	_, err = parse([]string{"-max-conns-per-ip", "-1"})
 	require.Error(t, err)
+
+	s, err = parse([]string{"-db", "postgres://db.example/inbox", "-lease", "5s", "-instance", "pod-a"})
+	require.NoError(t, err)
+	require.Equal(t, 5*time.Second, s.run.LeaseTTL)
+	require.Equal(t, "pod-a", s.instance)
+	require.Equal(t, defaultShutdownTimeout, s.run.ShutdownTimeout)
+	_, err = parse([]string{"-lease", "0s"})
+	require.ErrorContains(t, err, "-lease must be a positive duration")
+	t.Setenv("INBOXKIT_SYNC_INTERVAL", "soon")
+	_, err = parse(nil)
+	require.ErrorContains(t, err, `INBOXKIT_SYNC_INTERVAL: "soon" is not a duration`)
+	t.Setenv("INBOXKIT_SYNC_INTERVAL", "")
 
 	_, err = parse([]string{"-admin-email", "boss@example.com"})
 	require.ErrorContains(t, err, "INBOXKIT_ADMIN_PASSWORD", "passwords are never flags")
@@ -118,6 +131,15 @@ func TestRunServesTheDemo(t *testing.T) {
 // edit, and returns its address; the server stops with the test.
 func startServer(t *testing.T, edit func(*settings)) string {
 	t.Helper()
+	addr, stop := launch(t, edit)
+	t.Cleanup(func() { require.NoError(t, stop()) })
+	return addr
+}
+
+// launch starts the server like startServer; stop ends its context (a
+// SIGTERM) and returns what serve returned.
+func launch(t *testing.T, edit func(*settings)) (addr string, stop func() error) {
+	t.Helper()
 	t.Setenv("INBOXKIT_KEYS", "")
 	s, err := parse([]string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-log-level", "error"})
 	require.NoError(t, err)
@@ -132,7 +154,6 @@ func startServer(t *testing.T, edit func(*settings)) string {
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
-	addr := ""
 	for addr == "" && lines.Scan() {
 		if m := regexp.MustCompile(`on http://(\S+)/`).FindStringSubmatch(lines.Text()); m != nil {
 			addr = m[1]
@@ -140,16 +161,19 @@ func startServer(t *testing.T, edit func(*settings)) string {
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	require.NotEmpty(t, addr)
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(20 * time.Second):
-			t.Error("the server did not stop")
-		}
-	})
-	return addr
+	var once sync.Once
+	var result error
+	return addr, func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case result = <-done:
+			case <-time.After(20 * time.Second):
+				result = errors.New("the server did not stop")
+			}
+		})
+		return result
+	}
 }
 
 // shortTimeouts makes the server's limits fast enough for a test.

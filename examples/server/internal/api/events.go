@@ -20,6 +20,10 @@ type hub struct {
 	cancel func()
 	mu     sync.Mutex
 	subs   map[*client]struct{}
+	// closing is closed when the server shuts down: every stream ends,
+	// and the browser reconnects to an instance that stays.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 type client struct {
@@ -39,7 +43,7 @@ func (c *client) end() { c.endOnce.Do(func() { close(c.ended) }) }
 const clientQueue = 256
 
 func newHub(eng *inbox.Engine) *hub {
-	h := &hub{subs: map[*client]struct{}{}}
+	h := &hub{subs: map[*client]struct{}{}, closing: make(chan struct{})}
 	h.cancel = eng.Subscribe(h.publish)
 	return h
 }
@@ -81,6 +85,9 @@ func (h *hub) remove(c *client) {
 }
 
 func (h *hub) close() { h.cancel() }
+
+// endAll ends every stream, those opened later included.
+func (h *hub) endAll() { h.closeOnce.Do(func() { close(h.closing) }) }
 
 // endSession ends the streams opened with a session (logout).
 func (h *hub) endSession(id string) {
@@ -165,6 +172,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p auth.Principal
 		var out string
 		select {
 		case <-r.Context().Done():
+			return nil
+		case <-s.hub.closing:
+			// The browser reconnects after the retry delay, to an
+			// instance that is not shutting down.
 			return nil
 		case <-expiry.C:
 			if !recheck() {

@@ -135,6 +135,10 @@ func New(opts Options) (*Server, error) {
 // Close stops the event stream fan-out.
 func (s *Server) Close() { s.hub.close() }
 
+// EndStreams ends every live event stream, now and later: the server is
+// shutting down, and browsers reconnect to another instance.
+func (s *Server) EndStreams() { s.hub.endAll() }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")

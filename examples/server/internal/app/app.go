@@ -7,9 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sashabaranov/go-openai"
@@ -28,9 +28,7 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/seal"
 	"github.com/inboxkit/inboxkit/reply"
-	"github.com/inboxkit/inboxkit/storage/blob"
-	"github.com/inboxkit/inboxkit/storage/memstore"
-	"github.com/inboxkit/inboxkit/storage/sqlite"
+	"github.com/inboxkit/inboxkit/storage/postgres"
 )
 
 // MemoryDB is the Config.DB value selecting the in-memory store.
@@ -51,8 +49,25 @@ type Config struct {
 	// DataDir holds the database, blobs and accounts. Required unless DB
 	// is MemoryDB.
 	DataDir string
-	// DB is the SQLite file, or MemoryDB. "" means DataDir/inbox.db.
+	// DB is the SQLite file, MemoryDB, or a PostgreSQL URL
+	// ("postgres://..." or "postgresql://..."): any number of instances
+	// then share the database (see IsPostgres). A search_path parameter
+	// in the URL names the schema, created if missing. "" means
+	// DataDir/inbox.db.
 	DB string
+	// Blobs is where attachments and raw messages are kept: a directory
+	// (shared by every instance on PostgreSQL, e.g. a network mount) or
+	// an S3-compatible bucket ("s3://bucket?endpoint=...&region=...",
+	// credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY). ""
+	// means DataDir/blobs (memory with MemoryDB).
+	Blobs string
+	// Instance names this process in the store's mailbox leases. "" means
+	// INBOXKIT_INSTANCE, else on SQLite a name kept in DataDir, else a
+	// fresh name per process.
+	Instance string
+	// Run tunes the background work: how often mailboxes sync and how
+	// long a mailbox lease lasts. Zero fields get the engine's defaults.
+	Run RunTuning
 	// Keys is the master key ring for sealed secrets. Empty: integration
 	// secrets cannot be stored.
 	Keys []seal.Key
@@ -86,6 +101,19 @@ type Config struct {
 	// SessionTTL is how long a browser session lasts without use. 0: 12
 	// hours.
 	SessionTTL time.Duration
+}
+
+// RunTuning tunes App.Run.
+type RunTuning struct {
+	// SyncInterval is how often every mailbox is synced. 0: one minute.
+	SyncInterval time.Duration
+	// LeaseTTL is how long an instance holds a mailbox without renewing
+	// it: the mailboxes of an instance that died move to another after
+	// at most this long. 0: 30 s.
+	LeaseTTL time.Duration
+	// ShutdownTimeout bounds how long running syncs may take to commit
+	// once Run's context ended. 0: 30 s.
+	ShutdownTimeout time.Duration
 }
 
 // Bootstrap names a tenant and its first admin.
@@ -171,6 +199,12 @@ type App struct {
 	handler    http.Handler
 	closers    []func() error
 	runOnce    sync.Once
+	// broker carries events between instances on PostgreSQL; nil
+	// otherwise.
+	broker *postgres.Broker
+	// draining is set once shutdown began: /readyz answers 503 so load
+	// balancers stop sending new work while requests in flight finish.
+	draining atomic.Bool
 }
 
 // New opens the store and builds the App. Close releases it.
@@ -190,52 +224,22 @@ func (a *App) build(ctx context.Context) (err error) {
 	cfg := a.cfg
 	features := api.Features{Classifier: "rules"}
 
-	var blobs inbox.BlobStore
-	accountsPath := ""
-	if cfg.DB == MemoryDB {
-		a.Store = memstore.New()
-		blobs = blob.NewMemory()
-		features.Store = "memory"
-	} else {
-		if cfg.DataDir == "" {
-			return inbox.Invalid("DataDir", "is required with an SQLite database")
-		}
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return fmt.Errorf("data directory: %w", err)
-		}
-		// Every file the server writes there is 0600 and every directory
-		// 0700; a directory the host created more open is only reported.
-		if st, err := os.Stat(cfg.DataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
-			a.log.Warn("server: the data directory is open to other local users; chmod 700 it",
-				"dir", cfg.DataDir, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
-		}
-		path := cfg.DB
-		if path == "" {
-			path = filepath.Join(cfg.DataDir, "inbox.db")
-		}
-		st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: a.log})
-		if err != nil {
-			return fmt.Errorf("open %s: %w", path, err)
-		}
-		a.Store = st
-		dir, err := blob.Dir(filepath.Join(cfg.DataDir, "blobs"))
-		if err != nil {
-			return fmt.Errorf("blob directory: %w", err)
-		}
-		// Temporary files of a previous run that was killed mid-write
-		// were never acknowledged: clear them in the background.
-		go func() {
-			if n, err := dir.RemoveLeftovers(context.WithoutCancel(ctx), time.Hour); err != nil {
-				a.log.Warn("server: clear leftover blob files", "err", err)
-			} else if n > 0 {
-				a.log.Info("server: cleared leftover blob files", "removed", n)
-			}
-		}()
-		blobs = dir
-		accountsPath = filepath.Join(cfg.DataDir, "accounts.json")
-		features.Store = "sqlite"
+	storeName, err := a.openStore(ctx)
+	if a.Store != nil {
+		a.closers = append(a.closers, a.Store.Close)
 	}
-	a.closers = append(a.closers, a.Store.Close)
+	if err != nil {
+		return err
+	}
+	features.Store = storeName
+	blobs, err := a.openBlobs(ctx)
+	if err != nil {
+		return err
+	}
+	accountsPath := ""
+	if storeName == "sqlite" {
+		accountsPath = filepath.Join(cfg.DataDir, "accounts.json")
+	}
 
 	if len(cfg.Keys) > 0 {
 		s, err := seal.New(seal.Options{Keys: cfg.Keys})
@@ -389,6 +393,8 @@ func (a *App) build(ctx context.Context) (err error) {
 	a.closers = append(a.closers, func() error { a.API.Close(); return nil })
 
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("/inbox/", a.API)
 	mux.Handle("/", web.Handler())
 	a.handler = bodyDeadlines(mux, cfg.Deadlines)
@@ -407,7 +413,16 @@ func (a *App) Run(ctx context.Context) error {
 		stop := a.summarizer.Watch(ctx, a.Engine)
 		defer stop()
 	}
-	err := a.Engine.Run(ctx, inbox.RunOptions{Watch: true})
+	if a.broker != nil {
+		wg.Go(func() {
+			if err := a.Engine.RunBroker(ctx, a.broker); err != nil {
+				a.log.Error("server: live events between instances stopped", "err", err)
+			}
+		})
+	}
+	t := a.cfg.Run
+	err := a.Engine.Run(ctx, inbox.RunOptions{Watch: true, SyncInterval: t.SyncInterval, LeaseTTL: t.LeaseTTL,
+		ShutdownTimeout: t.ShutdownTimeout})
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {
 		return nil

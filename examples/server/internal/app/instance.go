@@ -10,17 +10,22 @@ import (
 	"strings"
 )
 
-// instance names this server in the store's leases. It is stable across
-// restarts: a process restarted after a crash takes back at once the
-// mailboxes its previous life held, instead of waiting for their leases
-// to expire. INBOXKIT_INSTANCE names it (a pod name); with a data
-// directory (SQLite: one process owns it) the name is kept there;
-// otherwise "" lets the engine pick a fresh one.
+// instance names this server in the store's leases; the engine keeps it
+// for the life of the process. Config.Instance or INBOXKIT_INSTANCE name
+// it (a pod name), so a process restarted after a crash takes back at
+// once the mailboxes its previous life held instead of waiting for their
+// leases to expire. On SQLite, whose data directory one process owns,
+// the name is kept there. On PostgreSQL the data directory may be shared
+// by every instance, so without a name each process gets a fresh one:
+// two instances must never hold leases under one name.
 func (a *App) instance(cfg Config) string {
+	if v := strings.TrimSpace(cfg.Instance); v != "" {
+		return v
+	}
 	if v := strings.TrimSpace(os.Getenv("INBOXKIT_INSTANCE")); v != "" {
 		return v
 	}
-	if cfg.DataDir != "" {
+	if cfg.DataDir != "" && cfg.DB != MemoryDB && !IsPostgres(cfg.DB) {
 		if id, err := dataDirInstance(cfg.DataDir); err == nil {
 			return id
 		} else {

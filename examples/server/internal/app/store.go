@@ -1,0 +1,151 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/storage/blob"
+	"github.com/inboxkit/inboxkit/storage/memstore"
+	"github.com/inboxkit/inboxkit/storage/postgres"
+	"github.com/inboxkit/inboxkit/storage/sqlite"
+)
+
+// IsPostgres reports whether db (Config.DB) names a PostgreSQL database.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// schemaParam is what a search_path in a PostgreSQL URL may name: one
+// schema, which the store creates and the broker names its channel after.
+var schemaParam = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// pgSchema returns the single schema a PostgreSQL URL's search_path
+// names, or "".
+func pgSchema(dsn string) (string, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		// The URL may hold a password: the parser's message is not shown.
+		return "", inbox.Invalid("db", "is not a valid PostgreSQL URL")
+	}
+	sp := strings.TrimSpace(cfg.RuntimeParams["search_path"])
+	if sp == "" {
+		return "", nil
+	}
+	if !schemaParam.MatchString(sp) {
+		return "", inbox.Invalid("db", "search_path must name one lower-case schema")
+	}
+	return sp, nil
+}
+
+// openStore opens the store Config.DB names and returns the name shown
+// in the features.
+func (a *App) openStore(ctx context.Context) (string, error) {
+	cfg := a.cfg
+	switch {
+	case cfg.DB == MemoryDB:
+		a.Store = memstore.New()
+		return "memory", nil
+	case IsPostgres(cfg.DB):
+		schema, err := pgSchema(cfg.DB)
+		if err != nil {
+			return "", err
+		}
+		st, err := postgres.Open(ctx, cfg.DB, postgres.Options{Logger: a.log, Schema: schema})
+		if err != nil {
+			return "", err
+		}
+		a.Store = st
+		// Events of every instance on this database reach the live
+		// pages of every other.
+		a.broker, err = postgres.NewBroker(cfg.DB, postgres.BrokerOptions{Schema: schema, Logger: a.log})
+		if err != nil {
+			return "", err
+		}
+		a.closers = append(a.closers, func() error { a.broker.Close(); return nil })
+		return "postgres", nil
+	}
+	if err := a.dataDir(); err != nil {
+		return "", err
+	}
+	path := cfg.DB
+	if path == "" {
+		path = filepath.Join(cfg.DataDir, "inbox.db")
+	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: a.log})
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	a.Store = st
+	return "sqlite", nil
+}
+
+// dataDir creates the data directory.
+func (a *App) dataDir() error {
+	dir := a.cfg.DataDir
+	if dir == "" {
+		return inbox.Invalid("DataDir", "is required with an SQLite database or blobs in the data directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	// Every file the server writes there is 0600 and every directory
+	// 0700; a directory the host created more open is only reported.
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o077 != 0 {
+		a.log.Warn("server: the data directory is open to other local users; chmod 700 it",
+			"dir", dir, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
+	}
+	return nil
+}
+
+// openBlobs opens the blob store Config.Blobs names.
+func (a *App) openBlobs(ctx context.Context) (inbox.BlobStore, error) {
+	cfg := a.cfg
+	spec := cfg.Blobs
+	if spec == "" && cfg.DB == MemoryDB {
+		return blob.NewMemory(), nil
+	}
+	if IsBucket(spec) {
+		return openBucket(ctx, spec)
+	}
+	path := spec
+	if path == "" {
+		if err := a.dataDir(); err != nil {
+			return nil, err
+		}
+		path = filepath.Join(cfg.DataDir, "blobs")
+	}
+	dir, err := blob.Dir(path)
+	if err != nil {
+		return nil, fmt.Errorf("blob directory: %w", err)
+	}
+	a.closers = append(a.closers, dir.Close)
+	// Temporary files of a run that was killed mid-write were never
+	// acknowledged: clear them in the background. An hour's margin
+	// leaves alone the writes other instances sharing the directory
+	// have in progress.
+	go func() {
+		if n, err := dir.RemoveLeftovers(context.WithoutCancel(ctx), time.Hour); err != nil {
+			a.log.Warn("server: clear leftover blob files", "err", err)
+		} else if n > 0 {
+			a.log.Info("server: cleared leftover blob files", "removed", n)
+		}
+	}()
+	return dir, nil
+}
+
+// IsBucket reports whether a Config.Blobs value names an S3-compatible
+// bucket.
+func IsBucket(spec string) bool { return strings.HasPrefix(spec, "s3://") }
+
+// openBucket is replaced once the S3 blob store exists.
+func openBucket(context.Context, string) (inbox.BlobStore, error) {
+	return nil, fmt.Errorf("blobs: %w", inbox.Invalid("blobs", "S3 buckets are not supported yet"))
+}
