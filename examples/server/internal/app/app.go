@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -46,8 +47,9 @@ type OpenAI struct {
 
 // Config configures an App. The zero value of each field is documented.
 type Config struct {
-	// DataDir holds the database, blobs and accounts. Required unless DB
-	// is MemoryDB.
+	// DataDir holds the SQLite database, blobs and accounts (on
+	// PostgreSQL accounts and sessions are tables of the database).
+	// Required unless DB is MemoryDB, or PostgreSQL with Blobs set.
 	DataDir string
 	// DB is the SQLite file, MemoryDB, or a PostgreSQL URL
 	// ("postgres://..." or "postgresql://..."): any number of instances
@@ -202,6 +204,10 @@ type App struct {
 	// broker carries events between instances on PostgreSQL; nil
 	// otherwise.
 	broker *postgres.Broker
+	// authDB keeps accounts and sessions on PostgreSQL; nil otherwise.
+	authDB *sql.DB
+	// sessions are the browser sessions.
+	sessions *auth.Sessions
 	// draining is set once shutdown began: /readyz answers 503 so load
 	// balancers stop sending new work while requests in flight finish.
 	draining atomic.Bool
@@ -248,8 +254,16 @@ func (a *App) build(ctx context.Context) (err error) {
 		}
 		a.Sealer = s
 	}
-	if a.Accounts, err = auth.OpenDirectory(auth.DirectoryOptions{Path: accountsPath, BcryptCost: cfg.BcryptCost}); err != nil {
+	if a.Accounts, err = auth.OpenDirectory(auth.DirectoryOptions{Path: accountsPath, DB: a.authDB, BcryptCost: cfg.BcryptCost}); err != nil {
 		return err
+	}
+	if a.authDB != nil {
+		a.sessions, err = auth.OpenSessions(ctx, auth.SessionOptions{DB: a.authDB, TTL: cfg.SessionTTL, Logger: a.log})
+		if err != nil {
+			return err
+		}
+	} else {
+		a.sessions = auth.NewSessions(cfg.SessionTTL, nil)
 	}
 
 	if err := a.setUpTenants(ctx); err != nil {
@@ -381,7 +395,7 @@ func (a *App) build(ctx context.Context) (err error) {
 	}
 
 	a.API, err = api.New(api.Options{
-		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: auth.NewSessions(cfg.SessionTTL, nil), SecureCookies: cfg.SecureCookies,
+		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: a.sessions, SecureCookies: cfg.SecureCookies,
 			TrustProxy: cfg.TrustProxy},
 		Sealer: a.Sealer, Rules: ruleClassifier, Features: features, Knowledge: a.knowledge, Summarizer: summaries,
 		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,

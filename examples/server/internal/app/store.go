@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/storage/blob"
@@ -70,6 +71,18 @@ func (a *App) openStore(ctx context.Context) (string, error) {
 			return "", err
 		}
 		a.closers = append(a.closers, func() error { a.broker.Close(); return nil })
+		// Accounts, tokens and sessions live in tables of the same
+		// database, so any instance serves any request.
+		pc, err := pgx.ParseConfig(cfg.DB)
+		if err != nil {
+			return "", inbox.Invalid("db", "is not a valid PostgreSQL URL")
+		}
+		if schema != "" {
+			pc.RuntimeParams["search_path"] = schema
+		}
+		a.authDB = stdlib.OpenDB(*pc)
+		a.authDB.SetMaxOpenConns(4)
+		a.closers = append(a.closers, a.authDB.Close)
 		return "postgres", nil
 	}
 	if err := a.dataDir(); err != nil {

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -34,11 +35,15 @@ const TokenPrefix = "ibk_"
 var accountIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 
 // Directory keeps accounts and API tokens, in memory and, when it has a
-// path, in a JSON file (mode 0600) rewritten atomically on every change.
-// It is safe for concurrent use.
+// path, in a JSON file (mode 0600) rewritten atomically on every change,
+// or, when it has a database, in a table every server instance shares
+// (shared.go). It is safe for concurrent use.
 type Directory struct {
 	path string
+	db   *sql.DB
 	cost int
+	// version is the database document's version the slices hold.
+	version int64
 
 	mu       sync.RWMutex
 	accounts []Account
@@ -59,14 +64,19 @@ type fileFormat struct {
 type DirectoryOptions struct {
 	// Path is the JSON file; "" keeps everything in memory.
 	Path string
+	// DB, when set, is a PostgreSQL database (pgx's database/sql driver)
+	// shared by every server instance: accounts and tokens are kept in
+	// a table created there, and Path is ignored.
+	DB *sql.DB
 	// BcryptCost is the bcrypt work factor; 0 means bcrypt.DefaultCost.
 	// Tests lower it to bcrypt.MinCost.
 	BcryptCost int
 }
 
-// OpenDirectory loads the directory from opts.Path if the file exists.
+// OpenDirectory loads the directory from opts.DB, or from opts.Path if
+// the file exists.
 func OpenDirectory(opts DirectoryOptions) (*Directory, error) {
-	d := &Directory{path: opts.Path, cost: opts.BcryptCost}
+	d := &Directory{path: opts.Path, db: opts.DB, cost: opts.BcryptCost}
 	if d.cost == 0 {
 		d.cost = bcrypt.DefaultCost
 	}
@@ -75,6 +85,16 @@ func OpenDirectory(opts DirectoryOptions) (*Directory, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	d.dummyHash = h
+	if d.db != nil {
+		d.path = ""
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := createSharedTables(ctx, d.db); err != nil {
+			return nil, err
+		}
+		d.version = -1
+		return d, d.refresh(ctx)
+	}
 	if d.path == "" {
 		return d, nil
 	}
@@ -143,7 +163,7 @@ type NewAccount struct {
 
 // CreateAccount adds an account. ErrConflict if the id exists in the
 // tenant or the email exists anywhere (emails identify logins).
-func (d *Directory) CreateAccount(_ context.Context, in NewAccount) (Account, error) {
+func (d *Directory) CreateAccount(ctx context.Context, in NewAccount) (Account, error) {
 	email := inbox.NormalizeEmail(in.Email)
 	switch {
 	case in.Tenant == "":
@@ -165,21 +185,21 @@ func (d *Directory) CreateAccount(_ context.Context, in NewAccount) (Account, er
 	if err != nil {
 		return Account{}, fmt.Errorf("auth: hash password: %w", err)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, a := range d.accounts {
-		if a.Email == email {
-			return Account{}, fmt.Errorf("account %s: %w", email, inbox.ErrConflict)
-		}
-		if a.TenantID == string(in.Tenant) && a.ID == in.ID {
-			return Account{}, fmt.Errorf("account %q: %w", in.ID, inbox.ErrConflict)
-		}
-	}
 	a := Account{ID: in.ID, TenantID: string(in.Tenant), Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role,
 		PasswordHash: hash, CreatedAt: time.Now().UTC()}
-	d.accounts = append(d.accounts, a)
-	if err := d.save(); err != nil {
-		d.accounts = d.accounts[:len(d.accounts)-1]
+	err = d.change(ctx, func() error {
+		for _, a := range d.accounts {
+			if a.Email == email {
+				return fmt.Errorf("account %s: %w", email, inbox.ErrConflict)
+			}
+			if a.TenantID == string(in.Tenant) && a.ID == in.ID {
+				return fmt.Errorf("account %q: %w", in.ID, inbox.ErrConflict)
+			}
+		}
+		d.accounts = append(d.accounts, a)
+		return nil
+	})
+	if err != nil {
 		return Account{}, err
 	}
 	return a, nil
@@ -190,8 +210,11 @@ func (d *Directory) CreateAccount(_ context.Context, in NewAccount) (Account, er
 var ErrBadCredentials = fmt.Errorf("email or password is wrong: %w", inbox.ErrUnauthorized)
 
 // Authenticate checks an email and password.
-func (d *Directory) Authenticate(_ context.Context, email, password string) (Account, error) {
+func (d *Directory) Authenticate(ctx context.Context, email, password string) (Account, error) {
 	email = inbox.NormalizeEmail(email)
+	if err := d.refresh(ctx); err != nil {
+		return Account{}, err
+	}
 	d.mu.RLock()
 	var found *Account
 	for i := range d.accounts {
@@ -214,6 +237,9 @@ func (d *Directory) Authenticate(_ context.Context, email, password string) (Acc
 
 // Account returns an account of a tenant.
 func (d *Directory) Account(tenant inbox.TenantID, id string) (Account, error) {
+	if !d.fresh() {
+		return Account{}, fmt.Errorf("account %q: the accounts cannot be read: %w", id, inbox.ErrTemporary)
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	for _, a := range d.accounts {
@@ -240,6 +266,9 @@ func (d *Directory) TenantAdmins(_ context.Context, tenant inbox.TenantID) ([]st
 
 // Accounts lists a tenant's accounts ordered by name.
 func (d *Directory) Accounts(tenant inbox.TenantID) []Account {
+	if !d.fresh() {
+		return nil
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	var out []Account
@@ -260,7 +289,7 @@ func (d *Directory) EmployeeExists(_ context.Context, tenant inbox.TenantID, id 
 
 // CreateToken issues an API token for a tenant and returns it in clear
 // once; only its hash is kept.
-func (d *Directory) CreateToken(_ context.Context, tenant inbox.TenantID, name string, role Role) (Token, string, error) {
+func (d *Directory) CreateToken(ctx context.Context, tenant inbox.TenantID, name string, role Role) (Token, string, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case tenant == "":
@@ -277,11 +306,10 @@ func (d *Directory) CreateToken(_ context.Context, tenant inbox.TenantID, name s
 	clear := TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	t := Token{ID: inbox.NewID(), TenantID: string(tenant), Name: name, Role: role, Hash: hashToken(clear),
 		Prefix: clear[:len(TokenPrefix)+6], CreatedAt: time.Now().UTC()}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.tokens = append(d.tokens, t)
-	if err := d.save(); err != nil {
-		d.tokens = d.tokens[:len(d.tokens)-1]
+	if err := d.change(ctx, func() error {
+		d.tokens = append(d.tokens, t)
+		return nil
+	}); err != nil {
 		return Token{}, "", err
 	}
 	return t, clear, nil
@@ -290,6 +318,9 @@ func (d *Directory) CreateToken(_ context.Context, tenant inbox.TenantID, name s
 // Tokens lists a tenant's tokens (hashes included; callers must not show
 // them).
 func (d *Directory) Tokens(tenant inbox.TenantID) []Token {
+	if !d.fresh() {
+		return nil
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	var out []Token
@@ -302,21 +333,16 @@ func (d *Directory) Tokens(tenant inbox.TenantID) []Token {
 }
 
 // RevokeToken deletes a tenant's token. ErrNotFound for another tenant's.
-func (d *Directory) RevokeToken(_ context.Context, tenant inbox.TenantID, id string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for i, t := range d.tokens {
-		if t.TenantID == string(tenant) && t.ID == id {
-			old := slices.Clone(d.tokens)
-			d.tokens = slices.Delete(d.tokens, i, i+1)
-			if err := d.save(); err != nil {
-				d.tokens = old
-				return err
+func (d *Directory) RevokeToken(ctx context.Context, tenant inbox.TenantID, id string) error {
+	return d.change(ctx, func() error {
+		for i, t := range d.tokens {
+			if t.TenantID == string(tenant) && t.ID == id {
+				d.tokens = slices.Delete(d.tokens, i, i+1)
+				return nil
 			}
-			return nil
 		}
-	}
-	return fmt.Errorf("token %q: %w", id, inbox.ErrNotFound)
+		return fmt.Errorf("token %q: %w", id, inbox.ErrNotFound)
+	})
 }
 
 // LookupToken finds the token matching a clear-text bearer value.
@@ -325,6 +351,9 @@ func (d *Directory) LookupToken(clear string) (Token, bool) {
 		return Token{}, false
 	}
 	h := hashToken(clear)
+	if !d.fresh() {
+		return Token{}, false
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	for _, t := range d.tokens {

@@ -18,6 +18,11 @@
 // name this server. Bearer requests carry no ambient credential and need
 // neither check.
 //
+// On one server the directory is a file and sessions live in memory.
+// Server instances sharing a PostgreSQL database keep both in tables of
+// it (OpenDirectory with a DB, OpenSessions), so a login on one instance
+// is valid on all and a logout or a revoked token takes effect on all.
+//
 // Directory implements inbox.EmployeeDirectory, so the engine refuses
 // assignments and mentions of people who have no account.
 package auth
