@@ -1,6 +1,8 @@
 package inbox
 
 import (
+	"context"
+	"errors"
 	"maps"
 	"sync"
 	"time"
@@ -23,6 +25,11 @@ import (
 // Gauges, refreshed by Run: sync_lag_seconds{tenant,integration} (since
 // the last successful sync), outbox_pending{tenant}, work_pending{tenant},
 // work_failed{tenant}.
+//
+// Adapters report through Engine.Metrics: the webhook receivers count
+// webhook_rejected_total{channel,reason} (bad_signature, stale, replay,
+// unknown_integration...), the AI classifier and responder
+// ai_request_seconds{use} and ai_errors_total{use,reason} (ErrorReason).
 type Metrics interface {
 	Add(name string, n float64, labels ...string)
 	Observe(name string, value float64, labels ...string)
@@ -105,6 +112,37 @@ func hostCounter(key string) (string, []string, bool) {
 		return "leases_lost_total", nil, true
 	}
 	return "", nil, false
+}
+
+// Metrics returns the host's Metrics (NopMetrics when none was given),
+// for adapters built on the engine to report their own measurements.
+func (e *Engine) Metrics() Metrics { return e.metrics.host }
+
+// ErrorReason names an error's kind for a metric label, from the inbox
+// sentinels: timeout, canceled, unauthorized, temporary, invalid,
+// not_found, unsupported, conflict, or other.
+func ErrorReason(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, ErrUnauthorized):
+		return "unauthorized"
+	case errors.Is(err, ErrTemporary):
+		return "temporary"
+	case errors.Is(err, ErrInvalid):
+		return "invalid"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrUnsupported):
+		return "unsupported"
+	case errors.Is(err, ErrConflict):
+		return "conflict"
+	}
+	return "other"
 }
 
 // Counters returns the engine's running totals since New: messages

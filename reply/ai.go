@@ -99,7 +99,7 @@ func NewAI(opts AIOptions) (*AI, error) {
 	masker := logmask.NewMasker(logmask.Options{})
 	return &AI{
 		chat: chatModel{client: client, model: opts.Model, maxTokens: opts.MaxReplyTokens, temperature: opts.Temperature,
-			timeout: opts.Timeout, retry: opts.Retry, masker: masker},
+			timeout: opts.Timeout, retry: opts.Retry, masker: masker, use: "reply", metrics: opts.metrics()},
 		opts: opts, masker: masker, log: log, knowledge: opts.Knowledge,
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/logmask"
 )
 
@@ -25,6 +26,9 @@ type chatModel struct {
 	timeout     time.Duration
 	retry       RetryOptions
 	masker      *logmask.Masker
+	// use labels the metrics ("reply", "summary").
+	use     string
+	metrics inbox.Metrics
 }
 
 // complete sends messages and decodes the model's JSON answer, which a
@@ -46,11 +50,18 @@ func (c *chatModel) complete(ctx context.Context, messages []openai.ChatCompleti
 		},
 	}
 	var res openai.ChatCompletionResponse
+	start := time.Now()
 	err := c.retry.do(ctx, c.masker, func(ctx context.Context) error {
 		var err error
 		res, err = c.client.CreateChatCompletion(ctx, req)
 		return err
 	})
+	if c.metrics != nil {
+		c.metrics.Observe("ai_request_seconds", time.Since(start).Seconds(), "use", c.use)
+		if err != nil {
+			c.metrics.Add("ai_errors_total", 1, "use", c.use, "reason", inbox.ErrorReason(err))
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("model %s: %w", c.model, err)
 	}

@@ -40,6 +40,19 @@ type ClientOptions struct {
 	APIKey Secret
 	// HTTPClient carries the requests. Nil: http.DefaultClient.
 	HTTPClient *http.Client
+	// Metrics receives ai_request_seconds{use} ("reply", "summary"), the
+	// time of each model call with its retries, and
+	// ai_errors_total{use,reason} for the calls that failed
+	// (inbox.ErrorReason). Nil: not reported.
+	Metrics inbox.Metrics
+}
+
+// metrics is o.Metrics or a no-op.
+func (o ClientOptions) metrics() inbox.Metrics {
+	if o.Metrics == nil {
+		return inbox.NopMetrics{}
+	}
+	return o.Metrics
 }
 
 func (o ClientOptions) client(field string) (*openai.Client, error) {

@@ -103,7 +103,7 @@ func NewSummarizer(opts SummarizerOptions) (*Summarizer, error) {
 	masker := logmask.NewMasker(logmask.Options{})
 	return &Summarizer{
 		chat: chatModel{client: client, model: opts.Model, maxTokens: defaultSummaryTokens, timeout: opts.Timeout,
-			retry: opts.Retry, masker: masker},
+			retry: opts.Retry, masker: masker, use: "summary", metrics: opts.metrics()},
 		opts: opts, masker: masker, log: log,
 	}, nil
 }

@@ -87,6 +87,7 @@ func NewSMSReceiver(eng *inbox.Engine, opts SMSOptions) (*SMSReceiver, error) {
 	r.ep = &httpintake.Endpoint[Target]{
 		What: "vonage sms webhook", Methods: []string{http.MethodGet, http.MethodPost}, ReplayReason: "replay of an accepted request",
 		Log: r.log, Resolve: opts.Resolve, Scope: scopeOf, Handle: r.handle, Refusal: refusalOf,
+		Channel: "sms", Metrics: eng.Metrics(),
 	}
 	return r, nil
 }

@@ -72,6 +72,7 @@ func NewWhatsAppReceiver(eng *inbox.Engine, opts WhatsAppOptions) (*WhatsAppRece
 	r.ep = &httpintake.Endpoint[Target]{
 		What: "vonage messages webhook", Methods: []string{http.MethodPost}, ReplayReason: "replay of an accepted request",
 		Log: r.log, Resolve: opts.Resolve, Scope: scopeOf, Handle: r.handle, Refusal: refusalOf,
+		Channel: "whatsapp", Metrics: eng.Metrics(),
 	}
 	return r, nil
 }

@@ -97,6 +97,7 @@ func NewReceiver(eng *inbox.Engine, opts Options) (*Receiver, error) {
 	r.ep = &httpintake.Endpoint[Target]{
 		What: "custom webhook", Methods: []string{http.MethodPost}, ReplayReason: "webhook-id already accepted",
 		Log: r.log, Resolve: opts.Resolve, Scope: scopeOf, Handle: r.handle, Refusal: refusalOf,
+		Channel: "webhook", Metrics: eng.Metrics(),
 	}
 	return r, nil
 }

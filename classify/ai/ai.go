@@ -66,6 +66,10 @@ type Options struct {
 	// Logger receives retries and failures (never message text or keys).
 	// Nil discards logs.
 	Logger *slog.Logger
+	// Metrics receives ai_request_seconds{use="classify"}, the time of
+	// each call with its retries, and ai_errors_total{use,reason} for the
+	// calls that failed (inbox.ErrorReason). Nil: not reported.
+	Metrics inbox.Metrics
 }
 
 // Classifier asks a chat-completions model to choose among the tenant's
@@ -117,6 +121,9 @@ func New(opts Options) (*Classifier, error) {
 	}
 	if c.clock == nil {
 		c.clock = inbox.SystemClock{}
+	}
+	if c.opts.Metrics == nil {
+		c.opts.Metrics = inbox.NopMetrics{}
 	}
 	next := opts.Config.HTTPClient
 	if next == nil {
@@ -204,7 +211,9 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 		return inbox.Decision{}, fmt.Errorf("ai: %w", err)
 	}
 	started := c.clock.Now()
+	callStart := time.Now()
 	resp, err := c.client.CreateChatCompletion(ctx, req)
+	c.opts.Metrics.Observe("ai_request_seconds", time.Since(callStart).Seconds(), "use", "classify")
 	used := resp.Usage.TotalTokens
 	if err != nil || used == 0 {
 		used = estimate // charge what was probably spent
@@ -212,6 +221,7 @@ func (c *Classifier) Classify(ctx context.Context, in inbox.ClassifyInput) (inbo
 	release(used)
 	if err != nil {
 		err = classifyError(err)
+		c.opts.Metrics.Add("ai_errors_total", 1, "use", "classify", "reason", inbox.ErrorReason(err))
 		c.log.Warn("classify: ai call failed", "tenant", string(in.Tenant.ID), "model", c.opts.Model, "err", err)
 		return inbox.Decision{}, fmt.Errorf("ai: %w", err)
 	}

@@ -540,3 +540,38 @@ func TestFolderNamesMatchIgnoringCaseAndAccents(t *testing.T) {
 	_, err := c.Classify(context.Background(), testInput())
 	require.ErrorIs(t, err, inbox.ErrInvalid, "an unknown folder is still refused")
 }
+
+// recordedMetrics keeps what a classifier reports.
+type recordedMetrics struct {
+	mu       sync.Mutex
+	observed map[string]int
+	added    map[string]float64
+}
+
+func (m *recordedMetrics) Add(name string, n float64, labels ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.added[name+fmt.Sprint(labels)] += n
+}
+
+func (m *recordedMetrics) Observe(name string, _ float64, labels ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.observed[name+fmt.Sprint(labels)]++
+}
+
+func (m *recordedMetrics) Set(string, float64, ...string) {}
+
+// Every model call's latency is reported, and a failed call is counted
+// by reason.
+func TestMetricsReportCallsAndErrors(t *testing.T) {
+	m := &recordedMetrics{observed: map[string]int{}, added: map[string]float64{}}
+	f := newFake(t, answer(`{"folder":"Commandes","intent":"question","urgency":"normal","confidence":0.9,"reason":"suivi"}`), status(429, ""))
+	c, _ := newTestClassifier(t, f, Options{MaxRetries: -1, Metrics: m})
+	_, err := c.Classify(context.Background(), testInput())
+	require.NoError(t, err)
+	_, err = c.Classify(context.Background(), testInput())
+	require.ErrorIs(t, err, ErrRateLimited)
+	require.Equal(t, 2, m.observed["ai_request_seconds[use classify]"])
+	require.Equal(t, map[string]float64{"ai_errors_total[use classify reason temporary]": 1}, m.added)
+}

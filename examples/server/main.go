@@ -32,6 +32,16 @@
 //	-admin-email    INBOXKIT_ADMIN_EMAIL     create this first admin (password in INBOXKIT_ADMIN_PASSWORD)
 //	-tenant         INBOXKIT_TENANT          the first admin's tenant id ("default")
 //	-max-conns-per-ip INBOXKIT_MAX_CONNS_PER_IP  open connections per client address (64; 0 with -trust-proxy)
+//	-metrics-addr   INBOXKIT_METRICS_ADDR    serve /metrics on this address instead of -addr
+//	-metrics-token  INBOXKIT_METRICS_TOKEN   require "Authorization: Bearer <token>" on /metrics
+//
+// Prometheus metrics are served at /metrics on the main listener: ingest
+// counts and latency, sync lag and failures per integration, outbox and
+// work-queue depth, AI call latency and errors, refused webhooks by
+// reason, and HTTP latency by route. Without -metrics-token anyone who
+// reaches the listener can read them; set a token (prefer the
+// environment variable: flags show in process listings) or move them to a
+// private address with -metrics-addr.
 //
 // GET /healthz answers 200 while the process serves; GET /readyz answers
 // 200 while the database answers and the server is not shutting down. On
@@ -87,6 +97,8 @@ func main() {
 type settings struct {
 	addr, dataDir, db, logLevel string
 	blobs, instance             string
+	metricsAddr                 string
+	metrics                     app.MetricsConfig
 	demo, secureCookies, trust  bool
 	run                         app.RunTuning
 	shutdownTimeout             time.Duration
@@ -184,6 +196,8 @@ func parse(args []string) (settings, error) {
 	fs.BoolVar(&s.trust, "trust-proxy", envBool("INBOXKIT_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (INBOXKIT_TRUST_PROXY)")
 	fs.StringVar(&s.logLevel, "log-level", env("INBOXKIT_LOG_LEVEL", "info"), "debug, info, warn or error (INBOXKIT_LOG_LEVEL)")
 	fs.StringVar(&s.admin.Email, "admin-email", env("INBOXKIT_ADMIN_EMAIL", ""), "create this first admin account if missing; password in INBOXKIT_ADMIN_PASSWORD (INBOXKIT_ADMIN_EMAIL)")
+	fs.StringVar(&s.metricsAddr, "metrics-addr", env("INBOXKIT_METRICS_ADDR", ""), "serve /metrics on this address instead of -addr (INBOXKIT_METRICS_ADDR)")
+	fs.StringVar(&s.metrics.Token, "metrics-token", env("INBOXKIT_METRICS_TOKEN", ""), "bearer token required to read /metrics (INBOXKIT_METRICS_TOKEN)")
 	var tenant string
 	fs.StringVar(&tenant, "tenant", env("INBOXKIT_TENANT", "default"), "tenant of the first admin (INBOXKIT_TENANT)")
 	s.http = defaultLimits
@@ -218,6 +232,7 @@ func parse(args []string) (settings, error) {
 		}
 	}
 	s.run.ShutdownTimeout = s.shutdownTimeout
+	s.metrics.Separate = s.metricsAddr != ""
 	s.admin.Tenant = inbox.TenantID(tenant)
 	if s.admin.Email != "" {
 		// The password comes from the environment only, never a flag:
@@ -255,7 +270,7 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 		return err
 	}
 	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Blobs: s.blobs, Instance: s.instance, Run: s.run, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
-		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log,
+		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log, Metrics: s.metrics,
 		Deadlines: app.Deadlines{BodyIdle: s.http.BodyIdle, Body: s.http.Body}})
 	if err != nil {
 		return err
@@ -278,7 +293,26 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 		BaseContext: func(net.Listener) context.Context { return base }}
 	srv.RegisterOnShutdown(a.Drain)
 
+	var metricsSrv *http.Server
+	metricsURL := ""
+	if s.metricsAddr != "" {
+		mln, err := net.Listen("tcp", s.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.MetricsHandler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: s.http.ReadHeader, ReadTimeout: s.http.Read, IdleTimeout: s.http.Idle}
+		go func() { _ = metricsSrv.Serve(mln) }()
+		defer metricsSrv.Close()
+		metricsURL = "http://" + displayAddr(mln.Addr().String()) + "/metrics"
+	}
+
 	fmt.Fprintf(out, "inboxkit reference server on http://%s/\n", displayAddr(ln.Addr().String()))
+	if metricsURL != "" {
+		fmt.Fprintf(out, "  metrics on %s\n", metricsURL)
+	}
 	if generated != "" {
 		fmt.Fprintf(out, "  generated a master key for sealed secrets in %s (mode 0600); set INBOXKIT_KEYS in production\n", generated)
 	}

@@ -2,6 +2,7 @@ package httpintake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,27 @@ type Endpoint[T any] struct {
 	Handle func(ctx context.Context, w http.ResponseWriter, r *http.Request, t T, log *slog.Logger) (Reply, error)
 	// Refusal extracts the adapter's verification refusals.
 	Refusal RefusalOf
+	// Channel labels the webhook in metrics ("sms", "whatsapp",
+	// "webhook").
+	Channel string
+	// Metrics counts refused requests as
+	// webhook_rejected_total{channel,reason}, the reason being the
+	// refusal's code or unknown_integration. Nil: not counted.
+	Metrics inbox.Metrics
+}
+
+// reject counts a refused request.
+func (e *Endpoint[T]) reject(reason string) {
+	if e.Metrics != nil {
+		e.Metrics.Add("webhook_rejected_total", 1, "channel", e.Channel, "reason", reason)
+	}
+}
+
+// rejected counts err when it is a verification refusal.
+func (e *Endpoint[T]) rejected(err error) {
+	if ref, ok := e.Refusal(err); ok {
+		e.reject(ref.Code)
+	}
 }
 
 var _ http.Handler = (*Endpoint[struct{}])(nil)
@@ -61,6 +83,11 @@ func (e *Endpoint[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	target, err := e.Resolve(ctx, r)
 	if err != nil {
+		if errors.Is(err, inbox.ErrNotFound) {
+			e.reject("unknown_integration")
+		} else {
+			e.rejected(err)
+		}
 		Fail(w, log, e.What, err, e.Refusal)
 		return
 	}
@@ -68,6 +95,7 @@ func (e *Endpoint[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log = log.With("tenant", string(scope.Tenant), "integration", scope.IntegrationID)
 	res, err := e.Handle(ctx, w, r, target, log)
 	if err != nil {
+		e.rejected(err)
 		if ref, ok := e.Refusal(err); ok && ref.Code == CodeReplay {
 			WriteReply(w, http.StatusOK, Reply{Status: string(inbox.IngestDuplicate), Reason: e.ReplayReason})
 			return

@@ -277,6 +277,21 @@ func (m routeRecorder) Handle(pattern string, h http.Handler) {
 	m.s.patterns = append(m.s.patterns, pattern)
 }
 
+// Route names the API route r takes by its path pattern
+// ("/inbox/conversations/{id}/reply"), for metrics: never the raw path,
+// whose ids would make a series per conversation. "unmatched" when no
+// route has the path.
+func (s *Server) Route(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	if pattern == "" || pattern == catchAll {
+		return "unmatched"
+	}
+	if _, path, ok := strings.Cut(pattern, " "); ok {
+		return path
+	}
+	return pattern
+}
+
 // Routes lists the API's routes as "METHOD /path/{param}" patterns, for
 // documentation checks.
 func (s *Server) Routes() []string { return slices.Clone(s.patterns) }

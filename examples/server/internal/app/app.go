@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/inboxkit/inboxkit/channel/email"
@@ -25,6 +27,7 @@ import (
 	"github.com/inboxkit/inboxkit/examples/server/internal/api"
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/examples/server/internal/metrics"
 	"github.com/inboxkit/inboxkit/examples/server/internal/web"
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/seal"
@@ -103,6 +106,19 @@ type Config struct {
 	// SessionTTL is how long a browser session lasts without use. 0: 12
 	// hours.
 	SessionTTL time.Duration
+	// Metrics configures the Prometheus endpoint.
+	Metrics MetricsConfig
+}
+
+// MetricsConfig configures the Prometheus endpoint.
+type MetricsConfig struct {
+	// Token, when set, is required as "Authorization: Bearer <token>" to
+	// read /metrics. "": anyone reaching the endpoint may read it.
+	Token string
+	// Separate leaves /metrics off Handler, for the host to serve
+	// MetricsHandler on a listener of its own. false: /metrics is on
+	// Handler.
+	Separate bool
 }
 
 // RunTuning tunes App.Run.
@@ -188,6 +204,11 @@ type App struct {
 	Sealer   inbox.Sealer
 	Accounts *auth.Directory
 	API      *api.Server
+	// Registry holds the server's Prometheus series: the engine's, the
+	// adapters', HTTP latency by route, and the Go runtime's.
+	Registry *prometheus.Registry
+	// Metrics reports into Registry.
+	Metrics *metrics.Prometheus
 	// Demo reports what seeding did (zero when Config.Demo is false).
 	Demo demo.Result
 	// DemoWebhookSecret is the demo web form's secret.
@@ -229,6 +250,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 func (a *App) build(ctx context.Context) (err error) {
 	cfg := a.cfg
 	features := api.Features{Classifier: "rules"}
+
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Metrics = metrics.New(a.Registry, metrics.Options{Logger: a.log})
 
 	storeName, err := a.openStore(ctx)
 	if a.Store != nil {
@@ -292,7 +317,7 @@ func (a *App) build(ctx context.Context) (err error) {
 		if cfg.OpenAI.BaseURL != "" {
 			oc.BaseURL = cfg.OpenAI.BaseURL
 		}
-		aiClassifier, err := ai.New(ai.Options{Config: oc, Model: model, Logger: a.log})
+		aiClassifier, err := ai.New(ai.Options{Config: oc, Model: model, Logger: a.log, Metrics: a.Metrics})
 		if err != nil {
 			return fmt.Errorf("AI classifier: %w", err)
 		}
@@ -300,7 +325,7 @@ func (a *App) build(ctx context.Context) (err error) {
 		// in the chain, as durable background work off the intake path;
 		// the rules before it still file at once.
 		chain = append(chain, aiClassifier)
-		client := reply.ClientOptions{BaseURL: cfg.OpenAI.BaseURL, APIKey: reply.Secret(cfg.OpenAI.APIKey)}
+		client := reply.ClientOptions{BaseURL: cfg.OpenAI.BaseURL, APIKey: reply.Secret(cfg.OpenAI.APIKey), Metrics: a.Metrics}
 		if a.knowledge, err = newKnowledge(ctx, a.Store, a.log); err != nil {
 			return err
 		}
@@ -341,7 +366,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
 			inbox.SourceWebhook:  demo.Sandbox(webhook.Factory(webhook.FactoryOptions{})),
 		},
-		Clock: clock, Logger: a.log, Instance: a.instance(cfg),
+		Clock: clock, Logger: a.log, Instance: a.instance(cfg), Metrics: a.Metrics,
 	})
 	if err != nil {
 		return err
@@ -411,11 +436,15 @@ func (a *App) build(ctx context.Context) (err error) {
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("/inbox/", a.API)
 	mux.Handle("/", web.Handler())
-	a.handler = bodyDeadlines(mux, cfg.Deadlines)
+	if !cfg.Metrics.Separate {
+		mux.Handle(metricsPath, a.MetricsHandler())
+	}
+	a.handler = a.Metrics.Handler(bodyDeadlines(mux, cfg.Deadlines), a.route)
 	return nil
 }
 
-// Handler is the whole server: API, webhooks and UI.
+// Handler is the whole server: API, webhooks, UI and, unless
+// Config.Metrics.Separate, /metrics.
 func (a *App) Handler() http.Handler { return a.handler }
 
 // Run does the background work (scheduled sync, outbox, follow-ups,
