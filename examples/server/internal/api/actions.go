@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,27 +33,48 @@ func (s *Server) writeConversation(w http.ResponseWriter, c inbox.Conversation) 
 	writeJSON(w, http.StatusOK, conversationView(c))
 }
 
-// reply accepts JSON {"text", "version"} or multipart/form-data with the
-// fields text and version and files named "attachments". Every file is
-// validated (type sniffed, size, dangerous content) and stored before the
-// reply is queued; if any is refused or the reply fails, the stored files
-// are removed again, so nothing is half-applied.
+// replyRequest is a reply as the page sends it.
+type replyRequest struct {
+	Text    string `json:"text"`
+	Version int64  `json:"version"`
+	// SeenMessageID is the newest message the agent had in front of them
+	// when they started writing. A message stored after it makes the
+	// reply stale: it is refused with the newer messages, unless Force.
+	SeenMessageID string `json:"seen_message_id"`
+	Force         bool   `json:"force"`
+}
+
+// reply accepts JSON {"text", "version", "seen_message_id", "force"} or
+// multipart/form-data with the same fields and files named "attachments".
+// Every file is validated (type sniffed, size, dangerous content) and
+// stored before the reply is queued; if any is refused or the reply
+// fails, the stored files are removed again, so nothing is half-applied.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	tenant, id := tenantOf(p), r.PathValue("id")
-	var req struct {
-		Text    string `json:"text"`
-		Version int64  `json:"version"`
-	}
+	var req replyRequest
 	var atts []inbox.Attachment
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
 		var err error
-		req.Text, req.Version, atts, err = s.readMultipartReply(w, r, tenant)
+		req, atts, err = s.readMultipartReply(w, r, tenant)
 		if err != nil {
 			return err
 		}
 	} else if err := decode(w, r, &req); err != nil {
 		return err
+	}
+	if req.SeenMessageID != "" && !req.Force {
+		newer, err := s.newerMessages(r.Context(), tenant, id, req.SeenMessageID)
+		if err != nil {
+			s.dropBlobs(atts)
+			return notFoundAs("conversation", id, err)
+		}
+		if len(newer) > 0 {
+			s.dropBlobs(atts)
+			writeProblem(w, r, Problem{Type: typeStaleThread, Title: "The conversation moved on", Status: http.StatusConflict,
+				Detail: newer[len(newer)-1].Summary + "; send again with force to send anyway", Newer: newer})
+			return nil
+		}
 	}
 	msg, err := s.eng.Reply(r.Context(), tenant, id, inbox.ReplyRequest{Text: req.Text, Attachments: atts}, change(p, req.Version))
 	if err != nil {
@@ -62,18 +85,70 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	return nil
 }
 
-func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tenant inbox.TenantID) (string, int64, []inbox.Attachment, error) {
+// NewerMessage is a message stored after the one an agent had seen when
+// they started a reply.
+type NewerMessage struct {
+	ID        string          `json:"id"`
+	Direction inbox.Direction `json:"direction"`
+	// AuthorID is the employee who wrote an outgoing message, if one did.
+	AuthorID string `json:"author_id,omitempty"`
+	// Who is the author's display name: an employee, the customer or
+	// "Auto-reply".
+	Who       string    `json:"who"`
+	CreatedAt time.Time `json:"created_at"`
+	// Summary says it in a sentence: "Claire Martin replied".
+	Summary string `json:"summary"`
+}
+
+// newerMessages lists the conversation's messages stored after seenID, oldest
+// first. An unknown seenID (the message was split away) finds none.
+func (s *Server) newerMessages(ctx context.Context, tenant inbox.TenantID, convID, seenID string) ([]NewerMessage, error) {
+	msgs, err := s.eng.Messages(ctx, tenant, convID)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(msgs, func(m inbox.Message) bool { return m.ID == seenID })
+	if i < 0 {
+		return nil, nil
+	}
+	seen := msgs[i]
+	var out []NewerMessage
+	for _, m := range msgs {
+		if m.ID == seen.ID || !m.CreatedAt.After(seen.CreatedAt) {
+			continue
+		}
+		n := NewerMessage{ID: m.ID, Direction: m.Direction, AuthorID: m.AuthorID, CreatedAt: m.CreatedAt}
+		switch {
+		case m.Direction == inbox.DirectionIn:
+			n.Who = cmp.Or(m.From.Name, m.From.Email, m.From.Phone, "The customer")
+			n.Summary = n.Who + " wrote again"
+		case m.AuthorID != "":
+			n.Who = s.employeeName(tenant, m.AuthorID)
+			n.Summary = n.Who + " replied"
+		case m.Author == inbox.AuthorAutoReply:
+			n.Who = "Auto-reply"
+			n.Summary = "An automatic reply was sent"
+		default:
+			n.Who = "A colleague"
+			n.Summary = "A colleague replied"
+		}
+		out = append(out, n)
+	}
+	slices.SortFunc(out, func(a, b NewerMessage) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tenant inbox.TenantID) (replyRequest, []inbox.Attachment, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUploadFiles*maxUploadBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", 0, nil, inbox.Invalid("body", "is not valid multipart/form-data")
+		return replyRequest{}, nil, inbox.Invalid("body", "is not valid multipart/form-data")
 	}
-	var text string
-	var version int64
+	var req replyRequest
 	var atts []inbox.Attachment
-	fail := func(err error) (string, int64, []inbox.Attachment, error) {
+	fail := func(err error) (replyRequest, []inbox.Attachment, error) {
 		s.dropBlobs(atts)
-		return "", 0, nil, err
+		return replyRequest{}, nil, err
 	}
 	for {
 		part, err := mr.NextPart()
@@ -93,11 +168,19 @@ func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tena
 			if err != nil {
 				return fail(inbox.Invalid("text", "could not be read"))
 			}
-			text = string(b)
+			req.Text = string(b)
 		case "version":
 			b, _ := io.ReadAll(io.LimitReader(part, 32))
-			if version, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err != nil {
+			if req.Version, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err != nil {
 				return fail(inbox.Invalid("version", "must be an integer"))
+			}
+		case "seen_message_id":
+			b, _ := io.ReadAll(io.LimitReader(part, 128))
+			req.SeenMessageID = strings.TrimSpace(string(b))
+		case "force":
+			b, _ := io.ReadAll(io.LimitReader(part, 8))
+			if req.Force, err = strconv.ParseBool(strings.TrimSpace(string(b))); err != nil {
+				return fail(inbox.Invalid("force", "must be true or false"))
 			}
 		case "attachments":
 			field := fmt.Sprintf("attachments[%d]", len(atts))
@@ -138,7 +221,7 @@ func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tena
 			return fail(inbox.Invalid(part.FormName(), "is not a known field"))
 		}
 	}
-	return text, version, atts, nil
+	return req, atts, nil
 }
 
 // dropBlobs removes uploaded files of a request that failed.

@@ -17,9 +17,10 @@ import (
 // same tenant. Each client has a bounded queue: a client too slow to keep
 // up loses events and is told to resynchronise instead of slowing others.
 type hub struct {
-	cancel func()
-	mu     sync.Mutex
-	subs   map[*client]struct{}
+	cancel   func()
+	presence *presenceBoard
+	mu       sync.Mutex
+	subs     map[*client]struct{}
 	// closing is closed when the server shuts down: every stream ends,
 	// and the browser reconnects to an instance that stays.
 	closing   chan struct{}
@@ -42,13 +43,16 @@ func (c *client) end() { c.endOnce.Do(func() { close(c.ended) }) }
 
 const clientQueue = 256
 
-func newHub(eng *inbox.Engine) *hub {
-	h := &hub{subs: map[*client]struct{}{}, closing: make(chan struct{})}
+func newHub(eng *inbox.Engine, presence *presenceBoard) *hub {
+	h := &hub{subs: map[*client]struct{}{}, closing: make(chan struct{}), presence: presence}
 	h.cancel = eng.Subscribe(h.publish)
 	return h
 }
 
 func (h *hub) publish(ev inbox.Event) {
+	if ev.Type == EventPresence {
+		h.presence.record(ev)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for c := range h.subs {
@@ -58,6 +62,12 @@ func (h *hub) publish(ev inbox.Event) {
 		// Notifications are personal: "kind:user" in Detail.
 		if ev.Type == inbox.EventNotification {
 			if _, user, _ := strings.Cut(ev.Detail, ":"); user != c.user {
+				continue
+			}
+		}
+		// Nobody needs to be told about themselves.
+		if ev.Type == EventPresence {
+			if _, user, _ := strings.Cut(ev.Detail, ":"); user == c.user {
 				continue
 			}
 		}

@@ -23,6 +23,9 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Errors names each invalid field (an extension member).
 	Errors []FieldProblem `json:"errors,omitempty"`
+	// Newer lists, for a stale reply, the messages stored since the
+	// agent started writing (an extension member).
+	Newer []NewerMessage `json:"newer,omitempty"`
 }
 
 // FieldProblem is one invalid input field.
@@ -37,6 +40,7 @@ const (
 	typeInvalid      = "/inbox/problems/invalid"
 	typeNotFound     = "/inbox/problems/not-found"
 	typeConflict     = "/inbox/problems/conflict"
+	typeStaleThread  = "/inbox/problems/stale-thread"
 	typeUnauthorized = "/inbox/problems/unauthorized"
 	typeForbidden    = "/inbox/problems/forbidden"
 	typeUnsupported  = "/inbox/problems/unsupported"

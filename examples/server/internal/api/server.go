@@ -96,9 +96,11 @@ type Server struct {
 	trust    bool
 	log      *slog.Logger
 	hub      *hub
-	previews *previewGate
-	mux      *http.ServeMux
-	patterns []string
+	// presenceBoard knows who is on which conversation.
+	presenceBoard *presenceBoard
+	previews      *previewGate
+	mux           *http.ServeMux
+	patterns      []string
 	// integrationsMu serializes integration creates and updates, so the
 	// receiving-number check and the write are one step.
 	integrationsMu sync.Mutex
@@ -125,7 +127,8 @@ func New(opts Options) (*Server, error) {
 	}
 	s.features.Summaries = s.summary != nil
 	s.features.Knowledge = s.kb != nil
-	s.hub = newHub(s.eng)
+	s.presenceBoard = newPresenceBoard()
+	s.hub = newHub(s.eng, s.presenceBoard)
 	s.previews = newPreviewGate(opts.Preview)
 	s.mux = http.NewServeMux()
 	s.routes(opts)
@@ -207,6 +210,7 @@ func (s *Server) routes(opts Options) {
 	m.Handle("POST /inbox/conversations/{id}/classify", s.authed(s.classify))
 	m.Handle("POST /inbox/conversations/{id}/summary", s.authed(s.summarize))
 	m.Handle("GET /inbox/conversations/{id}/audit", s.authed(s.conversationAudit))
+	m.Handle("POST /inbox/conversations/{id}/presence", s.authed(s.presence))
 	m.Handle("POST /inbox/messages/{id}/split", s.authed(s.split))
 	m.Handle("GET /inbox/messages/{id}/attachments/{att}", s.authed(s.attachment))
 

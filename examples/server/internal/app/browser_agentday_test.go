@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -22,6 +24,18 @@ func logIn(t *testing.T, ctx context.Context, base string, e demo.Employee) {
 		chromedp.SendKeys(chromedp.ID("login-password"), demo.Password),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)))
 	waitJS(t, ctx, "conversations listed", `document.querySelectorAll('.row').length > 0`)
+}
+
+// watchPresence notes in the page (window.presenceSeenAt, in ms since the
+// epoch) when the presence bar first shows text.
+func watchPresence(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		window.presenceSeenAt = 0;
+		const el = document.querySelector('#presence');
+		new MutationObserver((_, obs) => { if (el.textContent.includes(%q)) { window.presenceSeenAt = Date.now(); obs.disconnect(); } })
+			.observe(el, { childList: true, subtree: true, characterData: true, attributes: true });
+		return true })()`, text))
 }
 
 type folderJSON struct {
@@ -97,4 +111,77 @@ func TestBrowserFolderEditor(t *testing.T) {
 	// The sidebar follows the order.
 	do(t, ctx, "inbox", chromedp.Navigate(ts.URL+"/#/inbox"))
 	waitJS(t, ctx, "sidebar order", fmt.Sprintf(`[...document.querySelectorAll('#folder-list .side-label')].map(x => x.textContent)[%d] === %q`, len(before)-2, last.Name))
+}
+
+// TestBrowserPresenceAndCollision puts two agents, in two browser
+// sessions, on one conversation: each sees the other viewing and
+// replying, and a reply written while the colleague's went out asks
+// before sending instead of sending a duplicate.
+func TestBrowserPresenceAndCollision(t *testing.T) {
+	claire := browser(t)
+	_, ts := newServer(t)
+	dir := artefacts(t)
+	logIn(t, claire, ts.URL, demo.Employees[0])
+	hugo, cancel := chromedp.NewContext(claire, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	logIn(t, hugo, ts.URL, demo.Employees[1])
+
+	openRow(t, claire, "Éléonore Dubois")
+	waitJS(t, claire, "thread", `document.querySelector('#thread-subject')?.textContent.includes('Suivi de ma commande')`)
+	watchPresence(t, claire, "Hugo Bernard is viewing")
+	start := time.Now()
+	openRow(t, hugo, "Éléonore Dubois")
+	waitJS(t, claire, "Hugo is viewing", `document.querySelector('#presence')?.textContent.includes('Hugo Bernard is viewing')`)
+	t.Logf("presence shown to the other agent %d ms after the click", eval[int64](t, claire, `window.presenceSeenAt`)-start.UnixMilli())
+	waitJS(t, hugo, "Claire is viewing", `document.querySelector('#presence')?.textContent.includes('Claire Martin is viewing')`)
+
+	// Claire starts a reply; Hugo sees her typing.
+	watchPresence(t, hugo, "Claire Martin is replying…")
+	start = time.Now()
+	do(t, claire, "Claire starts writing", chromedp.SendKeys(chromedp.ID("composer-text"), "B"))
+	waitJS(t, hugo, "Claire is replying", `document.querySelector('#presence')?.textContent.includes('Claire Martin is replying…')`)
+	t.Logf("typing shown to the other agent %d ms after the key press", eval[int64](t, hugo, `window.presenceSeenAt`)-start.UnixMilli())
+	do(t, claire, "Claire writes", chromedp.SendKeys(chromedp.ID("composer-text"), "onjour, votre colis part demain."))
+	screenshot(t, hugo, dir, "11-presence-replying")
+
+	// Hugo answers first.
+	do(t, hugo, "Hugo writes", chromedp.SendKeys(chromedp.ID("composer-text"), "Bonjour Madame, le colis est en route."))
+	click(t, hugo, "#send-btn")
+	waitJS(t, hugo, "Hugo's reply sent", `[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes('le colis est en route'))`)
+
+	// Claire's send asks first and sends nothing.
+	click(t, claire, "#send-btn")
+	waitJS(t, claire, "stale warning", `!document.querySelector('#stale-warning').hidden && /Hugo Bernard replied \d+ s ago — send anyway\?/.test(document.querySelector('#stale-warning').textContent)`)
+	screenshot(t, claire, dir, "12-stale-reply")
+	api := admin(t, ts.URL)
+	conv := findConv(t, api, "Éléonore Dubois")
+	outgoing := func(text string) int {
+		var d struct {
+			Messages []struct {
+				Direction string `json:"direction"`
+				Text      string `json:"text"`
+			} `json:"messages"`
+		}
+		api.json(http.MethodGet, "/inbox/conversations/"+conv.ID, nil, http.StatusOK, &d)
+		n := 0
+		for _, m := range d.Messages {
+			if m.Direction == "out" && strings.Contains(m.Text, text) {
+				n++
+			}
+		}
+		return n
+	}
+	require.Equal(t, 0, outgoing("votre colis part demain"), "nothing sent before Claire decides")
+	require.Equal(t, "Bonjour, votre colis part demain.", eval[string](t, claire, `document.querySelector('#composer-text').value`), "her text is kept")
+	waitJS(t, claire, "Hugo's reply shown to Claire", `[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes('le colis est en route'))`)
+
+	// She sends anyway: one reply goes out.
+	click(t, claire, "#stale-send")
+	waitJS(t, claire, "Claire's reply sent", `[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes('votre colis part demain')) && document.querySelector('#stale-warning').hidden`)
+	require.Equal(t, 1, outgoing("votre colis part demain"))
+
+	// Hugo leaves: Claire no longer sees him.
+	do(t, hugo, "Hugo goes to statistics", chromedp.Navigate(ts.URL+"/#/stats"))
+	openRow(t, hugo, "Oliver Bennett")
+	waitJS(t, claire, "Hugo gone", `document.querySelector('#presence').hidden`)
 }

@@ -19,8 +19,8 @@ export class ApiError extends Error {
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
-export async function api(method, path, body, { raw = false } = {}) {
-  const opts = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+export async function api(method, path, body, { raw = false, keepalive = false } = {}) {
+  const opts = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', keepalive };
   if (method !== 'GET' && method !== 'HEAD') opts.headers['X-CSRF-Token'] = csrf;
   if (body instanceof FormData) opts.body = body;
   else if (body !== undefined) {
@@ -59,7 +59,7 @@ export function qs(params) {
 export function events(handlers) {
   const es = new EventSource('/inbox/events');
   const types = ['message.received', 'message.created', 'message.sent', 'message.delayed', 'message.failed', 'message.quarantined', 'conversation.created',
-    'conversation.updated', 'draft.ready', 'followup.due', 'notification', 'sync.finished', 'folder.changed', 'resync', 'session.ended'];
+    'conversation.updated', 'draft.ready', 'followup.due', 'notification', 'sync.finished', 'folder.changed', 'presence', 'resync', 'session.ended'];
   for (const t of types) es.addEventListener(t, (e) => handlers.event?.(t, JSON.parse(e.data || '{}')));
   es.onopen = () => handlers.open?.();
   es.onerror = () => handlers.error?.();

@@ -210,6 +210,7 @@ let detailSeq = 0;
 
 export async function openConversation(id) {
   const changed = state.selected !== id;
+  if (changed) presenceMoved(state.selected, id);
   state.selected = id;
   $$('.row').forEach(r => { const on = r.dataset.id === id; r.classList.toggle('selected', on); r.setAttribute('aria-selected', on ? 'true' : 'false'); });
   document.body.classList.add('thread-open');
@@ -253,6 +254,7 @@ function buildThreadPane() {
   clear($('#thread-pane'),
     h('div', { class: 'thread' },
       h('div', { id: 'thread-head', class: 'thread-head' }),
+      h('div', { id: 'presence', class: 'presence', role: 'status', 'aria-live': 'polite', hidden: true }),
       h('div', { class: 'thread-body' },
         h('div', { class: 'thread-main' },
           h('div', { id: 'timeline', class: 'timeline', 'aria-live': 'polite' }),
@@ -282,7 +284,7 @@ function renderDetail() {
 function renderHead(d, c, name, cls) {
   clear($('#thread-head'),
     h('div', { class: 'head-row' },
-      h('button', { class: 'icon-btn only-phone', 'aria-label': 'Back to list', onclick: () => { document.body.classList.remove('thread-open'); state.selected = null; history.replaceState(null, '', '#/inbox'); renderPlaceholder(); $$('.row.selected').forEach(r => r.classList.remove('selected')); } }, icon('back', 20)),
+      h('button', { class: 'icon-btn only-phone', 'aria-label': 'Back to list', onclick: () => { document.body.classList.remove('thread-open'); presenceMoved(state.selected, null); state.selected = null; history.replaceState(null, '', '#/inbox'); renderPlaceholder(); $$('.row.selected').forEach(r => r.classList.remove('selected')); } }, icon('back', 20)),
       avatar(c, 'lg'),
       h('div', { class: 'head-title' },
         h('h2', { id: 'thread-subject' }, c.subject || `${sourceLabels[c.source]} with ${name}`),
@@ -357,19 +359,22 @@ let files = [];
 function composer() {
   files = [];
   mode = 'reply';
+  seen = '';
   const ta = h('textarea', { id: 'composer-text', rows: 3, placeholder: 'Write a reply…  (Ctrl+Enter to send)',
+    oninput: (e) => composing(e.target.value),
     onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } } });
   const fileInput = h('input', { type: 'file', id: 'composer-files', multiple: true, hidden: true, onchange: (e) => { files = files.concat([...e.target.files]); e.target.value = ''; renderFiles(); } });
   const tab = (m, label) => h('button', { class: ['ctab', mode === m ? 'active' : ''], dataset: { mode: m }, onclick: () => setMode(m) }, label);
   return h('div', { class: ['composer', 'mode-' + mode], id: 'composer' },
     h('div', { class: 'ctabs' }, tab('reply', 'Reply'), tab('note', 'Internal note')),
     ta,
+    h('div', { id: 'stale-warning', class: 'stale-warning', role: 'alert', hidden: true }),
     h('div', { id: 'composer-files-list', class: 'files' }),
     h('div', { class: 'composer-foot' },
       h('button', { class: 'icon-btn', id: 'attach-btn', title: 'Attach files', 'aria-label': 'Attach files', onclick: () => fileInput.click() }, icon('clip', 18)),
       fileInput,
       h('span', { class: 'grow muted small', id: 'composer-hint' }),
-      h('button', { class: 'btn primary', id: 'send-btn', onclick: send }, icon('send', 14), h('span', { id: 'send-label' }, ' Send'))));
+      h('button', { class: 'btn primary', id: 'send-btn', onclick: () => send() }, icon('send', 14), h('span', { id: 'send-label' }, ' Send'))));
 }
 
 function setMode(m) {
@@ -393,12 +398,13 @@ export function focusReply(m = 'reply') {
   $('#composer-text')?.focus();
 }
 
-async function send() {
+async function send(force = false) {
   const ta = $('#composer-text');
   const text = ta.value;
   const btn = $('#send-btn');
   const id = state.selected;
   btn.disabled = true;
+  hideStale();
   try {
     if (mode === 'note') {
       await post(`/inbox/conversations/${id}/notes`, { body: text, version: 0 });
@@ -407,19 +413,139 @@ async function send() {
       const fd = new FormData();
       fd.append('text', text);
       fd.append('version', String(state.detail.conversation.version));
+      if (seen) fd.append('seen_message_id', seen);
+      if (force) fd.append('force', 'true');
       for (const f of files) fd.append('attachments', f, f.name);
       await api('POST', `/inbox/conversations/${id}/reply`, fd);
       toast('Reply sent');
     } else {
-      await post(`/inbox/conversations/${id}/reply`, { text, version: state.detail.conversation.version });
+      await post(`/inbox/conversations/${id}/reply`, { text, version: state.detail.conversation.version, seen_message_id: seen, force });
       toast('Reply sent');
     }
     ta.value = '';
+    seen = '';
     files = [];
     renderFiles();
+    announce(id, 'viewing');
     refreshAll();
-  } catch (e) { problemToast(e); } finally { btn.disabled = false; }
+  } catch (e) {
+    if (e instanceof ApiError && e.problem.type === '/inbox/problems/stale-thread') showStale(e.problem.newer || []);
+    else problemToast(e);
+  } finally { btn.disabled = false; }
 }
+
+// ---------- collisions ----------
+
+// seen is the newest message on screen when the agent started writing:
+// the server refuses the reply if the conversation moved on since, and
+// the agent decides whether it still makes sense.
+let seen = '';
+
+function newestMessageId() {
+  const msgs = state.detail?.messages || [];
+  let best = null;
+  for (const m of msgs) if (!best || new Date(m.created_at) > new Date(best.created_at)) best = m;
+  return best?.id || '';
+}
+
+function composing(text) {
+  if (mode !== 'reply') return;
+  if (!text.trim()) { seen = ''; announce(state.selected, 'viewing'); return; }
+  if (!seen) seen = newestMessageId();
+  typing();
+}
+
+function secondsAgo(at) {
+  const s = Math.max(0, Math.round((Date.now() - new Date(at)) / 1000));
+  return s < 60 ? `${s} s ago` : ago(at);
+}
+
+function showStale(newer) {
+  const last = newer[newer.length - 1];
+  const what = last ? `${last.summary} ${secondsAgo(last.created_at)}` : 'The conversation changed';
+  const more = newer.length > 1 ? ` (${newer.length} new messages)` : '';
+  clear($('#stale-warning'), h('span', { class: 'grow' }, `${what}${more} — send anyway?`),
+    h('button', { class: 'btn small primary', id: 'stale-send', onclick: () => send(true) }, 'Send anyway'),
+    h('button', { class: 'btn small ghost', id: 'stale-review', onclick: () => { seen = newestMessageId(); hideStale(); loadDetail().then(() => { seen = newestMessageId(); }); } }, 'Read it first'));
+  $('#stale-warning').hidden = false;
+  loadDetail();
+}
+
+function hideStale() {
+  const el = $('#stale-warning');
+  if (el) { el.hidden = true; el.replaceChildren(); }
+}
+
+// ---------- presence ----------
+
+// Agents on the same conversation see each other: the page reports
+// viewing, replying or away, renews the report while the conversation is
+// open, and shows what the others report.
+const presence = new Map(); // conversation id -> Map(employee id -> { state, at })
+const presenceTTL = 30e3;
+let presenceState = '';
+let presenceSent = 0;
+let typingTimer = 0;
+
+async function announce(id, st) {
+  if (!id) return;
+  if (id === state.selected && st !== 'away') {
+    if (st === presenceState && Date.now() - presenceSent < 5e3) return;
+    presenceState = st;
+    presenceSent = Date.now();
+  }
+  try {
+    const { items } = await api('POST', `/inbox/conversations/${id}/presence`, { state: st }, { keepalive: st === 'away' });
+    if (st === 'away') return;
+    const m = new Map();
+    for (const o of items || []) m.set(o.employee, { state: o.state, at: Date.now() });
+    presence.set(id, m);
+    renderPresence();
+  } catch { /* presence is a hint; the next report retries */ }
+}
+
+function presenceMoved(from, to) {
+  if (from) announce(from, 'away');
+  presenceState = '';
+  clearTimeout(typingTimer);
+  if (to) announce(to, 'viewing');
+}
+
+function typing() {
+  announce(state.selected, 'replying');
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => announce(state.selected, 'viewing'), 8e3);
+}
+
+function onPresence(ev) {
+  const [st, who] = (ev.detail || '').split(':');
+  if (!ev.conversation_id || !who || who === state.me?.id) return;
+  let m = presence.get(ev.conversation_id);
+  if (!m) { m = new Map(); presence.set(ev.conversation_id, m); }
+  if (st === 'away') m.delete(who); else m.set(who, { state: st, at: Date.now() });
+  if (ev.conversation_id === state.selected) renderPresence();
+}
+
+function renderPresence() {
+  const el = $('#presence');
+  if (!el) return;
+  const m = presence.get(state.selected) || new Map();
+  const now = Date.now();
+  for (const [k, v] of m) if (now - v.at > presenceTTL) m.delete(k);
+  const others = [...m.entries()].sort((a, b) => (a[1].state === 'replying' ? 0 : 1) - (b[1].state === 'replying' ? 0 : 1));
+  el.hidden = others.length === 0;
+  clear(el, others.map(([who, v]) => h('span', { class: ['presence-item', v.state], dataset: { employee: who } },
+    h('span', { class: 'mini-avatar', style: `--h:${hue(who)}` }, initials(employeeName(who))),
+    v.state === 'replying' ? `${employeeName(who)} is replying…` : `${employeeName(who)} is viewing`)));
+}
+
+setInterval(() => {
+  if (!state.selected || document.hidden) return;
+  presenceSent = 0;
+  announce(state.selected, presenceState || 'viewing');
+  renderPresence();
+}, 10e3);
+window.addEventListener('pagehide', () => { if (state.selected) announce(state.selected, 'away'); });
 
 // ---------- client panel ----------
 
@@ -604,6 +730,7 @@ const reloadDetail = debounce(loadDetail, 120);
 
 // onEvent reacts to live events from the server.
 export async function onEvent(type, ev) {
+  if (type === 'presence') { onPresence(ev); return; }
   if (['message.received', 'message.created', 'message.delayed', 'conversation.created', 'conversation.updated', 'message.sent', 'message.failed', 'draft.ready', 'folder.changed'].includes(type)) {
     refreshLists();
     if (ev.conversation_id && ev.conversation_id === state.selected) reloadDetail();
