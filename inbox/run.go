@@ -45,6 +45,11 @@ type RunOptions struct {
 	ShutdownTimeout time.Duration
 	// Instance names this process in leases. "" means hostname-pid-random.
 	Instance string
+	// OrphanInterval is how often the blobs that crashed processes left
+	// behind are collected (CollectOrphanBlobs, and the temporary files of
+	// a BlobStore with a RemoveLeftovers method), the first time at
+	// start-up. 0 means one hour; negative means never.
+	OrphanInterval time.Duration
 	// Watch keeps a Watcher (IMAP IDLE) running for integrations that
 	// offer one, syncing as soon as it signals new mail. With a Leaser,
 	// one instance watches each integration.
@@ -76,6 +81,9 @@ func (o *RunOptions) defaults() {
 	if o.Instance == "" {
 		o.Instance = defaultInstance()
 	}
+	if o.OrphanInterval == 0 {
+		o.OrphanInterval = time.Hour
+	}
 }
 
 // Run does the engine's background work until ctx ends: periodic sync of
@@ -106,6 +114,9 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 	loops.Go(func() { r.loop(ctx, opts.FollowUpInterval, r.followUps) })
 	loops.Go(func() { r.loop(ctx, opts.SyncInterval, r.syncAll) })
 	loops.Go(func() { r.loop(ctx, gaugeInterval, r.gauges) })
+	if _, ok := e.blobs.(BlobLister); ok && opts.OrphanInterval > 0 {
+		loops.Go(func() { r.loop(ctx, opts.OrphanInterval, r.collectOrphans) })
+	}
 	<-ctx.Done()
 	loops.Wait() // nothing schedules new syncs any more
 
@@ -142,6 +153,9 @@ type runner struct {
 	running  map[string]bool
 	watching map[string]context.CancelFunc
 	failures map[string]failure
+	// orphansUntil is where the last orphan collection stopped: the
+	// next one starts there.
+	orphansUntil time.Time
 	// scanned is set after the first scan: the one at start-up syncs
 	// every integration at once, whatever its interval, so mail that
 	// arrived while no instance ran is fetched without waiting.
@@ -525,4 +539,34 @@ func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration) {
 func defaultInstance() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
+}
+
+// leftoverRemover is a BlobStore that can remove the temporary files of
+// writes a killed process never finished (blob.DirStore).
+type leftoverRemover interface {
+	RemoveLeftovers(ctx context.Context, olderThan time.Duration) (int, error)
+}
+
+// collectOrphans removes what crashed processes left in the BlobStore.
+func (r *runner) collectOrphans(ctx context.Context) {
+	const grace = time.Hour
+	e := r.e
+	if lr, ok := e.blobs.(leftoverRemover); ok {
+		if n, err := lr.RemoveLeftovers(ctx, grace); err != nil && ctx.Err() == nil {
+			e.log.Warn("inbox: removing temporary blob files failed", "err", err)
+		} else if n > 0 {
+			e.log.Info("inbox: removed temporary blob files of interrupted writes", "files", n)
+		}
+	}
+	report, err := e.CollectOrphanBlobs(ctx, OrphanOptions{Grace: grace, Since: r.orphansUntil})
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return
+	case err != nil:
+		if ctx.Err() == nil {
+			e.log.Warn("inbox: collecting orphan blobs failed", "err", err)
+		}
+		return
+	}
+	r.orphansUntil = report.Until
 }

@@ -88,7 +88,7 @@ func (w *walker) fail(err error) {
 func (w *walker) forwarded(body io.Reader, att inbox.Attachment) {
 	key := ""
 	if w.store != nil {
-		key = inbox.NewBlobKey(w.p.opts.Tenant, "attachment")
+		key = inbox.NewBlobKey(w.p.opts.Tenant, inbox.BlobKindAttachment)
 	}
 	inner := &Parsed{QuotedStart: -1}
 	res, _ := streamBlob(w.ctx, w.store, key, body, w.p.opts.MaxAttachmentBytes, nil, func(r io.Reader) error {

@@ -184,7 +184,7 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader) (*Parsed, error) {
 	out.Inbound.Source = inbox.SourceEmail
 	rawKey := ""
 	if p.opts.Blobs != nil && !p.opts.DiscardRaw {
-		rawKey = inbox.NewBlobKey(p.opts.Tenant, "raw")
+		rawKey = inbox.NewBlobKey(p.opts.Tenant, inbox.BlobKindRaw)
 	}
 	res, parseErr := streamBlob(ctx, p.opts.Blobs, rawKey, r, -1, p.pending, func(tr io.Reader) error {
 		w := &walker{p: p, ctx: ctx, out: out, store: p.opts.Blobs}

@@ -62,7 +62,7 @@ func (o Options) maxSize() int64 {
 
 func (o Options) kind() string {
 	if o.Kind == "" {
-		return "attachment"
+		return inbox.BlobKindAttachment
 	}
 	return o.Kind
 }

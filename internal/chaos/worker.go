@@ -15,6 +15,7 @@ import (
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/seal"
+	"github.com/inboxkit/inboxkit/storage/blob"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 )
 
@@ -33,6 +34,9 @@ type Worker struct {
 	SealKey []byte `json:"seal_key"`
 	// Options are the scheduler's settings (Instance is set from the field above).
 	Options inbox.RunOptions `json:"options"`
+	// BlobDir, when set, is the directory (shared by the instances) that
+	// keeps raw messages and attachments.
+	BlobDir string `json:"blob_dir,omitempty"`
 	// LogPath, when set, receives the engine's logs.
 	LogPath string `json:"log_path,omitempty"`
 }
@@ -86,10 +90,19 @@ func (w Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var blobs inbox.BlobStore
+	if w.BlobDir != "" {
+		dir, err := blob.Dir(w.BlobDir)
+		if err != nil {
+			return err
+		}
+		defer dir.Close()
+		blobs = dir
+	}
 	eng, err := inbox.New(inbox.Options{
-		Store: store, Sealer: sealer, Logger: logger,
+		Store: store, Sealer: sealer, Logger: logger, Blobs: blobs,
 		Channels: map[inbox.Source]inbox.ChannelFactory{
-			inbox.SourceEmail: LoggedPulls(email.Factory(email.FactoryOptions{Logger: logger}), logDB, w.Instance),
+			inbox.SourceEmail: LoggedPulls(email.Factory(email.FactoryOptions{Logger: logger, Blobs: blobs}), logDB, w.Instance),
 		},
 	})
 	if err != nil {

@@ -118,7 +118,7 @@ type Stored struct {
 func PutFile(ctx context.Context, blobs inbox.BlobStore, tenant inbox.TenantID, head []byte, body io.Reader, max int64) (Stored, error) {
 	sum := sha256.New()
 	lr := &limitReader{r: io.MultiReader(bytes.NewReader(head), body), left: max}
-	key := inbox.NewBlobKey(tenant, "attachment")
+	key := inbox.NewBlobKey(tenant, inbox.BlobKindAttachment)
 	size, err := blobs.Put(ctx, key, io.TeeReader(lr, sum))
 	if err != nil {
 		_ = blobs.Delete(context.WithoutCancel(ctx), key)

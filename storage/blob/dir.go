@@ -413,3 +413,46 @@ func randomSuffix() string {
 type onlyWriter struct{ w io.Writer }
 
 func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
+
+var _ inbox.BlobLister = (*DirStore)(nil)
+
+// ListBlobs calls fn with the key of every blob whose key starts with
+// prefix. Temporary files (blobs being written, or staged and not yet
+// synced) are left out, as are directories.
+func (d *DirStore) ListBlobs(ctx context.Context, prefix string, fn func(key string) error) error {
+	dir := "."
+	if i := strings.LastIndexByte(prefix, '/'); i > 0 {
+		dir = prefix[:i]
+	}
+	if dir != "." {
+		if err := ValidateKey(dir); err != nil {
+			return err
+		}
+	}
+	err := fs.WalkDir(d.root.FS(), dir, func(name string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil // nothing stored under this prefix yet
+		}
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() {
+			// Skip subtrees that cannot hold a key with the prefix.
+			if name != dir && !strings.HasPrefix(name+"/", prefix) && !strings.HasPrefix(prefix, name+"/") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), tempPrefix) || !strings.HasPrefix(name, prefix) {
+			return nil
+		}
+		return fn(name)
+	})
+	if err != nil {
+		return fmt.Errorf("blob: list %s: %w", prefix, err)
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -96,4 +97,28 @@ func (c contextReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+var _ inbox.BlobLister = (*Memory)(nil)
+
+// ListBlobs calls fn with every key that starts with prefix. fn may use
+// the store.
+func (m *Memory) ListBlobs(ctx context.Context, prefix string, fn func(key string) error) error {
+	m.mu.RLock()
+	var keys []string
+	for k := range m.blobs {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	m.mu.RUnlock()
+	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -247,3 +247,38 @@ func (t *tx) MarkNotificationRead(id string, at time.Time) error {
 	put(&t.undo, t.state.notifications, id, n)
 	return nil
 }
+
+var _ inbox.BlobRefLister = (*tx)(nil)
+
+// BlobRefsFrom reports the blob keys of the messages and quarantined
+// items whose ID sorts at or after fromID.
+func (t *tx) BlobRefsFrom(fromID string, fn func(key string) error) error {
+	if err := t.read(); err != nil {
+		return err
+	}
+	for id, m := range t.state.messages {
+		if id < fromID {
+			continue
+		}
+		if m.RawKey != "" {
+			if err := fn(m.RawKey); err != nil {
+				return err
+			}
+		}
+		for _, a := range m.Attachments {
+			if a.BlobKey != "" {
+				if err := fn(a.BlobKey); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for id, q := range t.state.quarantine {
+		if id >= fromID && q.RawKey != "" {
+			if err := fn(q.RawKey); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -468,3 +468,67 @@ func decodeMessage(doc []byte, m *inbox.Message) error {
 	}
 	return decode(raw, m)
 }
+
+var _ inbox.BlobRefLister = (*tx)(nil)
+
+// blobRefChunk is how many messages one BlobRefsFrom query reads.
+const blobRefChunk = 500
+
+// BlobRefsFrom reports the blob keys of the messages and quarantined
+// items whose ID sorts at or after fromID, reading the messages a chunk
+// at a time along their primary index.
+func (t *tx) BlobRefsFrom(fromID string, fn func(key string) error) error {
+	if err := t.usable(false); err != nil {
+		return err
+	}
+	report := func(keys ...string) error {
+		for _, k := range keys {
+			if k != "" {
+				if err := fn(k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	after, first := fromID, true
+	for {
+		op := "SELECT doc, conversation_id, version, created_at FROM messages WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?"
+		if first {
+			op = strings.Replace(op, "id > ?", "id >= ?", 1)
+		}
+		rows, err := t.query("list blob references", op, string(t.tenant), after, blobRefChunk)
+		if err != nil {
+			return err
+		}
+		page, err := t.scanMessages(rows)
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			if err := report(m.RawKey); err != nil {
+				return err
+			}
+			for _, a := range m.Attachments {
+				if err := report(a.BlobKey); err != nil {
+					return err
+				}
+			}
+		}
+		if len(page) < blobRefChunk {
+			break
+		}
+		after, first = page[len(page)-1].ID, false
+	}
+	items, err := queryDocs[inbox.QuarantineItem](t, "list blob references",
+		`SELECT doc, created_at FROM quarantine WHERE tenant_id = ? AND id >= ?`, string(t.tenant), fromID)
+	if err != nil {
+		return err
+	}
+	for _, q := range items {
+		if err := report(q.RawKey); err != nil {
+			return err
+		}
+	}
+	return nil
+}

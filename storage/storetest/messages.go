@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -103,6 +105,48 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Empty(t, got)
 		})
+	})
+	t.Run("BlobRefsFrom", func(t *testing.T) {
+		h := setup(t, newStore)
+		h.addTenant("other")
+		conv := h.conversation()
+		withFiles := func(raw string, files ...string) func(*inbox.Message) {
+			return func(m *inbox.Message) {
+				m.RawKey = raw
+				m.Attachments = nil
+				for _, f := range files {
+					m.Attachments = append(m.Attachments, inbox.Attachment{ID: f, Filename: f + ".pdf", ContentType: "application/pdf", BlobKey: f})
+				}
+			}
+		}
+		oldID := inbox.NewID()
+		from := inbox.NewID()
+		h.message(conv.ID, withFiles("raw-old", "file-old"), func(m *inbox.Message) { m.ID = oldID })
+		h.message(conv.ID, withFiles("raw-new", "file-1", "file-2"), func(m *inbox.Message) { m.ID = inbox.NewID() })
+		h.message(conv.ID, withFiles(""), func(m *inbox.Message) { m.ID = inbox.NewID() })
+		h.update(func(tx inbox.Tx) {
+			require.NoError(t, tx.AddQuarantine(&inbox.QuarantineItem{ID: inbox.NewID(), Error: "bad", RawKey: "raw-quarantined"}))
+		})
+		other := h.conversationIn("other")
+		h.updateIn("other", func(tx inbox.Tx) {
+			m := newMessage(other.ID, withFiles("raw-other", "file-other"), func(m *inbox.Message) { m.ID = inbox.NewID() })
+			require.NoError(t, tx.InsertMessage(&m))
+		})
+		refs := func(fromID string) []string {
+			seen := map[string]bool{}
+			h.view(func(tx inbox.Tx) {
+				r, ok := tx.(inbox.BlobRefLister)
+				require.True(t, ok, "the store's transactions implement inbox.BlobRefLister")
+				require.NoError(t, r.BlobRefsFrom(fromID, func(k string) error { seen[k] = true; return nil }))
+			})
+			keys := slices.Collect(maps.Keys(seen))
+			slices.Sort(keys)
+			return keys
+		}
+		require.Equal(t, []string{"file-1", "file-2", "raw-new", "raw-quarantined"}, refs(from),
+			"keys of records made from the ID on, of this tenant only")
+		require.Equal(t, []string{"file-1", "file-2", "file-old", "raw-new", "raw-old", "raw-quarantined"}, refs(""))
+		require.Equal(t, []string{"file-1", "file-2", "file-old", "raw-new", "raw-old", "raw-quarantined"}, refs(oldID), "fromID itself is included")
 	})
 	t.Run("LastInbound", func(t *testing.T) {
 		h := setup(t, newStore)

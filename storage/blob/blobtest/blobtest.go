@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +61,9 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.BlobStore) {
 	t.Run("CancelledPut", func(t *testing.T) { testCancelledPut(t, newStore(t)) })
 	t.Run("LargeStreamingPut", func(t *testing.T) { testLarge(t, newStore(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newStore(t)) })
+	if _, ok := newStore(t).(inbox.BlobLister); ok {
+		t.Run("List", func(t *testing.T) { testList(t, newStore(t)) })
+	}
 	if _, ok := newStore(t).(inbox.BlobBatcher); ok {
 		batcher := func(t *testing.T) inbox.BlobBatcher { return newStore(t).(inbox.BlobBatcher) }
 		t.Run("Staged/ReadBeforeAndAfterSync", func(t *testing.T) { testStagedRead(t, batcher(t)) })
@@ -414,4 +418,35 @@ func testStagedConcurrent(t *testing.T, s inbox.BlobBatcher) {
 		key := fmt.Sprintf("acme/raw/c%02d", i)
 		require.Equal(t, key, get(t, s, key))
 	}
+}
+
+// testList checks that ListBlobs reports exactly the stored keys under a
+// prefix, staged blobs once synced, and nothing once deleted.
+func testList(t *testing.T, s inbox.BlobStore) {
+	ctx := context.Background()
+	l := s.(inbox.BlobLister)
+	list := func(prefix string) []string {
+		var keys []string
+		require.NoError(t, l.ListBlobs(ctx, prefix, func(k string) error { keys = append(keys, k); return nil }))
+		slices.Sort(keys)
+		return keys
+	}
+	require.Empty(t, list("acme/raw/"), "an empty store lists nothing")
+	put(t, s, "acme/raw/a", "1")
+	put(t, s, "acme/raw/b", "2")
+	put(t, s, "acme/rawer/c", "3")
+	put(t, s, "acme/attachment/d", "4")
+	put(t, s, "other/raw/e", "5")
+	require.Equal(t, []string{"acme/raw/a", "acme/raw/b"}, list("acme/raw/"))
+	require.Equal(t, []string{"acme/raw/a", "acme/raw/b", "acme/rawer/c"}, list("acme/raw"))
+	require.Len(t, list(""), 5)
+	if b, ok := s.(inbox.BlobBatcher); ok {
+		stage(t, b, "acme/raw/f", "6")
+		syncStaged(t, b)
+		require.Contains(t, list("acme/raw/"), "acme/raw/f", "a synced blob is listed")
+	}
+	require.NoError(t, s.Delete(ctx, "acme/raw/a"))
+	require.NotContains(t, list("acme/raw/"), "acme/raw/a", "a deleted blob is not listed")
+	stop := errors.New("stop")
+	require.ErrorIs(t, l.ListBlobs(ctx, "", func(string) error { return stop }), stop, "fn's error ends the listing")
 }
