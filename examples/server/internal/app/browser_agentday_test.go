@@ -185,3 +185,37 @@ func TestBrowserPresenceAndCollision(t *testing.T) {
 	openRow(t, hugo, "Oliver Bennett")
 	waitJS(t, claire, "Hugo gone", `document.querySelector('#presence').hidden`)
 }
+
+// TestBrowserClientPanelOnPhone: at 390×844 the client panel (tasks,
+// follow-ups, history) is one tap away from the conversation, and works.
+func TestBrowserClientPanelOnPhone(t *testing.T) {
+	ctx := browser(t)
+	_, ts := newServerWithHistory(t, 40)
+	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844))
+	logIn(t, ctx, ts.URL, demo.Employees[1])
+	openRow(t, ctx, "Éléonore Dubois")
+	waitJS(t, ctx, "thread on phone", `document.body.classList.contains('thread-open') && document.querySelector('#thread-subject')?.textContent.includes('Suivi de ma commande')`)
+	visible := func(sel string) string {
+		return fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= 391 })()`, sel)
+	}
+	require.False(t, eval[bool](t, ctx, visible("#client-panel")), "the thread comes first")
+	require.True(t, eval[bool](t, ctx, visible("#tab-client")), "the client tab is shown")
+	click(t, ctx, "#tab-client")
+	waitJS(t, ctx, "client panel", visible("#client-panel"))
+	for _, sel := range []string{"#task-title", "#followup-list", "#followup-add", "#client-panel section:last-child"} {
+		waitJS(t, ctx, sel+" reachable", `(() => { const e = document.querySelector(`+fmt.Sprintf("%q", sel)+`); if (!e) return false; e.scrollIntoView(); const r = e.getBoundingClientRect(); return r.width > 0 && r.right <= 391 })()`)
+	}
+	require.Contains(t, eval[string](t, ctx, `document.querySelector("#client-panel").textContent`), "History")
+	require.False(t, eval[bool](t, ctx, visible("#composer")), "the composer gives way to the panel")
+	screenshot(t, ctx, artefacts(t), "13-phone-client-panel")
+
+	// Add a task from the phone.
+	do(t, ctx, "task", chromedp.SendKeys(chromedp.ID("task-title"), "Rappeler la cliente"))
+	click(t, ctx, "#task-add")
+	waitJS(t, ctx, "task listed", `document.querySelector('#task-list').textContent.includes('Rappeler la cliente')`)
+	require.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 390, "no horizontal scrolling")
+
+	// Back to the conversation.
+	click(t, ctx, "#tab-conversation")
+	waitJS(t, ctx, "thread again", visible("#composer")+` && !(`+visible("#client-panel")+`)`)
+}

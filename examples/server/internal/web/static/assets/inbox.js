@@ -215,7 +215,7 @@ export async function openConversation(id) {
   $$('.row').forEach(r => { const on = r.dataset.id === id; r.classList.toggle('selected', on); r.setAttribute('aria-selected', on ? 'true' : 'false'); });
   document.body.classList.add('thread-open');
   if (location.hash !== '#/inbox/c/' + id) history.replaceState(null, '', '#/inbox/c/' + id);
-  if (changed) buildThreadPane();
+  if (changed) { buildThreadPane(); showClient(false); }
   await loadDetail();
   const d = state.detail;
   if (d && d.conversation.id === id && d.conversation.unread > 0) {
@@ -255,11 +255,24 @@ function buildThreadPane() {
     h('div', { class: 'thread' },
       h('div', { id: 'thread-head', class: 'thread-head' }),
       h('div', { id: 'presence', class: 'presence', role: 'status', 'aria-live': 'polite', hidden: true }),
+      // On narrow screens the client panel has no room beside the thread:
+      // these tabs switch between the two.
+      h('div', { class: 'pane-tabs', role: 'tablist', 'aria-label': 'Show' },
+        h('button', { class: 'pane-tab active', id: 'tab-conversation', role: 'tab', onclick: () => showClient(false) }, 'Conversation'),
+        h('button', { class: 'pane-tab', id: 'tab-client', role: 'tab', onclick: () => showClient(true) }, 'Client, tasks & follow-ups')),
       h('div', { class: 'thread-body' },
         h('div', { class: 'thread-main' },
           h('div', { id: 'timeline', class: 'timeline', 'aria-live': 'polite' }),
           composer()),
         h('aside', { id: 'client-panel', class: 'client-panel' }))));
+}
+
+function showClient(on) {
+  document.body.classList.toggle('client-open', on);
+  $('#tab-conversation')?.classList.toggle('active', !on);
+  $('#tab-client')?.classList.toggle('active', on);
+  $('#tab-conversation')?.setAttribute('aria-selected', String(!on));
+  $('#tab-client')?.setAttribute('aria-selected', String(on));
 }
 
 function renderDetail() {
