@@ -3,9 +3,9 @@ package auth
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"crypto/sha256"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
