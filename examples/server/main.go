@@ -43,6 +43,17 @@
 // environment variable: flags show in process listings) or move them to a
 // private address with -metrics-addr.
 //
+// Gmail and Microsoft 365 mailboxes can be connected with OAuth
+// (Settings → Integrations) once an application is registered there
+// (see README.md):
+//
+//	-public-url     INBOXKIT_PUBLIC_URL      the server's address as browsers reach it (OAuth redirect URLs)
+//	-google-client-id    INBOXKIT_GOOGLE_CLIENT_ID     "Connect Gmail" (secret in INBOXKIT_GOOGLE_CLIENT_SECRET)
+//	-microsoft-client-id INBOXKIT_MICROSOFT_CLIENT_ID  "Connect Microsoft 365" (secret in INBOXKIT_MICROSOFT_CLIENT_SECRET)
+//	-microsoft-tenant    INBOXKIT_MICROSOFT_TENANT     "common" (any organisation), "organizations" or a directory
+//	-google-auth-url, -google-token-url, -microsoft-auth-url, -microsoft-token-url
+//	                     INBOXKIT_GOOGLE_AUTH_URL...   other authorization servers (a test double)
+//
 // GET /healthz answers 200 while the process serves; GET /readyz answers
 // 200 while the database answers and the server is not shutting down. On
 // SIGTERM the server stops being ready, ends live event streams (browsers
@@ -77,6 +88,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/inboxkit/inboxkit/channel/email"
+	"github.com/inboxkit/inboxkit/channel/email/oauth"
 	"github.com/inboxkit/inboxkit/examples/server/internal/app"
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
 	"github.com/inboxkit/inboxkit/inbox"
@@ -105,6 +118,8 @@ type settings struct {
 	openai                      app.OpenAI
 	admin                       app.Bootstrap
 	http                        httpLimits
+	publicURL                   string
+	oauth                       []oauth.Client
 }
 
 // httpLimits bound what one client can hold of the server.
@@ -204,8 +219,41 @@ func parse(args []string) (settings, error) {
 	connsEnv := env("INBOXKIT_MAX_CONNS_PER_IP", "")
 	fs.IntVar(&s.http.ConnsPerIP, "max-conns-per-ip", defaultLimits.ConnsPerIP,
 		"open connections one client address may hold; 0: no cap (INBOXKIT_MAX_CONNS_PER_IP; default 0 with -trust-proxy)")
+	fs.StringVar(&s.publicURL, "public-url", env("INBOXKIT_PUBLIC_URL", ""), "the server's address as browsers reach it, for OAuth redirect URLs; default: each request's (INBOXKIT_PUBLIC_URL)")
+	type providerFlags struct{ id, authURL, tokenURL, tenant string }
+	google, microsoft := providerFlags{}, providerFlags{}
+	fs.StringVar(&google.id, "google-client-id", env("INBOXKIT_GOOGLE_CLIENT_ID", ""), `client id of the Google application for "Connect Gmail"; secret in INBOXKIT_GOOGLE_CLIENT_SECRET (INBOXKIT_GOOGLE_CLIENT_ID)`)
+	fs.StringVar(&google.authURL, "google-auth-url", env("INBOXKIT_GOOGLE_AUTH_URL", ""), "Google authorization endpoint; default Google's (INBOXKIT_GOOGLE_AUTH_URL)")
+	fs.StringVar(&google.tokenURL, "google-token-url", env("INBOXKIT_GOOGLE_TOKEN_URL", ""), "Google token endpoint; default Google's (INBOXKIT_GOOGLE_TOKEN_URL)")
+	fs.StringVar(&microsoft.id, "microsoft-client-id", env("INBOXKIT_MICROSOFT_CLIENT_ID", ""), `client id of the Microsoft application for "Connect Microsoft 365"; secret in INBOXKIT_MICROSOFT_CLIENT_SECRET (INBOXKIT_MICROSOFT_CLIENT_ID)`)
+	fs.StringVar(&microsoft.tenant, "microsoft-tenant", env("INBOXKIT_MICROSOFT_TENANT", "common"), `Microsoft directory: "common", "organizations" or a tenant id (INBOXKIT_MICROSOFT_TENANT)`)
+	fs.StringVar(&microsoft.authURL, "microsoft-auth-url", env("INBOXKIT_MICROSOFT_AUTH_URL", ""), "Microsoft authorization endpoint; default Microsoft's (INBOXKIT_MICROSOFT_AUTH_URL)")
+	fs.StringVar(&microsoft.tokenURL, "microsoft-token-url", env("INBOXKIT_MICROSOFT_TOKEN_URL", ""), "Microsoft token endpoint; default Microsoft's (INBOXKIT_MICROSOFT_TOKEN_URL)")
 	if err := fs.Parse(args); err != nil {
 		return s, err
+	}
+	for _, p := range []struct {
+		flags     providerFlags
+		provider  oauth.Provider
+		secretEnv string
+	}{{google, oauth.Google, "INBOXKIT_GOOGLE_CLIENT_SECRET"},
+		{microsoft, oauth.MicrosoftTenant(microsoft.tenant), "INBOXKIT_MICROSOFT_CLIENT_SECRET"}} {
+		if p.flags.id == "" {
+			continue
+		}
+		// Like the admin password, client secrets come from the
+		// environment only: flags show in process listings.
+		secret := os.Getenv(p.secretEnv)
+		if secret == "" {
+			return s, fmt.Errorf("-%s-client-id needs %s", p.provider.ID, p.secretEnv)
+		}
+		if p.flags.authURL != "" {
+			p.provider.Endpoint.AuthURL = p.flags.authURL
+		}
+		if p.flags.tokenURL != "" {
+			p.provider.Endpoint.TokenURL = p.flags.tokenURL
+		}
+		s.oauth = append(s.oauth, oauth.Client{Provider: p.provider, ClientID: p.flags.id, ClientSecret: email.Secret(secret)})
 	}
 	connsSet := false
 	fs.Visit(func(f *flag.Flag) { connsSet = connsSet || f.Name == "max-conns-per-ip" })
@@ -271,6 +319,7 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 	}
 	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Blobs: s.blobs, Instance: s.instance, Run: s.run, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
 		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log, Metrics: s.metrics,
+		OAuth: s.oauth, PublicURL: s.publicURL,
 		Deadlines: app.Deadlines{BodyIdle: s.http.BodyIdle, Body: s.http.Body}})
 	if err != nil {
 		return err

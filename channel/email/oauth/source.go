@@ -27,7 +27,7 @@ type SourceOptions struct {
 	EarlyRefresh time.Duration
 	// Rotated is told the new refresh token when the provider replaces
 	// it (Microsoft may), so the host stores it; until it returns nil it
-	// is called again after each refresh. Nil: nothing is stored.
+	// is called again on each Token call. Nil: nothing is stored.
 	Rotated func(refreshToken string) error
 	// HTTPClient calls the token endpoint. Nil: a client with a 30 s
 	// timeout.
@@ -86,6 +86,7 @@ func (s *Source) Token() (*oauth2.Token, error) {
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	if s.token != nil && (s.expiresAt.IsZero() || now.Add(s.lead).Before(s.expiresAt)) {
+		s.saveRotated()
 		return s.copyToken(), nil
 	}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, s.opts.HTTPClient)
@@ -97,11 +98,17 @@ func (s *Source) Token() (*oauth2.Token, error) {
 	if tok.RefreshToken != "" && tok.RefreshToken != s.refresh {
 		s.refresh, s.unsaved = tok.RefreshToken, true
 	}
+	s.saveRotated()
+	s.keep(tok, now)
+	return s.copyToken(), nil
+}
+
+// saveRotated hands a rotated refresh token to Rotated until it takes it:
+// the old one may already be dead at the provider.
+func (s *Source) saveRotated() {
 	if s.unsaved && s.opts.Rotated != nil && s.opts.Rotated(s.refresh) == nil {
 		s.unsaved = false
 	}
-	s.keep(tok, now)
-	return s.copyToken(), nil
 }
 
 // InvalidateToken drops accessToken if it is the one kept, so the next

@@ -44,6 +44,8 @@ type Features struct {
 	Store string `json:"store"`
 	// Demo is true when the demo tenant was seeded.
 	Demo bool `json:"demo"`
+	// OAuth lists the providers whose mailboxes can be connected.
+	OAuth []OAuthProvider `json:"oauth_providers"`
 	// DemoLogin is the demo admin's email, shown on the login page.
 	DemoLogin string `json:"-"`
 	// DemoPassword is the demo accounts' password, shown on the login
@@ -79,6 +81,9 @@ type Options struct {
 	TrustProxy bool
 	// Preview bounds rule previews. Zero: the defaults.
 	Preview PreviewLimits
+	// OAuth sets up connecting Gmail and Microsoft 365 mailboxes. Zero:
+	// no provider is offered.
+	OAuth OAuthOptions
 	// Logger receives logs. Nil: discarded.
 	Logger *slog.Logger
 }
@@ -93,6 +98,7 @@ type Server struct {
 	summary  Summarizer
 	kb       *reply.Knowledge
 	features Features
+	oauth    OAuthOptions
 	trust    bool
 	log      *slog.Logger
 	hub      *hub
@@ -115,7 +121,7 @@ func New(opts Options) (*Server, error) {
 		return nil, inbox.Invalid("Options.Auth", "is required with a directory and sessions")
 	}
 	s := &Server{eng: opts.Engine, auth: opts.Auth, limiter: opts.Limiter, sealer: opts.Sealer, rules: opts.Rules,
-		summary: opts.Summarizer, kb: opts.Knowledge, features: opts.Features, trust: opts.TrustProxy, log: opts.Logger}
+		summary: opts.Summarizer, kb: opts.Knowledge, features: opts.Features, oauth: opts.OAuth, trust: opts.TrustProxy, log: opts.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -127,6 +133,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.features.Summaries = s.summary != nil
 	s.features.Knowledge = s.kb != nil
+	s.features.OAuth = oauthProviders(opts.OAuth.Clients)
 	s.presenceBoard = newPresenceBoard()
 	s.hub = newHub(s.eng, s.presenceBoard)
 	s.previews = newPreviewGate(opts.Preview)
@@ -185,6 +192,8 @@ func (s *Server) routes(opts Options) {
 	m.Handle("PATCH /inbox/integrations/{id}", s.admin(s.patchIntegration))
 	m.Handle("DELETE /inbox/integrations/{id}", s.admin(s.deleteIntegration))
 	m.Handle("POST /inbox/integrations/{id}/sync", s.authed(s.syncIntegration))
+	m.Handle("POST /inbox/oauth/{provider}/start", s.admin(s.startOAuth))
+	m.Handle("GET /inbox/oauth/{provider}/callback", http.HandlerFunc(s.oauthCallback))
 
 	m.Handle("GET /inbox/folders", s.authed(s.listFolders))
 	m.Handle("POST /inbox/folders", s.admin(s.createFolder))

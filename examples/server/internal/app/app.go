@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/inboxkit/inboxkit/channel/email"
+	"github.com/inboxkit/inboxkit/channel/email/oauth"
 	"github.com/inboxkit/inboxkit/channel/vonage"
 	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/classify"
@@ -108,6 +110,14 @@ type Config struct {
 	SessionTTL time.Duration
 	// Metrics configures the Prometheus endpoint.
 	Metrics MetricsConfig
+	// OAuth are the applications registered at Google and Microsoft:
+	// each adds a "Connect" button for its provider's mailboxes. Empty:
+	// mailboxes log in with passwords only.
+	OAuth []oauth.Client
+	// PublicURL is the server's address as browsers reach it
+	// ("https://inbox.example"); OAuth redirect URLs are built on it. "":
+	// taken from each request.
+	PublicURL string
 }
 
 // MetricsConfig configures the Prometheus endpoint.
@@ -345,6 +355,16 @@ func (a *App) build(ctx context.Context) (err error) {
 	chain = append(chain, learner, classify.Intents(classify.IntentOptions{}))
 	classifier := classify.Chain(chain...)
 
+	clients, err := oauthClients(cfg)
+	if err != nil {
+		return err
+	}
+	tokensOpts := oauth.TokensOptions{Clients: clients, Rotated: a.storeRefreshToken}
+	if clock != nil {
+		tokensOpts.Now = clock.Now
+	}
+	tokens := oauth.Tokens(tokensOpts)
+
 	// Quarantined mail is replayed from its raw bytes by the same parser
 	// the mailboxes use.
 	reparser, err := email.NewReplayParser(email.ParseOptions{Blobs: blobs})
@@ -361,7 +381,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			inbox.SourceWebhook:  demo.SandboxSchema(webhook.Schema),
 		},
 		Channels: map[inbox.Source]inbox.ChannelFactory{
-			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Logger: a.log})),
+			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Tokens: tokens, Logger: a.log})),
 			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{})),
 			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
 			inbox.SourceWebhook:  demo.Sandbox(webhook.Factory(webhook.FactoryOptions{})),
@@ -424,7 +444,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			TrustProxy: cfg.TrustProxy},
 		Sealer: a.Sealer, Rules: ruleClassifier, Features: features, Knowledge: a.knowledge, Summarizer: summaries,
 		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,
-		TrustProxy: cfg.TrustProxy, Logger: a.log,
+		TrustProxy: cfg.TrustProxy, OAuth: api.OAuthOptions{Clients: clients, PublicURL: cfg.PublicURL}, Logger: a.log,
 	})
 	if err != nil {
 		return err
@@ -441,6 +461,45 @@ func (a *App) build(ctx context.Context) (err error) {
 	}
 	a.handler = a.Metrics.Handler(bodyDeadlines(mux, cfg.Deadlines), a.route)
 	return nil
+}
+
+// oauthActor is the audit actor of a refresh token the provider replaced.
+const oauthActor = "oauth"
+
+// oauthClients checks the registered OAuth applications and keys them by
+// provider.
+func oauthClients(cfg Config) (map[string]oauth.Client, error) {
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, inbox.Invalid("PublicURL", "must be the server's address, like https://inbox.example")
+		}
+	}
+	out := map[string]oauth.Client{}
+	for _, c := range cfg.OAuth {
+		switch {
+		case c.Provider.ID == "" || c.Provider.Endpoint.AuthURL == "" || c.Provider.Endpoint.TokenURL == "":
+			return nil, inbox.Invalid("OAuth.Provider", "needs an id and its authorization and token URLs")
+		case c.ClientID == "" || c.ClientSecret == "":
+			return nil, inbox.Invalid("OAuth."+c.Provider.ID, "needs the client id and the client secret of the registered application")
+		}
+		if _, dup := out[c.Provider.ID]; dup {
+			return nil, inbox.Invalid("OAuth."+c.Provider.ID, "is configured twice")
+		}
+		out[c.Provider.ID] = c
+	}
+	return out, nil
+}
+
+// storeRefreshToken seals a refresh token the provider replaced, so the
+// mailbox stays connected after a restart and on every instance.
+func (a *App) storeRefreshToken(ctx context.Context, in inbox.Integration, refreshToken string) error {
+	_, err := a.Engine.UpdateIntegration(ctx, in.TenantID, in.ID, inbox.IntegrationChange{
+		Secrets: map[string]string{email.SecretOAuthRefreshToken: refreshToken}}, inbox.Change{Actor: oauthActor})
+	if err != nil {
+		a.log.Warn("oauth: store the replaced refresh token", "integration", in.ID, "err", err)
+	}
+	return err
 }
 
 // Handler is the whole server: API, webhooks, UI and, unless

@@ -157,6 +157,16 @@ func (a *Authenticator) CheckOrigin(r *http.Request) error {
 	return nil
 }
 
+// Origin is the server's origin as the browser making r reaches it
+// ("https://inbox.example"): the scheme as CheckOrigin decides it, and
+// the request's host.
+func (a *Authenticator) Origin(r *http.Request) string {
+	if a.httpsOrigin(r) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
 // httpsOrigin reports whether browsers reach this server over https.
 func (a *Authenticator) httpsOrigin(r *http.Request) bool {
 	if r.TLS != nil || a.SecureCookies {
