@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/oauth2"
@@ -323,4 +324,45 @@ func TestOAuthCallbackIsBoundToTheSession(t *testing.T) {
 	p := victim.problem(http.MethodPost, "/inbox/oauth/google/start", map[string]string{"address": "not an address"}, http.StatusBadRequest)
 	require.Equal(t, []string{"address"}, p.fields())
 	victim.problem(http.MethodPost, "/inbox/oauth/yahoo/start", map[string]string{"address": oauthMailbox}, http.StatusNotFound)
+}
+
+// TestBrowserConnectsGmail clicks "Connect Gmail" in Settings →
+// Integrations in a real browser: it goes to the provider, which
+// approves, comes back to the integrations page, says so in words, and
+// lists the mailbox with a way to connect it again.
+func TestBrowserConnectsGmail(t *testing.T) {
+	ctx := browser(t)
+	w := newOAuthWorld(t)
+	dir := artefacts(t)
+
+	do(t, ctx, "log in", chromedp.Navigate(w.ts.URL), chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SendKeys(chromedp.ID("login-email"), oauthAdmin), chromedp.SendKeys(chromedp.ID("login-password"), oauthPassword),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)))
+	waitJS(t, ctx, "the app", `!document.querySelector('#app').hidden`)
+	do(t, ctx, "settings", chromedp.Navigate(w.ts.URL+"/#/settings"))
+	click(t, ctx, `[data-section=integrations]`)
+	waitJS(t, ctx, "connect card", `!!document.querySelector('#connect-mailbox [data-provider=google]')`)
+	require.Equal(t, "Connect Gmail", eval[string](t, ctx, `document.querySelector('#connect-mailbox [data-provider=google]').textContent`))
+
+	// An address is needed first, and the page says which field is wrong.
+	click(t, ctx, `#connect-mailbox [data-provider=google]`)
+	waitJS(t, ctx, "address error", `!!document.querySelector('#connect-mailbox .field-error')`)
+
+	do(t, ctx, "address", chromedp.SendKeys(chromedp.ID("oauth-address"), oauthMailbox))
+	click(t, ctx, `#connect-mailbox [data-provider=google]`)
+	// The page goes away to the provider and comes back: wait across the
+	// navigations for the integrations page to say how it went.
+	landed := false
+	for deadline := time.Now().Add(15 * time.Second); !landed && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		landed, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`location.hash === '#/settings' && !!document.querySelector('#oauth-notice')`))
+	}
+	require.True(t, landed, "back on the integrations page with the outcome")
+	require.Contains(t, eval[string](t, ctx, `document.querySelector('#oauth-notice').textContent`), "Mailbox connected")
+	screenshot(t, ctx, dir, "oauth-connected")
+	row := eval[string](t, ctx, `document.querySelector('#settings-body table tbody').textContent`)
+	require.Contains(t, row, "Gmail "+oauthMailbox)
+	require.Contains(t, row, "signed in with Gmail")
+	require.NotContains(t, row, "oauth_refresh_token")
+	require.True(t, eval[bool](t, ctx, `!!document.querySelector('[data-reconnect]')`))
+	require.Equal(t, 1, w.auth.Exchanges())
 }

@@ -7,9 +7,19 @@ import { state, problemToast } from './inbox.js';
 
 const toast = (...a) => window.inboxToast(...a);
 let section = 'folders';
+// oauthNotice is the outcome of connecting a mailbox, shown once on the
+// integrations page the provider sent the browser back to.
+let oauthNotice = null;
 
 export function renderSettings(root) {
   const admin = state.me.role === 'admin';
+  const back = location.hash.match(/^#\/settings\/integrations(?:\?(.*))?$/);
+  if (back) {
+    section = 'integrations';
+    const q = new URLSearchParams(back[1] || '');
+    if (q.get('oauth')) oauthNotice = q.get('oauth');
+    history.replaceState(null, '', '#/settings');
+  }
   const nav = [['general', 'Company'], ['folders', 'Folders & rules'], ['integrations', 'Integrations'], ['knowledge', 'Knowledge base'], ['tokens', 'API tokens'], ['quarantine', 'Quarantine']];
   const body = h('div', { class: 'settings-body', id: 'settings-body' });
   clear(root,
@@ -262,8 +272,47 @@ const kindFields = {
   webhook: { config: [], secrets: ['signing_secret'] },
 };
 
+// oauthOutcomes says, in words, how connecting a mailbox ended.
+const oauthOutcomes = {
+  connected: ['ok', 'Mailbox connected. Its mail will appear in the inbox within a few minutes.'],
+  denied: ['error', 'The connection was cancelled on the provider’s page. Nothing was changed.'],
+  expired: ['error', 'The connection took too long, or was started in another window or session. Please try again.'],
+  failed: ['error', 'The provider did not confirm the connection. Please try again in a moment.'],
+  refused: ['error', 'The provider confirmed, but the mailbox refused to open. Check that IMAP is turned on for this account, then try again.'],
+  norefresh: ['error', 'The provider did not grant lasting access. Remove this app from the account’s security settings, then connect again.'],
+};
+
+const providerName = (id) => (state.features.oauth_providers || []).find(p => p.id === id)?.name || id;
+
+// secretLabel names a stored secret for people.
+const secretLabel = (i, s) => s === 'oauth_refresh_token' ? `signed in with ${providerName(i.config.oauth_provider)}` : s;
+
+// connectMailbox sends the browser to the provider's sign-in page; it
+// comes back to #/settings/integrations with the outcome.
+async function connectMailbox(provider, body, form) {
+  try {
+    const { authorize_url } = await post(`/inbox/oauth/${provider}/start`, body);
+    location.assign(authorize_url);
+  } catch (ex) { if (form) showFieldErrors(form, ex); else problemToast(ex); }
+}
+
+function connectCard() {
+  const providers = state.features.oauth_providers || [];
+  if (!providers.length) return null;
+  const address = h('input', { type: 'email', dataset: { field: 'address' }, id: 'oauth-address', placeholder: 'support@company.com', autocomplete: 'email' });
+  const form = h('form', { class: 'card form', id: 'connect-mailbox', onsubmit: (e) => e.preventDefault() },
+    h('h2', {}, 'Connect a mailbox'),
+    h('p', { class: 'muted' }, 'Sign in with the mailbox’s account: no password is stored here, only a permission you can withdraw at any time.'),
+    field('Mailbox address', address),
+    h('div', { class: 'row-actions' }, providers.map(p => h('button', { class: 'btn primary', type: 'button', dataset: { provider: p.id },
+      onclick: () => connectMailbox(p.id, { address: address.value }, form) }, `Connect ${p.name}`))));
+  return form;
+}
+
 async function integrations(root, admin) {
   const { items } = await get('/inbox/integrations');
+  const notice = oauthNotice && oauthOutcomes[oauthNotice];
+  oauthNotice = null;
   const kind = h('select', { dataset: { field: 'kind' } }, Object.entries(sourceLabels).map(([v, t]) => h('option', { value: v }, t)));
   const name = h('input', { dataset: { field: 'name' }, placeholder: 'Support mailbox' });
   const dyn = h('div', { class: 'dyn' });
@@ -286,15 +335,19 @@ async function integrations(root, admin) {
           h('td', {}, sourceLabels[i.kind]),
           h('td', {}, h('span', { class: ['pill', i.enabled ? 'ok' : ''] }, i.enabled ? (i.status || 'enabled') : 'disabled')),
           h('td', { class: 'small' }, i.last_sync?.finished_at && !i.last_sync.finished_at.startsWith('0001') ? `${ago(i.last_sync.finished_at)} · ${i.last_sync.new} new` : '—'),
-          h('td', { class: 'small' }, i.secrets_set.length ? i.secrets_set.map(s => h('span', { class: 'pill' }, s + ' ✓')) : '—'),
+          h('td', { class: 'small' }, i.secrets_set.length ? i.secrets_set.map(s => h('span', { class: 'pill' }, secretLabel(i, s) + ' ✓')) : '—'),
           h('td', { class: 'small mono' }, i.webhook_url || ''),
           h('td', {}, i.kind === 'email' && i.config.sandbox !== 'true' ? h('button', { class: 'btn small ghost', onclick: async () => {
             try { const r = await post(`/inbox/integrations/${i.id}/sync`); toast(`Synced: ${r.new} new, ${r.duplicates} duplicates`); } catch (ex) { problemToast(ex); }
           } }, 'Sync now') : null,
           admin ? h('button', { class: 'btn small ghost', onclick: async () => {
             try { await patch(`/inbox/integrations/${i.id}`, { enabled: !i.enabled, version: i.version }); integrations(root, admin); } catch (ex) { problemToast(ex); }
-          } }, i.enabled ? 'Disable' : 'Enable') : null)))))),
+          } }, i.enabled ? 'Disable' : 'Enable') : null,
+          admin && i.config.auth === 'xoauth2' && i.config.oauth_provider ? h('button', { class: 'btn small ghost', dataset: { reconnect: i.id },
+            onclick: () => connectMailbox(i.config.oauth_provider, { address: i.config.address || i.config.username || '', integration_id: i.id }) }, 'Connect again') : null)))))),
+    admin ? connectCard() : null,
     admin ? form : null);
+  if (notice) root.prepend(h('div', { class: ['card', 'notice', notice[0]], id: 'oauth-notice', role: 'status' }, notice[1]));
 }
 
 // ---------- knowledge ----------
