@@ -14,6 +14,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/storage/blob"
+	"github.com/inboxkit/inboxkit/storage/blob/s3blob"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
@@ -158,7 +159,12 @@ func (a *App) openBlobs(ctx context.Context) (inbox.BlobStore, error) {
 // bucket.
 func IsBucket(spec string) bool { return strings.HasPrefix(spec, "s3://") }
 
-// openBucket is replaced once the S3 blob store exists.
-func openBucket(context.Context, string) (inbox.BlobStore, error) {
-	return nil, fmt.Errorf("blobs: %w", inbox.Invalid("blobs", "S3 buckets are not supported yet"))
+// openBucket opens an S3-compatible bucket; the credentials come from
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+func openBucket(ctx context.Context, spec string) (inbox.BlobStore, error) {
+	opts, err := s3blob.ParseURL(spec)
+	if err != nil {
+		return nil, err
+	}
+	return s3blob.New(ctx, opts)
 }
