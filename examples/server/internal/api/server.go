@@ -179,6 +179,8 @@ func (s *Server) routes(opts Options) {
 	m.Handle("GET /inbox/session", s.authed(s.session))
 	m.Handle("DELETE /inbox/session", s.authed(s.logout))
 	m.Handle("GET /inbox/employees", s.authed(s.listEmployees))
+	m.Handle("POST /inbox/employees", s.admin(s.inviteEmployee))
+	m.Handle("PATCH /inbox/employees/{id}", s.admin(s.patchEmployee))
 	m.Handle("GET /inbox/tokens", s.admin(s.listTokens))
 	m.Handle("POST /inbox/tokens", s.admin(s.createToken))
 	m.Handle("DELETE /inbox/tokens/{id}", s.admin(s.revokeToken))

@@ -219,3 +219,101 @@ func TestBrowserClientPanelOnPhone(t *testing.T) {
 	click(t, ctx, "#tab-conversation")
 	waitJS(t, ctx, "thread again", visible("#composer")+` && !(`+visible("#client-panel")+`)`)
 }
+
+// TestBrowserTeamViews walks the Team page: the drafts waiting for
+// approval, my tasks and follow-ups, the activity log with its filters,
+// and the People list where an admin invites a colleague and changes
+// roles; errors read as sentences.
+func TestBrowserTeamViews(t *testing.T) {
+	ctx := browser(t)
+	a, ts := newServer(t)
+	dir := artefacts(t)
+	claire, hugo := admin(t, ts.URL), agent(t, ts.URL)
+	oliver := findConv(t, claire, "Oliver Bennett")
+	claire.json(http.MethodPost, "/inbox/conversations/"+oliver.ID+"/tasks", map[string]any{"title": "Envoyer l'étiquette retour", "assignee": "claire"}, http.StatusCreated, nil)
+	hannah := findConv(t, hugo, "Hannah Schmidt")
+	hugo.json(http.MethodPost, "/inbox/conversations/"+hannah.ID+"/move", map[string]any{"folder_id": folderID(t, a, "Facturation")}, http.StatusOK, nil)
+
+	logIn(t, ctx, ts.URL, demo.Employees[0])
+	do(t, ctx, "team", chromedp.Navigate(ts.URL+"/#/team"))
+
+	// Drafts waiting for approval, one click from the conversation.
+	waitJS(t, ctx, "drafts", `document.querySelector('#draft-list')?.textContent.includes('Julien Garnier')`)
+	screenshot(t, ctx, dir, "14-team-drafts")
+	eval[bool](t, ctx, `([...document.querySelectorAll('#draft-list .conv-link')].find(b => b.textContent.includes('Julien Garnier')).click(), true)`)
+	waitJS(t, ctx, "draft opened", `location.hash.startsWith('#/inbox/c/') && !!document.querySelector('#approve-draft')`)
+
+	// My tasks and follow-ups.
+	do(t, ctx, "team again", chromedp.Navigate(ts.URL+"/#/team"))
+	click(t, ctx, `.settings-nav [data-section=work]`)
+	waitJS(t, ctx, "my task", `document.querySelector('#my-tasks')?.textContent.includes("Envoyer l'étiquette retour") && document.querySelector('#my-tasks').textContent.includes('Oliver Bennett')`)
+	setSelect(t, ctx, "#work-who", "all")
+	waitJS(t, ctx, "everyone's follow-ups", `document.querySelector('#my-followups')?.textContent.includes('Relancer Colissimo')`)
+	screenshot(t, ctx, dir, "15-team-tasks")
+	setSelect(t, ctx, "#work-who", "me")
+	waitJS(t, ctx, "mine again", `!!document.querySelector('#my-tasks') && !(document.querySelector('#my-followups')?.textContent || '').includes('Relancer Colissimo')`)
+	eval[bool](t, ctx, `([...document.querySelectorAll('#my-tasks li')].find(li => li.textContent.includes("Envoyer l'étiquette retour")).querySelector('input[type=checkbox]').click(), true)`)
+	waitJS(t, ctx, "task done", `!document.querySelector('#my-tasks') || !document.querySelector('#my-tasks').textContent.includes("Envoyer l'étiquette retour")`)
+
+	// The activity log names people and filters by who and what.
+	click(t, ctx, `.settings-nav [data-section=audit]`)
+	waitJS(t, ctx, "audit", `document.querySelectorAll('#audit-list li').length > 3`)
+	setSelect(t, ctx, "#audit-who", "hugo")
+	waitJS(t, ctx, "Hugo's actions", `(() => { const l = [...document.querySelectorAll('#audit-list li')]; return l.length > 0 && l.every(x => x.textContent.startsWith('Hugo Bernard')) && l.some(x => x.textContent.includes('Hugo Bernard moved to Facturation')) })()`)
+	setSelect(t, ctx, "#audit-what", "conversation.assign")
+	waitJS(t, ctx, "no move among assignments", `![...document.querySelectorAll('#audit-list li')].some(x => x.textContent.includes('moved'))`)
+	setSelect(t, ctx, "#audit-who", "")
+	setSelect(t, ctx, "#audit-what", "conversation.move")
+	waitJS(t, ctx, "moves only", `(() => { const l = [...document.querySelectorAll('#audit-list li')]; return l.length > 0 && l.every(x => x.dataset.action === 'conversation.move') })()`)
+	screenshot(t, ctx, dir, "16-team-audit")
+
+	// People: invite a colleague, who can then sign in.
+	click(t, ctx, `.settings-nav [data-section=people]`)
+	waitJS(t, ctx, "people", `document.querySelectorAll('#people tr').length === 4`)
+	do(t, ctx, "invite", chromedp.SendKeys(chromedp.ID("invite-name"), "Nadia Petit"), chromedp.SendKeys(chromedp.ID("invite-email"), "nadia@maison-lumiere.example"))
+	click(t, ctx, "#invite-send")
+	waitJS(t, ctx, "invited", `document.querySelectorAll('#people tr').length === 5 && !!document.querySelector('#invite-done code')`)
+	screenshot(t, ctx, dir, "17-team-people")
+	password := eval[string](t, ctx, `document.querySelector('#invite-done code').textContent`)
+	nadia := newClient(t, ts.URL).login("nadia@maison-lumiere.example", password)
+	var me struct {
+		User struct{ ID, Role string } `json:"user"`
+	}
+	nadia.json(http.MethodGet, "/inbox/session", nil, http.StatusOK, &me)
+	require.Equal(t, "agent", me.User.Role)
+	// Inviting the same address again says so plainly.
+	do(t, ctx, "invite twice", chromedp.SendKeys(chromedp.ID("invite-name"), "Nadia Petit"), chromedp.SendKeys(chromedp.ID("invite-email"), "nadia@maison-lumiere.example"))
+	click(t, ctx, "#invite-send")
+	waitJS(t, ctx, "plain error", `document.querySelector('#invite-form .form-error')?.textContent === 'This email address already has an account.'`)
+
+	// Roles: Nadia becomes admin; the last admin cannot step down.
+	setSelect(t, ctx, `#people tr[data-id="`+me.User.ID+`"] .role-select`, "admin")
+	waitJS(t, ctx, "role toast", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('Nadia Petit is now an admin'))`)
+	nadia.json(http.MethodGet, "/inbox/session", nil, http.StatusOK, &me)
+	require.Equal(t, "admin", me.User.Role, "the new role holds at once")
+	setSelect(t, ctx, `#people tr[data-id="`+me.User.ID+`"] .role-select`, "agent")
+	waitJS(t, ctx, "back to agent", `[...document.querySelectorAll('.toast')].some(x => x.textContent.includes('Nadia Petit is now an agent'))`)
+	setSelect(t, ctx, `#people tr[data-id="claire"] .role-select`, "agent")
+	waitJS(t, ctx, "last admin kept", `[...document.querySelectorAll('.toast.error')].some(x => x.textContent === 'The company needs at least one admin: make someone else admin first.')`)
+	require.Equal(t, "admin", eval[string](t, ctx, `document.querySelector('#people tr[data-id="claire"] .role-select').value`))
+}
+
+// TestBrowserPlainErrors: what goes wrong reads as a sentence, and the
+// thread names people and says why a message joined in words.
+func TestBrowserPlainErrors(t *testing.T) {
+	ctx := browser(t)
+	_, ts := newServer(t)
+	logIn(t, ctx, ts.URL, demo.Employees[1])
+	openRow(t, ctx, "Oliver Bennett")
+	waitJS(t, ctx, "thread", `document.querySelector('#thread-subject')?.textContent.includes('Broken glass')`)
+	click(t, ctx, "#send-btn")
+	waitJS(t, ctx, "plain empty-reply error", `[...document.querySelectorAll('.toast.error')].some(x => x.textContent === 'Write a message before sending.')`)
+	// A follow-up in the past.
+	eval[bool](t, ctx, `(() => { const i = document.querySelector('#followup-due'); i.value = '2020-01-01T10:00'; return true })()`)
+	click(t, ctx, "#followup-add")
+	waitJS(t, ctx, "plain date error", `[...document.querySelectorAll('.toast.error')].some(x => x.textContent === 'Pick a date and time in the future.')`)
+	body := eval[string](t, ctx, `document.body.innerText`)
+	for _, raw := range []string{"in-reply-to", "subject fallback", "bytes", "due_at", "text:", "Filed by rules"} {
+		require.NotContains(t, body, raw, "no developer wording on the page")
+	}
+}

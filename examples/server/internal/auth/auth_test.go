@@ -298,3 +298,31 @@ func TestCheckOriginComparesSchemeAndHost(t *testing.T) {
 		})
 	}
 }
+
+func TestSetRoleKeepsAnAdmin(t *testing.T) {
+	ctx := context.Background()
+	d, err := OpenDirectory(DirectoryOptions{Path: filepath.Join(t.TempDir(), "accounts.json"), BcryptCost: bcrypt.MinCost})
+	require.NoError(t, err)
+	for _, a := range []NewAccount{
+		{Tenant: "t1", ID: "ann", Email: "ann@example.com", Name: "Ann", Role: RoleAdmin, Password: "long enough"},
+		{Tenant: "t1", ID: "bob", Email: "bob@example.com", Name: "Bob", Role: RoleAgent, Password: "long enough"},
+		{Tenant: "t2", ID: "cid", Email: "cid@example.com", Name: "Cid", Role: RoleAdmin, Password: "long enough"},
+	} {
+		_, err := d.CreateAccount(ctx, a)
+		require.NoError(t, err)
+	}
+	_, err = d.SetRole(ctx, "t1", "ann", RoleAgent)
+	require.ErrorIs(t, err, ErrLastAdmin, "another tenant's admin does not count")
+	acc, err := d.SetRole(ctx, "t1", "bob", RoleAdmin)
+	require.NoError(t, err)
+	require.Equal(t, RoleAdmin, acc.Role)
+	_, err = d.SetRole(ctx, "t1", "ann", RoleAgent)
+	require.NoError(t, err)
+	got, err := d.Account("t1", "ann")
+	require.NoError(t, err)
+	require.Equal(t, RoleAgent, got.Role)
+	_, err = d.SetRole(ctx, "t1", "nobody", RoleAgent)
+	require.ErrorIs(t, err, inbox.ErrNotFound)
+	_, err = d.SetRole(ctx, "t1", "bob", "owner")
+	require.ErrorIs(t, err, inbox.ErrInvalid)
+}

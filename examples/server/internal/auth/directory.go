@@ -287,6 +287,40 @@ func (d *Directory) EmployeeExists(_ context.Context, tenant inbox.TenantID, id 
 	return err == nil, nil
 }
 
+// ErrLastAdmin refuses a change that would leave a tenant without an
+// admin: nobody could then manage its accounts and settings.
+var ErrLastAdmin = fmt.Errorf("a company needs at least one admin: %w", inbox.ErrConflict)
+
+// SetRole changes an account's role. It takes effect on the account's
+// next request, sessions included.
+func (d *Directory) SetRole(ctx context.Context, tenant inbox.TenantID, id string, role Role) (Account, error) {
+	if !role.Valid() {
+		return Account{}, inbox.Invalid("role", "must be admin or agent")
+	}
+	var out Account
+	err := d.change(ctx, func() error {
+		i := slices.IndexFunc(d.accounts, func(a Account) bool { return a.TenantID == string(tenant) && a.ID == id })
+		if i < 0 {
+			return fmt.Errorf("account %q: %w", id, inbox.ErrNotFound)
+		}
+		if d.accounts[i].Role == RoleAdmin && role != RoleAdmin {
+			admins := 0
+			for _, a := range d.accounts {
+				if a.TenantID == string(tenant) && a.Role == RoleAdmin {
+					admins++
+				}
+			}
+			if admins <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		d.accounts[i].Role = role
+		out = d.accounts[i]
+		return nil
+	})
+	return out, err
+}
+
 // CreateToken issues an API token for a tenant and returns it in clear
 // once; only its hash is kept.
 func (d *Directory) CreateToken(ctx context.Context, tenant inbox.TenantID, name string, role Role) (Token, string, error) {

@@ -6,6 +6,7 @@ import { h, $, $$, clear, icon, initials, hue, debounce, ago } from './util.js';
 import { state, initInbox, refreshInbox, onEvent as inboxEvent, moveSelection, focusReply, resolveSelected, openConversation } from './inbox.js';
 import { renderStats } from './stats.js';
 import { renderSettings } from './settings.js';
+import { renderTeam } from './team.js';
 
 export function toast(text, { kind = 'info', action } = {}) {
   const el = h('div', { class: ['toast', kind], role: kind === 'error' ? 'alert' : 'status' },
@@ -52,7 +53,7 @@ $('#login-form')?.addEventListener('submit', async (e) => {
     $('#login-password').value = '';
     start(s);
   } catch (ex) {
-    err.textContent = ex.problem?.status === 429 ? ex.message : (ex.problem?.errors?.[0]?.reason ? ex.problem.errors[0].field + ' ' + ex.problem.errors[0].reason : 'Email or password is wrong.');
+    err.textContent = ex.problem?.status === 429 ? 'Too many attempts. Wait a few minutes and try again.' : ex.problem?.status === 400 ? 'Enter your email address and password.' : 'Email or password is wrong.';
   }
 });
 
@@ -68,6 +69,7 @@ async function start(session) {
   $('#app').hidden = false;
   $('#tenant-name').textContent = session.tenant.name;
   clear($('#tab-inbox'), icon('inbox'), h('span', {}, 'Inbox'));
+  clear($('#tab-team'), icon('user'), h('span', {}, 'Team'));
   clear($('#tab-stats'), icon('chart'), h('span', {}, 'Statistics'));
   clear($('#tab-settings'), icon('gear'), h('span', {}, 'Settings'));
   clear($('#bell'), icon('bell', 18), h('span', { id: 'bell-count', class: 'count', hidden: true }));
@@ -115,11 +117,12 @@ function currentView() {
 
 function route() {
   const view = currentView();
-  for (const v of ['inbox', 'stats', 'settings']) {
+  for (const v of ['inbox', 'team', 'stats', 'settings']) {
     $('#view-' + v).hidden = v !== view;
     $('#tab-' + v).classList.toggle('active', v === view);
   }
   document.body.dataset.view = view;
+  if (view === 'team') renderTeam($('#view-team'));
   if (view === 'stats') renderStats($('#view-stats'));
   if (view === 'settings') renderSettings($('#view-settings'));
   const m = location.hash.match(/^#\/inbox\/c\/(\w+)/);

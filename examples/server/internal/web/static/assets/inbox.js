@@ -48,7 +48,7 @@ const transitions = {
 };
 
 const folderName = (id) => state.folders.find(f => f.id === id)?.name || '';
-const employeeName = (id) => state.employees.find(e => e.id === id)?.name || id;
+export const employeeName = (id) => state.employees.find(e => e.id === id)?.name || (id?.startsWith('token:') ? 'an API client' : id);
 
 // ---------- sidebar ----------
 
@@ -312,10 +312,25 @@ function renderHead(d, c, name, cls) {
       control('Folder', h('select', { id: 'folder-select', onchange: (e) => act('move', { folder_id: e.target.value }) },
         h('option', { value: '' }, 'Unfiled'), state.folders.map(f => h('option', { value: f.id, selected: f.id === c.folder_id }, f.name)))),
       control('Tags', h('input', { id: 'tags-input', value: (c.tags || []).join(', '), placeholder: 'tag, tag', onchange: (e) => act('tags', { tags: e.target.value.split(',').map(t => t.trim()).filter(Boolean) }, 'PUT') }))),
-    cls.by ? h('div', { class: 'why small', title: cls.reason || '' }, icon('spark', 13),
-      cls.by === 'manual' ? ' Filed by hand: ' : ` Filed by ${cls.by}${cls.confidence ? ` (${Math.round(cls.confidence * 100)}%)` : ''}: `,
-      h('span', { class: 'muted' }, cls.reason || '')) : null);
+    cls.by ? h('div', { class: 'why small', title: state.me.role === 'admin' ? (cls.reason || '') : '' }, icon('spark', 13), ' ', filedBy(c, cls)) : null);
 }
+
+// filedBy says who filed the conversation, in words: the raw reason names
+// rule fields and confidences, so only admins see it (as a tooltip).
+function filedBy(c, cls) {
+  const where = folderName(c.folder_id) || 'Unfiled';
+  const sure = cls.confidence && cls.by !== 'rules' ? ` (${Math.round(cls.confidence * 100)}% sure)` : '';
+  const intent = c.intent ? ` · about ${intentWords[c.intent] || c.intent}` : '';
+  switch (cls.by) {
+    case 'manual': return `Moved to ${where} by hand${intent}`;
+    case 'rules': return `Filed in ${where} by the folder's rules${intent}`;
+    case 'ai': return `Filed in ${where} by the AI${sure}${intent}`;
+    default: return `Filed in ${where} automatically${sure}${intent}`;
+  }
+}
+
+const intentWords = { question: 'a question', complaint: 'a complaint', order: 'an order', appointment: 'an appointment', invoice: 'an invoice or payment',
+  cancellation: 'a cancellation', urgent: 'something urgent', spam: 'spam', other: 'something else' };
 
 function control(label, input) {
   return h('label', { class: 'control' }, h('span', {}, label), input);
@@ -332,7 +347,18 @@ function message(m) {
     m.attachments.length ? h('div', { class: 'atts' }, m.attachments.map(a => a.url
       ? h('a', { class: 'att', href: a.url, download: a.filename }, icon('clip', 13), a.filename, h('span', { class: 'muted small' }, ' ' + size(a.size)))
       : h('span', { class: 'att rejected', title: a.rejected }, icon('x', 13), a.filename))) : null,
-    m.thread_reason && !out ? h('div', { class: 'thread-reason muted small' }, m.thread_reason) : null);
+    m.thread_reason && !out && threadReason(m.thread_reason) ? h('div', { class: 'thread-reason muted small' }, threadReason(m.thread_reason)) : null);
+}
+
+// threadReason says in words why a message joined its conversation (the
+// engine's reason names headers and message ids).
+function threadReason(r) {
+  if (/^(in-reply-to|references|thread-index)/.test(r)) return 'Joined this conversation as a reply';
+  if (r.startsWith('subject fallback')) return 'Joined this conversation: same sender and subject';
+  if (r.includes('reopened')) return 'Reopened this conversation: same client and channel';
+  if (r.startsWith('same contact and channel')) return 'Same client and channel as this conversation';
+  if (r.startsWith('new conversation')) return 'Started this conversation';
+  return '';
 }
 
 function size(n) { return n > 1e6 ? (n / 1e6).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1e3)) + ' kB'; }
@@ -673,20 +699,25 @@ const actionLabels = {
   'conversation.reply': 'replied', 'conversation.note': 'added a note', 'conversation.link': 'linked', 'task.create': 'created a task',
   'task.complete': 'completed a task', 'followup.schedule': 'scheduled a follow-up', 'followup.close': 'closed a follow-up',
   'followup.due': 'follow-up due', 'draft.approve': 'approved a draft', 'draft.reject': 'rejected a draft', 'conversation.merge': 'merged',
+  'folder.save': 'changed a folder', 'folder.delete': 'deleted a folder', 'contact.merge': 'merged two clients', 'conversation.split': 'split a conversation',
 };
+
+// describeAudit says what an audit entry did, in words, with names.
+export function describeAudit(e) {
+  const after = e.after || {};
+  let what = actionLabels[e.action] || e.action.replace(/[._]/g, ' ');
+  if (e.action === 'conversation.status' && after.status) what += ' to ' + (statusLabels[after.status] || after.status);
+  if (e.action === 'conversation.assign') what += after.assignee ? ' to ' + employeeName(after.assignee) : ' (nobody)';
+  if (e.action === 'conversation.move') what += ' to ' + (folderName(after.folder_id) || 'Unfiled');
+  return what;
+}
 
 async function loadActivity() {
   const box = $('#activity');
   try {
     const { items } = await get(`/inbox/conversations/${state.selected}/audit`);
-    clear(box, items.length === 0 ? h('p', { class: 'muted small' }, 'Nothing yet.') : h('ul', { class: 'activity' }, items.slice(0, 30).map(e => {
-      const after = e.after || {};
-      let what = actionLabels[e.action] || e.action;
-      if (e.action === 'conversation.status' && after.status) what += ' to ' + (statusLabels[after.status] || after.status);
-      if (e.action === 'conversation.assign') what += after.assignee ? ' to ' + employeeName(after.assignee) : ' (nobody)';
-      if (e.action === 'conversation.move') what += ' to ' + (folderName(after.folder_id) || 'Unfiled');
-      return h('li', {}, h('strong', {}, e.actor === 'system' ? 'inboxkit' : employeeName(e.actor)), ' ', what, h('span', { class: 'muted small' }, ' · ' + ago(e.at)));
-    })));
+    clear(box, items.length === 0 ? h('p', { class: 'muted small' }, 'Nothing yet.') : h('ul', { class: 'activity' }, items.slice(0, 30).map(e =>
+      h('li', {}, h('strong', {}, e.actor === 'system' ? 'inboxkit' : employeeName(e.actor)), ' ', describeAudit(e), h('span', { class: 'muted small' }, ' · ' + ago(e.at))))));
   } catch (e) { problemToast(e); }
 }
 
@@ -721,13 +752,57 @@ export async function resolveSelected() {
 }
 
 export function problemToast(e) {
-  if (e instanceof ApiError) {
-    if (e.status === 409) { toast('Someone else changed this conversation; it has been reloaded.', { kind: 'warn' }); loadDetail(); return; }
-    const f = e.problem.errors?.[0];
-    toast(f ? `${f.field}: ${f.reason}` : e.message, { kind: 'error' });
+  if (e instanceof ApiError && e.status === 409 && e.problem.type !== '/inbox/problems/stale-thread') {
+    toast('Someone else changed this conversation at the same time; the latest version is shown.', { kind: 'warn' });
+    loadDetail();
     return;
   }
-  toast(String(e.message || e), { kind: 'error' });
+  toast(plainError(e), { kind: 'error' });
+}
+
+// What agents read when something fails: plain sentences, never the
+// server's field paths, byte limits or error chains.
+const fieldNames = {
+  text: 'The message', body: 'The note', title: 'The task title', note: 'The note', due_at: 'The date', name: 'The name', email: 'The email address',
+  description: 'The description', tags: 'A tag', assignee: 'The person', folder_id: 'The folder', status: 'The status', password: 'The password',
+  role: 'The role', reason: 'The reason', attachments: 'An attachment', q: 'The search', reply_prompt: 'The reply prompt', time_zone: 'The time zone',
+};
+
+export function fieldSentence(field, reason) {
+  const f = String(field || '').replace(/\[\d+\]/g, '');
+  const r = String(reason || '');
+  if (f === 'text' && /empty|required/.test(r)) return 'Write a message before sending.';
+  if (f === 'body' && /empty|required/.test(r)) return 'Write the note before adding it.';
+  if (f === 'due_at' && /future|past/.test(r)) return 'Pick a date and time in the future.';
+  if (f === 'email' && /already/.test(r)) return 'This email address already has an account.';
+  if (f === 'role' && /at least one admin/.test(r)) return 'The company needs at least one admin: make someone else admin first.';
+  if (f === 'email') return 'This email address does not look right.';
+  if (f === 'attachments') {
+    if (/too large/.test(r)) return 'An attachment is too large to send.';
+    const [file] = r.split(':');
+    return r.includes(':') ? `The file “${file}” cannot be sent.` : 'An attachment cannot be sent.';
+  }
+  if (f.startsWith('rules')) return 'A rule is incomplete or not valid: check that every condition has a value.';
+  const what = fieldNames[f.split('.')[0]] || 'A value';
+  if (/byte|longer|too long|at most/.test(r)) return `${what} is too long.`;
+  if (/empty|required|missing/.test(r)) return `${what} is missing.`;
+  if (/^[a-z ,;'’().-]+$/i.test(r) && !/json|utf|regex|expr|integer|boolean|rfc|header/i.test(r)) return `${what} ${r}.`;
+  return `${what} is not valid.`;
+}
+
+export function plainError(e) {
+  if (!(e instanceof ApiError)) return 'Something went wrong. Check your connection and try again.';
+  const fe = e.problem.errors?.[0];
+  switch (e.status) {
+    case 400: case 413: case 422: return fe ? fieldSentence(fe.field, fe.reason) : 'Something in this form is not valid.';
+    case 401: return 'Your session ended. Please sign in again.';
+    case 403: return 'Only an admin can do this.';
+    case 404: return 'This no longer exists; it may have been deleted or merged.';
+    case 409: return 'Someone else changed this at the same time. Reload and try again.';
+    case 429: return 'Too many attempts. Wait a moment and try again.';
+    case 501: return 'This server does not offer this.';
+    default: return 'The server could not do this right now. Try again in a moment.';
+  }
 }
 
 async function refreshFolders() {

@@ -3,7 +3,7 @@
 // knowledge base, API tokens and quarantine.
 import { get, post, patch, put, del, api, ApiError } from './api.js';
 import { h, $, clear, icon, ago, fullDate, contactName, sourceLabels, statusLabels } from './util.js';
-import { state, problemToast } from './inbox.js';
+import { state, problemToast, plainError, fieldSentence } from './inbox.js';
 
 const toast = (...a) => window.inboxToast(...a);
 let section = 'folders';
@@ -36,12 +36,12 @@ function field(label, input, hint) {
 
 function showFieldErrors(form, e) {
   for (const el of form.querySelectorAll('.field-error')) el.remove();
-  if (!(e instanceof ApiError)) { toast(String(e.message || e), { kind: 'error' }); return; }
+  if (!(e instanceof ApiError)) { toast(plainError(e), { kind: 'error' }); return; }
   const errs = e.problem.errors || [];
-  if (!errs.length) { toast(e.message, { kind: 'error' }); return; }
+  if (!errs.length) { toast(plainError(e), { kind: 'error' }); return; }
   for (const fe of errs) {
     const target = form.querySelector(`[data-field="${fe.field.split('.')[0]}"]`) || form;
-    target.after(h('p', { class: 'field-error form-error' }, `${fe.field}: ${fe.reason}`));
+    target.after(h('p', { class: 'field-error form-error' }, fieldSentence(fe.field, fe.reason)));
   }
 }
 
@@ -238,7 +238,7 @@ function folderEditor(f, admin, reload) {
       if (!confirm(`Delete folder ${f.name}? Its conversations become unfiled.`)) return;
       try { await del(`/inbox/folders/${f.id}`); editing = null; reload(); } catch (ex) { problemToast(ex); }
     } }, 'Delete') : null),
-  f.rules_error ? h('p', { class: 'form-error' }, 'Stored rules do not compile: ' + f.rules_error) : null,
+  f.rules_error ? h('p', { class: 'form-error', title: f.rules_error }, 'The saved rules of this folder are not valid, so its previous rules still apply. Check each condition and save again.') : null,
   field('Name', name), field('Description', desc, 'Helps the AI classifier decide what belongs here.'),
   h('h3', {}, 'Rules'), h('p', { class: 'muted small' }, 'Text comparisons ignore case and accents. Folders are tried in order; the first match files the conversation.'),
   builder,
@@ -355,7 +355,7 @@ async function integrations(root, admin) {
 async function knowledge(root, admin) {
   let items;
   try { ({ items } = await get('/inbox/knowledge')); } catch (e) {
-    clear(root, h('div', { class: 'card' }, h('h2', {}, 'Knowledge base'), h('p', { class: 'muted' }, e.status === 501 ? 'This store does not keep a knowledge base yet.' : e.message)));
+    clear(root, h('div', { class: 'card' }, h('h2', {}, 'Knowledge base'), h('p', { class: 'muted' }, e.status === 501 ? 'This store does not keep a knowledge base yet.' : plainError(e))));
     return;
   }
   const title = h('input', { dataset: { field: 'title' } });

@@ -2,7 +2,7 @@
 // as inline SVG charts.
 import { get, qs } from './api.js';
 import { h, s, clear, duration, hue, statusLabels, sourceLabels } from './util.js';
-import { state } from './inbox.js';
+import { state, plainError } from './inbox.js';
 
 let range = 30;
 
@@ -14,7 +14,7 @@ export async function renderStats(root) {
   try {
     data = await get('/inbox/stats' + qs({ from: from.toISOString(), to: to.toISOString(), granularity: range > 90 ? 'week' : 'day' }));
   } catch (e) {
-    clear(root, h('div', { class: 'page-head' }, h('h1', {}, 'Statistics')), h('p', { class: 'form-error' }, e.message));
+    clear(root, h('div', { class: 'page-head' }, h('h1', {}, 'Statistics')), h('p', { class: 'form-error' }, plainError(e)));
     return;
   }
   const st = data.stats;
