@@ -40,6 +40,25 @@ type EmployeeDirectory interface {
 	EmployeeExists(ctx context.Context, tenant TenantID, employeeID string) (bool, error)
 }
 
+// EmployeeNamer is an optional EmployeeDirectory capability: the name
+// people know an employee by, for notification and audit texts shown to
+// agents ("Claire Martin mentioned you", not "claire"). Without it, or
+// for an unknown id, texts use the id.
+type EmployeeNamer interface {
+	EmployeeName(ctx context.Context, tenant TenantID, employeeID string) (name string, ok bool)
+}
+
+// EmployeeName is the display name of an employee (the id when the
+// directory has none).
+func (e *Engine) EmployeeName(ctx context.Context, tenant TenantID, id string) string {
+	if n, ok := e.employees.(EmployeeNamer); ok {
+		if name, ok := n.EmployeeName(ctx, tenant, id); ok && strings.TrimSpace(name) != "" {
+			return strings.TrimSpace(name)
+		}
+	}
+	return id
+}
+
 // Limits on agent input.
 const (
 	MaxNoteBytes  = 64 << 10
@@ -169,7 +188,8 @@ func (e *Engine) Assign(ctx context.Context, tenant TenantID, convID, assignee s
 		return nil, nil
 	})
 	if err == nil && assignee != "" && assignee != ch.Actor {
-		e.notify(ctx, tenant, assignee, "assigned", convID, "Conversation assigned to you: "+c.Subject)
+		e.notify(ctx, tenant, assignee, "assigned", convID, e.EmployeeName(ctx, tenant, ch.Actor)+
+			" assigned you “"+e.titleOf(ctx, tenant, c)+"”")
 	}
 	return c, err
 }
@@ -198,7 +218,7 @@ func (e *Engine) moveConversation(ctx context.Context, tenant TenantID, convID, 
 		prev := c.Classification
 		c.FolderID = folderID
 		c.Classification = Decision{FolderID: folderID, By: DecidedByManual, Confidence: 1, At: e.clock.Now(),
-			Reason: "moved by " + ch.Actor, Intent: prev.Intent, Urgency: prev.Urgency,
+			Reason: "moved by " + e.EmployeeName(ctx, tenant, ch.Actor), Intent: prev.Intent, Urgency: prev.Urgency,
 			AutoFolderID: prev.AutoFolderID, AutoBy: prev.AutoBy}
 		if prev.By != DecidedByManual && prev.By != "" && prev.Error == "" {
 			c.Classification.AutoFolderID, c.Classification.AutoBy = prev.FolderID, prev.By
@@ -335,9 +355,12 @@ func (e *Engine) AddNote(ctx context.Context, tenant TenantID, convID, body stri
 	if err != nil {
 		return Note{}, err
 	}
-	for _, m := range mentions {
-		if m != ch.Actor {
-			e.notify(ctx, tenant, m, "mention", convID, ch.Actor+" mentioned you on: "+c.Subject)
+	if len(mentions) > 0 {
+		text := e.EmployeeName(ctx, tenant, ch.Actor) + " mentioned you in “" + e.titleOf(ctx, tenant, c) + "”: " + excerpt(body, 200)
+		for _, m := range mentions {
+			if m != ch.Actor {
+				e.notify(ctx, tenant, m, "mention", convID, text)
+			}
 		}
 	}
 	return note, nil

@@ -56,6 +56,87 @@ func (s Status) Priority() int {
 	return 6
 }
 
+// Priority ranks open work in the queue. The zero value is normal.
+// Classifiers' urgency maps to it (PriorityOf); agents set it.
+type Priority string
+
+// The four priorities, most pressing first.
+const (
+	PriorityUrgent Priority = "urgent"
+	PriorityHigh   Priority = "high"
+	PriorityNormal Priority = "normal"
+	PriorityLow    Priority = "low"
+)
+
+// Priorities lists the four priorities, most pressing first.
+var Priorities = []Priority{PriorityUrgent, PriorityHigh, PriorityNormal, PriorityLow}
+
+// Valid reports whether p is "" (normal) or one of Priorities.
+func (p Priority) Valid() bool { return p == "" || slices.Contains(Priorities, p) }
+
+// Level is p's position in Priorities: 0 for urgent … 3 for low; "" is
+// normal.
+func (p Priority) Level() int {
+	if i := slices.Index(Priorities, p); i >= 0 {
+		return i
+	}
+	return 2
+}
+
+// PriorityOf maps a classifier's urgency to a queue priority: high
+// urgency is high priority, low is low, anything else normal.
+func PriorityOf(u Urgency) Priority {
+	switch u {
+	case UrgencyHigh:
+		return PriorityHigh
+	case UrgencyLow:
+		return PriorityLow
+	}
+	return PriorityNormal
+}
+
+// EffectivePriority is the conversation's priority as the queue sees it:
+// the urgent status counts as urgent priority.
+func (c *Conversation) EffectivePriority() Priority {
+	if c.Status == StatusUrgent {
+		return PriorityUrgent
+	}
+	if c.Priority == "" {
+		return PriorityNormal
+	}
+	return c.Priority
+}
+
+// OpenWork reports whether the conversation waits for an agent: new,
+// open or urgent, and not snoozed.
+func (c *Conversation) OpenWork() bool {
+	return (c.Status == StatusNew || c.Status == StatusOpen || c.Status == StatusUrgent) && c.SnoozedUntil.IsZero()
+}
+
+// Queue ranks. QueueRank orders the work queue (SortQueue): open work by
+// priority (ranks 0 to 3, below RankOpenWork), then snoozed work, then the
+// closed statuses in workflow order.
+const (
+	RankOpenWork = 4 // ranks below are open work
+	rankSnoozed  = 4
+)
+
+// QueueRank is the conversation's place in the work queue, which stores
+// keep in sync with it (see SortQueue and ConversationQuery.OpenWork).
+func QueueRank(c *Conversation) int {
+	switch {
+	case c.OpenWork():
+		return c.EffectivePriority().Level()
+	case c.Status == StatusNew || c.Status == StatusOpen || c.Status == StatusUrgent:
+		return rankSnoozed
+	case c.Status == StatusResolved:
+		return rankSnoozed + 1
+	case c.Status == StatusArchived:
+		return rankSnoozed + 2
+	}
+	return rankSnoozed + 3 // spam
+}
+
 // Intent is what the customer wants, as detected by a classifier.
 type Intent string
 
@@ -131,8 +212,13 @@ type Conversation struct {
 	Status        Status
 	Intent        Intent
 	Urgency       Urgency
-	Assignee      string // host-supplied employee id, "" = unassigned
-	Tags          []string
+	// Priority orders open work (see QueueRank); "" is normal.
+	Priority Priority
+	// SnoozedUntil hides the conversation from open work until then; the
+	// engine wakes it (EventConversationUpdated "snooze.woke").
+	SnoozedUntil time.Time
+	Assignee     string // host-supplied employee id, "" = unassigned
+	Tags         []string
 	// Unread counts customer messages not yet read by an agent.
 	Unread int
 	// Subject is the first message's subject; ThreadSubject its normalized

@@ -142,7 +142,7 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 			return err
 		}
 		changed = conv.FolderID != before.FolderID || conv.Status != before.Status || conv.Intent != before.Intent ||
-			conv.Urgency != before.Urgency || conv.Assignee != before.Assignee || !slices.Equal(conv.Tags, before.Tags)
+			conv.Urgency != before.Urgency || conv.Priority != before.Priority || conv.Assignee != before.Assignee || !slices.Equal(conv.Tags, before.Tags)
 		actor := "classifier"
 		if d.By != "" {
 			actor += ":" + d.By
@@ -180,10 +180,35 @@ func classifiedSince(c Conversation, folders []Folder) bool {
 // was: same filing and the same decision, its time and wording aside.
 func sameFiling(a, b Conversation) bool {
 	da, db := a.Classification, b.Classification
-	return a.FolderID == b.FolderID && a.Status == b.Status && a.Intent == b.Intent && a.Urgency == b.Urgency &&
+	return a.FolderID == b.FolderID && a.Status == b.Status && a.Intent == b.Intent && a.Urgency == b.Urgency && a.Priority == b.Priority &&
 		a.Assignee == b.Assignee && slices.Equal(a.Tags, b.Tags) &&
 		da.By == db.By && da.FolderID == db.FolderID && da.Status == db.Status && (da.Error == "") == (db.Error == "") &&
 		da.At.IsZero() == db.At.IsZero() // the first decision is recorded, even an abstention
+}
+
+// decidedPriority is the queue priority a decision asks for: urgent for
+// an urgent status or intent, else what its urgency maps to ("" when it
+// has none).
+func decidedPriority(d Decision) Priority {
+	switch {
+	case d.Status == StatusUrgent, d.Intent == IntentUrgent:
+		return PriorityUrgent
+	case d.Urgency != "":
+		return PriorityOf(d.Urgency)
+	}
+	return ""
+}
+
+// raisePriority sets a classifier's priority when it is more pressing
+// than the conversation's: classifiers raise priority, only agents lower
+// it.
+func raisePriority(c *Conversation, p Priority) {
+	if p == "" {
+		return
+	}
+	if c.Priority == "" || p.Level() < c.Priority.Level() {
+		c.Priority = p
+	}
 }
 
 // applyDecision files a conversation; it only raises a status (new →
@@ -205,6 +230,7 @@ func applyDecision(c *Conversation, d Decision) {
 	if d.Urgency != "" {
 		c.Urgency = d.Urgency
 	}
+	raisePriority(c, decidedPriority(d))
 	if d.Assignee != "" && c.Assignee == "" {
 		c.Assignee = d.Assignee
 	}

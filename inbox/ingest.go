@@ -755,6 +755,8 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 		if !isNew && conv.Status == StatusResolved {
 			conv.Status = StatusOpen
 		}
+		// The customer wrote again: a snoozed conversation is work again.
+		conv.SnoozedUntil = time.Time{}
 	}
 	w.conversations[conv.ID] = conv
 	return msg, conv, isNew, nil

@@ -239,21 +239,31 @@ const (
 	SortNewest   Sort = ""         // LastMessageAt descending
 	SortOldest   Sort = "oldest"   // LastMessageAt ascending
 	SortPriority Sort = "priority" // Status.Priority, then newest
-	SortStatus   Sort = "status"   // status name, then newest
+	SortStatus   Sort = "status"   // workflow order (Status.Priority), then newest
+	// SortQueue is the work queue: QueueRank (open work by priority, then
+	// snoozed, resolved, archived, spam), then the longest waiting first
+	// (LastMessageAt ascending).
+	SortQueue Sort = "queue"
 )
 
 // ConversationQuery filters, sorts and pages conversations. Zero fields do
 // not filter.
 type ConversationQuery struct {
-	FolderID      string // a folder id, or Unfiled
-	Statuses      []Status
-	Sources       []Source
-	Assignee      string // an employee id, or Unassigned
-	UnreadOnly    bool
+	FolderID   string // a folder id, or Unfiled
+	Statuses   []Status
+	Sources    []Source
+	Assignee   string // an employee id, or Unassigned
+	UnreadOnly bool
+	// OpenWork keeps conversations waiting for an agent: new, open or
+	// urgent and not snoozed (QueueRank below RankOpenWork).
+	OpenWork      bool
 	Tag           string
 	Intent        Intent
 	ContactID     string
 	IntegrationID string
+	// ProjectID keeps the conversations of a project: linked to it
+	// (Conversation.ProjectID) or holding one of its tasks.
+	ProjectID string
 	// ThreadSubject selects conversations with this normalized subject.
 	ThreadSubject string
 	// Since / Until bound LastMessageAt (Since inclusive, Until exclusive).
@@ -285,6 +295,7 @@ const MaxExactTotal = 1000
 // TaskQuery filters tasks.
 type TaskQuery struct {
 	ConversationID string
+	ProjectID      string
 	Assignee       string
 	OpenOnly       bool
 }

@@ -12,6 +12,8 @@ type TaskRequest struct {
 	Title    string
 	Assignee string    // "" = unassigned
 	DueAt    time.Time // zero = no due date
+	// ProjectID links the task to a host project ("" none).
+	ProjectID string
 }
 
 // CreateTask creates a task linked to a conversation.
@@ -22,6 +24,8 @@ func (e *Engine) CreateTask(ctx context.Context, tenant TenantID, convID string,
 		return Task{}, fmt.Errorf("create task: %w", Invalid("title", "is empty"))
 	case len(title) > 500:
 		return Task{}, fmt.Errorf("create task: %w", Invalid("title", "is longer than 500 bytes"))
+	case len(req.ProjectID) > 200:
+		return Task{}, fmt.Errorf("create task: %w", Invalid("project_id", "is longer than 200 bytes"))
 	}
 	if req.Assignee != "" {
 		if err := e.checkEmployee(ctx, tenant, "assignee", req.Assignee); err != nil {
@@ -30,18 +34,18 @@ func (e *Engine) CreateTask(ctx context.Context, tenant TenantID, convID string,
 	}
 	var t Task
 	_, err := e.mutate(ctx, tenant, convID, ch, "task.create", func(tx Tx, c *Conversation) (any, error) {
-		t = Task{TenantID: tenant, ConversationID: convID, Title: title, Assignee: req.Assignee, DueAt: req.DueAt,
+		t = Task{TenantID: tenant, ConversationID: convID, ProjectID: strings.TrimSpace(req.ProjectID), Title: title, Assignee: req.Assignee, DueAt: req.DueAt,
 			CreatedBy: ch.Actor, CreatedAt: e.clock.Now()}
 		if err := tx.CreateTask(&t); err != nil {
 			return nil, err
 		}
-		return map[string]any{"task_id": t.ID, "title": t.Title, "assignee": t.Assignee, "due_at": t.DueAt}, nil
+		return map[string]any{"task_id": t.ID, "title": t.Title, "assignee": t.Assignee, "due_at": t.DueAt, "project_id": t.ProjectID}, nil
 	})
 	if err != nil {
 		return Task{}, err
 	}
 	if t.Assignee != "" && t.Assignee != ch.Actor {
-		e.notify(ctx, tenant, t.Assignee, "task", convID, "New task: "+t.Title)
+		e.notify(ctx, tenant, t.Assignee, "task", convID, e.EmployeeName(ctx, tenant, ch.Actor)+" gave you a task: "+t.Title)
 	}
 	return t, nil
 }

@@ -21,13 +21,16 @@ type Task struct {
 	ID             string
 	TenantID       TenantID
 	ConversationID string
-	Title          string
-	Assignee       string
-	DueAt          time.Time // zero = no due date
-	DoneAt         time.Time // zero = open
-	CreatedBy      string
-	CreatedAt      time.Time
-	Version        int64
+	// ProjectID links the task to a host project; its conversation is
+	// then in that project too (ConversationQuery.ProjectID).
+	ProjectID string
+	Title     string
+	Assignee  string
+	DueAt     time.Time // zero = no due date
+	DoneAt    time.Time // zero = open
+	CreatedBy string
+	CreatedAt time.Time
+	Version   int64
 }
 
 // FollowUpStatus is the state of a follow-up ("relance").

@@ -40,6 +40,7 @@ func (e *Engine) workHandlers() map[string]workHandler {
 		WorkClassify:    e.runClassify,
 		WorkAutoReply:   e.runAutoReply,
 		WorkLinkContact: e.runLinkContact,
+		WorkWake:        e.runWake,
 	}
 }
 

@@ -23,7 +23,8 @@ const (
 type listCursor struct {
 	Sort   inbox.Sort   `json:"s"`
 	Status inbox.Status `json:"st,omitempty"`
-	At     int64        `json:"t"` // LastMessageAt, Unix microseconds
+	Rank   int          `json:"r,omitempty"` // QueueRank, for SortQueue
+	At     int64        `json:"t"`           // LastMessageAt, Unix microseconds
 	ID     string       `json:"i"`
 }
 
@@ -49,13 +50,20 @@ func compareFunc(s inbox.Sort) (func(a, b convRef) int, error) {
 		}, nil
 	case inbox.SortStatus:
 		return func(a, b convRef) int {
-			if c := strings.Compare(string(a.status), string(b.status)); c != 0 {
+			if c := cmp.Compare(a.status.Priority(), b.status.Priority()); c != 0 {
 				return c
 			}
 			return newest(a, b)
 		}, nil
+	case inbox.SortQueue:
+		return func(a, b convRef) int {
+			if c := cmp.Compare(a.rank, b.rank); c != 0 {
+				return c
+			}
+			return newest(b, a)
+		}, nil
 	}
-	return nil, inbox.Invalid("sort", fmt.Sprintf("%q is not newest, oldest, priority or status", s))
+	return nil, inbox.Invalid("sort", fmt.Sprintf("%q is not newest, oldest, priority, status or queue", s))
 }
 
 // ListConversations filters, sorts and pages conversations. Candidates
@@ -93,7 +101,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		if c.Sort != q.Sort {
 			return fail(inbox.Invalid("cursor", "belongs to another sort order"))
 		}
-		after = &convRef{at: c.At, id: c.ID, status: c.Status}
+		after = &convRef{at: c.At, id: c.ID, status: c.Status, rank: c.Rank}
 	}
 	folderSets := sq.FolderSets(t.folderList())
 	since, until := ts(q.Since), ts(q.Until)
@@ -108,7 +116,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	// query filters on something else.
 	sinceUS, untilUS := since.UnixMicro(), until.UnixMicro()
 	needRecord := q.FolderID != "" || len(q.Sources) > 0 || q.Assignee != "" || q.Tag != "" || q.Intent != "" ||
-		q.ContactID != "" || q.IntegrationID != "" || q.ThreadSubject != "" ||
+		q.ContactID != "" || q.IntegrationID != "" || q.ThreadSubject != "" || q.ProjectID != "" ||
 		len(sq.Terms) > 0 || len(folderSets) > 0 || len(sq.Sources) > 0 || sq.HasAttachment
 	afterCursor := func(r convRef) bool { return after == nil || order(r, *after) > 0 }
 	matchAll := func(r convRef) bool {
@@ -116,6 +124,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
 			len(sq.Statuses) > 0 && !slices.Contains(sq.Statuses, r.status),
 			(q.UnreadOnly || sq.Unread) && r.unread <= 0,
+			q.OpenWork && r.rank >= inbox.RankOpenWork,
 			!since.IsZero() && r.at < sinceUS,
 			!until.IsZero() && r.at >= untilUS:
 			return false
@@ -142,6 +151,9 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 			if !slices.Contains(set, c.FolderID) {
 				return false
 			}
+		}
+		if q.ProjectID != "" && !t.inProject(c, q.ProjectID) {
+			return false
 		}
 		if sq.HasAttachment && !t.hasAttachment(c) {
 			return false
@@ -192,7 +204,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	if len(matched) > limit {
 		matched = matched[:limit]
 		last := matched[limit-1]
-		page.NextCursor = encodeCursor(listCursor{Sort: q.Sort, Status: last.status, At: last.at, ID: last.id})
+		page.NextCursor = encodeCursor(listCursor{Sort: q.Sort, Status: last.status, Rank: last.rank, At: last.at, ID: last.id})
 	}
 	page.Items = make([]inbox.Conversation, len(matched))
 	for i, r := range matched {
@@ -239,6 +251,20 @@ func (t *tx) matchingRows(c *conversation, sq inbox.SearchQuery, first bool) int
 		}
 	}
 	return n
+}
+
+// inProject reports whether c is linked to the project or holds one of
+// its tasks.
+func (t *tx) inProject(c *conversation, project string) bool {
+	if c.ProjectID == project {
+		return true
+	}
+	for id := range t.state.convTasks[c.ID] {
+		if t.state.tasks[id].ProjectID == project {
+			return true
+		}
+	}
+	return false
 }
 
 // hasAttachment reports whether one of c's messages carries a file.

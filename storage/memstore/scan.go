@@ -10,11 +10,12 @@ type convRef struct {
 	id     string
 	status inbox.Status
 	unread int
+	rank   int // inbox.QueueRank
 	rec    *conversation
 }
 
 func refOf(c *conversation) convRef {
-	return convRef{at: c.LastMessageAt.UnixMicro(), id: c.ID, status: c.Status, unread: c.Unread, rec: c}
+	return convRef{at: c.LastMessageAt.UnixMicro(), id: c.ID, status: c.Status, unread: c.Unread, rank: inbox.QueueRank(&c.Conversation), rec: c}
 }
 
 // scanPut adds a conversation record to the scan list or replaces its

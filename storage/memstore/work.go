@@ -118,6 +118,7 @@ func (t *tx) ListTasks(q inbox.TaskQuery) ([]inbox.Task, error) {
 	for _, task := range t.state.tasks {
 		if (q.ConversationID == "" || task.ConversationID == q.ConversationID) &&
 			(q.Assignee == "" || task.Assignee == q.Assignee) &&
+			(q.ProjectID == "" || task.ProjectID == q.ProjectID) &&
 			(!q.OpenOnly || task.DoneAt.IsZero()) {
 			out = append(out, cloneTask(task))
 		}

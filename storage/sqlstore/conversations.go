@@ -11,7 +11,7 @@ import (
 )
 
 var conversationCols = []string{"subject", "folder_id", "status", "priority", "source", "integration_id", "contact_id", "assignee",
-	"intent", "unread", "thread_subject", "tags", "last_message_at", "doc"}
+	"intent", "unread", "thread_subject", "tags", "last_message_at", "queue_rank", "project_id", "doc"}
 
 func conversationValues(c *inbox.Conversation, doc []byte) ([]any, error) {
 	tags := c.Tags
@@ -23,7 +23,7 @@ func conversationValues(c *inbox.Conversation, doc []byte) ([]any, error) {
 		return nil, fmt.Errorf("encode tags: %w", err)
 	}
 	return []any{c.Subject, c.FolderID, string(c.Status), c.Status.Priority(), string(c.Source), c.IntegrationID, c.ContactID, c.Assignee,
-		string(c.Intent), c.Unread, c.ThreadSubject, string(rawTags), nanos(c.LastMessageAt), doc}, nil
+		string(c.Intent), c.Unread, c.ThreadSubject, string(rawTags), nanos(c.LastMessageAt), inbox.QueueRank(c), c.ProjectID, doc}, nil
 }
 
 func validConversation(op string, c *inbox.Conversation) error {

@@ -46,7 +46,9 @@ var (
 	keyPriority = orderKey{col: "priority", numeric: true, value: func(c *inbox.Conversation) string {
 		return strconv.Itoa(c.Status.Priority())
 	}}
-	keyStatus = orderKey{col: "status", value: func(c *inbox.Conversation) string { return string(c.Status) }}
+	keyQueue = orderKey{col: "queue_rank", numeric: true, value: func(c *inbox.Conversation) string {
+		return strconv.Itoa(inbox.QueueRank(c))
+	}}
 )
 
 func orderFor(s inbox.Sort) ([]orderKey, error) {
@@ -58,9 +60,12 @@ func orderFor(s inbox.Sort) ([]orderKey, error) {
 	case inbox.SortPriority:
 		return []orderKey{keyPriority, keyLastMessage(true), keyID(true)}, nil
 	case inbox.SortStatus:
-		return []orderKey{keyStatus, keyLastMessage(true), keyID(true)}, nil
+		// workflow order: the priority column is Status.Priority
+		return []orderKey{keyPriority, keyLastMessage(true), keyID(true)}, nil
+	case inbox.SortQueue:
+		return []orderKey{keyQueue, keyLastMessage(false), keyID(false)}, nil
 	}
-	return nil, inbox.Invalid("sort", fmt.Sprintf("%q is not newest, oldest, priority or status", s))
+	return nil, inbox.Invalid("sort", fmt.Sprintf("%q is not newest, oldest, priority, status or queue", s))
 }
 
 // listPlan is a filtered, ordered conversation query.
@@ -394,6 +399,12 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 	}
 	if q.Intent != "" {
 		p.add("c.intent = ?", string(q.Intent))
+	}
+	if q.OpenWork {
+		p.add("c.queue_rank < ?", inbox.RankOpenWork)
+	}
+	if q.ProjectID != "" {
+		p.add("(c.project_id = ? OR c.id IN (SELECT k.conversation_id FROM tasks k WHERE k.tenant_id = c.tenant_id AND k.project_id = ?))", q.ProjectID, q.ProjectID)
 	}
 	if q.ContactID != "" {
 		p.add("c.contact_id = ?", q.ContactID)

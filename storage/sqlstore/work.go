@@ -43,7 +43,7 @@ func (t *tx) ListNotes(conversationID string) ([]inbox.Note, error) {
 		string(t.tenant), conversationID)
 }
 
-var taskCols = []string{"conversation_id", "assignee", "open", "doc"}
+var taskCols = []string{"conversation_id", "assignee", "open", "project_id", "doc"}
 
 // CreateTask stores a task.
 func (t *tx) CreateTask(k *inbox.Task) error {
@@ -64,7 +64,7 @@ func (t *tx) CreateTask(k *inbox.Task) error {
 		return err
 	}
 	return t.insert("task", "tasks", append([]string{"id", "version", "created_at"}, taskCols...),
-		k.ID, k.Version, nanos(k.CreatedAt), k.ConversationID, k.Assignee, k.DoneAt.IsZero(), doc)
+		k.ID, k.Version, nanos(k.CreatedAt), k.ConversationID, k.Assignee, k.DoneAt.IsZero(), k.ProjectID, doc)
 }
 
 // UpdateTask replaces a task if its version is current.
@@ -85,7 +85,7 @@ func (t *tx) UpdateTask(k *inbox.Task) error {
 		return err
 	}
 	if err := t.updateVersioned("task", "tasks", k.ID, k.Version, taskCols,
-		k.ConversationID, k.Assignee, k.DoneAt.IsZero(), doc); err != nil {
+		k.ConversationID, k.Assignee, k.DoneAt.IsZero(), k.ProjectID, doc); err != nil {
 		return err
 	}
 	k.Version++
@@ -106,6 +106,9 @@ func (t *tx) ListTasks(q inbox.TaskQuery) ([]inbox.Task, error) {
 	}
 	if q.Assignee != "" {
 		where, args = append(where, "assignee = ?"), append(args, q.Assignee)
+	}
+	if q.ProjectID != "" {
+		where, args = append(where, "project_id = ?"), append(args, q.ProjectID)
 	}
 	if q.OpenOnly {
 		where, args = append(where, "open = ?"), append(args, true)

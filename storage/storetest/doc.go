@@ -103,7 +103,8 @@
 //	SortNewest   LastMessageAt desc, ID desc
 //	SortOldest   LastMessageAt asc,  ID asc
 //	SortPriority Status.Priority() asc, LastMessageAt desc, ID desc
-//	SortStatus   Status (byte order) asc, LastMessageAt desc, ID desc
+//	SortStatus   Status.Priority() asc (workflow order), LastMessageAt desc, ID desc
+//	SortQueue    inbox.QueueRank asc, LastMessageAt asc, ID asc
 //
 // An unknown sort, a negative limit, a malformed cursor or a cursor made
 // for another sort is ErrInvalid.

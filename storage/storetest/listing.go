@@ -18,6 +18,8 @@ func variedConversations(t *testing.T, h *harness, n int) []inbox.Conversation {
 	folders := []string{"folder-1", "folder-2", ""}
 	assignees := []string{"emp-1", "", "emp-2", "", "emp-1"}
 	intents := []inbox.Intent{inbox.IntentQuestion, inbox.IntentComplaint, ""}
+	priorities := []inbox.Priority{"", inbox.PriorityLow, inbox.PriorityHigh, inbox.PriorityUrgent, inbox.PriorityNormal}
+	projects := []string{"", "proj-1", "", "proj-2"}
 	subjects := []string{"Lampe", "Facture", "Retour", "Lampe"}
 	all := make([]inbox.Conversation, 0, n)
 	h.update(func(tx inbox.Tx) {
@@ -34,6 +36,11 @@ func variedConversations(t *testing.T, h *harness, n int) []inbox.Conversation {
 				Subject:       subjects[i%4],
 				ThreadSubject: subjects[i%4],
 				LastMessageAt: at(time.Duration(i%10) * time.Hour),
+				Priority:      priorities[(i/2)%5],
+				ProjectID:     projects[(i/5)%4],
+			}
+			if i%7 == 3 {
+				c.SnoozedUntil = at(48 * time.Hour)
 			}
 			if i%2 == 0 {
 				c.Tags = append(c.Tags, "vip")
@@ -74,6 +81,9 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 		"contact subject":     {ContactID: "contact-0", ThreadSubject: "Lampe", Sources: []inbox.Source{inbox.SourceEmail}},
 		"tag intent since":    {Tag: "vip", Intent: inbox.IntentQuestion, Since: at(2 * time.Hour)},
 		"integration sources": {IntegrationID: "int-0", Sources: []inbox.Source{inbox.SourceEmail, inbox.SourceWhatsApp}, Until: at(5 * time.Hour)},
+		"open work":           {OpenWork: true},
+		"open work folder":    {OpenWork: true, FolderID: "folder-1", Assignee: "emp-1"},
+		"project":             {ProjectID: "proj-1"},
 		"nothing":             {ContactID: "contact-1", ThreadSubject: "Facture", IntegrationID: "int-0", Tag: "none"},
 	}
 	t.Run("FiltersAndSorts", func(t *testing.T) {
@@ -110,7 +120,8 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 			inbox.SortNewest:   {c.ID, first, second, a.ID, e.ID},
 			inbox.SortOldest:   {e.ID, a.ID, second, first, c.ID},
 			inbox.SortPriority: {first, second, c.ID, a.ID, e.ID},
-			inbox.SortStatus:   {e.ID, c.ID, a.ID, first, second},
+			inbox.SortStatus:   {first, second, c.ID, a.ID, e.ID},
+			inbox.SortQueue:    {second, first, c.ID, a.ID, e.ID},
 		} {
 			h.view(func(tx inbox.Tx) {
 				page, err := tx.ListConversations(inbox.ConversationQuery{Sort: s})
@@ -118,6 +129,76 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 				require.Equal(t, want, conversationIDs(page.Items), "sort %q", s)
 			})
 		}
+	})
+	t.Run("Projects", func(t *testing.T) {
+		// A conversation is in a project when it is linked to it or one
+		// of its tasks is.
+		h := setup(t, newStore)
+		linked := h.conversation(func(c *inbox.Conversation) { c.ProjectID = "proj-x"; c.LastMessageAt = at(3 * time.Hour) })
+		byTask := h.conversation(func(c *inbox.Conversation) { c.LastMessageAt = at(2 * time.Hour) })
+		other := h.conversation(func(c *inbox.Conversation) { c.LastMessageAt = at(1 * time.Hour) })
+		h.conversation(func(c *inbox.Conversation) { c.ProjectID = "proj-y" })
+		var task inbox.Task
+		h.update(func(tx inbox.Tx) {
+			task = inbox.Task{ConversationID: byTask.ID, ProjectID: "proj-x", Title: "Send the quote"}
+			require.NoError(t, tx.CreateTask(&task))
+			require.NoError(t, tx.CreateTask(&inbox.Task{ConversationID: other.ID, ProjectID: "proj-z", Title: "Call back"}))
+			require.NoError(t, tx.CreateTask(&inbox.Task{ConversationID: linked.ID, ProjectID: "proj-x", Title: "Ship"}))
+		})
+		h.view(func(tx inbox.Tx) {
+			page, err := tx.ListConversations(inbox.ConversationQuery{ProjectID: "proj-x", WithTotal: true})
+			require.NoError(t, err)
+			require.Equal(t, []string{linked.ID, byTask.ID}, conversationIDs(page.Items))
+			require.Equal(t, 2, page.Total)
+			tasks, err := tx.ListTasks(inbox.TaskQuery{ProjectID: "proj-x"})
+			require.NoError(t, err)
+			require.Len(t, tasks, 2)
+			got, err := tx.GetTask(task.ID)
+			require.NoError(t, err)
+			require.Equal(t, "proj-x", got.ProjectID)
+		})
+		// Moving the task to another project takes the conversation out.
+		h.update(func(tx inbox.Tx) {
+			got, err := tx.GetTask(task.ID)
+			require.NoError(t, err)
+			got.ProjectID = "proj-z"
+			require.NoError(t, tx.UpdateTask(&got))
+		})
+		h.view(func(tx inbox.Tx) {
+			page, err := tx.ListConversations(inbox.ConversationQuery{ProjectID: "proj-z"})
+			require.NoError(t, err)
+			require.Equal(t, []string{byTask.ID, other.ID}, conversationIDs(page.Items))
+		})
+	})
+	t.Run("SnoozeLeavesOpenWork", func(t *testing.T) {
+		h := setup(t, newStore)
+		c := h.conversation(func(c *inbox.Conversation) { c.Status = inbox.StatusOpen; c.Priority = inbox.PriorityHigh })
+		open := func() []string {
+			var ids []string
+			h.view(func(tx inbox.Tx) {
+				page, err := tx.ListConversations(inbox.ConversationQuery{OpenWork: true, Sort: inbox.SortQueue})
+				require.NoError(t, err)
+				ids = conversationIDs(page.Items)
+			})
+			return ids
+		}
+		require.Equal(t, []string{c.ID}, open())
+		h.update(func(tx inbox.Tx) {
+			got, err := tx.GetConversation(c.ID)
+			require.NoError(t, err)
+			got.SnoozedUntil = at(5 * time.Hour)
+			require.NoError(t, tx.UpdateConversation(&got))
+		})
+		require.Empty(t, open())
+		h.update(func(tx inbox.Tx) {
+			got, err := tx.GetConversation(c.ID)
+			require.NoError(t, err)
+			require.Equal(t, at(5*time.Hour), got.SnoozedUntil)
+			require.Equal(t, inbox.PriorityHigh, got.Priority)
+			got.SnoozedUntil = time.Time{}
+			require.NoError(t, tx.UpdateConversation(&got))
+		})
+		require.Equal(t, []string{c.ID}, open())
 	})
 	t.Run("MatchesModelOnRandomInboxes", func(t *testing.T) { testListProperty(t, newStore) })
 	t.Run("InvalidQueries", func(t *testing.T) {

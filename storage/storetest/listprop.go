@@ -39,6 +39,10 @@ func testListProperty(t *testing.T, newStore NewStoreFunc) {
 					Unread:        rapid.IntRange(0, 2).Draw(rt, "unread"),
 					Tags:          rapid.SliceOfDistinct(rapid.SampledFrom(tags), rapid.ID[string]).Draw(rt, "tags"),
 					LastMessageAt: at(time.Duration(rapid.IntRange(0, 3).Draw(rt, "hour")) * time.Hour),
+					Priority:      rapid.SampledFrom(append([]inbox.Priority{""}, inbox.Priorities...)).Draw(rt, "priority"),
+				}
+				if rapid.IntRange(0, 4).Draw(rt, "snoozed") == 0 {
+					c.SnoozedUntil = at(24 * time.Hour)
 				}
 				if err := tx.CreateConversation(&c); err != nil {
 					return err
@@ -71,6 +75,7 @@ func testListProperty(t *testing.T, newStore NewStoreFunc) {
 				q.Tag = rapid.SampledFrom(tags).Draw(rt, "tag filter")
 			}
 			q.UnreadOnly = rapid.Bool().Draw(rt, "unread only")
+			q.OpenWork = rapid.Bool().Draw(rt, "open work")
 			if rapid.Bool().Draw(rt, "since") {
 				q.Since = at(time.Duration(rapid.IntRange(0, 3).Draw(rt, "since hour")) * time.Hour)
 			}

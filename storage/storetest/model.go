@@ -28,6 +28,10 @@ func modelMatches(c inbox.Conversation, q inbox.ConversationQuery) bool {
 		return false
 	case q.UnreadOnly && c.Unread <= 0:
 		return false
+	case q.OpenWork && inbox.QueueRank(&c) >= inbox.RankOpenWork:
+		return false
+	case q.ProjectID != "" && c.ProjectID != q.ProjectID: // the model has no tasks
+		return false
 	case q.Tag != "" && !slices.Contains(c.Tags, q.Tag):
 		return false
 	case q.Intent != "" && c.Intent != q.Intent:
@@ -62,7 +66,14 @@ func modelCompare(s inbox.Sort) func(a, b inbox.Conversation) int {
 			return cmp.Or(cmp.Compare(a.Status.Priority(), b.Status.Priority()), newest(a, b))
 		}
 	case inbox.SortStatus:
-		return func(a, b inbox.Conversation) int { return cmp.Or(cmp.Compare(a.Status, b.Status), newest(a, b)) }
+		return func(a, b inbox.Conversation) int {
+			return cmp.Or(cmp.Compare(a.Status.Priority(), b.Status.Priority()), newest(a, b))
+		}
+	case inbox.SortQueue:
+		return func(a, b inbox.Conversation) int {
+			return cmp.Or(cmp.Compare(inbox.QueueRank(&a), inbox.QueueRank(&b)),
+				a.LastMessageAt.Compare(b.LastMessageAt), cmp.Compare(a.ID, b.ID))
+		}
 	}
 	return newest
 }
@@ -80,8 +91,8 @@ func modelList(all []inbox.Conversation, q inbox.ConversationQuery) []string {
 	return conversationIDs(out)
 }
 
-// sorts are the four conversation orders.
-var sorts = []inbox.Sort{inbox.SortNewest, inbox.SortOldest, inbox.SortPriority, inbox.SortStatus}
+// sorts are the five conversation orders.
+var sorts = []inbox.Sort{inbox.SortNewest, inbox.SortOldest, inbox.SortPriority, inbox.SortStatus, inbox.SortQueue}
 
 // sortStrings sorts ss in place.
 func sortStrings(ss []string) { slices.Sort(ss) }

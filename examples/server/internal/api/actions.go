@@ -398,15 +398,16 @@ func (s *Server) split(w http.ResponseWriter, r *http.Request, p auth.Principal)
 
 func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var req struct {
-		Title    string     `json:"title"`
-		Assignee string     `json:"assignee"`
-		DueAt    *time.Time `json:"due_at"`
-		Version  int64      `json:"version"`
+		Title     string     `json:"title"`
+		Assignee  string     `json:"assignee"`
+		DueAt     *time.Time `json:"due_at"`
+		ProjectID string     `json:"project_id"`
+		Version   int64      `json:"version"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	tr := inbox.TaskRequest{Title: req.Title, Assignee: req.Assignee}
+	tr := inbox.TaskRequest{Title: req.Title, Assignee: req.Assignee, ProjectID: req.ProjectID}
 	if req.DueAt != nil {
 		tr.DueAt = *req.DueAt
 	}

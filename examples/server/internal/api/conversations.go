@@ -40,6 +40,17 @@ func parseConversationQuery(r *http.Request, p auth.Principal) (inbox.Conversati
 	cq.Tag = q.Get("tag")
 	cq.Intent = inbox.Intent(q.Get("intent"))
 	cq.ContactID = q.Get("contact")
+	cq.ProjectID = q.Get("project")
+	switch v := q.Get("view"); v {
+	case "", "all":
+	case "open":
+		cq.OpenWork = true
+	default:
+		return cq, inbox.Invalid("view", "must be open (new, open and urgent work, snoozed left out) or all")
+	}
+	if cq.WithTotal, err = queryBool(r, "total"); err != nil {
+		return cq, err
+	}
 	cq.IntegrationID = q.Get("integration")
 	if cq.Since, err = queryTime(r, "since"); err != nil {
 		return cq, err
@@ -54,10 +65,10 @@ func parseConversationQuery(r *http.Request, p auth.Principal) (inbox.Conversati
 	switch sort := q.Get("sort"); sort {
 	case "", "newest":
 		cq.Sort = inbox.SortNewest
-	case "oldest", "priority", "status":
+	case "oldest", "priority", "status", "queue":
 		cq.Sort = inbox.Sort(sort)
 	default:
-		return cq, inbox.Invalid("sort", "must be newest, oldest, priority or status")
+		return cq, inbox.Invalid("sort", "must be newest, oldest, priority, status or queue")
 	}
 	if cq.Limit, err = queryInt(r, "limit", 50, 1, 200); err != nil {
 		return cq, err
@@ -134,7 +145,11 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p aut
 		}
 		out = append(out, v)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out, "next_cursor": page.NextCursor})
+	body := map[string]any{"items": out, "next_cursor": page.NextCursor}
+	if cq.WithTotal {
+		body["total"], body["total_exact"] = page.Total, page.TotalExact
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 

@@ -206,7 +206,11 @@ func (s *Server) routes(opts Options) {
 	m.Handle("POST /inbox/rules/preview", s.authed(s.previewRules))
 
 	m.Handle("GET /inbox/conversations", s.authed(s.listConversations))
+	m.Handle("GET /inbox/conversations/next", s.authed(s.next))
+	m.Handle("POST /inbox/conversations/bulk", s.authed(s.bulk))
 	m.Handle("GET /inbox/conversations/{id}", s.authed(s.getConversation))
+	m.Handle("POST /inbox/conversations/{id}/priority", s.authed(s.setPriority))
+	m.Handle("POST /inbox/conversations/{id}/snooze", s.authed(s.snooze))
 	m.Handle("POST /inbox/conversations/{id}/reply", s.authed(s.reply))
 	m.Handle("POST /inbox/conversations/{id}/status", s.authed(s.setStatus))
 	m.Handle("POST /inbox/conversations/{id}/assign", s.authed(s.assign))

@@ -33,6 +33,8 @@ type ConversationView struct {
 	Status           inbox.Status      `json:"status"`
 	Intent           inbox.Intent      `json:"intent,omitempty"`
 	Urgency          inbox.Urgency     `json:"urgency,omitempty"`
+	Priority         inbox.Priority    `json:"priority"`
+	SnoozedUntil     *time.Time        `json:"snoozed_until,omitempty"`
 	Assignee         string            `json:"assignee"`
 	Tags             []string          `json:"tags"`
 	Unread           int               `json:"unread"`
@@ -75,7 +77,7 @@ func conversationView(c inbox.Conversation) ConversationView {
 	return ConversationView{
 		Summary: sum.Text, SummaryPoints: sum.KeyPoints,
 		ID: c.ID, Source: c.Source, IntegrationID: c.IntegrationID, ContactID: c.ContactID, FolderID: c.FolderID,
-		Status: c.Status, Intent: c.Intent, Urgency: c.Urgency, Assignee: c.Assignee, Tags: tags, Unread: c.Unread,
+		Status: c.Status, Intent: c.Intent, Urgency: c.Urgency, Priority: c.EffectivePriority(), SnoozedUntil: timePtr(c.SnoozedUntil), Assignee: c.Assignee, Tags: tags, Unread: c.Unread,
 		Subject: c.Subject, Automated: c.Automated, MessageCount: c.MessageCount, LastMessageAt: c.LastMessageAt,
 		FirstResponseAt: timePtr(c.FirstResponseAt), ResolvedAt: timePtr(c.ResolvedAt), Classification: c.Classification,
 		ProjectID: c.ProjectID, ExternalRefs: c.ExternalRefs, CreatedAt: c.CreatedAt,
@@ -168,6 +170,7 @@ func noteView(n inbox.Note) NoteView {
 type TaskView struct {
 	ID             string     `json:"id"`
 	ConversationID string     `json:"conversation_id"`
+	ProjectID      string     `json:"project_id,omitempty"`
 	Title          string     `json:"title"`
 	Assignee       string     `json:"assignee"`
 	DueAt          *time.Time `json:"due_at,omitempty"`
@@ -179,7 +182,7 @@ type TaskView struct {
 }
 
 func taskView(t inbox.Task) TaskView {
-	return TaskView{ID: t.ID, ConversationID: t.ConversationID, Title: t.Title, Assignee: t.Assignee, DueAt: timePtr(t.DueAt),
+	return TaskView{ID: t.ID, ConversationID: t.ConversationID, ProjectID: t.ProjectID, Title: t.Title, Assignee: t.Assignee, DueAt: timePtr(t.DueAt),
 		DoneAt: timePtr(t.DoneAt), Done: !t.DoneAt.IsZero(), CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, Version: t.Version}
 }
 

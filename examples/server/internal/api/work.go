@@ -64,7 +64,8 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err != nil {
 		return err
 	}
-	q := inbox.TaskQuery{ConversationID: r.URL.Query().Get("conversation"), Assignee: r.URL.Query().Get("assignee"), OpenOnly: open}
+	q := inbox.TaskQuery{ConversationID: r.URL.Query().Get("conversation"), Assignee: r.URL.Query().Get("assignee"),
+		ProjectID: r.URL.Query().Get("project"), OpenOnly: open}
 	if q.Assignee == "me" {
 		q.Assignee = p.Actor
 	}

@@ -53,7 +53,10 @@ type Directory struct {
 	dummyHash []byte
 }
 
-var _ inbox.EmployeeDirectory = (*Directory)(nil)
+var (
+	_ inbox.EmployeeDirectory = (*Directory)(nil)
+	_ inbox.EmployeeNamer     = (*Directory)(nil)
+)
 
 type fileFormat struct {
 	Accounts []Account `json:"accounts"`
@@ -319,6 +322,15 @@ func (d *Directory) SetRole(ctx context.Context, tenant inbox.TenantID, id strin
 		return nil
 	})
 	return out, err
+}
+
+// EmployeeName is the account's display name, for texts shown to agents.
+func (d *Directory) EmployeeName(_ context.Context, tenant inbox.TenantID, id string) (string, bool) {
+	a, err := d.Account(tenant, id)
+	if err != nil || a.Name == "" {
+		return "", false
+	}
+	return a.Name, true
 }
 
 // CreateToken issues an API token for a tenant and returns it in clear

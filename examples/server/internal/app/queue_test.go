@@ -1,0 +1,175 @@
+package app_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+)
+
+type queueJSON struct {
+	Items []struct {
+		convJSON
+		Priority     string     `json:"priority"`
+		SnoozedUntil *time.Time `json:"snoozed_until"`
+	} `json:"items"`
+	NextCursor string `json:"next_cursor"`
+	Total      int    `json:"total"`
+	TotalExact bool   `json:"total_exact"`
+}
+
+func (q queueJSON) ids() []string {
+	var ids []string
+	for _, c := range q.Items {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func TestWorkQueueAPI(t *testing.T) {
+	_, ts := newServer(t)
+	c := admin(t, ts.URL)
+	openView := func() queueJSON {
+		var q queueJSON
+		c.json(http.MethodGet, "/inbox/conversations?view=open&sort=queue&total=1&limit=200", nil, http.StatusOK, &q)
+		return q
+	}
+	q := openView()
+	require.NotEmpty(t, q.Items)
+	require.True(t, q.TotalExact)
+	require.Equal(t, len(q.Items), q.Total)
+	for _, it := range q.Items {
+		require.Contains(t, []string{"new", "open", "urgent"}, it.Status, "the open view holds open work only")
+	}
+	last := q.Items[len(q.Items)-1]
+
+	t.Run("priority puts a conversation first", func(t *testing.T) {
+		var out struct {
+			Priority string `json:"priority"`
+		}
+		c.json(http.MethodPost, "/inbox/conversations/"+last.ID+"/priority", map[string]any{"priority": "urgent"}, http.StatusOK, &out)
+		require.Equal(t, "urgent", out.Priority)
+		require.Equal(t, last.ID, openView().Items[0].ID)
+		p := c.problem(http.MethodPost, "/inbox/conversations/"+last.ID+"/priority", map[string]any{"priority": "asap"}, http.StatusBadRequest)
+		require.Contains(t, p.Detail, "urgent, high, normal, low")
+	})
+
+	t.Run("snoozed work leaves the open view", func(t *testing.T) {
+		until := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
+		var out struct {
+			SnoozedUntil time.Time `json:"snoozed_until"`
+		}
+		c.json(http.MethodPost, "/inbox/conversations/"+last.ID+"/snooze", map[string]any{"until": until}, http.StatusOK, &out)
+		require.True(t, until.Equal(out.SnoozedUntil))
+		require.NotContains(t, openView().ids(), last.ID)
+		c.json(http.MethodPost, "/inbox/conversations/"+last.ID+"/snooze", map[string]any{"until": nil}, http.StatusOK, nil)
+		require.Contains(t, openView().ids(), last.ID)
+		p := c.problem(http.MethodPost, "/inbox/conversations/"+last.ID+"/snooze", map[string]any{"until": time.Now().Add(-time.Hour)}, http.StatusBadRequest)
+		require.Contains(t, p.Detail, "not in the future")
+	})
+
+	t.Run("next skips the conversation just handled", func(t *testing.T) {
+		var next struct {
+			Conversation *convJSON `json:"conversation"`
+		}
+		c.json(http.MethodGet, "/inbox/conversations/next?sort=queue&after="+last.ID, nil, http.StatusOK, &next)
+		require.NotNil(t, next.Conversation)
+		require.NotEqual(t, last.ID, next.Conversation.ID)
+		require.Equal(t, openView().Items[1].ID, next.Conversation.ID)
+	})
+
+	t.Run("bulk resolves each and reports refusals per id", func(t *testing.T) {
+		ids := append(openView().ids(), "no-such-conversation")
+		var res struct {
+			Done, Failed int
+			Items        []struct {
+				ID    string `json:"id"`
+				OK    bool   `json:"ok"`
+				Error *struct {
+					Status int    `json:"status"`
+					Detail string `json:"detail"`
+				} `json:"error"`
+			} `json:"items"`
+		}
+		c.json(http.MethodPost, "/inbox/conversations/bulk", map[string]any{"action": "resolve", "conversation_ids": ids}, http.StatusOK, &res)
+		require.Equal(t, len(ids)-1, res.Done)
+		require.Equal(t, 1, res.Failed)
+		bad := res.Items[len(res.Items)-1]
+		require.False(t, bad.OK)
+		require.Equal(t, http.StatusNotFound, bad.Error.Status)
+		require.Empty(t, openView().Items, "all open work resolved")
+
+		var next struct {
+			Conversation *convJSON `json:"conversation"`
+		}
+		c.json(http.MethodGet, "/inbox/conversations/next?view=open", nil, http.StatusOK, &next)
+		require.Nil(t, next.Conversation)
+
+		var all queueJSON
+		c.json(http.MethodGet, "/inbox/conversations?status=resolved&limit=200", nil, http.StatusOK, &all)
+		for _, id := range ids[:len(ids)-1] {
+			require.Contains(t, all.ids(), id)
+		}
+		var audit struct {
+			Items []struct{ Action, Actor string } `json:"items"`
+		}
+		c.json(http.MethodGet, "/inbox/conversations/"+ids[0]+"/audit", nil, http.StatusOK, &audit)
+		require.True(t, slices.ContainsFunc(audit.Items, func(a struct{ Action, Actor string }) bool {
+			return a.Action == "conversation.status" && a.Actor == "claire"
+		}), "each bulk change is audited")
+
+		for _, why := range map[string]map[string]any{
+			"unknown action": {"action": "explode", "conversation_ids": ids[:1]},
+			"no ids":         {"action": "resolve", "conversation_ids": []string{}},
+			"repeated":       {"action": "resolve", "conversation_ids": []string{ids[0], ids[0]}},
+			"unknown person": {"action": "assign", "assignee": "zoe", "conversation_ids": ids[:1]},
+		} {
+			c.problem(http.MethodPost, "/inbox/conversations/bulk", why, http.StatusBadRequest)
+		}
+		many := make([]string, 201)
+		for i := range many {
+			many[i] = ids[0] + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		}
+		p := c.problem(http.MethodPost, "/inbox/conversations/bulk", map[string]any{"action": "resolve", "conversation_ids": many}, http.StatusBadRequest)
+		require.Contains(t, p.Detail, "at most 200")
+	})
+}
+
+func TestProjectsAndNotificationTextsAPI(t *testing.T) {
+	_, ts := newServer(t)
+	c := admin(t, ts.URL)
+	lea := findConv(t, c, "Léa Fontaine")
+	other := findConv(t, c, "Éléonore Dubois")
+	c.json(http.MethodPost, "/inbox/conversations/"+lea.ID+"/link", map[string]any{"project_id": "P-7"}, http.StatusOK, nil)
+	var task struct {
+		ProjectID string `json:"project_id"`
+	}
+	c.json(http.MethodPost, "/inbox/conversations/"+other.ID+"/tasks", map[string]any{"title": "Devis luminaires", "project_id": "P-7"}, http.StatusCreated, &task)
+	require.Equal(t, "P-7", task.ProjectID)
+
+	var q queueJSON
+	c.json(http.MethodGet, "/inbox/conversations?project=P-7&total=1", nil, http.StatusOK, &q)
+	require.ElementsMatch(t, []string{lea.ID, other.ID}, q.ids())
+	require.Equal(t, 2, q.Total)
+	var tasks struct {
+		Items []struct{ Title string } `json:"items"`
+	}
+	c.json(http.MethodGet, "/inbox/tasks?project=P-7", nil, http.StatusOK, &tasks)
+	require.Len(t, tasks.Items, 1)
+
+	// a mention names the author and the conversation (an SMS has no
+	// subject: the customer's first words), and quotes the note
+	c.json(http.MethodPost, "/inbox/conversations/"+lea.ID+"/notes", map[string]any{"body": "@ines peux-tu la rappeler ?"}, http.StatusCreated, nil)
+	ines := newClient(t, ts.URL).login("ines@maison-lumiere.example", demo.Password)
+	var notes struct {
+		Items []struct{ Kind, Text string } `json:"items"`
+	}
+	ines.json(http.MethodGet, "/inbox/notifications", nil, http.StatusOK, &notes)
+	require.NotEmpty(t, notes.Items)
+	require.Equal(t, "mention", notes.Items[0].Kind)
+	require.Equal(t, "Claire Martin mentioned you in “Coucou ! Vous avez encore la lampe Champignon en vert sauge…”: @ines peux-tu la rappeler ?", notes.Items[0].Text)
+}
