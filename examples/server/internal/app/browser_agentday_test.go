@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // logIn opens the server in the browser and signs in as the demo employee.
@@ -316,4 +317,41 @@ func TestBrowserPlainErrors(t *testing.T) {
 	for _, raw := range []string{"in-reply-to", "subject fallback", "bytes", "due_at", "text:", "Filed by rules"} {
 		require.NotContains(t, body, raw, "no developer wording on the page")
 	}
+}
+
+// TestBrowserComposerPerChannel: the composer offers what the channel can
+// carry: no files on SMS, and on WhatsApp the 24-hour window is shown and
+// a closed window stops free text.
+func TestBrowserComposerPerChannel(t *testing.T) {
+	ctx := browser(t)
+	a, ts := newServer(t)
+	wa := a.Demo.Integrations[inbox.SourceWhatsApp]
+	_, err := a.Engine.Ingest(context.Background(), demo.TenantID, []inbox.Inbound{
+		{IntegrationID: wa, Source: inbox.SourceWhatsApp, ProviderID: "wa-window-open", From: inbox.Party{Name: "Nina Roux", Phone: "+33799887766"}, Text: "Bonjour, vous livrez à Lyon ?", SentAt: time.Now().Add(-time.Hour)},
+		{IntegrationID: wa, Source: inbox.SourceWhatsApp, ProviderID: "wa-window-closed", From: inbox.Party{Name: "Yann Keller", Phone: "+33788776655"}, Text: "Merci pour la lampe !", SentAt: time.Now().Add(-50 * time.Hour)},
+	})
+	require.NoError(t, err)
+	api := admin(t, ts.URL)
+	var l listJSON
+	api.json(http.MethodGet, "/inbox/conversations?source=sms&limit=1", nil, http.StatusOK, &l)
+	require.NotEmpty(t, l.Items, "a demo SMS conversation")
+	sms := l.Items[0]
+
+	logIn(t, ctx, ts.URL, demo.Employees[1])
+	do(t, ctx, "open SMS", chromedp.Navigate(ts.URL+"/#/inbox/c/"+sms.ID))
+	waitJS(t, ctx, "SMS composer", `document.querySelector('#channel-info')?.textContent.includes('files cannot be sent') && document.querySelector('#attach-btn').hidden`)
+	screenshot(t, ctx, artefacts(t), "18-composer-sms")
+
+	openRow(t, ctx, "Nina Roux")
+	waitJS(t, ctx, "window open", `/you can reply for another 2[23] h \d+ min/.test(document.querySelector('#channel-info').textContent) && !document.querySelector('#send-btn').disabled && !document.querySelector('#attach-btn').hidden`)
+
+	openRow(t, ctx, "Yann Keller")
+	waitJS(t, ctx, "window closed", `document.querySelector('#channel-info').textContent.includes('24-hour reply window closed') && document.querySelector('#send-btn').disabled`)
+	screenshot(t, ctx, artefacts(t), "19-composer-whatsapp-closed")
+	// A note is still possible.
+	click(t, ctx, `.ctab[data-mode=note]`)
+	waitJS(t, ctx, "note allowed", `!document.querySelector('#send-btn').disabled && document.querySelector('#channel-info').hidden`)
+
+	openRow(t, ctx, "Oliver Bennett")
+	waitJS(t, ctx, "email composer", `document.querySelector('#thread-subject')?.textContent.includes('Broken glass') && !document.querySelector('#attach-btn').hidden && document.querySelector('#channel-info').hidden`)
 }

@@ -292,6 +292,7 @@ function renderDetail() {
   if (atBottom || tl.dataset.conv !== c.id) tl.scrollTop = tl.scrollHeight;
   tl.dataset.conv = c.id;
   renderClientPanel();
+  applyChannel();
 }
 
 function renderHead(d, c, name, cls) {
@@ -407,6 +408,7 @@ function composer() {
   return h('div', { class: ['composer', 'mode-' + mode], id: 'composer' },
     h('div', { class: 'ctabs' }, tab('reply', 'Reply'), tab('note', 'Internal note')),
     ta,
+    h('div', { id: 'channel-info', class: 'channel-info', role: 'status', hidden: true }),
     h('div', { id: 'stale-warning', class: 'stale-warning', role: 'alert', hidden: true }),
     h('div', { id: 'composer-files-list', class: 'files' }),
     h('div', { class: 'composer-foot' },
@@ -424,7 +426,38 @@ function setMode(m) {
   $$('.ctab', c).forEach(b => b.classList.toggle('active', b.dataset.mode === m));
   $('#composer-text').placeholder = m === 'note' ? 'Internal note, never sent to the customer. @name mentions a colleague.' : 'Write a reply…  (Ctrl+Enter to send)';
   $('#send-label').textContent = m === 'note' ? ' Add note' : ' Send';
-  $('#attach-btn').hidden = m === 'note';
+  applyChannel();
+}
+
+// applyChannel fits the composer to the conversation's channel: SMS
+// carries no file, and WhatsApp accepts free text only within 24 hours of
+// the customer's last message.
+function applyChannel() {
+  const c = state.detail?.conversation;
+  const attach = $('#attach-btn');
+  const info = $('#channel-info');
+  if (!attach || !info) return;
+  const sms = c?.source === 'sms';
+  attach.hidden = mode === 'note' || sms;
+  if (sms && files.length) { files = []; renderFiles(); }
+  let text = '', closed = false;
+  if (mode === 'reply' && sms) text = 'SMS: text only, files cannot be sent.';
+  if (mode === 'reply' && c?.source === 'whatsapp') {
+    const lastIn = Math.max(0, ...(state.detail.messages || []).filter(m => m.direction === 'in').map(m => new Date(m.sent_at).getTime()));
+    const left = lastIn + 24 * 3600e3 - Date.now();
+    closed = left <= 0;
+    if (closed) text = lastIn ? `WhatsApp: the 24-hour reply window closed ${ago(new Date(lastIn + 24 * 3600e3).toISOString())}. WhatsApp now only delivers approved template messages; call the customer or wait for them to write again.`
+      : 'WhatsApp: the customer has not written on this conversation, so WhatsApp only delivers approved template messages.';
+    else {
+      const hrs = Math.floor(left / 3600e3), min = Math.floor((left % 3600e3) / 60e3);
+      text = `WhatsApp: you can reply for another ${hrs ? hrs + ' h ' : ''}${min} min (24-hour window).`;
+    }
+  }
+  info.textContent = text;
+  info.hidden = !text;
+  info.className = ['channel-info', closed ? 'closed' : ''].join(' ');
+  $('#send-btn').disabled = closed;
+  $('#send-btn').title = closed ? 'The WhatsApp reply window is closed' : '';
 }
 
 function renderFiles() {
