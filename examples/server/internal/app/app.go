@@ -301,6 +301,13 @@ func (a *App) build(ctx context.Context) (err error) {
 		a.sessions = auth.NewSessions(cfg.SessionTTL, nil)
 	}
 
+	// Instances started together on one database set up the first
+	// tenant and the demo one after the other, not both at once.
+	release, err := a.holdSetup(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := a.setUpTenants(ctx); err != nil {
 		return err
 	}

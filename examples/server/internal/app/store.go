@@ -168,3 +168,41 @@ func openBucket(ctx context.Context, spec string) (inbox.BlobStore, error) {
 	}
 	return s3blob.New(ctx, opts)
 }
+
+// setupLease is the lease instances sharing a store take in turn to set
+// up tenants, accounts and demo data at start.
+const setupLease = "server/setup"
+
+// holdSetup waits for the setup lease when the store is shared by
+// several instances (PostgreSQL) and returns its release.
+func (a *App) holdSetup(ctx context.Context) (release func(), err error) {
+	l, ok := a.Store.(inbox.Leaser)
+	if !ok || !IsPostgres(a.cfg.DB) {
+		return func() {}, nil
+	}
+	holder := "setup-" + inbox.NewID()
+	// Long enough for a demo seed; a process killed while holding it
+	// delays the others' start by this much at most.
+	const ttl = 2 * time.Minute
+	for {
+		got, err := l.AcquireLease(ctx, setupLease, holder, ttl)
+		if err != nil {
+			return nil, fmt.Errorf("wait for the other instances' setup: %w", err)
+		}
+		if got {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := l.ReleaseLease(rctx, setupLease, holder); err != nil {
+			a.log.Warn("server: release the setup lease", "err", err)
+		}
+	}, nil
+}
