@@ -315,6 +315,7 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
 		webhook.SignHeaders(req.Header, "msg_scaleout_1", time.Now(), body, secret)
+		posted := time.Now()
 		res, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		res.Body.Close()
@@ -326,6 +327,7 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 			case line, ok := <-events:
 				require.True(t, ok, "B's stream ended")
 				if strings.HasPrefix(line, "data:") && strings.Contains(line, `"message.received"`) && strings.Contains(line, hook.ID) {
+					t.Logf("the webhook posted to A showed on B's stream %v after it was sent", time.Since(posted).Round(time.Millisecond))
 					return
 				}
 			case <-deadline:
