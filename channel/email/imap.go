@@ -77,7 +77,7 @@ func (c *Channel) login(ctx context.Context, client *imapclient.Client) error {
 	case a.Tokens != nil:
 		offers := func(mech string) bool { return client.Caps().Has(imap.AuthCap(mech)) }
 		err = tokenLogin(a, func(token string) error {
-			return client.Authenticate(tokenMechanism(offers, a.Username, token, s.Addr))
+			return client.Authenticate(tokenMechanism(offers, a.Username, token, s.Addr, true))
 		}, imapRefused)
 		if errors.Is(err, errTokenSource) {
 			return fmt.Errorf("imap %s: log in %q: %w", s.Addr, a.Username, err)

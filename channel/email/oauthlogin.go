@@ -22,6 +22,11 @@ const mechXOAUTH2 = "XOAUTH2"
 // xoauth2 is the SASL XOAUTH2 client.
 type xoauth2 struct {
 	username, token string
+	// ack answers the server's error challenge. The mechanism asks for an
+	// empty answer, but go-imap's client sends an empty answer as "=",
+	// which Dovecot takes for invalid base64 and drops the connection:
+	// over IMAP a one-byte answer gets the plain refusal instead.
+	ack []byte
 }
 
 var _ sasl.Client = (*xoauth2)(nil)
@@ -30,11 +35,14 @@ func (a *xoauth2) Start() (string, []byte, error) {
 	return mechXOAUTH2, []byte("user=" + a.username + "\x01auth=Bearer " + a.token + "\x01\x01"), nil
 }
 
-// Next answers the server's error challenge with an empty response, as
-// the mechanism requires, so the server sends its final refusal.
+// Next answers the server's error challenge, so the server sends its
+// final refusal.
 func (a *xoauth2) Next(challenge []byte) ([]byte, error) {
 	if len(challenge) > 0 {
-		return []byte{}, nil
+		if a.ack == nil {
+			return []byte{}, nil
+		}
+		return a.ack, nil
 	}
 	return nil, errors.New("xoauth2: unexpected server challenge")
 }
@@ -73,14 +81,19 @@ func (a *oauthBearer) Next(challenge []byte) ([]byte, error) {
 }
 
 // tokenMechanism picks XOAUTH2, or OAUTHBEARER when the server offers only
-// that; addr ("host:port") fills OAUTHBEARER's host and port.
-func tokenMechanism(offers func(mech string) bool, username, token, addr string) sasl.Client {
+// that; addr ("host:port") fills OAUTHBEARER's host and port. imap marks
+// an IMAP login (see xoauth2.ack).
+func tokenMechanism(offers func(mech string) bool, username, token, addr string, imap bool) sasl.Client {
 	if !offers(mechXOAUTH2) && offers(sasl.OAuthBearer) {
 		host, portText, _ := strings.Cut(addr, ":")
 		port, _ := strconv.Atoi(portText)
 		return &oauthBearer{username: username, token: token, host: host, port: port}
 	}
-	return &xoauth2{username: username, token: token}
+	x := &xoauth2{username: username, token: token}
+	if imap {
+		x.ack = []byte{0x01}
+	}
+	return x
 }
 
 // tokenLogin logs in with an access token from a.Tokens through

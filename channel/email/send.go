@@ -108,7 +108,7 @@ func (c *Channel) smtpAuth(ctx context.Context, client *smtp.Client) error {
 	switch {
 	case a.Tokens != nil:
 		err = tokenLogin(a, func(token string) error {
-			return client.Auth(tokenMechanism(client.SupportsAuth, a.Username, token, addr))
+			return client.Auth(tokenMechanism(client.SupportsAuth, a.Username, token, addr, false))
 		}, smtpRefused)
 		if errors.Is(err, errTokenSource) {
 			return fmt.Errorf("smtp %s: log in %q: %w", addr, a.Username, err)

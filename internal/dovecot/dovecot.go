@@ -50,6 +50,11 @@ type Config struct {
 	// Extra is appended to the generated dovecot.conf, e.g.
 	// "imap_capability = IMAP4rev1 LITERAL+" to hide extensions.
 	Extra string
+	// OAuth2IntrospectionURL, when set, lets users log in with OAuth 2
+	// access tokens (XOAUTH2, OAUTHBEARER) too: Dovecot's oauth2 passdb
+	// asks this RFC 7662 introspection endpoint whether a token is
+	// active and whose it is. Passwords keep working.
+	OAuth2IntrospectionURL string
 }
 
 // Start runs a Dovecot for the test and stops it at cleanup. When the
@@ -73,7 +78,7 @@ func StartConfig(t testing.TB, cfg Config) *Server {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := start(t.TempDir(), users, cfg.Extra)
+		s, err := start(t.TempDir(), users, cfg)
 		if err == nil {
 			t.Cleanup(s.Stop)
 			return s
@@ -84,7 +89,7 @@ func StartConfig(t testing.TB, cfg Config) *Server {
 	return nil
 }
 
-func start(dir string, users []User, extra string) (*Server, error) {
+func start(dir string, users []User, cfg Config) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -116,7 +121,21 @@ func start(dir string, users []User, extra string) (*Server, error) {
 	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd.String()), 0o644); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(config(dir, port, ids)+extra+"\n"), 0o644); err != nil {
+	conf := config(dir, port, ids)
+	if cfg.OAuth2IntrospectionURL != "" {
+		if strings.ContainsAny(cfg.OAuth2IntrospectionURL, " \n") {
+			return nil, fmt.Errorf("introspection URL %q must not contain spaces or newlines", cfg.OAuth2IntrospectionURL)
+		}
+		// The username the token belongs to must be the one logging in.
+		oauth2 := "introspection_mode = post\nintrospection_url = " + cfg.OAuth2IntrospectionURL +
+			"\nforce_introspection = yes\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n"
+		if err := os.WriteFile(filepath.Join(dir, "oauth2.conf.ext"), []byte(oauth2), 0o644); err != nil {
+			return nil, err
+		}
+		conf += "auth_mechanisms = plain login xoauth2 oauthbearer\npassdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = " +
+			filepath.Join(dir, "oauth2.conf.ext") + "\n}\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf+cfg.Extra+"\n"), 0o644); err != nil {
 		return nil, err
 	}
 	if ids.root {

@@ -81,6 +81,7 @@ func NewAuthServer(t testing.TB, opts AuthOptions) *AuthServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /token", s.token)
+	mux.HandleFunc("POST /introspect", s.introspect)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	s.URL = ts.URL
@@ -92,6 +93,29 @@ func (s *AuthServer) AuthURL() string { return s.URL + "/authorize" }
 
 // TokenURL is the token endpoint.
 func (s *AuthServer) TokenURL() string { return s.URL + "/token" }
+
+// IntrospectionURL is the RFC 7662 token introspection endpoint a mail
+// server (Dovecot's oauth2 passdb) asks about a token.
+func (s *AuthServer) IntrospectionURL() string { return s.URL + "/introspect" }
+
+// introspect answers whether a token is active and whose it is; a
+// refused token counts like one Check refused.
+func (s *AuthServer) introspect(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_request", "the body is not a form")
+		return
+	}
+	token := r.PostForm.Get("token")
+	s.mu.Lock()
+	user := s.access[token].user
+	s.mu.Unlock()
+	body := map[string]any{"active": false}
+	if s.Check(user, token) == nil {
+		body = map[string]any{"active": true, "username": user, "token_type": "Bearer"}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(body)
+}
 
 // Check reports whether token is a live access token issued for user:
 // what a mail server asks the authorization server (introspection).

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -14,6 +15,7 @@ import (
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/channel/email/oauth"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/internal/oauthtest"
 )
 
@@ -211,4 +213,54 @@ func TestTokensReusesOneSourcePerIntegration(t *testing.T) {
 	in.Config[email.ConfigOAuthProvider] = "yahoo"
 	_, err = hook(context.Background(), in, secret)
 	require.ErrorIs(t, err, inbox.ErrUnsupported)
+}
+
+// TestDovecotChecksTokensWithTheAuthorizationServer logs in to a real
+// Dovecot whose oauth2 passdb asks the authorization server about each
+// token (RFC 7662 introspection), as a provider's IMAP server does.
+func TestDovecotChecksTokensWithTheAuthorizationServer(t *testing.T) {
+	f := newFixture(t, false)
+	owner := dovecot.User{Name: mailbox, Password: "dovecot-oauth-pass"}
+	srv := dovecot.StartConfig(t, dovecot.Config{Users: []dovecot.User{owner}, OAuth2IntrospectionURL: f.auth.IntrospectionURL(),
+		Extra: "auth_failure_delay = 0"})
+	ch, err := email.New(email.Options{IntegrationID: "gmail", Tenant: "t1", IMAP: email.Server{Addr: srv.Addr, Security: email.SecurityPlain},
+		Auth: email.Auth{Username: mailbox, Tokens: f.connect(t, nil)}, Addresses: []string{mailbox}, SentFolder: "-"})
+	require.NoError(t, err)
+	deliver := func(raw []byte) {
+		c, err := imapclient.DialInsecure(srv.Addr, nil)
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.Login(owner.Name, owner.Password).Wait())
+		cmd := c.Append("INBOX", int64(len(raw)), nil)
+		_, err = cmd.Write(raw)
+		require.NoError(t, err)
+		require.NoError(t, cmd.Close())
+		_, err = cmd.Wait()
+		require.NoError(t, err)
+	}
+
+	deliver(mail(1))
+	got, cursor, err := pull(t, ch, "")
+	require.NoError(t, err, srv.Logs())
+	require.Equal(t, []string{"Commande 1"}, got)
+	require.Zero(t, f.auth.Refused())
+
+	// The provider dropped the token early: Dovecot refuses it, the
+	// channel refreshes it and logs in again.
+	f.auth.RevokeAccessTokens()
+	deliver(mail(2))
+	got, _, err = pull(t, ch, cursor)
+	require.NoError(t, err, srv.Logs())
+	require.Equal(t, []string{"Commande 2"}, got)
+	require.Equal(t, 1, f.auth.Refused())
+	require.Equal(t, 1, f.auth.Refreshes())
+
+	// Dovecot delays a second attempt after a refusal by seconds: the
+	// revoked grant is found at the token endpoint, once the access token
+	// is due, before Dovecot is asked again.
+	f.auth.RevokeGrant()
+	f.clock.Advance(2 * time.Hour)
+	_, _, err = pull(t, ch, cursor)
+	require.ErrorIs(t, err, inbox.ErrUnauthorized)
+	require.Contains(t, err.Error(), "connect the mailbox again")
 }

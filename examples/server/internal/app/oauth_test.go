@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/oauth2"
@@ -25,6 +26,7 @@ import (
 	"github.com/inboxkit/inboxkit/examples/server/internal/app"
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/seal"
+	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/internal/oauthtest"
 )
 
@@ -68,21 +70,41 @@ type oauthWorld struct {
 	app   *app.App
 	ts    *httptest.Server
 	auth  *oauthtest.AuthServer
-	imap  *oauthtest.IMAPServer
 	clock *stepClock
 	log   *syncedLog
+	// imapAddr is the mailbox's IMAP server; deliverRaw puts mail in it.
+	imapAddr   string
+	deliverRaw func(raw []byte)
 }
 
-func newOAuthWorld(t *testing.T) *oauthWorld {
+// Mailbox servers an oauthWorld can use.
+const (
+	// goIMAP is go-imap's in-memory server checking tokens in process.
+	goIMAP = "go-imap"
+	// dovecotIMAP is Dovecot whose oauth2 passdb asks the authorization
+	// server about each token (RFC 7662 introspection).
+	dovecotIMAP = "dovecot"
+)
+
+func newOAuthWorld(t *testing.T, server string) *oauthWorld {
 	w := &oauthWorld{clock: &stepClock{t: time.Now().UTC().Truncate(time.Second)}, log: &syncedLog{}}
 	w.auth = oauthtest.NewAuthServer(t, oauthtest.AuthOptions{ClientID: "atelier.apps.example", ClientSecret: "google-client-secret",
 		User: oauthMailbox, ExpiresIn: time.Hour, RotateRefreshTokens: true, Now: w.clock.Now})
-	w.imap = oauthtest.NewIMAPServer(t, oauthMailbox, w.auth.Check)
+	switch server {
+	case goIMAP:
+		mem := oauthtest.NewIMAPServer(t, oauthMailbox, w.auth.Check)
+		w.imapAddr, w.deliverRaw = mem.Addr, func(raw []byte) { mem.Deliver(t, raw) }
+	case dovecotIMAP:
+		owner := dovecot.User{Name: oauthMailbox, Password: "dovecot-owner-pw"}
+		dc := dovecot.StartConfig(t, dovecot.Config{Users: []dovecot.User{owner},
+			OAuth2IntrospectionURL: w.auth.IntrospectionURL(), Extra: "auth_failure_delay = 0"})
+		w.imapAddr, w.deliverRaw = dc.Addr, func(raw []byte) { appendAs(t, dc.Addr, owner, raw) }
+	}
 	smtp := oauthtest.NewSMTPServer(t, oauthMailbox, w.auth.Check)
 
 	google := oauth.Google
 	google.Endpoint = oauth2.Endpoint{AuthURL: w.auth.AuthURL(), TokenURL: w.auth.TokenURL(), AuthStyle: oauth2.AuthStyleInParams}
-	google.IMAP = email.Server{Addr: w.imap.Addr, Security: email.SecurityPlain}
+	google.IMAP = email.Server{Addr: w.imapAddr, Security: email.SecurityPlain}
 	google.SMTP = email.Server{Addr: smtp.Addr, Security: email.SecurityPlain}
 
 	var material [seal.KeySize]byte
@@ -162,8 +184,22 @@ type integrationDoc struct {
 	} `json:"last_sync"`
 }
 
+// appendAs stores raw in INBOX, logged in with the owner's password.
+func appendAs(t *testing.T, addr string, owner dovecot.User, raw []byte) {
+	c, err := imapclient.DialInsecure(addr, nil)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Login(owner.Name, owner.Password).Wait())
+	cmd := c.Append("INBOX", int64(len(raw)), nil)
+	_, err = cmd.Write(raw)
+	require.NoError(t, err)
+	require.NoError(t, cmd.Close())
+	_, err = cmd.Wait()
+	require.NoError(t, err)
+}
+
 func (w *oauthWorld) deliver(t *testing.T, i int) {
-	w.imap.Deliver(t, fmt.Appendf(nil, "From: Client %d <client%d@courriel.example>\r\nTo: %s\r\nSubject: Commande %d\r\n"+
+	w.deliverRaw(fmt.Appendf(nil, "From: Client %d <client%d@courriel.example>\r\nTo: %s\r\nSubject: Commande %d\r\n"+
 		"Message-ID: <oauth-%d@courriel.example>\r\nDate: %s\r\n\r\nBonjour, où en est ma commande %d ?\r\n",
 		i, i, oauthMailbox, i, i, w.clock.Now().Format(time.RFC1123Z), i))
 }
@@ -182,9 +218,17 @@ func (w *oauthWorld) storedRefreshToken(t *testing.T, id string) string {
 // the way the settings page does, syncs it, lives through an expiring
 // and a revoked access token, and ends on a revoked grant: the mailbox
 // then fails with a reason a person can act on, and connecting it again
-// brings it back. No token ever shows in an answer or a log.
+// brings it back. No token ever shows in an answer or a log. The mailbox
+// is go-imap's server, then a real Dovecot asking the authorization
+// server about every token.
 func TestConnectGmailEndToEnd(t *testing.T) {
-	w := newOAuthWorld(t)
+	for _, server := range []string{goIMAP, dovecotIMAP} {
+		t.Run(server, func(t *testing.T) { connectGmailEndToEnd(t, server) })
+	}
+}
+
+func connectGmailEndToEnd(t *testing.T, server string) {
+	w := newOAuthWorld(t, server)
 	c := newClient(t, w.ts.URL).login(oauthAdmin, oauthPassword)
 
 	var sess struct {
@@ -275,7 +319,7 @@ func TestConnectGmailEndToEnd(t *testing.T) {
 // to another session, a state that does not match, or a provider's
 // refusal connect nothing.
 func TestOAuthCallbackIsBoundToTheSession(t *testing.T) {
-	w := newOAuthWorld(t)
+	w := newOAuthWorld(t, goIMAP)
 	victim := newClient(t, w.ts.URL).login(oauthAdmin, oauthPassword)
 	attacker := newClient(t, w.ts.URL).login(oauthAdmin, oauthPassword)
 
@@ -332,7 +376,7 @@ func TestOAuthCallbackIsBoundToTheSession(t *testing.T) {
 // lists the mailbox with a way to connect it again.
 func TestBrowserConnectsGmail(t *testing.T) {
 	ctx := browser(t)
-	w := newOAuthWorld(t)
+	w := newOAuthWorld(t, goIMAP)
 	dir := artefacts(t)
 
 	do(t, ctx, "log in", chromedp.Navigate(w.ts.URL), chromedp.WaitVisible(chromedp.ID("login-email")),
