@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -55,13 +56,30 @@ func (e *Engine) Tenants(ctx context.Context) ([]Tenant, error) {
 }
 
 // Conversations lists a tenant's conversations: filters, sort, search
-// (the syntax of SearchQuery) and pages (ConversationPage.NextCursor).
+// (the syntax of SearchQuery, and phone numbers as SplitPhones reads
+// them) and pages (ConversationPage.NextCursor).
 func (e *Engine) Conversations(ctx context.Context, tenant TenantID, q ConversationQuery) (ConversationPage, error) {
-	if _, err := ParseSearch(q.Search); err != nil {
+	rest, phones := SplitPhones(q.Search)
+	if _, err := ParseSearch(rest); err != nil {
 		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
 	}
+	q.Search = rest
 	var page ConversationPage
 	err := e.view(ctx, "list conversations", tenant, func(tx Tx) error {
+		if len(phones) > 0 {
+			ids, ok, err := phoneContacts(tx, phones)
+			if err != nil {
+				return err
+			}
+			if len(q.ContactIDs) > 0 {
+				ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(q.ContactIDs, id) })
+			}
+			if !ok || len(ids) == 0 {
+				page = ConversationPage{Items: []Conversation{}, TotalExact: true}
+				return nil // nobody has this number
+			}
+			q.ContactIDs = ids
+		}
 		var err error
 		page, err = tx.ListConversations(q)
 		return err

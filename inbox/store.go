@@ -256,10 +256,13 @@ type ConversationQuery struct {
 	UnreadOnly bool
 	// OpenWork keeps conversations waiting for an agent: new, open or
 	// urgent and not snoozed (QueueRank below RankOpenWork).
-	OpenWork      bool
-	Tag           string
-	Intent        Intent
-	ContactID     string
+	OpenWork  bool
+	Tag       string
+	Intent    Intent
+	ContactID string
+	// ContactIDs, when not empty, keeps the conversations of these
+	// contacts (a search by phone number resolves to them).
+	ContactIDs    []string
 	IntegrationID string
 	// ProjectID keeps the conversations of a project: linked to it
 	// (Conversation.ProjectID) or holding one of its tasks.

@@ -116,7 +116,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	// query filters on something else.
 	sinceUS, untilUS := since.UnixMicro(), until.UnixMicro()
 	needRecord := q.FolderID != "" || len(q.Sources) > 0 || q.Assignee != "" || q.Tag != "" || q.Intent != "" ||
-		q.ContactID != "" || q.IntegrationID != "" || q.ThreadSubject != "" || q.ProjectID != "" ||
+		q.ContactID != "" || len(q.ContactIDs) > 0 || q.IntegrationID != "" || q.ThreadSubject != "" || q.ProjectID != "" ||
 		len(sq.Terms) > 0 || len(folderSets) > 0 || len(sq.Sources) > 0 || sq.HasAttachment
 	afterCursor := func(r convRef) bool { return after == nil || order(r, *after) > 0 }
 	matchAll := func(r convRef) bool {
@@ -142,6 +142,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 			q.Tag != "" && !slices.Contains(c.Tags, q.Tag),
 			q.Intent != "" && c.Intent != q.Intent,
 			q.ContactID != "" && c.ContactID != q.ContactID,
+			len(q.ContactIDs) > 0 && !slices.Contains(q.ContactIDs, c.ContactID),
 			q.IntegrationID != "" && c.IntegrationID != q.IntegrationID,
 			q.ThreadSubject != "" && c.ThreadSubject != q.ThreadSubject,
 			len(sq.Sources) > 0 && !slices.Contains(sq.Sources, c.Source):

@@ -406,6 +406,9 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 	if q.ProjectID != "" {
 		p.add("(c.project_id = ? OR c.id IN (SELECT k.conversation_id FROM tasks k WHERE k.tenant_id = c.tenant_id AND k.project_id = ?))", q.ProjectID, q.ProjectID)
 	}
+	if len(q.ContactIDs) > 0 {
+		p.add("c.contact_id IN ("+placeholders(len(q.ContactIDs))+")", anys(q.ContactIDs)...)
+	}
 	if q.ContactID != "" {
 		p.add("c.contact_id = ?", q.ContactID)
 	}

@@ -82,6 +82,7 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 		"tag intent since":    {Tag: "vip", Intent: inbox.IntentQuestion, Since: at(2 * time.Hour)},
 		"integration sources": {IntegrationID: "int-0", Sources: []inbox.Source{inbox.SourceEmail, inbox.SourceWhatsApp}, Until: at(5 * time.Hour)},
 		"open work":           {OpenWork: true},
+		"contacts":            {ContactIDs: []string{"contact-2", "contact-5"}},
 		"open work folder":    {OpenWork: true, FolderID: "folder-1", Assignee: "emp-1"},
 		"project":             {ProjectID: "proj-1"},
 		"nothing":             {ContactID: "contact-1", ThreadSubject: "Facture", IntegrationID: "int-0", Tag: "none"},

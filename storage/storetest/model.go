@@ -38,6 +38,8 @@ func modelMatches(c inbox.Conversation, q inbox.ConversationQuery) bool {
 		return false
 	case q.ContactID != "" && c.ContactID != q.ContactID:
 		return false
+	case len(q.ContactIDs) > 0 && !slices.Contains(q.ContactIDs, c.ContactID):
+		return false
 	case q.IntegrationID != "" && c.IntegrationID != q.IntegrationID:
 		return false
 	case q.ThreadSubject != "" && c.ThreadSubject != q.ThreadSubject:

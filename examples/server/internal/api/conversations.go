@@ -131,10 +131,23 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p aut
 	if err != nil {
 		return err
 	}
+	var snippets map[string]inbox.Snippet
+	if cq.Search != "" {
+		convIDs := make([]string, len(page.Items))
+		for i, c := range page.Items {
+			convIDs[i] = c.ID
+		}
+		if snippets, err = s.eng.Snippets(ctx, tenant, cq.Search, convIDs); err != nil {
+			return err
+		}
+	}
 	out := make([]ConversationView, 0, len(page.Items))
 	for _, c := range page.Items {
 		v := conversationView(c)
 		v.PendingDraft = pending[c.ID]
+		if sn, ok := snippets[c.ID]; ok {
+			v.Snippet = &sn
+		}
 		if ct, ok := contacts[c.ContactID]; ok {
 			v.Contact = contactRef(ct)
 		}

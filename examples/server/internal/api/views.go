@@ -40,6 +40,7 @@ type ConversationView struct {
 	Unread           int               `json:"unread"`
 	Subject          string            `json:"subject"`
 	Preview          string            `json:"preview,omitempty"`
+	Snippet          *inbox.Snippet    `json:"snippet,omitempty"`
 	Automated        bool              `json:"automated"`
 	MessageCount     int               `json:"message_count"`
 	LastMessageAt    time.Time         `json:"last_message_at"`

@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,4 +174,45 @@ func TestProjectsAndNotificationTextsAPI(t *testing.T) {
 	require.NotEmpty(t, notes.Items)
 	require.Equal(t, "mention", notes.Items[0].Kind)
 	require.Equal(t, "Claire Martin mentioned you in “Coucou ! Vous avez encore la lampe Champignon en vert sauge…”: @ines peux-tu la rappeler ?", notes.Items[0].Text)
+}
+
+func TestSearchAPIFindsWhatAgentsType(t *testing.T) {
+	_, ts := newServer(t)
+	c := admin(t, ts.URL)
+	lea := findConv(t, c, "Léa Fontaine")
+	type searchJSON struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Snippet *struct {
+				In         string `json:"in"`
+				Text       string `json:"text"`
+				Highlights []struct {
+					Start int `json:"start"`
+					End   int `json:"end"`
+				} `json:"highlights"`
+			} `json:"snippet"`
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	search := func(q string) searchJSON {
+		var out searchJSON
+		c.json(http.MethodGet, "/inbox/conversations?total=1&q="+url.QueryEscape(q), nil, http.StatusOK, &out)
+		return out
+	}
+	for _, q := range []string{"+33 6 11 22 33 44", "06 11 22 33 44", "0611223344"} {
+		res := search(q)
+		require.Len(t, res.Items, 1, q)
+		require.Equal(t, lea.ID, res.Items[0].ID, q)
+		require.Equal(t, 1, res.Total, q)
+	}
+
+	res := search("champi*")
+	require.NotEmpty(t, res.Items)
+	require.Equal(t, len(res.Items), res.Total)
+	for _, it := range res.Items {
+		require.NotNil(t, it.Snippet, it.ID)
+		require.NotEmpty(t, it.Snippet.Highlights)
+		h := it.Snippet.Highlights[0]
+		require.Equal(t, "champignon", strings.ToLower(string([]rune(it.Snippet.Text)[h.Start:h.End])))
+	}
 }
