@@ -21,7 +21,8 @@ import (
 // version, one indexed row, and reloads the document when it moved.
 //
 // Sessions are rows keyed by the SHA-256 of the cookie value, so the
-// table does not hold usable cookies.
+// table does not hold usable cookies. A use reads its row and writes the
+// slid expiry only when the stored one is over slideEvery old.
 
 // sharedTables creates the tables if missing, under an advisory lock so
 // instances starting together do not race on CREATE TABLE.
@@ -182,29 +183,48 @@ func (s *Sessions) dbCreate(sess Session, now time.Time) {
 	}
 }
 
-// dbGet returns a live session and slides its expiry, in one statement.
+// slideEvery is how stale a session's stored expiry may get before a use
+// writes it again: most requests only read their session, and the
+// expiry stays within a minute of the in-memory sessions' one.
+const slideEvery = time.Minute
+
+// dbGet returns a live session and slides its expiry.
 func (s *Sessions) dbGet(id string, now time.Time) (Session, bool) {
+	sess, stored, ok := s.dbRead(id, now)
+	if !ok {
+		return Session{}, false
+	}
+	sess.ExpiresAt = now.Add(s.TTL)
+	if stored.After(sess.ExpiresAt.Add(-slideEvery)) {
+		return sess, true
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
 	defer cancel()
-	sess := Session{ID: id, ExpiresAt: now.Add(s.TTL)}
-	err := s.db.QueryRowContext(ctx, `UPDATE server_sessions SET expires_at = $2
-		WHERE id = $1 AND expires_at >= $3 AND created_at >= $4
-		RETURNING tenant, account_id, csrf`, sessionKey(id), sess.ExpiresAt.UnixNano(), now.UnixNano(), now.Add(-s.MaxAge).UnixNano()).
-		Scan(&sess.Tenant, &sess.AccountID, &sess.CSRF)
+	res, err := s.db.ExecContext(ctx, `UPDATE server_sessions SET expires_at = $2 WHERE id = $1 AND expires_at >= $3`,
+		sessionKey(id), sess.ExpiresAt.UnixNano(), now.UnixNano())
 	if err != nil {
-		if !errors.Is(err, sql.ErrNoRows) {
-			s.log.Error("auth: read session", "err", err)
-		}
+		s.log.Error("auth: extend session", "err", err)
 		return Session{}, false
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Session{}, false // ended meanwhile
 	}
 	return sess, true
 }
 
 // dbPeek returns a live session without extending it.
 func (s *Sessions) dbPeek(id string, now time.Time) (Session, bool) {
+	sess, _, ok := s.dbRead(id, now)
+	return sess, ok
+}
+
+// dbRead reads a live session: its ExpiresAt is when it ends unless used
+// (the stored sliding expiry or MaxAge after login, whichever comes
+// first), stored the sliding expiry alone.
+func (s *Sessions) dbRead(id string, now time.Time) (sess Session, stored time.Time, ok bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
 	defer cancel()
-	sess := Session{ID: id}
+	sess = Session{ID: id}
 	var created, expires int64
 	err := s.db.QueryRowContext(ctx, `SELECT tenant, account_id, csrf, created_at, expires_at FROM server_sessions WHERE id = $1`,
 		sessionKey(id)).Scan(&sess.Tenant, &sess.AccountID, &sess.CSRF, &created, &expires)
@@ -212,17 +232,18 @@ func (s *Sessions) dbPeek(id string, now time.Time) (Session, bool) {
 		if !errors.Is(err, sql.ErrNoRows) {
 			s.log.Error("auth: read session", "err", err)
 		}
-		return Session{}, false
+		return Session{}, time.Time{}, false
 	}
-	sess.ExpiresAt = time.Unix(0, expires)
+	stored = time.Unix(0, expires)
 	end := time.Unix(0, created).Add(s.MaxAge)
-	if now.After(sess.ExpiresAt) || now.After(end) {
-		return Session{}, false
+	if now.After(stored) || now.After(end) {
+		return Session{}, time.Time{}, false
 	}
-	if end.Before(sess.ExpiresAt) {
+	sess.ExpiresAt = stored
+	if end.Before(stored) {
 		sess.ExpiresAt = end
 	}
-	return sess, true
+	return sess, stored, true
 }
 
 // dbDelete ends a session for every instance.
