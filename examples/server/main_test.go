@@ -64,6 +64,36 @@ func TestParseFlagsAndEnv(t *testing.T) {
 	require.Equal(t, "first-admin-pw", s.admin.Password)
 }
 
+// TestParseOAuthClients: a provider's button needs its client id (flag or
+// environment) and its secret, which comes from the environment only; the
+// endpoints can be pointed elsewhere.
+func TestParseOAuthClients(t *testing.T) {
+	s, err := parse(nil)
+	require.NoError(t, err)
+	require.Empty(t, s.oauth)
+
+	_, err = parse([]string{"-google-client-id", "123.apps.example"})
+	require.ErrorContains(t, err, "INBOXKIT_GOOGLE_CLIENT_SECRET", "client secrets are never flags")
+
+	t.Setenv("INBOXKIT_GOOGLE_CLIENT_SECRET", "google-secret")
+	t.Setenv("INBOXKIT_MICROSOFT_CLIENT_ID", "ms-app-id")
+	t.Setenv("INBOXKIT_MICROSOFT_CLIENT_SECRET", "ms-secret")
+	s, err = parse([]string{"-google-client-id", "123.apps.example", "-google-token-url", "http://127.0.0.1:9/token",
+		"-microsoft-tenant", "contoso.example", "-public-url", "https://inbox.example"})
+	require.NoError(t, err)
+	require.Len(t, s.oauth, 2)
+	google, microsoft := s.oauth[0], s.oauth[1]
+	require.Equal(t, "google", google.Provider.ID)
+	require.Equal(t, "123.apps.example", google.ClientID)
+	require.Equal(t, "google-secret", string(google.ClientSecret))
+	require.Equal(t, "http://127.0.0.1:9/token", google.Provider.Endpoint.TokenURL)
+	require.Equal(t, "https://accounts.google.com/o/oauth2/auth", google.Provider.Endpoint.AuthURL)
+	require.Equal(t, "microsoft", microsoft.Provider.ID)
+	require.Equal(t, "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token", microsoft.Provider.Endpoint.TokenURL)
+	require.Equal(t, "https://inbox.example", s.publicURL)
+	require.NotContains(t, fmt.Sprintf("%v %+v %#v", microsoft, microsoft, microsoft), "ms-secret", "a client never prints its secret")
+}
+
 func TestMasterKeyGeneratedPrivately(t *testing.T) {
 	t.Setenv("INBOXKIT_KEYS", "")
 	dir := t.TempDir()

@@ -3,6 +3,8 @@ package oauth_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -185,6 +187,23 @@ func TestRevokedGrantIsAnAuthorizationFailureInWords(t *testing.T) {
 
 	_, err = ch.Send(context.Background(), outbound())
 	require.ErrorIs(t, err, inbox.ErrUnauthorized)
+}
+
+func TestTokenServiceOutageIsTemporary(t *testing.T) {
+	f := newFixture(t, false)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"temporarily_unavailable"}`, http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	cfg := f.client.Config("")
+	cfg.Endpoint.TokenURL = down.URL
+	s, err := oauth.NewSource(oauth.SourceOptions{Config: cfg, RefreshToken: "rt-1"})
+	require.NoError(t, err)
+	_, _, err = pull(t, f.channel(t, s), "")
+	require.ErrorIs(t, err, inbox.ErrTemporary, "a provider's outage is retried, not reported as a revoked grant")
+	require.NotErrorIs(t, err, inbox.ErrUnauthorized)
+	require.Contains(t, err.Error(), "503")
+	require.NotContains(t, err.Error(), "rt-1")
 }
 
 func TestTokensReusesOneSourcePerIntegration(t *testing.T) {
