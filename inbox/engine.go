@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,11 @@ type Options struct {
 	// Metrics receives the engine's measurements (see Metrics). Nil:
 	// they are only kept as totals (Engine.Counters).
 	Metrics Metrics
+	// MaxConcurrentWork caps the background items (classification by
+	// slow classifiers, auto-reply generation) one tenant runs at once in
+	// this instance: model calls wait seconds on the provider, not on
+	// this machine, so several overlap. 0 means 8.
+	MaxConcurrentWork int
 	// EventBuffer is how many events a slow subscriber may lag behind before
 	// the oldest are dropped. 0 means 10,000.
 	EventBuffer int
@@ -94,6 +100,7 @@ type Engine struct {
 	successMu         sync.Mutex
 	lastSuccess       map[string]time.Time
 	outboxMaxAttempts int
+	workPerTenant     int
 	closeOnce         sync.Once
 }
 
@@ -101,6 +108,9 @@ type Engine struct {
 func New(opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.Store", "is required"))
+	}
+	if opts.MaxConcurrentWork < 0 {
+		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.MaxConcurrentWork", "must not be negative"))
 	}
 	if opts.EventBuffer < 0 {
 		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.EventBuffer", "must not be negative"))
@@ -132,6 +142,7 @@ func New(opts Options) (*Engine, error) {
 	e.bus = newBus(buf, e.log)
 	e.outboxWake = make(chan struct{}, 1)
 	e.workWake = make(chan struct{}, 1)
+	e.workPerTenant = cmp.Or(opts.MaxConcurrentWork, 8)
 	e.reclass.wake = make(chan struct{}, 1)
 	e.metrics = newMetrics(opts.Metrics)
 	e.coalesce.eng = e

@@ -17,9 +17,6 @@ const (
 	// workClaim is how long a worker holds an item; a worker that dies is
 	// replaced after it. It bounds one run (a model call included).
 	workClaim = 5 * time.Minute
-	// workPerTenant caps the items of one tenant run at once, so one busy
-	// tenant does not starve the others.
-	workPerTenant = 4
 	// workWait is how long an item waits for what it depends on (a
 	// pending classification) before it runs again.
 	workWait = 2 * time.Second
@@ -72,14 +69,84 @@ func (e *Engine) DoWork(ctx context.Context, tenant TenantID) (int, error) {
 	return total, ctx.Err()
 }
 
-// workRound claims up to workPerTenant due items of a tenant and runs
-// them concurrently; it returns how many ran.
+// workRound claims up to Options.MaxConcurrentWork due items of a tenant
+// and runs them concurrently; it returns how many ran.
 func (e *Engine) workRound(ctx context.Context, t Tenant, owner string) (int, error) {
+	claimed, err := e.claimWork(ctx, t, owner, e.workPerTenant)
+	if err != nil {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	for _, w := range claimed {
+		wg.Go(func() { e.runWork(ctx, t, w) })
+	}
+	wg.Wait()
+	return len(claimed), nil
+}
+
+// drainWork runs a tenant's due work until none is left, keeping up to
+// Options.MaxConcurrentWork items running: as soon as one ends, the next
+// is claimed, so a slow model call never holds the others back. While
+// items run and none is due, it looks again when one ends or after
+// workWait (an item waiting for another becomes due).
+func (e *Engine) drainWork(ctx context.Context, t Tenant, owner string) {
+	var running sync.WaitGroup
+	defer running.Wait()
+	ended := make(chan struct{}, e.workPerTenant)
+	busy := 0
+	for ctx.Err() == nil {
+	count:
+		for {
+			select {
+			case <-ended:
+				busy--
+			default:
+				break count
+			}
+		}
+		if busy == e.workPerTenant {
+			<-ended
+			busy--
+			continue
+		}
+		claimed, err := e.claimWork(ctx, t, owner, e.workPerTenant-busy)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Error("inbox: background work", "tenant", string(t.ID), "err", err)
+			}
+			return
+		}
+		for _, w := range claimed {
+			busy++
+			running.Go(func() {
+				defer func() { ended <- struct{}{} }()
+				e.runWork(ctx, t, w)
+			})
+		}
+		if len(claimed) > 0 {
+			continue
+		}
+		if busy == 0 {
+			return
+		}
+		timer := e.newTimer(workWait)
+		select {
+		case <-ended:
+			busy--
+		case <-timer.C():
+		case <-ctx.Done():
+		}
+		timer.Stop()
+	}
+}
+
+// claimWork claims up to n due items of a tenant for owner.
+func (e *Engine) claimWork(ctx context.Context, t Tenant, owner string, n int) ([]WorkItem, error) {
 	now := e.clock.Now()
 	var claimed []WorkItem
 	err := e.store.Update(ctx, t.ID, func(tx Tx) error {
 		claimed = claimed[:0]
-		due, err := tx.ListWork(WorkQuery{DueAt: now, Limit: workPerTenant})
+		due, err := tx.ListWork(WorkQuery{DueAt: now, Limit: n})
 		if err != nil {
 			return err
 		}
@@ -96,14 +163,9 @@ func (e *Engine) workRound(ctx context.Context, t Tenant, owner string) (int, er
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("claim work of tenant %q: %w", t.ID, err)
+		return nil, fmt.Errorf("claim work of tenant %q: %w", t.ID, err)
 	}
-	var wg sync.WaitGroup
-	for _, w := range claimed {
-		wg.Go(func() { e.runWork(ctx, t, w) })
-	}
-	wg.Wait()
-	return len(claimed), nil
+	return claimed, nil
 }
 
 // runWork runs one claimed item and records its outcome.
@@ -185,15 +247,7 @@ func safeRun(fn func() error) (err error) {
 // each item being claimed by one of them.
 func (e *Engine) RunWork(ctx context.Context, interval time.Duration) error {
 	return e.everyTenant(ctx, "background work", interval, e.workWake, 8, func(t Tenant) {
-		for ctx.Err() == nil {
-			n, err := e.workRound(ctx, t, e.instance)
-			if err != nil && ctx.Err() == nil {
-				e.log.Error("inbox: background work", "tenant", string(t.ID), "err", err)
-			}
-			if err != nil || n == 0 {
-				return
-			}
-		}
+		e.drainWork(ctx, t, e.instance)
 	})
 }
 

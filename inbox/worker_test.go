@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -166,4 +167,65 @@ func TestUnfiledConversationsAreNotReclassifiedAtEveryMessage(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	e.ingest(m)
 	require.EqualValues(t, 2, rules.calls.Load())
+}
+
+// gatedResponder answers at once, except for conversations whose subject
+// says "slow", which wait until release is closed.
+type gatedResponder struct{ release chan struct{} }
+
+func (r gatedResponder) Respond(ctx context.Context, in inbox.ReplyInput) (inbox.Reply, error) {
+	if strings.Contains(in.Conversation.Subject, "slow") {
+		select {
+		case <-r.release:
+		case <-ctx.Done():
+			return inbox.Reply{}, ctx.Err()
+		}
+	}
+	return inbox.Reply{Text: "Bonjour", Confidence: 0.9}, nil
+}
+
+// TestRunWorkNeverWaitsForASlowItem checks that one model call taking
+// long does not hold back the tenant's other work: as each item ends the
+// next starts, within Options.MaxConcurrentWork.
+func TestRunWorkNeverWaitsForASlowItem(t *testing.T) {
+	release := make(chan struct{})
+	var folderID string
+	e := newEnv(t, inbox.Options{
+		Clock:             inbox.SystemClock{}, // items waiting for their classification retry in real time
+		MaxConcurrentWork: 2,
+		Channels:          map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: (&fakeSender{}).factory()},
+		Responder:         gatedResponder{release: release},
+		Classifier: inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+			return inbox.Decision{FolderID: folderID, By: "test", Reason: "everything"}, nil
+		}),
+	})
+	tn, err := e.store.GetTenant(e.ctx, tenantA)
+	require.NoError(t, err)
+	tn.Settings.ReplyPrompt = "Tu es le support de Maison Lumière."
+	require.NoError(t, e.store.UpdateTenant(e.ctx, &tn))
+	f := inbox.Folder{TenantID: tenantA, Name: "Commandes", AutoReply: inbox.AutoReplySettings{Mode: inbox.AutoReplyApproval, Prompt: "Réponds poliment."}}
+	e.update(func(tx inbox.Tx) error { return tx.CreateFolder(&f) })
+	folderID = f.ID
+	integ := e.integration(inbox.SourceEmail, map[string]string{"address": "support@maison-lumiere.example"})
+	mail := func(id, from, subject string) inbox.Inbound {
+		m := email(id, from, subject, "Où est ma commande ?")
+		m.IntegrationID = integ.ID
+		return m
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = e.engine.RunWork(ctx, 50*time.Millisecond) }()
+	t.Cleanup(func() { close(release); stop(); <-done })
+
+	e.ingest(mail("slow", "a@x.example", "Commande slow"))
+	for i := range 5 {
+		e.ingest(mail(fmt.Sprint("m", i), fmt.Sprintf("c%d@x.example", i), fmt.Sprint("Commande ", i)))
+	}
+	pending := func() int {
+		ds, err := e.engine.Drafts(e.ctx, tenantA, inbox.DraftQuery{Status: inbox.DraftPending})
+		require.NoError(t, err)
+		return len(ds)
+	}
+	require.Eventually(t, func() bool { return pending() == 5 }, 10*time.Second, 10*time.Millisecond,
+		"the five quick drafts are written while the slow one still waits")
 }

@@ -90,13 +90,14 @@ func dropSchema(b *testing.B, db *sql.DB, schema string) {
 }
 
 // intakeServer serves the custom webhook receiver over loopback HTTP.
-func intakeServer(b *testing.B, store inbox.Store) (*httptest.Server, webhook.Secret) {
+func intakeServer(b *testing.B, store inbox.Store, opts inbox.Options) (*httptest.Server, webhook.Secret, *inbox.Engine) {
 	b.Helper()
 	ctx := context.Background()
 	if err := store.CreateTenant(ctx, &inbox.Tenant{ID: "acme", Name: "Acme"}); err != nil {
 		b.Fatal(err)
 	}
-	eng, err := inbox.New(inbox.Options{Store: store})
+	opts.Store = store
+	eng, err := inbox.New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func intakeServer(b *testing.B, store inbox.Store) (*httptest.Server, webhook.Se
 	mux.Handle("POST /inbox/webhooks/custom/{id}", receiver)
 	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
-	return srv, secret
+	return srv, secret, eng
 }
 
 // intakeRequest is message i of a run: 500 customers writing in turn, so
@@ -147,7 +148,18 @@ const warmUp = 1000
 
 func runIntake(b *testing.B, store inbox.Store, settle func(), opts loadgen.Options) loadgen.Result {
 	b.Helper()
-	srv, secret := intakeServer(b, store)
+	res, _ := runIntakeWith(b, store, settle, opts, inbox.Options{}, nil)
+	return res
+}
+
+// runIntakeWith is runIntake on an engine built from engOpts; ready, when
+// set, prepares the engine before the warm-up.
+func runIntakeWith(b *testing.B, store inbox.Store, settle func(), opts loadgen.Options, engOpts inbox.Options, ready func(*inbox.Engine)) (loadgen.Result, *inbox.Engine) {
+	b.Helper()
+	srv, secret, eng := intakeServer(b, store, engOpts)
+	if ready != nil {
+		ready(eng)
+	}
 	warm, err := loadgen.Run(context.Background(), loadgen.Options{
 		Requests: warmUp, Workers: 16, NewRequest: intakeRequest(srv.URL, "warm-up", secret),
 	})
@@ -172,7 +184,7 @@ func runIntake(b *testing.B, store inbox.Store, settle func(), opts loadgen.Opti
 	b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
 	b.Logf("%s", res)
-	return res
+	return res, eng
 }
 
 // BenchmarkIntakeThroughput measures durable intake (verify, dedupe,
@@ -197,6 +209,90 @@ func BenchmarkIntakeLatency500(b *testing.B) {
 		b.Run(st.name, func(b *testing.B) {
 			store, settle := st.open(b)
 			runIntake(b, store, settle, loadgen.Options{Workers: 64, Rate: 500})
+		})
+	}
+}
+
+// slowResponder drafts an answer in a fixed time, like a model that takes
+// seconds to write one.
+type slowResponder struct{ delay time.Duration }
+
+func (r slowResponder) Respond(ctx context.Context, in inbox.ReplyInput) (inbox.Reply, error) {
+	select {
+	case <-time.After(r.delay):
+		return inbox.Reply{Text: "Bonjour, votre commande part demain.", Confidence: 0.9}, nil
+	case <-ctx.Done():
+		return inbox.Reply{}, ctx.Err()
+	}
+}
+
+// BenchmarkIntakeLatency500SlowResponder is BenchmarkIntakeLatency500 with
+// every conversation filed into a folder that drafts an answer for
+// approval by a responder taking 3 s a call (32 calls at once), the
+// engine's background work running meanwhile: intake must answer as fast as without a model. It
+// also reports how long after the last request every conversation had
+// its draft (drafts-s) and how many drafts failed (failed-drafts).
+func BenchmarkIntakeLatency500SlowResponder(b *testing.B) {
+	for _, st := range benchStores {
+		b.Run(st.name, func(b *testing.B) {
+			store, settle := st.open(b)
+			var folderID string
+			classifier := inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+				return inbox.Decision{FolderID: folderID, By: "bench", Reason: "every order question"}, nil
+			})
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			workDone := make(chan struct{})
+			_, eng := runIntakeWith(b, store, settle, loadgen.Options{Workers: 64, Rate: 500},
+				inbox.Options{Classifier: classifier, Responder: slowResponder{delay: 3 * time.Second}, MaxConcurrentWork: 32},
+				func(eng *inbox.Engine) {
+					tn, err := store.GetTenant(ctx, "acme")
+					if err != nil {
+						b.Fatal(err)
+					}
+					tn.Settings.ReplyPrompt = "You answer Acme's customers."
+					if err := store.UpdateTenant(ctx, &tn); err != nil {
+						b.Fatal(err)
+					}
+					f, err := eng.SaveFolder(ctx, "acme", inbox.Folder{Name: "Commandes",
+						AutoReply: inbox.AutoReplySettings{Mode: inbox.AutoReplyApproval, Prompt: "Answer politely."}}, inbox.Change{Actor: "bench"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					folderID = f.ID
+					go func() { defer close(workDone); _ = eng.RunWork(ctx, time.Second) }()
+				})
+			sent := time.Now()
+			conversations := func() int {
+				page, err := eng.Conversations(ctx, "acme", inbox.ConversationQuery{Limit: 1, WithTotal: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return page.Total
+			}()
+			var drafts, failed int
+			for time.Since(sent) < 15*time.Minute {
+				pending, err := eng.Drafts(ctx, "acme", inbox.DraftQuery{Status: inbox.DraftPending})
+				if err != nil {
+					b.Fatal(err)
+				}
+				bad, err := eng.Drafts(ctx, "acme", inbox.DraftQuery{Status: inbox.DraftFailed})
+				if err != nil {
+					b.Fatal(err)
+				}
+				drafts, failed = len(pending), len(bad)
+				if drafts+failed >= conversations {
+					break
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			stop()
+			<-workDone
+			if drafts < conversations {
+				b.Errorf("%d of %d conversations have a draft, %d failed", drafts, conversations, failed)
+			}
+			b.ReportMetric(time.Since(sent).Seconds(), "drafts-s")
+			b.ReportMetric(float64(failed), "failed-drafts")
 		})
 	}
 }
