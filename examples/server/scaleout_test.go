@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -23,6 +24,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/channel/email"
@@ -227,10 +230,11 @@ func leaseHolders(t *testing.T, db *sql.DB, schema string) map[string]string {
 }
 
 // TestTwoInstancesOnPostgres runs two server processes on one PostgreSQL
-// database: a signed webhook posted to instance A reaches the live page
-// of instance B, a session started on A works on B, each mailbox is
-// watched and synced by one instance, and when A is killed its mailboxes
-// move to B within one lease period.
+// database and one S3-compatible bucket: a signed webhook posted to
+// instance A reaches the live page of instance B, a session started on A
+// works on B, each mailbox is watched and synced by one instance, when A
+// is killed its mailboxes move to B within one lease period, and an
+// attachment A stored downloads from B.
 func TestTwoInstancesOnPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds and runs two server processes")
@@ -242,8 +246,15 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 	var material [seal.KeySize]byte
 	_, _ = rand.Read(material[:])
 	const lease, syncEvery = 3 * time.Second, time.Second
+	// Attachments go to one S3-compatible bucket (an in-process S3
+	// server) that both instances share.
+	bucket := s3mem.New()
+	require.NoError(t, bucket.CreateBucket("inbox-blobs"))
+	s3 := httptest.NewServer(gofakes3.New(bucket).Server())
+	t.Cleanup(s3.Close)
 	env := []string{"INBOXKIT_DB=" + dsn, "INBOXKIT_KEYS=k1:" + base64.StdEncoding.EncodeToString(material[:]),
-		"INBOXKIT_BLOBS=" + t.TempDir(), "INBOXKIT_LEASE=" + lease.String(), "INBOXKIT_SYNC_INTERVAL=" + syncEvery.String(),
+		"INBOXKIT_BLOBS=s3://inbox-blobs/e2e?insecure=true&endpoint=" + strings.TrimPrefix(s3.URL, "http://"),
+		"AWS_ACCESS_KEY_ID=e2e-access", "AWS_SECRET_ACCESS_KEY=e2e-secret", "INBOXKIT_LEASE=" + lease.String(), "INBOXKIT_SYNC_INTERVAL=" + syncEvery.String(),
 		"INBOXKIT_INSTANCE=", "OPENAI_API_KEY="}
 	a := startInstance(t, "instance-a", env)
 
@@ -258,6 +269,7 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 			dovecot.User{Name: "ventes@maison-lumiere.example", Password: "imap-pass-2"})
 	}
 	var mailboxes []string
+	var withAttachment string // a conversation A ingested, with an attachment
 	t.Run("mailboxes are synced by the instance holding them", func(t *testing.T) {
 		if imapSrv == nil {
 			t.Skipf("the mailbox part needs Dovecot (%s; scripts/install-dovecot.sh installs it)", dovecot.Binary)
@@ -265,7 +277,7 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		host, port, _ := strings.Cut(imapSrv.Addr, ":")
 		admin := login(t, a.url)
 		for i, u := range imapSrv.Users {
-			appendMail(t, imapSrv.Addr, u, fmt.Sprintf("Commande %d avant le démarrage", i))
+			appendMail(t, imapSrv.Addr, u, fmt.Sprintf("Commande %d avant le démarrage", i), i == 0)
 			var created struct {
 				ID string `json:"id"`
 			}
@@ -281,7 +293,10 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 			return h[mailboxes[0]] == a.name && h[mailboxes[1]] == a.name
 		}, 20*time.Second, 100*time.Millisecond, "instance A watches both mailboxes")
 		for i := range imapSrv.Users {
-			waitForConversation(t, admin, a.url, fmt.Sprintf("Commande %d avant le démarrage", i))
+			id := waitForConversation(t, admin, a.url, fmt.Sprintf("Commande %d avant le démarrage", i))
+			if i == 0 {
+				withAttachment = id
+			}
 		}
 	})
 
@@ -360,22 +375,58 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		s := login(t, b.url)
 		for i, u := range imapSrv.Users {
 			subject := fmt.Sprintf("Commande %d après la panne", i)
-			appendMail(t, imapSrv.Addr, u, subject)
+			appendMail(t, imapSrv.Addr, u, subject, false)
 			waitForConversation(t, s, b.url, subject)
 		}
+
+		// The attachment A stored in the shared bucket downloads from B.
+		var conv struct {
+			Messages []struct {
+				Attachments []struct {
+					Filename string `json:"filename"`
+					URL      string `json:"url"`
+				} `json:"attachments"`
+			} `json:"messages"`
+		}
+		require.Equal(t, http.StatusOK, s.do(t, http.MethodGet, b.url+"/inbox/conversations/"+withAttachment, nil, &conv))
+		require.NotEmpty(t, conv.Messages)
+		require.Len(t, conv.Messages[0].Attachments, 1)
+		att := conv.Messages[0].Attachments[0]
+		require.Equal(t, "devis.csv", att.Filename)
+		req, err := http.NewRequest(http.MethodGet, b.url+att.URL, nil)
+		require.NoError(t, err)
+		req.AddCookie(s.cookie)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, attachmentCSV, string(raw))
 	})
 }
 
-// appendMail delivers a message to a user's INBOX over IMAP.
-func appendMail(t *testing.T, addr string, u dovecot.User, subject string) {
+// attachmentCSV is the attachment of the first mailbox's first mail.
+const attachmentCSV = "article;quantité\r\nlampe Orsay;2\r\n"
+
+// appendMail delivers a message to a user's INBOX over IMAP, with a CSV
+// attachment when attach is set.
+func appendMail(t *testing.T, addr string, u dovecot.User, subject string, attach bool) {
 	t.Helper()
 	c, err := imapclient.DialInsecure(addr, nil)
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.Login(u.Name, u.Password).Wait())
-	raw := []byte(fmt.Sprintf("From: Jeanne Client <jeanne.client@courriel.example>\r\nTo: %s\r\nSubject: %s\r\n"+
-		"Message-ID: <%d.%s@courriel.example>\r\nDate: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, où en est ma commande ?\r\n",
-		u.Name, subject, time.Now().UnixNano(), strings.ReplaceAll(u.Name, "@", "."), time.Now().Format(time.RFC1123Z)))
+	header := fmt.Sprintf("From: Jeanne Client <jeanne.client@courriel.example>\r\nTo: %s\r\nSubject: %s\r\n"+
+		"Message-ID: <%d.%s@courriel.example>\r\nDate: %s\r\nMIME-Version: 1.0\r\n",
+		u.Name, subject, time.Now().UnixNano(), strings.ReplaceAll(u.Name, "@", "."), time.Now().Format(time.RFC1123Z))
+	text := "Bonjour, où en est ma commande ?\r\n"
+	raw := []byte(header + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text)
+	if attach {
+		raw = []byte(header + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n" +
+			"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text +
+			"--b1\r\nContent-Type: text/csv; charset=utf-8\r\nContent-Disposition: attachment; filename=\"devis.csv\"\r\n" +
+			"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString([]byte(attachmentCSV)) + "\r\n--b1--\r\n")
+	}
 	cmd := c.Append("INBOX", int64(len(raw)), nil)
 	_, err = cmd.Write(raw)
 	require.NoError(t, err)
@@ -386,13 +437,15 @@ func appendMail(t *testing.T, addr string, u dovecot.User, subject string) {
 }
 
 // waitForConversation waits until a search for subject finds exactly one
-// conversation: the mail was ingested, once.
-func waitForConversation(t *testing.T, s browser, base, subject string) {
+// conversation, the mail ingested once, and returns its id.
+func waitForConversation(t *testing.T, s browser, base, subject string) string {
 	t.Helper()
 	var found int
+	var id string
 	require.Eventually(t, func() bool {
 		var l struct {
 			Items []struct {
+				ID      string `json:"id"`
 				Subject string `json:"subject"`
 			} `json:"items"`
 		}
@@ -403,9 +456,11 @@ func waitForConversation(t *testing.T, s browser, base, subject string) {
 		for _, it := range l.Items {
 			if it.Subject == subject {
 				found++
+				id = it.ID
 			}
 		}
 		return found > 0
 	}, 20*time.Second, 200*time.Millisecond, "the mail %q was not ingested", subject)
 	require.Equal(t, 1, found, "the mail %q was ingested once", subject)
+	return id
 }
