@@ -141,6 +141,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login-email"), demo.Employees[0].Email),
 		chromedp.SendKeys(chromedp.ID("login-password"), demo.Password),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)))
+	// The default view is open work; the rest of this walk uses them all.
+	waitJS(t, ctx, "open work", `document.querySelector('#list-title')?.textContent === 'Open work' && document.querySelectorAll('.row').length > 0 && ![...document.querySelectorAll('.row')].some(r => /st-(resolved|archived|spam)/.test(r.className))`)
+	click(t, ctx, `.side-item[data-view=all]`)
 	waitJS(t, ctx, "demo conversations", `document.querySelectorAll('.row').length >= 20`)
 	waitJS(t, ctx, "live stream", `document.querySelector('#live').classList.contains('on')`)
 	screenshot(t, ctx, dir, "01-inbox-1280")

@@ -6,7 +6,9 @@ import { h, $, $$, clear, preserveInputs, icon, ago, fullDate, initials, hue, ph
 export const state = {
   me: null, tenant: null, features: {},
   folders: [], unfiledUnread: 0, totalUnread: 0, employees: [],
-  filters: { view: 'all', folder: '', status: '', source: '', assignee: '', q: '', sort: '', unread: false },
+  // The default view is the work queue: open work, most urgent first.
+  filters: { view: 'open', folder: '', status: '', source: '', assignee: '', q: '', sort: '', unread: false },
+  checked: new Set(),
   list: [], cursor: '', loading: false,
   selected: null, detail: null,
   notifications: [],
@@ -61,6 +63,7 @@ function renderSidebar() {
   const reset = () => { f.folder = ''; f.assignee = ''; };
   clear($('#sidebar'),
     h('div', { class: 'side-section' },
+      item('open', 'Open work', null, icon('inbox'), reset),
       item('all', 'All conversations', state.totalUnread, icon('inbox'), reset),
       item('mine', 'Assigned to me', null, icon('user'), () => { reset(); f.assignee = 'me'; }),
       item('unassigned', 'Unassigned', null, icon('user'), () => { reset(); f.assignee = '-'; }),
@@ -106,9 +109,15 @@ function renderFilters() {
       select('filter-status', 'Status', f.status, [['', 'Any status'], ...Object.entries(statusLabels)], set('status')),
       select('filter-source', 'Channel', f.source, [['', 'Any channel'], ...Object.entries(sourceLabels)], set('source')),
       select('filter-assignee', 'Assignee', f.assignee, [['', 'Anyone'], ['me', 'Me'], ['-', 'Unassigned'], ...state.employees.map(e => [e.id, e.name])], (v) => { f.assignee = v; f.view = v === 'me' ? 'mine' : f.view; refreshInbox(); }),
-      select('filter-sort', 'Sort', f.sort, [['', 'Newest'], ['oldest', 'Oldest'], ['priority', 'Priority'], ['status', 'Status']], set('sort')),
+      select('filter-sort', 'Sort', f.sort, [['', 'Default order'], ['queue', 'Work queue'], ['newest', 'Newest'], ['oldest', 'Oldest'], ['priority', 'Priority'], ['status', 'Status']], set('sort')),
       h('label', { class: 'toggle' }, h('input', { type: 'checkbox', id: 'filter-unread', checked: f.unread, onchange: (e) => { f.unread = e.target.checked; refreshInbox(); } }), 'Unread')),
-    h('div', { class: 'list-head' }, h('span', { id: 'list-title' }, listTitle()), h('span', { id: 'list-count', class: 'muted small' })));
+    h('div', { class: 'list-head' },
+      h('label', { class: 'row-check' }, h('input', { type: 'checkbox', id: 'select-all', 'aria-label': 'Select all shown', onchange: (e) => {
+        state.checked = new Set(e.target.checked ? state.list.map(c => c.id) : []);
+        renderList(true);
+      } })),
+      h('span', { id: 'list-title' }, listTitle()), h('span', { id: 'list-count', class: 'muted small' })),
+    h('div', { id: 'bulk-bar', class: 'bulk-bar', hidden: true }));
 }
 
 function listTitle() {
@@ -118,7 +127,18 @@ function listTitle() {
   if (f.folder) return folderName(f.folder);
   if (f.view === 'mine') return 'Assigned to me';
   if (f.view === 'unassigned') return 'Unassigned';
+  if (f.view === 'open') return 'Open work';
   return 'All conversations';
+}
+
+// listParams are the list's filters as query parameters. Open work is
+// sorted as a queue (priority, then the longest waiting); a search looks
+// through every conversation.
+function listParams() {
+  const f = state.filters;
+  const open = f.view === 'open' && !f.q;
+  return { view: open ? 'open' : '', folder: f.folder, status: f.status, source: f.source, assignee: f.assignee, q: f.q,
+    sort: f.sort || (open ? 'queue' : ''), unread: f.unread ? 1 : '' };
 }
 
 // ---------- list ----------
@@ -128,12 +148,16 @@ let listSeq = 0;
 export async function refreshInbox({ keepScroll = false } = {}) {
   const seq = ++listSeq;
   const f = state.filters;
-  const params = { folder: f.folder, status: f.status, source: f.source, assignee: f.assignee, q: f.q, sort: f.sort, unread: f.unread ? 1 : '', limit: 50 };
+  const params = { ...listParams(), limit: 50, total: 1 };
   try {
     const page = await get('/inbox/conversations' + qs(params));
     if (seq !== listSeq) return;
     state.list = page.items;
     state.cursor = page.next_cursor;
+    state.total = page.total;
+    state.totalExact = page.total_exact;
+    const shown = new Set(page.items.map(c => c.id));
+    for (const id of state.checked) if (!shown.has(id)) state.checked.delete(id);
     const title = $('#list-title');
     if (title) title.textContent = listTitle();
     renderList(keepScroll);
@@ -145,7 +169,7 @@ async function loadMore() {
   state.loading = true;
   const f = state.filters;
   try {
-    const page = await get('/inbox/conversations' + qs({ folder: f.folder, status: f.status, source: f.source, assignee: f.assignee, q: f.q, sort: f.sort, unread: f.unread ? 1 : '', limit: 50, cursor: state.cursor }));
+    const page = await get('/inbox/conversations' + qs({ ...listParams(), limit: 50, cursor: state.cursor }));
     state.list = state.list.concat(page.items);
     state.cursor = page.next_cursor;
     renderList(true);
@@ -163,8 +187,63 @@ function renderList(keepScroll) {
   }
   if (keepScroll) list.scrollTop = top;
   const count = $('#list-count');
-  if (count) count.textContent = state.list.length + (state.cursor ? '+' : '') + ' shown';
+  if (count) count.textContent = typeof state.total === 'number'
+    ? `${state.totalExact === false ? 'about ' : ''}${state.total} conversation${state.total === 1 ? '' : 's'}`
+    : state.list.length + (state.cursor ? '+' : '') + ' shown';
+  renderBulk();
 }
+
+// ---------- selecting many ----------
+
+function toggleChecked(id, on) {
+  if (on) state.checked.add(id); else state.checked.delete(id);
+  $(`.row[data-id="${id}"]`)?.classList.toggle('checked', on);
+  renderBulk();
+}
+
+const snoozeChoices = [['', 'Snooze…'], ['3h', 'For 3 hours'], ['tomorrow', 'Until tomorrow 9:00'], ['monday', 'Until Monday 9:00'], ['custom', 'Pick a date and time…']];
+
+// snoozeUntil turns a snooze choice into a time.
+function snoozeUntil(choice) {
+  const d = new Date();
+  if (choice === '3h') return new Date(Date.now() + 3 * 3600e3);
+  if (choice === 'tomorrow') { d.setDate(d.getDate() + 1); d.setHours(9, 0, 0, 0); return d; }
+  if (choice === 'monday') { d.setDate(d.getDate() + ((8 - d.getDay()) % 7 || 7)); d.setHours(9, 0, 0, 0); return d; }
+  return null;
+}
+
+function renderBulk() {
+  const bar = $('#bulk-bar');
+  const all = $('#select-all');
+  const n = state.checked.size;
+  if (all) { all.checked = n > 0 && n === state.list.length; all.indeterminate = n > 0 && n < state.list.length; }
+  if (!bar) return;
+  bar.hidden = n === 0;
+  if (!n) { bar.replaceChildren(); return; }
+  const pick = (id, label, options, run) => h('select', { id, 'aria-label': label, onchange: (e) => { const v = e.target.value; e.target.value = '\u0000'; if (v !== '\u0000') run(v); } },
+    h('option', { value: '\u0000' }, label), options.map(([v, t]) => h('option', { value: v }, t)));
+  clear(bar,
+    h('strong', { id: 'bulk-count' }, `${n} selected`),
+    h('button', { class: 'btn small success', id: 'bulk-resolve', onclick: () => bulk('resolve', {}, 'resolved') }, icon('check', 13), ' Resolve'),
+    pick('bulk-assign', 'Assign…', [['me', 'To me'], ['', 'Nobody'], ...state.employees.map(e => [e.id, e.name])], (v) => bulk('assign', { assignee: v }, v === '' ? 'unassigned' : `assigned to ${v === 'me' ? 'you' : employeeName(v)}`)),
+    pick('bulk-move', 'Move to…', [['', 'Unfiled'], ...state.folders.map(f => [f.id, f.name])], (v) => bulk('move', { folder_id: v }, `moved to ${folderName(v) || 'Unfiled'}`)),
+    pick('bulk-snooze', 'Snooze…', snoozeChoices.slice(1, 4), (v) => bulk('snooze', { until: snoozeUntil(v).toISOString() }, 'snoozed')),
+    h('button', { class: 'btn small ghost', id: 'bulk-unread', onclick: () => bulk('unread', {}, 'marked as unread') }, 'Mark unread'),
+    h('button', { class: 'link small', id: 'bulk-clear', onclick: () => { state.checked.clear(); renderList(true); } }, 'Clear'));
+}
+
+async function bulk(action, extra, done) {
+  const ids = [...state.checked];
+  try {
+    const res = await post('/inbox/conversations/bulk', { action, conversation_ids: ids, ...extra });
+    const n = res.done;
+    toast(`${n} conversation${n === 1 ? '' : 's'} ${done}` + (res.failed ? ` · ${res.failed} could not be changed` : ''), { kind: res.failed ? 'warn' : 'info' });
+    state.checked.clear();
+    refreshAll();
+  } catch (e) { problemToast(e); }
+}
+
+const snoozed = (c) => c.snoozed_until && new Date(c.snoozed_until) > Date.now();
 
 function avatar(c, size = '') {
   const name = contactName(c.contact);
@@ -173,12 +252,15 @@ function avatar(c, size = '') {
 
 function row(c) {
   const name = contactName(c.contact);
+  const checked = state.checked.has(c.id);
   return h('div', {
-    class: ['row', c.unread ? 'unread' : '', c.id === state.selected ? 'selected' : '', 'st-' + c.status],
+    class: ['row', c.unread ? 'unread' : '', c.id === state.selected ? 'selected' : '', checked ? 'checked' : '', 'st-' + c.status],
     role: 'option', tabindex: 0, 'aria-selected': c.id === state.selected ? 'true' : 'false', dataset: { id: c.id },
     draggable: 'true', ondragstart: (e) => e.dataTransfer.setData('text/conversation', c.id),
     onclick: () => openConversation(c.id), onkeydown: (e) => { if (e.key === 'Enter') openConversation(c.id); },
   },
+  h('label', { class: 'row-check', onclick: (e) => e.stopPropagation() },
+    h('input', { type: 'checkbox', checked, 'aria-label': 'Select ' + name, onchange: (e) => toggleChecked(c.id, e.target.checked) })),
   avatar(c),
   h('div', { class: 'row-main' },
     h('div', { class: 'row-top' },
@@ -188,6 +270,8 @@ function row(c) {
     h('div', { class: 'row-subject' }, c.subject || c.preview || '(no text)'),
     h('div', { class: 'row-meta' },
       h('span', { class: ['pill', 'st', c.status] }, statusLabels[c.status]),
+      (c.priority === 'high' || (c.priority === 'urgent' && c.status !== 'urgent')) ? h('span', { class: ['pill', 'prio', c.priority] }, c.priority === 'urgent' ? 'Urgent priority' : 'High priority') : null,
+      snoozed(c) ? h('span', { class: 'pill snoozed', title: fullDate(c.snoozed_until) }, 'Snoozed') : null,
       c.folder_id ? h('span', { class: 'pill folder', style: `--h:${hue(folderName(c.folder_id))}` }, folderName(c.folder_id)) : null,
       c.pending_draft ? h('span', { class: 'pill draft' }, 'Draft') : null,
       (c.tags || []).slice(0, 2).map(t => h('span', { class: 'pill tag' }, '#' + t)),
@@ -216,20 +300,31 @@ export async function openConversation(id) {
   document.body.classList.add('thread-open');
   if (location.hash !== '#/inbox/c/' + id) history.replaceState(null, '', '#/inbox/c/' + id);
   if (changed) { buildThreadPane(); showClient(false); }
+  // Opening a conversation reads it, once its detail is in (whichever
+  // load brings it: another refresh may overtake this one).
+  state.markRead = id;
   await loadDetail();
-  const d = state.detail;
-  if (d && d.conversation.id === id && d.conversation.unread > 0) {
-    try {
-      const c = await post(`/inbox/conversations/${id}/read`, { read: true, version: d.conversation.version });
-      d.conversation.version = c.version;
-      d.conversation.unread = 0;
-      const r = state.list.find(x => x.id === id);
-      if (r) { r.unread = 0; r.version = c.version; }
-      $(`.row[data-id="${id}"]`)?.classList.remove('unread');
-      $(`.row[data-id="${id}"] .unread-dot`)?.remove();
-      refreshFolders();
-    } catch { /* a concurrent change; the next event refreshes */ }
-  }
+}
+
+async function markReadOnOpen(d) {
+  const id = d.conversation.id;
+  if (state.markRead !== id) return;
+  state.markRead = null;
+  if (d.conversation.unread === 0) return;
+  // An action taken meanwhile waits for this, so it carries the version
+  // the read produced.
+  let done;
+  state.reading = new Promise(r => { done = r; });
+  try {
+    const c = await post(`/inbox/conversations/${id}/read`, { read: true, version: d.conversation.version });
+    d.conversation.version = c.version;
+    d.conversation.unread = 0;
+    const r = state.list.find(x => x.id === id);
+    if (r) { r.unread = 0; r.version = c.version; }
+    $(`.row[data-id="${id}"]`)?.classList.remove('unread');
+    $(`.row[data-id="${id}"] .unread-dot`)?.remove();
+    refreshFolders();
+  } catch { /* a concurrent change; the next event refreshes */ } finally { done(); }
 }
 
 async function loadDetail() {
@@ -241,6 +336,7 @@ async function loadDetail() {
     if (seq !== detailSeq || id !== state.selected) return;
     state.detail = d;
     renderDetail();
+    markReadOnOpen(d);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {
       clear($('#thread-pane'), h('div', { class: 'empty' }, h('p', {}, 'This conversation does not exist.')));
@@ -312,7 +408,18 @@ function renderHead(d, c, name, cls) {
         h('option', { value: '' }, 'Unassigned'), state.employees.map(e => h('option', { value: e.id, selected: e.id === c.assignee }, e.name)))),
       control('Folder', h('select', { id: 'folder-select', onchange: (e) => act('move', { folder_id: e.target.value }) },
         h('option', { value: '' }, 'Unfiled'), state.folders.map(f => h('option', { value: f.id, selected: f.id === c.folder_id }, f.name)))),
-      control('Tags', h('input', { id: 'tags-input', value: (c.tags || []).join(', '), placeholder: 'tag, tag', onchange: (e) => act('tags', { tags: e.target.value.split(',').map(t => t.trim()).filter(Boolean) }, 'PUT') }))),
+      control('Tags', h('input', { id: 'tags-input', value: (c.tags || []).join(', '), placeholder: 'tag, tag', onchange: (e) => act('tags', { tags: e.target.value.split(',').map(t => t.trim()).filter(Boolean) }, 'PUT') })),
+      control('Priority', h('select', { id: 'priority-select', onchange: (e) => act('priority', { priority: e.target.value }) },
+        [['urgent', 'Urgent'], ['high', 'High'], ['normal', 'Normal'], ['low', 'Low']].map(([v, t]) => h('option', { value: v, selected: v === (c.priority || 'normal') }, t)))),
+      control('Later', h('select', { id: 'snooze-select', disabled: !['new', 'open', 'urgent'].includes(c.status), onchange: (e) => snoozeSelected(e.target.value) },
+        snoozeChoices.map(([v, t]) => h('option', { value: v }, t))))),
+    h('div', { class: 'head-actions' },
+      snoozed(c) ? h('span', { class: 'pill snoozed', id: 'snoozed-until' }, 'Snoozed until ' + fullDate(c.snoozed_until)) : null,
+      snoozed(c) ? h('button', { class: 'link small', id: 'wake-btn', onclick: () => act('snooze', { until: null }) }, 'Bring back now') : null,
+      h('span', { id: 'snooze-custom-box', hidden: true }, h('input', { type: 'datetime-local', id: 'snooze-custom' }),
+        h('button', { class: 'btn small', id: 'snooze-apply', onclick: () => { const v = $('#snooze-custom').value; if (v) snoozeTo(new Date(v)); } }, 'Snooze')),
+      h('span', { class: 'grow' }),
+      h('button', { class: 'link small', id: 'unread-btn', onclick: markUnread }, 'Mark as unread')),
     cls.by ? h('div', { class: 'why small', title: state.me.role === 'admin' ? (cls.reason || '') : '' }, icon('spark', 13), ' ', filedBy(c, cls)) : null);
 }
 
@@ -769,19 +876,70 @@ async function summarize() {
 
 async function act(action, body, method = 'POST') {
   const id = state.selected;
+  await state.reading;
   try {
     await api(method, `/inbox/conversations/${id}/${action}`, { ...body, version: state.detail.conversation.version });
     refreshAll();
+    return true;
   } catch (e) {
     problemToast(e);
     loadDetail();
+    return false;
   }
 }
 
 export async function resolveSelected() {
   if (!state.selected || !state.detail) return;
-  await act('status', { status: 'resolved' });
+  const id = state.selected;
+  if (!(await act('status', { status: 'resolved' }))) return;
   toast('Resolved');
+  await openNext(id);
+}
+
+// openNext moves on to the next open conversation of the current view
+// after one was handled, so the queue is worked from top to bottom.
+async function openNext(after) {
+  try {
+    const p = listParams();
+    const { conversation } = await get('/inbox/conversations/next' + qs({ ...p, q: '', after }));
+    if (conversation && state.selected === after) { openConversation(conversation.id); return; }
+    if (!conversation && state.selected === after) {
+      presenceMoved(after, null);
+      state.selected = null;
+      state.detail = null;
+      history.replaceState(null, '', '#/inbox');
+      document.body.classList.remove('thread-open');
+      clear($('#thread-pane'), h('div', { class: 'placeholder', id: 'queue-done' }, h('div', { class: 'empty-art' }, '✦'), h('h2', {}, 'No open work left'), h('p', {}, 'Every conversation in this view is handled.')));
+    }
+  } catch (e) { problemToast(e); }
+}
+
+async function snoozeSelected(choice) {
+  if (!choice) return;
+  if (choice === 'custom') {
+    const box = $('#snooze-custom-box');
+    box.hidden = false;
+    $('#snooze-custom').value = localInput(new Date(Date.now() + 3600e3));
+    $('#snooze-custom').focus();
+    $('#snooze-select').value = '';
+    return;
+  }
+  await snoozeTo(snoozeUntil(choice));
+}
+
+async function snoozeTo(until) {
+  const id = state.selected;
+  if (!(await act('snooze', { until: until.toISOString() }))) return;
+  toast('Snoozed until ' + fullDate(until.toISOString()));
+  await openNext(id);
+}
+
+async function markUnread() {
+  const id = state.selected;
+  if (!(await act('read', { read: false }))) return;
+  toast('Marked as unread');
+  const r = state.list.find(x => x.id === id);
+  if (r) r.unread = Math.max(1, r.unread);
 }
 
 export function problemToast(e) {
