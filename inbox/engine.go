@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -90,13 +91,16 @@ type Engine struct {
 	log        *slog.Logger
 	bus        *bus
 
-	flight            syncFlight
-	outboxWake        chan struct{}
-	workWake          chan struct{}
-	reclass           reclassifyQueue
-	coalesce          coalescer
-	instance          string
-	metrics           *metrics
+	flight     syncFlight
+	outboxWake chan struct{}
+	workWake   chan struct{}
+	reclass    reclassifyQueue
+	coalesce   coalescer
+	instance   string
+	metrics    *metrics
+	// syncInterval is the interval of the running Run (0 before one
+	// started), for the next attempt recorded after a failed sync.
+	syncInterval      atomic.Int64
 	successMu         sync.Mutex
 	lastSuccess       map[string]time.Time
 	outboxMaxAttempts int

@@ -60,7 +60,8 @@ type IntegrationChange struct {
 	Secrets map[string]string
 	// Test opens the channel with the new settings and, when it can test
 	// its connection (ConnectionTester), tests it before anything is
-	// saved: a failure is returned and nothing is written.
+	// saved: a failure is returned as a *ConnectionTestError and nothing
+	// is written. A disabled integration is not tested.
 	Test bool
 }
 
@@ -220,10 +221,33 @@ func (e *Engine) TestIntegration(ctx context.Context, tenant TenantID, id string
 	return e.testChannel(ctx, in)
 }
 
+// ConnectionTimeout bounds a connection test.
+const ConnectionTimeout = 30 * time.Second
+
+// ConnectionTestError is a failed connection test: Plain says what went
+// wrong in words for the people using the inbox; nothing was saved.
+type ConnectionTestError struct {
+	Integration string // its name
+	Plain       string
+	Err         error
+}
+
+func (e *ConnectionTestError) Error() string {
+	return fmt.Sprintf("test integration %q: %v", e.Integration, e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *ConnectionTestError) Unwrap() error { return e.Err }
+
 func (e *Engine) testChannel(ctx context.Context, in Integration) error {
+	ctx, cancel := context.WithTimeout(ctx, ConnectionTimeout)
+	defer cancel()
+	fail := func(err error) error {
+		return &ConnectionTestError{Integration: in.Name, Plain: plainText(err, e.schemaOf(in.Kind)), Err: err}
+	}
 	ch, err := e.OpenChannel(ctx, in)
 	if err != nil {
-		return fmt.Errorf("test integration %q: %w", in.Name, err)
+		return fail(err)
 	}
 	if c, ok := ch.(interface{ Close() error }); ok {
 		defer c.Close()
@@ -233,7 +257,7 @@ func (e *Engine) testChannel(ctx context.Context, in Integration) error {
 		return nil
 	}
 	if err := t.TestConnection(ctx); err != nil {
-		return fmt.Errorf("test integration %q: %w", in.Name, err)
+		return fail(err)
 	}
 	return nil
 }
@@ -308,14 +332,18 @@ func (e *Engine) applyIntegration(ctx context.Context, in *Integration, c Integr
 		if !f.Required {
 			continue
 		}
+		reason := "is required"
+		if f.Label != "" {
+			reason = "is required: " + f.Label
+		}
 		if f.Secret && len(in.Secrets[f.Name]) == 0 {
-			return Invalid("secrets."+f.Name, "is required")
+			return Invalid("secrets."+f.Name, reason)
 		}
 		if !f.Secret && in.Config[f.Name] == "" {
-			return Invalid("config."+f.Name, "is required")
+			return Invalid("config."+f.Name, reason)
 		}
 	}
-	if c.Test {
+	if c.Test && in.Enabled {
 		return e.testChannel(ctx, *in)
 	}
 	return nil

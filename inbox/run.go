@@ -97,6 +97,7 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 		opts.Instance = e.instance
 	}
 	opts.defaults()
+	e.syncInterval.Store(int64(opts.SyncInterval))
 	// Syncs run under work, which outlives ctx by up to ShutdownTimeout
 	// so that a batch being ingested commits instead of being rolled back.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -353,16 +354,25 @@ func (r *runner) due(in Integration, now time.Time) bool {
 	if failing {
 		return !now.Before(f.notBefore)
 	}
+	// A failure recorded by any instance (or a manual sync) sets the
+	// next attempt the integration's health announces.
+	if in.Status != IntegrationOK && in.LastSync.Failures > 0 && !in.LastSync.NextAttempt.IsZero() && !in.UpdatedAt.After(in.LastSync.FinishedAt) {
+		return !now.Before(in.LastSync.NextAttempt)
+	}
 	// A second of slack keeps a sync that finished just after the previous
 	// tick from waiting a whole extra interval.
 	return in.LastSync.FinishedAt.IsZero() || now.Sub(in.LastSync.FinishedAt) >= r.opts.SyncInterval-time.Second
 }
 
-// backoff is the wait after count consecutive failures: the sync interval
-// doubled per failure, at most an hour, with ±10% jitter so integrations
-// that failed together (a provider outage) do not retry in lockstep.
-func (r *runner) backoff(count int) time.Duration {
-	wait := r.opts.SyncInterval
+// backoff is the wait after count consecutive failures (retryDelay).
+func (r *runner) backoff(count int) time.Duration { return retryDelay(r.opts.SyncInterval, count) }
+
+// retryDelay is the wait after count consecutive failures: the sync
+// interval doubled per failure, at most an hour, with ±10% jitter so
+// integrations that failed together (a provider outage) do not retry in
+// lockstep.
+func retryDelay(interval time.Duration, count int) time.Duration {
+	wait := interval
 	for i := 0; i < count && wait < time.Hour; i++ {
 		wait *= 2
 	}

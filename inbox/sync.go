@@ -133,16 +133,25 @@ func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID stri
 	if !in.Enabled {
 		return SyncReport{}, fmt.Errorf("sync integration %q: %w", integrationID, Invalid("integration", "is disabled"))
 	}
+	report := SyncReport{StartedAt: e.clock.Now()}
 	ch, err := e.OpenChannel(ctx, in)
 	if err != nil {
-		return SyncReport{}, fmt.Errorf("sync integration %q: %w", integrationID, err)
+		if errors.Is(err, ErrUnsupported) {
+			return SyncReport{}, fmt.Errorf("sync integration %q: %w", integrationID, err)
+		}
+		// Settings the channel cannot work with are a failure like any
+		// other: shown in the integration's health, not only in the log.
+		report.FinishedAt = e.clock.Now()
+		e.metrics.add("syncs", 1)
+		e.metrics.add("sync_errors", 1)
+		report = e.recordSync(ctx, tenantID, in, report, err)
+		return report, fmt.Errorf("sync integration %q: %w", integrationID, err)
 	}
 	puller, ok := ch.(Puller)
 	if !ok {
 		return SyncReport{}, fmt.Errorf("sync integration %q: %w: %s channels cannot be pulled", integrationID, ErrUnsupported, in.Kind)
 	}
 
-	report := SyncReport{StartedAt: e.clock.Now()}
 	deliver := func(ctx context.Context, b Batch) (IngestResult, error) {
 		b.IntegrationID = in.ID
 		for i := range b.Messages {
@@ -165,7 +174,6 @@ func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID stri
 	pullErr := puller.Pull(ctx, in.Cursor, deliver)
 	e.metrics.observe("sync_seconds", time.Since(start), "kind", string(in.Kind))
 	report.FinishedAt = e.clock.Now()
-	status := IntegrationOK
 	e.metrics.add("syncs", 1)
 	if pullErr == nil {
 		e.successMu.Lock()
@@ -174,29 +182,68 @@ func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID stri
 	} else {
 		e.metrics.add("sync_errors", 1)
 	}
+	report = e.recordSync(ctx, tenantID, in, report, pullErr)
 	if pullErr != nil {
-		report.Errors = append(report.Errors, pullErr.Error())
+		return report, fmt.Errorf("sync integration %q: %w", integrationID, pullErr)
+	}
+	return report, nil
+}
+
+// recordSync stores a sync's outcome on the integration: its status, the
+// run of failures it continues or ends, the next attempt and the problem
+// in plain words; the admins are told when the failures reach
+// FailingAfter, or at once when the credentials were refused. It returns
+// the report as recorded.
+func (e *Engine) recordSync(ctx context.Context, tenantID TenantID, in Integration, report SyncReport, syncErr error) SyncReport {
+	status := IntegrationOK
+	if syncErr != nil {
+		report.Errors = append(report.Errors, syncErr.Error())
 		status = IntegrationError
-		if errors.Is(pullErr, ErrUnauthorized) {
+		if errors.Is(syncErr, ErrUnauthorized) {
 			status = IntegrationAuthFailed
 			e.metrics.add("auth_failures", 1)
 		}
+		prev := in.LastSync
+		report.Failures, report.FailingSince = 1, report.FinishedAt
+		if in.Status != IntegrationOK && in.Status != "" && prev.Failures > 0 {
+			report.Failures, report.FailingSince = prev.Failures+1, prev.FailingSince
+		}
+		if status != IntegrationAuthFailed {
+			report.NextAttempt = report.FinishedAt.Add(retryDelay(e.syncEvery(), report.Failures))
+		}
+		report.Problem = plainText(syncErr, e.schemaOf(in.Kind))
+	}
+	alert := syncErr != nil && (report.Failures == FailingAfter || (status == IntegrationAuthFailed && in.Status != IntegrationAuthFailed))
+	var admins []string
+	if alert {
+		admins = e.admins(ctx, tenantID)
 	}
 	// Record the outcome even if the caller's context ended mid-sync.
 	if err := e.store.Update(context.WithoutCancel(ctx), tenantID, func(tx Tx) error {
-		return tx.SetIntegrationStatus(in.ID, status, report)
+		if err := tx.SetIntegrationStatus(in.ID, status, report); err != nil {
+			return err
+		}
+		for _, a := range admins {
+			n := Notification{TenantID: tenantID, UserID: a, Kind: NotificationIntegrationFailing, Text: failingText(in, report),
+				CreatedAt: report.FinishedAt}
+			if err := tx.CreateNotification(&n); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		e.log.Error("inbox: record sync status", "tenant", string(tenantID), "integration", in.ID, "err", err)
+		admins = nil
 	}
 	events := []Event{{Type: EventSyncFinished, TenantID: tenantID, IntegrationID: in.ID, Detail: status, At: report.FinishedAt}}
 	if status == IntegrationAuthFailed {
 		events = append(events, Event{Type: EventIntegrationPaused, TenantID: tenantID, IntegrationID: in.ID, Detail: "authentication failed", At: report.FinishedAt})
 	}
-	e.bus.publish(events...)
-	if pullErr != nil {
-		return report, fmt.Errorf("sync integration %q: %w", integrationID, pullErr)
+	if len(admins) > 0 {
+		events = append(events, Event{Type: EventNotification, TenantID: tenantID, IntegrationID: in.ID, Detail: NotificationIntegrationFailing, At: report.FinishedAt})
 	}
-	return report, nil
+	e.bus.publish(events...)
+	return report
 }
 
 // OpenChannel builds the channel for an integration through the

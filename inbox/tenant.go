@@ -158,4 +158,15 @@ type SyncReport struct {
 	Quarantined int       `json:"quarantined"`
 	Skipped     int       `json:"skipped"`
 	Errors      []string  `json:"errors,omitempty"`
+	// Failures counts the failed syncs in a row up to this one; 0 after
+	// a success.
+	Failures int `json:"failures,omitempty"`
+	// FailingSince is when the first of those failures happened.
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	// NextAttempt is when the scheduler tries again after a failure; zero
+	// when it waits for the settings to change (refused credentials).
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	// Problem says in plain words what went wrong (PlainText), for the
+	// people using the inbox; Errors keep the details for developers.
+	Problem string `json:"problem,omitempty"`
 }

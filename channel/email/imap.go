@@ -29,7 +29,7 @@ func (c *Channel) dialIMAP(ctx context.Context, handler *imapclient.UnilateralDa
 	}
 	conn, err := c.opts.Dialer.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("imap %s: connect: %w: %w", s.Addr, inbox.ErrTemporary, err)
+		return nil, explainConnect("mail server", s.Addr, fmt.Errorf("imap %s: connect: %w: %w", s.Addr, inbox.ErrTemporary, err))
 	}
 	opts := &imapclient.Options{TLSConfig: tlsConfig(s), UnilateralDataHandler: handler}
 	var client *imapclient.Client
@@ -43,14 +43,17 @@ func (c *Channel) dialIMAP(ctx context.Context, handler *imapclient.UnilateralDa
 	}
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("imap %s: starttls: %w: %w", s.Addr, inbox.ErrTemporary, err)
+		return nil, explainHandshake("mail server", s.Addr, fmt.Errorf("imap %s: starttls: %w: %w", s.Addr, inbox.ErrTemporary, err))
 	}
 	// Stop blocking reads when ctx ends.
 	stop := context.AfterFunc(ctx, func() { client.Close() })
 	defer stop()
 	if err := client.WaitGreeting(); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("imap %s: greeting: %w: %w", s.Addr, inbox.ErrTemporary, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("imap %s: greeting: %w: %w", s.Addr, inbox.ErrTemporary, ctx.Err())
+		}
+		return nil, explainHandshake("mail server", s.Addr, fmt.Errorf("imap %s: greeting: %w: %w", s.Addr, inbox.ErrTemporary, err))
 	}
 	if err := c.login(ctx, client); err != nil {
 		client.Close()
@@ -80,7 +83,7 @@ func (c *Channel) login(ctx context.Context, client *imapclient.Client) error {
 			return client.Authenticate(tokenMechanism(offers, a.Username, token, s.Addr, true))
 		}, imapRefused)
 		if errors.Is(err, errTokenSource) {
-			return fmt.Errorf("imap %s: log in %q: %w", s.Addr, a.Username, err)
+			return explainTokenSource("mail server", fmt.Errorf("imap %s: log in %q: %w", s.Addr, a.Username, err))
 		}
 	case client.Caps().Has(imap.AuthCap(sasl.Plain)):
 		err = client.Authenticate(sasl.NewPlainClient("", a.Username, string(a.Password)))
@@ -97,8 +100,8 @@ func (c *Channel) login(ctx context.Context, client *imapclient.Client) error {
 		if a.Tokens != nil {
 			what = "the access token was refused even after a refresh: connect the mailbox again"
 		}
-		return fmt.Errorf("imap %s: the server refused the login of %q (%s): %s: %w",
-			s.Addr, a.Username, strings.TrimSpace(imapErr.Text), what, inbox.ErrUnauthorized)
+		return explainLogin("mail server", a.Username, a.Tokens != nil, fmt.Errorf("imap %s: the server refused the login of %q (%s): %s: %w",
+			s.Addr, a.Username, strings.TrimSpace(imapErr.Text), what, inbox.ErrUnauthorized))
 	}
 	return fmt.Errorf("imap %s: login: %w: %w", s.Addr, inbox.ErrTemporary, err)
 }

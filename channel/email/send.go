@@ -43,39 +43,12 @@ func (c *Channel) Send(ctx context.Context, out inbox.Outbound) (string, error) 
 
 // submit hands a composed message to the SMTP server.
 func (c *Channel) submit(ctx context.Context, msg composed) error {
-	s := c.opts.SMTP
-	conn, err := c.opts.Dialer.DialContext(ctx, "tcp", s.Addr)
+	client, stop, err := c.dialSMTP(ctx)
 	if err != nil {
-		return fmt.Errorf("smtp %s: connect: %w: %w", s.Addr, inbox.ErrTemporary, err)
-	}
-	if deadline, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(deadline)
-	} else {
-		_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
-	}
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-
-	var client *smtp.Client
-	switch s.Security {
-	case SecurityPlain:
-		client = smtp.NewClient(conn)
-	case SecuritySTARTTLS:
-		client, err = smtp.NewClientStartTLS(conn, tlsConfig(s))
-	default:
-		client = smtp.NewClient(tls.Client(conn, tlsConfig(s)))
-	}
-	if err != nil {
-		conn.Close()
-		return c.smtpErr("starttls", err)
-	}
-	defer client.Close()
-	if err := client.Hello(c.domain); err != nil {
-		return c.smtpErr("hello", err)
-	}
-	if err := c.smtpAuth(ctx, client); err != nil {
 		return err
 	}
+	defer stop()
+	defer client.Close()
 	if err := client.Mail(msg.from, nil); err != nil {
 		return c.smtpErr("mail from", err)
 	}
@@ -98,6 +71,49 @@ func (c *Channel) submit(ctx context.Context, msg composed) error {
 	return nil
 }
 
+// dialSMTP connects to the SMTP server, greets it and authenticates; the
+// connection closes when ctx ends, until stop is called. Connection
+// failures are explained in plain words (inbox.PlainError).
+func (c *Channel) dialSMTP(ctx context.Context) (client *smtp.Client, stop func() bool, err error) {
+	s := c.opts.SMTP
+	conn, err := c.opts.Dialer.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return nil, nil, explainConnect("outgoing mail server", s.Addr, fmt.Errorf("smtp %s: connect: %w: %w", s.Addr, inbox.ErrTemporary, err))
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	} else {
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	}
+	stop = context.AfterFunc(ctx, func() { conn.Close() })
+	fail := func(err error) (*smtp.Client, func() bool, error) {
+		stop()
+		return nil, nil, err
+	}
+
+	switch s.Security {
+	case SecurityPlain:
+		client = smtp.NewClient(conn)
+	case SecuritySTARTTLS:
+		client, err = smtp.NewClientStartTLS(conn, tlsConfig(s))
+	default:
+		client = smtp.NewClient(tls.Client(conn, tlsConfig(s)))
+	}
+	if err != nil {
+		conn.Close()
+		return fail(explainHandshake("outgoing mail server", s.Addr, c.smtpErr("starttls", err)))
+	}
+	if err := client.Hello(c.domain); err != nil {
+		client.Close()
+		return fail(explainHandshake("outgoing mail server", s.Addr, c.smtpErr("hello", err)))
+	}
+	if err := c.smtpAuth(ctx, client); err != nil {
+		client.Close()
+		return fail(err)
+	}
+	return client, stop, nil
+}
+
 func (c *Channel) smtpAuth(ctx context.Context, client *smtp.Client) error {
 	a := c.opts.Auth
 	if c.opts.SMTPAuth != nil {
@@ -111,7 +127,7 @@ func (c *Channel) smtpAuth(ctx context.Context, client *smtp.Client) error {
 			return client.Auth(tokenMechanism(client.SupportsAuth, a.Username, token, addr, false))
 		}, smtpRefused)
 		if errors.Is(err, errTokenSource) {
-			return fmt.Errorf("smtp %s: log in %q: %w", addr, a.Username, err)
+			return explainTokenSource("outgoing mail server", fmt.Errorf("smtp %s: log in %q: %w", addr, a.Username, err))
 		}
 	case a.Username != "" && client.SupportsAuth(sasl.Plain):
 		err = client.Auth(sasl.NewPlainClient("", a.Username, string(a.Password)))
@@ -132,8 +148,8 @@ func (c *Channel) smtpAuth(ctx context.Context, client *smtp.Client) error {
 		if a.Tokens != nil {
 			what = "the access token was refused even after a refresh: connect the mailbox again"
 		}
-		return fmt.Errorf("smtp %s: the server refused the login of %q (%d %s): %s: %w",
-			addr, a.Username, se.Code, se.Message, what, inbox.ErrUnauthorized)
+		return explainLogin("outgoing mail server", a.Username, a.Tokens != nil, fmt.Errorf("smtp %s: the server refused the login of %q (%d %s): %s: %w",
+			addr, a.Username, se.Code, se.Message, what, inbox.ErrUnauthorized))
 	}
 	return c.smtpErr("auth", err)
 }

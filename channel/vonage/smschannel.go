@@ -2,6 +2,7 @@ package vonage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -33,6 +34,9 @@ type SMSChannel struct {
 	integrationID string
 	from          string
 	api           SMSAPI
+	// check tests the credentials (SMSFactory sets it); nil: nothing to
+	// test.
+	check func(ctx context.Context) error
 }
 
 var (
@@ -50,6 +54,15 @@ func NewSMSChannel(integrationID, from string, api SMSAPI) (*SMSChannel, error) 
 		return nil, fmt.Errorf("vonage: sms channel %q: %w", integrationID, inbox.Invalid("api", "is required"))
 	}
 	return &SMSChannel{integrationID: integrationID, from: from, api: api}, nil
+}
+
+// TestConnection implements inbox.ConnectionTester: the account's
+// credentials are checked against the Vonage account API.
+func (c *SMSChannel) TestConnection(ctx context.Context) error {
+	if c.check == nil {
+		return nil
+	}
+	return c.check(ctx)
 }
 
 // Kind implements inbox.Channel.
@@ -143,13 +156,25 @@ type SMSFactoryOptions struct {
 
 // SMSFactory returns the inbox.ChannelFactory for SMS integrations. It
 // reads Config "from" and "api_key" and the sealed secret "api_secret".
+// Without an API key the integration only receives (through the webhook)
+// and its channel cannot send. With one, the channel can test its
+// connection (inbox.ConnectionTester): the account API's balance, which
+// takes the key and secret and changes nothing, is asked for next to
+// BaseURL.
 func SMSFactory(opts SMSFactoryOptions) inbox.ChannelFactory {
 	return func(ctx context.Context, in inbox.Integration, secret inbox.SecretFunc) (inbox.Channel, error) {
 		key := in.Config[ConfigAPIKey]
+		if strings.TrimSpace(in.Config[ConfigFrom]) == "" {
+			return nil, fmt.Errorf("vonage: sms integration %q: %w", in.ID, inbox.Invalid("config."+ConfigFrom, "is required"))
+		}
 		if key == "" {
-			return nil, fmt.Errorf("vonage: sms integration %q: %w", in.ID, inbox.Invalid("config.api_key", "is required"))
+			return receiveOnly{kind: inbox.SourceSMS, id: in.ID}, nil
 		}
 		apiSecret, err := secret(SecretAPISecret)
+		if errors.Is(err, inbox.ErrNotFound) {
+			return nil, fmt.Errorf("vonage: sms integration %q: %w", in.ID,
+				inbox.Invalid("secrets."+SecretAPISecret, "is required with an API key"))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("vonage: sms integration %q: %w", in.ID, err)
 		}
@@ -159,6 +184,17 @@ func SMSFactory(opts SMSFactoryOptions) inbox.ChannelFactory {
 		} else {
 			api = NewSDKSMSAPI(key, string(apiSecret), SDKOptions{BaseURL: opts.BaseURL, Client: opts.Client})
 		}
-		return NewSMSChannel(in.ID, in.Config[ConfigFrom], api)
+		ch, err := NewSMSChannel(in.ID, in.Config[ConfigFrom], api)
+		if err != nil {
+			return nil, err
+		}
+		client := opts.Client
+		if client == nil {
+			client = defaultClient
+		}
+		ch.check = func(ctx context.Context) error {
+			return checkCredentials(ctx, client, accountURL(opts.BaseURL), key, string(apiSecret))
+		}
+		return ch, nil
 	}
 }

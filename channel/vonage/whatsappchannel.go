@@ -307,6 +307,10 @@ type WhatsAppFactoryOptions struct {
 func WhatsAppFactory(opts WhatsAppFactoryOptions) inbox.ChannelFactory {
 	return func(ctx context.Context, in inbox.Integration, secret inbox.SecretFunc) (inbox.Channel, error) {
 		pemKey, err := secret(SecretPrivateKey)
+		if errors.Is(err, inbox.ErrNotFound) && in.Config[ConfigApplicationID] == "" {
+			// No application: the integration receives only.
+			return receiveOnly{kind: inbox.SourceWhatsApp, id: in.ID}, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("vonage: whatsapp integration %q: %w", in.ID, err)
 		}

@@ -51,11 +51,30 @@ func (req integrationRequest) change(test bool) inbox.IntegrationChange {
 	return c
 }
 
-// testRequested reports whether the caller asked for a connection test
-// (?test=true) before saving.
+// testRequested reports whether a save runs the connection test: always,
+// unless the caller asks to save without it (?test=false, "save anyway").
+// The engine tests only integrations saved enabled.
 func testRequested(r *http.Request) bool {
 	v := r.URL.Query().Get("test")
-	return v == "1" || v == "true"
+	return v != "0" && v != "false"
+}
+
+// changesConnection reports whether req sets how an integration connects
+// (a setting or secret given a value, or switching it on): only then does
+// an update run the connection test. Renaming, disabling or removing a
+// setting does not.
+func (req integrationRequest) changesConnection() bool {
+	for _, v := range req.Config {
+		if v != "" {
+			return true
+		}
+	}
+	for _, v := range req.Secrets {
+		if v != "" {
+			return true
+		}
+	}
+	return req.Enabled != nil && *req.Enabled
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -97,7 +116,7 @@ func (s *Server) patchIntegration(w http.ResponseWriter, r *http.Request, p auth
 			return err
 		}
 	} // else UpdateIntegration answers
-	in, err := s.eng.UpdateIntegration(r.Context(), tenant, id, req.change(testRequested(r)),
+	in, err := s.eng.UpdateIntegration(r.Context(), tenant, id, req.change(testRequested(r) && req.changesConnection()),
 		inbox.Change{Actor: p.Actor, Version: req.Version})
 	if err != nil {
 		return err
@@ -116,11 +135,18 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p aut
 
 func (s *Server) syncIntegration(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	rep, err := s.eng.Sync(r.Context(), tenantOf(p), r.PathValue("id"))
-	if errors.Is(err, inbox.ErrUnauthorized) {
-		// The mailbox refused the integration's credentials: that is not
-		// the caller's session failing, so it must not read as a 401.
-		writeProblem(w, r, Problem{Type: typeUpstreamAuth, Title: "The provider refused the integration's credentials",
-			Status: http.StatusBadGateway, Detail: err.Error()})
+	if err != nil && !rep.FinishedAt.IsZero() {
+		// The sync ran and failed: the provider's fault or the settings',
+		// not the caller's request. The reason is in plain words; the
+		// details are in the log.
+		s.log.Warn("api: sync failed", "integration", r.PathValue("id"), "err", err)
+		title := "The sync failed"
+		typ := typeSyncFailed
+		if errors.Is(err, inbox.ErrUnauthorized) {
+			// Not the caller's session failing: it must not read as a 401.
+			title, typ = "The provider refused the integration's credentials", typeUpstreamAuth
+		}
+		writeProblem(w, r, Problem{Type: typ, Title: title, Status: http.StatusBadGateway, Detail: rep.Problem})
 		return nil
 	}
 	if err != nil {

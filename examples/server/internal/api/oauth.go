@@ -258,8 +258,8 @@ func (s *Server) openFlow(r *http.Request, p auth.Principal) (oauthFlow, error) 
 }
 
 // saveOAuth creates the integration of a newly connected mailbox, or
-// stores the new grant of a reconnected one, testing the mailbox before
-// anything is written. It returns the integration's id.
+// stores the new grant of a reconnected one. It returns the integration's
+// id.
 func (s *Server) saveOAuth(ctx context.Context, p auth.Principal, provider oauth.Provider, flow oauthFlow, refreshToken string) (string, error) {
 	config := map[string]string{
 		email.ConfigAuth: "xoauth2", email.ConfigOAuthProvider: provider.ID,
@@ -277,7 +277,11 @@ func (s *Server) saveOAuth(ctx context.Context, p auth.Principal, provider oauth
 		config[srv.prefix+"_security"] = string(srv.server.Security)
 	}
 	secrets := map[string]string{email.SecretOAuthRefreshToken: refreshToken}
-	change := inbox.IntegrationChange{Config: config, Secrets: secrets, Test: true}
+	// No connection test: the provider has just issued the grant, and a
+	// test would spend the refresh token (providers rotate it on use)
+	// before the integration stores it. The first sync shows in the
+	// integration's health whether the mailbox accepts it.
+	change := inbox.IntegrationChange{Config: config, Secrets: secrets}
 	s.integrationsMu.Lock()
 	defer s.integrationsMu.Unlock()
 	if flow.Integration != "" {

@@ -51,6 +51,8 @@ const (
 	typeTooLarge     = "/inbox/problems/too-large"
 	typeInternal     = "/inbox/problems/internal"
 	typeUpstreamAuth = "/inbox/problems/provider-refused-credentials"
+	typeConnection   = "/inbox/problems/connection-test-failed"
+	typeSyncFailed   = "/inbox/problems/sync-failed"
 )
 
 // errForbidden marks a request the principal's role does not allow.
@@ -94,7 +96,13 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 // shown (it could name internals), only logged.
 func problemFor(err error, log *slog.Logger) Problem {
 	var fe *inbox.FieldError
+	var ct *inbox.ConnectionTestError
 	switch {
+	case errors.As(err, &ct):
+		// The reason in plain words: the admin fixes the settings, or
+		// saves the integration disabled (?test=false).
+		return Problem{Type: typeConnection, Title: "The connection test failed", Status: http.StatusUnprocessableEntity,
+			Detail: ct.Plain}
 	case errors.Is(err, errTooLarge) && errors.As(err, &fe):
 		return Problem{Type: typeTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge,
 			Detail: fe.Error(), Errors: []FieldProblem{{Field: fe.Field, Reason: fe.Reason}}}

@@ -259,10 +259,35 @@ type IntegrationView struct {
 	SecretsSet []string          `json:"secrets_set"`
 	Status     string            `json:"status"`
 	LastSync   inbox.SyncReport  `json:"last_sync"`
-	WebhookURL string            `json:"webhook_url,omitempty"`
-	CreatedAt  time.Time         `json:"created_at"`
-	UpdatedAt  time.Time         `json:"updated_at"`
-	Version    int64             `json:"version"`
+	// Health is the state the UI shows, with the problem in plain words.
+	Health     HealthView `json:"health"`
+	WebhookURL string     `json:"webhook_url,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	Version    int64      `json:"version"`
+}
+
+// HealthView is an integration's health: ok, degraded, failing or
+// disabled; when syncs fail, what went wrong in plain words, since when,
+// and when the next attempt is (none: once the settings change).
+type HealthView struct {
+	State        string    `json:"state"`
+	Problem      string    `json:"problem,omitempty"`
+	Failures     int       `json:"failures,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	NextAttempt  time.Time `json:"next_attempt,omitzero"`
+}
+
+func healthView(in inbox.Integration) HealthView {
+	h := HealthView{State: inbox.HealthState(in)}
+	if in.Status != inbox.IntegrationOK && in.Status != "" {
+		h.Problem, h.Failures = in.LastSync.Problem, in.LastSync.Failures
+		h.FailingSince, h.NextAttempt = in.LastSync.FailingSince, in.LastSync.NextAttempt
+		if h.Problem == "" {
+			h.Problem = "The last sync failed."
+		}
+	}
+	return h
 }
 
 func integrationView(in inbox.Integration) IntegrationView {
@@ -276,7 +301,7 @@ func integrationView(in inbox.Integration) IntegrationView {
 		cfg = map[string]string{}
 	}
 	v := IntegrationView{ID: in.ID, Kind: in.Kind, Name: in.Name, Enabled: in.Enabled, Config: cfg, SecretsSet: set,
-		Status: in.Status, LastSync: in.LastSync, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}
+		Status: in.Status, LastSync: in.LastSync, Health: healthView(in), CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}
 	switch in.Kind {
 	case inbox.SourceSMS:
 		v.WebhookURL = "/inbox/webhooks/sms"

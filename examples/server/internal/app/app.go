@@ -118,6 +118,10 @@ type Config struct {
 	// ("https://inbox.example"); OAuth redirect URLs are built on it. "":
 	// taken from each request.
 	PublicURL string
+	// VonageSMSURL is the Vonage SMS API prefix; the account API that
+	// checks credentials when an SMS integration is saved is next to it.
+	// "": Vonage's own.
+	VonageSMSURL string
 }
 
 // MetricsConfig configures the Prometheus endpoint.
@@ -389,7 +393,7 @@ func (a *App) build(ctx context.Context) (err error) {
 		},
 		Channels: map[inbox.Source]inbox.ChannelFactory{
 			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Tokens: tokens, Logger: a.log})),
-			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{})),
+			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{BaseURL: cfg.VonageSMSURL})),
 			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
 			inbox.SourceWebhook:  demo.Sandbox(webhook.Factory(webhook.FactoryOptions{})),
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -38,7 +39,8 @@ func newServerWith(t testing.TB, edit func(*app.Config)) (*app.App, *httptest.Se
 	require.NoError(t, err)
 	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
-	cfg := app.Config{DataDir: t.TempDir(), Keys: keys, Demo: true, DemoWebhookSecret: secret.Encode(), BcryptCost: bcrypt.MinCost}
+	cfg := app.Config{DataDir: t.TempDir(), Keys: keys, Demo: true, DemoWebhookSecret: secret.Encode(), BcryptCost: bcrypt.MinCost,
+		VonageSMSURL: fakeVonage(t, "") + "/sms"}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -55,6 +57,28 @@ func newServerWith(t testing.TB, edit func(*app.Config)) (*app.App, *httptest.Se
 		require.NoError(t, a.Close())
 	})
 	return a, ts
+}
+
+// fakeVonage serves the Vonage account API's balance, which SMS
+// integrations are checked against when saved: it accepts every API key,
+// or only apiKey when set. It returns the API's root URL.
+func fakeVonage(t testing.TB, apiKey string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/account/get-balance" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("api_secret") == "" || (apiKey != "" && r.URL.Query().Get("api_key") != apiKey) {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"type":"https://developer.nexmo.com/api-errors#unauthorized","title":"Unauthorized"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"value":10.28,"autoReload":false}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 func httptestServer(a *app.App) *httptest.Server { return httptest.NewServer(a.Handler()) }

@@ -231,15 +231,22 @@ func TestLeak(t *testing.T) {
 		Config     map[string]string `json:"config"`
 	}
 	var mail, sms, hook integrationJSON
-	c.json(http.MethodPost, "/inbox/integrations", map[string]any{"kind": "email", "name": "Boutique mailbox",
+	mailbox := map[string]any{"kind": "email", "name": "Boutique mailbox",
 		"config": map[string]string{
 			email.ConfigIMAPHost: "127.0.0.1", email.ConfigIMAPPort: imapPort, email.ConfigIMAPSecurity: "plain",
 			email.ConfigSMTPHost: "127.0.0.1", email.ConfigSMTPPort: "1", email.ConfigSMTPSecurity: "plain",
 			email.ConfigUsername: leakIMAPUser, email.ConfigSMTPUsername: "smtp." + leakIMAPUser, email.ConfigAddress: leakIMAPUser,
 		},
-		"secrets": map[string]string{email.SecretPassword: leakIMAPPassword, email.SecretSMTPPassword: leakSMTPPassword}}, http.StatusCreated, &mail)
+		"secrets": map[string]string{email.SecretPassword: leakIMAPPassword, email.SecretSMTPPassword: leakSMTPPassword}}
+	// Saving runs the connection test: the server refuses the password,
+	// and the refusal says so without the password.
+	refused := c.problem(http.MethodPost, "/inbox/integrations", mailbox, http.StatusUnprocessableEntity)
+	require.Contains(t, refused.Detail, "refused the login")
+	// Saved anyway, without the test, so that the scheduler meets the
+	// refusal too.
+	c.json(http.MethodPost, "/inbox/integrations?test=false", mailbox, http.StatusCreated, &mail)
 	require.ElementsMatch(t, []string{email.SecretPassword, email.SecretSMTPPassword}, mail.SecretsSet)
-	c.json(http.MethodPost, "/inbox/integrations", map[string]any{"kind": "sms", "name": "SMS boutique",
+	c.json(http.MethodPost, "/inbox/integrations?test=false", map[string]any{"kind": "sms", "name": "SMS boutique",
 		"config":  map[string]string{vonage.ConfigFrom: leakNumber, vonage.ConfigAPIKey: "a1b2c3d4", vonage.ConfigSignatureMethod: "sha256"},
 		"secrets": map[string]string{vonage.SecretAPISecret: leakAPISecret, vonage.SecretSignature: leakSigSecret}}, http.StatusCreated, &sms)
 	require.ElementsMatch(t, []string{vonage.SecretAPISecret, vonage.SecretSignature}, sms.SecretsSet)
