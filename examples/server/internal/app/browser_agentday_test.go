@@ -453,3 +453,23 @@ func TestBrowserWorkQueue(t *testing.T) {
 	}
 	waitJS(t, ctx, "queue emptier", fmt.Sprintf(`![...document.querySelectorAll('.row')].some(r => %q.includes(r.dataset.id))`, strings.Join(picked, ",")))
 }
+
+// TestBrowserSearchAsAgentsType: search finds a phone number typed as
+// displayed and word beginnings, shows where it matched with the words
+// marked, and says how many conversations match.
+func TestBrowserSearchAsAgentsType(t *testing.T) {
+	ctx := browser(t)
+	_, ts := newServer(t)
+	logIn(t, ctx, ts.URL, demo.Employees[1])
+	search := func(q string) {
+		eval[bool](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('#search'); s.value = %q; s.dispatchEvent(new Event('input')); return true })()`, q))
+	}
+	search("+33 6 12 34 56 78")
+	waitJS(t, ctx, "phone as displayed", `(() => { const r = [...document.querySelectorAll('.row-name')]; return r.length >= 1 && r.every(x => x.textContent.replace(/\s/g, '').includes('+33612345678')) })()`)
+	search("Opaline")
+	waitJS(t, ctx, "message snippet", `[...document.querySelectorAll('.row')].some(r => r.textContent.includes('Éléonore') && [...r.querySelectorAll('.row-snippet mark')].some(m => m.textContent.toLowerCase() === 'opaline'))`)
+	require.Regexp(t, `^\d+ conversations?$`, eval[string](t, ctx, `document.querySelector('#list-count').textContent`))
+	screenshot(t, ctx, artefacts(t), "22-search-snippet")
+	search("opal*")
+	waitJS(t, ctx, "prefix", `[...document.querySelectorAll('.row')].some(r => r.textContent.includes('Éléonore') && [...r.querySelectorAll('.row-snippet mark')].some(m => m.textContent.toLowerCase().startsWith('opal')))`)
+}

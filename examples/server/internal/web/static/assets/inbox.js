@@ -243,6 +243,20 @@ async function bulk(action, extra, done) {
   } catch (e) { problemToast(e); }
 }
 
+// snippet shows where a search matched, the matched words marked.
+function snippet(sn) {
+  const chars = Array.from(sn.text || '');
+  const parts = [];
+  let at = 0;
+  for (const { start, end } of [...(sn.highlights || [])].sort((a, b) => a.start - b.start)) {
+    if (start < at || end > chars.length) continue;
+    parts.push(chars.slice(at, start).join(''), h('mark', {}, chars.slice(start, end).join('')));
+    at = end;
+  }
+  parts.push(chars.slice(at).join(''));
+  return h('div', { class: ['row-snippet', 'small'] }, sn.in === 'note' ? h('span', { class: 'pill note-pill' }, 'note') : null, ' ', parts);
+}
+
 const snoozed = (c) => c.snoozed_until && new Date(c.snoozed_until) > Date.now();
 
 function avatar(c, size = '') {
@@ -268,6 +282,7 @@ function row(c) {
       h('span', { class: 'src', title: sourceLabels[c.source] }, icon(c.source, 14)),
       h('span', { class: 'row-time', title: fullDate(c.last_message_at) }, ago(c.last_message_at))),
     h('div', { class: 'row-subject' }, c.subject || c.preview || '(no text)'),
+    c.snippet && c.snippet.in !== 'subject' ? snippet(c.snippet) : null,
     h('div', { class: 'row-meta' },
       h('span', { class: ['pill', 'st', c.status] }, statusLabels[c.status]),
       (c.priority === 'high' || (c.priority === 'urgent' && c.status !== 'urgent')) ? h('span', { class: ['pill', 'prio', c.priority] }, c.priority === 'urgent' ? 'Urgent priority' : 'High priority') : null,
