@@ -68,6 +68,7 @@ func (l *syncedLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 // tokens.
 type oauthWorld struct {
 	app   *app.App
+	smtp  *oauthtest.SMTPServer
 	ts    *httptest.Server
 	auth  *oauthtest.AuthServer
 	clock *stepClock
@@ -100,12 +101,12 @@ func newOAuthWorld(t *testing.T, server string) *oauthWorld {
 			OAuth2IntrospectionURL: w.auth.IntrospectionURL(), Extra: "auth_failure_delay = 0"})
 		w.imapAddr, w.deliverRaw = dc.Addr, func(raw []byte) { appendAs(t, dc.Addr, owner, raw) }
 	}
-	smtp := oauthtest.NewSMTPServer(t, oauthMailbox, w.auth.Check)
+	w.smtp = oauthtest.NewSMTPServer(t, oauthMailbox, w.auth.Check)
 
 	google := oauth.Google
 	google.Endpoint = oauth2.Endpoint{AuthURL: w.auth.AuthURL(), TokenURL: w.auth.TokenURL(), AuthStyle: oauth2.AuthStyleInParams}
 	google.IMAP = email.Server{Addr: w.imapAddr, Security: email.SecurityPlain}
-	google.SMTP = email.Server{Addr: smtp.Addr, Security: email.SecurityPlain}
+	google.SMTP = email.Server{Addr: w.smtp.Addr, Security: email.SecurityPlain}
 
 	var material [seal.KeySize]byte
 	_, _ = rand.Read(material[:])
@@ -280,6 +281,23 @@ func connectGmailEndToEnd(t *testing.T, server string) {
 	require.Equal(t, 1, rep.New)
 	require.Equal(t, 1, w.auth.Refused())
 	require.Equal(t, refreshes+1, w.auth.Refreshes())
+
+	// A reply leaves through SMTP, logged in with the same token.
+	var convs struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Version int64  `json:"version"`
+		} `json:"items"`
+	}
+	c.json(http.MethodGet, "/inbox/conversations", nil, http.StatusOK, &convs)
+	require.NotEmpty(t, convs.Items)
+	c.json(http.MethodPost, "/inbox/conversations/"+convs.Items[0].ID+"/reply",
+		map[string]any{"text": "Bonjour, votre commande part demain.", "version": convs.Items[0].Version}, http.StatusCreated, nil)
+	sent, err := w.app.Engine.DeliverOutbox(context.Background(), "atelier")
+	require.NoError(t, err)
+	require.Equal(t, 1, sent)
+	require.Len(t, w.smtp.Received(), 1)
+	require.Contains(t, string(w.smtp.Received()[0]), "votre commande part demain")
 
 	// The owner withdraws the app's access: the sync fails and the
 	// integration says why, in words.
