@@ -235,6 +235,10 @@ type Conversation struct {
 	LastInboundAt    time.Time
 	LastHumanReplyAt time.Time
 	LastAutoReplyAt  time.Time
+	// FirstInboundAt is when the customer sent their first message (its
+	// SentAt, never later than its receipt): first responses are measured
+	// from it, so mail synced late does not look answered at once.
+	FirstInboundAt time.Time
 	// FirstResponseAt is when a person first answered; ResolvedAt when the
 	// conversation was last resolved. Both feed response-time statistics.
 	FirstResponseAt time.Time

@@ -749,6 +749,13 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 	} else {
 		delete(w.readUpTo, conv.ID)
 		conv.Unread++
+		sent := sentAt
+		if sent.After(w.now) {
+			sent = w.now // clamped: never after we received it
+		}
+		if conv.FirstInboundAt.IsZero() || sent.Before(conv.FirstInboundAt) {
+			conv.FirstInboundAt = sent
+		}
 		if sentAt.After(conv.LastInboundAt) {
 			conv.LastInboundAt = sentAt
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,8 +61,19 @@ type Stats struct {
 	ByFolder      map[string]int `json:"by_folder"`
 	// FirstResponse: from a conversation's creation to a person's first
 	// answer. Resolution: from creation to resolution.
+	// FirstResponse: from the customer's first message (its sent time,
+	// else the conversation's creation) to a person's first answer.
+	// Resolution: from creation to resolution.
 	FirstResponse Durations `json:"first_response"`
 	Resolution    Durations `json:"resolution"`
+	// ByIntent counts conversations by the intent classifiers or rules
+	// found ("" none).
+	ByIntent map[Intent]int `json:"by_intent"`
+	// ByAgent has the figures of each assignee ("" unassigned).
+	ByAgent map[string]AgentStats `json:"by_agent"`
+	// Periods has the conversation figures of each period (the query's
+	// granularity and time zone), oldest first.
+	Periods []PeriodStats `json:"periods"`
 	// ResolutionRate is the share of conversations resolved or archived.
 	ResolutionRate float64 `json:"resolution_rate"`
 	// Classification accuracy per classifier ("rules", "ai", ...) and per
@@ -72,6 +84,23 @@ type Stats struct {
 	Confusion            map[string]map[string]int `json:"confusion"`
 }
 
+// AgentStats are the figures of the conversations assigned to one agent.
+type AgentStats struct {
+	Conversations int       `json:"conversations"`
+	Resolved      int       `json:"resolved"`
+	FirstResponse Durations `json:"first_response"`
+	Resolution    Durations `json:"resolution"`
+}
+
+// PeriodStats are the figures of the conversations created in one period.
+type PeriodStats struct {
+	Period        string    `json:"period"` // as VolumePoint.Period
+	Conversations int       `json:"conversations"`
+	Resolved      int       `json:"resolved"`
+	FirstResponse Durations `json:"first_response"`
+	Resolution    Durations `json:"resolution"`
+}
+
 // ConversationFacts is the part of a conversation statistics need.
 type ConversationFacts struct {
 	ID              string
@@ -79,9 +108,12 @@ type ConversationFacts struct {
 	FolderID        string
 	Status          Status
 	CreatedAt       time.Time
+	FirstInboundAt  time.Time
 	FirstResponseAt time.Time
 	ResolvedAt      time.Time
 	Classification  Decision
+	Assignee        string
+	Intent          Intent
 }
 
 // StatsTx is an optional Tx capability: stores that can aggregate in the
@@ -142,7 +174,7 @@ func (e *Engine) Stats(ctx context.Context, tenantID TenantID, q StatsQuery) (St
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
-	s := summarize(facts)
+	s := summarize(facts, loc, q.Granularity)
 	s.Volume = volume
 	return s, nil
 }
@@ -179,7 +211,8 @@ func scanStats(tx Tx, q StatsQuery, loc *time.Location) ([]VolumePoint, []Conver
 		for _, c := range page.Items {
 			if !c.CreatedAt.Before(q.From) && c.CreatedAt.Before(q.To) {
 				facts = append(facts, ConversationFacts{ID: c.ID, Source: c.Source, FolderID: c.FolderID, Status: c.Status,
-					CreatedAt: c.CreatedAt, FirstResponseAt: c.FirstResponseAt, ResolvedAt: c.ResolvedAt, Classification: c.Classification})
+					CreatedAt: c.CreatedAt, FirstInboundAt: c.FirstInboundAt, FirstResponseAt: c.FirstResponseAt, ResolvedAt: c.ResolvedAt,
+					Classification: c.Classification, Assignee: c.Assignee, Intent: c.Intent})
 			}
 			msgs, err := tx.ListMessages(c.ID)
 			if err != nil {
@@ -220,26 +253,66 @@ func SortVolume(v []VolumePoint) {
 	})
 }
 
-func summarize(facts []ConversationFacts) Stats {
+// figures gathers the durations of a group of conversations.
+type figures struct {
+	conversations, resolved int
+	first, resolution       []time.Duration
+}
+
+func (g *figures) add(f ConversationFacts) {
+	g.conversations++
+	if f.Status == StatusResolved || f.Status == StatusArchived {
+		g.resolved++
+	}
+	if d, ok := firstResponse(f); ok {
+		g.first = append(g.first, d)
+	}
+	if !f.ResolvedAt.IsZero() && !f.ResolvedAt.Before(f.CreatedAt) {
+		g.resolution = append(g.resolution, f.ResolvedAt.Sub(f.CreatedAt))
+	}
+}
+
+// firstResponse is how long the customer waited for a person's first
+// answer: from their first message's sent time (the conversation's
+// creation when unknown) to the answer.
+func firstResponse(f ConversationFacts) (time.Duration, bool) {
+	if f.FirstResponseAt.IsZero() {
+		return 0, false
+	}
+	from := f.CreatedAt
+	if !f.FirstInboundAt.IsZero() && f.FirstInboundAt.Before(from) {
+		from = f.FirstInboundAt
+	}
+	if f.FirstResponseAt.Before(from) {
+		return 0, false
+	}
+	return f.FirstResponseAt.Sub(from), true
+}
+
+func summarize(facts []ConversationFacts, loc *time.Location, g Granularity) Stats {
 	s := Stats{
 		Conversations: len(facts), ByStatus: map[Status]int{}, BySource: map[Source]int{}, ByFolder: map[string]int{},
 		AccuracyByClassifier: map[string]Accuracy{}, AccuracyByFolder: map[string]Accuracy{}, Confusion: map[string]map[string]int{},
+		ByIntent: map[Intent]int{}, ByAgent: map[string]AgentStats{}, Periods: []PeriodStats{},
 	}
-	var first, resolution []time.Duration
-	closed := 0
+	var all figures
+	agents := map[string]*figures{}
+	periods := map[string]*figures{}
 	for _, f := range facts {
 		s.ByStatus[f.Status]++
 		s.BySource[f.Source]++
 		s.ByFolder[f.FolderID]++
-		if !f.FirstResponseAt.IsZero() && !f.FirstResponseAt.Before(f.CreatedAt) {
-			first = append(first, f.FirstResponseAt.Sub(f.CreatedAt))
+		s.ByIntent[f.Intent]++
+		all.add(f)
+		if agents[f.Assignee] == nil {
+			agents[f.Assignee] = &figures{}
 		}
-		if !f.ResolvedAt.IsZero() && !f.ResolvedAt.Before(f.CreatedAt) {
-			resolution = append(resolution, f.ResolvedAt.Sub(f.CreatedAt))
+		agents[f.Assignee].add(f)
+		p := PeriodKey(f.CreatedAt, loc, g)
+		if periods[p] == nil {
+			periods[p] = &figures{}
 		}
-		if f.Status == StatusResolved || f.Status == StatusArchived {
-			closed++
-		}
+		periods[p].add(f)
 		auto, by := autoChoice(f.Classification)
 		if by == "" {
 			continue
@@ -261,11 +334,20 @@ func summarize(facts []ConversationFacts) Stats {
 		}
 		s.Confusion[auto][f.FolderID]++
 	}
-	s.FirstResponse = summarizeDurations(first)
-	s.Resolution = summarizeDurations(resolution)
+	s.FirstResponse = summarizeDurations(all.first)
+	s.Resolution = summarizeDurations(all.resolution)
 	if len(facts) > 0 {
-		s.ResolutionRate = float64(closed) / float64(len(facts))
+		s.ResolutionRate = float64(all.resolved) / float64(len(facts))
 	}
+	for a, g := range agents {
+		s.ByAgent[a] = AgentStats{Conversations: g.conversations, Resolved: g.resolved,
+			FirstResponse: summarizeDurations(g.first), Resolution: summarizeDurations(g.resolution)}
+	}
+	for p, g := range periods {
+		s.Periods = append(s.Periods, PeriodStats{Period: p, Conversations: g.conversations, Resolved: g.resolved,
+			FirstResponse: summarizeDurations(g.first), Resolution: summarizeDurations(g.resolution)})
+	}
+	slices.SortFunc(s.Periods, func(a, b PeriodStats) int { return strings.Compare(a.Period, b.Period) })
 	return s
 }
 

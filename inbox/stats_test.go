@@ -64,3 +64,44 @@ func TestStatsAgainstHandComputedFixture(t *testing.T) {
 	_, err = e.engine.Stats(e.ctx, tenantA, inbox.StatsQuery{From: start, To: start.Add(-time.Hour)})
 	require.ErrorIs(t, err, inbox.ErrInvalid)
 }
+
+func TestStatsMeasureFromTheCustomersSentTimeAndPerAgent(t *testing.T) {
+	sender := &fakeSender{}
+	e := newEnv(t, inbox.Options{Employees: namedEmployees{"ana": "Ana", "bob": "Bob"},
+		Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceSMS: sender.factory()}})
+	integ := e.integration(inbox.SourceSMS, map[string]string{"number": "33100000000"})
+	late := sms("m1", "+33600000001", "Où est ma commande ?")
+	late.IntegrationID = integ.ID
+	late.SentAt = e.clock.Now().Add(-3 * time.Hour) // synced three hours late
+	lateID := e.ingest(late).Items[0].ConversationID
+	future := sms("m2", "+33600000002", "Facture en double")
+	future.IntegrationID = integ.ID
+	future.SentAt = e.clock.Now().Add(30 * time.Minute) // a sender's clock ahead: clamped to receipt
+	futureID := e.ingest(future).Items[0].ConversationID
+	require.Equal(t, e.clock.Now(), e.conversation(futureID).FirstInboundAt)
+
+	ana, bob := inbox.Change{Actor: "ana"}, inbox.Change{Actor: "bob"}
+	_, err := e.engine.Assign(e.ctx, tenantA, lateID, "ana", ana)
+	require.NoError(t, err)
+	_, err = e.engine.Assign(e.ctx, tenantA, futureID, "bob", bob)
+	require.NoError(t, err)
+	e.clock.Advance(10 * time.Minute)
+	_, err = e.engine.Reply(e.ctx, tenantA, lateID, inbox.ReplyRequest{Text: "Elle part demain."}, ana)
+	require.NoError(t, err)
+	_, err = e.engine.Reply(e.ctx, tenantA, futureID, inbox.ReplyRequest{Text: "Nous corrigeons."}, bob)
+	require.NoError(t, err)
+	e.clock.Advance(time.Hour)
+	_, err = e.engine.SetStatus(e.ctx, tenantA, futureID, inbox.StatusResolved, bob)
+	require.NoError(t, err)
+
+	st, err := e.engine.Stats(e.ctx, tenantA, inbox.StatsQuery{From: e.clock.Now().Add(-24 * time.Hour), To: e.clock.Now().Add(time.Minute), Granularity: inbox.ByWeek})
+	require.NoError(t, err)
+	require.Equal(t, 2, st.FirstResponse.Count)
+	require.Equal(t, 3*time.Hour+10*time.Minute, st.ByAgent["ana"].FirstResponse.Median, "from the customer's sent time, not from storage")
+	require.Equal(t, 10*time.Minute, st.ByAgent["bob"].FirstResponse.Median)
+	require.Equal(t, 1, st.ByAgent["bob"].Resolved)
+	require.Equal(t, 1, st.ByAgent["ana"].Conversations)
+	require.Equal(t, []inbox.PeriodStats{{Period: "2026-W11", Conversations: 2, Resolved: 1,
+		FirstResponse: st.FirstResponse, Resolution: st.Resolution}}, st.Periods)
+	require.Equal(t, map[inbox.Intent]int{"": 2}, st.ByIntent)
+}

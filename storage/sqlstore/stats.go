@@ -203,7 +203,7 @@ func (t *tx) ConversationFacts(q inbox.StatsQuery) ([]inbox.ConversationFacts, e
 	// The fields of fixed form (names, enums, RFC 3339 times) travel as one
 	// column joined by factSep, the free text last: each column read costs
 	// a driver call and an allocation.
-	rows, err := t.query(op, `SELECT id, created_at, folder_id, decided_folder_id, auto_folder_id,
+	rows, err := t.query(op, `SELECT id, created_at, folder_id, decided_folder_id, auto_folder_id, assignee, intent, first_inbound_at,
 			source || '`+factSep+`' || status || '`+factSep+`' || first_response_at || '`+factSep+`' || resolved_at || '`+factSep+`' ||
 			decided_by || '`+factSep+`' || auto_by || '`+factSep+`' || decision_error
 		FROM conversation_facts WHERE tenant_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id`,
@@ -219,7 +219,8 @@ func (t *tx) ConversationFacts(q inbox.StatsQuery) ([]inbox.ConversationFacts, e
 		var created int64
 		var packed string
 		d := &f.Classification
-		if err := rows.Scan(&f.ID, &created, &f.FolderID, &d.FolderID, &d.AutoFolderID, &packed); err != nil {
+		var intent, firstInbound string
+		if err := rows.Scan(&f.ID, &created, &f.FolderID, &d.FolderID, &d.AutoFolderID, &f.Assignee, &intent, &firstInbound, &packed); err != nil {
 			return nil, t.s.wrap(op, err)
 		}
 		parts := strings.SplitN(packed, factSep, 7)
@@ -227,7 +228,10 @@ func (t *tx) ConversationFacts(q inbox.StatsQuery) ([]inbox.ConversationFacts, e
 			return nil, fmt.Errorf("%s %q: malformed stored facts", op, f.ID)
 		}
 		f.Source, f.Status, d.By, d.AutoBy, d.Error = inbox.Source(parts[0]), inbox.Status(parts[1]), parts[4], parts[5], parts[6]
-		f.CreatedAt = fromNanos(created)
+		f.CreatedAt, f.Intent = fromNanos(created), inbox.Intent(intent)
+		if f.FirstInboundAt, err = parseDocTime(firstInbound); err != nil {
+			return nil, fmt.Errorf("%s %q: first inbound: %w", op, f.ID, err)
+		}
 		if f.FirstResponseAt, err = parseDocTime(parts[2]); err != nil {
 			return nil, fmt.Errorf("%s %q: first response: %w", op, f.ID, err)
 		}

@@ -140,6 +140,13 @@ func seedStatsHistory(t *testing.T, h *harness) {
 			c.Source = sources[rng.IntN(len(sources))]
 			c.FolderID = folders[rng.IntN(len(folders))]
 			c.Status = statuses[rng.IntN(len(statuses))]
+			// per-agent and per-intent figures, first responses from the
+			// customer's sent time
+			c.Assignee = []string{"", "ana", "bob"}[i%3]
+			c.Intent = []inbox.Intent{"", inbox.IntentQuestion, inbox.IntentInvoice, inbox.IntentComplaint}[i%4]
+			if i%2 == 0 {
+				c.FirstInboundAt = created.Add(-time.Duration(i%5) * time.Hour)
+			}
 			if rng.IntN(3) > 0 {
 				c.FirstResponseAt = created.Add(time.Duration(rng.IntN(500)) * time.Minute)
 			}

@@ -9,14 +9,15 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-func (s *Server) stats(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+// statsQuery reads the range, granularity and time zone of statistics.
+func (s *Server) statsQuery(r *http.Request) (inbox.StatsQuery, error) {
 	from, err := queryTime(r, "from")
 	if err != nil {
-		return err
+		return inbox.StatsQuery{}, err
 	}
 	to, err := queryTime(r, "to")
 	if err != nil {
-		return err
+		return inbox.StatsQuery{}, err
 	}
 	if to.IsZero() {
 		to = s.now().Add(time.Minute)
@@ -25,19 +26,33 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request, p auth.Principal)
 		from = to.AddDate(0, 0, -30)
 	}
 	if !from.Before(to) {
-		return inbox.Invalid("from", "must be before to")
+		return inbox.StatsQuery{}, inbox.Invalid("from", "must be before to")
 	}
 	g := inbox.Granularity(r.URL.Query().Get("granularity"))
 	switch g {
 	case "", inbox.ByDay, inbox.ByWeek, inbox.ByMonth:
 	default:
-		return inbox.Invalid("granularity", "must be day, week or month")
+		return inbox.StatsQuery{}, inbox.Invalid("granularity", "must be day, week or month")
 	}
-	st, err := s.eng.Stats(r.Context(), tenantOf(p), inbox.StatsQuery{From: from, To: to, Granularity: g, TimeZone: r.URL.Query().Get("tz")})
+	return inbox.StatsQuery{From: from, To: to, Granularity: g, TimeZone: r.URL.Query().Get("tz")}, nil
+}
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q, err := s.statsQuery(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "stats": st})
+	st, err := s.eng.Stats(r.Context(), tenantOf(p), q)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for id := range st.ByAgent {
+		if id != "" {
+			names[id] = s.eng.EmployeeName(r.Context(), tenantOf(p), id)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": q.From, "to": q.To, "stats": st, "agent_names": names})
 	return nil
 }
 

@@ -250,6 +250,7 @@ func (s *Server) routes(opts Options) {
 	m.Handle("DELETE /inbox/knowledge/{id}", s.admin(s.deleteKnowledge))
 
 	m.Handle("GET /inbox/stats", s.authed(s.stats))
+	m.Handle("GET /inbox/stats/export", s.authed(s.exportStats))
 	m.Handle("GET /inbox/audit", s.admin(s.listAudit))
 	m.Handle("GET /inbox/quarantine", s.authed(s.listQuarantine))
 	m.Handle("POST /inbox/quarantine/{id}/replay", s.admin(s.replay))

@@ -216,3 +216,45 @@ func TestSearchAPIFindsWhatAgentsType(t *testing.T) {
 		require.Equal(t, "champignon", strings.ToLower(string([]rune(it.Snippet.Text)[h.Start:h.End])))
 	}
 }
+
+func TestStatsExportAPI(t *testing.T) {
+	_, ts := newServer(t)
+	c := admin(t, ts.URL)
+	conv := findConv(t, c, "Léa Fontaine")
+	c.json(http.MethodPost, "/inbox/conversations/"+conv.ID+"/assign", map[string]any{"assignee": "ines"}, http.StatusOK, nil)
+
+	var st struct {
+		AgentNames map[string]string `json:"agent_names"`
+		Stats      struct {
+			Periods []struct {
+				Period        string `json:"period"`
+				Conversations int    `json:"conversations"`
+			} `json:"periods"`
+			ByAgent  map[string]struct{ Conversations int } `json:"by_agent"`
+			ByIntent map[string]int                         `json:"by_intent"`
+		} `json:"stats"`
+	}
+	c.json(http.MethodGet, "/inbox/stats?granularity=week&from="+url.QueryEscape(time.Now().AddDate(0, 0, -60).Format(time.RFC3339)), nil, http.StatusOK, &st)
+	require.NotEmpty(t, st.Stats.Periods)
+	require.Regexp(t, `^\d{4}-W\d{2}$`, st.Stats.Periods[0].Period)
+	require.GreaterOrEqual(t, st.Stats.ByAgent["ines"].Conversations, 1)
+	require.Equal(t, "Inès Moreau", st.AgentNames["ines"])
+	require.NotEmpty(t, st.Stats.ByIntent)
+
+	for by, header := range map[string]string{
+		"agent":  "agent_id,agent,conversations,resolved,answered,first_response_median_s",
+		"period": "period,conversations,resolved,answered,first_response_median_s",
+		"intent": "intent,conversations",
+	} {
+		resp, raw := c.do(http.MethodGet, "/inbox/stats/export?granularity=month&by="+by, nil)
+		body := string(raw)
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		require.Equal(t, "text/csv; charset=utf-8", resp.Header.Get("Content-Type"))
+		require.Contains(t, resp.Header.Get("Content-Disposition"), "attachment")
+		require.True(t, strings.HasPrefix(body, header), by+": "+body)
+		if by == "agent" {
+			require.Contains(t, body, ",Inès Moreau,", "agents are named")
+		}
+	}
+	c.problem(http.MethodGet, "/inbox/stats/export?by=color", nil, http.StatusBadRequest)
+}
