@@ -60,6 +60,14 @@ func (f *fleet) start() string {
 	f.started++
 	name := "w" + strconv.Itoa(f.started)
 	f.mu.Unlock()
+	f.startAs(name)
+	return name
+}
+
+// startAs starts an instance named name, as a process restarted in its
+// deployment slot is.
+func (f *fleet) startAs(name string) {
+	f.t.Helper()
 	w := f.worker
 	w.Instance = name
 	w.LogPath = filepath.Join(f.dir, name+".log")
@@ -74,7 +82,6 @@ func (f *fleet) start() string {
 	f.mu.Lock()
 	f.alive[name] = cmd
 	f.mu.Unlock()
-	return name
 }
 
 // kill SIGKILLs an instance and records, on the database's clock, a time
