@@ -403,6 +403,21 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Equal(t, attachmentCSV, string(raw))
 	})
+
+	t.Run("SIGTERM stops an instance cleanly", func(t *testing.T) {
+		require.NoError(t, b.cmd.Process.Signal(syscall.SIGTERM))
+		select {
+		case <-b.done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("B did not stop within 30 s of SIGTERM")
+		}
+		require.Equal(t, 0, b.cmd.ProcessState.ExitCode(), "B drained and exited without an error")
+		if imapSrv != nil {
+			// It gave its mailboxes up instead of letting the leases
+			// run out, so another instance takes them at once.
+			require.Empty(t, leaseHolders(t, db, schema))
+		}
+	})
 }
 
 // attachmentCSV is the attachment of the first mailbox's first mail.
