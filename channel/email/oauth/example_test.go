@@ -17,7 +17,7 @@ import (
 // connected with OAuth in; a rotated refresh token is sealed again.
 func Example() {
 	var eng *inbox.Engine // the host's engine
-	tokens := oauth.Tokens(oauth.TokensOptions{
+	tokens := oauth.NewTokens(oauth.TokensOptions{
 		Clients: map[string]oauth.Client{
 			"google":    {Provider: oauth.Google, ClientID: "123.apps.googleusercontent.com", ClientSecret: "from the environment"},
 			"microsoft": {Provider: oauth.Microsoft, ClientID: "00000000-0000-0000-0000-000000000000", ClientSecret: "from the environment"},
@@ -28,11 +28,11 @@ func Example() {
 			return err
 		},
 	})
-	_ = email.Factory(email.FactoryOptions{Tokens: tokens})
+	_ = email.Factory(email.FactoryOptions{Tokens: tokens.Source})
 
 	// The "Connect Gmail" button sends the browser to:
 	cfg := oauth.Google.Config("123.apps.googleusercontent.com", "secret", "https://inbox.example/inbox/oauth/google/callback")
-	verifier := oauth2.GenerateVerifier() // kept for the callback's Exchange
+	verifier := oauth2.GenerateVerifier() // kept for the callback's Exchange, whose token goes to tokens.Prime
 	u := cfg.AuthCodeURL("state", append(oauth.Google.AuthCodeOptions(), oauth2.S256ChallengeOption(verifier))...)
 	parsed, _ := url.Parse(u)
 	q := parsed.Query()

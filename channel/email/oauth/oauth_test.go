@@ -210,8 +210,8 @@ func TestTokensReusesOneSourcePerIntegration(t *testing.T) {
 	f := newFixture(t, true)
 	tok := oauthtest.Authorize(t, f.client.Config("http://127.0.0.1/callback"))
 	saved := tok.RefreshToken
-	hook := oauth.Tokens(oauth.TokensOptions{Clients: map[string]oauth.Client{"google": f.client}, Now: f.clock.Now,
-		Rotated: func(_ context.Context, in inbox.Integration, rt string) error { saved = rt; return nil }})
+	hook := oauth.NewTokens(oauth.TokensOptions{Clients: map[string]oauth.Client{"google": f.client}, Now: f.clock.Now,
+		Rotated: func(_ context.Context, in inbox.Integration, rt string) error { saved = rt; return nil }}).Source
 	in := inbox.Integration{ID: "i1", TenantID: "t1", Config: map[string]string{email.ConfigOAuthProvider: "google"}}
 	secret := func(field string) ([]byte, error) {
 		require.Equal(t, email.SecretOAuthRefreshToken, field)
@@ -232,6 +232,25 @@ func TestTokensReusesOneSourcePerIntegration(t *testing.T) {
 	in.Config[email.ConfigOAuthProvider] = "yahoo"
 	_, err = hook(context.Background(), in, secret)
 	require.ErrorIs(t, err, inbox.ErrUnsupported)
+}
+
+// TestPrimedTokenSavesTheRefreshToken: a mailbox tested right after the
+// code exchange uses the exchanged access token, so a provider that
+// replaces refresh tokens on use has not replaced the one about to be
+// stored.
+func TestPrimedTokenSavesTheRefreshToken(t *testing.T) {
+	f := newFixture(t, true)
+	tokens := oauth.NewTokens(oauth.TokensOptions{Clients: map[string]oauth.Client{"google": f.client}, Now: f.clock.Now})
+	tok := oauthtest.Authorize(t, f.client.Config("http://127.0.0.1/callback"))
+	tokens.Prime(tok)
+	in := inbox.Integration{ID: "new", TenantID: "t1", Config: map[string]string{email.ConfigOAuthProvider: "google"}}
+	ts, err := tokens.Source(context.Background(), in, func(string) ([]byte, error) { return []byte(tok.RefreshToken), nil })
+	require.NoError(t, err)
+	f.imap.Deliver(t, mail(1))
+	_, _, err = pull(t, f.channel(t, ts), "")
+	require.NoError(t, err)
+	require.Zero(t, f.auth.Refreshes())
+	require.Equal(t, []string{tok.RefreshToken}, f.auth.RefreshTokens(), "the refresh token to store still works")
 }
 
 // TestDovecotChecksTokensWithTheAuthorizationServer logs in to a real

@@ -37,6 +37,11 @@ type OAuthOptions struct {
 	PublicURL string
 	// HTTPClient calls the token endpoints. Nil: a 30 s timeout.
 	HTTPClient *http.Client
+	// Prime is given the token a code was exchanged for, before the
+	// mailbox is tested and saved (oauth.Tokens.Prime). Nil: the test
+	// is skipped, since it would spend the refresh token (providers
+	// may replace it on use) before the integration stores it.
+	Prime func(*oauth2.Token)
 }
 
 // OAuthProvider is a provider the settings page offers to connect.
@@ -217,7 +222,11 @@ func (s *Server) finishOAuth(r *http.Request, p auth.Principal) (outcome, integr
 		log.Warn("oauth: the provider gave no refresh token")
 		return oauthNoRefresh, ""
 	}
-	in, err := s.saveOAuth(r.Context(), p, client.Provider, flow, tok.RefreshToken)
+	test := s.oauth.Prime != nil
+	if test {
+		s.oauth.Prime(tok)
+	}
+	in, err := s.saveOAuth(r.Context(), p, client.Provider, flow, tok.RefreshToken, test)
 	if err != nil {
 		log.Warn("oauth: the connected mailbox was not saved", "err", err)
 		if errors.Is(err, inbox.ErrUnauthorized) {
@@ -258,9 +267,9 @@ func (s *Server) openFlow(r *http.Request, p auth.Principal) (oauthFlow, error) 
 }
 
 // saveOAuth creates the integration of a newly connected mailbox, or
-// stores the new grant of a reconnected one. It returns the integration's
-// id.
-func (s *Server) saveOAuth(ctx context.Context, p auth.Principal, provider oauth.Provider, flow oauthFlow, refreshToken string) (string, error) {
+// stores the new grant of a reconnected one, testing the mailbox first
+// when test is set. It returns the integration's id.
+func (s *Server) saveOAuth(ctx context.Context, p auth.Principal, provider oauth.Provider, flow oauthFlow, refreshToken string, test bool) (string, error) {
 	config := map[string]string{
 		email.ConfigAuth: "xoauth2", email.ConfigOAuthProvider: provider.ID,
 		email.ConfigAddress: flow.Address, email.ConfigUsername: flow.Address,
@@ -277,11 +286,10 @@ func (s *Server) saveOAuth(ctx context.Context, p auth.Principal, provider oauth
 		config[srv.prefix+"_security"] = string(srv.server.Security)
 	}
 	secrets := map[string]string{email.SecretOAuthRefreshToken: refreshToken}
-	// No connection test: the provider has just issued the grant, and a
-	// test would spend the refresh token (providers rotate it on use)
-	// before the integration stores it. The first sync shows in the
-	// integration's health whether the mailbox accepts it.
-	change := inbox.IntegrationChange{Config: config, Secrets: secrets}
+	// The test logs in with the access token just issued (primed), so
+	// the refresh token is not spent before it is stored: a mailbox that
+	// refuses it (signed in with another account, IMAP off) is not saved.
+	change := inbox.IntegrationChange{Config: config, Secrets: secrets, Test: test}
 	s.integrationsMu.Lock()
 	defer s.integrationsMu.Unlock()
 	if flow.Integration != "" {

@@ -374,7 +374,7 @@ func (a *App) build(ctx context.Context) (err error) {
 	if clock != nil {
 		tokensOpts.Now = clock.Now
 	}
-	tokens := oauth.Tokens(tokensOpts)
+	tokens := oauth.NewTokens(tokensOpts)
 
 	// Quarantined mail is replayed from its raw bytes by the same parser
 	// the mailboxes use.
@@ -392,7 +392,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			inbox.SourceWebhook:  demo.SandboxSchema(webhook.Schema),
 		},
 		Channels: map[inbox.Source]inbox.ChannelFactory{
-			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Tokens: tokens, Logger: a.log})),
+			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Tokens: tokens.Source, Logger: a.log})),
 			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{BaseURL: cfg.VonageSMSURL})),
 			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
 			inbox.SourceWebhook:  demo.Sandbox(webhook.Factory(webhook.FactoryOptions{})),
@@ -455,7 +455,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			TrustProxy: cfg.TrustProxy},
 		Sealer: a.Sealer, Rules: ruleClassifier, Features: features, Knowledge: a.knowledge, Summarizer: summaries,
 		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,
-		TrustProxy: cfg.TrustProxy, OAuth: api.OAuthOptions{Clients: clients, PublicURL: cfg.PublicURL}, Logger: a.log,
+		TrustProxy: cfg.TrustProxy, OAuth: api.OAuthOptions{Clients: clients, PublicURL: cfg.PublicURL, Prime: tokens.Prime}, Logger: a.log,
 	})
 	if err != nil {
 		return err

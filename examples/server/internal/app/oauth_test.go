@@ -244,6 +244,7 @@ func connectGmailEndToEnd(t *testing.T, server string) {
 	require.Equal(t, "connected", outcome)
 	require.NotEmpty(t, id)
 	require.Equal(t, 1, w.auth.Exchanges())
+	require.Zero(t, w.auth.Refreshes(), "the mailbox was tested with the token just issued")
 
 	var in integrationDoc
 	c.json(http.MethodGet, "/inbox/integrations/"+id, nil, http.StatusOK, &in)
@@ -330,6 +331,20 @@ func connectGmailEndToEnd(t *testing.T, server string) {
 		require.NotContains(t, w.log.String(), tok)
 	}
 	require.NotContains(t, w.log.String(), "google-client-secret")
+}
+
+// TestConnectingAnotherAccountIsRefused: the admin typed one address but
+// signed in at the provider as another account. The mailbox refuses the
+// token, so nothing is saved and the page says so.
+func TestConnectingAnotherAccountIsRefused(t *testing.T) {
+	w := newOAuthWorld(t, goIMAP)
+	c := newClient(t, w.ts.URL).login(oauthAdmin, oauthPassword)
+	outcome, id := w.connect(t, c, map[string]string{"address": "sales@atelier.example"})
+	require.Equal(t, "refused", outcome)
+	require.Empty(t, id)
+	var list struct{ Items []integrationDoc }
+	c.json(http.MethodGet, "/inbox/integrations", nil, http.StatusOK, &list)
+	require.Empty(t, list.Items)
 }
 
 // TestOAuthCallbackIsBoundToTheSession: a callback finishes only the
