@@ -1,6 +1,7 @@
 // Package blob provides inbox.BlobStore implementations: Dir opens a
-// DirStore, which keeps blobs as files under one directory, NewMemory keeps them in memory for tests
-// and demos.
+// DirStore, which keeps blobs as files under one directory (which several
+// instances may share), NewMemory keeps them in memory for tests and
+// demos. Package s3blob keeps them in an S3-compatible bucket.
 //
 // Keys are the generated keys of inbox.NewBlobKey ("tenant/kind/id"), never
 // names taken from input. Both stores still check every key (ValidateKey):
