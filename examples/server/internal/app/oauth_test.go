@@ -183,6 +183,10 @@ type integrationDoc struct {
 		New    int      `json:"new"`
 		Errors []string `json:"errors"`
 	} `json:"last_sync"`
+	Health struct {
+		State   string `json:"state"`
+		Problem string `json:"problem"`
+	} `json:"health"`
 }
 
 // appendAs stores raw in INBOX, logged in with the owner's password.
@@ -308,6 +312,8 @@ func connectGmailEndToEnd(t *testing.T, server string) {
 	require.Contains(t, p.Detail, "connect the mailbox again")
 	c.json(http.MethodGet, "/inbox/integrations/"+id, nil, http.StatusOK, &in)
 	require.Equal(t, inbox.IntegrationAuthFailed, in.Status)
+	require.Equal(t, inbox.HealthFailing, in.Health.State)
+	require.Equal(t, "The mail server no longer accepts this mailbox's sign-in: connect the mailbox again.", in.Health.Problem)
 	require.NotEmpty(t, in.LastSync.Errors)
 	require.Contains(t, in.LastSync.Errors[len(in.LastSync.Errors)-1], "no longer accepts the mailbox's authorization")
 
@@ -318,6 +324,8 @@ func connectGmailEndToEnd(t *testing.T, server string) {
 	w.deliver(t, 4)
 	c.json(http.MethodPost, "/inbox/integrations/"+id+"/sync", nil, http.StatusOK, &rep)
 	require.Equal(t, 1, rep.New)
+	c.json(http.MethodGet, "/inbox/integrations/"+id, nil, http.StatusOK, &in)
+	require.Equal(t, inbox.HealthOK, in.Health.State)
 	var list struct{ Items []integrationDoc }
 	c.json(http.MethodGet, "/inbox/integrations", nil, http.StatusOK, &list)
 	require.Len(t, list.Items, 1)
