@@ -61,3 +61,18 @@ func TestInstancesStartTogetherOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, inbox.TenantID(demo.TenantID), inbox.TenantID(acc.TenantID))
 }
+
+// TestPostgresURLErrorsKeepThePassword: a wrong or unreachable database
+// URL stops the start with the reason, never the password.
+func TestPostgresURLErrorsKeepThePassword(t *testing.T) {
+	ctx := context.Background()
+	for url, want := range map[string]string{
+		"postgres://inbox:hunter2-secret@127.0.0.1:5432/test?search_path=Not-A-Schema": "search_path must name one lower-case schema",
+		"postgres://inbox:hunter2-secret@127.0.0.1:1/test?connect_timeout=2":           "127.0.0.1:1/test",
+		"postgres://inbox:hunter2-secret@[::1/test":                                    "not a valid PostgreSQL URL",
+	} {
+		_, err := app.New(ctx, app.Config{DB: url, Blobs: t.TempDir()})
+		require.ErrorContains(t, err, want, url)
+		require.NotContains(t, err.Error(), "hunter2", url)
+	}
+}
