@@ -39,29 +39,13 @@ import (
 // The scale-out test runs the real program twice on one PostgreSQL
 // database, as a deployment behind a load balancer would.
 
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
-// serverBinary builds the server once per test run.
-func serverBinary(t *testing.T) string {
+// buildServer builds the server binary into a temporary directory.
+func buildServer(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "inboxkit-server-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "server")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return binary
+	bin := filepath.Join(t.TempDir(), "server")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
 }
 
 // instance is one running server process.
@@ -75,9 +59,9 @@ type instance struct {
 
 // startInstance runs the server binary with the shared settings env and
 // waits until it is ready.
-func startInstance(t *testing.T, name string, env []string, args ...string) *instance {
+func startInstance(t *testing.T, bin, name string, env []string, args ...string) *instance {
 	t.Helper()
-	cmd := exec.Command(serverBinary(t), append([]string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-instance", name,
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-instance", name,
 		"-log-level", "warn"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
@@ -256,7 +240,8 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		"INBOXKIT_BLOBS=s3://inbox-blobs/e2e?insecure=true&endpoint=" + strings.TrimPrefix(s3.URL, "http://"),
 		"AWS_ACCESS_KEY_ID=e2e-access", "AWS_SECRET_ACCESS_KEY=e2e-secret", "INBOXKIT_LEASE=" + lease.String(), "INBOXKIT_SYNC_INTERVAL=" + syncEvery.String(),
 		"INBOXKIT_INSTANCE=", "OPENAI_API_KEY="}
-	a := startInstance(t, "instance-a", env)
+	bin := buildServer(t)
+	a := startInstance(t, bin, "instance-a", env)
 
 	// Mailboxes on a real IMAP server, created while only A runs, so A
 	// holds them all when B starts. Without Dovecot the mailbox parts
@@ -300,7 +285,7 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		}
 	})
 
-	b := startInstance(t, "instance-b", env)
+	b := startInstance(t, bin, "instance-b", env)
 
 	t.Run("a session from A works on B", func(t *testing.T) {
 		s := login(t, a.url)
