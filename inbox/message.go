@@ -76,9 +76,12 @@ type Message struct {
 	From       Party
 	To         []Party
 	Cc         []Party
-	ReplyTo    []Party
-	Subject    string
-	Text       string
+	// Bcc are the blind copies of an outgoing email: envelope recipients
+	// only, never written in its headers.
+	Bcc     []Party `json:",omitempty"`
+	ReplyTo []Party
+	Subject string
+	Text    string
 	// HTML is sanitized before storage; never raw customer HTML.
 	HTML        string
 	Attachments []Attachment

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +18,33 @@ type ReplyRequest struct {
 	// Attachments were already validated and stored in the BlobStore (see
 	// package inbox/attach).
 	Attachments []Attachment
+	// Cc and Bcc copy an email reply to other addresses (at most
+	// MaxReplyCopies each); other channels refuse them.
+	Cc, Bcc []Party
+}
+
+// MaxReplyCopies bounds the Cc and the Bcc addresses of one reply.
+const MaxReplyCopies = 20
+
+// replyCopies checks and normalises the Cc or Bcc addresses of a reply.
+func replyCopies(field string, ps []Party) ([]Party, error) {
+	if len(ps) > MaxReplyCopies {
+		return nil, Invalid(field, fmt.Sprintf("has %d addresses, the limit is %d", len(ps), MaxReplyCopies))
+	}
+	var out []Party
+	seen := map[string]bool{}
+	for i, p := range ps {
+		email := NormalizeEmail(p.Email)
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email, "@") {
+			return nil, Invalid(fmt.Sprintf("%s[%d]", field, i), "is not an email address")
+		}
+		if seen[email] {
+			continue
+		}
+		seen[email] = true
+		out = append(out, Party{Name: strings.TrimSpace(p.Name), Email: email})
+	}
+	return out, nil
 }
 
 // Reply sends an agent's answer on the conversation's channel. The message
@@ -27,10 +55,21 @@ func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req 
 	if err := validateReplyText(req.Text, len(req.Attachments)); err != nil {
 		return Message{}, fmt.Errorf("reply: %w", err)
 	}
+	cc, err := replyCopies("cc", req.Cc)
+	if err != nil {
+		return Message{}, fmt.Errorf("reply: %w", err)
+	}
+	bcc, err := replyCopies("bcc", req.Bcc)
+	if err != nil {
+		return Message{}, fmt.Errorf("reply: %w", err)
+	}
 	var msg Message
 	conv, err := e.mutate(ctx, tenant, convID, ch, "conversation.reply", func(tx Tx, c *Conversation) (any, error) {
 		var err error
-		msg, err = e.queueOutbound(tx, c, outboundSpec{Text: req.Text, HTML: req.HTML, Attachments: req.Attachments, Author: AuthorAgent, AuthorID: ch.Actor})
+		if (len(cc) > 0 || len(bcc) > 0) && c.Source != SourceEmail {
+			return nil, Invalid("cc", fmt.Sprintf("only email replies can be copied to other addresses, not %s", c.Source))
+		}
+		msg, err = e.queueOutbound(tx, c, outboundSpec{Text: req.Text, HTML: req.HTML, Attachments: req.Attachments, Author: AuthorAgent, AuthorID: ch.Actor, Cc: cc, Bcc: bcc})
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +103,8 @@ type outboundSpec struct {
 	Attachments []Attachment
 	Author      AuthorKind
 	AuthorID    string
+	// Cc and Bcc are checked copies of an email reply.
+	Cc, Bcc []Party
 }
 
 // queueOutbound writes an outbound message and its outbox entry inside tx
@@ -102,6 +143,7 @@ func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Messa
 		m.From = Party{Email: address, Name: integ.Config["display_name"]}
 		m.MessageID = m.ID + "@" + messageIDDomain(integ)
 		m.Subject = replySubject(c.Subject)
+		m.Cc, m.Bcc = spec.Cc, spec.Bcc
 		if last != nil && last.MessageID != "" {
 			m.InReplyTo = last.MessageID
 			m.References = append(append([]string(nil), last.References...), last.MessageID)

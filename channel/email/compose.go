@@ -54,7 +54,7 @@ func (c *Channel) compose(ctx context.Context, out inbox.Outbound) (composed, er
 		}
 	}
 	var rcpts []string
-	for _, p := range slices.Concat(to, m.Cc) {
+	for _, p := range slices.Concat(to, m.Cc, m.Bcc) {
 		if p.Email == "" {
 			continue
 		}

@@ -343,3 +343,19 @@ func TestSecretNeverFormats(t *testing.T) {
 		require.NotContains(t, s, "hunter2")
 	}
 }
+
+func TestSendCopiesCcInHeadersAndBccOnlyInTheEnvelope(t *testing.T) {
+	srv := startSMTP(t)
+	ch := newSMTPChannel(t, srv.addr, Auth{Username: smtpUser, Password: smtpPassword}, nil)
+	out := sampleOutbound(nil)
+	out.Message.Cc = []inbox.Party{{Email: "compta@gmail.example"}}
+	out.Message.Bcc = []inbox.Party{{Email: "archive@maison-lumiere.example"}}
+	_, err := ch.Send(context.Background(), out)
+	require.NoError(t, err)
+	mails := srv.received()
+	require.Len(t, mails, 1)
+	require.Equal(t, []string{"elodie@gmail.example", "compta@gmail.example", "archive@maison-lumiere.example"}, mails[0].to)
+	raw := string(mails[0].data)
+	require.Contains(t, raw, "compta@gmail.example")
+	require.NotContains(t, raw, "archive@maison-lumiere.example", "a blind copy is never in the headers")
+}

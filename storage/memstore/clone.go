@@ -97,7 +97,7 @@ func cloneConversation(c inbox.Conversation) inbox.Conversation {
 
 func cloneMessage(m inbox.Message) inbox.Message {
 	m.References = cloneSlice(m.References)
-	m.To, m.Cc, m.ReplyTo = cloneSlice(m.To), cloneSlice(m.Cc), cloneSlice(m.ReplyTo)
+	m.To, m.Cc, m.Bcc, m.ReplyTo = cloneSlice(m.To), cloneSlice(m.Cc), cloneSlice(m.Bcc), cloneSlice(m.ReplyTo)
 	m.Attachments = cloneSlice(m.Attachments)
 	m.DedupeKeys, m.ThreadKeys = cloneSlice(m.DedupeKeys), cloneSlice(m.ThreadKeys)
 	m.SentAt, m.CreatedAt = ts(m.SentAt), ts(m.CreatedAt)

@@ -42,6 +42,18 @@ type replyRequest struct {
 	// reply stale: it is refused with the newer messages, unless Force.
 	SeenMessageID string `json:"seen_message_id"`
 	Force         bool   `json:"force"`
+	// Cc and Bcc copy an email reply to other addresses.
+	Cc  []string `json:"cc"`
+	Bcc []string `json:"bcc"`
+}
+
+// parties turns addresses into recipients.
+func parties(addrs []string) []inbox.Party {
+	var out []inbox.Party
+	for _, a := range addrs {
+		out = append(out, inbox.Party{Email: a})
+	}
+	return out
 }
 
 // reply accepts JSON {"text", "version", "seen_message_id", "force"} or
@@ -76,7 +88,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal)
 			return nil
 		}
 	}
-	msg, err := s.eng.Reply(r.Context(), tenant, id, inbox.ReplyRequest{Text: req.Text, Attachments: atts}, change(p, req.Version))
+	msg, err := s.eng.Reply(r.Context(), tenant, id, inbox.ReplyRequest{Text: req.Text, Attachments: atts, Cc: parties(req.Cc), Bcc: parties(req.Bcc)}, change(p, req.Version))
 	if err != nil {
 		s.dropBlobs(atts)
 		return notFoundAs("conversation", id, err)
@@ -173,6 +185,18 @@ func (s *Server) readMultipartReply(w http.ResponseWriter, r *http.Request, tena
 			b, _ := io.ReadAll(io.LimitReader(part, 32))
 			if req.Version, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err != nil {
 				return fail(inbox.Invalid("version", "must be an integer"))
+			}
+		case "cc", "bcc":
+			b, _ := io.ReadAll(io.LimitReader(part, 8<<10))
+			for _, a := range strings.Split(string(b), ",") {
+				if a = strings.TrimSpace(a); a == "" {
+					continue
+				}
+				if part.FormName() == "cc" {
+					req.Cc = append(req.Cc, a)
+				} else {
+					req.Bcc = append(req.Bcc, a)
+				}
 			}
 		case "seen_message_id":
 			b, _ := io.ReadAll(io.LimitReader(part, 128))

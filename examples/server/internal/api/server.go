@@ -186,6 +186,10 @@ func (s *Server) routes(opts Options) {
 	m.Handle("DELETE /inbox/tokens/{id}", s.admin(s.revokeToken))
 
 	m.Handle("GET /inbox/settings", s.authed(s.getSettings))
+	m.Handle("GET /inbox/saved-replies", s.authed(s.listSavedReplies))
+	m.Handle("PUT /inbox/saved-replies", s.admin(s.putSavedReplies))
+	m.Handle("GET /inbox/signature", s.authed(s.getSignature))
+	m.Handle("PUT /inbox/signature", s.authed(s.putSignature))
 	m.Handle("PATCH /inbox/settings", s.admin(s.patchSettings))
 
 	m.Handle("GET /inbox/integrations", s.authed(s.listIntegrations))

@@ -120,6 +120,7 @@ type MessageView struct {
 	From            inbox.Party         `json:"from"`
 	To              []inbox.Party       `json:"to"`
 	Cc              []inbox.Party       `json:"cc,omitempty"`
+	Bcc             []inbox.Party       `json:"bcc,omitempty"`
 	Subject         string              `json:"subject,omitempty"`
 	Text            string              `json:"text"`
 	HTML            string              `json:"html,omitempty"`
@@ -146,7 +147,7 @@ func messageView(m inbox.Message) MessageView {
 	}
 	return MessageView{
 		ID: m.ID, ConversationID: m.ConversationID, Source: m.Source, Direction: m.Direction, Author: m.Author,
-		AuthorID: m.AuthorID, From: m.From, To: nonNil(m.To), Cc: m.Cc, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+		AuthorID: m.AuthorID, From: m.From, To: nonNil(m.To), Cc: m.Cc, Bcc: m.Bcc, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
 		Attachments: atts, Automated: m.Automated, AutomatedReason: m.AutomatedReason, ThreadReason: m.ThreadReason,
 		SentAt: m.SentAt, CreatedAt: m.CreatedAt, Read: m.Read, Delivery: m.Delivery, DeliveryError: m.DeliveryError,
 		Language: m.Language,

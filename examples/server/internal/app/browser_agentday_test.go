@@ -473,3 +473,65 @@ func TestBrowserSearchAsAgentsType(t *testing.T) {
 	search("opal*")
 	waitJS(t, ctx, "prefix", `[...document.querySelectorAll('.row')].some(r => r.textContent.includes('Éléonore') && [...r.querySelectorAll('.row-snippet mark')].some(m => m.textContent.toLowerCase().startsWith('opal')))`)
 }
+
+// TestBrowserComposerExtras: an admin adds a saved reply, an agent sets a
+// signature, and an email reply goes out with the saved text, the
+// signature and copies (Cc shown, Bcc kept out of the headers).
+func TestBrowserComposerExtras(t *testing.T) {
+	ctx := browser(t)
+	_, ts := newServer(t)
+	logIn(t, ctx, ts.URL, demo.Employees[0])
+
+	do(t, ctx, "settings", chromedp.Navigate(ts.URL+"/#/settings"))
+	click(t, ctx, ".settings-nav [data-section=replies]")
+	waitJS(t, ctx, "saved replies page", `!!document.querySelector('#saved-title')`)
+	do(t, ctx, "saved reply", chromedp.SendKeys(chromedp.ID("saved-title"), "Délais de livraison"),
+		chromedp.SendKeys(chromedp.ID("saved-text"), "Nos livraisons prennent 3 à 5 jours ouvrés."))
+	click(t, ctx, "#saved-add")
+	waitJS(t, ctx, "saved reply listed", `document.querySelector('#saved-list')?.textContent.includes('Délais de livraison')`)
+
+	click(t, ctx, "#me-btn")
+	click(t, ctx, "#signature-open")
+	do(t, ctx, "signature", chromedp.SendKeys(chromedp.ID("signature-text"), "Claire Martin\nMaison Lumière"))
+	click(t, ctx, "#signature-save")
+	waitJS(t, ctx, "signature saved", `[...document.querySelectorAll('.toast')].some(x => x.textContent === 'Signature saved')`)
+
+	do(t, ctx, "inbox", chromedp.Navigate(ts.URL+"/#/inbox"))
+	openRow(t, ctx, "Oliver Bennett")
+	waitJS(t, ctx, "email composer", `document.querySelector('#thread-subject')?.textContent.includes('Broken glass') && !document.querySelector('#copies-toggle').hidden && !document.querySelector('#signature-box').hidden && !document.querySelector('#saved-reply-select').hidden`)
+	setSelect(t, ctx, "#saved-reply-select", "0")
+	waitJS(t, ctx, "saved reply inserted", `document.querySelector('#composer-text').value === 'Nos livraisons prennent 3 à 5 jours ouvrés.'`)
+	click(t, ctx, "#copies-toggle")
+	do(t, ctx, "copies", chromedp.SendKeys(chromedp.ID("composer-cc"), "compta@client.example"), chromedp.SendKeys(chromedp.ID("composer-bcc"), "archive@maison-lumiere.example"))
+	screenshot(t, ctx, artefacts(t), "23-composer-email")
+	click(t, ctx, "#send-btn")
+	waitJS(t, ctx, "sent with copies", `[...document.querySelectorAll('.msg.out')].some(m => m.textContent.includes('Nos livraisons prennent') && m.textContent.includes('Maison Lumière') && m.querySelector('.msg-copies')?.textContent === 'Cc: compta@client.example · Bcc: archive@maison-lumiere.example')`)
+
+	api := admin(t, ts.URL)
+	var d struct {
+		Messages []struct {
+			Text string `json:"text"`
+			Cc   []struct {
+				Email string `json:"email"`
+			} `json:"cc"`
+			Bcc []struct {
+				Email string `json:"email"`
+			} `json:"bcc"`
+		} `json:"messages"`
+	}
+	api.json(http.MethodGet, "/inbox/conversations/"+findConv(t, api, "Oliver Bennett").ID, nil, http.StatusOK, &d)
+	last := d.Messages[len(d.Messages)-1]
+	require.Equal(t, "Nos livraisons prennent 3 à 5 jours ouvrés.\n\nClaire Martin\nMaison Lumière", last.Text)
+	require.Equal(t, "compta@client.example", last.Cc[0].Email)
+	require.Equal(t, "archive@maison-lumiere.example", last.Bcc[0].Email)
+
+	// A wrong address is said plainly, and an SMS offers no copies.
+	click(t, ctx, "#copies-toggle")
+	do(t, ctx, "bad copy", chromedp.SendKeys(chromedp.ID("composer-cc"), "compta-at-client"), chromedp.SendKeys(chromedp.ID("composer-text"), "Encore un mot"))
+	click(t, ctx, "#send-btn")
+	waitJS(t, ctx, "plain address error", `[...document.querySelectorAll('.toast.error')].some(x => x.textContent === 'A copy address is not an email address.')`)
+	var l listJSON
+	api.json(http.MethodGet, "/inbox/conversations?source=sms&limit=1", nil, http.StatusOK, &l)
+	do(t, ctx, "open SMS", chromedp.Navigate(ts.URL+"/#/inbox/c/"+l.Items[0].ID))
+	waitJS(t, ctx, "no copies on SMS", `document.querySelector('#channel-info')?.textContent.includes('files cannot be sent') && document.querySelector('#copies-toggle').hidden`)
+}

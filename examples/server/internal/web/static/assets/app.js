@@ -3,7 +3,7 @@
 // keyboard shortcuts.
 import { api, get, post, setCSRF, setUnauthorizedHandler, events } from './api.js';
 import { h, $, $$, clear, icon, initials, hue, debounce, ago } from './util.js';
-import { state, initInbox, refreshInbox, onEvent as inboxEvent, moveSelection, focusReply, resolveSelected, openConversation } from './inbox.js';
+import { state, initInbox, refreshInbox, onEvent as inboxEvent, moveSelection, focusReply, resolveSelected, openConversation, plainError, loadComposerHelpers } from './inbox.js';
 import { renderStats } from './stats.js';
 import { renderSettings } from './settings.js';
 import { renderTeam } from './team.js';
@@ -171,6 +171,7 @@ function wireChrome() {
     $('#notif-panel').hidden = true;
     clear(p, h('div', { class: 'popover-title' }, state.me.name),
       h('p', { class: 'muted pad small' }, state.me.email, ' · ', state.me.role),
+      h('button', { class: 'menu-item', id: 'signature-open', onclick: showSignature }, 'My signature'),
       h('button', { class: 'menu-item', onclick: showShortcuts }, 'Keyboard shortcuts'),
       h('button', { class: 'menu-item', id: 'logout', onclick: logout }, icon('logout'), ' Sign out'));
   });
@@ -221,6 +222,28 @@ function shortcut(e) {
     case '?': showShortcuts(); break;
     default: return;
   }
+}
+
+// showSignature edits the signature added to the agent's replies.
+function showSignature() {
+  const m = $('#shortcuts');
+  const text = h('textarea', { id: 'signature-text', rows: 5, placeholder: 'Claire Martin\nMaison Lumière — 01 23 45 67 89' }, state.signature || '');
+  const err = h('p', { class: 'form-error', role: 'alert' });
+  clear(m, h('div', { class: 'modal-card', role: 'dialog', 'aria-label': 'My signature' },
+    h('div', { class: 'modal-head' }, h('h2', {}, 'My signature'), h('button', { class: 'icon-btn', onclick: () => { m.hidden = true; }, 'aria-label': 'Close' }, icon('x'))),
+    h('p', { class: 'muted small' }, 'Added under your replies; you can leave it out of any reply.'),
+    text, err,
+    h('div', { class: 'row-actions' }, h('button', { class: 'btn primary', id: 'signature-save', onclick: async () => {
+      try {
+        const r = await api('PUT', '/inbox/signature', { signature: text.value });
+        state.signature = r.signature;
+        m.hidden = true;
+        toast(r.signature ? 'Signature saved' : 'Signature removed');
+        loadComposerHelpers();
+      } catch (ex) { err.textContent = plainError(ex); }
+    } }, 'Save'))));
+  m.hidden = false;
+  m.onclick = (e) => { if (e.target === m) m.hidden = true; };
 }
 
 function showShortcuts() {

@@ -16,8 +16,20 @@ export const state = {
 
 const toast = (...a) => window.inboxToast(...a);
 
+// loadComposerHelpers fetches the team's saved replies and the agent's
+// signature for the composer.
+export async function loadComposerHelpers() {
+  try {
+    const [saved, sig] = await Promise.all([get('/inbox/saved-replies'), get('/inbox/signature')]);
+    state.savedReplies = saved.items || [];
+    state.signature = sig.signature || '';
+    applyChannel();
+  } catch { /* the composer works without them */ }
+}
+
 export async function initInbox() {
   const [folders, emps] = await Promise.all([get('/inbox/folders'), get('/inbox/employees')]);
+  loadComposerHelpers();
   applyFolders(folders);
   state.employees = emps.items;
   renderSidebar();
@@ -466,6 +478,9 @@ function message(m) {
     h('div', { class: 'msg-head' }, h('strong', {}, who), h('span', { class: 'muted small', title: fullDate(m.sent_at) }, ago(m.sent_at)),
       out && m.delivery ? h('span', { class: ['delivery', m.delivery], title: m.delivery_error || m.delivery }, m.delivery) : null,
       m.automated ? h('span', { class: 'pill' }, 'automated') : null),
+    out && (m.cc?.length || m.bcc?.length) ? h('div', { class: 'msg-copies muted small' },
+      m.cc?.length ? 'Cc: ' + m.cc.map(p => p.email).join(', ') : '', m.cc?.length && m.bcc?.length ? ' · ' : '',
+      m.bcc?.length ? 'Bcc: ' + m.bcc.map(p => p.email).join(', ') : '') : null,
     h('div', { class: 'msg-text' }, m.text),
     m.attachments.length ? h('div', { class: 'atts' }, m.attachments.map(a => a.url
       ? h('a', { class: 'att', href: a.url, download: a.filename }, icon('clip', 13), a.filename, h('span', { class: 'muted small' }, ' ' + size(a.size)))
@@ -528,7 +543,13 @@ function composer() {
   const fileInput = h('input', { type: 'file', id: 'composer-files', multiple: true, hidden: true, onchange: (e) => { files = files.concat([...e.target.files]); e.target.value = ''; renderFiles(); } });
   const tab = (m, label) => h('button', { class: ['ctab', mode === m ? 'active' : ''], dataset: { mode: m }, onclick: () => setMode(m) }, label);
   return h('div', { class: ['composer', 'mode-' + mode], id: 'composer' },
-    h('div', { class: 'ctabs' }, tab('reply', 'Reply'), tab('note', 'Internal note')),
+    h('div', { class: 'ctabs' }, tab('reply', 'Reply'), tab('note', 'Internal note'),
+      h('span', { class: 'grow' }),
+      h('select', { id: 'saved-reply-select', class: 'small', 'aria-label': 'Insert a saved reply', onchange: (e) => { insertSaved(e.target.value); e.target.value = ''; } }),
+      h('button', { class: 'link small', id: 'copies-toggle', hidden: true, onclick: () => { const b = $('#copies'); b.hidden = !b.hidden; if (!b.hidden) $('#composer-cc').focus(); } }, 'Cc / Bcc')),
+    h('div', { id: 'copies', class: 'copies', hidden: true },
+      h('label', {}, h('span', {}, 'Cc'), h('input', { id: 'composer-cc', type: 'text', placeholder: 'name@example.com, …', autocomplete: 'off' })),
+      h('label', {}, h('span', {}, 'Bcc'), h('input', { id: 'composer-bcc', type: 'text', placeholder: 'hidden copies', autocomplete: 'off' }))),
     ta,
     h('div', { id: 'channel-info', class: 'channel-info', role: 'status', hidden: true }),
     h('div', { id: 'stale-warning', class: 'stale-warning', role: 'alert', hidden: true }),
@@ -536,6 +557,7 @@ function composer() {
     h('div', { class: 'composer-foot' },
       h('button', { class: 'icon-btn', id: 'attach-btn', title: 'Attach files', 'aria-label': 'Attach files', onclick: () => fileInput.click() }, icon('clip', 18)),
       fileInput,
+      h('label', { class: 'small muted signature-on', id: 'signature-box', hidden: true }, h('input', { type: 'checkbox', id: 'signature-on', checked: true }), ' Add my signature'),
       h('span', { class: 'grow muted small', id: 'composer-hint' }),
       h('button', { class: 'btn primary', id: 'send-btn', onclick: () => send() }, icon('send', 14), h('span', { id: 'send-label' }, ' Send'))));
 }
@@ -561,6 +583,16 @@ function applyChannel() {
   if (!attach || !info) return;
   const sms = c?.source === 'sms';
   attach.hidden = mode === 'note' || sms;
+  const email = c?.source === 'email' && mode === 'reply';
+  $('#copies-toggle').hidden = !email;
+  if (!email) $('#copies').hidden = true;
+  $('#signature-box').hidden = mode !== 'reply' || !state.signature;
+  $('#signature-box').title = state.signature || '';
+  const saved = $('#saved-reply-select');
+  if (saved.options.length !== (state.savedReplies || []).length + 1) {
+    clear(saved, h('option', { value: '' }, 'Saved replies…'), (state.savedReplies || []).map((r, i) => h('option', { value: String(i) }, r.title)));
+  }
+  saved.hidden = mode !== 'reply' || !(state.savedReplies || []).length;
   if (sms && files.length) { files = []; renderFiles(); }
   let text = '', closed = false;
   if (mode === 'reply' && sms) text = 'SMS: text only, files cannot be sent.';
@@ -592,9 +624,26 @@ export function focusReply(m = 'reply') {
   $('#composer-text')?.focus();
 }
 
+// insertSaved puts a saved reply where the cursor is.
+function insertSaved(i) {
+  const r = (state.savedReplies || [])[Number(i)];
+  const ta = $('#composer-text');
+  if (!r || !ta) return;
+  const { selectionStart: a, selectionEnd: b, value } = ta;
+  ta.value = value.slice(0, a) + r.text + value.slice(b);
+  ta.focus();
+  ta.selectionStart = ta.selectionEnd = a + r.text.length;
+  composing(ta.value);
+}
+
+const addresses = (sel) => ($(sel)?.value || '').split(/[,;\s]+/).map(x => x.trim()).filter(Boolean);
+
 async function send(force = false) {
   const ta = $('#composer-text');
-  const text = ta.value;
+  const sign = mode === 'reply' && state.signature && $('#signature-on')?.checked && ta.value.trim();
+  const text = sign ? ta.value.replace(/\s+$/, '') + '\n\n' + state.signature : ta.value;
+  const cc = $('#copies')?.hidden ? [] : addresses('#composer-cc');
+  const bcc = $('#copies')?.hidden ? [] : addresses('#composer-bcc');
   const btn = $('#send-btn');
   const id = state.selected;
   btn.disabled = true;
@@ -609,16 +658,19 @@ async function send(force = false) {
       fd.append('version', String(state.detail.conversation.version));
       if (seen) fd.append('seen_message_id', seen);
       if (force) fd.append('force', 'true');
+      if (cc.length) fd.append('cc', cc.join(','));
+      if (bcc.length) fd.append('bcc', bcc.join(','));
       for (const f of files) fd.append('attachments', f, f.name);
       await api('POST', `/inbox/conversations/${id}/reply`, fd);
       toast('Reply sent');
     } else {
-      await post(`/inbox/conversations/${id}/reply`, { text, version: state.detail.conversation.version, seen_message_id: seen, force });
+      await post(`/inbox/conversations/${id}/reply`, { text, version: state.detail.conversation.version, seen_message_id: seen, force, cc, bcc });
       toast('Reply sent');
     }
     ta.value = '';
     seen = '';
     files = [];
+    if ($('#composer-cc')) { $('#composer-cc').value = ''; $('#composer-bcc').value = ''; $('#copies').hidden = true; }
     renderFiles();
     announce(id, 'viewing');
     refreshAll();
@@ -988,6 +1040,8 @@ export function fieldSentence(field, reason) {
     const [file] = r.split(':');
     return r.includes(':') ? `The file “${file}” cannot be sent.` : 'An attachment cannot be sent.';
   }
+  if ((f === 'cc' || f === 'bcc') && /email address/.test(r)) return 'A copy address is not an email address.';
+  if (f === 'cc' && /only email/.test(r)) return 'Only email replies can be copied to other addresses.';
   if (f.startsWith('rules')) return 'A rule is incomplete or not valid: check that every condition has a value.';
   const what = fieldNames[f.split('.')[0]] || 'A value';
   if (/byte|longer|too long|at most/.test(r)) return `${what} is too long.`;

@@ -3,7 +3,7 @@
 // knowledge base, API tokens and quarantine.
 import { get, post, patch, put, del, api, ApiError } from './api.js';
 import { h, $, clear, icon, ago, fullDate, contactName, sourceLabels, statusLabels } from './util.js';
-import { state, problemToast, plainError, fieldSentence } from './inbox.js';
+import { state, problemToast, plainError, fieldSentence, loadComposerHelpers } from './inbox.js';
 
 const toast = (...a) => window.inboxToast(...a);
 let section = 'folders';
@@ -20,14 +20,14 @@ export function renderSettings(root) {
     if (q.get('oauth')) oauthNotice = q.get('oauth');
     history.replaceState(null, '', '#/settings');
   }
-  const nav = [['general', 'Company'], ['folders', 'Folders & rules'], ['integrations', 'Integrations'], ['knowledge', 'Knowledge base'], ['tokens', 'API tokens'], ['quarantine', 'Quarantine']];
+  const nav = [['general', 'Company'], ['folders', 'Folders & rules'], ['replies', 'Saved replies'], ['integrations', 'Integrations'], ['knowledge', 'Knowledge base'], ['tokens', 'API tokens'], ['quarantine', 'Quarantine']];
   const body = h('div', { class: 'settings-body', id: 'settings-body' });
   clear(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Settings'), admin ? null : h('span', { class: 'pill' }, 'read-only: admins change settings')),
     h('div', { class: 'settings' },
       h('nav', { class: 'settings-nav' }, nav.map(([k, label]) => h('button', { class: ['side-item', section === k ? 'active' : ''], dataset: { section: k }, onclick: () => { section = k; renderSettings(root); } }, label))),
       body));
-  ({ general, folders, integrations, knowledge, tokens, quarantine })[section](body, admin);
+  ({ general, folders, replies, integrations, knowledge, tokens, quarantine })[section](body, admin);
 }
 
 function field(label, input, hint) {
@@ -261,6 +261,31 @@ function folderEditor(f, admin, reload) {
   h('label', { class: 'check' }, useKB, ' Use the knowledge base'),
   admin ? h('div', { class: 'row-actions' }, h('button', { class: 'btn primary', type: 'submit', id: 'save-folder' }, 'Save folder')) : null);
   return form;
+}
+
+// ---------- saved replies ----------
+
+async function replies(root, admin) {
+  const { items } = await get('/inbox/saved-replies');
+  const save = async (next, done) => {
+    try {
+      const r = await put('/inbox/saved-replies', { items: next });
+      state.savedReplies = r.items;
+      toast(done);
+      loadComposerHelpers();
+      replies(root, admin);
+    } catch (ex) { showFieldErrors(form, ex); }
+  };
+  const title = h('input', { id: 'saved-title', dataset: { field: 'items' }, placeholder: 'Delivery times' });
+  const text = h('textarea', { id: 'saved-text', rows: 5, placeholder: 'Hello, our deliveries take 3 to 5 working days…' });
+  const form = h('form', { class: 'card form', onsubmit: (e) => { e.preventDefault(); save([...items, { title: title.value, text: text.value }], 'Saved reply added'); } },
+    h('h2', {}, 'Add a saved reply'), field('Title', title), field('Text', text), h('button', { class: 'btn primary', type: 'submit', id: 'saved-add' }, 'Add'));
+  clear(root, h('div', { class: 'card' }, h('h2', {}, 'Saved replies'),
+    h('p', { class: 'muted small' }, 'Answers the team sends often. Agents insert them from the composer and adapt them before sending.'),
+    items.length === 0 ? h('p', { class: 'muted' }, 'No saved reply yet.') :
+      h('ul', { class: 'docs', id: 'saved-list' }, items.map((r, i) => h('li', {}, h('strong', {}, r.title), h('p', { class: 'small clamp' }, r.text),
+        admin ? h('button', { class: 'link small', onclick: () => save(items.filter((_, j) => j !== i), 'Saved reply deleted') }, 'Delete') : null)))),
+  admin ? form : null);
 }
 
 // ---------- integrations ----------
