@@ -152,11 +152,12 @@ func (s *Server) startOAuth(w http.ResponseWriter, r *http.Request, p auth.Princ
 // Outcomes of a connection, told to the settings page in its address.
 const (
 	oauthConnected = "connected"
-	oauthDenied    = "denied"    // the user declined at the provider
-	oauthExpired   = "expired"   // no flow, another session's, too old, or logged out
-	oauthFailed    = "failed"    // the provider did not give a usable grant
-	oauthRefused   = "refused"   // the mailbox refused the new authorization
-	oauthNoRefresh = "norefresh" // no refresh token came back
+	oauthDenied    = "denied"      // the user declined at the provider
+	oauthExpired   = "expired"     // no flow, another session's, too old, or logged out
+	oauthFailed    = "failed"      // the provider did not give a usable grant
+	oauthRefused   = "refused"     // the mailbox refused the new authorization
+	oauthNoServer  = "unreachable" // the mailbox could not be reached to test it
+	oauthNoRefresh = "norefresh"   // no refresh token came back
 )
 
 // oauthCallback is where the provider sends the browser back. It checks
@@ -229,8 +230,11 @@ func (s *Server) finishOAuth(r *http.Request, p auth.Principal) (outcome, integr
 	in, err := s.saveOAuth(r.Context(), p, client.Provider, flow, tok.RefreshToken, test)
 	if err != nil {
 		log.Warn("oauth: the connected mailbox was not saved", "err", err)
-		if errors.Is(err, inbox.ErrUnauthorized) {
+		switch {
+		case errors.Is(err, inbox.ErrUnauthorized):
 			return oauthRefused, in
+		case errors.Is(err, inbox.ErrTemporary):
+			return oauthNoServer, in
 		}
 		return oauthFailed, in
 	}

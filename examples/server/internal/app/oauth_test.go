@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -85,6 +86,8 @@ const (
 	// dovecotIMAP is Dovecot whose oauth2 passdb asks the authorization
 	// server about each token (RFC 7662 introspection).
 	dovecotIMAP = "dovecot"
+	// deadIMAP is a port nothing listens on.
+	deadIMAP = "dead"
 )
 
 func newOAuthWorld(t *testing.T, server string) *oauthWorld {
@@ -100,6 +103,11 @@ func newOAuthWorld(t *testing.T, server string) *oauthWorld {
 		dc := dovecot.StartConfig(t, dovecot.Config{Users: []dovecot.User{owner},
 			OAuth2IntrospectionURL: w.auth.IntrospectionURL(), Extra: "auth_failure_delay = 0"})
 		w.imapAddr, w.deliverRaw = dc.Addr, func(raw []byte) { appendAs(t, dc.Addr, owner, raw) }
+	case deadIMAP:
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		w.imapAddr = ln.Addr().String()
+		ln.Close()
 	}
 	w.smtp = oauthtest.NewSMTPServer(t, oauthMailbox, w.auth.Check)
 
@@ -343,7 +351,8 @@ func connectGmailEndToEnd(t *testing.T, server string) {
 
 // TestConnectingAnotherAccountIsRefused: the admin typed one address but
 // signed in at the provider as another account. The mailbox refuses the
-// token, so nothing is saved and the page says so.
+// token, so nothing is saved and the page says so; a mail server that
+// does not answer is told apart.
 func TestConnectingAnotherAccountIsRefused(t *testing.T) {
 	w := newOAuthWorld(t, goIMAP)
 	c := newClient(t, w.ts.URL).login(oauthAdmin, oauthPassword)
@@ -351,6 +360,15 @@ func TestConnectingAnotherAccountIsRefused(t *testing.T) {
 	require.Equal(t, "refused", outcome)
 	require.Empty(t, id)
 	var list struct{ Items []integrationDoc }
+	c.json(http.MethodGet, "/inbox/integrations", nil, http.StatusOK, &list)
+	require.Empty(t, list.Items)
+
+	// Signed in, but the mail server does not answer: not saved either,
+	// and the page says which it was.
+	w = newOAuthWorld(t, deadIMAP)
+	c = newClient(t, w.ts.URL).login(oauthAdmin, oauthPassword)
+	outcome, _ = w.connect(t, c, map[string]string{"address": oauthMailbox})
+	require.Equal(t, "unreachable", outcome)
 	c.json(http.MethodGet, "/inbox/integrations", nil, http.StatusOK, &list)
 	require.Empty(t, list.Items)
 }

@@ -304,6 +304,7 @@ const oauthOutcomes = {
   expired: ['error', 'The connection took too long, or was started in another window or session. Please try again.'],
   failed: ['error', 'The provider did not confirm the connection. Please try again in a moment.'],
   refused: ['error', 'The provider confirmed, but the mailbox refused to open. Check that IMAP is turned on for this account, then try again.'],
+  unreachable: ['error', 'You signed in, but the mail server could not be reached to check the mailbox. Nothing was saved; please try again in a moment.'],
   norefresh: ['error', 'The provider did not grant lasting access. Remove this app from the account’s security settings, then connect again.'],
 };
 
