@@ -229,7 +229,9 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 
 	var material [seal.KeySize]byte
 	_, _ = rand.Read(material[:])
-	const lease, syncEvery = 3 * time.Second, time.Second
+	// A lease of 5 s renewed every 1.7 s leaves a loaded machine room for
+	// a stalled renewal without the mailboxes changing hands.
+	const lease, syncEvery = 5 * time.Second, time.Second
 	// Attachments go to one S3-compatible bucket (an in-process S3
 	// server) that both instances share.
 	bucket := s3mem.New()
