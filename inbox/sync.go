@@ -239,8 +239,9 @@ func (e *Engine) recordSync(ctx context.Context, tenantID TenantID, in Integrati
 	if status == IntegrationAuthFailed {
 		events = append(events, Event{Type: EventIntegrationPaused, TenantID: tenantID, IntegrationID: in.ID, Detail: "authentication failed", At: report.FinishedAt})
 	}
-	if len(admins) > 0 {
-		events = append(events, Event{Type: EventNotification, TenantID: tenantID, IntegrationID: in.ID, Detail: NotificationIntegrationFailing, At: report.FinishedAt})
+	for _, a := range admins {
+		events = append(events, Event{Type: EventNotification, TenantID: tenantID, IntegrationID: in.ID,
+			Detail: NotificationIntegrationFailing + ":" + a, At: report.FinishedAt})
 	}
 	e.bus.publish(events...)
 	return report

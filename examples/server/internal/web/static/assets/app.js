@@ -142,6 +142,10 @@ async function loadNotifications(fresh) {
   } catch { /* shown on next load */ }
 }
 
+// notifLabels name notification kinds for people.
+const notifLabels = { assigned: 'Assigned to you', followup: 'Follow-up due', mention: 'Mentioned', snooze: 'Snooze ended', task: 'Task',
+  'autoreply.paused': 'Auto-replies paused', 'integration.failing': 'Integration failing' };
+
 function renderNotifPanel() {
   const panel = $('#notif-panel');
   const items = state.notifications || [];
@@ -151,8 +155,9 @@ function renderNotifPanel() {
         panel.hidden = true;
         if (!n.read_at) await post(`/inbox/notifications/${n.id}/read`).catch(() => {});
         if (n.conversation_id) { location.hash = '#/inbox'; openConversation(n.conversation_id); }
+        else if (n.kind === 'integration.failing') location.hash = '#/settings/integrations';
         loadNotifications();
-      } }, h('span', { class: 'notif-kind' }, n.kind), h('span', { class: 'notif-text' }, n.text), h('span', { class: 'muted small' }, ago(n.created_at)))));
+      } }, h('span', { class: 'notif-kind' }, notifLabels[n.kind] || n.kind), h('span', { class: 'notif-text' }, n.text), h('span', { class: 'muted small' }, ago(n.created_at)))));
 }
 
 function wireChrome() {

@@ -335,6 +335,55 @@ function connectCard() {
   return form;
 }
 
+// healthLabels name an integration's health for people; each state has
+// its own colour (app.css .pill.health).
+const healthLabels = { ok: 'Working', degraded: 'Having trouble', failing: 'Failing', disabled: 'Disabled' };
+
+// syncNotice is the outcome of the last "Sync now", kept on the page until
+// it is dismissed (a failure must not vanish with a toast).
+let syncNotice = null;
+
+// healthCell shows the state, and for a failing or troubled integration
+// what went wrong, since when and when it is tried again.
+function healthCell(i) {
+  const hs = i.health || { state: i.enabled ? 'ok' : 'disabled' };
+  const pill = h('span', { class: ['pill', 'health', hs.state], dataset: { health: hs.state } }, healthLabels[hs.state] || hs.state);
+  if (hs.state !== 'degraded' && hs.state !== 'failing') return h('td', {}, pill);
+  const when = (iso) => iso && !iso.startsWith('0001') ? fullDate(iso) : '';
+  const next = when(hs.next_attempt);
+  return h('td', { class: 'health-cell' }, pill,
+    h('details', { class: 'health-details', open: hs.state === 'failing', dataset: { integration: i.id } },
+      h('summary', {}, 'Details'),
+      h('p', { class: 'health-problem' }, hs.problem || 'The last sync failed.'),
+      h('p', { class: 'small' }, h('span', { class: 'muted' }, 'Failing since '), h('span', { class: 'health-since' }, when(hs.failing_since) || '—'),
+        hs.failures > 1 ? h('span', { class: 'muted' }, ` · ${hs.failures} failed attempts in a row`) : null),
+      h('p', { class: 'small' }, h('span', { class: 'muted' }, 'Next try '),
+        h('span', { class: 'health-next' }, next || 'after its settings are changed'))));
+}
+
+// integrationErrors shows why a save was refused: the missing setting
+// next to its input, or the failed connection test in words with the
+// offer to save the integration anyway, switched off.
+function integrationErrors(form, e, saveAnyway) {
+  for (const el of form.querySelectorAll('.field-error, .test-failed')) el.remove();
+  if (!(e instanceof ApiError)) { toast(plainError(e), { kind: 'error' }); return; }
+  if (e.problem.type === '/inbox/problems/connection-test-failed') {
+    form.querySelector('[type=submit]').before(h('div', { class: 'test-failed card notice error', role: 'alert', id: 'test-failed' },
+      h('p', {}, h('strong', {}, 'The connection test failed. '), e.problem.detail || 'The service did not accept these settings.'),
+      h('p', { class: 'small muted' }, 'Check the settings and add it again, or save it switched off and fix it later.'),
+      h('button', { class: 'btn small', type: 'button', id: 'save-anyway', onclick: saveAnyway }, 'Save anyway, disabled')));
+    return;
+  }
+  const errs = e.problem.errors || [];
+  if (!errs.length) { toast(plainError(e), { kind: 'error' }); return; }
+  for (const fe of errs) {
+    const [group, key] = fe.field.split('.');
+    const target = form.querySelector(`[data-cfg="${key}"], [data-secret="${key}"]`) || form.querySelector(`[data-field="${group}"]`) || form;
+    const label = /^is required: (.+)$/.exec(fe.reason || '');
+    target.after(h('p', { class: 'field-error form-error' }, label ? `${label[1]} is required.` : fieldSentence(fe.field, fe.reason)));
+  }
+}
+
 async function integrations(root, admin) {
   const { items } = await get('/inbox/integrations');
   const notice = oauthNotice && oauthOutcomes[oauthNotice];
@@ -351,7 +400,11 @@ async function integrations(root, admin) {
     const config = {}, secrets = {};
     dyn.querySelectorAll('[data-cfg]').forEach(i => { if (i.value) config[i.dataset.cfg] = i.value; });
     dyn.querySelectorAll('[data-secret]').forEach(i => { if (i.value) secrets[i.dataset.secret] = i.value; });
-    try { await post('/inbox/integrations', { kind: kind.value, name: name.value, config, secrets }); toast('Integration added'); integrations(root, admin); } catch (ex) { showFieldErrors(form, ex); }
+    const body = { kind: kind.value, name: name.value, config, secrets };
+    const saveAnyway = async () => {
+      try { await post('/inbox/integrations?test=false', { ...body, enabled: false }); toast('Integration saved, switched off'); integrations(root, admin); } catch (ex) { integrationErrors(form, ex, saveAnyway); }
+    };
+    try { await post('/inbox/integrations', body); toast('Integration added: the connection test passed'); integrations(root, admin); } catch (ex) { integrationErrors(form, ex, saveAnyway); }
   } }, h('h2', {}, 'Add an integration'), field('Channel', kind), field('Name', name), dyn, h('button', { class: 'btn primary', type: 'submit' }, 'Add'));
   clear(root,
     h('div', { class: 'card' }, h('h2', {}, 'Integrations'),
@@ -359,21 +412,41 @@ async function integrations(root, admin) {
         h('tbody', {}, items.map(i => h('tr', {},
           h('td', {}, i.name, i.config.sandbox === 'true' ? h('span', { class: 'pill' }, 'sandbox') : null),
           h('td', {}, sourceLabels[i.kind]),
-          h('td', {}, h('span', { class: ['pill', i.enabled ? 'ok' : ''] }, i.enabled ? (i.status || 'enabled') : 'disabled')),
-          h('td', { class: 'small' }, i.last_sync?.finished_at && !i.last_sync.finished_at.startsWith('0001') ? `${ago(i.last_sync.finished_at)} · ${i.last_sync.new} new` : '—'),
+          healthCell(i),
+          h('td', { class: 'small' }, i.last_sync?.finished_at && !i.last_sync.finished_at.startsWith('0001')
+            ? `${ago(i.last_sync.finished_at)} · ${i.last_sync.failures ? 'failed' : `${i.last_sync.new} new`}` : '—'),
           h('td', { class: 'small' }, i.secrets_set.length ? i.secrets_set.map(s => h('span', { class: 'pill' }, secretLabel(i, s) + ' ✓')) : '—'),
           h('td', { class: 'small mono' }, i.webhook_url || ''),
           h('td', {}, i.kind === 'email' && i.config.sandbox !== 'true' ? h('button', { class: 'btn small ghost', onclick: async () => {
-            try { const r = await post(`/inbox/integrations/${i.id}/sync`); toast(`Synced: ${r.new} new, ${r.duplicates} duplicates`); } catch (ex) { problemToast(ex); }
+            try {
+              const r = await post(`/inbox/integrations/${i.id}/sync`);
+              syncNotice = ['ok', `${i.name}: synced, ${r.new} new ${r.new === 1 ? 'message' : 'messages'}.`];
+            } catch (ex) {
+              // The server explains a failed sync in words (problem detail);
+              // other failures get the generic sentence.
+              const why = ex instanceof ApiError && ex.status === 502 && ex.problem.detail ? ex.problem.detail : plainError(ex);
+              syncNotice = ['error', `${i.name} could not be synced. ${why}`];
+            }
+            integrations(root, admin);
           } }, 'Sync now') : null,
           admin ? h('button', { class: 'btn small ghost', onclick: async () => {
-            try { await patch(`/inbox/integrations/${i.id}`, { enabled: !i.enabled, version: i.version }); integrations(root, admin); } catch (ex) { problemToast(ex); }
+            try { await patch(`/inbox/integrations/${i.id}`, { enabled: !i.enabled, version: i.version }); integrations(root, admin); } catch (ex) {
+              if (!(ex instanceof ApiError && ex.problem.type === '/inbox/problems/connection-test-failed')) { problemToast(ex); return; }
+              syncNotice = ['error', `${i.name} was not switched on: the connection test failed. ${ex.problem.detail || ''}`];
+              integrations(root, admin);
+            }
           } }, i.enabled ? 'Disable' : 'Enable') : null,
           admin && i.config.auth === 'xoauth2' && i.config.oauth_provider ? h('button', { class: 'btn small ghost', dataset: { reconnect: i.id },
             onclick: () => connectMailbox(i.config.oauth_provider, { address: i.config.address || i.config.username || '', integration_id: i.id }) }, 'Connect again') : null)))))),
     admin ? connectCard() : null,
     admin ? form : null);
   if (notice) root.prepend(h('div', { class: ['card', 'notice', notice[0]], id: 'oauth-notice', role: 'status' }, notice[1]));
+  if (syncNotice) {
+    const [kindOf, text] = syncNotice;
+    const el = h('div', { class: ['card', 'notice', kindOf], id: 'sync-notice', role: kindOf === 'error' ? 'alert' : 'status' },
+      h('span', {}, text), ' ', h('button', { class: 'link', type: 'button', onclick: () => { syncNotice = null; el.remove(); } }, 'Dismiss'));
+    root.prepend(el);
+  }
 }
 
 // ---------- knowledge ----------
