@@ -24,7 +24,8 @@ import (
 //	folder:Sales    in the folder with this name or id (folder:none for unfiled)
 //	status:urgent   with this status; source:sms with this source
 //	has:attachment  with a message carrying an attachment
-//	is:unread       with unread messages
+//	is:unread       with unread messages, spam and archived left out
+//	                (what the unread counters count)
 //	after:2026-01-31 / before:2026-02-01
 //	                last message on or after / before that day (UTC) or instant (RFC 3339)
 //	sort:relevance  best matches first, among the newest RelevanceWindow

@@ -249,10 +249,13 @@ const (
 // ConversationQuery filters, sorts and pages conversations. Zero fields do
 // not filter.
 type ConversationQuery struct {
-	FolderID   string // a folder id, or Unfiled
-	Statuses   []Status
-	Sources    []Source
-	Assignee   string // an employee id, or Unassigned
+	FolderID string // a folder id, or Unfiled
+	Statuses []Status
+	Sources  []Source
+	Assignee string // an employee id, or Unassigned
+	// UnreadOnly keeps conversations with unread messages that are
+	// neither spam nor archived: the set UnreadCounts counts, so a badge
+	// and the list it opens always agree.
 	UnreadOnly bool
 	// OpenWork keeps conversations waiting for an agent: new, open or
 	// urgent and not snoozed (QueueRank below RankOpenWork).

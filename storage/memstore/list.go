@@ -123,7 +123,7 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		switch {
 		case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
 			len(sq.Statuses) > 0 && !slices.Contains(sq.Statuses, r.status),
-			(q.UnreadOnly || sq.Unread) && r.unread <= 0,
+			(q.UnreadOnly || sq.Unread) && (r.unread <= 0 || r.status == inbox.StatusSpam || r.status == inbox.StatusArchived),
 			q.OpenWork && r.rank >= inbox.RankOpenWork,
 			!since.IsZero() && r.at < sinceUS,
 			!until.IsZero() && r.at >= untilUS:

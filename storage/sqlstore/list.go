@@ -392,7 +392,8 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 		p.add("c.assignee = ?", q.Assignee)
 	}
 	if q.UnreadOnly || s.Unread {
-		p.add("c.unread > 0")
+		// the set UnreadCounts counts (the conversations_unread index)
+		p.add("c.unread > 0 AND c.status NOT IN ('spam', 'archived')")
 	}
 	if q.Tag != "" {
 		p.add(t.s.d.TagFilter("c.tags"), q.Tag)

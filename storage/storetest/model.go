@@ -26,8 +26,8 @@ func modelMatches(c inbox.Conversation, q inbox.ConversationQuery) bool {
 		return false
 	case q.Assignee != "" && q.Assignee != inbox.Unassigned && c.Assignee != q.Assignee:
 		return false
-	case q.UnreadOnly && c.Unread <= 0:
-		return false
+	case q.UnreadOnly && (c.Unread <= 0 || c.Status == inbox.StatusSpam || c.Status == inbox.StatusArchived):
+		return false // the set UnreadCounts counts
 	case q.OpenWork && inbox.QueueRank(&c) >= inbox.RankOpenWork:
 		return false
 	case q.ProjectID != "" && c.ProjectID != q.ProjectID: // the model has no tasks

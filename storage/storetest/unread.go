@@ -121,6 +121,12 @@ func testUnreadCounts(t *testing.T, newStore NewStoreFunc) {
 							recount.convs[c.ID] = c
 						}
 						require.Equal(rt, nonZero(recount.counts()), nonZero(counts), "UnreadCounts disagrees with ListConversations")
+						// the Unread filter lists exactly what the counters count
+						unread := map[string]int{}
+						for _, c := range listAll(rt, tx, inbox.ConversationQuery{UnreadOnly: true, Limit: 500}) {
+							unread[c.FolderID]++
+						}
+						require.Equal(rt, nonZero(counts), nonZero(unread), "the Unread filter and UnreadCounts disagree")
 						return nil
 					}))
 				},
