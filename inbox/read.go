@@ -63,11 +63,15 @@ func (e *Engine) Conversations(ctx context.Context, tenant TenantID, q Conversat
 	if _, err := ParseSearch(rest); err != nil {
 		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
 	}
+	t, err := e.tenant(ctx, tenant)
+	if err != nil {
+		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
+	}
 	q.Search = rest
 	var page ConversationPage
-	err := e.view(ctx, "list conversations", tenant, func(tx Tx) error {
+	err = e.view(ctx, "list conversations", tenant, func(tx Tx) error {
 		if len(phones) > 0 {
-			ids, ok, err := phoneContacts(tx, phones)
+			ids, ok, err := phoneContacts(tx, phones, t.Settings.PhoneCountryCode)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -18,15 +19,26 @@ import (
 // brackets) is a phone number when it is international (a leading + or
 // 00, then 8 to 15 digits) or national (a leading 0, then 9 to 11 digits
 // in all); other numbers (an order number, a year) stay plain words. A
-// phone number finds the conversations of every contact with a number
-// ending in its significant digits: all of them for an international
-// number, those after the leading 0 for a national one, so "06 12 34 56
-// 78" finds +33 6 12 34 56 78 whatever the country. A "(0)" after the
+// phone number finds the conversations of the contacts with that number:
+// an international number by all its digits; a national one with the
+// tenant's calling code (TenantSettings.PhoneCountryCode) in front of its
+// digits after the 0, or, without it, by those digits ending the
+// contact's number, so "06 12 34 56 78" finds +33 6 12 34 56 78. A "(0)" after the
 // country code ("+33 (0)6 12 34 56 78") is left out.
 var phoneRun = regexp.MustCompile(`(?:^|\s)(\+?\(?[0-9][0-9 ().\-/]{6,}[0-9])(?:$|\s)`)
 
+// ValidCallingCode reports whether code is a country calling code: one
+// to three digits, not starting with 0.
+func ValidCallingCode(code string) bool {
+	if len(code) < 1 || len(code) > 3 || code[0] == '0' {
+		return false
+	}
+	return strings.Trim(code, "0123456789") == ""
+}
+
 // SplitPhones takes the phone numbers out of a search query: the query
-// without them, and each number's significant digits.
+// without them, and each number's significant digits (all of them, in
+// international form, for an international number).
 func SplitPhones(q string) (rest string, phones []string) {
 	if !strings.ContainsAny(q, "0123456789") {
 		return q, nil
@@ -44,7 +56,7 @@ func SplitPhones(q string) (rest string, phones []string) {
 		switch {
 		case international && len(digits) >= 8 && len(digits) <= 15:
 		case !international && strings.HasPrefix(run, "0") && len(digits) >= 9 && len(digits) <= 11:
-			digits = strings.TrimLeft(digits, "0")
+			digits = "0" + strings.TrimLeft(digits, "0") // national: marked by its 0
 		default:
 			continue
 		}
@@ -61,9 +73,14 @@ func SplitPhones(q string) (rest string, phones []string) {
 }
 
 // PhoneMatches reports whether a contact's phone (digits, international
-// form) is the number whose significant digits a search holds.
-func PhoneMatches(phone, significant string) bool {
-	return significant != "" && strings.HasSuffix(phone, significant)
+// form) is a number SplitPhones read: the same digits for an
+// international number, the same trailing digits after its 0 for a
+// national one.
+func PhoneMatches(phone, searched string) bool {
+	if national, ok := strings.CutPrefix(searched, "0"); ok {
+		return national != "" && strings.HasSuffix(phone, national)
+	}
+	return searched != "" && phone == searched
 }
 
 // maxPhoneContacts bounds the contacts one phone number of a search
@@ -71,15 +88,39 @@ func PhoneMatches(phone, significant string) bool {
 const maxPhoneContacts = 200
 
 // phoneContacts resolves a search's phone numbers to contact ids: the
-// contacts holding every number. ok is false when none does.
-func phoneContacts(tx Tx, phones []string) (ids []string, ok bool, err error) {
+// contacts holding every number. ok is false when none does. A number in
+// international form, or in national form with the tenant's calling code
+// known, is one lookup of the contact's identity; a national number
+// without it is matched on its trailing digits across the contacts.
+func phoneContacts(tx Tx, phones []string, callingCode string) (ids []string, ok bool, err error) {
 	for i, p := range phones {
-		page, err := tx.ListContacts(ContactQuery{Search: p, Limit: maxPhoneContacts})
-		if err != nil {
-			return nil, false, err
+		var candidates []Contact
+		exact := p
+		if national, ok := strings.CutPrefix(p, "0"); ok {
+			exact = ""
+			if ValidCallingCode(callingCode) {
+				exact = callingCode + national
+			}
+		}
+		if exact != "" {
+			c, err := tx.FindContact(ContactKey{Phone: exact})
+			switch {
+			case err == nil:
+				candidates = []Contact{c}
+				p = exact
+			case !errors.Is(err, ErrNotFound):
+				return nil, false, err
+			}
+		}
+		if exact == "" {
+			page, err := tx.ListContacts(ContactQuery{Search: strings.TrimPrefix(p, "0"), Limit: maxPhoneContacts})
+			if err != nil {
+				return nil, false, err
+			}
+			candidates = page.Items
 		}
 		var found []string
-		for _, c := range page.Items {
+		for _, c := range candidates {
 			if slices.ContainsFunc(c.Phones, func(ph string) bool { return PhoneMatches(ph, p) }) &&
 				(i == 0 || slices.Contains(ids, c.ID)) {
 				found = append(found, c.ID)

@@ -15,9 +15,9 @@ func TestSplitPhones(t *testing.T) {
 	}{
 		"+33 6 12 34 56 78":            {"", []string{"33612345678"}},
 		"0033 6 12 34 56 78":           {"", []string{"33612345678"}},
-		"06 12 34 56 78":               {"", []string{"612345678"}},
-		"0612345678":                   {"", []string{"612345678"}},
-		"06.12.34.56.78 facture":       {"facture", []string{"612345678"}},
+		"06 12 34 56 78":               {"", []string{"0612345678"}},
+		"0612345678":                   {"", []string{"0612345678"}},
+		"06.12.34.56.78 facture":       {"facture", []string{"0612345678"}},
 		"facture +33 (0)6 12 34 56 78": {"facture", []string{"33612345678"}},
 		"Facture 2026-114":             {"Facture 2026-114", nil},
 		"commande 123456789":           {"commande 123456789", nil},
@@ -41,10 +41,21 @@ func TestSearchFindsPhoneNumbersAsTyped(t *testing.T) {
 		require.Equal(t, lea, page.Items[0].ID, q)
 		require.Equal(t, 1, page.Total, q)
 	}
-	for _, q := range []string{"06 00 00 00 00", "0612345678 aurevoir"} {
+	for _, q := range []string{"06 00 00 00 00", "0612345678 aurevoir", "+44 6 12 34 56 78"} {
 		page, err := e.engine.Conversations(e.ctx, tenantA, inbox.ConversationQuery{Search: q, WithTotal: true})
 		require.NoError(t, err, q)
 		require.Empty(t, page.Items, q)
+	}
+
+	// with the tenant's calling code, a national number is one lookup
+	tenant, err := e.store.GetTenant(e.ctx, tenantA)
+	require.NoError(t, err)
+	tenant.Settings.PhoneCountryCode = "33"
+	require.NoError(t, e.store.UpdateTenant(e.ctx, &tenant))
+	for q, want := range map[string]int{"06 12 34 56 78": 1, "0612345678": 1, "06 98 76 54 32": 1, "06 00 00 00 00": 0} {
+		page, err := e.engine.Conversations(e.ctx, tenantA, inbox.ConversationQuery{Search: q})
+		require.NoError(t, err, q)
+		require.Len(t, page.Items, want, q)
 	}
 }
 

@@ -34,6 +34,11 @@ const (
 type TenantSettings struct {
 	// TimeZone is an IANA name used for statistics by day; "" means UTC.
 	TimeZone string `json:"time_zone,omitempty"`
+	// PhoneCountryCode is the calling code of the tenant's country ("33"
+	// for France): a phone number searched in national form ("06 12 34
+	// 56 78") is then looked up exactly. "" matches national numbers on
+	// their trailing digits, which reads every contact.
+	PhoneCountryCode string `json:"phone_country_code,omitempty"`
 	// Newsletter says what to do with newsletters (see NewsletterPolicy).
 	Newsletter NewsletterPolicy `json:"newsletter,omitempty"`
 	// NewsletterFolderID is the folder used by NewsletterFolder.

@@ -15,6 +15,7 @@ import (
 type SettingsView struct {
 	Name               string                 `json:"name"`
 	TimeZone           string                 `json:"time_zone"`
+	PhoneCountryCode   string                 `json:"phone_country_code"`
 	Newsletter         inbox.NewsletterPolicy `json:"newsletter"`
 	NewsletterFolderID string                 `json:"newsletter_folder_id"`
 	ReplyPrompt        string                 `json:"reply_prompt"`
@@ -24,7 +25,7 @@ type SettingsView struct {
 }
 
 func (s *Server) settingsView(t inbox.Tenant) SettingsView {
-	return SettingsView{Name: t.Name, TimeZone: t.Settings.TimeZone, Newsletter: t.Settings.Newsletter,
+	return SettingsView{Name: t.Name, TimeZone: t.Settings.TimeZone, PhoneCountryCode: t.Settings.PhoneCountryCode, Newsletter: t.Settings.Newsletter,
 		NewsletterFolderID: t.Settings.NewsletterFolderID, ReplyPrompt: t.Settings.ReplyPrompt, MaskPII: t.Settings.MaskPII,
 		ReopenWindowHours: int(t.Settings.ReopenWindow / time.Hour), Features: s.features}
 }
@@ -41,6 +42,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request, p auth.Prin
 type settingsPatch struct {
 	Name               *string                 `json:"name"`
 	TimeZone           *string                 `json:"time_zone"`
+	PhoneCountryCode   *string                 `json:"phone_country_code"`
 	Newsletter         *inbox.NewsletterPolicy `json:"newsletter"`
 	NewsletterFolderID *string                 `json:"newsletter_folder_id"`
 	ReplyPrompt        *string                 `json:"reply_prompt"`
@@ -71,6 +73,13 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request, p auth.Pr
 			return inbox.Invalid("time_zone", fmt.Sprintf("%q is not an IANA time zone", *req.TimeZone))
 		}
 		t.Settings.TimeZone = *req.TimeZone
+	}
+	if req.PhoneCountryCode != nil {
+		code := strings.TrimPrefix(strings.TrimSpace(*req.PhoneCountryCode), "+")
+		if code != "" && !inbox.ValidCallingCode(code) {
+			return inbox.Invalid("phone_country_code", "must be a country calling code such as 33 for France, or empty")
+		}
+		t.Settings.PhoneCountryCode = code
 	}
 	if req.Newsletter != nil {
 		switch *req.Newsletter {

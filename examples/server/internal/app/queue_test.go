@@ -206,6 +206,15 @@ func TestSearchAPIFindsWhatAgentsType(t *testing.T) {
 		require.Equal(t, 1, res.Total, q)
 	}
 
+	// with the company's calling code, national numbers are exact lookups
+	c.json(http.MethodPatch, "/inbox/settings", map[string]any{"phone_country_code": "+33"}, http.StatusOK, nil)
+	for _, q := range []string{"06 11 22 33 44", "0611223344", "+33 6 11 22 33 44"} {
+		res := search(q)
+		require.Len(t, res.Items, 1, q)
+		require.Equal(t, lea.ID, res.Items[0].ID, q)
+	}
+	c.problem(http.MethodPatch, "/inbox/settings", map[string]any{"phone_country_code": "France"}, http.StatusBadRequest)
+
 	res := search("champi*")
 	require.NotEmpty(t, res.Items)
 	require.Equal(t, len(res.Items), res.Total)
