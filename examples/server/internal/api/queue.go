@@ -111,6 +111,9 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Get("sort") == "" {
+		cq.Sort = inbox.SortQueue // the work queue's order unless the view has its own
+	}
 	c, err := s.eng.Next(r.Context(), tenantOf(p), cq, r.URL.Query().Get("after"))
 	if err != nil {
 		if errors.Is(err, inbox.ErrNotFound) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -253,5 +254,121 @@ func BenchmarkIngestToEvent(b *testing.B) {
 				break
 			}
 		}
+	}
+}
+
+// BenchmarkWorkQueueAtScale measures the agent's day on SQLite with
+// 100,000 conversations: the open-work queue, its total, the status sort,
+// search with snippets and by phone, the next conversation, statistics by
+// week, and bulk resolve of 50 conversations (targets: lists ≤ 100 ms
+// p95, bulk ≤ 500 ms). Run with -benchtime=1x; figures are logged and
+// reported as metrics.
+func BenchmarkWorkQueueAtScale(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a 100k-conversation database")
+	}
+	a, ts := newServer(b)
+	start := time.Now()
+	bulkConversations(b, a.Store, 100_000)
+	b.Logf("filled 100,000 conversations in %v", time.Since(start))
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	res, err := hc.Post(ts.URL+"/inbox/session", "application/json", strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
+	require.NoError(b, err)
+	var session struct {
+		CSRF string `json:"csrf_token"`
+	}
+	require.NoError(b, json.NewDecoder(res.Body).Decode(&session))
+	res.Body.Close()
+	call := func(method, path, body string) []byte {
+		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+		require.NoError(b, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", session.CSRF)
+		res, err := hc.Do(req)
+		require.NoError(b, err)
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		require.Equal(b, http.StatusOK, res.StatusCode, "%s %s: %s", method, path, out)
+		return out
+	}
+	p95 := func(samples []time.Duration) time.Duration {
+		slices.Sort(samples)
+		return samples[(len(samples)*95+99)/100-1]
+	}
+	lists := []struct{ name, path string }{
+		{"open queue", "/inbox/conversations?view=open&sort=queue&limit=50"},
+		{"open queue + total", "/inbox/conversations?view=open&sort=queue&limit=50&total=1"},
+		{"open queue, sms, page 1", "/inbox/conversations?view=open&sort=queue&source=sms&limit=50"},
+		{"status sort", "/inbox/conversations?sort=status&limit=50"},
+		{"search + snippets + total", "/inbox/conversations?q=commande&limit=50&total=1"},
+		{"prefix search", "/inbox/conversations?q=comm*&limit=50"},
+		{"phone search, national", "/inbox/conversations?q=" + url.QueryEscape("06 12 34 56 78") + "&limit=50"},
+		{"phone search, intl", "/inbox/conversations?q=" + url.QueryEscape("+33 6 12 34 56 78") + "&limit=50"},
+		{"next conversation", "/inbox/conversations/next?view=open&sort=queue"},
+		{"stats by week", "/inbox/stats?granularity=week"},
+	}
+	// the engine's parts of a search, without HTTP
+	ctx := context.Background()
+	timed := func(name string, fn func() error) {
+		var samples []time.Duration
+		for range 10 {
+			t0 := time.Now()
+			require.NoError(b, fn())
+			samples = append(samples, time.Since(t0))
+		}
+		b.Logf("%-28s p95 %v", name, p95(samples).Round(100*time.Microsecond))
+	}
+	var ids []string
+	timed("engine: search commande", func() error {
+		page, err := a.Engine.Conversations(ctx, demo.TenantID, inbox.ConversationQuery{Search: "commande"})
+		ids = ids[:0]
+		for _, c := range page.Items {
+			ids = append(ids, c.ID)
+		}
+		return err
+	})
+	timed("engine: search comm*", func() error {
+		_, err := a.Engine.Conversations(ctx, demo.TenantID, inbox.ConversationQuery{Search: "comm*"})
+		return err
+	})
+	timed("engine: snippets of 50", func() error {
+		_, err := a.Engine.Snippets(ctx, demo.TenantID, "commande", ids)
+		return err
+	})
+	timed("engine: contacts by phone", func() error {
+		_, err := a.Engine.Contacts(ctx, demo.TenantID, inbox.ContactQuery{Search: "612345678", Limit: 200})
+		return err
+	})
+	b.ResetTimer()
+	for b.Loop() {
+		for _, l := range lists {
+			var samples []time.Duration
+			for range 20 {
+				t0 := time.Now()
+				call(http.MethodGet, l.path, "")
+				samples = append(samples, time.Since(t0))
+			}
+			b.Logf("%-28s p95 %v", l.name, p95(samples).Round(100*time.Microsecond))
+			b.ReportMetric(float64(p95(samples).Microseconds())/1000, strings.ReplaceAll(l.name, " ", "_")+"-p95-ms")
+		}
+		// bulk resolve: 50 open conversations per call, a fresh set each time
+		var samples []time.Duration
+		for range 10 {
+			var page struct {
+				Items []struct{ ID string } `json:"items"`
+			}
+			require.NoError(b, json.Unmarshal(call(http.MethodGet, "/inbox/conversations?view=open&sort=queue&limit=50", ""), &page))
+			ids := make([]string, len(page.Items))
+			for i, it := range page.Items {
+				ids[i] = it.ID
+			}
+			body, _ := json.Marshal(map[string]any{"action": "resolve", "conversation_ids": ids})
+			t0 := time.Now()
+			call(http.MethodPost, "/inbox/conversations/bulk", string(body))
+			samples = append(samples, time.Since(t0))
+		}
+		b.Logf("%-28s p95 %v", "bulk resolve 50", p95(samples).Round(time.Millisecond))
+		b.ReportMetric(float64(p95(samples).Microseconds())/1000, "bulk_resolve_50-p95-ms")
 	}
 }
