@@ -24,7 +24,7 @@ import (
 // work).
 // Gauges, refreshed by Run: sync_lag_seconds{tenant,integration} (since
 // the last successful sync), outbox_pending{tenant}, work_pending{tenant},
-// work_failed{tenant}.
+// work_failed{tenant}, integrations{tenant,state} (by HealthState).
 //
 // Adapters report through Engine.Metrics: the webhook receivers count
 // webhook_rejected_total{channel,reason} (bad_signature, stale, replay,

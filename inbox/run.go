@@ -226,6 +226,13 @@ func (r *runner) gauges(ctx context.Context) {
 		m.set("outbox_pending", float64(outbox), "tenant", string(t.ID))
 		m.set("work_pending", float64(pending), "tenant", string(t.ID))
 		m.set("work_failed", float64(failed), "tenant", string(t.ID))
+		states := map[string]int{HealthOK: 0, HealthDegraded: 0, HealthFailing: 0, HealthDisabled: 0}
+		for _, in := range integs {
+			states[HealthState(in)]++
+		}
+		for state, n := range states {
+			m.set("integrations", float64(n), "tenant", string(t.ID), "state", state)
+		}
 		for _, in := range integs {
 			if !in.Enabled || r.e.channels[in.Kind] == nil {
 				continue

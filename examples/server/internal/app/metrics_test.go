@@ -144,6 +144,11 @@ func TestMetricsScrape(t *testing.T) {
 	require.True(t, ok, "work-queue depth")
 	_, ok = sample(after, "inboxkit_sync_lag_seconds", map[string]string{"integration": a.Demo.Integrations[inbox.SourceEmail]})
 	require.True(t, ok, "sync lag of the demo mailbox")
+	n, ok = sample(after, "inboxkit_integrations", map[string]string{"tenant": "maison-lumiere", "state": "ok"})
+	require.True(t, ok, "integrations by health")
+	require.Equal(t, float64(len(a.Demo.Integrations)), n)
+	n, _ = sample(after, "inboxkit_integrations", map[string]string{"tenant": "maison-lumiere", "state": "failing"})
+	require.Zero(t, n)
 	require.NotNil(t, after["go_goroutines"], "the Go runtime's series")
 }
 

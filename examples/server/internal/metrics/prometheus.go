@@ -178,6 +178,7 @@ var helps = map[string]string{
 	"outbox_pending":         "Outbound messages waiting for delivery.",
 	"work_pending":           "Background work items waiting to run.",
 	"work_failed":            "Background work items that failed for good.",
+	"integrations":           "Integrations by health state (ok, degraded, failing, disabled).",
 	"webhook_rejected_total": "Webhook requests refused, by channel and reason.",
 	"ai_request_seconds":     "Time of one AI model call with its retries, by use.",
 	"ai_errors_total":        "Failed AI model calls, by use and reason.",
