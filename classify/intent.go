@@ -14,6 +14,7 @@ import (
 	"github.com/inboxkit/inboxkit/classify/learn"
 	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/inbox/textfold"
+	"github.com/inboxkit/inboxkit/internal/litfilter"
 )
 
 // IntentBy is the Decision.By of the intent classifier.
@@ -183,7 +184,7 @@ func (c *IntentClassifier) Classify(ctx context.Context, in inbox.ClassifyInput)
 		out.Confidence = d.Confidence
 		reasons = append(reasons, fmt.Sprintf("intent %s (confidence %.2f)", d.FolderID, d.Confidence))
 	}
-	level, why := UrgencyLevel(text)
+	level, why := urgencyLevel(folded)
 	if out.Intent == inbox.IntentSpam && (level < 2 || why == "service cut or down" || why == "urgent") {
 		// Phishing threatens suspensions and deadlines; a customer's
 		// legal notice or a wrong delivery address stays urgent even if
@@ -202,7 +203,7 @@ func (c *IntentClassifier) Classify(ctx context.Context, in inbox.ClassifyInput)
 }
 
 // cancelWords are the verbs of cancelling, folded.
-var cancelWords = regexp.MustCompile(`\b(?:annul\w*|resili\w*|cancel\w*|storn\w*|kundig\w*|absag\w*|sage\w* (?:\w+ )?ab|anul\w*|dar de baja|de baja|baja del|retirer \d+ licences?|supprim\w* \d+ licences?)\b`)
+var cancelWords = litfilter.MustCompile(`\b(?:annul\w*|resili\w*|cancel\w*|storn\w*|kundig\w*|absag\w*|sage\w* (?:\w+ )?ab|anul\w*|dar de baja|de baja|baja del|retirer \d+ licences?|supprim\w* \d+ licences?)\b`)
 
 // urgencyOf maps a level 0-3 to inbox's urgencies: 0 low, 1 normal, 2
 // and 3 high.
@@ -222,17 +223,17 @@ func urgencyOf(level int) inbox.Urgency {
 var urgencyRules = []struct {
 	level int
 	why   string
-	re    *regexp.Regexp
+	re    *litfilter.Regexp
 }{
-	{3, "gas", regexp.MustCompile(`\b(?:odeur de gaz|sent (?:le|du) gaz|fuite de gaz|smell(?:s)? of gas|gas (?:smell|leak)|smell gas|nach gas|gasgeruch|huele (?:muchisimo |mucho )?a gas|olor a gas)\b`)},
-	{3, "fire or smoke", regexp.MustCompile(`\b(?:brule|brulee|brulant|fumee|fume|etincelles?|disjoncteur|plastique fondu|burning|smok(?:e|ing)|sparks?|on fire|brandgeruch|verbrannt|rauch|funken|humo|chispas|quemado|incendie|fire)\b`)},
-	{3, "medical emergency", regexp.MustCompile(`\b(?:duele muchisimo|zahnschmerzen|rage de dents?|severe pain|douleur insupportable|saigne|saignement|sang|bleed(?:ing)?|blutet|blut|sangra|sangre|gonfle|gonflee|swollen|swelling|geschwollen|hinchad[ao]|fievre|fever|fieber|fiebre|assistance respiratoire|respirateur|life support|urgences|emergency room|notaufnahme|cassee? une dent|broke(?:n)? (?:a|his|her) tooth)\b`)},
-	{3, "safety", regexp.MustCompile(`\b(?:freins? ne repond|failli avoir un accident|brakes? (?:failed|not working)|bremsen versagen|frenos no|mal serres|violation de donnees|fuite de donnees|data breach|datenleck|dangereux|dangerous|gefahrlich|peligroso)\b`)},
-	{2, "legal", regexp.MustCompile(`\b(?:mise en demeure|mets en demeure|avocat|tribunal|huissier|contentieux|recouvrement|menacent d'une saisie|porter plainte|mediateur|lawyer|solicitor|legal action|collections?|final notice|anwalt|rechtliche|gericht|inkasso|letzte frist|letztmalig|abogado|demanda|juzgado)\b`)},
-	{2, "service cut or down", regexp.MustCompile(`\b(?:avis de coupure|coupe(?:e|r)? le courant|courant coupe|retablissez|inaccessible|plus aucun acces|plus d'acces|impossible de se connecter|suspendu|down|error 50\d|erreur 50\d|ausfall|gesperrt|cortaron|caid[oa])\b`)},
-	{2, "data lost", regexp.MustCompile(`\b(?:a disparu|donnees perdues|lost (?:all|our) data|daten (?:weg|verloren)|datos perdidos)\b`)},
-	{2, "wrong address now", regexp.MustCompile(`\b(?:mauvaise adresse|ancienne adresse|ancien appart|pas la bonne adresse|il repart|repart dans|wrong address|falsche adresse|direccion equivocada)\b`)},
-	{2, "urgent", regexp.MustCompile(`\b(?:urgent|urgence|urgente|d'urgence|asap|immediately|immediatement|sofort|dringend|de inmediato|right now|avant (?:samedi|demain|mon depart)|un mariage|ubermorgen|panne sur l'autoroute|en panne sur|bande d'arret)\b`)},
+	{3, "gas", litfilter.MustCompile(`\b(?:odeur de gaz|sent (?:le|du) gaz|fuite de gaz|smell(?:s)? of gas|gas (?:smell|leak)|smell gas|nach gas|gasgeruch|huele (?:muchisimo |mucho )?a gas|olor a gas)\b`)},
+	{3, "fire or smoke", litfilter.MustCompile(`\b(?:brule|brulee|brulant|fumee|fume|etincelles?|disjoncteur|plastique fondu|burning|smok(?:e|ing)|sparks?|on fire|brandgeruch|verbrannt|rauch|funken|humo|chispas|quemado|incendie|fire)\b`)},
+	{3, "medical emergency", litfilter.MustCompile(`\b(?:duele muchisimo|zahnschmerzen|rage de dents?|severe pain|douleur insupportable|saigne|saignement|sang|bleed(?:ing)?|blutet|blut|sangra|sangre|gonfle|gonflee|swollen|swelling|geschwollen|hinchad[ao]|fievre|fever|fieber|fiebre|assistance respiratoire|respirateur|life support|urgences|emergency room|notaufnahme|cassee? une dent|broke(?:n)? (?:a|his|her) tooth)\b`)},
+	{3, "safety", litfilter.MustCompile(`\b(?:freins? ne repond|failli avoir un accident|brakes? (?:failed|not working)|bremsen versagen|frenos no|mal serres|violation de donnees|fuite de donnees|data breach|datenleck|dangereux|dangerous|gefahrlich|peligroso)\b`)},
+	{2, "legal", litfilter.MustCompile(`\b(?:mise en demeure|mets en demeure|avocat|tribunal|huissier|contentieux|recouvrement|menacent d'une saisie|porter plainte|mediateur|lawyer|solicitor|legal action|collections?|final notice|anwalt|rechtliche|gericht|inkasso|letzte frist|letztmalig|abogado|demanda|juzgado)\b`)},
+	{2, "service cut or down", litfilter.MustCompile(`\b(?:avis de coupure|coupe(?:e|r)? le courant|courant coupe|retablissez|inaccessible|plus aucun acces|plus d'acces|impossible de se connecter|suspendu|down|error 50\d|erreur 50\d|ausfall|gesperrt|cortaron|caid[oa])\b`)},
+	{2, "data lost", litfilter.MustCompile(`\b(?:a disparu|donnees perdues|lost (?:all|our) data|daten (?:weg|verloren)|datos perdidos)\b`)},
+	{2, "wrong address now", litfilter.MustCompile(`\b(?:mauvaise adresse|ancienne adresse|ancien appart|pas la bonne adresse|il repart|repart dans|wrong address|falsche adresse|direccion equivocada)\b`)},
+	{2, "urgent", litfilter.MustCompile(`\b(?:urgent|urgence|urgente|d'urgence|asap|immediately|immediatement|sofort|dringend|de inmediato|right now|avant (?:samedi|demain|mon depart)|un mariage|ubermorgen|panne sur l'autoroute|en panne sur|bande d'arret)\b`)},
 }
 
 // UrgencyLevel rates how soon a message needs someone, from 0 to 3, with
@@ -244,7 +245,11 @@ var urgencyRules = []struct {
 // the caller knows. The text is folded first, so accents and case do not
 // matter.
 func UrgencyLevel(text string) (int, string) {
-	f := textfold.Fold(text)
+	return urgencyLevel(textfold.Fold(text))
+}
+
+// urgencyLevel is UrgencyLevel of folded text.
+func urgencyLevel(f string) (int, string) {
 	best, why := 1, ""
 	for _, r := range urgencyRules {
 		if r.level > best && r.re.MatchString(f) {
