@@ -13,11 +13,11 @@ import (
 func TestStarts(t *testing.T) {
 	for expr, want := range map[string][]string{
 		`\b(?:odeur de gaz|fuite de gaz|gas (?:smell|leak))\b`: {"odeur de gaz", "fuite de gaz", "gas leak", "gas smell"},
-		`\b(?:brule|brulee|brulant|fume)\b`:                   {"brule", "brulee", "brulant", "fume"},
-		`\bhuele (?:muchisimo |mucho )?a gas`:                 {"huele "},
-		`\berror 50\d`:                                        {"error 50"},
-		`\bcaid[oa]\b`:                                        {"caida", "caido"},
-		`\b(?:sous|dans) \d+ jours`:                           {"dans ", "sous "},
+		`\b(?:brule|brulee|brulant|fume)\b`:                    {"brule", "brulee", "brulant", "fume"},
+		`\bhuele (?:muchisimo |mucho )?a gas`:                  {"huele "},
+		`\berror 50\d`:                                         {"error 50"},
+		`\bcaid[oa]\b`:                                         {"caida", "caido"},
+		`\b(?:sous|dans) \d+ jours`:                            {"dans ", "sous "},
 	} {
 		tree, err := syntax.Parse(expr, syntax.Perl)
 		require.NoError(t, err)
