@@ -71,9 +71,14 @@ func init() {
 // freemail are mailbox providers of private persons.
 var freemail = setOf(`gmail.com googlemail.com outlook.com outlook.fr outlook.es hotmail.com hotmail.fr hotmail.es hotmail.co.uk live.com live.fr yahoo.com yahoo.fr yahoo.es yahoo.co.uk icloud.com me.com orange.fr wanadoo.fr free.fr sfr.fr laposte.net bbox.fr gmx.de gmx.net web.de t-online.de posteo.de freenet.de btinternet.com telefonica.net aol.com proton.me protonmail.com`)
 
+// maxCueBytes bounds the text cues are looked for in: they are about
+// what the customer says first (a link, an amount, a date), and their
+// expressions cost time in proportion to the text.
+const maxCueBytes = 2 << 10
+
 // cues lists the cues of an example (see the cues variable block).
 func cues(ex Example, subjectWords, bodyWords []string) []string {
-	text := ex.Subject + "\n" + truncateBytes(ex.Text, maxTextBytes)
+	text := ex.Subject + "\n" + truncateBytes(ex.Text, maxCueBytes)
 	var out []string
 	seen := map[string]bool{}
 	add := func(c string) {
