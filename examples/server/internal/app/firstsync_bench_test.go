@@ -1,0 +1,110 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+	"github.com/inboxkit/inboxkit/internal/dovecot"
+)
+
+// BenchmarkServerFirstSync is a team connecting a mailbox that already
+// holds 10,000 messages (about 6 kB each) to the reference server on
+// SQLite: an admin adds it through the API (the connection test logs in)
+// and presses "Sync now", whose answer comes when every message is
+// stored. Reports the first sync's wall time (first-sync-s, target 10 s),
+// then the CPU of the server process for a sync that finds nothing new
+// (noop-cpu-ms, target 20 ms). Run with -benchtime 1x;
+// INBOXKIT_BENCH_MESSAGES changes the mailbox's size.
+func BenchmarkServerFirstSync(b *testing.B) {
+	if testing.Short() {
+		b.Skip("syncs 10,000 messages")
+	}
+	n := 10_000
+	if v, err := strconv.Atoi(os.Getenv("INBOXKIT_BENCH_MESSAGES")); err == nil && v > 0 {
+		n = v
+	}
+	imap := dovecot.Start(b)
+	user := imap.Users[0]
+	_, port, err := net.SplitHostPort(imap.Addr)
+	require.NoError(b, err)
+	body := strings.Repeat("Bonjour, je vous écris au sujet de ma commande et de sa livraison. ", 90)
+	require.NoError(b, imap.WriteMaildir(user.Name, "INBOX", n, func(i int) []byte {
+		return fmt.Appendf(nil, "From: Client %d <client%d@example.org>\r\nTo: %s\r\nSubject: Commande %d\r\nMessage-ID: <first-sync-%d@example.org>\r\n"+
+			"Date: Mon, 02 Mar 2026 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", i%2000, i%2000, user.Name, i, i, body)
+	}))
+	for b.Loop() {
+		b.StopTimer()
+		_, ts := newServer(b)
+		jar, _ := cookiejar.New(nil)
+		hc := &http.Client{Jar: jar, Timeout: 10 * time.Minute}
+		csrf := ""
+		call := func(method, path string, in any, want int) []byte {
+			var r io.Reader
+			if in != nil {
+				raw, err := json.Marshal(in)
+				require.NoError(b, err)
+				r = strings.NewReader(string(raw))
+			}
+			req, err := http.NewRequest(method, ts.URL+path, r)
+			require.NoError(b, err)
+			req.Header.Set("Content-Type", "application/json")
+			if csrf != "" {
+				req.Header.Set("X-CSRF-Token", csrf)
+			}
+			res, err := hc.Do(req)
+			require.NoError(b, err)
+			defer res.Body.Close()
+			out, err := io.ReadAll(res.Body)
+			require.NoError(b, err)
+			require.Equal(b, want, res.StatusCode, "%s %s: %s", method, path, out)
+			return out
+		}
+		var s struct {
+			CSRF string `json:"csrf_token"`
+		}
+		require.NoError(b, json.Unmarshal(call(http.MethodPost, "/inbox/session",
+			map[string]string{"email": demo.Employees[0].Email, "password": demo.Password}, http.StatusOK), &s))
+		csrf = s.CSRF
+		var integ struct {
+			ID string `json:"id"`
+		}
+		require.NoError(b, json.Unmarshal(call(http.MethodPost, "/inbox/integrations", mailbox("Support", port, user.Name, user.Password), http.StatusCreated), &integ))
+
+		b.StartTimer()
+		began := time.Now()
+		var rep struct {
+			New, Duplicates int
+		}
+		require.NoError(b, json.Unmarshal(call(http.MethodPost, "/inbox/integrations/"+integ.ID+"/sync", nil, http.StatusOK), &rep))
+		first := time.Since(began)
+		b.StopTimer()
+		require.Equal(b, n, rep.New+rep.Duplicates, "every message of the mailbox stored by the first sync")
+
+		cpu0 := processCPU()
+		call(http.MethodPost, "/inbox/integrations/"+integ.ID+"/sync", nil, http.StatusOK)
+		noop := processCPU() - cpu0
+		b.ReportMetric(first.Seconds(), "first-sync-s")
+		b.ReportMetric(float64(noop.Microseconds())/1000, "noop-cpu-ms")
+		b.StartTimer()
+	}
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
