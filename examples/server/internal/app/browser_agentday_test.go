@@ -310,11 +310,15 @@ func TestBrowserPlainErrors(t *testing.T) {
 	click(t, ctx, "#send-btn")
 	waitJS(t, ctx, "plain empty-reply error", `[...document.querySelectorAll('.toast.error')].some(x => x.textContent === 'Write a message before sending.')`)
 	// A follow-up in the past.
-	eval[bool](t, ctx, `(() => { const i = document.querySelector('#followup-due'); i.value = '2020-01-01T10:00'; return true })()`)
+	eval[bool](t, ctx, `(() => { const i = document.querySelector('#followup-due'); i.value = '2020-01-01T10:00'; i.dispatchEvent(new Event('input', { bubbles: true })); return true })()`)
 	click(t, ctx, "#followup-add")
 	waitJS(t, ctx, "plain date error", `[...document.querySelectorAll('.toast.error')].some(x => x.textContent === 'Pick a date and time in the future.')`)
+	// Who moved it is named.
+	facturation := eval[string](t, ctx, `[...document.querySelectorAll('#folder-select option')].find(o => o.textContent === 'Facturation').value`)
+	setSelect(t, ctx, "#folder-select", facturation)
+	waitJS(t, ctx, "moved by a name", `document.querySelector('.why')?.textContent.includes('Moved to Facturation by Hugo Bernard')`)
 	body := eval[string](t, ctx, `document.body.innerText`)
-	for _, raw := range []string{"in-reply-to", "subject fallback", "bytes", "due_at", "text:", "Filed by rules"} {
+	for _, raw := range []string{"in-reply-to", "subject fallback", "bytes", "due_at", "text:", "Filed by rules", "moved by hugo"} {
 		require.NotContains(t, body, raw, "no developer wording on the page")
 	}
 }

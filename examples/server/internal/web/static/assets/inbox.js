@@ -16,6 +16,10 @@ export const state = {
 
 const toast = (...a) => window.inboxToast(...a);
 
+// What an agent typed survives live re-renders: preserveInputs keeps the
+// value of every input marked dirty.
+document.addEventListener('input', (e) => { if (e.target.id && e.target.dataset) e.target.dataset.dirty = '1'; });
+
 // loadComposerHelpers fetches the team's saved replies and the agent's
 // signature for the composer.
 export async function loadComposerHelpers() {
@@ -457,7 +461,10 @@ function filedBy(c, cls) {
   const sure = cls.confidence && cls.by !== 'rules' ? ` (${Math.round(cls.confidence * 100)}% sure)` : '';
   const intent = c.intent ? ` · about ${intentWords[c.intent] || c.intent}` : '';
   switch (cls.by) {
-    case 'manual': return `Moved to ${where} by hand${intent}`;
+    case 'manual': {
+      const who = /^moved by (.+)$/.exec(cls.reason || '')?.[1];
+      return `Moved to ${where} by ${who ? employeeName(who) : 'hand'}${intent}`;
+    }
     case 'rules': return `Filed in ${where} by the folder's rules${intent}`;
     case 'ai': return `Filed in ${where} by the AI${sure}${intent}`;
     default: return `Filed in ${where} automatically${sure}${intent}`;
