@@ -497,7 +497,7 @@ func (s *Server) conversationAudit(w http.ResponseWriter, r *http.Request, p aut
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(es, auditView)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": s.auditViews(r.Context(), tenantOf(p), es)})
 	return nil
 }
 

@@ -74,7 +74,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(es, auditView)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": s.auditViews(r.Context(), tenantOf(p), es)})
 	return nil
 }
 

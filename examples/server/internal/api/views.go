@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
@@ -335,6 +337,7 @@ func contactView(c inbox.Contact) ContactView {
 type AuditView struct {
 	ID             string          `json:"id"`
 	Actor          string          `json:"actor"`
+	ActorName      string          `json:"actor_name"`
 	Action         string          `json:"action"`
 	EntityType     string          `json:"entity_type"`
 	EntityID       string          `json:"entity_id"`
@@ -342,6 +345,44 @@ type AuditView struct {
 	Before         json.RawMessage `json:"before,omitempty"`
 	After          json.RawMessage `json:"after,omitempty"`
 	At             time.Time       `json:"at"`
+}
+
+// auditViews shows entries with the names agents know their authors by.
+func (s *Server) auditViews(ctx context.Context, tenant inbox.TenantID, es []inbox.AuditEntry) []AuditView {
+	names := map[string]string{}
+	out := make([]AuditView, len(es))
+	for i, e := range es {
+		out[i] = auditView(e)
+		name, ok := names[e.Actor]
+		if !ok {
+			name = s.actorName(ctx, tenant, e.Actor)
+			names[e.Actor] = name
+		}
+		out[i].ActorName = name
+	}
+	return out
+}
+
+// actorName names who did something: an agent by their name, the
+// engine's own workers in plain words.
+func (s *Server) actorName(ctx context.Context, tenant inbox.TenantID, actor string) string {
+	switch {
+	case actor == "auto-reply":
+		return "Automatic reply"
+	case actor == "snooze":
+		return "Snooze reminder"
+	case actor == "summarizer":
+		return "Summary assistant"
+	case actor == "channel":
+		return "Delivery"
+	case actor == "classifier:ai":
+		return "AI filing"
+	case actor == "classifier:rules":
+		return "Folder rules"
+	case strings.HasPrefix(actor, "classifier"):
+		return "Automatic filing"
+	}
+	return s.eng.EmployeeName(ctx, tenant, actor)
 }
 
 func auditView(a inbox.AuditEntry) AuditView {

@@ -116,13 +116,21 @@ func TestWorkQueueAPI(t *testing.T) {
 		for _, id := range ids[:len(ids)-1] {
 			require.Contains(t, all.ids(), id)
 		}
+		type entry struct {
+			Action, Actor string
+			ActorName     string `json:"actor_name"`
+		}
 		var audit struct {
-			Items []struct{ Action, Actor string } `json:"items"`
+			Items []entry `json:"items"`
 		}
 		c.json(http.MethodGet, "/inbox/conversations/"+ids[0]+"/audit", nil, http.StatusOK, &audit)
-		require.True(t, slices.ContainsFunc(audit.Items, func(a struct{ Action, Actor string }) bool {
-			return a.Action == "conversation.status" && a.Actor == "claire"
-		}), "each bulk change is audited")
+		require.True(t, slices.ContainsFunc(audit.Items, func(a entry) bool {
+			return a.Action == "conversation.status" && a.Actor == "claire" && a.ActorName == "Claire Martin"
+		}), "each bulk change is audited, under the agent's name")
+		for _, a := range audit.Items {
+			require.NotEmpty(t, a.ActorName)
+			require.NotContains(t, a.ActorName, "classifier", "the engine's parts are named in plain words")
+		}
 
 		for _, why := range map[string]map[string]any{
 			"unknown action": {"action": "explode", "conversation_ids": ids[:1]},
