@@ -300,10 +300,13 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		require.Equal(t, "claire", view.User.ID)
 		require.Equal(t, http.StatusNoContent, s.do(t, http.MethodDelete, b.url+"/inbox/session", nil, nil), "log out on B")
 		require.Equal(t, http.StatusUnauthorized, s.do(t, http.MethodGet, a.url+"/inbox/session", nil, nil), "the session ended on A too")
+
 	})
 
+	var onB browser // a session on B, for after the guesses below
 	t.Run("a webhook posted to A reaches B's live stream", func(t *testing.T) {
 		s := login(t, b.url)
+		onB = s
 		events := s.stream(t, b.url)
 		secret, err := webhook.NewSecret()
 		require.NoError(t, err)
@@ -338,6 +341,22 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		}
 	})
 
+	t.Run("password guesses on A and B count together", func(t *testing.T) {
+		// Every request comes from 127.0.0.1, which this locks out too:
+		// the subtests below use a session opened before.
+		try := func(base, password string) int {
+			res, err := http.Post(base+"/inbox/session", "application/json",
+				strings.NewReader(`{"email":"hugo@maison-lumiere.example","password":"`+password+`"}`))
+			require.NoError(t, err)
+			res.Body.Close()
+			return res.StatusCode
+		}
+		for i, base := range []string{a.url, b.url, a.url, b.url, a.url} {
+			require.Equal(t, http.StatusUnauthorized, try(base, "guess-"+string(rune('a'+i))))
+		}
+		require.Equal(t, http.StatusTooManyRequests, try(b.url, "lumiere-demo"), "the account is locked on B after guesses on A and B")
+	})
+
 	t.Run("killing A moves its mailboxes to B within one lease period", func(t *testing.T) {
 		if imapSrv == nil {
 			t.Skip("no mailboxes: Dovecot is missing")
@@ -359,7 +378,7 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		t.Logf("mailboxes moved to B %v after A was killed (lease %v, sync interval %v)", time.Since(killed).Round(10*time.Millisecond), lease, syncEvery)
 
 		// B now syncs them: new mail arrives through B alone.
-		s := login(t, b.url)
+		s := onB
 		for i, u := range imapSrv.Users {
 			subject := fmt.Sprintf("Commande %d après la panne", i)
 			appendMail(t, imapSrv.Addr, u, subject, false)

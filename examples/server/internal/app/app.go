@@ -450,9 +450,17 @@ func (a *App) build(ctx context.Context) (err error) {
 		summaries = summaryAdapter{a.summarizer, a.Engine}
 	}
 
+	// Instances sharing a database count failed logins together; one
+	// server counts them in memory (nil: the API's default).
+	var limiter *auth.LoginLimiter
+	if a.authDB != nil {
+		if limiter, err = auth.OpenLoginLimiter(ctx, a.authDB, 0, 0, nil); err != nil {
+			return err
+		}
+	}
 	a.API, err = api.New(api.Options{
 		Engine: a.Engine, Auth: &auth.Authenticator{Dir: a.Accounts, Sessions: a.sessions, SecureCookies: cfg.SecureCookies,
-			TrustProxy: cfg.TrustProxy},
+			TrustProxy: cfg.TrustProxy}, Limiter: limiter,
 		Sealer: a.Sealer, Rules: ruleClassifier, Features: features, Knowledge: a.knowledge, Summarizer: summaries,
 		SMSWebhook: a.sms, WhatsAppWebhook: wa, CustomWebhook: custom,
 		TrustProxy: cfg.TrustProxy, OAuth: api.OAuthOptions{Clients: clients, PublicURL: cfg.PublicURL, Prime: tokens.Prime}, Logger: a.log,

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"database/sql"
 	"sync"
 	"time"
 )
@@ -18,6 +19,9 @@ type LoginLimiter struct {
 	Max    int
 	Window time.Duration
 	now    func() time.Time
+	// db, when set, keeps failures where every server instance counts
+	// them (OpenLoginLimiter); pending attempts stay per instance.
+	db *sql.DB
 
 	mu       sync.Mutex
 	failures map[string][]time.Time
@@ -60,6 +64,9 @@ func (l *LoginLimiter) wait(keys []string, now time.Time) time.Duration {
 	var wait time.Duration
 	for _, k := range keys {
 		f := l.prune(k, now)
+		if l.db != nil {
+			f = l.sharedFailures(k, now)
+		}
 		if len(f)+l.pending[k] < l.Max {
 			continue
 		}
@@ -135,6 +142,9 @@ func (l *LoginLimiter) Fail(keys ...string) {
 	for _, k := range keys {
 		l.failures[k] = append(l.prune(k, now), now)
 	}
+	if l.db != nil {
+		l.recordShared(keys, now)
+	}
 	if len(l.failures) > 100_000 {
 		for k := range l.failures {
 			if len(l.prune(k, now)) == 0 {
@@ -150,6 +160,9 @@ func (l *LoginLimiter) Succeed(keys ...string) {
 	defer l.mu.Unlock()
 	for _, k := range keys {
 		delete(l.failures, k)
+	}
+	if l.db != nil {
+		l.clearShared(keys)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/inboxkit/inboxkit/inbox"
 )
 
 // Several server instances on one PostgreSQL database share accounts,
@@ -19,6 +21,10 @@ import (
 // version is still the one read (else it is redone on the new document).
 // A directory is small and rarely changes; every read first checks the
 // version, one indexed row, and reloads the document when it moved.
+//
+// Failed logins are rows keyed by the SHA-256 of the limiter's key (an
+// address or an email), so guesses spread over instances are counted
+// together.
 //
 // Sessions are rows keyed by the SHA-256 of the cookie value, so the
 // table does not hold usable cookies. A use reads its row and writes the
@@ -42,7 +48,12 @@ CREATE TABLE IF NOT EXISTS server_sessions (
 	created_at bigint NOT NULL,
 	expires_at bigint NOT NULL
 );
-CREATE INDEX IF NOT EXISTS server_sessions_expiry ON server_sessions (expires_at);`
+CREATE INDEX IF NOT EXISTS server_sessions_expiry ON server_sessions (expires_at);
+CREATE TABLE IF NOT EXISTS server_login_failures (
+	key text   NOT NULL,
+	at  bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS server_login_failures_key ON server_login_failures (key, at);`
 
 // createSharedTables runs sharedTables in one transaction.
 func createSharedTables(ctx context.Context, db *sql.DB) error {
@@ -252,5 +263,67 @@ func (s *Sessions) dbDelete(id string) {
 	defer cancel()
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM server_sessions WHERE id = $1`, sessionKey(id)); err != nil {
 		s.log.Error("auth: end session", "err", err)
+	}
+}
+
+// OpenLoginLimiter returns a LoginLimiter whose failures are kept in db,
+// counted by every server instance on it: spreading guesses over
+// instances gains nothing. Attempts being checked are counted per
+// instance. max and window as NewLoginLimiter.
+func OpenLoginLimiter(ctx context.Context, db *sql.DB, max int, window time.Duration, now func() time.Time) (*LoginLimiter, error) {
+	if db == nil {
+		return nil, inbox.Invalid("db", "is required")
+	}
+	if err := createSharedTables(ctx, db); err != nil {
+		return nil, err
+	}
+	l := NewLoginLimiter(max, window, now)
+	l.db = db
+	return l, nil
+}
+
+// sharedFailures are the failures of key within the window, oldest
+// first; the caller holds mu. When the database cannot be read the
+// instance's own count stands in.
+func (l *LoginLimiter) sharedFailures(key string, now time.Time) []time.Time {
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
+	rows, err := l.db.QueryContext(ctx, `SELECT at FROM server_login_failures WHERE key = $1 AND at > $2 ORDER BY at`,
+		hashToken(key), now.Add(-l.Window).UnixNano())
+	if err != nil {
+		return l.failures[key]
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at int64
+		if rows.Scan(&at) != nil {
+			return l.failures[key]
+		}
+		out = append(out, time.Unix(0, at))
+	}
+	if rows.Err() != nil {
+		return l.failures[key]
+	}
+	return out
+}
+
+// recordShared stores a failure of every key and drops those out of the
+// window; the caller holds mu.
+func (l *LoginLimiter) recordShared(keys []string, now time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
+	for _, k := range keys {
+		_, _ = l.db.ExecContext(ctx, `INSERT INTO server_login_failures (key, at) VALUES ($1, $2)`, hashToken(k), now.UnixNano())
+	}
+	_, _ = l.db.ExecContext(ctx, `DELETE FROM server_login_failures WHERE at <= $1`, now.Add(-l.Window).UnixNano())
+}
+
+// clearShared forgets the failures of keys; the caller holds mu.
+func (l *LoginLimiter) clearShared(keys []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
+	for _, k := range keys {
+		_, _ = l.db.ExecContext(ctx, `DELETE FROM server_login_failures WHERE key = $1`, hashToken(k))
 	}
 }

@@ -133,3 +133,44 @@ func TestSessionsSharedThroughTheDatabase(t *testing.T) {
 	require.NoError(t, dbs[0].QueryRow(`SELECT count(*) FROM server_sessions WHERE id = $1`, sess.ID).Scan(&stored))
 	require.Zero(t, stored, "the table does not hold cookie values")
 }
+
+// TestLoginFailuresCountedAcrossInstances: guesses spread over two
+// instances count together, leave the window the same way, and a
+// successful login on one clears the account's count on both.
+func TestLoginFailuresCountedAcrossInstances(t *testing.T) {
+	ctx := context.Background()
+	dbs := sharedDB(t, 2)
+	clk := &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	a, err := OpenLoginLimiter(ctx, dbs[0], 3, 10*time.Minute, clk.now)
+	require.NoError(t, err)
+	b, err := OpenLoginLimiter(ctx, dbs[1], 3, 10*time.Minute, clk.now)
+	require.NoError(t, err)
+
+	for i, l := range []*LoginLimiter{a, b, a} {
+		at, _ := l.Reserve("ip:10.0.0."+string(rune('1'+i)), "email:claire@example.com")
+		require.NotNil(t, at, "guess %d", i+1)
+		at.Failed()
+	}
+	at, wait := b.Reserve("ip:10.0.0.9", "email:claire@example.com")
+	require.Nil(t, at, "three guesses on two instances block the account on both")
+	require.Equal(t, 10*time.Minute, wait)
+	ok, _ := a.Allow("ip:10.0.0.9", "email:ines@example.com")
+	require.True(t, ok, "other accounts are not blocked")
+
+	clk.t = clk.t.Add(10 * time.Minute)
+	at, _ = b.Reserve("ip:10.0.0.9", "email:claire@example.com")
+	require.NotNil(t, at, "failures leave the window")
+	at.Failed()
+	at, _ = a.Reserve("ip:10.0.0.8", "email:claire@example.com")
+	require.NotNil(t, at)
+	at.Succeeded("email:claire@example.com")
+	for range 2 {
+		at, _ = b.Reserve("ip:10.0.0.7", "email:claire@example.com")
+		require.NotNil(t, at, "a success on one instance cleared the count on the other")
+		at.Failed()
+	}
+
+	var stored int
+	require.NoError(t, dbs[0].QueryRow(`SELECT count(*) FROM server_login_failures WHERE key LIKE '%@%' OR key LIKE 'ip:%'`).Scan(&stored))
+	require.Zero(t, stored, "the table holds hashes, not addresses")
+}
