@@ -539,3 +539,26 @@ func TestBrowserComposerExtras(t *testing.T) {
 	do(t, ctx, "open SMS", chromedp.Navigate(ts.URL+"/#/inbox/c/"+l.Items[0].ID))
 	waitJS(t, ctx, "no copies on SMS", `document.querySelector('#channel-info')?.textContent.includes('files cannot be sent') && document.querySelector('#copies-toggle').hidden`)
 }
+
+// TestBrowserStatsByPeriodAgentAndIntent: statistics group by day, week or
+// month, show each agent's figures by name and the intents, and download
+// as CSV.
+func TestBrowserStatsByPeriodAgentAndIntent(t *testing.T) {
+	ctx := browser(t)
+	_, ts := newServerWithHistory(t, 40)
+	logIn(t, ctx, ts.URL, demo.Employees[0])
+	do(t, ctx, "stats", chromedp.Navigate(ts.URL+"/#/stats"))
+	waitJS(t, ctx, "agent table", `!!document.querySelector('#agent-table') && [...document.querySelectorAll('#agent-table td')].some(td => /^(Claire Martin|Hugo Bernard|Inès Moreau|Tom Walker)$/.test(td.textContent))`)
+	require.False(t, eval[bool](t, ctx, `[...document.querySelectorAll('#agent-table td:first-child')].some(td => /^[a-z]+$/.test(td.textContent))`), "names, not login ids")
+	waitJS(t, ctx, "intents", `[...document.querySelectorAll('.hbar-label')].some(x => x.textContent === 'Appointment')`)
+	click(t, ctx, `.segmented [data-group=week]`)
+	waitJS(t, ctx, "weeks", `(() => { const r = [...document.querySelectorAll('#period-table tbody td:first-child')]; return r.length > 0 && r.every(td => /^\d{4}-W\d{2}$/.test(td.textContent)) })()`)
+	click(t, ctx, `.segmented [data-group=month]`)
+	waitJS(t, ctx, "months", `(() => { const r = [...document.querySelectorAll('#period-table tbody td:first-child')]; return r.length > 0 && r.every(td => /^\d{4}-\d{2}$/.test(td.textContent)) })()`)
+	screenshot(t, ctx, artefacts(t), "24-stats-month")
+	eval[bool](t, ctx, `(fetch(document.querySelector('#csv-agent').href).then(r => r.text()).then(t => { window.agentCSV = t }), true)`)
+	waitJS(t, ctx, "CSV", `typeof window.agentCSV === 'string'`)
+	csv := eval[string](t, ctx, `window.agentCSV`)
+	require.True(t, strings.HasPrefix(csv, "agent_id,agent,conversations"), csv)
+	require.Contains(t, csv, "Claire Martin")
+}

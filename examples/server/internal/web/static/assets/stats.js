@@ -5,6 +5,11 @@ import { h, s, clear, duration, hue, statusLabels, sourceLabels } from './util.j
 import { state, plainError } from './inbox.js';
 
 let range = 30;
+let granularity = '';
+
+// The intents rules and the AI set, in words.
+const intentNames = { question: 'Question', complaint: 'Complaint', order: 'Order', appointment: 'Appointment', invoice: 'Invoice or payment',
+  cancellation: 'Cancellation', urgent: 'Urgent', spam: 'Spam', other: 'Other', '': 'Not labelled' };
 
 export async function renderStats(root) {
   clear(root, h('div', { class: 'page-head' }, h('h1', {}, 'Statistics'), h('p', { class: 'muted' }, 'Loading…')));
@@ -12,7 +17,7 @@ export async function renderStats(root) {
   const from = new Date(to - range * 86400e3);
   let data;
   try {
-    data = await get('/inbox/stats' + qs({ from: from.toISOString(), to: to.toISOString(), granularity: range > 90 ? 'week' : 'day' }));
+    data = await get('/inbox/stats' + qs({ from: from.toISOString(), to: to.toISOString(), granularity: group() }));
   } catch (e) {
     clear(root, h('div', { class: 'page-head' }, h('h1', {}, 'Statistics')), h('p', { class: 'form-error' }, plainError(e)));
     return;
@@ -20,20 +25,51 @@ export async function renderStats(root) {
   const st = data.stats;
   const folderName = (id) => id ? (state.folders.find(f => f.id === id)?.name || 'Deleted folder') : 'Unfiled';
   const rangeBtn = (d, label) => h('button', { class: ['seg', range === d ? 'active' : ''], onclick: () => { range = d; renderStats(root); } }, label);
+  const groupBtn = (g, label) => h('button', { class: ['seg', group() === g ? 'active' : ''], dataset: { group: g }, onclick: () => { granularity = g; renderStats(root); } }, label);
+  const csv = (by, label) => h('a', { class: 'btn small ghost', id: 'csv-' + by, download: `statistics-${by}.csv`,
+    href: '/inbox/stats/export' + qs({ by, from: from.toISOString(), to: to.toISOString(), granularity: group() }) }, label);
+  const names = data.agent_names || {};
   clear(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Statistics'),
-      h('div', { class: 'segmented' }, rangeBtn(7, '7 days'), rangeBtn(30, '30 days'), rangeBtn(90, '90 days'))),
+      h('div', { class: 'segmented' }, rangeBtn(7, '7 days'), rangeBtn(30, '30 days'), rangeBtn(90, '90 days'), rangeBtn(365, '12 months')),
+      h('div', { class: 'segmented', 'aria-label': 'Group by' }, groupBtn('day', 'By day'), groupBtn('week', 'By week'), groupBtn('month', 'By month')),
+      h('div', { class: 'row-actions' }, h('span', { class: 'muted small' }, 'Download CSV:'), csv('period', 'Periods'), csv('agent', 'Agents'), csv('intent', 'Intents'))),
     h('div', { class: 'kpis' },
       kpi('Conversations', String(st.conversations), 'created in the period'),
       kpi('Resolution rate', Math.round((st.resolution_rate || 0) * 100) + ' %', 'resolved or archived'),
       kpi('First response', duration(st.first_response.median), `median · p90 ${duration(st.first_response.p90)}`),
       kpi('Resolution time', duration(st.resolution.median), `median · p90 ${duration(st.resolution.p90)}`)),
     h('div', { class: 'charts' },
-      h('section', { class: 'card chart wide' }, h('h3', {}, 'Messages per ' + (range > 90 ? 'week' : 'day')), volumeChart(st.volume, from, to)),
+      h('section', { class: 'card chart wide' }, h('h3', {}, 'Messages per ' + group()), volumeChart(st.volume, from, to)),
+      h('section', { class: 'card chart wide' }, h('h3', {}, 'Per ' + group()), periodTable(st.periods || [])),
+      h('section', { class: 'card chart wide' }, h('h3', {}, 'Per agent'), agentTable(st.by_agent || {}, names)),
+      h('section', { class: 'card chart' }, h('h3', {}, 'By intent'), bars(Object.entries(st.by_intent || {}).map(([k, v]) => [intentNames[k] || k, v, null]))),
       h('section', { class: 'card chart' }, h('h3', {}, 'By status'), bars(Object.entries(st.by_status || {}).map(([k, v]) => [statusLabels[k] || k, v, 'st-' + k]))),
       h('section', { class: 'card chart' }, h('h3', {}, 'By channel'), bars(Object.entries(st.by_source || {}).map(([k, v]) => [sourceLabels[k] || k, v, 'src-' + k]))),
       h('section', { class: 'card chart' }, h('h3', {}, 'By folder'), bars(Object.entries(st.by_folder || {}).map(([k, v]) => [folderName(k), v, null]))),
       h('section', { class: 'card chart' }, h('h3', {}, 'Automatic filing accuracy'), accuracy(st.accuracy_by_classifier || {}))));
+}
+
+// group is the chosen grouping, else one that suits the range.
+function group() {
+  return granularity || (range > 90 ? 'week' : 'day');
+}
+
+function periodTable(rows) {
+  if (!rows.length) return h('p', { class: 'muted' }, 'No conversation in this period.');
+  return h('table', { class: 'table', id: 'period-table' },
+    h('thead', {}, h('tr', {}, ['Period', 'Conversations', 'Resolved', 'First response (median)', 'Resolution (median)'].map(t => h('th', {}, t)))),
+    h('tbody', {}, rows.map(p => h('tr', {}, h('td', {}, p.period), h('td', {}, String(p.conversations)), h('td', {}, String(p.resolved)),
+      h('td', {}, duration(p.first_response.median)), h('td', {}, duration(p.resolution.median))))));
+}
+
+function agentTable(by, names) {
+  const rows = Object.entries(by).sort((a, b) => b[1].conversations - a[1].conversations);
+  if (!rows.length) return h('p', { class: 'muted' }, 'No conversation in this period.');
+  return h('table', { class: 'table', id: 'agent-table' },
+    h('thead', {}, h('tr', {}, ['Agent', 'Conversations', 'Resolved', 'First response (median)', 'Resolution (median)'].map(t => h('th', {}, t)))),
+    h('tbody', {}, rows.map(([id, a]) => h('tr', { dataset: { agent: id } }, h('td', {}, id ? (names[id] || id) : 'Unassigned'), h('td', {}, String(a.conversations)),
+      h('td', {}, String(a.resolved)), h('td', {}, duration(a.first_response.median)), h('td', {}, duration(a.resolution.median))))));
 }
 
 function kpi(label, value, sub) {
