@@ -34,6 +34,8 @@
 //	-max-conns-per-ip INBOXKIT_MAX_CONNS_PER_IP  open connections per client address (64; 0 with -trust-proxy)
 //	-metrics-addr   INBOXKIT_METRICS_ADDR    serve /metrics on this address instead of -addr
 //	-metrics-token  INBOXKIT_METRICS_TOKEN   require "Authorization: Bearer <token>" on /metrics
+//	-vonage-sms-url INBOXKIT_VONAGE_SMS_URL  Vonage SMS API prefix (https://rest.nexmo.com/sms); SMS
+//	                                         credentials are checked at the account API next to it
 //
 // Prometheus metrics are served at /metrics on the main listener: ingest
 // counts and latency, sync lag and failures per integration, outbox and
@@ -112,6 +114,7 @@ type settings struct {
 	blobs, instance             string
 	metricsAddr                 string
 	metrics                     app.MetricsConfig
+	vonageSMSURL                string
 	demo, secureCookies, trust  bool
 	run                         app.RunTuning
 	shutdownTimeout             time.Duration
@@ -211,6 +214,7 @@ func parse(args []string) (settings, error) {
 	fs.BoolVar(&s.trust, "trust-proxy", envBool("INBOXKIT_TRUST_PROXY", false), "take client addresses from X-Forwarded-For (INBOXKIT_TRUST_PROXY)")
 	fs.StringVar(&s.logLevel, "log-level", env("INBOXKIT_LOG_LEVEL", "info"), "debug, info, warn or error (INBOXKIT_LOG_LEVEL)")
 	fs.StringVar(&s.admin.Email, "admin-email", env("INBOXKIT_ADMIN_EMAIL", ""), "create this first admin account if missing; password in INBOXKIT_ADMIN_PASSWORD (INBOXKIT_ADMIN_EMAIL)")
+	fs.StringVar(&s.vonageSMSURL, "vonage-sms-url", env("INBOXKIT_VONAGE_SMS_URL", ""), "Vonage SMS API prefix; \"\": Vonage's own (INBOXKIT_VONAGE_SMS_URL)")
 	fs.StringVar(&s.metricsAddr, "metrics-addr", env("INBOXKIT_METRICS_ADDR", ""), "serve /metrics on this address instead of -addr (INBOXKIT_METRICS_ADDR)")
 	fs.StringVar(&s.metrics.Token, "metrics-token", env("INBOXKIT_METRICS_TOKEN", ""), "bearer token required to read /metrics (INBOXKIT_METRICS_TOKEN)")
 	var tenant string
@@ -318,7 +322,7 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 		return err
 	}
 	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Blobs: s.blobs, Instance: s.instance, Run: s.run, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
-		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log, Metrics: s.metrics,
+		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log, Metrics: s.metrics, VonageSMSURL: s.vonageSMSURL,
 		OAuth: s.oauth, PublicURL: s.publicURL,
 		Deadlines: app.Deadlines{BodyIdle: s.http.BodyIdle, Body: s.http.Body}})
 	if err != nil {

@@ -309,3 +309,16 @@ func TestConnectionsPerClientAreCapped(t *testing.T) {
 		return res.StatusCode == http.StatusOK
 	}, 5*time.Second, 50*time.Millisecond, "closed connections free their places")
 }
+
+func TestMetricsAndVonageFlags(t *testing.T) {
+	t.Setenv("INBOXKIT_METRICS_TOKEN", "scrape-token")
+	s, err := parse(nil)
+	require.NoError(t, err)
+	require.Equal(t, "scrape-token", s.metrics.Token, "the token comes from the environment, out of process listings")
+	require.False(t, s.metrics.Separate, "/metrics on the main listener by default")
+	s, err = parse([]string{"-metrics-addr", "127.0.0.1:9100", "-vonage-sms-url", "http://127.0.0.1:9/sms"})
+	require.NoError(t, err)
+	require.True(t, s.metrics.Separate)
+	require.Equal(t, "127.0.0.1:9100", s.metricsAddr)
+	require.Equal(t, "http://127.0.0.1:9/sms", s.vonageSMSURL)
+}
