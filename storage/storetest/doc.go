@@ -123,6 +123,12 @@
 // single word. Stores may match more (substrings, stems), never less. The
 // suite only uses queries whose words all occur in one message.
 //
+// Filters: OpenWork keeps QueueRank below inbox.RankOpenWork (new, open
+// and urgent, not snoozed); ContactIDs keeps those contacts'
+// conversations; ProjectID keeps conversations linked to the project or
+// holding one of its tasks (Task.ProjectID); UnreadOnly keeps Unread > 0
+// outside spam and archived, exactly the set UnreadCounts counts.
+//
 // UnreadCounts counts per folder; a folder with no unread conversation may
 // be absent or zero.
 //
