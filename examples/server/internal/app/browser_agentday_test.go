@@ -135,6 +135,8 @@ func TestBrowserPresenceAndCollision(t *testing.T) {
 	waitJS(t, claire, "Hugo is viewing", `document.querySelector('#presence')?.textContent.includes('Hugo Bernard is viewing')`)
 	t.Logf("presence shown to the other agent %d ms after the click", eval[int64](t, claire, `window.presenceSeenAt`)-start.UnixMilli())
 	waitJS(t, hugo, "Claire is viewing", `document.querySelector('#presence')?.textContent.includes('Claire Martin is viewing')`)
+	// The list shows it too, on the conversation's row.
+	waitJS(t, claire, "Hugo on the row", `[...document.querySelectorAll('.row')].some(r => r.querySelector('.row-name').textContent === 'Éléonore Dubois' && r.querySelector('.row-presence')?.getAttribute('aria-label') === 'Hugo Bernard is viewing')`)
 
 	// Claire starts a reply; Hugo sees her typing.
 	watchPresence(t, hugo, "Claire Martin is replying…")

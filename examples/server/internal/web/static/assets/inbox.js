@@ -307,6 +307,7 @@ function row(c) {
       c.pending_draft ? h('span', { class: 'pill draft' }, 'Draft') : null,
       (c.tags || []).slice(0, 2).map(t => h('span', { class: 'pill tag' }, '#' + t)),
       h('span', { class: 'grow' }),
+      rowPresence(c.id),
       c.assignee ? h('span', { class: 'mini-avatar', title: 'Assigned to ' + employeeName(c.assignee), style: `--h:${hue(c.assignee)}` }, initials(employeeName(c.assignee))) : null,
       c.unread ? h('span', { class: 'unread-dot', title: c.unread + ' unread' }) : null)));
 }
@@ -777,6 +778,23 @@ function onPresence(ev) {
   if (!m) { m = new Map(); presence.set(ev.conversation_id, m); }
   if (st === 'away') m.delete(who); else m.set(who, { state: st, at: Date.now() });
   if (ev.conversation_id === state.selected) renderPresence();
+  updateRowPresence(ev.conversation_id);
+}
+
+// rowPresence shows in the list who else has a conversation open.
+function rowPresence(id) {
+  const m = presence.get(id);
+  const now = Date.now();
+  const others = m ? [...m.entries()].filter(([, v]) => now - v.at <= presenceTTL) : [];
+  if (!others.length) return h('span', { class: 'row-presence', hidden: true });
+  const words = others.map(([who, v]) => `${employeeName(who)} is ${v.state === 'replying' ? 'replying' : 'viewing'}`).join(', ');
+  return h('span', { class: ['row-presence', others.some(([, v]) => v.state === 'replying') ? 'replying' : ''], title: words, 'aria-label': words },
+    others.map(([who]) => h('span', { class: 'mini-avatar', style: `--h:${hue(who)}` }, initials(employeeName(who)))));
+}
+
+function updateRowPresence(id) {
+  const old = $(`.row[data-id="${id}"] .row-presence`);
+  if (old) old.replaceWith(rowPresence(id));
 }
 
 function renderPresence() {
