@@ -52,6 +52,7 @@ func cloneTenant(t inbox.Tenant) inbox.Tenant {
 
 func cloneSyncReport(r inbox.SyncReport) inbox.SyncReport {
 	r.StartedAt, r.FinishedAt = ts(r.StartedAt), ts(r.FinishedAt)
+	r.FailingSince, r.NextAttempt = ts(r.FailingSince), ts(r.NextAttempt)
 	r.Errors = cloneSlice(r.Errors)
 	return r
 }

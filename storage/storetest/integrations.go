@@ -71,7 +71,9 @@ func testIntegrations(t *testing.T, newStore NewStoreFunc) {
 		report := inbox.SyncReport{
 			StartedAt: t0.In(paris), FinishedAt: at(2 * time.Second).In(paris),
 			Fetched: 5, New: 3, Duplicates: 1, Quarantined: 1, Skipped: 0,
-			Errors: []string{"login failed: bad credentials"},
+			Errors:   []string{"login failed: bad credentials"},
+			Failures: 3, FailingSince: at(-time.Hour).In(paris), NextAttempt: at(8 * time.Minute).In(paris),
+			Problem: "The mail server refused the login of support@example.com: check the user name and password.",
 		}
 		h.update(func(tx inbox.Tx) {
 			require.NoError(t, tx.SetIntegrationStatus(in.ID, inbox.IntegrationAuthFailed, report))
