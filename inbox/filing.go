@@ -29,67 +29,152 @@ func (e *Engine) Classify(ctx context.Context, tenantID TenantID, conversationID
 	return d, nil
 }
 
-// classifyConversations files freshly ingested conversations. Failures
-// are recorded on the conversation and logged; the messages are already
-// safe in the store.
+// classifyConversations files freshly ingested conversations: their
+// inputs are read in one transaction and the decisions written in one,
+// so filing a batch costs two transactions, not two per conversation.
+// Failures are recorded on the conversation and logged; the messages are
+// already safe in the store.
 func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids []string, c Classifier) {
 	slices.Sort(ids)
-	var events []Event
-	for _, id := range ids {
-		_, changed, err := e.classifyOne(ctx, tenant, id, true, c)
+	history := needsHistory(c)
+	inputs := map[string]ClassifyInput{}
+	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
+		folders, err := tx.ListFolders()
 		if err != nil {
-			e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversation", id, "err", err)
+			return fmt.Errorf("folders: %w", err)
 		}
-		if changed {
-			events = append(events, Event{Type: EventConversationUpdated, TenantID: tenant.ID, ConversationID: id, Detail: "classified", At: e.clock.Now()})
+		for _, id := range ids {
+			in, ok, err := e.classifyInput(tx, tenant, id, true, history, folders)
+			if errors.Is(err, ErrNotFound) {
+				continue // deleted meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			if ok {
+				inputs[id] = in
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversations", len(ids), "err", err)
+		return
+	}
+	decisions := map[string]Decision{}
+	for _, id := range ids {
+		if in, ok := inputs[id]; ok {
+			d, cerr := e.decide(ctx, c, in)
+			if cerr != nil {
+				e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversation", id, "err", cerr)
+			}
+			decisions[id] = d
+		}
+	}
+	if len(decisions) == 0 {
+		return
+	}
+	var changed []string
+	err = e.store.Update(ctx, tenant.ID, func(tx Tx) error {
+		changed = changed[:0]
+		for _, id := range ids {
+			d, ok := decisions[id]
+			if !ok {
+				continue
+			}
+			ch, err := e.applyClassification(tx, tenant, id, d)
+			if errors.Is(err, ErrNotFound) {
+				continue // deleted meanwhile
+			}
+			if err != nil {
+				return fmt.Errorf("classify conversation %q: %w", id, err)
+			}
+			if ch {
+				changed = append(changed, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversations", len(decisions), "err", err)
+		return
+	}
+	events := make([]Event, 0, len(changed))
+	for _, id := range changed {
+		events = append(events, Event{Type: EventConversationUpdated, TenantID: tenant.ID, ConversationID: id, Detail: "classified", At: e.clock.Now()})
 	}
 	e.bus.publish(events...)
 }
 
 func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, onlyUnfiled bool, c Classifier) (Decision, bool, error) {
 	var (
-		in   ClassifyInput
-		skip bool
+		in ClassifyInput
+		ok bool
 	)
-	history := needsHistory(c)
 	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
-		conv, err := tx.GetConversation(id)
-		if err != nil {
-			return fmt.Errorf("conversation %q: %w", id, err)
-		}
-		if conv.Classification.By == DecidedByManual || (onlyUnfiled && conv.FolderID != "") {
-			skip = true
-			return nil
-		}
 		folders, err := tx.ListFolders()
 		if err != nil {
 			return fmt.Errorf("folders: %w", err)
 		}
-		if onlyUnfiled && !history && classifiedSince(conv, folders) {
-			// A classifier that reads only the opening message answers as
-			// before until the folders change: a new message of an
-			// unfiled conversation costs nothing, however long it is.
-			skip = true
-			return nil
+		in, ok, err = e.classifyInput(tx, tenant, id, onlyUnfiled, needsHistory(c), folders)
+		return err
+	})
+	if err != nil {
+		return Decision{}, false, fmt.Errorf("classify: %w", err)
+	}
+	if !ok {
+		return Decision{}, false, nil
+	}
+	d, cerr := e.decide(ctx, c, in)
+	changed := false
+	err = e.store.Update(ctx, tenant.ID, func(tx Tx) error {
+		var err error
+		changed, err = e.applyClassification(tx, tenant, id, d)
+		return err
+	})
+	if err != nil {
+		return Decision{}, false, fmt.Errorf("classify conversation %q: %w", id, err)
+	}
+	if cerr != nil {
+		return d, changed, fmt.Errorf("classify conversation %q: %w", id, cerr)
+	}
+	return d, changed, nil
+}
+
+// classifyInput reads what the classifier needs about conversation id;
+// ok is false when it is not to be classified (filed by hand, already
+// filed when onlyUnfiled, decided since the folders last changed, or
+// with no customer message).
+func (e *Engine) classifyInput(tx Tx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder) (ClassifyInput, bool, error) {
+	conv, err := tx.GetConversation(id)
+	if err != nil {
+		return ClassifyInput{}, false, fmt.Errorf("conversation %q: %w", id, err)
+	}
+	if conv.Classification.By == DecidedByManual || (onlyUnfiled && conv.FolderID != "") {
+		return ClassifyInput{}, false, nil
+	}
+	if onlyUnfiled && !history && classifiedSince(conv, folders) {
+		// A classifier that reads only the opening message answers as
+		// before until the folders change: a new message of an
+		// unfiled conversation costs nothing, however long it is.
+		return ClassifyInput{}, false, nil
+	}
+	contact, err := tx.GetContact(conv.ContactID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return ClassifyInput{}, false, fmt.Errorf("contact: %w", err)
+	}
+	in := ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders}
+	// A conversation is filed by its opening customer message, which
+	// states the topic; later ones are often "any news?".
+	if r, ok := tx.(FirstInboundReader); ok && !history {
+		first, err := r.FirstInbound([]string{id})
+		if err != nil {
+			return ClassifyInput{}, false, fmt.Errorf("first message of conversation %q: %w", id, err)
 		}
-		contact, err := tx.GetContact(conv.ContactID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("contact: %w", err)
-		}
-		in = ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders}
-		// A conversation is filed by its opening customer message, which
-		// states the topic; later ones are often "any news?".
-		if r, ok := tx.(FirstInboundReader); ok && !history {
-			first, err := r.FirstInbound([]string{id})
-			if err != nil {
-				return fmt.Errorf("first message of conversation %q: %w", id, err)
-			}
-			in.Message = first[id]
-			return nil
-		}
+		in.Message = first[id]
+	} else {
 		if in.History, err = tx.ListMessages(id); err != nil {
-			return fmt.Errorf("messages of conversation %q: %w", id, err)
+			return ClassifyInput{}, false, fmt.Errorf("messages of conversation %q: %w", id, err)
 		}
 		for _, m := range in.History {
 			if m.Direction == DirectionIn {
@@ -97,15 +182,13 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 				break
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return Decision{}, false, fmt.Errorf("classify: %w", err)
 	}
-	if skip || in.Message.ID == "" {
-		return Decision{}, false, nil
-	}
+	return in, in.Message.ID != "", nil
+}
 
+// decide runs the classifier and checks its decision against the
+// folders; a failure becomes a decision that records it.
+func (e *Engine) decide(ctx context.Context, c Classifier, in ClassifyInput) (Decision, error) {
 	d, cerr := c.Classify(ctx, in)
 	now := e.clock.Now()
 	if cerr != nil {
@@ -120,45 +203,42 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 	if d.Status != "" && !d.Status.Valid() {
 		d = Decision{Error: fmt.Sprintf("classifier %q chose unknown status %q", d.By, d.Status), By: d.By, At: now}
 	}
+	return d, cerr
+}
 
-	changed := false
-	err = e.store.Update(ctx, tenant.ID, func(tx Tx) error {
-		conv, err := tx.GetConversation(id)
-		if err != nil {
-			return err
-		}
-		if conv.Classification.By == DecidedByManual {
-			return nil // an agent filed it while we were thinking
-		}
-		before := conv
-		applyDecision(&conv, d)
-		if sameFiling(before, conv) {
-			// Nothing an agent sees changes: no write, no version bump,
-			// no audit entry (re-filing an idle inbox costs nothing).
-			return nil
-		}
-		conv.UpdatedAt = now
-		if err := tx.UpdateConversation(&conv); err != nil {
-			return err
-		}
-		changed = conv.FolderID != before.FolderID || conv.Status != before.Status || conv.Intent != before.Intent ||
-			conv.Urgency != before.Urgency || conv.Priority != before.Priority || conv.Assignee != before.Assignee || !slices.Equal(conv.Tags, before.Tags)
-		actor := "classifier"
-		if d.By != "" {
-			actor += ":" + d.By
-		}
-		return tx.AppendAudit(AuditEntry{
-			TenantID: tenant.ID, Actor: actor, Action: "conversation.classified", EntityType: "conversation",
-			EntityID: id, ConversationID: id, Before: mustJSON(before.Classification), After: mustJSON(d), At: now,
-		})
-	})
+// applyClassification writes decision d on conversation id in tx unless
+// an agent filed it meanwhile or nothing an agent sees would change; it
+// reports whether the filing changed.
+func (e *Engine) applyClassification(tx Tx, tenant Tenant, id string, d Decision) (bool, error) {
+	conv, err := tx.GetConversation(id)
 	if err != nil {
-		return Decision{}, false, fmt.Errorf("classify conversation %q: %w", id, err)
+		return false, err
 	}
-	if cerr != nil {
-		return d, changed, fmt.Errorf("classify conversation %q: %w", id, cerr)
+	if conv.Classification.By == DecidedByManual {
+		return false, nil // an agent filed it while we were thinking
 	}
-	return d, changed, nil
+	before := conv
+	applyDecision(&conv, d)
+	if sameFiling(before, conv) {
+		// Nothing an agent sees changes: no write, no version bump,
+		// no audit entry (re-filing an idle inbox costs nothing).
+		return false, nil
+	}
+	now := e.clock.Now()
+	conv.UpdatedAt = now
+	if err := tx.UpdateConversation(&conv); err != nil {
+		return false, err
+	}
+	changed := conv.FolderID != before.FolderID || conv.Status != before.Status || conv.Intent != before.Intent ||
+		conv.Urgency != before.Urgency || conv.Priority != before.Priority || conv.Assignee != before.Assignee || !slices.Equal(conv.Tags, before.Tags)
+	actor := "classifier"
+	if d.By != "" {
+		actor += ":" + d.By
+	}
+	return changed, tx.AppendAudit(AuditEntry{
+		TenantID: tenant.ID, Actor: actor, Action: "conversation.classified", EntityType: "conversation",
+		EntityID: id, ConversationID: id, Before: mustJSON(before.Classification), After: mustJSON(d), At: now,
+	})
 }
 
 // classifiedSince reports whether c was classified without error after
