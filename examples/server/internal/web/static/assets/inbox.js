@@ -970,7 +970,10 @@ async function act(action, body, method = 'POST') {
   const id = state.selected;
   await state.reading;
   try {
-    await api(method, `/inbox/conversations/${id}/${action}`, { ...body, version: state.detail.conversation.version });
+    const c = await api(method, `/inbox/conversations/${id}/${action}`, { ...body, version: state.detail.conversation.version });
+    // The answer is the changed conversation: the next action carries its
+    // version without waiting for the reload.
+    if (c?.version && state.detail?.conversation.id === id) state.detail.conversation.version = c.version;
     refreshAll();
     return true;
   } catch (e) {
