@@ -202,6 +202,11 @@ func TestBrowserClientPanelOnPhone(t *testing.T) {
 		return fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= 391 })()`, sel)
 	}
 	require.False(t, eval[bool](t, ctx, visible("#client-panel")), "the thread comes first")
+	require.False(t, eval[bool](t, ctx, visible("#status-select")), "the controls give the thread room")
+	click(t, ctx, "#controls-toggle")
+	waitJS(t, ctx, "controls shown", visible("#status-select")+` && `+visible("#snooze-select"))
+	click(t, ctx, "#controls-toggle")
+	waitJS(t, ctx, "controls hidden", `!(`+visible("#status-select")+`)`)
 	require.True(t, eval[bool](t, ctx, visible("#tab-client")), "the client tab is shown")
 	click(t, ctx, "#tab-client")
 	waitJS(t, ctx, "client panel", visible("#client-panel"))

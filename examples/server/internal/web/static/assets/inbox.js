@@ -432,6 +432,8 @@ function renderHead(d, c, name, cls) {
         h('h2', { id: 'thread-subject' }, c.subject || `${sourceLabels[c.source]} with ${name}`),
         h('div', { class: 'muted small' }, icon(c.source, 13), ' ', sourceLabels[c.source], ' · ', name,
           d.contact.emails?.[0] ? ' · ' + d.contact.emails[0] : '', d.contact.phones?.[0] ? ' · ' + phone(d.contact.phones[0]) : '')),
+      h('button', { class: 'icon-btn only-phone', id: 'controls-toggle', 'aria-label': 'Status, assignee, folder and more', 'aria-expanded': String(document.body.classList.contains('controls-open')),
+        onclick: (e) => { const on = document.body.classList.toggle('controls-open'); e.currentTarget.setAttribute('aria-expanded', String(on)); } }, '⋯'),
       h('button', { class: 'btn success', id: 'resolve-btn', disabled: c.status === 'resolved', onclick: resolveSelected, title: 'Resolve (e)' }, icon('check'), ' Resolve')),
     h('div', { class: 'head-controls' },
       control('Status', h('select', { id: 'status-select', onchange: (e) => act('status', { status: e.target.value }) },
