@@ -109,6 +109,20 @@ func TestBrowserFolderEditor(t *testing.T) {
 	for i, f := range order {
 		require.Equal(t, i, f.Position)
 	}
+	// Dragging the first folder onto the third puts it there.
+	first := order[0]
+	eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		const dt = new DataTransfer();
+		const from = document.querySelector('#folder-order li[data-id=%q]');
+		const to = document.querySelectorAll('#folder-order li')[2];
+		from.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: dt }));
+		to.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt }));
+		to.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
+		return true })()`, first.ID))
+	waitJS(t, ctx, "dragged", fmt.Sprintf(`document.querySelectorAll('#folder-order li')[2]?.dataset.id === %q`, first.ID))
+	order = listFolders(t, api)
+	require.Equal(t, first.ID, order[2].ID, "the dragged order is stored")
+	last = order[len(order)-2]
 	// The sidebar follows the order.
 	do(t, ctx, "inbox", chromedp.Navigate(ts.URL+"/#/inbox"))
 	waitJS(t, ctx, "sidebar order", fmt.Sprintf(`[...document.querySelectorAll('#folder-list .side-label')].map(x => x.textContent)[%d] === %q`, len(before)-2, last.Name))

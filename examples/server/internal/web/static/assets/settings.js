@@ -90,7 +90,17 @@ async function folders(root, admin) {
       try { const f = await post('/inbox/folders', { name }); editing = f.id; folders(root, admin); } catch (e) { problemToast(e); }
     } }, icon('plus', 14), ' New folder') : null),
   h('p', { class: 'muted small' }, 'Folders are tried from top to bottom: the first one whose rules match files the conversation.'),
-  h('ol', { class: 'folder-admin', id: 'folder-order' }, items.map((f, i) => h('li', { class: editing === f.id ? 'active' : '', dataset: { id: f.id } },
+  h('ol', { class: 'folder-admin', id: 'folder-order' }, items.map((f, i) => h('li', { class: editing === f.id ? 'active' : '', dataset: { id: f.id },
+    draggable: admin ? 'true' : null,
+    ondragstart: (e) => { e.dataTransfer.setData('text/folder', f.id); e.dataTransfer.effectAllowed = 'move'; },
+    ondragover: (e) => { if (admin) { e.preventDefault(); e.currentTarget.classList.add('drop'); } },
+    ondragleave: (e) => e.currentTarget.classList.remove('drop'),
+    ondrop: (e) => {
+      e.preventDefault();
+      e.currentTarget.classList.remove('drop');
+      const from = items.findIndex(x => x.id === e.dataTransfer.getData('text/folder'));
+      if (from >= 0 && from !== i) moveFolder(items, from, i);
+    } },
     h('div', { class: 'folder-admin-main' },
       h('button', { class: 'link folder-name', onclick: () => { editing = f.id; folders(root, admin); } }, f.name),
       h('span', { class: 'muted small' }, f.rules && f.rules !== null ? 'rules' : 'no rules', autoReplyNote(f.auto_reply.mode)),
@@ -98,11 +108,13 @@ async function folders(root, admin) {
     admin ? h('span', { class: 'order-btns' },
       h('button', { type: 'button', class: 'icon-btn move-up', disabled: i === 0, 'aria-label': `Move ${f.name} up`, title: 'Try earlier', onclick: () => reorder(items, i, -1) }, '↑'),
       h('button', { type: 'button', class: 'icon-btn move-down', disabled: i === items.length - 1, 'aria-label': `Move ${f.name} down`, title: 'Try later', onclick: () => reorder(items, i, 1) }, '↓')) : null))));
-  const reorder = async (list, i, delta) => {
+  const moveFolder = async (list, from, to) => {
     const ids = list.map(x => x.id);
-    [ids[i], ids[i + delta]] = [ids[i + delta], ids[i]];
+    const [moved] = ids.splice(from, 1);
+    ids.splice(to, 0, moved);
     try { await put('/inbox/folder-order', { ids }); toast('Folder order saved'); folders(root, admin); } catch (e) { problemToast(e); }
   };
+  const reorder = (list, i, delta) => moveFolder(list, i, i + delta);
   const f = items.find(x => x.id === editing) || items[0];
   clear(root, h('div', { class: 'split' }, list, f ? folderEditor(f, admin, () => folders(root, admin)) : h('div', { class: 'card muted' }, 'No folder yet.')));
 }
