@@ -206,6 +206,10 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
+// inlineFilingWait is how long an auto-reply waits for the intake's
+// classification of a conversation that was never classified.
+const inlineFilingWait = time.Minute
+
 // runAutoReply is the WorkAutoReply handler: it writes an auto-reply (or
 // a draft for approval) to messageID when its conversation's folder asks
 // for it and the guard allows. Generation happens outside any
@@ -239,6 +243,13 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 				return err
 			}
 			wait = len(pending) > 0 && !pending[0].Failed
+			// The intake's own (inline) classification files the
+			// conversation right after its batch commits; the worker
+			// may get here first. Wait for it, a while.
+			if !wait && e.inlineClassifier() != nil && check.Conversation.Classification.At.IsZero() &&
+				e.clock.Now().Sub(w.CreatedAt) < inlineFilingWait {
+				wait = true
+			}
 			return nil
 		}
 		if why := AutoReplyBlocked(check); why != "" {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // Classify runs the configured Classifier on a conversation's latest
@@ -61,16 +63,30 @@ func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids [
 		e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversations", len(ids), "err", err)
 		return
 	}
+	// Classifiers are safe for concurrent use and offline ones are CPU
+	// bound: decide on the batch's conversations on every core.
 	decisions := map[string]Decision{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, id := range ids {
-		if in, ok := inputs[id]; ok {
+		in, ok := inputs[id]
+		if !ok {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
 			d, cerr := e.decide(ctx, c, in)
 			if cerr != nil {
 				e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversation", id, "err", cerr)
 			}
+			mu.Lock()
 			decisions[id] = d
-		}
+			mu.Unlock()
+		})
 	}
+	wg.Wait()
 	if len(decisions) == 0 {
 		return
 	}

@@ -105,13 +105,14 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	e.metrics.add("quarantined", out.result.Quarantined)
 	e.metrics.add("skipped", out.result.Skipped)
 	e.bus.publish(out.events...)
-	if out.work > 0 {
-		e.kickWork()
-	}
 	// Fast classifiers file new conversations on the request path; slow
-	// ones run as the background work the batch enqueued.
+	// ones run as the background work the batch enqueued, which starts
+	// once the filing is done (an auto-reply depends on the folder).
 	if inline := e.inlineClassifier(); len(out.toFile) > 0 && inline != nil {
 		e.classifyConversations(ctx, tenant, out.toFile, inline)
+	}
+	if out.work > 0 {
+		e.kickWork()
 	}
 	return out.result, nil
 }
