@@ -60,6 +60,54 @@ func bulkConversations(tb testing.TB, store inbox.Store, n int) {
 	}
 }
 
+// benchAPI is an admin's session for benchmarks, which cannot use the
+// tests' client (it needs a *testing.T).
+type benchAPI struct {
+	b    *testing.B
+	base string
+	hc   *http.Client
+	csrf string
+}
+
+// loginBench opens the demo admin's session on the server at base.
+func loginBench(b *testing.B, base string) *benchAPI {
+	b.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &benchAPI{b: b, base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Minute}}
+	var session struct {
+		CSRF string `json:"csrf_token"`
+	}
+	require.NoError(b, json.Unmarshal(c.call(http.MethodPost, "/inbox/session",
+		map[string]string{"email": demo.Employees[0].Email, "password": demo.Password}, http.StatusOK), &session))
+	c.csrf = session.CSRF
+	return c
+}
+
+// call sends body as JSON (none when nil), requires the status want and
+// returns the answer.
+func (c *benchAPI) call(method, path string, body any, want int) []byte {
+	c.b.Helper()
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		require.NoError(c.b, err)
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	require.NoError(c.b, err)
+	req.Header.Set("Content-Type", "application/json")
+	if c.csrf != "" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	res, err := c.hc.Do(req)
+	require.NoError(c.b, err)
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	require.NoError(c.b, err)
+	require.Equal(c.b, want, res.StatusCode, "%s %s: %s", method, path, out)
+	return out
+}
+
 // BenchmarkFirstPageLoad measures what the browser fetches to show the
 // inbox, on SQLite with 100,000 conversations: the page, its scripts'
 // first API calls (session, folders, employees, first conversation page,
@@ -72,11 +120,7 @@ func BenchmarkFirstPageLoad(b *testing.B) {
 	start := time.Now()
 	bulkConversations(b, a.Store, 100_000)
 	b.Logf("filled 100,000 conversations in %v", time.Since(start))
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
-	res, err := hc.Post(ts.URL+"/inbox/session", "application/json", strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
-	require.NoError(b, err)
-	res.Body.Close()
+	hc := loginBench(b, ts.URL).hc
 	get := func(path string) {
 		res, err := hc.Get(ts.URL + path)
 		if err != nil {
@@ -126,7 +170,7 @@ func BenchmarkFirstPageLoad(b *testing.B) {
 	}
 	// One bulk action on the first 50 conversations of the queue
 	// (target: 500 ms).
-	res, err = hc.Get(ts.URL + "/inbox/conversations?view=open&sort=queue&limit=50")
+	res, err := hc.Get(ts.URL + "/inbox/conversations?view=open&sort=queue&limit=50")
 	require.NoError(b, err)
 	var page struct {
 		Items []struct {
@@ -227,11 +271,7 @@ func BenchmarkPresenceToOtherAgent(b *testing.B) {
 // new message within 1 s).
 func BenchmarkIngestToEvent(b *testing.B) {
 	a, ts := newServer(b)
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
-	res, err := hc.Post(ts.URL+"/inbox/session", "application/json", strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
-	require.NoError(b, err)
-	res.Body.Close()
+	hc := loginBench(b, ts.URL).hc
 	stream, err := hc.Get(ts.URL + "/inbox/events")
 	require.NoError(b, err)
 	defer stream.Body.Close()
@@ -271,27 +311,8 @@ func BenchmarkWorkQueueAtScale(b *testing.B) {
 	start := time.Now()
 	bulkConversations(b, a.Store, 100_000)
 	b.Logf("filled 100,000 conversations in %v", time.Since(start))
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
-	res, err := hc.Post(ts.URL+"/inbox/session", "application/json", strings.NewReader(`{"email":"claire@maison-lumiere.example","password":"lumiere-demo"}`))
-	require.NoError(b, err)
-	var session struct {
-		CSRF string `json:"csrf_token"`
-	}
-	require.NoError(b, json.NewDecoder(res.Body).Decode(&session))
-	res.Body.Close()
-	call := func(method, path, body string) []byte {
-		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
-		require.NoError(b, err)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-CSRF-Token", session.CSRF)
-		res, err := hc.Do(req)
-		require.NoError(b, err)
-		defer res.Body.Close()
-		out, _ := io.ReadAll(res.Body)
-		require.Equal(b, http.StatusOK, res.StatusCode, "%s %s: %s", method, path, out)
-		return out
-	}
+	api := loginBench(b, ts.URL)
+	call := func(method, path string, body any) []byte { return api.call(method, path, body, http.StatusOK) }
 	p95 := func(samples []time.Duration) time.Duration {
 		slices.Sort(samples)
 		return samples[(len(samples)*95+99)/100-1]
@@ -346,7 +367,7 @@ func BenchmarkWorkQueueAtScale(b *testing.B) {
 			var samples []time.Duration
 			for range 20 {
 				t0 := time.Now()
-				call(http.MethodGet, l.path, "")
+				call(http.MethodGet, l.path, nil)
 				samples = append(samples, time.Since(t0))
 			}
 			b.Logf("%-28s p95 %v", l.name, p95(samples).Round(100*time.Microsecond))
@@ -358,14 +379,14 @@ func BenchmarkWorkQueueAtScale(b *testing.B) {
 			var page struct {
 				Items []struct{ ID string } `json:"items"`
 			}
-			require.NoError(b, json.Unmarshal(call(http.MethodGet, "/inbox/conversations?view=open&sort=queue&limit=50", ""), &page))
+			require.NoError(b, json.Unmarshal(call(http.MethodGet, "/inbox/conversations?view=open&sort=queue&limit=50", nil), &page))
 			ids := make([]string, len(page.Items))
 			for i, it := range page.Items {
 				ids[i] = it.ID
 			}
 			body, _ := json.Marshal(map[string]any{"action": "resolve", "conversation_ids": ids})
 			t0 := time.Now()
-			call(http.MethodPost, "/inbox/conversations/bulk", string(body))
+			call(http.MethodPost, "/inbox/conversations/bulk", json.RawMessage(body))
 			samples = append(samples, time.Since(t0))
 		}
 		b.Logf("%-28s p95 %v", "bulk resolve 50", p95(samples).Round(time.Millisecond))

@@ -3,10 +3,8 @@ package app_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"strconv"
 	"strings"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 )
 
@@ -48,53 +45,24 @@ func BenchmarkServerFirstSync(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		_, ts := newServer(b)
-		jar, _ := cookiejar.New(nil)
-		hc := &http.Client{Jar: jar, Timeout: 10 * time.Minute}
-		csrf := ""
-		call := func(method, path string, in any, want int) []byte {
-			var r io.Reader
-			if in != nil {
-				raw, err := json.Marshal(in)
-				require.NoError(b, err)
-				r = strings.NewReader(string(raw))
-			}
-			req, err := http.NewRequest(method, ts.URL+path, r)
-			require.NoError(b, err)
-			req.Header.Set("Content-Type", "application/json")
-			if csrf != "" {
-				req.Header.Set("X-CSRF-Token", csrf)
-			}
-			res, err := hc.Do(req)
-			require.NoError(b, err)
-			defer res.Body.Close()
-			out, err := io.ReadAll(res.Body)
-			require.NoError(b, err)
-			require.Equal(b, want, res.StatusCode, "%s %s: %s", method, path, out)
-			return out
-		}
-		var s struct {
-			CSRF string `json:"csrf_token"`
-		}
-		require.NoError(b, json.Unmarshal(call(http.MethodPost, "/inbox/session",
-			map[string]string{"email": demo.Employees[0].Email, "password": demo.Password}, http.StatusOK), &s))
-		csrf = s.CSRF
+		api := loginBench(b, ts.URL)
 		var integ struct {
 			ID string `json:"id"`
 		}
-		require.NoError(b, json.Unmarshal(call(http.MethodPost, "/inbox/integrations", mailbox("Support", port, user.Name, user.Password), http.StatusCreated), &integ))
+		require.NoError(b, json.Unmarshal(api.call(http.MethodPost, "/inbox/integrations", mailbox("Support", port, user.Name, user.Password), http.StatusCreated), &integ))
 
 		b.StartTimer()
 		began := time.Now()
 		var rep struct {
 			New, Duplicates int
 		}
-		require.NoError(b, json.Unmarshal(call(http.MethodPost, "/inbox/integrations/"+integ.ID+"/sync", nil, http.StatusOK), &rep))
+		require.NoError(b, json.Unmarshal(api.call(http.MethodPost, "/inbox/integrations/"+integ.ID+"/sync", nil, http.StatusOK), &rep))
 		first := time.Since(began)
 		b.StopTimer()
 		require.Equal(b, n, rep.New+rep.Duplicates, "every message of the mailbox stored by the first sync")
 
 		cpu0 := processCPU()
-		call(http.MethodPost, "/inbox/integrations/"+integ.ID+"/sync", nil, http.StatusOK)
+		api.call(http.MethodPost, "/inbox/integrations/"+integ.ID+"/sync", nil, http.StatusOK)
 		noop := processCPU() - cpu0
 		b.ReportMetric(first.Seconds(), "first-sync-s")
 		b.ReportMetric(float64(noop.Microseconds())/1000, "noop-cpu-ms")
