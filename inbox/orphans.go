@@ -36,11 +36,14 @@ const (
 	BlobKindAttachment = "attachment"
 )
 
+// DefaultOrphanGrace is how old a blob must be before CollectOrphanBlobs
+// judges it: an hour, well above the longest sync (RunOptions.SyncTimeout).
+const DefaultOrphanGrace = time.Hour
+
 // OrphanOptions tune CollectOrphanBlobs. Zero values are the defaults.
 type OrphanOptions struct {
 	// Grace leaves alone blobs younger than this: the batch that wrote
-	// them may still be committing. 0 means one hour, well above the
-	// longest sync (RunOptions.SyncTimeout).
+	// them may still be committing. 0 means DefaultOrphanGrace.
 	Grace time.Duration
 	// Since skips blobs made before it, which earlier collections have
 	// examined already. Zero means 7 days before now.
@@ -78,7 +81,7 @@ const refSkew = 5 * time.Minute
 func (e *Engine) CollectOrphanBlobs(ctx context.Context, opts OrphanOptions) (OrphanReport, error) {
 	now := e.clock.Now()
 	if opts.Grace <= 0 {
-		opts.Grace = time.Hour
+		opts.Grace = DefaultOrphanGrace
 	}
 	if opts.Since.IsZero() {
 		opts.Since = now.Add(-7 * 24 * time.Hour)
@@ -122,7 +125,7 @@ func (e *Engine) collectPrefix(ctx context.Context, lister BlobLister, prefix st
 	oldest := until
 	for _, kind := range []string{BlobKindRaw, BlobKindAttachment} {
 		err := lister.ListBlobs(ctx, prefix+"/"+kind+"/", func(key string) error {
-			made, ok := IDTime(key[strings.LastIndexByte(key, '/')+1:])
+			made, ok := idTime(key[strings.LastIndexByte(key, '/')+1:])
 			if !ok || made.Before(since) || !made.Before(until) {
 				return nil
 			}
@@ -180,9 +183,9 @@ func blobKeyPart(s string) string {
 	return s
 }
 
-// IDTime returns when NewID made id, and false if id is not one of its
+// idTime returns when NewID made id, and false if id is not one of its
 // IDs.
-func IDTime(id string) (time.Time, bool) {
+func idTime(id string) (time.Time, bool) {
 	if len(id) != 26 {
 		return time.Time{}, false
 	}

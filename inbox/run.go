@@ -566,16 +566,15 @@ type leftoverRemover interface {
 
 // collectOrphans removes what crashed processes left in the BlobStore.
 func (r *runner) collectOrphans(ctx context.Context) {
-	const grace = time.Hour
 	e := r.e
 	if lr, ok := e.blobs.(leftoverRemover); ok {
-		if n, err := lr.RemoveLeftovers(ctx, grace); err != nil && ctx.Err() == nil {
+		if n, err := lr.RemoveLeftovers(ctx, DefaultOrphanGrace); err != nil && ctx.Err() == nil {
 			e.log.Warn("inbox: removing temporary blob files failed", "err", err)
 		} else if n > 0 {
 			e.log.Info("inbox: removed temporary blob files of interrupted writes", "files", n)
 		}
 	}
-	report, err := e.CollectOrphanBlobs(ctx, OrphanOptions{Grace: grace, Since: r.orphansUntil})
+	report, err := e.CollectOrphanBlobs(ctx, OrphanOptions{Since: r.orphansUntil})
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 		return

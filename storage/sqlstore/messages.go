@@ -491,13 +491,11 @@ func (t *tx) BlobRefsFrom(fromID string, fn func(key string) error) error {
 		}
 		return nil
 	}
-	after, first := fromID, true
+	// The first page starts at fromID, the next ones after the last id read.
+	after, cmp := fromID, ">="
 	for {
-		op := "SELECT doc, conversation_id, version, created_at FROM messages WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?"
-		if first {
-			op = strings.Replace(op, "id > ?", "id >= ?", 1)
-		}
-		rows, err := t.query("list blob references", op, string(t.tenant), after, blobRefChunk)
+		rows, err := t.query("list blob references", messageSelect+`WHERE tenant_id = ? AND id `+cmp+` ? ORDER BY id LIMIT ?`,
+			string(t.tenant), after, blobRefChunk)
 		if err != nil {
 			return err
 		}
@@ -518,7 +516,7 @@ func (t *tx) BlobRefsFrom(fromID string, fn func(key string) error) error {
 		if len(page) < blobRefChunk {
 			break
 		}
-		after, first = page[len(page)-1].ID, false
+		after, cmp = page[len(page)-1].ID, ">"
 	}
 	items, err := queryDocs[inbox.QuarantineItem](t, "list blob references",
 		`SELECT doc, created_at FROM quarantine WHERE tenant_id = ? AND id >= ?`, string(t.tenant), fromID)
