@@ -534,7 +534,25 @@ func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration) {
 				case <-wctx.Done():
 					return
 				case <-kick:
-					if _, err := r.syncLeased(wctx, tenant, in, false); err != nil && !errors.Is(err, errSkipped) && r.work.Err() == nil {
+					_, err := r.syncLeased(wctx, tenant, in, false)
+					switch {
+					case errors.Is(err, errSkipped):
+						// Another sync holds the mailbox (the start-up one,
+						// or another instance's) and may have fetched before
+						// the signalled mail arrived: try again shortly
+						// rather than leave it to the next scheduled sync.
+						t := r.e.newTimer(watchRetry)
+						select {
+						case <-wctx.Done():
+							t.Stop()
+							return
+						case <-t.C():
+						}
+						select {
+						case kick <- struct{}{}:
+						default:
+						}
+					case err != nil && r.work.Err() == nil:
 						r.e.log.Warn("inbox: sync after IDLE signal failed", "tenant", string(tenant), "integration", in.ID, "err", err)
 					}
 				}
@@ -551,6 +569,10 @@ func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration) {
 		}
 	})
 }
+
+// watchRetry is how soon a sync a watcher asked for is tried again when
+// another sync of the mailbox held it.
+const watchRetry = time.Second
 
 // defaultInstance names this process: hostname, pid and a random suffix.
 func defaultInstance() string {
