@@ -58,6 +58,9 @@ type IntegrationChange struct {
 	// Secrets sets secret settings in plain text: they are sealed before
 	// storage and never returned. "" removes a key.
 	Secrets map[string]string
+	// Templates, when non-nil, replace the declared message templates (an
+	// empty slice removes them all); see CheckTemplates.
+	Templates *[]Template
 	// Test opens the channel with the new settings and, when it can test
 	// its connection (ConnectionTester), tests it before anything is
 	// saved: a failure is returned as a *ConnectionTestError and nothing
@@ -328,6 +331,15 @@ func (e *Engine) applyIntegration(ctx context.Context, in *Integration, c Integr
 		}
 		in.Secrets[k] = sealed
 	}
+	if c.Templates != nil {
+		if err := CheckTemplates(*c.Templates); err != nil {
+			return err
+		}
+		if len(*c.Templates) > 0 && in.Kind != SourceWhatsApp {
+			return Invalid("templates", fmt.Sprintf("only WhatsApp integrations send approved templates, not %s", in.Kind))
+		}
+		in.Templates = slices.Clone(*c.Templates)
+	}
 	for _, f := range schema.Fields {
 		if !f.Required {
 			continue
@@ -386,7 +398,7 @@ func clipKey(k string) string {
 // settings and which secrets are set, never their values.
 func auditedIntegration(in Integration) map[string]any {
 	secrets := slices.Sorted(maps.Keys(in.Secrets))
-	return map[string]any{"kind": in.Kind, "name": in.Name, "enabled": in.Enabled, "config": in.Config, "secrets_set": secrets}
+	return map[string]any{"kind": in.Kind, "name": in.Name, "enabled": in.Enabled, "config": in.Config, "secrets_set": secrets, "templates": in.Templates}
 }
 
 // CreateTenant adds a tenant. An empty ID gets a generated one; a taken ID

@@ -85,9 +85,12 @@ type Message struct {
 	// HTML is sanitized before storage; never raw customer HTML.
 	HTML        string
 	Attachments []Attachment
-	Automated   bool
-	Newsletter  bool
-	Bounce      bool
+	// Template is the approved template an outgoing message is sent with;
+	// Text is then the template rendered with its parameters.
+	Template   *TemplateChoice `json:",omitempty"`
+	Automated  bool
+	Newsletter bool
+	Bounce     bool
 	// AutomatedReason names the signal (e.g. "auto-submitted", "list-id").
 	AutomatedReason string
 	// RawKey is the BlobStore key of the original bytes, if kept.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,6 +22,11 @@ type ReplyRequest struct {
 	// Cc and Bcc copy an email reply to other addresses (at most
 	// MaxReplyCopies each); other channels refuse them.
 	Cc, Bcc []Party
+	// Template sends one of the integration's approved templates
+	// (Integration.Templates) instead of free text, as WhatsApp requires
+	// outside its 24-hour window. Text, HTML, Attachments, Cc and Bcc are
+	// then empty: the message's text is the rendered template.
+	Template *TemplateChoice
 }
 
 // MaxReplyCopies bounds the Cc and the Bcc addresses of one reply.
@@ -52,7 +58,11 @@ func replyCopies(field string, ps []Party) ([]Party, error) {
 // the outbox worker, with retries, so Reply returns as soon as the answer
 // is safe. The conversation becomes open and read.
 func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req ReplyRequest, ch Change) (Message, error) {
-	if err := validateReplyText(req.Text, len(req.Attachments)); err != nil {
+	if req.Template != nil {
+		if err := checkTemplateReply(req); err != nil {
+			return Message{}, fmt.Errorf("reply: %w", err)
+		}
+	} else if err := validateReplyText(req.Text, len(req.Attachments)); err != nil {
 		return Message{}, fmt.Errorf("reply: %w", err)
 	}
 	cc, err := replyCopies("cc", req.Cc)
@@ -69,7 +79,7 @@ func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req 
 		if (len(cc) > 0 || len(bcc) > 0) && c.Source != SourceEmail {
 			return nil, Invalid("cc", fmt.Sprintf("only email replies can be copied to other addresses, not %s", c.Source))
 		}
-		msg, err = e.queueOutbound(tx, c, outboundSpec{Text: req.Text, HTML: req.HTML, Attachments: req.Attachments, Author: AuthorAgent, AuthorID: ch.Actor, Cc: cc, Bcc: bcc})
+		msg, err = e.queueOutbound(tx, c, outboundSpec{Text: req.Text, HTML: req.HTML, Attachments: req.Attachments, Author: AuthorAgent, AuthorID: ch.Actor, Cc: cc, Bcc: bcc, Template: req.Template})
 		if err != nil {
 			return nil, err
 		}
@@ -82,6 +92,21 @@ func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req 
 	e.kickOutbox()
 	e.confirm(ctx, tenant, conv)
 	return msg, nil
+}
+
+// checkTemplateReply refuses what a template message cannot carry.
+func checkTemplateReply(req ReplyRequest) error {
+	switch {
+	case strings.TrimSpace(req.Text) != "" || req.HTML != "":
+		return Invalid("text", "must be empty when a template is sent: the message is the template's text")
+	case len(req.Attachments) > 0:
+		return Invalid("attachments", "cannot be sent with a template")
+	case len(req.Cc) > 0 || len(req.Bcc) > 0:
+		return Invalid("cc", "only email replies can be copied to other addresses")
+	case strings.TrimSpace(req.Template.Name) == "":
+		return Invalid("template.name", "is required")
+	}
+	return nil
 }
 
 func validateReplyText(text string, attachments int) error {
@@ -105,6 +130,9 @@ type outboundSpec struct {
 	AuthorID    string
 	// Cc and Bcc are checked copies of an email reply.
 	Cc, Bcc []Party
+	// Template, when set, is rendered with the integration's declared
+	// template into the message's text.
+	Template *TemplateChoice
 }
 
 // queueOutbound writes an outbound message and its outbox entry inside tx
@@ -127,11 +155,16 @@ func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Messa
 			return Message{}, fmt.Errorf("integration of conversation %q: %w", c.ID, err)
 		}
 	}
+	if spec.Template != nil {
+		if spec.Text, spec.Template, err = renderTemplate(c, integ, *spec.Template); err != nil {
+			return Message{}, err
+		}
+	}
 	m := Message{
 		ID: NewID(), TenantID: c.TenantID, ConversationID: c.ID, IntegrationID: c.IntegrationID,
 		Source: c.Source, Direction: DirectionOut, Author: spec.Author, AuthorID: spec.AuthorID,
 		Text: spec.Text, HTML: spec.HTML, Attachments: spec.Attachments,
-		SentAt: now, CreatedAt: now, Read: true, Delivery: DeliveryQueued,
+		Template: spec.Template, SentAt: now, CreatedAt: now, Read: true, Delivery: DeliveryQueued,
 	}
 	m.To = []Party{replyTarget(c.Source, last, contact)}
 	if m.To[0].IsZero() {
@@ -194,6 +227,24 @@ func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Messa
 		c.Unread = 0
 	}
 	return m, nil
+}
+
+// renderTemplate checks a template choice against the templates the
+// conversation's integration declares and returns the text it sends, with
+// the choice completed (its locale filled in).
+func renderTemplate(c *Conversation, integ Integration, choice TemplateChoice) (string, *TemplateChoice, error) {
+	if c.Source != SourceWhatsApp {
+		return "", nil, Invalid("template", fmt.Sprintf("only WhatsApp replies are sent as templates, not %s", c.Source))
+	}
+	t, err := FindTemplate(integ.Templates, choice)
+	if err != nil {
+		return "", nil, err
+	}
+	text, err := t.Render(choice.Parameters)
+	if err != nil {
+		return "", nil, err
+	}
+	return text, &TemplateChoice{Name: t.Name, Locale: t.Locale, Parameters: slices.Clone(choice.Parameters)}, nil
 }
 
 // LastInboundReader is an optional Tx capability: the latest inbound

@@ -142,6 +142,9 @@ type Integration struct {
 	// Secrets maps a field name ("password", "api_secret") to its sealed
 	// ciphertext. Only a Sealer opens them, and only when used.
 	Secrets map[string][]byte
+	// Templates are the message templates the provider approved for this
+	// integration (WhatsApp), which replies may be sent with.
+	Templates []Template `json:",omitempty"`
 	// Cursor is the channel's sync position (opaque to the engine), written
 	// in the same transaction as the messages it covers.
 	Cursor   string

@@ -69,6 +69,9 @@ type WhatsAppChannelOptions struct {
 	// attachment from (the host serves its BlobStore through signed links).
 	// Nil: messages with attachments fail with inbox.ErrUnsupported.
 	MediaURL func(ctx context.Context, tenant inbox.TenantID, a inbox.Attachment) (string, error)
+	// Templates are the integration's approved templates: a message with a
+	// Template must name one of them (inbox.FindTemplate).
+	Templates []inbox.Template
 }
 
 // WhatsAppChannel sends WhatsApp text and media through the Messages API.
@@ -112,16 +115,31 @@ func (c *WhatsAppChannel) IntegrationID() string { return c.opts.IntegrationID }
 
 // outMessage is a Messages API send request.
 type outMessage struct {
-	MessageType string    `json:"message_type"`
-	Channel     string    `json:"channel"`
-	To          string    `json:"to"`
-	From        string    `json:"from"`
-	ClientRef   string    `json:"client_ref,omitempty"`
-	Text        string    `json:"text,omitempty"`
-	Image       *outMedia `json:"image,omitempty"`
-	Video       *outMedia `json:"video,omitempty"`
-	Audio       *outMedia `json:"audio,omitempty"`
-	File        *outMedia `json:"file,omitempty"`
+	MessageType string       `json:"message_type"`
+	Channel     string       `json:"channel"`
+	To          string       `json:"to"`
+	From        string       `json:"from"`
+	ClientRef   string       `json:"client_ref,omitempty"`
+	Text        string       `json:"text,omitempty"`
+	Template    *outTemplate `json:"template,omitempty"`
+	WhatsApp    *outWhatsApp `json:"whatsapp,omitempty"`
+	Image       *outMedia    `json:"image,omitempty"`
+	Video       *outMedia    `json:"video,omitempty"`
+	Audio       *outMedia    `json:"audio,omitempty"`
+	File        *outMedia    `json:"file,omitempty"`
+}
+
+// outTemplate names an approved template and fills its placeholders.
+type outTemplate struct {
+	Name       string   `json:"name"`
+	Parameters []string `json:"parameters,omitempty"`
+}
+
+// outWhatsApp is the WhatsApp part of a template message: "deterministic"
+// delivers the template in exactly this locale or fails.
+type outWhatsApp struct {
+	Policy string `json:"policy"`
+	Locale string `json:"locale"`
 }
 
 type outMedia struct {
@@ -130,14 +148,19 @@ type outMedia struct {
 	Name    string `json:"name,omitempty"`
 }
 
-// Send implements inbox.Sender. Within the customer care window it sends
-// the text, and each attachment as a media message (the text becomes the
-// caption of a single image, video or file). Outside the window it fails
-// with ErrTemplateRequired. The returned id is the first message's uuid.
+// Send implements inbox.Sender. A message with a Template is sent as that
+// approved template, at any time. Otherwise, within the customer care
+// window it sends the text, and each attachment as a media message (the
+// text becomes the caption of a single image, video or file); outside the
+// window it fails with ErrTemplateRequired. The returned id is the first
+// message's uuid.
 func (c *WhatsAppChannel) Send(ctx context.Context, out inbox.Outbound) (string, error) {
 	to := recipientPhone(out)
 	if to == "" {
 		return "", fmt.Errorf("vonage whatsapp: %w", inbox.Invalid("to", "the conversation's contact has no phone number"))
+	}
+	if out.Message.Template != nil {
+		return c.sendTemplate(ctx, out, to, *out.Message.Template)
 	}
 	now := c.opts.Clock.Now()
 	last := out.Conversation.LastInboundAt
@@ -166,6 +189,33 @@ func (c *WhatsAppChannel) Send(ctx context.Context, out inbox.Outbound) (string,
 		}
 	}
 	return first, nil
+}
+
+// sendTemplate sends one of the declared templates, checked here too so a
+// host calling Send directly cannot send what WhatsApp would refuse.
+func (c *WhatsAppChannel) sendTemplate(ctx context.Context, out inbox.Outbound, to string, choice inbox.TemplateChoice) (string, error) {
+	t, err := inbox.FindTemplate(c.opts.Templates, choice)
+	if err != nil {
+		return "", fmt.Errorf("vonage whatsapp template: %w", err)
+	}
+	if _, err := t.Render(choice.Parameters); err != nil {
+		return "", fmt.Errorf("vonage whatsapp template %q: %w", t.Name, err)
+	}
+	m := outMessage{
+		MessageType: "template", Channel: "whatsapp", To: to, From: inbox.NormalizePhone(c.opts.From), ClientRef: clientRef(out),
+		Template: &outTemplate{Name: t.Name, Parameters: choice.Parameters},
+		WhatsApp: &outWhatsApp{Policy: "deterministic", Locale: t.Locale},
+	}
+	id, err := c.post(ctx, m)
+	if errors.Is(err, ErrTemplateRequired) {
+		// The template itself was refused (not approved, wrong locale or
+		// parameters): asking for a template would mislead.
+		return "", fmt.Errorf("vonage whatsapp template %q (%s) to %s: refused: %w: %s", t.Name, t.Locale, MaskPhone(to), inbox.ErrInvalid, err.Error())
+	}
+	if err != nil {
+		return "", fmt.Errorf("vonage whatsapp template %q to %s: %w", t.Name, MaskPhone(to), err)
+	}
+	return id, nil
 }
 
 // permanent strips the retryable mark of err.
@@ -321,6 +371,7 @@ func WhatsAppFactory(opts WhatsAppFactoryOptions) inbox.ChannelFactory {
 		return NewWhatsAppChannel(WhatsAppChannelOptions{
 			IntegrationID: in.ID, From: in.Config[ConfigFrom], ApplicationID: in.Config[ConfigApplicationID],
 			PrivateKey: key, BaseURL: opts.BaseURL, Client: opts.Client, Clock: opts.Clock, MediaURL: opts.MediaURL,
+			Templates: in.Templates,
 		})
 	}
 }

@@ -59,6 +59,7 @@ func cloneSyncReport(r inbox.SyncReport) inbox.SyncReport {
 
 func cloneIntegration(in inbox.Integration) inbox.Integration {
 	in.Config = cloneMap(in.Config)
+	in.Templates = cloneSlice(in.Templates)
 	if len(in.Secrets) == 0 {
 		in.Secrets = nil
 	} else {
@@ -100,6 +101,11 @@ func cloneMessage(m inbox.Message) inbox.Message {
 	m.References = cloneSlice(m.References)
 	m.To, m.Cc, m.Bcc, m.ReplyTo = cloneSlice(m.To), cloneSlice(m.Cc), cloneSlice(m.Bcc), cloneSlice(m.ReplyTo)
 	m.Attachments = cloneSlice(m.Attachments)
+	if m.Template != nil {
+		t := *m.Template
+		t.Parameters = cloneSlice(t.Parameters)
+		m.Template = &t
+	}
 	m.DedupeKeys, m.ThreadKeys = cloneSlice(m.DedupeKeys), cloneSlice(m.ThreadKeys)
 	m.SentAt, m.CreatedAt = ts(m.SentAt), ts(m.CreatedAt)
 	return m

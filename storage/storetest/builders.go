@@ -73,12 +73,13 @@ func fullTenant(id inbox.TenantID) inbox.Tenant {
 // fullIntegration sets every field of an integration.
 func fullIntegration() inbox.Integration {
 	return inbox.Integration{
-		Kind:    inbox.SourceEmail,
-		Name:    "support",
-		Enabled: true,
-		Config:  map[string]string{"host": "imap.example.com", "port": "993", "folders": "INBOX,Sent"},
-		Secrets: map[string][]byte{"password": {0x00, 0x01, 0xfe, 0xff, 'k'}},
-		Cursor:  "uidvalidity=7;uid=42",
+		Kind:      inbox.SourceEmail,
+		Name:      "support",
+		Enabled:   true,
+		Config:    map[string]string{"host": "imap.example.com", "port": "993", "folders": "INBOX,Sent"},
+		Secrets:   map[string][]byte{"password": {0x00, 0x01, 0xfe, 0xff, 'k'}},
+		Templates: []inbox.Template{{Name: "order_ready", Locale: "fr", Body: "Bonjour {{1}}, votre commande {{2}} est prête.", Parameters: 2}},
+		Cursor:    "uidvalidity=7;uid=42",
 		LastSync: inbox.SyncReport{
 			StartedAt: t0.In(paris), FinishedAt: at(time.Second).In(paris),
 			Fetched: 10, New: 7, Duplicates: 2, Quarantined: 1, Skipped: 0,
@@ -178,6 +179,7 @@ func fullMessage(convID string) inbox.Message {
 			ID: "att-1", Filename: "bon.pdf", ContentType: "application/pdf", Size: 12345,
 			SHA256: "e3b0c442", BlobKey: "blobs/att-1", ContentID: "cid-1", Inline: true, Rejected: "",
 		}, {ID: "att-2", Filename: "x.exe", ContentType: "application/octet-stream", Rejected: "type not allowed"}},
+		Template:        &inbox.TemplateChoice{Name: "order_ready", Locale: "fr", Parameters: []string{"Élodie", "A-1042"}},
 		Automated:       true,
 		Newsletter:      true,
 		Bounce:          true,
