@@ -41,7 +41,13 @@
 // turns its panics into errors. WhatsAppChannel sends text and media
 // through the Messages API with an application JWT (AppJWT) and refuses
 // free-form messages outside WhatsApp's 24-hour customer care window
-// (ErrTemplateRequired). Errors wrap inbox.ErrTemporary when the outbox
+// (ErrTemplateRequired). A message carrying an inbox.TemplateChoice is sent
+// at any time as a template message (message_type "template", the
+// integration's approved template by name with its parameters, policy
+// "deterministic" in the template's locale); the integration declares its
+// approved templates (inbox.Integration.Templates), and a template it does
+// not declare, or the wrong number of parameters, is refused before any
+// request. Errors wrap inbox.ErrTemporary when the outbox
 // should retry. SMSFactory and WhatsAppFactory build the channels from an
 // inbox.Integration for the engine.
 package vonage

@@ -36,6 +36,8 @@
 //	-metrics-token  INBOXKIT_METRICS_TOKEN   require "Authorization: Bearer <token>" on /metrics
 //	-vonage-sms-url INBOXKIT_VONAGE_SMS_URL  Vonage SMS API prefix (https://rest.nexmo.com/sms); SMS
 //	                                         credentials are checked at the account API next to it
+//	-vonage-messages-url INBOXKIT_VONAGE_MESSAGES_URL  Vonage Messages API host (https://api.nexmo.com)
+//	                                         that WhatsApp messages and templates are sent to
 //
 // Prometheus metrics are served at /metrics on the main listener: ingest
 // counts and latency, sync lag and failures per integration, outbox and
@@ -115,6 +117,7 @@ type settings struct {
 	metricsAddr                 string
 	metrics                     app.MetricsConfig
 	vonageSMSURL                string
+	vonageMessagesURL           string
 	demo, secureCookies, trust  bool
 	run                         app.RunTuning
 	shutdownTimeout             time.Duration
@@ -215,6 +218,7 @@ func parse(args []string) (settings, error) {
 	fs.StringVar(&s.logLevel, "log-level", env("INBOXKIT_LOG_LEVEL", "info"), "debug, info, warn or error (INBOXKIT_LOG_LEVEL)")
 	fs.StringVar(&s.admin.Email, "admin-email", env("INBOXKIT_ADMIN_EMAIL", ""), "create this first admin account if missing; password in INBOXKIT_ADMIN_PASSWORD (INBOXKIT_ADMIN_EMAIL)")
 	fs.StringVar(&s.vonageSMSURL, "vonage-sms-url", env("INBOXKIT_VONAGE_SMS_URL", ""), "Vonage SMS API prefix; \"\": Vonage's own (INBOXKIT_VONAGE_SMS_URL)")
+	fs.StringVar(&s.vonageMessagesURL, "vonage-messages-url", env("INBOXKIT_VONAGE_MESSAGES_URL", ""), "Vonage Messages API host for WhatsApp; \"\": Vonage's own (INBOXKIT_VONAGE_MESSAGES_URL)")
 	fs.StringVar(&s.metricsAddr, "metrics-addr", env("INBOXKIT_METRICS_ADDR", ""), "serve /metrics on this address instead of -addr (INBOXKIT_METRICS_ADDR)")
 	fs.StringVar(&s.metrics.Token, "metrics-token", env("INBOXKIT_METRICS_TOKEN", ""), "bearer token required to read /metrics (INBOXKIT_METRICS_TOKEN)")
 	var tenant string
@@ -323,7 +327,8 @@ func serve(ctx context.Context, s settings, out io.Writer) error {
 	}
 	a, err := app.New(ctx, app.Config{DataDir: s.dataDir, DB: s.db, Blobs: s.blobs, Instance: s.instance, Run: s.run, Keys: keys, OpenAI: s.openai, Demo: s.demo, DemoHistory: 80,
 		SecureCookies: s.secureCookies, TrustProxy: s.trust, Admin: s.admin, Logger: log, Metrics: s.metrics, VonageSMSURL: s.vonageSMSURL,
-		OAuth: s.oauth, PublicURL: s.publicURL,
+		VonageMessagesURL: s.vonageMessagesURL,
+		OAuth:             s.oauth, PublicURL: s.publicURL,
 		Deadlines: app.Deadlines{BodyIdle: s.http.BodyIdle, Body: s.http.Body}})
 	if err != nil {
 		return err

@@ -45,6 +45,8 @@ type replyRequest struct {
 	// Cc and Bcc copy an email reply to other addresses.
 	Cc  []string `json:"cc"`
 	Bcc []string `json:"bcc"`
+	// Template sends an approved WhatsApp template instead of text.
+	Template *inbox.TemplateChoice `json:"template"`
 }
 
 // parties turns addresses into recipients.
@@ -88,7 +90,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal)
 			return nil
 		}
 	}
-	msg, err := s.eng.Reply(r.Context(), tenant, id, inbox.ReplyRequest{Text: req.Text, Attachments: atts, Cc: parties(req.Cc), Bcc: parties(req.Bcc)}, change(p, req.Version))
+	msg, err := s.eng.Reply(r.Context(), tenant, id, inbox.ReplyRequest{Text: req.Text, Attachments: atts, Cc: parties(req.Cc), Bcc: parties(req.Bcc), Template: req.Template}, change(p, req.Version))
 	if err != nil {
 		s.dropBlobs(atts)
 		return notFoundAs("conversation", id, err)

@@ -176,6 +176,10 @@ type ConversationDetail struct {
 	Tasks        []TaskView         `json:"tasks"`
 	FollowUps    []FollowUpView     `json:"followups"`
 	History      []ConversationView `json:"history"`
+	// Templates are the approved templates of a WhatsApp conversation's
+	// integration, which the composer offers once the 24-hour window is
+	// closed.
+	Templates []inbox.Template `json:"templates,omitempty"`
 }
 
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -222,6 +226,12 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, p auth.
 		return err
 	}
 	d.FollowUps = mapSlice(fus, followUpView)
+	if c.Source == inbox.SourceWhatsApp && c.IntegrationID != "" {
+		// A deleted integration has no templates to offer.
+		if in, err := s.eng.Integration(ctx, tenant, c.IntegrationID); err == nil {
+			d.Templates = in.Templates
+		}
+	}
 	if c.ContactID != "" {
 		hist, err := s.eng.Conversations(ctx, tenant, inbox.ConversationQuery{ContactID: c.ContactID, Limit: 20})
 		if err != nil {

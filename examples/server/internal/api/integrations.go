@@ -20,7 +20,9 @@ type integrationRequest struct {
 	// Secrets are write-only: a value sets the field, "" removes it,
 	// absent fields stay as they are. They are never returned.
 	Secrets map[string]string `json:"secrets"`
-	Version int64             `json:"version"`
+	// Templates, when present, replace the approved WhatsApp templates.
+	Templates *[]inbox.Template `json:"templates"`
+	Version   int64             `json:"version"`
 }
 
 func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -44,7 +46,7 @@ func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request, p auth.P
 // change turns a request into the engine's integration change; the
 // engine checks it against the kind's schema and seals the secrets.
 func (req integrationRequest) change(test bool) inbox.IntegrationChange {
-	c := inbox.IntegrationChange{Name: req.Name, Enabled: req.Enabled, Config: req.Config, Secrets: req.Secrets, Test: test}
+	c := inbox.IntegrationChange{Name: req.Name, Enabled: req.Enabled, Config: req.Config, Secrets: req.Secrets, Templates: req.Templates, Test: test}
 	if req.Kind != nil {
 		c.Kind = *req.Kind
 	}

@@ -113,29 +113,32 @@ type AttachmentView struct {
 
 // MessageView is a message as the API shows it.
 type MessageView struct {
-	ID              string              `json:"id"`
-	ConversationID  string              `json:"conversation_id"`
-	Source          inbox.Source        `json:"source"`
-	Direction       inbox.Direction     `json:"direction"`
-	Author          inbox.AuthorKind    `json:"author"`
-	AuthorID        string              `json:"author_id,omitempty"`
-	From            inbox.Party         `json:"from"`
-	To              []inbox.Party       `json:"to"`
-	Cc              []inbox.Party       `json:"cc,omitempty"`
-	Bcc             []inbox.Party       `json:"bcc,omitempty"`
-	Subject         string              `json:"subject,omitempty"`
-	Text            string              `json:"text"`
-	HTML            string              `json:"html,omitempty"`
-	Attachments     []AttachmentView    `json:"attachments"`
-	Automated       bool                `json:"automated,omitempty"`
-	AutomatedReason string              `json:"automated_reason,omitempty"`
-	ThreadReason    string              `json:"thread_reason,omitempty"`
-	SentAt          time.Time           `json:"sent_at"`
-	CreatedAt       time.Time           `json:"created_at"`
-	Read            bool                `json:"read"`
-	Delivery        inbox.DeliveryState `json:"delivery,omitempty"`
-	DeliveryError   string              `json:"delivery_error,omitempty"`
-	Language        string              `json:"language,omitempty"`
+	ID             string           `json:"id"`
+	ConversationID string           `json:"conversation_id"`
+	Source         inbox.Source     `json:"source"`
+	Direction      inbox.Direction  `json:"direction"`
+	Author         inbox.AuthorKind `json:"author"`
+	AuthorID       string           `json:"author_id,omitempty"`
+	From           inbox.Party      `json:"from"`
+	To             []inbox.Party    `json:"to"`
+	Cc             []inbox.Party    `json:"cc,omitempty"`
+	Bcc            []inbox.Party    `json:"bcc,omitempty"`
+	Subject        string           `json:"subject,omitempty"`
+	Text           string           `json:"text"`
+	HTML           string           `json:"html,omitempty"`
+	Attachments    []AttachmentView `json:"attachments"`
+	// Template is the approved template an outgoing WhatsApp message was
+	// sent as; Text is what it reads.
+	Template        *inbox.TemplateChoice `json:"template,omitempty"`
+	Automated       bool                  `json:"automated,omitempty"`
+	AutomatedReason string                `json:"automated_reason,omitempty"`
+	ThreadReason    string                `json:"thread_reason,omitempty"`
+	SentAt          time.Time             `json:"sent_at"`
+	CreatedAt       time.Time             `json:"created_at"`
+	Read            bool                  `json:"read"`
+	Delivery        inbox.DeliveryState   `json:"delivery,omitempty"`
+	DeliveryError   string                `json:"delivery_error,omitempty"`
+	Language        string                `json:"language,omitempty"`
 }
 
 func messageView(m inbox.Message) MessageView {
@@ -150,7 +153,7 @@ func messageView(m inbox.Message) MessageView {
 	return MessageView{
 		ID: m.ID, ConversationID: m.ConversationID, Source: m.Source, Direction: m.Direction, Author: m.Author,
 		AuthorID: m.AuthorID, From: m.From, To: nonNil(m.To), Cc: m.Cc, Bcc: m.Bcc, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
-		Attachments: atts, Automated: m.Automated, AutomatedReason: m.AutomatedReason, ThreadReason: m.ThreadReason,
+		Attachments: atts, Template: m.Template, Automated: m.Automated, AutomatedReason: m.AutomatedReason, ThreadReason: m.ThreadReason,
 		SentAt: m.SentAt, CreatedAt: m.CreatedAt, Read: m.Read, Delivery: m.Delivery, DeliveryError: m.DeliveryError,
 		Language: m.Language,
 	}
@@ -265,9 +268,11 @@ type IntegrationView struct {
 	// Health is the state the UI shows, with the problem in plain words.
 	Health     HealthView `json:"health"`
 	WebhookURL string     `json:"webhook_url,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
-	Version    int64      `json:"version"`
+	// Templates are the approved WhatsApp templates replies may use.
+	Templates []inbox.Template `json:"templates"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
+	Version   int64            `json:"version"`
 }
 
 // HealthView is an integration's health: ok, degraded, failing or
@@ -303,7 +308,7 @@ func integrationView(in inbox.Integration) IntegrationView {
 	if cfg == nil {
 		cfg = map[string]string{}
 	}
-	v := IntegrationView{ID: in.ID, Kind: in.Kind, Name: in.Name, Enabled: in.Enabled, Config: cfg, SecretsSet: set,
+	v := IntegrationView{ID: in.ID, Kind: in.Kind, Name: in.Name, Enabled: in.Enabled, Config: cfg, SecretsSet: set, Templates: nonNil(in.Templates),
 		Status: in.Status, LastSync: in.LastSync, Health: healthView(in), CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}
 	switch in.Kind {
 	case inbox.SourceSMS:

@@ -122,6 +122,9 @@ type Config struct {
 	// checks credentials when an SMS integration is saved is next to it.
 	// "": Vonage's own.
 	VonageSMSURL string
+	// VonageMessagesURL is the Vonage Messages API host that WhatsApp
+	// messages and templates are sent to. "": Vonage's own.
+	VonageMessagesURL string
 }
 
 // MetricsConfig configures the Prometheus endpoint.
@@ -394,7 +397,7 @@ func (a *App) build(ctx context.Context) (err error) {
 		Channels: map[inbox.Source]inbox.ChannelFactory{
 			inbox.SourceEmail:    demo.Sandbox(email.Factory(email.FactoryOptions{Blobs: blobs, Tokens: tokens.Source, Logger: a.log})),
 			inbox.SourceSMS:      demo.Sandbox(vonage.SMSFactory(vonage.SMSFactoryOptions{BaseURL: cfg.VonageSMSURL})),
-			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{})),
+			inbox.SourceWhatsApp: demo.Sandbox(vonage.WhatsAppFactory(vonage.WhatsAppFactoryOptions{BaseURL: cfg.VonageMessagesURL})),
 			inbox.SourceWebhook:  demo.Sandbox(webhook.Factory(webhook.FactoryOptions{})),
 		},
 		Clock: clock, Logger: a.log, Instance: a.instance(cfg), Metrics: a.Metrics,

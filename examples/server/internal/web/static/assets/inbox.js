@@ -492,6 +492,7 @@ function message(m) {
       m.cc?.length ? 'Cc: ' + m.cc.map(p => p.email).join(', ') : '', m.cc?.length && m.bcc?.length ? ' · ' : '',
       m.bcc?.length ? 'Bcc: ' + m.bcc.map(p => p.email).join(', ') : '') : null,
     h('div', { class: 'msg-text' }, m.text),
+    m.template ? h('div', { class: 'msg-template muted small' }, `Sent as the approved template “${m.template.name}” (${m.template.locale})`) : null,
     m.attachments.length ? h('div', { class: 'atts' }, m.attachments.map(a => a.url
       ? h('a', { class: 'att', href: a.url, download: a.filename }, icon('clip', 13), a.filename, h('span', { class: 'muted small' }, ' ' + size(a.size)))
       : h('span', { class: 'att rejected', title: a.rejected }, icon('x', 13), a.filename))) : null,
@@ -542,12 +543,15 @@ function draftCard(d) {
 
 let mode = 'reply';
 let files = [];
+const replyPlaceholder = 'Write a reply…  (Ctrl+Enter to send)';
+const notePlaceholder = 'Internal note, never sent to the customer. @name mentions a colleague.';
 
 function composer() {
   files = [];
   mode = 'reply';
   seen = '';
-  const ta = h('textarea', { id: 'composer-text', rows: 3, placeholder: 'Write a reply…  (Ctrl+Enter to send)',
+  templateMode = false;
+  const ta = h('textarea', { id: 'composer-text', rows: 3, placeholder: replyPlaceholder,
     oninput: (e) => composing(e.target.value),
     onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); } } });
   const fileInput = h('input', { type: 'file', id: 'composer-files', multiple: true, hidden: true, onchange: (e) => { files = files.concat([...e.target.files]); e.target.value = ''; renderFiles(); } });
@@ -562,6 +566,11 @@ function composer() {
       h('label', {}, h('span', {}, 'Bcc'), h('input', { id: 'composer-bcc', type: 'text', placeholder: 'hidden copies', autocomplete: 'off' }))),
     ta,
     h('div', { id: 'channel-info', class: 'channel-info', role: 'status', hidden: true }),
+    h('div', { id: 'template-picker', class: 'template-picker', hidden: true },
+      h('label', { class: 'template-choose' }, h('span', {}, 'Approved template'),
+        h('select', { id: 'template-select', onchange: () => renderTemplateParams() })),
+      h('div', { id: 'template-params', class: 'template-params' }),
+      h('div', { id: 'template-preview', class: 'template-preview', 'aria-live': 'polite', hidden: true })),
     h('div', { id: 'stale-warning', class: 'stale-warning', role: 'alert', hidden: true }),
     h('div', { id: 'composer-files-list', class: 'files' }),
     h('div', { class: 'composer-foot' },
@@ -578,7 +587,7 @@ function setMode(m) {
   if (!c) return;
   c.className = 'composer mode-' + m;
   $$('.ctab', c).forEach(b => b.classList.toggle('active', b.dataset.mode === m));
-  $('#composer-text').placeholder = m === 'note' ? 'Internal note, never sent to the customer. @name mentions a colleague.' : 'Write a reply…  (Ctrl+Enter to send)';
+  $('#composer-text').placeholder = m === 'note' ? notePlaceholder : replyPlaceholder;
   $('#send-label').textContent = m === 'note' ? ' Add note' : ' Send';
   applyChannel();
 }
@@ -590,7 +599,8 @@ function applyChannel() {
   const c = state.detail?.conversation;
   const attach = $('#attach-btn');
   const info = $('#channel-info');
-  if (!attach || !info) return;
+  const ta = $('#composer-text');
+  if (!attach || !info || !ta) return;
   const sms = c?.source === 'sms';
   attach.hidden = mode === 'note' || sms;
   const email = c?.source === 'email' && mode === 'reply';
@@ -617,11 +627,99 @@ function applyChannel() {
       text = `WhatsApp: you can reply for another ${hrs ? hrs + ' h ' : ''}${min} min (24-hour window).`;
     }
   }
+  const templates = closed ? (state.detail.templates || []) : [];
+  if (closed && templates.length) text = text.replace(/WhatsApp now only delivers.*$/, 'Only an approved template can be sent now: choose one below and fill in its fields.')
+    .replace(/so WhatsApp only delivers.*$/, 'so only an approved template can be sent: choose one below and fill in its fields.');
+  else if (closed) text += ' No approved template is declared for this WhatsApp number: an admin adds them in Settings › Integrations.';
+  if (closed) { attach.hidden = true; if (files.length) { files = []; renderFiles(); } }
   info.textContent = text;
   info.hidden = !text;
   info.className = ['channel-info', closed ? 'closed' : ''].join(' ');
-  $('#send-btn').disabled = closed;
-  $('#send-btn').title = closed ? 'The WhatsApp reply window is closed' : '';
+  // Free text would not be delivered: only an approved template can be sent.
+  ta.disabled = closed;
+  ta.placeholder = closed ? 'Free text cannot be sent now: use an approved template.' : mode === 'note' ? notePlaceholder : replyPlaceholder;
+  templateMode = closed && templates.length > 0;
+  const picker = $('#template-picker');
+  picker.hidden = !templateMode;
+  if (templateMode) fillTemplates(templates);
+  updateSendable();
+}
+
+// ---------- WhatsApp templates ----------
+
+// templateMode is set while the composer sends an approved template
+// instead of free text (WhatsApp's 24-hour window is closed).
+let templateMode = false;
+
+const templateKey = (t) => t.name + '|' + t.locale;
+
+function fillTemplates(templates) {
+  const sel = $('#template-select');
+  const keys = templates.map(templateKey).join(',');
+  if (sel.dataset.keys === keys) return;
+  sel.dataset.keys = keys;
+  const many = new Set(templates.map(t => t.name)).size < templates.length;
+  clear(sel, h('option', { value: '' }, 'Choose a template…'),
+    templates.map(t => h('option', { value: templateKey(t) }, many || templates.some(o => o.locale !== templates[0].locale) ? `${t.name} (${t.locale})` : t.name)));
+  renderTemplateParams();
+}
+
+function chosenTemplate() {
+  const key = $('#template-select')?.value;
+  return (state.detail?.templates || []).find(t => templateKey(t) === key) || null;
+}
+
+// renderTemplateParams shows one field per placeholder of the chosen
+// template and the message as the customer will read it.
+function renderTemplateParams() {
+  const t = chosenTemplate();
+  const box = $('#template-params');
+  if (!box) return;
+  clear(box, t ? Array.from({ length: t.parameters }, (_, i) =>
+    h('label', { class: 'template-param' }, h('span', {}, `{{${i + 1}}}`),
+      h('input', { type: 'text', class: 'template-param-input', dataset: { n: String(i + 1) }, autocomplete: 'off',
+        placeholder: paramHint(t.body, i + 1), oninput: () => { previewTemplate(); composing('template'); } }))) : []);
+  previewTemplate();
+}
+
+// paramHint is the body's words around a placeholder, so the agent sees
+// what the value is for.
+function paramHint(body, n) {
+  const i = body.indexOf(`{{${n}}}`);
+  if (i < 0) return '';
+  return '…' + body.slice(Math.max(0, i - 24), i).replace(/\{\{\d+\}\}/g, '…').trimStart() + '___';
+}
+
+function templateParams() {
+  return $$('.template-param-input').map(i => i.value);
+}
+
+function previewTemplate() {
+  const t = chosenTemplate();
+  const pv = $('#template-preview');
+  if (!pv) return;
+  pv.hidden = !t;
+  if (t) {
+    const ps = templateParams();
+    pv.textContent = t.body.replace(/\{\{\s*(\d+)\s*\}\}/g, (m, n) => ps[n - 1]?.trim() ? ps[n - 1] : `[${n}]`);
+  }
+  updateSendable();
+}
+
+// updateSendable enables Send when what is on screen can be delivered.
+function updateSendable() {
+  const btn = $('#send-btn');
+  if (!btn) return;
+  const c = state.detail?.conversation;
+  const closedWhatsApp = mode === 'reply' && c?.source === 'whatsapp' && $('#composer-text')?.disabled;
+  let ok = !closedWhatsApp, why = '';
+  if (closedWhatsApp) {
+    const t = templateMode && chosenTemplate();
+    ok = !!t && templateParams().every(v => v.trim());
+    why = !templateMode ? 'The WhatsApp reply window is closed' : !t ? 'Choose an approved template' : ok ? '' : 'Fill in every field of the template';
+  }
+  btn.disabled = !ok;
+  btn.title = why;
 }
 
 function renderFiles() {
@@ -662,6 +760,14 @@ async function send(force = false) {
     if (mode === 'note') {
       await post(`/inbox/conversations/${id}/notes`, { body: text, version: 0 });
       toast('Note added');
+    } else if (templateMode) {
+      const t = chosenTemplate();
+      if (!t) { toast('Choose an approved template first'); return; }
+      await post(`/inbox/conversations/${id}/reply`, { template: { name: t.name, locale: t.locale, parameters: templateParams() },
+        version: state.detail.conversation.version, seen_message_id: seen, force });
+      $('#template-select').value = '';
+      renderTemplateParams();
+      toast('Template sent');
     } else if (files.length) {
       const fd = new FormData();
       fd.append('text', text);
@@ -687,7 +793,7 @@ async function send(force = false) {
   } catch (e) {
     if (e instanceof ApiError && e.problem.type === '/inbox/problems/stale-thread') showStale(e.problem.newer || []);
     else problemToast(e);
-  } finally { btn.disabled = false; }
+  } finally { btn.disabled = false; updateSendable(); }
 }
 
 // ---------- collisions ----------
@@ -1072,6 +1178,23 @@ export function fieldSentence(field, reason) {
   }
   if ((f === 'cc' || f === 'bcc') && /email address/.test(r)) return 'A copy address is not an email address.';
   if (f === 'cc' && /only email/.test(r)) return 'Only email replies can be copied to other addresses.';
+  if (f === 'template.name' || f === 'template.locale') return 'This template is not approved for this WhatsApp number any more: reload and choose another.';
+  if (f === 'template.parameters') {
+    const n = (r.match(/\{\{(\d+)\}\}/) || [])[1];
+    if (/line break|tab/.test(r)) return `Field {{${n}}} of the template must fit on one line.`;
+    if (/spaces/.test(r)) return `Field {{${n}}} of the template has too many spaces in a row.`;
+    if (/empty/.test(r)) return `Fill in field {{${n}}} of the template.`;
+    return 'The template’s fields are not valid: fill in each one with a short value.';
+  }
+  if (f === 'template') return 'Only WhatsApp replies can be sent as templates.';
+  if (f === 'templates.name') return 'The template name must be the one WhatsApp approved: letters, digits and _ only.';
+  if (f === 'templates.locale') return 'The language must be a code such as fr or en_GB.';
+  if (f === 'templates.body') {
+    if (/empty/.test(r)) return 'Write the template’s text.';
+    if (/characters/.test(r)) return 'The text is too long: WhatsApp allows 1024 characters.';
+    return 'The fields of the text must be numbered {{1}}, {{2}}… without gaps.';
+  }
+  if (f === 'templates' && /twice/.test(r)) return 'This template is already declared in this language.';
   if (f.startsWith('rules')) return 'A rule is incomplete or not valid: check that every condition has a value.';
   const what = fieldNames[f.split('.')[0]] || 'A value';
   if (/byte|longer|too long|at most/.test(r)) return `${what} is too long.`;

@@ -40,7 +40,7 @@ function showFieldErrors(form, e) {
   const errs = e.problem.errors || [];
   if (!errs.length) { toast(plainError(e), { kind: 'error' }); return; }
   for (const fe of errs) {
-    const target = form.querySelector(`[data-field="${fe.field.split('.')[0]}"]`) || form;
+    const target = form.querySelector(`[data-field="${fe.field.split('.')[0].replace(/\[\d+\]$/, '')}"]`) || form;
     target.after(h('p', { class: 'field-error form-error' }, fieldSentence(fe.field, fe.reason)));
   }
 }
@@ -448,8 +448,11 @@ async function integrations(root, admin) {
               integrations(root, admin);
             }
           } }, i.enabled ? 'Disable' : 'Enable') : null,
+          admin && i.kind === 'whatsapp' ? h('button', { class: 'btn small ghost', dataset: { templates: i.id },
+            onclick: () => { templatesOf = i.id; integrations(root, admin); } }, `Templates (${(i.templates || []).length})`) : null,
           admin && i.config.auth === 'xoauth2' && i.config.oauth_provider ? h('button', { class: 'btn small ghost', dataset: { reconnect: i.id },
             onclick: () => connectMailbox(i.config.oauth_provider, { address: i.config.address || i.config.username || '', integration_id: i.id }) }, 'Connect again') : null)))))),
+    admin && items.some(i => i.id === templatesOf) ? templatesCard(items.find(i => i.id === templatesOf), () => integrations(root, admin)) : null,
     admin ? connectCard() : null,
     admin ? form : null);
   if (notice) root.prepend(h('div', { class: ['card', 'notice', notice[0]], id: 'oauth-notice', role: 'status' }, notice[1]));
@@ -459,6 +462,47 @@ async function integrations(root, admin) {
       h('span', {}, text), ' ', h('button', { class: 'link', type: 'button', onclick: () => { syncNotice = null; el.remove(); } }, 'Dismiss'));
     root.prepend(el);
   }
+}
+
+// ---------- WhatsApp templates ----------
+
+// templatesOf is the WhatsApp integration whose approved templates are
+// being edited.
+let templatesOf = '';
+
+// placeholders counts a body's {{n}}: the highest number used.
+const placeholders = (body) => Math.max(0, ...[...body.matchAll(/\{\{\s*(\d+)\s*\}\}/g)].map(m => Number(m[1])));
+
+// templatesCard lists the templates WhatsApp approved for a number and
+// declares more: replies outside the 24-hour window can only use these.
+function templatesCard(i, reload) {
+  const list = i.templates || [];
+  const save = async (next, done, form) => {
+    try {
+      await patch(`/inbox/integrations/${i.id}?test=false`, { templates: next, version: i.version });
+      toast(done);
+      reload();
+    } catch (ex) { if (form) showFieldErrors(form, ex); else problemToast(ex); }
+  };
+  const name = h('input', { id: 'template-name', dataset: { field: 'templates' }, placeholder: 'order_ready', autocomplete: 'off' });
+  const locale = h('input', { id: 'template-locale', placeholder: 'fr', value: 'fr', autocomplete: 'off' });
+  const body = h('textarea', { id: 'template-body', rows: 3, placeholder: 'Bonjour {{1}}, votre commande {{2}} est prête.' });
+  const form = h('form', { class: 'form', onsubmit: (e) => {
+    e.preventDefault();
+    const t = { name: name.value.trim(), locale: locale.value.trim(), body: body.value, parameters: placeholders(body.value) };
+    save([...list, t], 'Template added', form);
+  } }, h('h3', {}, 'Add an approved template'),
+    field('Name, as approved by WhatsApp', name), field('Language', locale, 'As approved: fr, en_GB, es…'),
+    field('Text', body, 'Copy the approved text; {{1}}, {{2}}… are the fields the agent fills in.'),
+    h('button', { class: 'btn primary', type: 'submit', id: 'template-add' }, 'Add'));
+  return h('div', { class: 'card', id: 'templates-card' }, h('h2', {}, `Approved templates · ${i.name}`),
+    h('p', { class: 'muted small' }, 'Once a customer has not written for 24 hours, WhatsApp only delivers these templates. Declare them exactly as WhatsApp approved them.'),
+    list.length === 0 ? h('p', { class: 'muted' }, 'No template declared yet.') :
+      h('ul', { class: 'docs', id: 'template-list' }, list.map((t, j) => h('li', {}, h('strong', {}, `${t.name} (${t.locale})`),
+        h('p', { class: 'small' }, t.body), h('span', { class: 'muted small' }, t.parameters === 1 ? '1 field ' : `${t.parameters} fields `),
+        h('button', { class: 'link small', type: 'button', onclick: () => save(list.filter((_, k) => k !== j), 'Template removed') }, 'Remove')))),
+    form,
+    h('button', { class: 'btn ghost small', type: 'button', onclick: () => { templatesOf = ''; reload(); } }, 'Close'));
 }
 
 // ---------- knowledge ----------
