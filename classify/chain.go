@@ -46,8 +46,10 @@ type Namer interface {
 // any member reads the history.
 //
 // When a member is slow (inbox.DeferredClassifier, such as the AI
-// classifier), the chain is too: the engine runs the members before it at
-// intake and the whole chain as durable background work.
+// classifier or a classifier wrapped in Background), the chain is too:
+// the engine runs the members before a slow filer, and the fast
+// labellers, at intake, and the whole chain as durable background work
+// that completes their decision (see Background).
 func Chain(classifiers ...inbox.Classifier) inbox.Classifier {
 	if isDeferred(classifiers) {
 		return deferredChain{chain(classifiers)}
@@ -287,10 +289,14 @@ func oneLine(s string) string {
 // Wrap a type with methods instead when one of those matters.
 func Named(name string, c inbox.Classifier) inbox.Classifier {
 	n := named{name: name, c: c}
+	_, labeller := c.(Labeller)
 	if _, ok := c.(inbox.DeferredClassifier); ok {
+		if labeller {
+			return namedDeferredLabeller{namedDeferred{n}}
+		}
 		return namedDeferred{n}
 	}
-	if _, ok := c.(Labeller); ok {
+	if labeller {
 		return namedLabeller{n}
 	}
 	return n

@@ -20,6 +20,14 @@
 //
 //	c := classify.Chain(rulesClassifier, classify.Intents(classify.IntentOptions{}), learner, fallback)
 //
+// Intents costs about as much CPU per message as storing it; wrapped in
+// Background it runs as the engine's durable background work instead of
+// on the intake path: the rules and the learner still file at intake,
+// and the labels follow within moments (the decision is marked Pending
+// until they do):
+//
+//	c := classify.Chain(rulesClassifier, learner, classify.Background(classify.Intents(classify.IntentOptions{})))
+//
 // Async moves a slow classifier (AI) off
 // the ingest path with bounded concurrency. A chain forwards agents'
 // manual moves (inbox.Learner) and the filings they kept (inbox.Confirmer) to

@@ -25,10 +25,12 @@ type Classifier interface {
 }
 
 // DeferredClassifier is an optional Classifier capability for classifiers
-// with slow parts (a model called over the network). At intake the engine
-// runs only Inline, on the request path; the whole classifier then runs
-// as durable background work (WorkClassify) for conversations Inline left
-// unfiled, so a webhook's answer never waits for a model.
+// with slow parts (a model called over the network, a labeller that costs
+// milliseconds of CPU). At intake the engine runs only Inline, on the
+// request path; the whole classifier then runs as durable background work
+// (WorkClassify) for conversations Inline left unfiled or decided with
+// Decision.Pending set, so a webhook's answer and a mailbox's first sync
+// never wait for the slow part.
 type DeferredClassifier interface {
 	Classifier
 	// Inline returns the fast part, or nil when every part is slow.

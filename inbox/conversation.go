@@ -195,6 +195,11 @@ type Decision struct {
 	By         string    `json:"by,omitempty"` // "rules", "ai", "learner", "manual", ...
 	At         time.Time `json:"at,omitempty"`
 	Error      string    `json:"error,omitempty"` // why no decision could be made
+	// Pending says more of the classifier runs as background work and
+	// may complete this decision: the fast part of a
+	// DeferredClassifier decided at intake, and a slow labeller or
+	// filer still has to answer.
+	Pending bool `json:"pending,omitempty"`
 	// AutoFolderID and AutoBy keep the last automatic choice when an agent
 	// overrides it, so classification accuracy can be measured.
 	AutoFolderID string `json:"auto_folder_id,omitempty"`

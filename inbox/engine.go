@@ -105,6 +105,7 @@ type Engine struct {
 	lastSuccess       map[string]time.Time
 	outboxMaxAttempts int
 	workPerTenant     int
+	intake            intakeGauge // tells background classification to yield
 	closeOnce         sync.Once
 }
 

@@ -1,5 +1,7 @@
 package inbox
 
+import "context"
+
 // QueuedIngests reports how many IngestOne requests of tenant wait in its
 // group-commit lanes (for tests that need a queue of a known shape).
 func QueuedIngests(e *Engine, tenant TenantID) int {
@@ -14,3 +16,22 @@ func QueuedIngests(e *Engine, tenant TenantID) int {
 	}
 	return n
 }
+
+// ClaimYielding claims up to n due work items of tenant as the Run
+// worker does, yielding classification to a busy intake; it returns the
+// kinds claimed.
+func ClaimYielding(e *Engine, ctx context.Context, tenant TenantID, n int) (kinds []string, yielded bool, err error) {
+	t, err := e.tenant(ctx, tenant)
+	if err != nil {
+		return nil, false, err
+	}
+	claimed, yielded, err := e.claimWorkYielding(ctx, t, "test", n, true)
+	for _, w := range claimed {
+		kinds = append(kinds, w.Kind)
+	}
+	return kinds, yielded, err
+}
+
+// SettleIntake makes intake look paused, as it does intakeQuiet after
+// the last batch.
+func SettleIntake(e *Engine) { e.intake.last.Store(0) }

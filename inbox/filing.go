@@ -37,6 +37,19 @@ func (e *Engine) Classify(ctx context.Context, tenantID TenantID, conversationID
 // Failures are recorded on the conversation and logged; the messages are
 // already safe in the store.
 func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids []string, c Classifier) {
+	if _, err := e.classifyBatch(ctx, tenant, ids, c, nil); err != nil {
+		e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversations", len(ids), "err", err)
+	}
+}
+
+// classifyBatch classifies conversations ids (those still to be filed,
+// see classifyInput) with c: inputs read in one transaction, decisions
+// made on every core, and written in one transaction, in which done runs
+// for each conversation that needs nothing more (decided without error,
+// or not to be classified). It returns the conversations whose
+// classifier failed; their failure is recorded on them and logged.
+func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string, c Classifier, done func(tx Tx, id string) error) (map[string]error, error) {
+	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	history := needsHistory(c)
 	inputs := map[string]ClassifyInput{}
@@ -60,12 +73,12 @@ func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids [
 		return nil
 	})
 	if err != nil {
-		e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversations", len(ids), "err", err)
-		return
+		return nil, err
 	}
 	// Classifiers are safe for concurrent use and offline ones are CPU
 	// bound: decide on the batch's conversations on every core.
 	decisions := map[string]Decision{}
+	failed := map[string]error{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -83,43 +96,46 @@ func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids [
 			}
 			mu.Lock()
 			decisions[id] = d
+			if cerr != nil {
+				failed[id] = cerr
+			}
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	if len(decisions) == 0 {
-		return
+	if len(decisions) == 0 && done == nil {
+		return failed, nil
 	}
 	var changed []string
 	err = e.store.Update(ctx, tenant.ID, func(tx Tx) error {
 		changed = changed[:0]
 		for _, id := range ids {
-			d, ok := decisions[id]
-			if !ok {
-				continue
+			if d, ok := decisions[id]; ok {
+				ch, err := e.applyClassification(tx, tenant, id, d)
+				if err != nil && !errors.Is(err, ErrNotFound) { // not found: deleted meanwhile
+					return fmt.Errorf("classify conversation %q: %w", id, err)
+				}
+				if ch {
+					changed = append(changed, id)
+				}
 			}
-			ch, err := e.applyClassification(tx, tenant, id, d)
-			if errors.Is(err, ErrNotFound) {
-				continue // deleted meanwhile
-			}
-			if err != nil {
-				return fmt.Errorf("classify conversation %q: %w", id, err)
-			}
-			if ch {
-				changed = append(changed, id)
+			if _, bad := failed[id]; !bad && done != nil {
+				if err := done(tx, id); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversations", len(decisions), "err", err)
-		return
+		return nil, err
 	}
 	events := make([]Event, 0, len(changed))
 	for _, id := range changed {
 		events = append(events, Event{Type: EventConversationUpdated, TenantID: tenant.ID, ConversationID: id, Detail: "classified", At: e.clock.Now()})
 	}
 	e.bus.publish(events...)
+	return failed, nil
 }
 
 func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, onlyUnfiled bool, c Classifier) (Decision, bool, error) {
@@ -160,16 +176,19 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 // classifyInput reads what the classifier needs about conversation id;
 // ok is false when it is not to be classified (filed by hand, already
 // filed when onlyUnfiled, decided since the folders last changed, or
-// with no customer message).
+// with no customer message); a pending decision is always completed.
 func (e *Engine) classifyInput(tx Tx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder) (ClassifyInput, bool, error) {
 	conv, err := tx.GetConversation(id)
 	if err != nil {
 		return ClassifyInput{}, false, fmt.Errorf("conversation %q: %w", id, err)
 	}
-	if conv.Classification.By == DecidedByManual || (onlyUnfiled && conv.FolderID != "") {
+	// A decision the classifier's fast part left pending is completed
+	// by the whole classifier, whatever it filed.
+	pending := conv.Classification.Pending
+	if conv.Classification.By == DecidedByManual || (onlyUnfiled && conv.FolderID != "" && !pending) {
 		return ClassifyInput{}, false, nil
 	}
-	if onlyUnfiled && !history && classifiedSince(conv, folders) {
+	if onlyUnfiled && !history && !pending && classifiedSince(conv, folders) {
 		// A classifier that reads only the opening message answers as
 		// before until the folders change: a new message of an
 		// unfiled conversation costs nothing, however long it is.
@@ -278,7 +297,7 @@ func sameFiling(a, b Conversation) bool {
 	da, db := a.Classification, b.Classification
 	return a.FolderID == b.FolderID && a.Status == b.Status && a.Intent == b.Intent && a.Urgency == b.Urgency && a.Priority == b.Priority &&
 		a.Assignee == b.Assignee && slices.Equal(a.Tags, b.Tags) &&
-		da.By == db.By && da.FolderID == db.FolderID && da.Status == db.Status && (da.Error == "") == (db.Error == "") &&
+		da.By == db.By && da.FolderID == db.FolderID && da.Status == db.Status && (da.Error == "") == (db.Error == "") && da.Pending == db.Pending &&
 		da.At.IsZero() == db.At.IsZero() // the first decision is recorded, even an abstention
 }
 

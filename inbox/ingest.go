@@ -70,6 +70,7 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	}
 	start := time.Now()
 	defer func() { e.metrics.observe("ingest_batch_seconds", time.Since(start)) }()
+	defer e.intake.begin()()
 	prepared := make([]preparedInbound, len(b.Messages))
 	for i := range b.Messages {
 		prepared[i] = e.prepare(tenant, b, i)

@@ -256,6 +256,7 @@ func (e *Engine) requestReclassify(tenant TenantID) {
 // runReclassify serves reclassification requests until ctx ends. A
 // request made while a pass runs starts one more pass afterwards.
 func (e *Engine) runReclassify(ctx context.Context) {
+	ctx = BackgroundContext(ctx)
 	for {
 		e.reclass.mu.Lock()
 		var tenants []TenantID

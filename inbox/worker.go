@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -77,9 +78,15 @@ func (e *Engine) workRound(ctx context.Context, t Tenant, owner string) (int, er
 		return 0, err
 	}
 	var wg sync.WaitGroup
+	var batch []WorkItem
 	for _, w := range claimed {
+		if w.Kind == WorkClassify {
+			batch = append(batch, w)
+			continue
+		}
 		wg.Go(func() { e.runWork(ctx, t, w) })
 	}
+	wg.Go(func() { e.runClassifyBatch(ctx, t, batch) })
 	wg.Wait()
 	return len(claimed), nil
 }
@@ -90,6 +97,7 @@ func (e *Engine) workRound(ctx context.Context, t Tenant, owner string) (int, er
 // items run and none is due, it looks again when one ends or after
 // workWait (an item waiting for another becomes due).
 func (e *Engine) drainWork(ctx context.Context, t Tenant, owner string) {
+	ctx = BackgroundContext(ctx)
 	var running sync.WaitGroup
 	defer running.Wait()
 	ended := make(chan struct{}, e.workPerTenant)
@@ -109,21 +117,48 @@ func (e *Engine) drainWork(ctx context.Context, t Tenant, owner string) {
 			busy--
 			continue
 		}
-		claimed, err := e.claimWork(ctx, t, owner, e.workPerTenant-busy)
+		claimed, yielded, err := e.claimWorkYielding(ctx, t, owner, e.workPerTenant-busy, true)
 		if err != nil {
 			if ctx.Err() == nil {
 				e.log.Error("inbox: background work", "tenant", string(t.ID), "err", err)
 			}
 			return
 		}
+		// Classification items run as one batch; the others one by one.
+		var batch []WorkItem
 		for _, w := range claimed {
 			busy++
+			if w.Kind == WorkClassify {
+				batch = append(batch, w)
+				continue
+			}
 			running.Go(func() {
 				defer func() { ended <- struct{}{} }()
 				e.runWork(ctx, t, w)
 			})
 		}
+		if len(batch) > 0 {
+			running.Go(func() {
+				e.runClassifyBatch(ctx, t, batch)
+				for range batch {
+					ended <- struct{}{}
+				}
+			})
+		}
 		if len(claimed) > 0 {
+			continue
+		}
+		if yielded {
+			// Classification waits for intake to pause: look again
+			// once it may have (wall time, as the gauge measures).
+			pause := time.NewTimer(intakeQuiet)
+			select {
+			case <-ended:
+				busy--
+			case <-pause.C:
+			case <-ctx.Done():
+			}
+			pause.Stop()
 			continue
 		}
 		if busy == 0 {
@@ -142,13 +177,36 @@ func (e *Engine) drainWork(ctx context.Context, t Tenant, owner string) {
 
 // claimWork claims up to n due items of a tenant for owner.
 func (e *Engine) claimWork(ctx context.Context, t Tenant, owner string, n int) ([]WorkItem, error) {
+	claimed, _, err := e.claimWorkYielding(ctx, t, owner, n, false)
+	return claimed, err
+}
+
+// claimWorkYielding claims up to n due items of a tenant for owner; with
+// yield, classification items that yield to intake (see yields) are left
+// and yielded reports whether any was.
+func (e *Engine) claimWorkYielding(ctx context.Context, t Tenant, owner string, n int, yield bool) (claimed []WorkItem, yielded bool, err error) {
 	now := e.clock.Now()
-	var claimed []WorkItem
-	err := e.store.Update(ctx, t.ID, func(tx Tx) error {
-		claimed = claimed[:0]
+	err = e.store.Update(ctx, t.ID, func(tx Tx) error {
+		claimed, yielded = claimed[:0], false
 		due, err := tx.ListWork(WorkQuery{DueAt: now, Limit: n})
 		if err != nil {
 			return err
+		}
+		if yield && slices.ContainsFunc(due, func(w WorkItem) bool { return e.yields(w, now) }) {
+			// Other kinds may wait behind the classification items:
+			// look for each kind on its own.
+			yielded = true
+			due = slices.DeleteFunc(due, func(w WorkItem) bool { return w.Kind != WorkClassify || e.yields(w, now) })
+			for _, kind := range sortedKeys(e.workHandlers()) {
+				if kind == WorkClassify || len(due) >= n {
+					continue
+				}
+				more, err := tx.ListWork(WorkQuery{DueAt: now, Kind: kind, Limit: n - len(due)})
+				if err != nil {
+					return err
+				}
+				due = append(due, more...)
+			}
 		}
 		for _, w := range due {
 			ok, err := tx.ClaimWork(w.ID, owner, now, now.Add(workClaim))
@@ -163,9 +221,9 @@ func (e *Engine) claimWork(ctx context.Context, t Tenant, owner string, n int) (
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim work of tenant %q: %w", t.ID, err)
+		return nil, false, fmt.Errorf("claim work of tenant %q: %w", t.ID, err)
 	}
-	return claimed, nil
+	return claimed, yielded, nil
 }
 
 // runWork runs one claimed item and records its outcome.
@@ -173,16 +231,8 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 	handler := e.workHandlers()[w.Kind]
 	finished := false
 	finish := func(tx Tx) error {
-		done, err := tx.DeleteWork(w.ID, w.Generation)
-		if err != nil {
+		if err := finishWork(tx, w); err != nil {
 			return err
-		}
-		if !done {
-			// Enqueued again while it ran: release it to run once more.
-			w.ClaimedBy, w.ClaimedUntil = "", time.Time{}
-			if err := tx.UpdateWork(&w); err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
 		}
 		finished = true
 		return nil
@@ -199,11 +249,37 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 		err = e.store.Update(context.WithoutCancel(ctx), t.ID, finish)
 	}
 	if err == nil {
-		e.metrics.add("work_done", 1)
-		e.metrics.host.Add("work_total", 1, "kind", w.Kind, "outcome", "done")
+		e.workDone(w, 1)
 		return
 	}
-	// A failure (or a wait) is recorded on the item and retried later.
+	e.workFailed(ctx, t, w, handler == nil, err)
+}
+
+// finishWork removes a done item in tx; an item enqueued again while it
+// ran is released to run once more.
+func finishWork(tx Tx, w WorkItem) error {
+	done, err := tx.DeleteWork(w.ID, w.Generation)
+	if err != nil {
+		return err
+	}
+	if !done {
+		w.ClaimedBy, w.ClaimedUntil = "", time.Time{}
+		if err := tx.UpdateWork(&w); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// workDone counts n done items of w's kind.
+func (e *Engine) workDone(w WorkItem, n int) {
+	e.metrics.add("work_done", n)
+	e.metrics.host.Add("work_total", float64(n), "kind", w.Kind, "outcome", "done")
+}
+
+// workFailed records a failure (or a wait) on the item, to be retried
+// later; final marks it failed at once.
+func (e *Engine) workFailed(ctx context.Context, t Tenant, w WorkItem, final bool, err error) {
 	w.ClaimedBy, w.ClaimedUntil = "", time.Time{}
 	now := e.clock.Now()
 	switch {
@@ -216,7 +292,7 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 		w.LastError = err.Error()
 		w.NotBefore = now.Add(backoff(w.Attempts, rand.Float64()))
 		outcome := "retry"
-		if w.Attempts >= maxWorkAttempts || handler == nil {
+		if w.Attempts >= maxWorkAttempts || final {
 			w.Failed, outcome = true, "failed"
 			e.metrics.add("work_failed", 1)
 		}
@@ -227,6 +303,57 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 	w.UpdatedAt = now
 	if uerr := e.store.Update(context.WithoutCancel(ctx), t.ID, func(tx Tx) error { return tx.UpdateWork(&w) }); uerr != nil && !errors.Is(uerr, ErrNotFound) {
 		e.log.Error("inbox: record background work", "tenant", string(t.ID), "kind", w.Kind, "err", uerr)
+	}
+}
+
+// runClassifyBatch runs claimed classification items together: one read
+// and one write transaction for all of them, the write also removing
+// the items (a first sync enqueues one per conversation). An item whose
+// classifier failed is recorded for a retry, as runWork would; if the
+// batch cannot be written, each item runs on its own.
+func (e *Engine) runClassifyBatch(ctx context.Context, t Tenant, items []WorkItem) {
+	if e.classifier == nil || len(items) < 2 {
+		for _, w := range items {
+			e.runWork(ctx, t, w)
+		}
+		return
+	}
+	byKey := map[string][]WorkItem{}
+	var ids []string
+	for _, w := range items {
+		if _, dup := byKey[w.Key]; !dup {
+			ids = append(ids, w.Key)
+		}
+		byKey[w.Key] = append(byKey[w.Key], w)
+	}
+	start := time.Now()
+	failed, err := e.classifyBatch(ctx, t, ids, e.classifier, func(tx Tx, id string) error {
+		for _, w := range byKey[id] {
+			if err := finishWork(tx, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	e.metrics.observe("work_seconds", time.Since(start)/time.Duration(len(items)), "kind", WorkClassify)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("inbox: classification batch failed; items run one by one", "tenant", string(t.ID), "items", len(items), "err", err)
+		}
+		for _, w := range items {
+			e.runWork(ctx, t, w)
+		}
+		return
+	}
+	done := len(items)
+	for id, cerr := range failed {
+		for _, w := range byKey[id] {
+			done--
+			e.workFailed(ctx, t, w, false, fmt.Errorf("classify conversation %q: %w", id, cerr))
+		}
+	}
+	if done > 0 {
+		e.workDone(items[0], done)
 	}
 }
 

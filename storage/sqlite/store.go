@@ -120,7 +120,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect{}, Writer: writer, Reader: reader, Name: path, Logger: logger, CompressMessages: true})
+	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect{}, Writer: writer, Reader: reader, Name: path, Logger: logger, CompressMessages: true, SerialWriter: true})
 	if err != nil {
 		_ = writer.Close()
 		_ = reader.Close()

@@ -34,6 +34,10 @@ type Config struct {
 	// CompressMessages compresses message documents (S2; for databases that do
 	// not compress large values themselves).
 	CompressMessages bool
+	// SerialWriter says Writer runs one transaction at a time (SQLite):
+	// the store then orders waiting write transactions itself, those of
+	// intake and agents before background work's (inbox.IsBackground).
+	SerialWriter bool
 }
 
 // Store implements inbox.Store over database/sql with a Dialect.
@@ -46,6 +50,8 @@ type Store struct {
 	now    func() time.Time
 	// compress compresses message documents (see packDoc).
 	compress bool
+	// gate orders write transactions on a serial writer; nil otherwise.
+	gate *writeGate
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -58,6 +64,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: %w", inbox.Invalid("Config", "Dialect and Writer are required"))
 	}
 	s := &Store{d: cfg.Dialect, writer: cfg.Writer, reader: cfg.Reader, name: cfg.Name, log: cfg.Logger, now: cfg.Now, compress: cfg.CompressMessages}
+	if cfg.SerialWriter {
+		s.gate = &writeGate{}
+	}
 	if s.reader == nil {
 		s.reader = s.writer
 	}
@@ -195,6 +204,12 @@ func (s *Store) View(ctx context.Context, tenant inbox.TenantID, fn func(tx inbo
 func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, tenant inbox.TenantID, fn func(tx inbox.Tx) error) (err error) {
 	if tenant == "" {
 		return inbox.Invalid("tenant", "is required")
+	}
+	if !readOnly && s.gate != nil {
+		if err := s.gate.acquire(ctx, inbox.IsBackground(ctx)); err != nil {
+			return s.wrap("begin transaction", err)
+		}
+		defer s.gate.release()
 	}
 	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {

@@ -365,8 +365,11 @@ func (a *App) build(ctx context.Context) (err error) {
 		features.Classifier = "rules, learner, intent"
 	}
 	// The offline intent and urgency labeller never files; it fills the
-	// intent and urgency that the member which filed left empty.
-	chain = append(chain, learner, classify.Intents(classify.IntentOptions{}))
+	// intent and urgency that the member which filed left empty. It costs
+	// about as much CPU per message as storing it, so it runs as
+	// background work: a first sync of a full mailbox goes at the store's
+	// speed and the labels follow.
+	chain = append(chain, learner, classify.Background(classify.Intents(classify.IntentOptions{})))
 	classifier := classify.Chain(chain...)
 
 	clients, err := oauthClients(cfg)
@@ -431,7 +434,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			a.DemoWebhookSecret = s.Encode()
 		}
 		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Accounts: a.Accounts, WebhookSecret: a.DemoWebhookSecret,
-			Clock: demoClock, History: cfg.DemoHistory})
+			Clock: demoClock, History: cfg.DemoHistory, WorkBeforeActions: !features.AI})
 		if err != nil {
 			return err
 		}

@@ -35,6 +35,12 @@ type Options struct {
 	// History is how many older, finished conversations are added over
 	// the past four weeks for the statistics. 0 means none.
 	History int
+	// WorkBeforeActions runs each conversation's background work (the
+	// offline labeller's intent and urgency) before its agents act, as
+	// it runs within moments in a live inbox. Leave it off when the
+	// engine's background work calls a model: seeding would wait for
+	// every call, and the worker does it once the server runs.
+	WorkBeforeActions bool
 }
 
 // Result says what Seed did.
@@ -116,7 +122,7 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	defer opts.Clock.set(time.Time{})
 	all := append(historyThreads(opts.History, 28), threads...)
 	for _, th := range all {
-		if err := seedThread(ctx, eng, opts.Clock, th, res.Integrations, folderIDs, now); err != nil {
+		if err := seedThread(ctx, eng, opts.Clock, th, res.Integrations, folderIDs, now, opts.WorkBeforeActions); err != nil {
 			return Result{}, fmt.Errorf("demo: thread %s: %w", th.Key, err)
 		}
 		res.Conversations++
@@ -229,7 +235,7 @@ func randomSecret() (string, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time) error {
+func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time, workFirst bool) error {
 	var convID, prevMsgID string
 	var refs []string
 	for i, l := range th.Lines {
@@ -275,6 +281,11 @@ func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread,
 			return fmt.Errorf("message %d was %s: %s", i, it.Status, it.Reason)
 		}
 		convID = res.Items[0].ConversationID
+	}
+	if workFirst {
+		if _, err := eng.DoWork(ctx, TenantID); err != nil {
+			return fmt.Errorf("background work: %w", err)
+		}
 	}
 	// Agents act a few minutes after the last message.
 	last := th.Lines[len(th.Lines)-1].At
