@@ -228,7 +228,8 @@ func (e *Engine) moveConversation(ctx context.Context, tenant TenantID, convID, 
 }
 
 // MarkRead marks every message of a conversation read (read=true) or the
-// latest customer message unread.
+// latest customer message unread, for the whole team: agents' own marks
+// (MarkReadFor) are cleared, so everyone sees the new state.
 func (e *Engine) MarkRead(ctx context.Context, tenant TenantID, convID string, read bool, ch Change) (Conversation, error) {
 	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.read", func(tx Tx, c *Conversation) (any, error) {
 		msgs, err := tx.ListMessages(convID)
@@ -271,7 +272,7 @@ func (e *Engine) MarkRead(ctx context.Context, tenant TenantID, convID string, r
 			}
 		}
 		c.Unread = unread
-		return nil, nil
+		return nil, tx.ClearReadMarks([]string{convID})
 	})
 	if err == nil && read {
 		e.confirm(ctx, tenant, c)

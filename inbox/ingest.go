@@ -502,6 +502,12 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	if err := w.cancelFollowUps(answered); err != nil {
 		return IngestResult{}, nil, nil, nil, err
 	}
+	if len(answered) > 0 {
+		// The customer wrote again: unread for every agent.
+		if err := w.tx.ClearReadMarks(answered); err != nil {
+			return IngestResult{}, nil, nil, nil, fmt.Errorf("clear read marks: %w", err)
+		}
+	}
 	var toFile []string
 	for _, id := range sortedKeys(w.readUpTo) {
 		conv := w.conversations[id]

@@ -210,6 +210,9 @@ type BulkRequest struct {
 	FolderID        string
 	Until           time.Time
 	Priority        Priority
+	// Reader, with read and unread, sets that agent's own read state
+	// (MarkReadFor) instead of the team's (MarkRead).
+	Reader string
 }
 
 // BulkItem is the outcome for one conversation: the conversation after
@@ -276,6 +279,14 @@ func (e *Engine) Bulk(ctx context.Context, tenant TenantID, req BulkRequest, ch 
 		one = func(id string) (Conversation, error) { return e.SetPriority(ctx, tenant, id, req.Priority, ch) }
 	case BulkRead, BulkUnread:
 		one = func(id string) (Conversation, error) { return e.MarkRead(ctx, tenant, id, req.Action == BulkRead, ch) }
+		if req.Reader != "" {
+			if err := checkReader(req.Reader); err != nil {
+				return nil, fmt.Errorf("bulk: %w", err)
+			}
+			one = func(id string) (Conversation, error) {
+				return e.MarkReadFor(ctx, tenant, id, req.Reader, req.Action == BulkRead)
+			}
+		}
 	default:
 		return fail("action", fmt.Sprintf("%s is not one of resolve, status, assign, move, snooze, priority, read, unread", clip(string(req.Action))))
 	}

@@ -63,6 +63,11 @@ func (e *Engine) Conversations(ctx context.Context, tenant TenantID, q Conversat
 	if _, err := ParseSearch(rest); err != nil {
 		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
 	}
+	if q.Reader != "" {
+		if err := checkReader(q.Reader); err != nil {
+			return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
+		}
+	}
 	t, err := e.tenant(ctx, tenant)
 	if err != nil {
 		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
@@ -85,7 +90,10 @@ func (e *Engine) Conversations(ctx context.Context, tenant TenantID, q Conversat
 			q.ContactIDs = ids
 		}
 		var err error
-		page, err = tx.ListConversations(q)
+		if page, err = tx.ListConversations(q); err != nil || q.Reader == "" {
+			return err
+		}
+		page.ReaderUnread, err = readerUnread(tx, q.Reader, page.Items)
 		return err
 	})
 	return page, err
@@ -164,7 +172,8 @@ func (e *Engine) Folder(ctx context.Context, tenant TenantID, id string) (Folder
 }
 
 // UnreadCounts counts, per folder id ("" for unfiled), the conversations
-// with unread messages that are neither spam nor archived.
+// with unread messages that are neither spam nor archived: the team's
+// state (ReaderUnreadCounts is one agent's).
 func (e *Engine) UnreadCounts(ctx context.Context, tenant TenantID) (map[string]int, error) {
 	var n map[string]int
 	err := e.view(ctx, "count unread", tenant, func(tx Tx) error {

@@ -225,6 +225,12 @@ func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Messa
 			}
 		}
 		c.Unread = 0
+		if checkReader(spec.AuthorID) == nil {
+			// and read for the replying agent, even one who had marked it unread
+			if err := tx.SetReadMark(c.ID, spec.AuthorID, false); err != nil {
+				return Message{}, fmt.Errorf("mark read for the replying agent: %w", err)
+			}
+		}
 	}
 	return m, nil
 }

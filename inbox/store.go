@@ -92,6 +92,23 @@ type Tx interface {
 	// archived.
 	UnreadCounts() (map[string]int, error)
 
+	// SetReadMark records one agent's own read state of a conversation
+	// (unread true: unread for them, false: read), which for that agent
+	// overrides Unread until ClearReadMarks. Other agents are unaffected.
+	SetReadMark(conversationID, agent string, unread bool) error
+	// ClearReadMarks removes every agent's mark on these conversations,
+	// which then follow Unread again for everyone (a customer wrote, or
+	// the read state was set for the whole team). Unknown ids are
+	// ignored.
+	ClearReadMarks(conversationIDs []string) error
+	// ReadMarks returns agent's marks on these conversations, true for
+	// marked unread; a conversation without a mark is absent.
+	ReadMarks(agent string, conversationIDs []string) (map[string]bool, error)
+	// ReaderUnreadCounts is UnreadCounts as one agent sees it: a
+	// conversation counts when it is neither spam nor archived and is
+	// unread for agent (see ReadState).
+	ReaderUnreadCounts(agent string) (map[string]int, error)
+
 	// InsertMessage stores a message with its dedupe and thread keys.
 	// ErrConflict if any dedupe key is already taken in the tenant, even by
 	// a deleted message.
@@ -257,6 +274,10 @@ type ConversationQuery struct {
 	// neither spam nor archived: the set UnreadCounts counts, so a badge
 	// and the list it opens always agree.
 	UnreadOnly bool
+	// Reader, an agent id, makes UnreadOnly and is:unread follow that
+	// agent's read state (ReadState), the set ReaderUnreadCounts counts;
+	// Engine.Conversations then also fills ConversationPage.ReaderUnread.
+	Reader string
 	// OpenWork keeps conversations waiting for an agent: new, open or
 	// urgent and not snoozed (QueueRank below RankOpenWork).
 	OpenWork  bool
@@ -293,6 +314,10 @@ type ConversationPage struct {
 	// otherwise an estimate (a frequent search word, a longer list).
 	Total      int
 	TotalExact bool
+	// ReaderUnread holds, when the query named a Reader, the listed
+	// conversations that are unread for that agent (Engine.Conversations
+	// fills it; stores leave it nil).
+	ReaderUnread map[string]bool
 }
 
 // MaxExactTotal is how far stores count a list's total exactly.

@@ -113,6 +113,7 @@ func (t *tx) DeleteConversation(id string) error {
 			t.dropOutbox(oid)
 		}
 	}
+	t.clearReadMarks(id)
 	removeID(&t.undo, t.state.byContact, c.ContactID, id)
 	removeID(&t.undo, t.state.bySubject, c.ThreadSubject, id)
 	del(&t.undo, t.state.conversations, id)

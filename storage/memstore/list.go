@@ -123,7 +123,8 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		switch {
 		case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
 			len(sq.Statuses) > 0 && !slices.Contains(sq.Statuses, r.status),
-			(q.UnreadOnly || sq.Unread) && (r.unread <= 0 || r.status == inbox.StatusSpam || r.status == inbox.StatusArchived),
+			(q.UnreadOnly || sq.Unread) && q.Reader == "" && (r.unread <= 0 || r.status == inbox.StatusSpam || r.status == inbox.StatusArchived),
+			(q.UnreadOnly || sq.Unread) && q.Reader != "" && (r.status == inbox.StatusSpam || r.status == inbox.StatusArchived || !t.unreadFor(r.rec, q.Reader)),
 			q.OpenWork && r.rank >= inbox.RankOpenWork,
 			!since.IsZero() && r.at < sinceUS,
 			!until.IsZero() && r.at >= untilUS:

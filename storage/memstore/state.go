@@ -64,6 +64,11 @@ type tenantState struct {
 
 	notifications map[string]inbox.Notification
 
+	// readMarks holds agents' own read state (true: unread for them);
+	// convMarks lists, per conversation, the agents holding a mark.
+	readMarks map[readMarkKey]bool
+	convMarks map[string]idSet
+
 	// knowledge is the tenant's knowledge base (knowledge.go), created on
 	// first use.
 	knowledge *knowledgeIndex
@@ -152,5 +157,7 @@ func newTenantState(t inbox.Tenant) *tenantState {
 		counts:        map[countKey]int{},
 		auditIDs:      map[string]struct{}{},
 		notifications: map[string]inbox.Notification{},
+		readMarks:     map[readMarkKey]bool{},
+		convMarks:     map[string]idSet{},
 	}
 }

@@ -289,6 +289,7 @@ func (t *tx) DeleteConversation(id string) error {
 		`DELETE FROM drafts WHERE tenant_id = ? AND conversation_id = ?`,
 		`DELETE FROM tasks WHERE tenant_id = ? AND conversation_id = ?`,
 		`DELETE FROM follow_ups WHERE tenant_id = ? AND conversation_id = ?`,
+		`DELETE FROM read_marks WHERE tenant_id = ? AND conversation_id = ?`,
 	} {
 		if _, err := t.exec("delete conversation", q, string(t.tenant), id); err != nil {
 			return err

@@ -391,7 +391,11 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 	default:
 		p.add("c.assignee = ?", q.Assignee)
 	}
-	if q.UnreadOnly || s.Unread {
+	switch {
+	case (q.UnreadOnly || s.Unread) && q.Reader != "":
+		// the set ReaderUnreadCounts counts
+		p.add("c.id IN ("+readerUnread("u.id")+")", t.readerUnreadArgs(q.Reader)...)
+	case q.UnreadOnly || s.Unread:
 		// the set UnreadCounts counts (the conversations_unread index)
 		p.add("c.unread > 0 AND c.status NOT IN ('spam', 'archived')")
 	}

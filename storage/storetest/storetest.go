@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"Totals", testTotals},
 		{"Text", testText},
 		{"UnreadCounts", testUnreadCounts},
+		{"ReadMarks", testReadMarks},
 		{"Concurrency", testConcurrency},
 		{"Leases", testLeases}, // skipped unless the store is an inbox.Leaser
 		{"Knowledge", testKnowledge},
