@@ -29,8 +29,48 @@ func change(p auth.Principal, version int64) inbox.Change {
 	return inbox.Change{Actor: p.Actor, Version: version}
 }
 
-func (s *Server) writeConversation(w http.ResponseWriter, c inbox.Conversation) {
-	writeJSON(w, http.StatusOK, conversationView(c))
+// writeConversation answers c as the principal sees it (their own read
+// state when they are a logged-in agent).
+func (s *Server) writeConversation(w http.ResponseWriter, r *http.Request, p auth.Principal, c inbox.Conversation) error {
+	v := conversationView(c)
+	if err := s.readState(r.Context(), p, []inbox.Conversation{c}, nil, []*ConversationView{&v}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// reader is whose read state the principal sees: a logged-in agent's
+// own; "" for an API token, which sees the team's.
+func reader(p auth.Principal) string {
+	if p.Session == nil {
+		return ""
+	}
+	return p.Actor
+}
+
+// readState sets the views' Unread to what the principal's reader sees:
+// unread (at least 1) or read (0) for that agent. flags, when known
+// (ConversationPage.ReaderUnread of the list convs came from), saves the
+// lookup. API tokens keep the team's count.
+func (s *Server) readState(ctx context.Context, p auth.Principal, convs []inbox.Conversation, flags map[string]bool, views []*ConversationView) error {
+	agent := reader(p)
+	if agent == "" || len(convs) == 0 {
+		return nil
+	}
+	if flags == nil {
+		var err error
+		if flags, err = s.eng.ReaderUnread(ctx, tenantOf(p), agent, convs...); err != nil {
+			return err
+		}
+	}
+	for i, c := range convs {
+		views[i].Unread = 0
+		if flags[c.ID] {
+			views[i].Unread = max(c.Unread, 1)
+		}
+	}
+	return nil
 }
 
 // replyRequest is a reply as the page sends it.
@@ -280,8 +320,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 func (s *Server) assign(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -296,8 +335,7 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 func (s *Server) move(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -312,14 +350,17 @@ func (s *Server) move(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
+// markRead accepts {"read": bool, "version", "team": bool}. A logged-in
+// agent marks the conversation read or unread for themselves only, unless
+// team; an API token sets the team's read state.
 func (s *Server) markRead(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var req struct {
 		Read    *bool `json:"read"`
 		Version int64 `json:"version"`
+		Team    bool  `json:"team"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -327,12 +368,17 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request, p auth.Princip
 	if req.Read == nil {
 		return inbox.Invalid("read", "is required")
 	}
-	c, err := s.eng.MarkRead(r.Context(), tenantOf(p), r.PathValue("id"), *req.Read, change(p, req.Version))
+	var c inbox.Conversation
+	var err error
+	if agent := reader(p); agent != "" && !req.Team {
+		c, err = s.eng.MarkReadFor(r.Context(), tenantOf(p), r.PathValue("id"), agent, *req.Read)
+	} else {
+		c, err = s.eng.MarkRead(r.Context(), tenantOf(p), r.PathValue("id"), *req.Read, change(p, req.Version))
+	}
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 func (s *Server) setTags(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -350,8 +396,7 @@ func (s *Server) setTags(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 func (s *Server) link(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -370,8 +415,7 @@ func (s *Server) link(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -405,8 +449,7 @@ func (s *Server) merge(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 func (s *Server) split(w http.ResponseWriter, r *http.Request, p auth.Principal) error {

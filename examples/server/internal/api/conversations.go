@@ -37,6 +37,7 @@ func parseConversationQuery(r *http.Request, p auth.Principal) (inbox.Conversati
 	if cq.UnreadOnly, err = queryBool(r, "unread"); err != nil {
 		return cq, err
 	}
+	cq.Reader = reader(p) // the Unread filter and is:unread are the agent's own
 	cq.Tag = q.Get("tag")
 	cq.Intent = inbox.Intent(q.Get("intent"))
 	cq.ContactID = q.Get("contact")
@@ -144,6 +145,12 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p aut
 	out := make([]ConversationView, 0, len(page.Items))
 	for _, c := range page.Items {
 		v := conversationView(c)
+		if cq.Reader != "" {
+			v.Unread = 0
+			if page.ReaderUnread[c.ID] {
+				v.Unread = max(c.Unread, 1)
+			}
+		}
 		v.PendingDraft = pending[c.ID]
 		if sn, ok := snippets[c.ID]; ok {
 			v.Snippet = &sn
@@ -190,6 +197,9 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, p auth.
 		return notFoundAs("conversation", id, err)
 	}
 	d := ConversationDetail{Conversation: conversationView(c), History: []ConversationView{}}
+	if err := s.readState(ctx, p, []inbox.Conversation{c}, nil, []*ConversationView{&d.Conversation}); err != nil {
+		return err
+	}
 	if c.ContactID != "" {
 		if ct, err := s.eng.ContactRecord(ctx, tenant, c.ContactID); err == nil {
 			d.Contact = contactView(ct)
@@ -233,13 +243,20 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, p auth.
 		}
 	}
 	if c.ContactID != "" {
-		hist, err := s.eng.Conversations(ctx, tenant, inbox.ConversationQuery{ContactID: c.ContactID, Limit: 20})
+		hist, err := s.eng.Conversations(ctx, tenant, inbox.ConversationQuery{ContactID: c.ContactID, Limit: 20, Reader: reader(p)})
 		if err != nil {
 			return err
 		}
 		for _, h := range hist.Items {
 			if h.ID != id {
-				d.History = append(d.History, conversationView(h))
+				v := conversationView(h)
+				if hist.ReaderUnread != nil {
+					v.Unread = 0
+					if hist.ReaderUnread[h.ID] {
+						v.Unread = max(h.Unread, 1)
+					}
+				}
+				d.History = append(d.History, v)
 			}
 		}
 	}

@@ -20,9 +20,16 @@ func (s *Server) listFolders(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return err
 	}
-	counts, err := s.eng.UnreadCounts(r.Context(), tenant)
+	team, err := s.eng.UnreadCounts(r.Context(), tenant)
 	if err != nil {
 		return err
+	}
+	counts := team // an API token sees the team's counts
+	if agent := reader(p); agent != "" {
+		// a logged-in agent's badges are their own
+		if counts, err = s.eng.ReaderUnreadCounts(r.Context(), tenant, agent); err != nil {
+			return err
+		}
 	}
 	errs := s.rules.Errors(tenant)
 	out := make([]FolderView, 0, len(fs))
@@ -33,11 +40,14 @@ func (s *Server) listFolders(w http.ResponseWriter, r *http.Request, p auth.Prin
 		}
 		out = append(out, v)
 	}
-	total := 0
+	total, teamTotal := 0, 0
 	for _, n := range counts {
 		total += n
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out, "unfiled_unread": counts[""], "total_unread": total})
+	for _, n := range team {
+		teamTotal += n
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "unfiled_unread": counts[""], "total_unread": total, "team_total_unread": teamTotal})
 	return nil
 }
 

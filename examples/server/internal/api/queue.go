@@ -24,8 +24,7 @@ func (s *Server) setPriority(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 // snooze accepts {"until": RFC 3339 time or null, "version"}: null (or
@@ -46,8 +45,7 @@ func (s *Server) snooze(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if err != nil {
 		return err
 	}
-	s.writeConversation(w, c)
-	return nil
+	return s.writeConversation(w, r, p, c)
 }
 
 // BulkItemView is the outcome of a bulk action for one conversation.
@@ -74,7 +72,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		return err
 	}
 	br := inbox.BulkRequest{Action: req.Action, ConversationIDs: req.ConversationIDs, Status: req.Status,
-		Assignee: req.Assignee, FolderID: req.FolderID, Priority: req.Priority}
+		Assignee: req.Assignee, FolderID: req.FolderID, Priority: req.Priority, Reader: reader(p)}
 	if br.Assignee == "me" {
 		br.Assignee = p.Actor
 	}
@@ -86,6 +84,8 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		return err
 	}
 	out := make([]BulkItemView, len(res))
+	var convs []inbox.Conversation
+	var views []*ConversationView
 	done := 0
 	for i, it := range res {
 		out[i] = BulkItemView{ID: it.ConversationID, OK: it.Err == nil}
@@ -98,6 +98,10 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		done++
 		v := conversationView(it.Conversation)
 		out[i].Conversation = &v
+		convs, views = append(convs, it.Conversation), append(views, &v)
+	}
+	if err := s.readState(r.Context(), p, convs, nil, views); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out, "done": done, "failed": len(res) - done})
 	return nil
@@ -122,6 +126,10 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		}
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversation": conversationView(c)})
+	v := conversationView(c)
+	if err := s.readState(r.Context(), p, []inbox.Conversation{c}, nil, []*ConversationView{&v}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversation": v})
 	return nil
 }

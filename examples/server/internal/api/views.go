@@ -26,20 +26,25 @@ type ContactRef struct {
 
 // ConversationView is a conversation as the API shows it.
 type ConversationView struct {
-	ID               string            `json:"id"`
-	Source           inbox.Source      `json:"source"`
-	IntegrationID    string            `json:"integration_id,omitempty"`
-	Contact          *ContactRef       `json:"contact,omitempty"`
-	ContactID        string            `json:"contact_id"`
-	FolderID         string            `json:"folder_id"`
-	Status           inbox.Status      `json:"status"`
-	Intent           inbox.Intent      `json:"intent,omitempty"`
-	Urgency          inbox.Urgency     `json:"urgency,omitempty"`
-	Priority         inbox.Priority    `json:"priority"`
-	SnoozedUntil     *time.Time        `json:"snoozed_until,omitempty"`
-	Assignee         string            `json:"assignee"`
-	Tags             []string          `json:"tags"`
-	Unread           int               `json:"unread"`
+	ID            string         `json:"id"`
+	Source        inbox.Source   `json:"source"`
+	IntegrationID string         `json:"integration_id,omitempty"`
+	Contact       *ContactRef    `json:"contact,omitempty"`
+	ContactID     string         `json:"contact_id"`
+	FolderID      string         `json:"folder_id"`
+	Status        inbox.Status   `json:"status"`
+	Intent        inbox.Intent   `json:"intent,omitempty"`
+	Urgency       inbox.Urgency  `json:"urgency,omitempty"`
+	Priority      inbox.Priority `json:"priority"`
+	SnoozedUntil  *time.Time     `json:"snoozed_until,omitempty"`
+	Assignee      string         `json:"assignee"`
+	Tags          []string       `json:"tags"`
+	// Unread is what the caller sees: a logged-in agent's own read state
+	// (0 read, at least 1 unread), the team's count for an API token.
+	Unread int `json:"unread"`
+	// TeamUnread is the team's count: customer messages nobody answered
+	// or marked read for everyone.
+	TeamUnread       int               `json:"team_unread"`
 	Subject          string            `json:"subject"`
 	Preview          string            `json:"preview,omitempty"`
 	Snippet          *inbox.Snippet    `json:"snippet,omitempty"`
@@ -80,7 +85,7 @@ func conversationView(c inbox.Conversation) ConversationView {
 	return ConversationView{
 		Summary: sum.Text, SummaryPoints: sum.KeyPoints,
 		ID: c.ID, Source: c.Source, IntegrationID: c.IntegrationID, ContactID: c.ContactID, FolderID: c.FolderID,
-		Status: c.Status, Intent: c.Intent, Urgency: c.Urgency, Priority: c.EffectivePriority(), SnoozedUntil: timePtr(c.SnoozedUntil), Assignee: c.Assignee, Tags: tags, Unread: c.Unread,
+		Status: c.Status, Intent: c.Intent, Urgency: c.Urgency, Priority: c.EffectivePriority(), SnoozedUntil: timePtr(c.SnoozedUntil), Assignee: c.Assignee, Tags: tags, Unread: c.Unread, TeamUnread: c.Unread,
 		Subject: c.Subject, Automated: c.Automated, MessageCount: c.MessageCount, LastMessageAt: c.LastMessageAt,
 		FirstResponseAt: timePtr(c.FirstResponseAt), ResolvedAt: timePtr(c.ResolvedAt), Classification: c.Classification,
 		ProjectID: c.ProjectID, ExternalRefs: c.ExternalRefs, CreatedAt: c.CreatedAt,

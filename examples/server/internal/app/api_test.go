@@ -269,7 +269,8 @@ func TestConversationActions(t *testing.T) {
 	v := d.Conversation.Version
 
 	var out convJSON
-	c.json(http.MethodPost, path+"/read", map[string]any{"read": true, "version": v}, http.StatusOK, &out)
+	// Read for the whole team: a change every agent sees, so v is stale.
+	c.json(http.MethodPost, path+"/read", map[string]any{"read": true, "version": v, "team": true}, http.StatusOK, &out)
 	require.Zero(t, out.Unread)
 
 	t.Run("a stale version is a 409 conflict and changes nothing", func(t *testing.T) {

@@ -1,0 +1,158 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
+)
+
+// folderCounts is the unread part of GET /inbox/folders.
+type folderCounts struct {
+	Total int `json:"total_unread"`
+	Team  int `json:"team_total_unread"`
+}
+
+// firstUnread is the newest conversation unread for c.
+func firstUnread(t *testing.T, c *client) convJSON {
+	t.Helper()
+	var l listJSON
+	c.json(http.MethodGet, "/inbox/conversations?unread=1&limit=1", nil, http.StatusOK, &l)
+	require.NotEmpty(t, l.Items, "the demo has unread conversations")
+	return l.Items[0]
+}
+
+// TestReadStatePerAgentAPI: a logged-in agent reading a conversation
+// reads it for themselves; a colleague's list, Unread filter and counters
+// still show it; an API token sees the team's state; "team" sets
+// everyone's.
+func TestReadStatePerAgentAPI(t *testing.T) {
+	_, ts := newServer(t)
+	claire, hugo := admin(t, ts.URL), agent(t, ts.URL)
+	conv := firstUnread(t, claire)
+	path := "/inbox/conversations/" + conv.ID
+	counts := func(c *client) folderCounts {
+		var f folderCounts
+		c.json(http.MethodGet, "/inbox/folders", nil, http.StatusOK, &f)
+		return f
+	}
+	unreadIn := func(c *client) (bool, int) {
+		var l listJSON
+		c.json(http.MethodGet, "/inbox/conversations?unread=1&limit=200", nil, http.StatusOK, &l)
+		for _, x := range l.Items {
+			if x.ID == conv.ID {
+				return true, x.Unread
+			}
+		}
+		return false, 0
+	}
+	before := counts(claire)
+	require.Equal(t, before, counts(hugo), "nobody has read anything yet")
+	require.Equal(t, before.Team, before.Total)
+
+	var out convJSON
+	claire.json(http.MethodPost, path+"/read", map[string]any{"read": true}, http.StatusOK, &out)
+	require.Zero(t, out.Unread, "read for Claire")
+	require.Equal(t, conv.Version, out.Version, "reading is not a change colleagues must see")
+
+	listed, _ := unreadIn(claire)
+	require.False(t, listed, "Claire's Unread filter leaves it out")
+	listed, n := unreadIn(hugo)
+	require.True(t, listed, "Hugo's Unread filter still has it")
+	require.Positive(t, n)
+	var d struct {
+		Conversation convJSON `json:"conversation"`
+	}
+	hugo.json(http.MethodGet, path, nil, http.StatusOK, &d)
+	require.Positive(t, d.Conversation.Unread, "unread for Hugo")
+	claire.json(http.MethodGet, path, nil, http.StatusOK, &d)
+	require.Zero(t, d.Conversation.Unread, "read for Claire")
+	require.Equal(t, folderCounts{Total: before.Total - 1, Team: before.Team}, counts(claire))
+	require.Equal(t, before, counts(hugo))
+
+	// A program sees the team's state.
+	var tok struct{ Token string }
+	claire.json(http.MethodPost, "/inbox/tokens", map[string]string{"name": "CRM sync", "role": "agent"}, http.StatusCreated, &tok)
+	bot := newClient(t, ts.URL)
+	bot.bearer = tok.Token
+	require.Equal(t, before, counts(bot))
+	listed, _ = unreadIn(bot)
+	require.True(t, listed)
+
+	// Claire marks it unread again: back in her counters.
+	claire.json(http.MethodPost, path+"/read", map[string]any{"read": false}, http.StatusOK, &out)
+	require.Positive(t, out.Unread)
+	require.Equal(t, before, counts(claire))
+
+	// Bulk "mark read" is Hugo's own too.
+	var bulk struct {
+		Done int `json:"done"`
+	}
+	hugo.json(http.MethodPost, "/inbox/conversations/bulk", map[string]any{"action": "read", "conversation_ids": []string{conv.ID}}, http.StatusOK, &bulk)
+	require.Equal(t, 1, bulk.Done)
+	require.Equal(t, before.Total-1, counts(hugo).Total)
+	require.Equal(t, before, counts(claire))
+
+	// Read for the whole team: everyone's counters drop.
+	bot.json(http.MethodPost, path+"/read", map[string]any{"read": true}, http.StatusOK, &out)
+	want := folderCounts{Total: before.Total - 1, Team: before.Team - 1}
+	require.Equal(t, want, counts(claire))
+	require.Equal(t, want, counts(hugo))
+	require.Equal(t, folderCounts{Total: want.Team, Team: want.Team}, counts(bot))
+}
+
+// TestBrowserReadStatePerAgent: Claire opens an unread conversation; Hugo
+// still sees it bold, with its badge and in his Unread filter; Claire
+// marks it unread again and it is bold for her once more.
+func TestBrowserReadStatePerAgent(t *testing.T) {
+	claire := browser(t)
+	_, ts := newServer(t)
+	dir := artefacts(t)
+	conv := firstUnread(t, admin(t, ts.URL))
+	logIn(t, claire, ts.URL, demo.Employees[0])
+	hugo, cancel := chromedp.NewContext(claire, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	logIn(t, hugo, ts.URL, demo.Employees[1])
+
+	row := fmt.Sprintf(`document.querySelector('.row[data-id="%s"]')`, conv.ID)
+	bold := row + `?.classList.contains('unread') && !!` + row + `.querySelector('.unread-dot')`
+	// the "All conversations" badge: unread conversations outside spam and archived
+	badge := `Number(document.querySelector('.side-item[data-view="all"] .badge')?.textContent || 0)`
+	for _, ctx := range []context.Context{claire, hugo} {
+		waitJS(t, ctx, "bold for both", bold)
+		waitJS(t, ctx, "badge", badge+` > 0`)
+	}
+	total := eval[int](t, hugo, badge)
+	require.Equal(t, total, eval[int](t, claire, badge))
+
+	// Claire opens it: read for her.
+	click(t, claire, fmt.Sprintf(`.row[data-id="%s"]`, conv.ID))
+	waitJS(t, claire, "read for Claire", `!(`+bold+`)`)
+	waitJS(t, claire, "Claire's badge", fmt.Sprintf(`%s === %d`, badge, total-1))
+	screenshot(t, claire, dir, "30-read-by-claire")
+
+	// Hugo reloads his inbox: still unread for him, badge unchanged.
+	do(t, hugo, "Hugo reloads", chromedp.Reload())
+	waitJS(t, hugo, "conversations listed", `document.querySelectorAll('.row').length > 0`)
+	waitJS(t, hugo, "still bold for Hugo", bold)
+	waitJS(t, hugo, "Hugo's badge", fmt.Sprintf(`%s === %d`, badge, total))
+	click(t, hugo, "#filter-unread")
+	waitJS(t, hugo, "in Hugo's Unread filter", `document.querySelector('#filter-unread').checked && !!`+row)
+	screenshot(t, hugo, dir, "31-still-unread-for-hugo")
+
+	// Claire marks it unread again.
+	click(t, claire, "#unread-btn")
+	waitJS(t, claire, "bold again for Claire", bold)
+	waitJS(t, claire, "Claire's badge again", fmt.Sprintf(`%s === %d`, badge, total))
+	screenshot(t, claire, dir, "32-marked-unread-by-claire")
+	var d struct {
+		Conversation convJSON `json:"conversation"`
+	}
+	admin(t, ts.URL).json(http.MethodGet, "/inbox/conversations/"+conv.ID, nil, http.StatusOK, &d)
+	require.Positive(t, d.Conversation.Unread, "stored as unread for Claire")
+}
