@@ -34,7 +34,8 @@ import (
 // Words are matched as textfold.Tokens: accents, case and punctuation are
 // ignored, so "Réclamation" finds "reclamation" and bob.stone@corp.example
 // is the words bob stone corp example. All the words of a query must occur
-// in one message (or in the conversation's subject). Anything that is not
+// in one message, in the conversation's subject or in one of its internal
+// notes (a note has no sender: from: terms never match it). Anything that is not
 // an operator is a plain word, so text such as "10:30" or "a:b" is
 // searched for, never interpreted.
 type SearchQuery struct {
@@ -276,7 +277,20 @@ const MaxIndexedText = 256 << 10
 // SearchDocumentOf returns what a store indexes of m (raw, not folded:
 // stores fold with textfold.Words or textfold.Tokens).
 func SearchDocumentOf(m *Message) SearchDocument {
-	body := m.Text
+	sender := strings.TrimSpace(strings.Join([]string{m.From.Name, m.From.Email, m.From.Phone, m.From.ID}, " "))
+	return SearchDocument{Subject: m.Subject, Body: indexedText(m.Text), Sender: sender}
+}
+
+// NoteSearchDocument returns what a store indexes of an internal note:
+// its text, with no subject and no sender, so a search finds the
+// conversation by words only its agents wrote.
+func NoteSearchDocument(n *Note) SearchDocument {
+	return SearchDocument{Body: indexedText(n.Body)}
+}
+
+// indexedText cuts text to its first MaxIndexedText bytes, at a rune
+// boundary.
+func indexedText(body string) string {
 	if len(body) > MaxIndexedText {
 		body = body[:MaxIndexedText]
 		for len(body) > 0 && !utf8.RuneStart(body[len(body)-1]) {
@@ -286,8 +300,7 @@ func SearchDocumentOf(m *Message) SearchDocument {
 			body = body[:len(body)-1] // a rune cut short
 		}
 	}
-	sender := strings.TrimSpace(strings.Join([]string{m.From.Name, m.From.Email, m.From.Phone, m.From.ID}, " "))
-	return SearchDocument{Subject: m.Subject, Body: body, Sender: sender}
+	return body
 }
 
 // MatchesRow reports whether one indexed row (a message's words, and its

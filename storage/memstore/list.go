@@ -233,8 +233,8 @@ func (t *tx) candidates(q inbox.ConversationQuery) (ids []string, ok bool) {
 }
 
 // matchingRows counts the rows of a conversation that satisfy every
-// term of sq: its subject, and each message (subject, text, sender). With
-// first set it stops at the first.
+// term of sq: its subject, each message (subject, text, sender) and each
+// note (its text). With first set it stops at the first.
 func (t *tx) matchingRows(c *conversation, sq inbox.SearchQuery, first bool) int {
 	n := 0
 	if sq.MatchesRow(textfold.Tokens(c.Subject), nil) {
@@ -246,6 +246,15 @@ func (t *tx) matchingRows(c *conversation, sq inbox.SearchQuery, first bool) int
 	for _, mid := range t.state.convMessages[c.ID] {
 		m := t.state.messages[mid]
 		if words, sender := m.searchTokens(); sq.MatchesRow(words, sender) {
+			if first {
+				return 1
+			}
+			n++
+		}
+	}
+	for _, nid := range t.state.convNotes[c.ID] {
+		note := t.state.notes[nid]
+		if sq.MatchesRow(textfold.Tokens(inbox.NoteSearchDocument(&note).Body), nil) {
 			if first {
 				return 1
 			}

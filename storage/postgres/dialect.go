@@ -311,12 +311,12 @@ func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, te
 	return out, nil
 }
 
-// Rank counts, per conversation, the matching messages, with the
-// conversation's own subject counting double: the position-less index
+// Rank counts, per conversation, the matching messages and notes, with
+// the conversation's own subject counting double: the position-less index
 // has no term frequencies for ts_rank to weigh.
 func (dialect) Rank(ctx context.Context, q sqlstore.Querier, tenant, match string, convs []string) (map[string]float64, error) {
 	cond, args := matchCond(match, 3)
-	rows, err := q.QueryContext(ctx, `SELECT conversation_id, COUNT(*) + COUNT(*) FILTER (WHERE seq < 0) FROM message_search
+	rows, err := q.QueryContext(ctx, `SELECT conversation_id, COUNT(*) + COUNT(*) FILTER (WHERE seq < 0 AND seq > `+strconv.FormatInt(-sqlstore.NoteSeqBase, 10)+`) FROM message_search
 		WHERE tenant_id = $1 AND conversation_id = ANY($2) AND `+cond+` GROUP BY conversation_id`,
 		append([]any{tenant, convs}, args...)...)
 	if err != nil {

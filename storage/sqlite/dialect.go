@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 
 	msqlite "modernc.org/sqlite"
@@ -170,7 +171,11 @@ func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, ten
 		WHERE messages_fts MATCH ? AND f.rowid > 0 AND m.tenant_id = ?
 		UNION
 		SELECT c.id FROM messages_fts f JOIN conversations c ON c.seq = -f.rowid
-		WHERE messages_fts MATCH ? AND f.rowid < 0 AND c.tenant_id = ?`, match, tenant, match, tenant)
+		WHERE messages_fts MATCH ? AND f.rowid < 0 AND f.rowid > ? AND c.tenant_id = ?
+		UNION
+		SELECT n.conversation_id FROM messages_fts f JOIN notes n ON n.seq = -f.rowid - ?
+		WHERE messages_fts MATCH ? AND f.rowid < ? AND n.tenant_id = ?`,
+		match, tenant, match, -sqlstore.NoteSeqBase, tenant, sqlstore.NoteSeqBase, match, -sqlstore.NoteSeqBase, tenant)
 	return ids, true, err
 }
 
@@ -180,7 +185,8 @@ func (dialect) MatchedConversations(ctx context.Context, q sqlstore.Querier, ten
 const clusterGap = 4096
 
 // ConversationsMatching reads the rowids of the conversations' messages
-// (and of their subjects, stored under -seq), groups them into clusters of
+// (and of their subjects, stored under -seq, and notes, under
+// -(NoteSeqBase + seq)), groups them into clusters of
 // nearby rowids, and runs one FTS5 query restricted to each cluster's
 // rowid range. A walk goes newest first, so the candidates' messages are
 // mostly recent and adjacent: a few range scans instead of one index probe
@@ -195,6 +201,7 @@ func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, te
 	for _, query := range []string{
 		`SELECT seq, conversation_id FROM messages WHERE tenant_id = ? AND conversation_id IN ` + in,
 		`SELECT -seq, id FROM conversations WHERE tenant_id = ? AND id IN ` + in,
+		`SELECT -seq - ` + strconv.FormatInt(sqlstore.NoteSeqBase, 10) + `, conversation_id FROM notes WHERE tenant_id = ? AND conversation_id IN ` + in,
 	} {
 		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
@@ -252,13 +259,19 @@ func (dialect) ConversationsMatching(ctx context.Context, q sqlstore.Querier, te
 // Rank uses FTS5's bm25 (lower is better, so it is negated), probing the
 // index once per message of the given conversations.
 func (dialect) Rank(ctx context.Context, q sqlstore.Querier, tenant, match string, convs []string) (map[string]float64, error) {
-	args := []any{match, tenant}
-	for _, c := range convs {
-		args = append(args, c)
+	in := `(?` + strings.Repeat(", ?", len(convs)-1) + `)`
+	ids := make([]any, len(convs))
+	for i, c := range convs {
+		ids[i] = c
 	}
+	args := append(append([]any{match, tenant}, ids...), match, sqlstore.NoteSeqBase, tenant)
+	args = append(args, ids...)
 	rows, err := q.QueryContext(ctx, `SELECT conversation_id, MAX(score) FROM (
 		SELECT m.conversation_id, -(SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.seq) AS score
-		FROM messages m WHERE m.tenant_id = ? AND m.conversation_id IN (?`+strings.Repeat(", ?", len(convs)-1)+`)
+		FROM messages m WHERE m.tenant_id = ? AND m.conversation_id IN `+in+`
+		UNION ALL
+		SELECT n.conversation_id, -(SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ? AND rowid = -n.seq - ?) AS score
+		FROM notes n WHERE n.tenant_id = ? AND n.conversation_id IN `+in+`
 	) WHERE score IS NOT NULL GROUP BY conversation_id`, args...)
 	if err != nil {
 		return nil, err

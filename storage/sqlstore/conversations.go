@@ -273,6 +273,22 @@ func (t *tx) DeleteConversation(id string) error {
 	if err := rows.Err(); err != nil {
 		return t.s.wrap("delete conversation", err)
 	}
+	rows, err = t.query("delete conversation", `SELECT seq FROM notes WHERE tenant_id = ? AND conversation_id = ?`, string(t.tenant), id)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			rows.Close()
+			return t.s.wrap("delete conversation", err)
+		}
+		seqs = append(seqs, -(NoteSeqBase + seq))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return t.s.wrap("delete conversation", err)
+	}
 	if err := t.flushIndex(); err != nil {
 		return err
 	}

@@ -82,6 +82,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.backfillContactSearch(ctx); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", s.d.Name(), s.name, err)
 	}
+	if err := s.backfillNoteSearch(ctx); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", s.d.Name(), s.name, err)
+	}
 	return s, nil
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"cmp"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -12,7 +13,7 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-// CreateNote stores an internal note.
+// CreateNote stores an internal note and indexes its text.
 func (t *tx) CreateNote(n *inbox.Note) error {
 	if err := t.usable(true); err != nil {
 		return err
@@ -31,7 +32,118 @@ func (t *tx) CreateNote(n *inbox.Note) error {
 	if err != nil {
 		return err
 	}
-	return t.insert("note", "notes", []string{"id", "conversation_id", "created_at", "doc"}, n.ID, n.ConversationID, nanos(n.CreatedAt), doc)
+	if err := checkArgs("create note", []any{n.ID, n.ConversationID}); err != nil {
+		return err
+	}
+	// SQLite's writers take turns, so the next number is MAX + 1 there;
+	// PostgreSQL's column has a sequence.
+	seqCol, seqVal := "", ""
+	if t.s.d.Name() == "sqlite" {
+		seqCol, seqVal = ", seq", ", (SELECT COALESCE(MAX(seq), 0) + 1 FROM notes)"
+	}
+	var seq int64
+	err = t.queryRow("create note", []any{&seq}, `INSERT INTO notes (tenant_id, id, conversation_id, created_at, doc, indexed`+seqCol+`)
+		VALUES (?, ?, ?, ?, ?, ?`+seqVal+`) ON CONFLICT DO NOTHING RETURNING seq`,
+		string(t.tenant), n.ID, n.ConversationID, nanos(n.CreatedAt), doc, true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("create note: %w: id or unique key already taken", inbox.ErrConflict)
+	}
+	if err != nil {
+		return err
+	}
+	t.index(noteSearchDoc(n, seq, t.tenant))
+	return nil
+}
+
+// NoteSeqBase offsets notes in the full-text index: a note numbered seq
+// is the row -(NoteSeqBase + seq), below every conversation subject
+// (-conversations.seq) and message (messages.seq).
+const NoteSeqBase = int64(1) << 62
+
+// noteSearchDoc is the full-text row of a note.
+func noteSearchDoc(n *inbox.Note, seq int64, tenant inbox.TenantID) SearchDoc {
+	d := inbox.NoteSearchDocument(n)
+	return SearchDoc{Seq: -(NoteSeqBase + seq), Tenant: string(tenant), ConversationID: n.ConversationID, Body: d.Body}
+}
+
+// backfillNoteSearch indexes the notes written before notes were
+// searchable, a batch per transaction. A note is claimed (indexed set)
+// in the transaction that indexes it, so instances opening together never
+// index one twice.
+func (s *Store) backfillNoteSearch(ctx context.Context) error {
+	for {
+		done, err := s.backfillNotes(ctx)
+		if err != nil {
+			return fmt.Errorf("index notes: %w", err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+func (s *Store) backfillNotes(ctx context.Context) (bool, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return false, s.wrap("index notes", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.QueryContext(ctx, s.d.Rebind(`SELECT tenant_id, id, seq, doc FROM notes WHERE indexed = ? LIMIT 500`), false)
+	if err != nil {
+		return false, s.wrap("index notes", err)
+	}
+	type todo struct {
+		tenant, id string
+		seq        int64
+		doc        []byte
+	}
+	var notes []todo
+	for rows.Next() {
+		var r todo
+		if err := rows.Scan(&r.tenant, &r.id, &r.seq, &r.doc); err != nil {
+			rows.Close()
+			return false, s.wrap("index notes", err)
+		}
+		notes = append(notes, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, s.wrap("index notes", err)
+	}
+	if len(notes) == 0 {
+		return true, nil
+	}
+	var docs []SearchDoc
+	for _, r := range notes {
+		res, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE notes SET indexed = ? WHERE tenant_id = ? AND id = ? AND indexed = ?`), true, r.tenant, r.id, false)
+		if err != nil {
+			return false, s.wrap("index notes", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // another instance took it
+		}
+		var n inbox.Note
+		if err := decode(r.doc, &n); err != nil {
+			return false, err
+		}
+		docs = append(docs, noteSearchDoc(&n, r.seq, inbox.TenantID(r.tenant)))
+	}
+	slices.SortFunc(docs, func(a, b SearchDoc) int { return cmp.Compare(a.Seq, b.Seq) })
+	if b, ok := s.d.(BatchIndexer); ok && len(docs) > 0 {
+		if err := b.IndexBatch(ctx, tx, docs); err != nil {
+			return false, s.wrap("index notes", err)
+		}
+	} else {
+		for _, d := range docs {
+			if err := s.d.Index(ctx, tx, d); err != nil {
+				return false, s.wrap("index notes", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, s.wrap("index notes", err)
+	}
+	return false, nil
 }
 
 // ListNotes returns a conversation's notes, oldest first.

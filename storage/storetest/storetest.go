@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"Pagination", testPagination},
 		{"Search", testSearch},
 		{"SearchOperators", testSearchOperators},
+		{"SearchNotes", testSearchNotes},
 		{"Totals", testTotals},
 		{"Text", testText},
 		{"UnreadCounts", testUnreadCounts},

@@ -497,6 +497,15 @@ func TestBrowserSearchAsAgentsType(t *testing.T) {
 	screenshot(t, ctx, artefacts(t), "22-search-snippet")
 	search("opal*")
 	waitJS(t, ctx, "prefix", `[...document.querySelectorAll('.row')].some(r => r.textContent.includes('Éléonore') && [...r.querySelectorAll('.row-snippet mark')].some(m => m.textContent.toLowerCase().startsWith('opal')))`)
+
+	// A word only a colleague's internal note holds.
+	claire := admin(t, ts.URL)
+	conv := findConv(t, claire, "Léa Fontaine")
+	claire.json(http.MethodPost, "/inbox/conversations/"+conv.ID+"/notes", map[string]any{"body": "Geste commercial : remboursement du Zéphyrin offert."}, http.StatusCreated, nil)
+	search("zephyrin remboursement")
+	waitJS(t, ctx, "found by its note", fmt.Sprintf(`(() => { const r = [...document.querySelectorAll('.row')]; return r.length === 1 && r[0].dataset.id === %q })()`, conv.ID))
+	require.Equal(t, "1 conversation", eval[string](t, ctx, `document.querySelector('#list-count').textContent`))
+	screenshot(t, ctx, artefacts(t), "23-search-note")
 }
 
 // TestBrowserComposerExtras: an admin adds a saved reply, an agent sets a

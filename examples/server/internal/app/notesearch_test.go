@@ -1,0 +1,35 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSearchFindsNoteText: a conversation is found by words that only one
+// of its internal notes holds, by any agent, with the list's total.
+func TestSearchFindsNoteText(t *testing.T) {
+	_, ts := newServer(t)
+	claire, hugo := admin(t, ts.URL), agent(t, ts.URL)
+	conv := findConv(t, claire, "Léa Fontaine")
+	search := func(c *client, q string) []string {
+		var l struct {
+			listJSON
+			Total int `json:"total"`
+		}
+		c.json(http.MethodGet, "/inbox/conversations?total=1&q="+url.QueryEscape(q), nil, http.StatusOK, &l)
+		ids := []string{}
+		for _, x := range l.Items {
+			ids = append(ids, x.ID)
+		}
+		require.Len(t, ids, l.Total)
+		return ids
+	}
+	require.Empty(t, search(hugo, "zephyrin"))
+	claire.json(http.MethodPost, "/inbox/conversations/"+conv.ID+"/notes", map[string]any{"body": "Remboursement du Zéphyrin offert, voir l'entrepôt."}, http.StatusCreated, nil)
+	require.Equal(t, []string{conv.ID}, search(hugo, "zephyrin"))
+	require.Equal(t, []string{conv.ID}, search(hugo, "ZÉPHYR* entrepot"))
+	require.Empty(t, search(hugo, "from:zephyrin"), "a note has no sender")
+}
