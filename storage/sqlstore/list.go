@@ -289,13 +289,21 @@ func (t *tx) prepareSearch() error {
 	return nil
 }
 
-// countPlan counts the rows of a plan, up to MaxExactTotal+1.
+// countPlan counts the rows of a plan, up to MaxExactTotal+1. An id set
+// kept off the index for a page's order (sqliteIDSet) drives the count
+// again: counting has no order to keep.
 func (t *tx) countPlan(p *listPlan) (int, error) {
 	var n int
+	where := strings.ReplaceAll(strings.Join(p.where, " AND "), sqliteIDSet, "c.id IN (")
 	err := t.queryRow("count conversations", []any{&n}, `SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE `+
-		strings.Join(p.where, " AND ")+` LIMIT ?) x`, append(append([]any(nil), p.args...), inbox.MaxExactTotal+1)...)
+		where+` LIMIT ?) x`, append(append([]any(nil), p.args...), inbox.MaxExactTotal+1)...)
 	return n, err
 }
+
+// sqliteIDSet opens an id set that SQLite checks row by row along the
+// order's index ("+" keeps it from driving the query): driving, it would
+// fetch and sort every row of the set for one page.
+const sqliteIDSet = "+c.id IN ("
 
 func (t *tx) runPlan(plan *listPlan, limit int) (inbox.ConversationPage, error) {
 	query, args := plan.sql(limit + 1)
@@ -394,7 +402,11 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 	switch {
 	case (q.UnreadOnly || s.Unread) && q.Reader != "":
 		// the set ReaderUnreadCounts counts
-		p.add("c.id IN ("+readerUnread("u.id")+")", t.readerUnreadArgs(q.Reader)...)
+		set := "c.id IN ("
+		if t.s.d.Name() == "sqlite" {
+			set = sqliteIDSet
+		}
+		p.add(set+readerUnread("u.id")+")", t.readerUnreadArgs(q.Reader)...)
 	case q.UnreadOnly || s.Unread:
 		// the set UnreadCounts counts (the conversations_unread index)
 		p.add("c.unread > 0 AND c.status NOT IN ('spam', 'archived')")

@@ -13,14 +13,14 @@ import (
 // readerUnreadArgs.
 func readerUnread(cols string) string {
 	return `SELECT ` + cols + ` FROM conversations u WHERE u.tenant_id = ? AND u.unread > 0 AND u.status NOT IN ('spam', 'archived')
-		AND NOT EXISTS (SELECT 1 FROM read_marks r WHERE r.tenant_id = u.tenant_id AND r.agent_id = ? AND r.conversation_id = u.id AND NOT r.unread)
+		AND NOT EXISTS (SELECT 1 FROM read_marks r WHERE r.tenant_id = u.tenant_id AND r.agent_id = ? AND r.unread = ? AND r.conversation_id = u.id)
 	UNION ALL
 	SELECT ` + cols + ` FROM read_marks r JOIN conversations u ON u.tenant_id = r.tenant_id AND u.id = r.conversation_id
-		WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread AND u.unread = 0 AND u.status NOT IN ('spam', 'archived')`
+		WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND u.unread = 0 AND u.status NOT IN ('spam', 'archived')`
 }
 
 func (t *tx) readerUnreadArgs(agent string) []any {
-	return []any{string(t.tenant), agent, string(t.tenant), agent}
+	return []any{string(t.tenant), agent, false, string(t.tenant), agent, true}
 }
 
 // SetReadMark records agent's own read state of a conversation.

@@ -1,12 +1,22 @@
 -- Agents' own read state (inbox.Tx.SetReadMark): a row per agent and
 -- conversation they marked, unread (1) or read (0) for them alone. The
--- primary key answers one agent's marks; the second index clears a
+-- primary key leads with the state, so an agent's unread marks are one
+-- range and a read mark one probe; read_marks_one keeps a single mark per
+-- agent and conversation; read_marks_by_conversation clears a
 -- conversation's marks when its customer writes again.
 CREATE TABLE read_marks (
 	tenant_id TEXT NOT NULL REFERENCES tenants (id),
 	agent_id TEXT NOT NULL,
-	conversation_id TEXT NOT NULL,
 	unread INTEGER NOT NULL,
-	PRIMARY KEY (tenant_id, agent_id, conversation_id)
+	conversation_id TEXT NOT NULL,
+	PRIMARY KEY (tenant_id, agent_id, unread, conversation_id)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX read_marks_one ON read_marks (tenant_id, agent_id, conversation_id);
 CREATE INDEX read_marks_by_conversation ON read_marks (tenant_id, conversation_id);
+
+-- An agent's unread set starts from the team's (inbox.ReadState): the
+-- unread index now holds the ids too, so that set is read from the index
+-- alone, without the conversations' rows.
+DROP INDEX conversations_unread;
+CREATE INDEX conversations_unread ON conversations (tenant_id, folder_id, id)
+	WHERE unread > 0 AND status NOT IN ('spam', 'archived');
