@@ -119,9 +119,11 @@
 // query occurs case- and accent-insensitively ("probleme" finds
 // "Problème", "ECOLE" finds "école") as a whole word in its subject, in the
 // subject or text of one of its messages, or in a message sender's name,
-// email address or phone number; a full email address or phone number is a
+// email address or phone number, or in the text of one of its internal
+// notes (all of a query's words in one note; a note has no sender, so
+// from: never matches it); a full email address or phone number is a
 // single word. Stores may match more (substrings, stems), never less. The
-// suite only uses queries whose words all occur in one message.
+// suite only uses queries whose words all occur in one message or note.
 //
 // Filters: OpenWork keeps QueueRank below inbox.RankOpenWork (new, open
 // and urgent, not snoozed); ContactIDs keeps those contacts'
@@ -131,6 +133,13 @@
 //
 // UnreadCounts counts per folder; a folder with no unread conversation may
 // be absent or zero.
+//
+// Read marks: SetReadMark gives one agent their own state of a
+// conversation (inbox.ReadState: the mark when there is one, otherwise
+// Unread > 0); ClearReadMarks and DeleteConversation drop every agent's
+// marks. ReaderUnreadCounts, UnreadOnly with a Reader and is:unread with
+// a Reader all count the same set: unread for that agent, outside spam and
+// archived.
 //
 // # Transactions
 //
