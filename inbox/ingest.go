@@ -133,9 +133,15 @@ func (e *Engine) inlineClassifier() Classifier {
 // the tenant answers automatically, and the linking of new contacts.
 func (w *ingestTx) enqueueWork(toFile []string, lastInbound map[string]string) (int, error) {
 	var items []WorkItem
-	if _, deferred := w.e.classifier.(DeferredClassifier); deferred {
+	_, deferred := w.e.classifier.(DeferredClassifier)
+	classifying := map[string]bool{}
+	if deferred {
+		// The classification carries the message to answer: it enqueues
+		// the auto-reply once it has filed the conversation (see
+		// autoReplyAfterFiling), instead of an auto-reply waiting for it.
 		for _, id := range toFile {
-			items = append(items, WorkItem{Kind: WorkClassify, Key: id})
+			classifying[id] = true
+			items = append(items, WorkItem{Kind: WorkClassify, Key: id, Payload: lastInbound[id]})
 		}
 	}
 	if w.e.responder != nil && len(lastInbound) > 0 {
@@ -145,7 +151,9 @@ func (w *ingestTx) enqueueWork(toFile []string, lastInbound map[string]string) (
 		}
 		if slices.ContainsFunc(folders, func(f Folder) bool { return f.AutoReply.Mode != AutoReplyOff }) {
 			for _, id := range sortedKeys(lastInbound) {
-				items = append(items, WorkItem{Kind: WorkAutoReply, Key: id, Payload: lastInbound[id]})
+				if !classifying[id] {
+					items = append(items, WorkItem{Kind: WorkAutoReply, Key: id, Payload: lastInbound[id]})
+				}
 			}
 		}
 	}

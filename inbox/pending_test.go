@@ -82,17 +82,39 @@ func TestBackgroundClassificationYieldsToIntake(t *testing.T) {
 
 // Work of other kinds is claimed while classification yields, even when
 // more classification items than the worker's slots are due ahead of it:
-// an auto-reply waits on the network, not the CPU.
+// an auto-reply waits on the network, not the CPU. A new conversation's
+// auto-reply follows its background filing.
 func TestOtherWorkRunsWhileClassificationYields(t *testing.T) {
 	c := &fastFilerSlowLabeller{}
 	responder := &fakeResponder{text: "Bien reçu"}
 	e := newEnv(t, inbox.Options{Classifier: c, Responder: responder})
+	tn, err := e.store.GetTenant(e.ctx, tenantA)
+	require.NoError(t, err)
+	tn.Settings.ReplyPrompt = "Tu es le support de Maison Lumière."
+	require.NoError(t, e.store.UpdateTenant(e.ctx, &tn))
 	c.folder = e.folder("Commandes", inbox.AutoReplyApproval).ID
-	for _, from := range []string{"a", "b", "c"} {
-		e.ingest(email("m-"+from, from+"@example.com", "Commande", "Où est ma commande ?"))
+	integ := e.integration(inbox.SourceEmail, map[string]string{"address": "support@maison-lumiere.example"})
+	mail := func(id, from, subject, text, inReplyTo string) inbox.Inbound {
+		m := email(id, from+"@courriel.example", subject, text)
+		m.IntegrationID, m.SentAt, m.InReplyTo = integ.ID, e.clock.Now(), inReplyTo
+		return m
 	}
+	for _, from := range []string{"a", "b"} {
+		e.ingest(mail("m-"+from, from, "Commande", "Où est ma commande ?", ""))
+	}
+	e.work()
+	require.Equal(t, 2, responder.generations(), "filed in the background, then answered")
+
+	var batch []inbox.Inbound
+	for _, from := range []string{"c", "d", "e"} {
+		batch = append(batch, mail("m-"+from, from, "Commande", "Où est ma commande ?", ""))
+	}
+	for _, from := range []string{"a", "b"} {
+		batch = append(batch, mail("m2-"+from, from, "Re: Commande", "Alors ?", "m-"+from+"@mail.example"))
+	}
+	e.ingest(batch...)
 	kinds, yielded, err := inbox.ClaimYielding(e.engine, e.ctx, tenantA, 2)
 	require.NoError(t, err)
 	require.True(t, yielded)
-	require.Equal(t, []string{inbox.WorkAutoReply, inbox.WorkAutoReply}, kinds)
+	require.Equal(t, []string{inbox.WorkAutoReply, inbox.WorkAutoReply}, kinds, "the filed conversations' answers do not wait")
 }

@@ -118,7 +118,7 @@ func (e *Engine) syncUnderLease(ctx context.Context, tenantID TenantID, integrat
 }
 
 func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID string) (SyncReport, error) {
-	defer e.intake.begin()()
+	defer e.intake.beginSync()()
 	_, err := e.tenant(ctx, tenantID)
 	if err != nil {
 		return SyncReport{}, fmt.Errorf("sync: %w", err)

@@ -312,7 +312,10 @@ func (e *Engine) workFailed(ctx context.Context, t Tenant, w WorkItem, final boo
 // classifier failed is recorded for a retry, as runWork would; if the
 // batch cannot be written, each item runs on its own.
 func (e *Engine) runClassifyBatch(ctx context.Context, t Tenant, items []WorkItem) {
-	if e.classifier == nil || len(items) < 2 {
+	if len(items) == 0 {
+		return
+	}
+	if e.classifier == nil {
 		for _, w := range items {
 			e.runWork(ctx, t, w)
 		}
@@ -329,6 +332,9 @@ func (e *Engine) runClassifyBatch(ctx context.Context, t Tenant, items []WorkIte
 	start := time.Now()
 	failed, err := e.classifyBatch(ctx, t, ids, e.classifier, func(tx Tx, id string) error {
 		for _, w := range byKey[id] {
+			if err := e.autoReplyAfterFiling(tx, t, w); err != nil {
+				return err
+			}
 			if err := finishWork(tx, w); err != nil {
 				return err
 			}
@@ -393,6 +399,41 @@ func (e *Engine) runClassify(ctx context.Context, tenant Tenant, w WorkItem, fin
 	}
 	if changed {
 		e.bus.publish(Event{Type: EventConversationUpdated, TenantID: tenant.ID, ConversationID: w.Key, Detail: "classified", At: e.clock.Now()})
+	}
+	return e.store.Update(context.WithoutCancel(ctx), tenant.ID, func(tx Tx) error {
+		if err := e.autoReplyAfterFiling(tx, tenant, w); err != nil {
+			return err
+		}
+		return finish(tx)
+	})
+}
+
+// autoReplyAfterFiling enqueues, in tx, the auto-reply a classification
+// item carries (its Payload: the customer message to answer) when the
+// conversation is now in a folder that answers automatically. The
+// guard (AutoReplyBlocked) still decides when the auto-reply runs.
+func (e *Engine) autoReplyAfterFiling(tx Tx, t Tenant, w WorkItem) error {
+	if w.Payload == "" || e.responder == nil {
+		return nil
+	}
+	conv, err := tx.GetConversation(w.Key)
+	if errors.Is(err, ErrNotFound) || err == nil && conv.FolderID == "" {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f, err := tx.GetFolder(conv.FolderID)
+	if errors.Is(err, ErrNotFound) || err == nil && f.AutoReply.Mode == AutoReplyOff {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := e.clock.Now()
+	item := WorkItem{TenantID: t.ID, Kind: WorkAutoReply, Key: w.Key, Payload: w.Payload, NotBefore: now, CreatedAt: now, UpdatedAt: now}
+	if err := tx.PutWork(&item); err != nil {
+		return fmt.Errorf("enqueue auto-reply: %w", err)
 	}
 	return nil
 }

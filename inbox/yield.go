@@ -8,11 +8,13 @@ import (
 // Classification yields to intake: on a two-core machine the offline
 // labellers cost about as much CPU per message as storing it, so
 // background classification that ran beside a mailbox's first sync or a
-// burst of webhooks would slow both. While messages are arriving the
-// worker runs every other kind of work (auto-replies wait on the network,
-// not the CPU) and leaves classification items until intake pauses, or
-// until they have waited classifyYieldMax: under intake that never
-// pauses, labels lag by at most that much.
+// burst of webhooks would slow both. While a mailbox syncs, or messages
+// keep arriving, the worker runs every other kind of work (auto-replies
+// wait on the network, not the CPU) and leaves classification items
+// until intake pauses: always until a sync ends (a sync ends, and a
+// first sync of a full mailbox is done sooner with the CPU to itself),
+// and at most classifyYieldMax behind other intake, so under webhooks
+// that never pause labels lag by at most that much.
 const (
 	// intakeQuiet is how long after the last batch intake counts as
 	// paused (a sync's next batch follows its previous one within it).
@@ -26,6 +28,7 @@ const (
 // activity, not the business time of messages.
 type intakeGauge struct {
 	active atomic.Int64
+	syncs  atomic.Int64 // syncs running
 	last   atomic.Int64 // wall time of the last end, Unix nanoseconds
 }
 
@@ -38,6 +41,21 @@ func (g *intakeGauge) begin() (end func()) {
 	}
 }
 
+// beginSync marks a mailbox sync that lasts until the returned func runs.
+func (g *intakeGauge) beginSync() (end func()) {
+	g.syncs.Add(1)
+	endIntake := g.begin()
+	return func() {
+		endIntake()
+		g.syncs.Add(-1)
+	}
+}
+
+// syncing reports whether a sync is running.
+func (g *intakeGauge) syncing() bool {
+	return g.syncs.Load() > 0
+}
+
 // busy reports whether intake is running or ended within intakeQuiet.
 func (g *intakeGauge) busy() bool {
 	return g.active.Load() > 0 || time.Now().UnixNano()-g.last.Load() < int64(intakeQuiet)
@@ -45,5 +63,5 @@ func (g *intakeGauge) busy() bool {
 
 // yields reports whether item w waits for intake to pause.
 func (e *Engine) yields(w WorkItem, now time.Time) bool {
-	return w.Kind == WorkClassify && now.Sub(w.CreatedAt) < classifyYieldMax && e.intake.busy()
+	return w.Kind == WorkClassify && (e.intake.syncing() || now.Sub(w.CreatedAt) < classifyYieldMax && e.intake.busy())
 }
