@@ -58,8 +58,15 @@ func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string,
 		if err != nil {
 			return fmt.Errorf("folders: %w", err)
 		}
+		// The opening messages of the whole batch in one query.
+		var first map[string]Message
+		if r, ok := tx.(FirstInboundReader); ok && !history && len(ids) > 1 {
+			if first, err = r.FirstInbound(ids); err != nil {
+				return fmt.Errorf("first messages: %w", err)
+			}
+		}
 		for _, id := range ids {
-			in, ok, err := e.classifyInput(tx, tenant, id, true, history, folders)
+			in, ok, err := e.classifyInputWith(tx, tenant, id, true, history, folders, first)
 			if errors.Is(err, ErrNotFound) {
 				continue // deleted meanwhile
 			}
@@ -178,6 +185,12 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 // filed when onlyUnfiled, decided since the folders last changed, or
 // with no customer message); a pending decision is always completed.
 func (e *Engine) classifyInput(tx Tx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder) (ClassifyInput, bool, error) {
+	return e.classifyInputWith(tx, tenant, id, onlyUnfiled, history, folders, nil)
+}
+
+// classifyInputWith is classifyInput with the opening messages already
+// read (FirstInbound of a batch) when first is not nil.
+func (e *Engine) classifyInputWith(tx Tx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder, first map[string]Message) (ClassifyInput, bool, error) {
 	conv, err := tx.GetConversation(id)
 	if err != nil {
 		return ClassifyInput{}, false, fmt.Errorf("conversation %q: %w", id, err)
@@ -201,7 +214,9 @@ func (e *Engine) classifyInput(tx Tx, tenant Tenant, id string, onlyUnfiled, his
 	in := ClassifyInput{Tenant: tenant, Conversation: conv, Contact: contact, Folders: folders}
 	// A conversation is filed by its opening customer message, which
 	// states the topic; later ones are often "any news?".
-	if r, ok := tx.(FirstInboundReader); ok && !history {
+	if first != nil && !history {
+		in.Message = first[id]
+	} else if r, ok := tx.(FirstInboundReader); ok && !history {
 		first, err := r.FirstInbound([]string{id})
 		if err != nil {
 			return ClassifyInput{}, false, fmt.Errorf("first message of conversation %q: %w", id, err)
