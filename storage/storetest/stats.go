@@ -198,6 +198,21 @@ func seedStatsHistory(t *testing.T, h *harness) {
 			require.NoError(t, tx.UpdateConversation(&c))
 		}
 	})
+	// Status, assignee and intent changes after creation: the figures
+	// follow a conversation's state now.
+	h.update(func(tx inbox.Tx) {
+		for i, id := range convIDs[40:80] {
+			c, err := tx.GetConversation(id)
+			require.NoError(t, err)
+			c.Status = statuses[(slices.Index(statuses, c.Status)+1+i)%len(statuses)]
+			c.Assignee = []string{"bob", "", "cyd"}[i%3]
+			c.Intent = []inbox.Intent{inbox.IntentOrder, ""}[i%2]
+			if c.Status == inbox.StatusResolved && c.ResolvedAt.IsZero() {
+				c.ResolvedAt = c.CreatedAt.Add(time.Duration(i) * time.Hour)
+			}
+			require.NoError(t, tx.UpdateConversation(&c))
+		}
+	})
 	// The same on messages inserted by the very transaction that moves,
 	// refiles and deletes: a store may count new messages when the
 	// transaction ends, and must agree with its triggers all the same.
