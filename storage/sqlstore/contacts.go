@@ -80,7 +80,7 @@ func (t *tx) CreateContact(c *inbox.Contact) error {
 		c.ID, c.Name, contactSearch(c), nanos(c.CreatedAt), c.Version, doc); err != nil {
 		return err
 	}
-	return t.setContactKeys(c)
+	return t.setContactKeys(c, true)
 }
 
 // identitiesFree checks, before anything is written, that no other contact
@@ -103,17 +103,27 @@ func (t *tx) identitiesFree(c *inbox.Contact) error {
 	return fmt.Errorf("contact %q: %w: an email, phone or external id is held by contact %q", c.ID, inbox.ErrConflict, holder)
 }
 
-func (t *tx) setContactKeys(c *inbox.Contact) error {
-	if _, err := t.exec("contact keys", `DELETE FROM contact_keys WHERE tenant_id = ? AND contact_id = ?`, string(t.tenant), c.ID); err != nil {
-		return err
-	}
-	for _, k := range contactKeys(c) {
-		if _, err := t.exec("contact keys", `INSERT INTO contact_keys (tenant_id, key, contact_id) VALUES (?, ?, ?)`,
-			string(t.tenant), k, c.ID); err != nil {
+// setContactKeys writes the contact's identity keys in one statement. A
+// contact just inserted (fresh) holds none yet, so there is nothing to
+// delete first: an ingest creating a contact per new sender saves a round
+// trip each.
+func (t *tx) setContactKeys(c *inbox.Contact, fresh bool) error {
+	if !fresh {
+		if _, err := t.exec("contact keys", `DELETE FROM contact_keys WHERE tenant_id = ? AND contact_id = ?`, string(t.tenant), c.ID); err != nil {
 			return err
 		}
 	}
-	return nil
+	keys := contactKeys(c)
+	if len(keys) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(keys))
+	for _, k := range keys {
+		args = append(args, string(t.tenant), k, c.ID)
+	}
+	_, err := t.exec("contact keys", `INSERT INTO contact_keys (tenant_id, key, contact_id) VALUES (?, ?, ?)`+
+		strings.Repeat(", (?, ?, ?)", len(keys)-1), args...)
+	return err
 }
 
 // UpdateContact replaces a contact if its version is current.
@@ -140,7 +150,7 @@ func (t *tx) UpdateContact(c *inbox.Contact) error {
 		return err
 	}
 	c.Version++
-	return t.setContactKeys(c)
+	return t.setContactKeys(c, false)
 }
 
 // GetContact returns ErrNotFound for an unknown id.

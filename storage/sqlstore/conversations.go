@@ -73,7 +73,35 @@ func (t *tx) CreateConversation(c *inbox.Conversation) error {
 		return err
 	}
 	t.sawConversation(c.ID)
+	t.rememberConversation(c.ID, seq, vals)
 	return t.indexSubject(seq, c)
+}
+
+// convRow is a conversation row as this transaction last wrote it: its
+// seq and its conversationCols values but the document.
+type convRow struct {
+	seq  int64
+	vals []any
+}
+
+// rememberConversation records the row the transaction just wrote, so a
+// later UpdateConversation in it knows the stored columns without reading
+// them back: an ingest creates each new conversation, then updates it once
+// its messages are in, and the read was a round trip per conversation.
+func (t *tx) rememberConversation(id string, seq int64, vals []any) {
+	if t.convRows == nil {
+		t.convRows = map[string]convRow{}
+	}
+	row := convRow{seq: seq, vals: make([]any, len(conversationCols)-1)}
+	for i := range row.vals {
+		switch v := vals[i].(type) {
+		case int:
+			row.vals[i] = int64(v)
+		default:
+			row.vals[i] = v
+		}
+	}
+	t.convRows[id] = row
 }
 
 // indexSubject makes the conversation's own subject searchable; it is
@@ -105,17 +133,22 @@ func (t *tx) UpdateConversation(c *inbox.Conversation) error {
 	// named in SET, and a reclassification or a new message changes two or
 	// three of the fourteen.
 	current := make([]any, 1+len(conversationCols)-1)
-	ptrs := make([]any, len(current))
-	for i := range current {
-		ptrs[i] = &current[i]
-	}
-	err := t.queryRow("update conversation", ptrs, `SELECT seq, `+strings.Join(conversationCols[:len(conversationCols)-1], ", ")+
-		` FROM conversations WHERE tenant_id = ? AND id = ?`, string(t.tenant), c.ID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("update conversation %q: %w", c.ID, inbox.ErrNotFound)
-	}
-	if err != nil {
-		return err
+	if row, ok := t.convRows[c.ID]; ok {
+		current[0] = row.seq
+		copy(current[1:], row.vals)
+	} else {
+		ptrs := make([]any, len(current))
+		for i := range current {
+			ptrs[i] = &current[i]
+		}
+		err := t.queryRow("update conversation", ptrs, `SELECT seq, `+strings.Join(conversationCols[:len(conversationCols)-1], ", ")+
+			` FROM conversations WHERE tenant_id = ? AND id = ?`, string(t.tenant), c.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("update conversation %q: %w", c.ID, inbox.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	seq, _ := current[0].(int64)
 	subject := asString(current[1])
@@ -148,6 +181,7 @@ func (t *tx) UpdateConversation(c *inbox.Conversation) error {
 	if err := t.updateVersioned("conversation", "conversations", c.ID, c.Version, cols, args...); err != nil {
 		return err
 	}
+	t.rememberConversation(c.ID, seq, vals)
 	c.Version++
 	if subject == c.Subject {
 		return nil
@@ -248,6 +282,7 @@ func (t *tx) DeleteConversation(id string) error {
 		return err
 	}
 	delete(t.existing, id)
+	delete(t.convRows, id)
 	var convSeq int64
 	err := t.queryRow("delete conversation", []any{&convSeq}, `DELETE FROM conversations WHERE tenant_id = ? AND id = ? RETURNING seq`, string(t.tenant), id)
 	if errors.Is(err, sql.ErrNoRows) {

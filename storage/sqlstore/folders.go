@@ -77,6 +77,7 @@ func (t *tx) DeleteFolder(id string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("delete folder %q: %w", id, inbox.ErrNotFound)
 	}
+	t.convRows = nil // the rows below change behind them
 	_, err = t.exec("unfile conversations", `UPDATE conversations SET folder_id = '', version = version + 1 WHERE tenant_id = ? AND folder_id = ?`, string(t.tenant), id)
 	return err
 }

@@ -40,6 +40,10 @@ type tx struct {
 	// so inserting a batch's messages does not ask again for each one.
 	// Only DeleteConversation, in this transaction, can remove them.
 	existing map[string]bool
+	// convRows holds the conversation rows this transaction wrote, as it
+	// wrote them (rememberConversation); statements that change
+	// conversations behind UpdateConversation drop them.
+	convRows map[string]convRow
 }
 
 // sawConversation records that the conversation exists.

@@ -21,9 +21,12 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,6 +56,7 @@ func main() {
 	schema := flag.String("schema", "inboxkit_peer", "PostgreSQL schema (dropped first)")
 	reps := flag.Int("reps", 20, "timed runs of each search")
 	label := flag.String("label", "", "label copied into each JSON line")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ingest to this file")
 	flag.Parse()
 	if *corpus == "" {
 		log.Fatal("peer: -corpus is required")
@@ -93,7 +97,9 @@ func main() {
 			log.Fatalf("peer: drop schema: %v", err)
 		}
 		_ = db.Close()
-		s, err := postgres.Open(ctx, *dsn, postgres.Options{Schema: *schema})
+		// The backends serving the store are told apart by their
+		// application name, to add the server's CPU to the client's.
+		s, err := postgres.Open(ctx, withAppName(*dsn, peerAppName), postgres.Options{Schema: *schema})
 		if err != nil {
 			log.Fatalf("peer: %v", err)
 		}
@@ -116,6 +122,16 @@ func main() {
 	parser, err := email.NewParser(email.ParseOptions{})
 	if err != nil {
 		log.Fatalf("peer: %v", err)
+	}
+	server0 := serverTicks(ctx, *store, *dsn)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatalf("peer: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatalf("peer: %v", err)
+		}
 	}
 	cpu0, began := cpuSeconds(), time.Now()
 	var stored int
@@ -140,9 +156,15 @@ func main() {
 		log.Fatalf("peer: ingest: %v", err)
 	}
 	elapsed, cpu := time.Since(began), cpuSeconds()-cpu0
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	server := serverSeconds(server0, serverTicks(ctx, *store, *dsn))
 	emit(map[string]any{"label": *label, "system": "inboxkit-" + *store, "mode": "ingest", "messages": len(files), "stored": stored,
 		"seconds": round(elapsed.Seconds()), "msgs_per_s": round(float64(len(files)) / elapsed.Seconds()),
-		"cpu_s": round(cpu), "cpu_us_per_msg": round(cpu / float64(len(files)) * 1e6), "loadavg": loadavg()})
+		"client_cpu_s": round(cpu), "server_cpu_s": round(server), "cpu_s": round(cpu + server),
+		"client_cpu_us_per_msg": round(cpu / float64(len(files)) * 1e6), "server_cpu_us_per_msg": round(server / float64(len(files)) * 1e6),
+		"cpu_us_per_msg": round((cpu + server) / float64(len(files)) * 1e6), "loadavg": loadavg()})
 
 	// Search, right after the load: no VACUUM, no ANALYZE.
 	for _, q := range man.Queries {
@@ -168,6 +190,70 @@ func main() {
 			"reps": *reps, "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "cold_ms": round(float64(cold.Microseconds()) / 1000),
 			"returned": len(page.Items), "total_conversations": page.Total, "total_exact": page.TotalExact, "expect_messages": q.Expect})
 	}
+}
+
+// peerAppName is the application_name of the store's connections.
+const peerAppName = "inboxkit-peer"
+
+// withAppName sets application_name in a postgres:// URL or a key=value
+// DSN.
+func withAppName(dsn, name string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("application_name", name)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " application_name=" + name
+}
+
+// serverTicks reads the CPU clock ticks (user + system) of each PostgreSQL
+// backend serving the store, by process id; the server runs on this
+// machine in the side-by-side runs. Nil for SQLite or a remote server.
+func serverTicks(ctx context.Context, store, dsn string) map[int]int64 {
+	if store != "postgres" {
+		return nil
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, peerAppName)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	out := map[int]int64{}
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) != nil {
+			return nil
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command: state is field 3, utime 14, stime 15.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = u + s
+	}
+	return out
+}
+
+// serverSeconds is the CPU the backends spent between two readings; a
+// backend absent from the first started in between.
+func serverSeconds(before, after map[int]int64) float64 {
+	var ticks int64
+	for pid, t := range after {
+		ticks += t - before[pid]
+	}
+	return float64(ticks) / 100 // USER_HZ, 100 on Linux
 }
 
 func emit(v map[string]any) {
