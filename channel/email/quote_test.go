@@ -50,6 +50,43 @@ func requireRuledOutLinesNeverMatch(t *testing.T, lines []string) {
 	}
 }
 
+// TestMayHaveVerbNeverHidesAMatch checks the verb filter in front of the
+// first attribution pattern: a line it rules out never matches it, also
+// in capitals or with letters that fold to ASCII ones.
+func TestMayHaveVerbNeverHidesAMatch(t *testing.T) {
+	lines := []string{
+		"On Mon, 4 Mar 2024, Shop wrote:", "ON MON, SHOP WROTE :", "On Mon, Shop Wrote", "Am 04.03.2024 schrieb Kunde:",
+		"Am 4. März 2024 um 10:00 schrieb Kunde <k@example.com>:", "Op ma 4 mrt 2024 schreef Klant <k@example.com>:",
+		"Den 8 april 2024 kl. 16:02 skrev Kund:", "Den 8 april 2024 kl. 16:02 sKrev Kund:", "On Mon, Shop ſkrev:",
+		"Il giorno lun ha scritto:", "Em seg escreveu:", "El lun, 4 mar 2024, escribió:", "Le 4 mars, Client a écrit :",
+		"LE 4 MARS, X A ÉCRIT:", "Le client a commandé deux articles", "On the other hand, we wrote nothing", "Il faut",
+		"Le 4 mars à 10:00, Client <c@example.com>", "On Monday the shop", "", "le", "on wrote:", "den skrev",
+	}
+	for _, l := range lines {
+		if mayHaveVerb(l) {
+			continue
+		}
+		require.False(t, attributionPatterns[0].MatchString(l), "%q is ruled out but matches", l)
+	}
+	require.False(t, mayHaveVerb("Le client a commandé deux articles"[:9]), "an ASCII line without a verb is ruled out")
+	require.True(t, mayHaveVerb("Den 8 april 2024 kl. 16:02 sKrev Kund:"), "a Kelvin sign may fold to k")
+	t.Run("corpus", func(t *testing.T) {
+		var lines []string
+		for _, f := range corpusFiles(t) {
+			raw, err := os.ReadFile(f)
+			require.NoError(t, err)
+			for l := range strings.SplitSeq(string(raw), "\n") {
+				lines = append(lines, strings.TrimSpace(l))
+			}
+		}
+		for _, l := range lines {
+			if !mayHaveVerb(l) {
+				require.False(t, attributionPatterns[0].MatchString(l), "%q is ruled out but matches", l)
+			}
+		}
+	})
+}
+
 // TestSplitQuotedOutlookBlocks finds the quoted history behind the header
 // block Outlook writes in each language, and behind the attribution lines
 // and separators of other clients.
