@@ -729,6 +729,13 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 		} else {
 			reason = "new conversation: " + reason
 		}
+	}
+	// The message's effect on its conversation comes first, so a new
+	// conversation is created as it will be stored: the update at the end
+	// of the batch then changes no indexed column (SQLite rewrites no
+	// index entry).
+	w.applyMessage(&conv, in, sentAt, isNew)
+	if isNew {
 		if err := w.tx.CreateConversation(&conv); err != nil {
 			return Message{}, Conversation{}, false, fmt.Errorf("create conversation: %w", err)
 		}
@@ -742,7 +749,12 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 	for _, k := range p.threadKeys {
 		w.threadKeys[k] = conv.ID
 	}
+	w.conversations[conv.ID] = conv
+	return msg, conv, isNew, nil
+}
 
+// applyMessage updates a conversation for a message stored in it.
+func (w *ingestTx) applyMessage(conv *Conversation, in Inbound, sentAt time.Time, isNew bool) {
 	conv.MessageCount++
 	if sentAt.After(conv.LastMessageAt) {
 		conv.LastMessageAt = sentAt
@@ -781,8 +793,6 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 		// The customer wrote again: a snoozed conversation is work again.
 		conv.SnoozedUntil = time.Time{}
 	}
-	w.conversations[conv.ID] = conv
-	return msg, conv, isNew, nil
 }
 
 // prefetchContacts finds the contacts of the whole batch in one query
