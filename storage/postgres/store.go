@@ -34,6 +34,7 @@ type Store struct {
 	*sqlstore.Store
 	parallel int
 	analyzer *firstAnalyzer
+	lexemes  *lexemeStats // what the planner's statistics say of the search index
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -76,12 +77,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("postgres %s: create schema: %w", name, classify(err))
 		}
 	}
-	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect{log: logger, stats: newLexemeStats()}, Writer: db, Name: name, Logger: logger})
+	lexemes := newLexemeStats()
+	s, err := sqlstore.New(ctx, sqlstore.Config{Dialect: dialect{log: logger, stats: lexemes}, Writer: db, Name: name, Logger: logger})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns), analyzer: newFirstAnalyzer(db, logger)}, nil
+	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns), analyzer: newFirstAnalyzer(db, logger), lexemes: lexemes}, nil
 }
 
 // Update runs fn in a read-write transaction (inbox.Store); once it has

@@ -74,6 +74,16 @@ type SearchPreparer interface {
 	PrepareSearch(ctx context.Context, tx Execer) error
 }
 
+// MatchFilter is an optional Dialect capability: a condition on the
+// conversation row (alias c), with its arguments, true when the
+// conversation or one of its messages matches the expression. With it a
+// search for words too frequent to collect runs as one query that stops
+// at the page's last match, instead of walking the list in chunks and
+// asking which conversations of each chunk match.
+type MatchFilter interface {
+	MatchFilter(match string) (cond string, args []any)
+}
+
 // Execer runs statements (a *sql.Tx or *sql.DB).
 type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -272,6 +272,11 @@ func (t *tx) listConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 		}
 		total = &c
 	}
+	if f, ok := t.s.d.(MatchFilter); ok {
+		cond, args := f.MatchFilter(match)
+		plan.add(cond, args...)
+		return withTotal(t.runPlan(plan, limit))
+	}
 	return withTotal(t.walk(plan, match, limit))
 }
 
