@@ -4,7 +4,9 @@
 // channel, ingest through an inbox.Ingester that commits a batch while the
 // next is parsed) into a fresh SQLite or PostgreSQL store, then the
 // manifest's searches timed like search_bench.py times mailpit's. Each
-// result is one JSON line on stdout.
+// result is one JSON line on stdout. On PostgreSQL the CPU per message
+// adds the server's backends (read from /proc, the server being local) to
+// the client's; -cpuprofile profiles the client's ingest.
 //
 //	python3 internal/bench/peer/gen_and_send.py eml -n 10000 --seed 42 --out /tmp/corpus-10000
 //	go run ./internal/bench/peer -corpus /tmp/corpus-10000 -store sqlite

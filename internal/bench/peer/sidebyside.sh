@@ -64,7 +64,8 @@ systems = [s for s in ["mailpit", "inboxkit-sqlite", "inboxkit-postgres"] if any
 def med(system, mode, field, query=None):
     v = [r[field] for r in rows if r["system"] == system and r["mode"] == mode and r.get("query_name", None) == query and r.get(field) is not None]
     return statistics.median(v) if v else None
-metrics = [("ingest msg/s", "ingest", "msgs_per_s", None, True), ("CPU µs per message", "ingest", "cpu_us_per_msg", None, False)]
+metrics = [("ingest msg/s", "ingest", "msgs_per_s", None, True), ("CPU µs per message", "ingest", "cpu_us_per_msg", None, False),
+           ("of which PostgreSQL server", "ingest", "server_cpu_us_per_msg", None, False)]
 for q in ["rare", "frequent", "from"]:
     metrics += [(f"search p50 {q} (ms)", "search", "p50_ms", q, False), (f"search p95 {q} (ms)", "search", "p95_ms", q, False)]
 print(f"\nN={sys.argv[2]}, medians of {len({r['label'] for r in rows})} alternating round(s); ratio = how many times better than mailpit")
