@@ -67,6 +67,9 @@ func typedValue(v string) string {
 // RFC 3464 parts.
 const eximMarker = "this message was created automatically by mail delivery software"
 
+// eximMarkerWords are the marker's rarest words, rarest first.
+var eximMarkerWords = []string{"software", "delivery", "automatically"}
+
 var (
 	// eximRecipients introduces the indented list of failed (or delayed)
 	// addresses.
@@ -86,6 +89,14 @@ var (
 // the Message-ID of the returned copy. ok is false for any other text.
 func parseEximBounce(text, failedHeader string) (r BounceReport, ok bool) {
 	lower := strings.ToLower(text)
+	// The marker may be wrapped anywhere, but each of its words is whole:
+	// a text missing one is no report, found without splitting the text
+	// into words (most mail lacks "software").
+	for _, w := range eximMarkerWords {
+		if !strings.Contains(lower, w) {
+			return r, false
+		}
+	}
 	if !strings.Contains(strings.Join(strings.Fields(lower), " "), eximMarker) {
 		return r, false
 	}
