@@ -28,6 +28,10 @@
 // file conversations on the request path; see DeferredClassifier.
 // Background work never refuses an agent's action: Change.Version is
 // checked against the changes an agent must see (Conversation.ChangedVersion).
+// It never fights intake either: classification waits while a mailbox
+// syncs (and at most 10 s behind webhooks that never pause), and its
+// writes carry BackgroundContext, which a store with one writer (SQLite)
+// lets intake and agents pass.
 //
 // # The host API
 //
