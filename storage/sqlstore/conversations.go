@@ -353,8 +353,14 @@ func (t *tx) DeleteConversation(id string) error {
 // messages that are neither spam nor archived. The partial index
 // conversations_unread holds exactly those rows.
 func (t *tx) UnreadCounts() (map[string]int, error) {
-	rows, err := t.query("unread counts", `SELECT folder_id, COUNT(*) FROM conversations
+	return t.countsByFolder("unread counts", `SELECT folder_id, COUNT(*) FROM conversations
 		WHERE tenant_id = ? AND unread > 0 AND status NOT IN ('spam', 'archived') GROUP BY folder_id`, string(t.tenant))
+}
+
+// countsByFolder reads (folder id, count) rows into a map, adding the
+// counts of a folder listed twice.
+func (t *tx) countsByFolder(op, query string, args ...any) (map[string]int, error) {
+	rows, err := t.query(op, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -364,12 +370,12 @@ func (t *tx) UnreadCounts() (map[string]int, error) {
 		var folder string
 		var n int
 		if err := rows.Scan(&folder, &n); err != nil {
-			return nil, t.s.wrap("unread counts", err)
+			return nil, t.s.wrap(op, err)
 		}
-		out[folder] = n
+		out[folder] += n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, t.s.wrap("unread counts", err)
+		return nil, t.s.wrap(op, err)
 	}
 	return out, nil
 }

@@ -85,23 +85,6 @@ func (t *tx) ReadMarks(agent string, conversationIDs []string) (map[string]bool,
 // ReaderUnreadCounts counts, per folder ("" unfiled), the conversations
 // unread for agent that are neither spam nor archived.
 func (t *tx) ReaderUnreadCounts(agent string) (map[string]int, error) {
-	rows, err := t.query("unread counts for agent", `SELECT x.folder_id, COUNT(*) FROM (`+readerUnread("u.folder_id")+`) x GROUP BY x.folder_id`,
+	return t.countsByFolder("unread counts for agent", `SELECT x.folder_id, COUNT(*) FROM (`+readerUnread("u.folder_id")+`) x GROUP BY x.folder_id`,
 		t.readerUnreadArgs(agent)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var folder string
-		var n int
-		if err := rows.Scan(&folder, &n); err != nil {
-			return nil, t.s.wrap("unread counts for agent", err)
-		}
-		out[folder] += n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, t.s.wrap("unread counts for agent", err)
-	}
-	return out, nil
 }
