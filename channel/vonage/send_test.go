@@ -320,14 +320,7 @@ func TestWhatsAppSend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := &fakeMessagesAPI{t: t, key: &key.PublicKey, appID: "app-1", now: now, reply: tt.reply}
-			srv := httptest.NewServer(fake)
-			defer srv.Close()
-			ch, err := vonage.NewWhatsAppChannel(vonage.WhatsAppChannelOptions{
-				IntegrationID: "int-wa", From: "+44 7700 900000", ApplicationID: "app-1", PrivateKey: key,
-				BaseURL: srv.URL, Clock: fixedClock{now}, MediaURL: mediaURL,
-			})
-			require.NoError(t, err)
+			fake, ch := sendingWhatsApp(t, key, now, tt.reply, func(o *vonage.WhatsAppChannelOptions) { o.MediaURL = mediaURL })
 			id, err := ch.Send(context.Background(), tt.out())
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
@@ -373,4 +366,22 @@ func TestWhatsAppFactory(t *testing.T) {
 
 	_, err = factory(context.Background(), in, func(string) ([]byte, error) { return []byte("not a key"), nil })
 	require.ErrorIs(t, err, inbox.ErrInvalid)
+}
+
+// sendingWhatsApp starts a fake Messages API answering with reply and a
+// WhatsApp channel of integration "int-wa" sending to it at now; edit
+// sets the test's own options.
+func sendingWhatsApp(t *testing.T, key *rsa.PrivateKey, now time.Time, reply func(int) (int, string), edit func(*vonage.WhatsAppChannelOptions)) (*fakeMessagesAPI, *vonage.WhatsAppChannel) {
+	t.Helper()
+	fake := &fakeMessagesAPI{t: t, key: &key.PublicKey, appID: "app-1", now: now, reply: reply}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	opts := vonage.WhatsAppChannelOptions{
+		IntegrationID: "int-wa", From: "+44 7700 900000", ApplicationID: "app-1", PrivateKey: key,
+		BaseURL: srv.URL, Clock: fixedClock{now},
+	}
+	edit(&opts)
+	ch, err := vonage.NewWhatsAppChannel(opts)
+	require.NoError(t, err)
+	return fake, ch
 }

@@ -62,14 +62,7 @@ func TestWhatsAppSendTemplate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := &fakeMessagesAPI{t: t, key: &key.PublicKey, appID: "app-1", now: now, reply: tt.reply}
-			srv := httptest.NewServer(fake)
-			defer srv.Close()
-			ch, err := vonage.NewWhatsAppChannel(vonage.WhatsAppChannelOptions{
-				IntegrationID: "int-wa", From: "+44 7700 900000", ApplicationID: "app-1", PrivateKey: key,
-				BaseURL: srv.URL, Clock: fixedClock{now}, Templates: orderReady,
-			})
-			require.NoError(t, err)
+			fake, ch := sendingWhatsApp(t, key, now, tt.reply, func(o *vonage.WhatsAppChannelOptions) { o.Templates = orderReady })
 			id, err := ch.Send(context.Background(), templateOutbound(tt.last, tt.choice))
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
