@@ -12,6 +12,7 @@ import (
 	"github.com/inboxkit/inboxkit/classify/learn"
 	"github.com/inboxkit/inboxkit/classify/rules"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -58,7 +59,7 @@ func TestWithEngine(t *testing.T) {
 
 	conv := func(i int) inbox.Conversation {
 		var c inbox.Conversation
-		require.NoError(t, store.View(ctx, "acme", func(tx inbox.Tx) error {
+		require.NoError(t, store.View(ctx, "acme", func(tx driver.Tx) error {
 			var err error
 			c, err = tx.GetConversation(res.Items[i].ConversationID)
 			return err
@@ -116,7 +117,7 @@ func TestAsyncWithEngine(t *testing.T) {
 	convID := res.Items[0].ConversationID
 	get := func() inbox.Conversation {
 		var c inbox.Conversation
-		require.NoError(t, store.View(ctx, "acme", func(tx inbox.Tx) error {
+		require.NoError(t, store.View(ctx, "acme", func(tx driver.Tx) error {
 			var err error
 			c, err = tx.GetConversation(convID)
 			return err

@@ -87,7 +87,7 @@ func CanTransition(from, to Status) bool { return slices.Contains(transitions[fr
 // (and write related records), saves it, records an audit entry with the
 // before and after states, and publishes an event after commit.
 func (e *Engine) mutate(ctx context.Context, tenant TenantID, convID string, ch Change, action string,
-	fn func(tx Tx, c *Conversation) (audit any, err error)) (Conversation, error) {
+	fn func(tx storeTx, c *Conversation) (audit any, err error)) (Conversation, error) {
 	if strings.TrimSpace(ch.Actor) == "" {
 		return Conversation{}, fmt.Errorf("%s: %w", action, Invalid("actor", "is required"))
 	}
@@ -95,7 +95,7 @@ func (e *Engine) mutate(ctx context.Context, tenant TenantID, convID string, ch 
 		return Conversation{}, fmt.Errorf("%s: %w", action, err)
 	}
 	var out Conversation
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		c, err := tx.GetConversation(convID)
 		if err != nil {
 			return fmt.Errorf("conversation %q: %w", convID, err)
@@ -157,7 +157,7 @@ func (e *Engine) SetStatus(ctx context.Context, tenant TenantID, convID string, 
 	if !s.Valid() {
 		return Conversation{}, fmt.Errorf("set status: %w", Invalid("status", fmt.Sprintf("%q is not one of new, open, resolved, archived, spam, urgent", s)))
 	}
-	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.status", func(tx Tx, c *Conversation) (any, error) {
+	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.status", func(tx storeTx, c *Conversation) (any, error) {
 		if c.Status == s {
 			return nil, nil
 		}
@@ -183,7 +183,7 @@ func (e *Engine) Assign(ctx context.Context, tenant TenantID, convID, assignee s
 			return Conversation{}, fmt.Errorf("assign: %w", err)
 		}
 	}
-	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.assign", func(tx Tx, c *Conversation) (any, error) {
+	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.assign", func(tx storeTx, c *Conversation) (any, error) {
 		c.Assignee = assignee
 		return nil, nil
 	})
@@ -206,7 +206,7 @@ func (e *Engine) Move(ctx context.Context, tenant TenantID, convID, folderID str
 }
 
 func (e *Engine) moveConversation(ctx context.Context, tenant TenantID, convID, folderID string, ch Change) (Conversation, error) {
-	return e.mutate(ctx, tenant, convID, ch, "conversation.move", func(tx Tx, c *Conversation) (any, error) {
+	return e.mutate(ctx, tenant, convID, ch, "conversation.move", func(tx storeTx, c *Conversation) (any, error) {
 		if folderID != "" {
 			if _, err := tx.GetFolder(folderID); err != nil {
 				if errors.Is(err, ErrNotFound) {
@@ -231,7 +231,7 @@ func (e *Engine) moveConversation(ctx context.Context, tenant TenantID, convID, 
 // latest customer message unread, for the whole team: agents' own marks
 // (MarkReadFor) are cleared, so everyone sees the new state.
 func (e *Engine) MarkRead(ctx context.Context, tenant TenantID, convID string, read bool, ch Change) (Conversation, error) {
-	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.read", func(tx Tx, c *Conversation) (any, error) {
+	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.read", func(tx storeTx, c *Conversation) (any, error) {
 		msgs, err := tx.ListMessages(convID)
 		if err != nil {
 			return nil, err
@@ -298,7 +298,7 @@ func (e *Engine) SetTags(ctx context.Context, tenant TenantID, convID string, ta
 	if len(clean) > MaxTags {
 		return Conversation{}, fmt.Errorf("set tags: %w", Invalid("tags", fmt.Sprintf("at most %d tags", MaxTags)))
 	}
-	return e.mutate(ctx, tenant, convID, ch, "conversation.tags", func(tx Tx, c *Conversation) (any, error) {
+	return e.mutate(ctx, tenant, convID, ch, "conversation.tags", func(tx storeTx, c *Conversation) (any, error) {
 		c.Tags = clean
 		return nil, nil
 	})
@@ -307,7 +307,7 @@ func (e *Engine) SetTags(ctx context.Context, tenant TenantID, convID string, ta
 // LinkProject links a conversation to a host project ("" unlinks) and
 // merges refs into its external references (a "" value removes a key).
 func (e *Engine) LinkProject(ctx context.Context, tenant TenantID, convID, projectID string, refs map[string]string, ch Change) (Conversation, error) {
-	return e.mutate(ctx, tenant, convID, ch, "conversation.link", func(tx Tx, c *Conversation) (any, error) {
+	return e.mutate(ctx, tenant, convID, ch, "conversation.link", func(tx storeTx, c *Conversation) (any, error) {
 		c.ProjectID = projectID
 		for k, v := range refs {
 			if c.ExternalRefs == nil {
@@ -346,7 +346,7 @@ func (e *Engine) AddNote(ctx context.Context, tenant TenantID, convID, body stri
 		}
 	}
 	var note Note
-	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.note", func(tx Tx, c *Conversation) (any, error) {
+	c, err := e.mutate(ctx, tenant, convID, ch, "conversation.note", func(tx storeTx, c *Conversation) (any, error) {
 		note = Note{TenantID: tenant, ConversationID: convID, Author: ch.Actor, Body: body, Mentions: mentions, CreatedAt: e.clock.Now()}
 		if err := tx.CreateNote(&note); err != nil {
 			return nil, err
@@ -418,7 +418,7 @@ func (e *Engine) checkEmployee(ctx context.Context, tenant TenantID, field, id s
 // logged: a lost notification must not fail the action that caused it.
 func (e *Engine) notify(ctx context.Context, tenant TenantID, user, kind, convID, text string) {
 	n := Notification{TenantID: tenant, UserID: user, Kind: kind, ConversationID: convID, Text: text, CreatedAt: e.clock.Now()}
-	err := e.store.Update(ctx, tenant, func(tx Tx) error { return tx.CreateNotification(&n) })
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error { return tx.CreateNotification(&n) })
 	if err != nil {
 		e.log.Warn("inbox: store notification", "tenant", string(tenant), "kind", kind, "err", err)
 		return

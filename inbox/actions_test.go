@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 type employees map[string]bool
@@ -47,7 +48,7 @@ func TestStatusTransitionsAndVersions(t *testing.T) {
 	require.ErrorIs(t, err, inbox.ErrNotFound)
 
 	var audit []inbox.AuditEntry
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		var err error
 		audit, err = tx.ListAudit(inbox.AuditQuery{ConversationID: id})
 		return err
@@ -81,7 +82,7 @@ func TestAssignNotesAndMentions(t *testing.T) {
 	require.ErrorIs(t, err, inbox.ErrInvalid)
 
 	var notes []inbox.Notification
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		var err error
 		notes, err = tx.ListNotifications(inbox.NotificationQuery{UserID: "bob"})
 		return err
@@ -176,7 +177,7 @@ func TestFollowUpsAndTasks(t *testing.T) {
 	n, err := e.engine.RaiseDueFollowUps(e.ctx, tenantA)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		got, err := tx.GetFollowUp(auto.ID)
 		require.NoError(t, err)
 		require.Equal(t, inbox.FollowUpCancelled, got.Status)

@@ -218,7 +218,7 @@ const inlineFilingWait = time.Minute
 // transaction that removes the work item, so a crash never sends twice.
 // A generation that fails is retried by the worker with backoff; only
 // when the attempts run out is a failed draft recorded.
-func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error {
+func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx storeTx) error) error {
 	convID, messageID := w.Key, w.Payload
 	var (
 		in    ReplyInput
@@ -226,7 +226,7 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 		wait  bool
 		loop  string
 	)
-	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant.ID, func(tx storeTx) error {
 		var err error
 		check, err = e.autoReplyCheck(tx, tenant, convID, messageID)
 		if errors.Is(err, ErrNotFound) {
@@ -279,7 +279,7 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 		if check.Conversation.ID != "" {
 			e.log.Debug("inbox: no auto-reply", "tenant", string(tenant.ID), "conversation", convID, "reason", AutoReplyBlocked(check))
 		}
-		return e.store.Update(context.WithoutCancel(ctx), tenant.ID, finish)
+		return e.updateTx(context.WithoutCancel(ctx), tenant.ID, finish)
 	}
 
 	gctx, cancel := context.WithTimeout(ctx, generateTimeout)
@@ -296,7 +296,7 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 		ev      Event
 		tripped string // the integration's circuit breaker opened
 	)
-	err = e.store.Update(context.WithoutCancel(ctx), tenant.ID, func(tx Tx) error {
+	err = e.updateTx(context.WithoutCancel(ctx), tenant.ID, func(tx storeTx) error {
 		tripped = ""
 		if err := finish(tx); err != nil {
 			return err
@@ -369,7 +369,7 @@ func (e *Engine) runAutoReply(ctx context.Context, tenant Tenant, w WorkItem, fi
 		e.kickOutbox()
 	}
 	if tripped != "" {
-		return e.pauseAutoReplies(ctx, tenant, check.Conversation, "circuit breaker: "+tripped, func(Tx) error { return nil })
+		return e.pauseAutoReplies(ctx, tenant, check.Conversation, "circuit breaker: "+tripped, func(storeTx) error { return nil })
 	}
 	return nil
 }
@@ -384,7 +384,7 @@ type AdminLister interface {
 // pauseAutoReplies pauses the auto-replies of conv's integration for
 // AutoReplyPause, tells the admins once per pause, and finishes the work
 // item, in one transaction.
-func (e *Engine) pauseAutoReplies(ctx context.Context, tenant Tenant, conv Conversation, why string, finish func(tx Tx) error) error {
+func (e *Engine) pauseAutoReplies(ctx context.Context, tenant Tenant, conv Conversation, why string, finish func(tx storeTx) error) error {
 	integ := conv.IntegrationID
 	var admins []string
 	if l, ok := e.employees.(AdminLister); ok {
@@ -395,7 +395,7 @@ func (e *Engine) pauseAutoReplies(ctx context.Context, tenant Tenant, conv Conve
 	}
 	now := e.clock.Now()
 	first := false
-	err := e.store.Update(context.WithoutCancel(ctx), tenant.ID, func(tx Tx) error {
+	err := e.updateTx(context.WithoutCancel(ctx), tenant.ID, func(tx storeTx) error {
 		if err := finish(tx); err != nil {
 			return err
 		}
@@ -436,7 +436,7 @@ func (e *Engine) pauseAutoReplies(ctx context.Context, tenant Tenant, conv Conve
 	return nil
 }
 
-func (e *Engine) autoReplyCheck(tx Tx, tenant Tenant, convID, messageID string) (AutoReplyCheck, error) {
+func (e *Engine) autoReplyCheck(tx storeTx, tenant Tenant, convID, messageID string) (AutoReplyCheck, error) {
 	c := AutoReplyCheck{Now: e.clock.Now(), Tenant: tenant}
 	var err error
 	if c.Conversation, err = tx.GetConversation(convID); err != nil {

@@ -52,13 +52,6 @@ func needsHistory(c Classifier) bool {
 	return !ok || h.NeedsHistory()
 }
 
-// FirstInboundReader is an optional Tx capability: the first inbound
-// message (in ListMessages order) of many conversations in one query.
-// Conversations without an inbound message are absent from the result.
-type FirstInboundReader interface {
-	FirstInbound(conversationIDs []string) (map[string]Message, error)
-}
-
 // ClassifierFunc adapts a function to Classifier.
 type ClassifierFunc func(ctx context.Context, in ClassifyInput) (Decision, error)
 

@@ -12,18 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
 // slowStore counts write transactions, makes each take a while like a
 // disk sync, and fails them on demand.
 type slowStore struct {
-	inbox.Store
+	driver.Store
 	updates atomic.Int64
 	failing atomic.Bool
 }
 
-func (s *slowStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *slowStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	s.updates.Add(1)
 	time.Sleep(2 * time.Millisecond)
 	if s.failing.Load() {
@@ -56,9 +57,9 @@ func requestContext(abandoned bool) (context.Context, context.CancelFunc) {
 	return context.Background(), func() {}
 }
 
-func countMessages(t *testing.T, s inbox.Store) int {
+func countMessages(t *testing.T, s driver.Store) int {
 	n := 0
-	require.NoError(t, s.View(context.Background(), tenantA, func(tx inbox.Tx) error {
+	require.NoError(t, s.View(context.Background(), tenantA, func(tx driver.Tx) error {
 		q := inbox.ConversationQuery{Limit: 500}
 		for {
 			page, err := tx.ListConversations(q)
@@ -154,7 +155,7 @@ type parallelStore struct {
 
 func (s *parallelStore) ParallelWrites() int { return s.n }
 
-func (s *parallelStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *parallelStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	now := s.active.Add(1)
 	defer s.active.Add(-1)
 	for {
@@ -207,13 +208,13 @@ func TestIngestOneRunsParallelLanesOnParallelStores(t *testing.T) {
 
 // gatedStore holds its first write transaction until release is closed.
 type gatedStore struct {
-	inbox.Store
+	driver.Store
 	entered chan struct{}
 	release chan struct{}
 	first   atomic.Bool
 }
 
-func (s *gatedStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *gatedStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	if s.first.CompareAndSwap(false, true) {
 		close(s.entered)
 		<-s.release
@@ -266,7 +267,7 @@ func TestIngestOneLeaderBehindAFullBatchOfAbandonedRequests(t *testing.T) {
 	require.Equal(t, inbox.IngestStored, item.Status)
 	require.NotEmpty(t, item.MessageID)
 	var m inbox.Message
-	require.NoError(t, mem.View(context.Background(), tenantA, func(tx inbox.Tx) error {
+	require.NoError(t, mem.View(context.Background(), tenantA, func(tx driver.Tx) error {
 		var gerr error
 		m, gerr = tx.GetMessage(item.MessageID)
 		return gerr

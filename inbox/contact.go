@@ -57,31 +57,6 @@ func (k ContactKey) Identity() string {
 	return ""
 }
 
-// ContactIdentities lists every identity key of c (see ContactKey.Identity)
-// once: stores keep them unique in a tenant, so two contacts never share
-// an address, a number, a handle or a CRM id.
-func ContactIdentities(c *Contact) []string {
-	var keys []string
-	seen := map[string]bool{}
-	add := func(k ContactKey) {
-		if id := k.Identity(); id != "" && !seen[id] {
-			seen[id] = true
-			keys = append(keys, id)
-		}
-	}
-	for _, e := range c.Emails {
-		add(ContactKey{Email: e})
-	}
-	for _, p := range c.Phones {
-		add(ContactKey{Phone: p})
-	}
-	for _, h := range c.Handles {
-		add(ContactKey{Handle: h})
-	}
-	add(ContactKey{ExternalID: c.ExternalID})
-	return keys
-}
-
 // IsZero reports whether p identifies nobody.
 func (p Party) IsZero() bool { return p.Email == "" && p.Phone == "" && p.ID == "" }
 

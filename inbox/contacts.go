@@ -28,7 +28,7 @@ type ContactPanel struct {
 // Contact returns a contact with its conversations.
 func (e *Engine) Contact(ctx context.Context, tenant TenantID, contactID string) (ContactPanel, error) {
 	var p ContactPanel
-	err := e.store.View(ctx, tenant, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		if p.Contact, err = tx.GetContact(contactID); err != nil {
 			return err
@@ -64,7 +64,7 @@ func (e *Engine) UpdateContact(ctx context.Context, tenant TenantID, c Contact, 
 	for i, p := range c.Phones {
 		c.Phones[i] = NormalizePhone(p)
 	}
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		before, err := tx.GetContact(c.ID)
 		if err != nil {
 			return err
@@ -106,7 +106,7 @@ func (e *Engine) MergeContacts(ctx context.Context, tenant TenantID, keepID, dro
 	}
 	var keep Contact
 	var moved []string
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		if keep, err = tx.GetContact(keepID); err != nil {
 			return fmt.Errorf("contact %q: %w", keepID, err)
@@ -178,7 +178,7 @@ func (e *Engine) linkContact(ctx context.Context, tenant TenantID, id string) er
 		return nil
 	}
 	var c Contact
-	err := e.store.View(ctx, tenant, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		c, err = tx.GetContact(id)
 		return err
@@ -196,7 +196,7 @@ func (e *Engine) linkContact(ctx context.Context, tenant TenantID, id string) er
 	if ext == "" {
 		return nil
 	}
-	err = e.store.Update(ctx, tenant, func(tx Tx) error {
+	err = e.updateTx(ctx, tenant, func(tx storeTx) error {
 		c, err := tx.GetContact(id)
 		if err != nil || c.ExternalID != "" {
 			return err

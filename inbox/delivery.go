@@ -73,7 +73,7 @@ func (e *Engine) RecordDelivery(ctx context.Context, tenant TenantID, u Delivery
 	)
 	for attempt := 0; attempt < 3; attempt++ {
 		outcome = "ignored"
-		err := e.store.Update(ctx, tenant, func(tx Tx) error {
+		err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 			m, err := tx.GetMessageByProviderID(u.IntegrationID, u.ProviderID)
 			if errors.Is(err, ErrNotFound) {
 				return nil
@@ -129,7 +129,7 @@ func (e *Engine) RecordDelivery(ctx context.Context, tenant TenantID, u Delivery
 // provider id (a webhook's external id, a Vonage message id).
 func (e *Engine) MessageByProviderID(ctx context.Context, tenant TenantID, integrationID, providerID string) (Message, error) {
 	var m Message
-	err := e.view(ctx, "get message", tenant, func(tx Tx) error {
+	err := e.view(ctx, "get message", tenant, func(tx storeTx) error {
 		var err error
 		m, err = tx.GetMessageByProviderID(integrationID, providerID)
 		return notFound("message", providerID, err)
@@ -147,7 +147,7 @@ func (e *Engine) SaveSummary(ctx context.Context, tenant TenantID, convID, summa
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	now := e.now()
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		c, err := tx.GetConversation(convID)
 		if err != nil {
 			return notFound("conversation", convID, err)

@@ -49,14 +49,18 @@
 //
 // # Stores
 //
-// Persistence is an interface, Store, with implementations in storage/...:
-// an in-memory store for tests and demos, SQLite for the embedded default
-// and PostgreSQL for scale-out. All of them pass the same conformance suite
-// (storage/storetest), so a host's tests on memstore predict production.
-// The engine owns the rules (validation, text folding with
-// inbox/textfold, search parsing, identity keys); stores persist and index.
-// Every Store access is a transaction bound to one tenant, so tenants
-// cannot see each other's data.
+// A host opens a store from storage/...: an in-memory store for tests and
+// demos, SQLite for the embedded default and PostgreSQL for scale-out, and
+// passes it in Options.Store; every read and write then goes through the
+// Engine. All stores pass the same conformance suite (storage/storetest),
+// so a host's tests on memstore predict production. The engine owns the
+// rules (validation, text folding with inbox/textfold, search parsing,
+// identity keys, stamping, audit); stores persist and index.
+//
+// The contract between the engine and a store is package inbox/driver, as
+// database/sql/driver is for database/sql: hosts do not need it. Every
+// store access is a transaction bound to one tenant, so tenants cannot see
+// each other's data.
 //
 // Everything is configured through Options; nil fields get safe defaults.
 package inbox

@@ -77,7 +77,7 @@ type Options struct {
 // and stores are thin adapters around it. An Engine is safe for concurrent
 // use.
 type Engine struct {
-	store      Store
+	store      storeAPI
 	blobs      BlobStore
 	sealer     Sealer
 	classifier Classifier
@@ -114,6 +114,9 @@ func New(opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.Store", "is required"))
 	}
+	if !isDriverStore(opts.Store) {
+		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.Store", fmt.Sprintf("%T does not implement driver.Store (package inbox/driver)", opts.Store)))
+	}
 	if opts.MaxConcurrentWork < 0 {
 		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.MaxConcurrentWork", "must not be negative"))
 	}
@@ -121,7 +124,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("inbox: new engine: %w", Invalid("Options.EventBuffer", "must not be negative"))
 	}
 	e := &Engine{
-		store:      opts.Store,
+		store:      opts.Store.(storeAPI),
 		blobs:      opts.Blobs,
 		sealer:     opts.Sealer,
 		classifier: opts.Classifier,
@@ -152,7 +155,7 @@ func New(opts Options) (*Engine, error) {
 	e.metrics = newMetrics(opts.Metrics)
 	e.coalesce.eng = e
 	e.coalesce.lanes = 1
-	if pw, ok := opts.Store.(ParallelWriter); ok {
+	if pw, ok := opts.Store.(parallelWriter); ok {
 		e.coalesce.lanes = max(pw.ParallelWrites(), 1)
 	}
 	e.instance = opts.Instance
@@ -166,10 +169,6 @@ func New(opts Options) (*Engine, error) {
 	}
 	return e, nil
 }
-
-// Store returns the engine's store, for reads a host wants to make directly.
-// Writes should go through Engine methods so invariants and audit hold.
-func (e *Engine) Store() Store { return e.store }
 
 // Blobs returns the engine's blob store (nil if none was configured).
 func (e *Engine) Blobs() BlobStore { return e.blobs }

@@ -35,3 +35,17 @@ func ClaimYielding(e *Engine, ctx context.Context, tenant TenantID, n int) (kind
 // SettleIntake makes intake look paused, as it does intakeQuiet after
 // the last batch.
 func SettleIntake(e *Engine) { e.intake.last.Store(0) }
+
+// The engine's view of package driver's interfaces, for
+// TestDriverContractMatchesEngineView.
+type (
+	StoreAPI           = storeAPI
+	StoreTx            = storeTx
+	ParallelWriterView = parallelWriter
+	LeaserView         = leaser
+	ContactsFinderView = contactsFinder
+	FirstInboundView   = firstInboundReader
+	LastInboundView    = lastInboundReader
+	StatsTxView        = statsTx
+	BlobRefListerView  = blobRefLister
+)

@@ -48,19 +48,19 @@ func (e *Engine) classifyConversations(ctx context.Context, tenant Tenant, ids [
 // for each conversation that needs nothing more (decided without error,
 // or not to be classified). It returns the conversations whose
 // classifier failed; their failure is recorded on them and logged.
-func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string, c Classifier, done func(tx Tx, id string) error) (map[string]error, error) {
+func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string, c Classifier, done func(tx storeTx, id string) error) (map[string]error, error) {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	history := needsHistory(c)
 	inputs := map[string]ClassifyInput{}
-	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant.ID, func(tx storeTx) error {
 		folders, err := tx.ListFolders()
 		if err != nil {
 			return fmt.Errorf("folders: %w", err)
 		}
 		// The opening messages of the whole batch in one query.
 		var first map[string]Message
-		if r, ok := tx.(FirstInboundReader); ok && !history && len(ids) > 1 {
+		if r, ok := tx.(firstInboundReader); ok && !history && len(ids) > 1 {
 			if first, err = r.FirstInbound(ids); err != nil {
 				return fmt.Errorf("first messages: %w", err)
 			}
@@ -114,7 +114,7 @@ func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string,
 		return failed, nil
 	}
 	var changed []string
-	err = e.store.Update(ctx, tenant.ID, func(tx Tx) error {
+	err = e.updateTx(ctx, tenant.ID, func(tx storeTx) error {
 		changed = changed[:0]
 		for _, id := range ids {
 			if d, ok := decisions[id]; ok {
@@ -150,7 +150,7 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 		in ClassifyInput
 		ok bool
 	)
-	err := e.store.View(ctx, tenant.ID, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant.ID, func(tx storeTx) error {
 		folders, err := tx.ListFolders()
 		if err != nil {
 			return fmt.Errorf("folders: %w", err)
@@ -166,7 +166,7 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 	}
 	d, cerr := e.decide(ctx, c, in)
 	changed := false
-	err = e.store.Update(ctx, tenant.ID, func(tx Tx) error {
+	err = e.updateTx(ctx, tenant.ID, func(tx storeTx) error {
 		var err error
 		changed, err = e.applyClassification(tx, tenant, id, d)
 		return err
@@ -184,13 +184,13 @@ func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, only
 // ok is false when it is not to be classified (filed by hand, already
 // filed when onlyUnfiled, decided since the folders last changed, or
 // with no customer message); a pending decision is always completed.
-func (e *Engine) classifyInput(tx Tx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder) (ClassifyInput, bool, error) {
+func (e *Engine) classifyInput(tx storeTx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder) (ClassifyInput, bool, error) {
 	return e.classifyInputWith(tx, tenant, id, onlyUnfiled, history, folders, nil)
 }
 
 // classifyInputWith is classifyInput with the opening messages already
 // read (FirstInbound of a batch) when first is not nil.
-func (e *Engine) classifyInputWith(tx Tx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder, first map[string]Message) (ClassifyInput, bool, error) {
+func (e *Engine) classifyInputWith(tx storeTx, tenant Tenant, id string, onlyUnfiled, history bool, folders []Folder, first map[string]Message) (ClassifyInput, bool, error) {
 	conv, err := tx.GetConversation(id)
 	if err != nil {
 		return ClassifyInput{}, false, fmt.Errorf("conversation %q: %w", id, err)
@@ -216,7 +216,7 @@ func (e *Engine) classifyInputWith(tx Tx, tenant Tenant, id string, onlyUnfiled,
 	// states the topic; later ones are often "any news?".
 	if first != nil && !history {
 		in.Message = first[id]
-	} else if r, ok := tx.(FirstInboundReader); ok && !history {
+	} else if r, ok := tx.(firstInboundReader); ok && !history {
 		first, err := r.FirstInbound([]string{id})
 		if err != nil {
 			return ClassifyInput{}, false, fmt.Errorf("first message of conversation %q: %w", id, err)
@@ -259,7 +259,7 @@ func (e *Engine) decide(ctx context.Context, c Classifier, in ClassifyInput) (De
 // applyClassification writes decision d on conversation id in tx unless
 // an agent filed it meanwhile or nothing an agent sees would change; it
 // reports whether the filing changed.
-func (e *Engine) applyClassification(tx Tx, tenant Tenant, id string, d Decision) (bool, error) {
+func (e *Engine) applyClassification(tx storeTx, tenant Tenant, id string, d Decision) (bool, error) {
 	conv, err := tx.GetConversation(id)
 	if err != nil {
 		return false, err

@@ -87,7 +87,7 @@ func (e *Engine) SaveFolder(ctx context.Context, tenant TenantID, f Folder, ch C
 	}
 
 	rulesChanged := false
-	err = e.store.Update(ctx, tenant, func(tx Tx) error {
+	err = e.updateTx(ctx, tenant, func(tx storeTx) error {
 		now := e.clock.Now()
 		f.TenantID, f.UpdatedAt = tenant, now
 		if f.ID == "" {
@@ -127,7 +127,7 @@ func (e *Engine) DeleteFolder(ctx context.Context, tenant TenantID, folderID str
 	if ch.Actor == "" {
 		return fmt.Errorf("delete folder: %w", Invalid("actor", "is required"))
 	}
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		before, err := tx.GetFolder(folderID)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (e *Engine) UpdateSettings(ctx context.Context, tenant TenantID, s TenantSe
 	if err := checkSettings(s); err != nil {
 		return Tenant{}, fmt.Errorf("update settings: %w", err)
 	}
-	err = e.store.View(ctx, tenant, func(tx Tx) error {
+	err = e.viewTx(ctx, tenant, func(tx storeTx) error {
 		if s.Newsletter == NewsletterFolder {
 			if _, err := tx.GetFolder(s.NewsletterFolderID); err != nil {
 				if errors.Is(err, ErrNotFound) {
@@ -215,7 +215,7 @@ func (e *Engine) UpdateSettings(ctx context.Context, tenant TenantID, s TenantSe
 	if err := e.store.UpdateTenant(ctx, &t); err != nil {
 		return Tenant{}, fmt.Errorf("update settings: %w", err)
 	}
-	if err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	if err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		return tx.AppendAudit(AuditEntry{TenantID: tenant, Actor: ch.Actor, Action: "tenant.settings", EntityType: "tenant", EntityID: string(tenant),
 			Before: mustJSON(before.Settings), After: mustJSON(t.Settings), At: t.UpdatedAt})
 	}); err != nil {
@@ -259,7 +259,7 @@ func autoFiled(c Conversation) bool {
 // conversation, its first inbound message, its history, contact and
 // tenant. ok is false when there is no inbound message to learn from.
 func (e *Engine) learnInput(ctx context.Context, tenant TenantID, convID string) (in ClassifyInput, ok bool) {
-	err := e.store.View(ctx, tenant, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		conv, err := tx.GetConversation(convID)
 		if err != nil {
 			return err

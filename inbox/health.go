@@ -32,7 +32,7 @@ type IntegrationHealth struct {
 // Health reports every integration of a tenant.
 func (e *Engine) Health(ctx context.Context, tenant TenantID) ([]IntegrationHealth, error) {
 	var integs []Integration
-	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+	if err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		integs, err = tx.ListIntegrations()
 		return err

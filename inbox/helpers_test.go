@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -78,7 +79,7 @@ func (e *env) work() {
 func (e *env) conversation(id string) inbox.Conversation {
 	e.t.Helper()
 	var c inbox.Conversation
-	require.NoError(e.t, e.store.View(e.ctx, tenantA, func(tx inbox.Tx) error {
+	require.NoError(e.t, e.store.View(e.ctx, tenantA, func(tx driver.Tx) error {
 		var err error
 		c, err = tx.GetConversation(id)
 		return err
@@ -89,7 +90,7 @@ func (e *env) conversation(id string) inbox.Conversation {
 func (e *env) messages(convID string) []inbox.Message {
 	e.t.Helper()
 	var msgs []inbox.Message
-	require.NoError(e.t, e.store.View(e.ctx, tenantA, func(tx inbox.Tx) error {
+	require.NoError(e.t, e.store.View(e.ctx, tenantA, func(tx driver.Tx) error {
 		var err error
 		msgs, err = tx.ListMessages(convID)
 		return err
@@ -97,7 +98,7 @@ func (e *env) messages(convID string) []inbox.Message {
 	return msgs
 }
 
-func (e *env) update(fn func(tx inbox.Tx) error) {
+func (e *env) update(fn func(tx driver.Tx) error) {
 	e.t.Helper()
 	require.NoError(e.t, e.store.Update(e.ctx, tenantA, fn))
 }
@@ -105,7 +106,7 @@ func (e *env) update(fn func(tx inbox.Tx) error) {
 func (e *env) folder(name string, mode inbox.AutoReplyMode) inbox.Folder {
 	e.t.Helper()
 	f := inbox.Folder{TenantID: tenantA, Name: name, AutoReply: inbox.AutoReplySettings{Mode: mode}}
-	e.update(func(tx inbox.Tx) error { return tx.CreateFolder(&f) })
+	e.update(func(tx driver.Tx) error { return tx.CreateFolder(&f) })
 	return f
 }
 
@@ -113,7 +114,7 @@ func (e *env) integration(kind inbox.Source, config map[string]string) inbox.Int
 	e.t.Helper()
 	now := e.engine.Clock().Now()
 	in := inbox.Integration{TenantID: tenantA, Kind: kind, Name: string(kind), Enabled: true, Config: config, CreatedAt: now, UpdatedAt: now}
-	e.update(func(tx inbox.Tx) error { return tx.CreateIntegration(&in) })
+	e.update(func(tx driver.Tx) error { return tx.CreateIntegration(&in) })
 	return in
 }
 

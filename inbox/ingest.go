@@ -78,7 +78,7 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 
 	var out ingestOutcome
 	for attempt := 1; ; attempt++ {
-		err = e.store.Update(ctx, tenantID, func(tx Tx) error {
+		err = e.updateTx(ctx, tenantID, func(tx storeTx) error {
 			w := ingestTx{e: e, tx: tx, tenant: tenant, now: e.clock.Now()}
 			var err error
 			out, err = w.run(prepared, b)
@@ -356,7 +356,7 @@ func contentHash(in Inbound) string {
 // ingestTx is one attempt at storing a batch inside a transaction.
 type ingestTx struct {
 	e      *Engine
-	tx     Tx
+	tx     storeTx
 	tenant Tenant
 	now    time.Time
 
@@ -799,7 +799,7 @@ func (w *ingestTx) applyMessage(conv *Conversation, in Inbound, sentAt time.Time
 // when the store can (ContactsFinder), so contact() asks per message only
 // for phones to merge. Parties without a contact are remembered as such.
 func (w *ingestTx) prefetchContacts(batch []preparedInbound) error {
-	f, ok := w.tx.(ContactsFinder)
+	f, ok := w.tx.(contactsFinder)
 	if !ok {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/blob"
 )
 
@@ -32,7 +33,7 @@ func TestIngestCreatesConversationAndContact(t *testing.T) {
 	require.Equal(t, "Où est ma commande #12345 ?", c.Subject)
 
 	var contact inbox.Contact
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		var err error
 		contact, err = tx.FindContact(inbox.ContactKey{Email: "camille.rousseau@courriel.example"})
 		return err
@@ -101,7 +102,7 @@ func TestIngestQuarantinesBadMessagesAndStoresTheRest(t *testing.T) {
 	require.Contains(t, res.Items[3].Reason, "messages[3].source")
 
 	var items []inbox.QuarantineItem
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		var err error
 		items, err = tx.ListQuarantine(inbox.QuarantineQuery{})
 		return err
@@ -138,19 +139,19 @@ func TestIngestUnknownTenant(t *testing.T) {
 // failingStore makes the nth InsertMessage of a transaction fail, to prove
 // a failing batch leaves nothing behind.
 type failingStore struct {
-	inbox.Store
+	driver.Store
 	failAt int
 }
 
 type failingTx struct {
-	inbox.Tx
+	driver.Tx
 	n      *int
 	failAt int
 }
 
-func (s failingStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(inbox.Tx) error) error {
+func (s failingStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(driver.Tx) error) error {
 	n := 0
-	return s.Store.Update(ctx, tenant, func(tx inbox.Tx) error { return fn(failingTx{Tx: tx, n: &n, failAt: s.failAt}) })
+	return s.Store.Update(ctx, tenant, func(tx driver.Tx) error { return fn(failingTx{Tx: tx, n: &n, failAt: s.failAt}) })
 }
 
 func (t failingTx) InsertMessage(m *inbox.Message) error {
@@ -175,7 +176,7 @@ func TestIngestBatchIsAtomicWithItsCursor(t *testing.T) {
 	_, err = eng.IngestBatch(e.ctx, tenantA, inbox.Batch{IntegrationID: integ.ID, Cursor: &cursor, Messages: msgs})
 	require.ErrorContains(t, err, "disk full")
 
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{})
 		require.NoError(t, err)
 		require.Empty(t, page.Items, "no partial batch")
@@ -191,7 +192,7 @@ func TestIngestBatchIsAtomicWithItsCursor(t *testing.T) {
 	// The same batch through a healthy engine commits with its cursor.
 	_, err = e.engine.IngestBatch(e.ctx, tenantA, inbox.Batch{IntegrationID: integ.ID, Cursor: &cursor, Messages: msgs})
 	require.NoError(t, err)
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		got, err := tx.GetIntegration(integ.ID)
 		require.NoError(t, err)
 		require.Equal(t, cursor, got.Cursor)
@@ -224,7 +225,7 @@ func TestConcurrentIngestStoresEachMessageOnce(t *testing.T) {
 	}
 	wg.Wait()
 	total := 0
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500})
 		require.NoError(t, err)
 		for _, c := range page.Items {

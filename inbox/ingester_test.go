@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func TestIngesterCommitsBatchesInOrderWhileTheCallerPrepares(t *testing.T) {
@@ -38,11 +39,11 @@ func TestIngesterCommitsBatchesInOrderWhileTheCallerPrepares(t *testing.T) {
 
 // failOnce fails the first write transaction, like a full disk.
 type failOnce struct {
-	inbox.Store
+	driver.Store
 	failed atomic.Bool
 }
 
-func (s *failOnce) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *failOnce) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	if s.failed.CompareAndSwap(false, true) {
 		return errors.New("disk full")
 	}

@@ -87,7 +87,7 @@ var configKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 // Integrations lists a tenant's integrations. Secrets stay sealed.
 func (e *Engine) Integrations(ctx context.Context, tenant TenantID) ([]Integration, error) {
 	var out []Integration
-	err := e.view(ctx, "list integrations", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list integrations", tenant, func(tx storeTx) error {
 		var err error
 		out, err = tx.ListIntegrations()
 		return err
@@ -98,7 +98,7 @@ func (e *Engine) Integrations(ctx context.Context, tenant TenantID) ([]Integrati
 // Integration returns one integration. Secrets stay sealed.
 func (e *Engine) Integration(ctx context.Context, tenant TenantID, id string) (Integration, error) {
 	var in Integration
-	err := e.view(ctx, "get integration", tenant, func(tx Tx) error {
+	err := e.view(ctx, "get integration", tenant, func(tx storeTx) error {
 		var err error
 		in, err = tx.GetIntegration(id)
 		return notFound("integration", id, err)
@@ -131,7 +131,7 @@ func (e *Engine) CreateIntegration(ctx context.Context, tenant TenantID, c Integ
 	if err := e.applyIntegration(ctx, &in, c); err != nil {
 		return Integration{}, fmt.Errorf("%s: %w", op, err)
 	}
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		if err := tx.CreateIntegration(&in); err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (e *Engine) UpdateIntegration(ctx context.Context, tenant TenantID, id stri
 		return Integration{}, fmt.Errorf("%s: %w", op, err)
 	}
 	var cur Integration
-	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+	if err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		cur, err = tx.GetIntegration(id)
 		return notFound("integration", id, err)
@@ -174,7 +174,7 @@ func (e *Engine) UpdateIntegration(ctx context.Context, tenant TenantID, id stri
 		return Integration{}, fmt.Errorf("%s: %w", op, err)
 	}
 	next.UpdatedAt = e.now()
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		if err := tx.UpdateIntegration(&next); err != nil {
 			return notFound("integration", id, err)
 		}
@@ -197,7 +197,7 @@ func (e *Engine) DeleteIntegration(ctx context.Context, tenant TenantID, id stri
 	if _, err := e.tenant(ctx, tenant); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		in, err := tx.GetIntegration(id)
 		if err != nil {
 			return notFound("integration", id, err)
@@ -426,7 +426,7 @@ func (e *Engine) CreateTenant(ctx context.Context, t Tenant, ch Change) (Tenant,
 	if err := e.store.CreateTenant(ctx, &t); err != nil {
 		return Tenant{}, fmt.Errorf("%s %q: %w", op, t.ID, err)
 	}
-	if err := e.store.Update(ctx, t.ID, func(tx Tx) error {
+	if err := e.updateTx(ctx, t.ID, func(tx storeTx) error {
 		return tx.AppendAudit(AuditEntry{TenantID: t.ID, Actor: ch.Actor, Action: "tenant.create", EntityType: "tenant",
 			EntityID: string(t.ID), After: mustJSON(map[string]any{"name": t.Name}), At: now})
 	}); err != nil {
@@ -457,7 +457,7 @@ func (e *Engine) RenameTenant(ctx context.Context, id TenantID, name string, ch 
 	if err := e.store.UpdateTenant(ctx, &t); err != nil {
 		return Tenant{}, fmt.Errorf("%s: %w", op, err)
 	}
-	if err := e.store.Update(ctx, id, func(tx Tx) error {
+	if err := e.updateTx(ctx, id, func(tx storeTx) error {
 		return tx.AppendAudit(AuditEntry{TenantID: id, Actor: ch.Actor, Action: "tenant.rename", EntityType: "tenant", EntityID: string(id),
 			Before: mustJSON(map[string]any{"name": before}), After: mustJSON(map[string]any{"name": n}), At: t.UpdatedAt})
 	}); err != nil {

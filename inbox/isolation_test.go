@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // TestEngineTenantIsolation drives every Engine action of tenant B at
@@ -78,12 +79,12 @@ func TestEngineTenantIsolation(t *testing.T) {
 	require.Equal(t, before, after, "tenant A's conversation is untouched")
 	require.Len(t, e.messages(convA), 1)
 	var folders []inbox.Folder
-	e.update(func(tx inbox.Tx) error { var err error; folders, err = tx.ListFolders(); return err })
+	e.update(func(tx driver.Tx) error { var err error; folders, err = tx.ListFolders(); return err })
 	require.Len(t, folders, 1)
 	require.Equal(t, "Facturation", folders[0].Name)
 
 	// B's own views show nothing of A
-	require.NoError(t, e.store.View(e.ctx, tenantB, func(tx inbox.Tx) error {
+	require.NoError(t, e.store.View(e.ctx, tenantB, func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{})
 		require.NoError(t, err)
 		require.Empty(t, page.Items)

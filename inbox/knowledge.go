@@ -30,20 +30,3 @@ type KnowledgeHit struct {
 	Chunk KnowledgeChunk
 	Score float64 // higher is better; comparable within one search only
 }
-
-// KnowledgeTx is an optional Tx capability: a knowledge base indexed in
-// the store's full-text index. Stores that implement it let AI replies
-// cite the tenant's documents.
-type KnowledgeTx interface {
-	// PutKnowledgeDoc creates or replaces a document together with its
-	// chunks (the previous chunks are removed).
-	PutKnowledgeDoc(d *KnowledgeDoc, chunks []KnowledgeChunk) error
-	GetKnowledgeDoc(id string) (KnowledgeDoc, error)
-	// ListKnowledgeDocs orders by title.
-	ListKnowledgeDocs() ([]KnowledgeDoc, error)
-	// DeleteKnowledgeDoc removes a document and its chunks.
-	DeleteKnowledgeDoc(id string) error
-	// SearchKnowledge returns up to limit chunks matching any word of
-	// query (case- and accent-insensitive), best first.
-	SearchKnowledge(query string, limit int) ([]KnowledgeHit, error)
-}

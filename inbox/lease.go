@@ -5,19 +5,6 @@ import (
 	"time"
 )
 
-// Leaser is an optional Store capability: named, expiring leases shared by
-// every engine instance using the store, so a mailbox is synced by one
-// instance at a time and a crashed instance's work is taken over when its
-// lease expires. Without it the engine assumes it is alone.
-type Leaser interface {
-	// AcquireLease takes the lease name for holder until now+ttl, or
-	// renews it if holder already has it. It returns false, without error,
-	// when another holder has an unexpired lease.
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	// ReleaseLease gives the lease up if holder has it.
-	ReleaseLease(ctx context.Context, name, holder string) error
-}
-
 // Lease names used by Run. Hosts reading a store's leases (operators,
 // tests) find the work an instance holds under these names.
 func syncLeaseName(tenant TenantID, integrationID string) string {

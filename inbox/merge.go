@@ -14,7 +14,7 @@ func (e *Engine) Merge(ctx context.Context, tenant TenantID, targetID, sourceID 
 	if targetID == sourceID {
 		return Conversation{}, fmt.Errorf("merge: %w", Invalid("source", "is the target conversation"))
 	}
-	return e.mutate(ctx, tenant, targetID, ch, "conversation.merge", func(tx Tx, target *Conversation) (any, error) {
+	return e.mutate(ctx, tenant, targetID, ch, "conversation.merge", func(tx storeTx, target *Conversation) (any, error) {
 		src, err := tx.GetConversation(sourceID)
 		if err != nil {
 			return nil, fmt.Errorf("source conversation %q: %w", sourceID, err)
@@ -62,7 +62,7 @@ func (e *Engine) Merge(ctx context.Context, tenant TenantID, targetID, sourceID 
 // message follow it, since its thread keys move with it.
 func (e *Engine) Split(ctx context.Context, tenant TenantID, messageID string, ch Change) (Conversation, error) {
 	var msg Message
-	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+	if err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		msg, err = tx.GetMessage(messageID)
 		return err
@@ -70,7 +70,7 @@ func (e *Engine) Split(ctx context.Context, tenant TenantID, messageID string, c
 		return Conversation{}, fmt.Errorf("split message %q: %w", messageID, err)
 	}
 	var created Conversation
-	_, err := e.mutate(ctx, tenant, msg.ConversationID, ch, "conversation.split", func(tx Tx, c *Conversation) (any, error) {
+	_, err := e.mutate(ctx, tenant, msg.ConversationID, ch, "conversation.split", func(tx storeTx, c *Conversation) (any, error) {
 		if c.MessageCount <= 1 {
 			return nil, Invalid("message", "is the only message of its conversation")
 		}
@@ -114,7 +114,7 @@ func (e *Engine) Split(ctx context.Context, tenant TenantID, messageID string, c
 }
 
 // recount derives a conversation's counters from its messages.
-func (e *Engine) recount(tx Tx, c *Conversation) error {
+func (e *Engine) recount(tx storeTx, c *Conversation) error {
 	msgs, err := tx.ListMessages(c.ID)
 	if err != nil {
 		return err

@@ -18,16 +18,6 @@ type BlobLister interface {
 	ListBlobs(ctx context.Context, prefix string, fn func(key string) error) error
 }
 
-// BlobRefLister is an optional Tx capability, required by storetest, that
-// Engine.CollectOrphanBlobs uses to tell live blobs from orphans.
-type BlobRefLister interface {
-	// BlobRefsFrom calls fn with the BlobStore key of the raw message
-	// and of each attachment of every message, and the raw key of every
-	// quarantined item, whose ID sorts at or after fromID (IDs sort by
-	// creation time, see NewID). A key may be reported more than once.
-	BlobRefsFrom(fromID string, fn func(key string) error) error
-}
-
 // Blob kinds the engine's channels write (NewBlobKey), and the only ones
 // CollectOrphanBlobs ever deletes: blobs of other kinds belong to the
 // host.
@@ -146,8 +136,8 @@ func (e *Engine) collectPrefix(ctx context.Context, lister BlobLister, prefix st
 	live := map[string]bool{}
 	from := idAt(oldest.Add(-refSkew))
 	for _, tenant := range tenants {
-		err := e.store.View(ctx, tenant, func(tx Tx) error {
-			refs, ok := tx.(BlobRefLister)
+		err := e.viewTx(ctx, tenant, func(tx storeTx) error {
+			refs, ok := tx.(blobRefLister)
 			if !ok {
 				return fmt.Errorf("the store cannot list blob references: %w", errors.ErrUnsupported)
 			}

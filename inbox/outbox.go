@@ -80,7 +80,7 @@ func (e *Engine) everyTenant(ctx context.Context, what string, interval time.Dur
 func (e *Engine) DeliverOutbox(ctx context.Context, tenant TenantID) (int, error) {
 	now := e.clock.Now()
 	var claimed []OutboxItem
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		due, err := tx.ListOutbox(OutboxQuery{Status: OutboxPending, DueBefore: now.Add(time.Microsecond), Limit: 50})
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (e *Engine) DeliverOutbox(ctx context.Context, tenant TenantID) (int, error
 func (e *Engine) deliver(ctx context.Context, tenant TenantID, o OutboxItem) {
 	var out Outbound
 	var integ Integration
-	err := e.store.View(ctx, tenant, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		if out.Message, err = tx.GetMessage(o.MessageID); err != nil {
 			return err
@@ -174,7 +174,7 @@ func (e *Engine) recordDelivery(ctx context.Context, tenant TenantID, o OutboxIt
 	o.Attempts++
 	o.UpdatedAt = now
 	var ev Event
-	err := e.store.Update(context.WithoutCancel(ctx), tenant, func(tx Tx) error {
+	err := e.updateTx(context.WithoutCancel(ctx), tenant, func(tx storeTx) error {
 		m, err := tx.GetMessage(o.MessageID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err

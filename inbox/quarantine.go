@@ -28,7 +28,7 @@ func (e *Engine) Replay(ctx context.Context, tenant TenantID, quarantineID strin
 		return IngestItem{}, fmt.Errorf("replay: %w", err)
 	}
 	var q QuarantineItem
-	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+	if err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		q, err = tx.GetQuarantine(quarantineID)
 		return err
 	}); err != nil {
@@ -48,7 +48,7 @@ func (e *Engine) Replay(ctx context.Context, tenant TenantID, quarantineID strin
 	}
 	if err != nil {
 		q.Error = err.Error()
-		if uerr := e.store.Update(ctx, tenant, func(tx Tx) error { return tx.UpdateQuarantine(&q) }); uerr != nil {
+		if uerr := e.updateTx(ctx, tenant, func(tx storeTx) error { return tx.UpdateQuarantine(&q) }); uerr != nil {
 			return IngestItem{}, fmt.Errorf("replay %q: %w", quarantineID, uerr)
 		}
 		return IngestItem{}, fmt.Errorf("replay %q: still invalid: %w", quarantineID, Invalid("message", err.Error()))
@@ -59,7 +59,7 @@ func (e *Engine) Replay(ctx context.Context, tenant TenantID, quarantineID strin
 	}
 	item := res.Items[0]
 	q.ReplayedAt, q.ReplayMessageID = e.clock.Now(), item.MessageID
-	if err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	if err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		if err := tx.UpdateQuarantine(&q); err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ func (e *Engine) SetPriority(ctx context.Context, tenant TenantID, convID string
 	if p == "" {
 		p = PriorityNormal
 	}
-	return e.mutate(ctx, tenant, convID, ch, "conversation.priority", func(tx Tx, c *Conversation) (any, error) {
+	return e.mutate(ctx, tenant, convID, ch, "conversation.priority", func(tx storeTx, c *Conversation) (any, error) {
 		before := c.Priority
 		c.Priority = p
 		return map[string]any{"priority": p, "previous_priority": before}, nil
@@ -48,7 +48,7 @@ func (e *Engine) Snooze(ctx context.Context, tenant TenantID, convID string, unt
 		}
 		until = until.UTC()
 	}
-	return e.mutate(ctx, tenant, convID, ch, "conversation.snooze", func(tx Tx, c *Conversation) (any, error) {
+	return e.mutate(ctx, tenant, convID, ch, "conversation.snooze", func(tx storeTx, c *Conversation) (any, error) {
 		if !until.IsZero() && c.Status != StatusNew && c.Status != StatusOpen && c.Status != StatusUrgent {
 			return nil, Invalid("status", fmt.Sprintf("a %s conversation cannot be snoozed, only open work can", c.Status))
 		}
@@ -65,10 +65,10 @@ func (e *Engine) Snooze(ctx context.Context, tenant TenantID, convID string, unt
 
 // runWake is the WorkWake handler: a snoozed conversation whose time has
 // come is open work again.
-func (e *Engine) runWake(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error {
+func (e *Engine) runWake(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx storeTx) error) error {
 	now := e.clock.Now()
 	var woke Conversation
-	err := e.store.Update(ctx, tenant.ID, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant.ID, func(tx storeTx) error {
 		c, err := tx.GetConversation(w.Key)
 		if errors.Is(err, ErrNotFound) {
 			return finish(tx)
@@ -121,7 +121,7 @@ func (e *Engine) titleOf(ctx context.Context, tenant TenantID, c Conversation) s
 		return conversationTitle(c, "")
 	}
 	var text string
-	_ = e.store.View(ctx, tenant, func(tx Tx) error {
+	_ = e.viewTx(ctx, tenant, func(tx storeTx) error {
 		msgs, err := tx.ListMessages(c.ID)
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if msgs[i].Direction == DirectionIn && strings.TrimSpace(msgs[i].Text) != "" {

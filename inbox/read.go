@@ -31,11 +31,11 @@ func notFound(entity, id string, err error) error {
 }
 
 // view runs fn in a read transaction of an existing tenant.
-func (e *Engine) view(ctx context.Context, op string, tenant TenantID, fn func(tx Tx) error) error {
+func (e *Engine) view(ctx context.Context, op string, tenant TenantID, fn func(tx storeTx) error) error {
 	if _, err := e.tenant(ctx, tenant); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := e.store.View(ctx, tenant, fn); err != nil {
+	if err := e.viewTx(ctx, tenant, fn); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
@@ -74,7 +74,7 @@ func (e *Engine) Conversations(ctx context.Context, tenant TenantID, q Conversat
 	}
 	q.Search = rest
 	var page ConversationPage
-	err = e.view(ctx, "list conversations", tenant, func(tx Tx) error {
+	err = e.view(ctx, "list conversations", tenant, func(tx storeTx) error {
 		if len(phones) > 0 {
 			ids, ok, err := phoneContacts(tx, phones, t.Settings.PhoneCountryCode)
 			if err != nil {
@@ -102,7 +102,7 @@ func (e *Engine) Conversations(ctx context.Context, tenant TenantID, q Conversat
 // Conversation returns one conversation.
 func (e *Engine) Conversation(ctx context.Context, tenant TenantID, id string) (Conversation, error) {
 	var c Conversation
-	err := e.view(ctx, "get conversation", tenant, func(tx Tx) error {
+	err := e.view(ctx, "get conversation", tenant, func(tx storeTx) error {
 		var err error
 		c, err = tx.GetConversation(id)
 		return notFound("conversation", id, err)
@@ -113,7 +113,7 @@ func (e *Engine) Conversation(ctx context.Context, tenant TenantID, id string) (
 // Messages returns a conversation's messages, oldest first.
 func (e *Engine) Messages(ctx context.Context, tenant TenantID, conversationID string) ([]Message, error) {
 	var msgs []Message
-	err := e.view(ctx, "list messages", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list messages", tenant, func(tx storeTx) error {
 		if _, err := tx.GetConversation(conversationID); err != nil {
 			return notFound("conversation", conversationID, err)
 		}
@@ -127,7 +127,7 @@ func (e *Engine) Messages(ctx context.Context, tenant TenantID, conversationID s
 // Message returns one message.
 func (e *Engine) Message(ctx context.Context, tenant TenantID, id string) (Message, error) {
 	var m Message
-	err := e.view(ctx, "get message", tenant, func(tx Tx) error {
+	err := e.view(ctx, "get message", tenant, func(tx storeTx) error {
 		var err error
 		m, err = tx.GetMessage(id)
 		return notFound("message", id, err)
@@ -138,7 +138,7 @@ func (e *Engine) Message(ctx context.Context, tenant TenantID, id string) (Messa
 // Notes returns a conversation's internal notes, oldest first.
 func (e *Engine) Notes(ctx context.Context, tenant TenantID, conversationID string) ([]Note, error) {
 	var notes []Note
-	err := e.view(ctx, "list notes", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list notes", tenant, func(tx storeTx) error {
 		if _, err := tx.GetConversation(conversationID); err != nil {
 			return notFound("conversation", conversationID, err)
 		}
@@ -152,7 +152,7 @@ func (e *Engine) Notes(ctx context.Context, tenant TenantID, conversationID stri
 // Folders lists a tenant's folders in filing order.
 func (e *Engine) Folders(ctx context.Context, tenant TenantID) ([]Folder, error) {
 	var fs []Folder
-	err := e.view(ctx, "list folders", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list folders", tenant, func(tx storeTx) error {
 		var err error
 		fs, err = tx.ListFolders()
 		return err
@@ -163,7 +163,7 @@ func (e *Engine) Folders(ctx context.Context, tenant TenantID) ([]Folder, error)
 // Folder returns one folder.
 func (e *Engine) Folder(ctx context.Context, tenant TenantID, id string) (Folder, error) {
 	var f Folder
-	err := e.view(ctx, "get folder", tenant, func(tx Tx) error {
+	err := e.view(ctx, "get folder", tenant, func(tx storeTx) error {
 		var err error
 		f, err = tx.GetFolder(id)
 		return notFound("folder", id, err)
@@ -176,7 +176,7 @@ func (e *Engine) Folder(ctx context.Context, tenant TenantID, id string) (Folder
 // state (ReaderUnreadCounts is one agent's).
 func (e *Engine) UnreadCounts(ctx context.Context, tenant TenantID) (map[string]int, error) {
 	var n map[string]int
-	err := e.view(ctx, "count unread", tenant, func(tx Tx) error {
+	err := e.view(ctx, "count unread", tenant, func(tx storeTx) error {
 		var err error
 		n, err = tx.UnreadCounts()
 		return err
@@ -190,7 +190,7 @@ func (e *Engine) Contacts(ctx context.Context, tenant TenantID, q ContactQuery) 
 		return ContactPage{}, fmt.Errorf("list contacts: %w", Invalid("search", fmt.Sprintf("is longer than %d bytes", MaxSearchBytes)))
 	}
 	var page ContactPage
-	err := e.view(ctx, "list contacts", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list contacts", tenant, func(tx storeTx) error {
 		var err error
 		page, err = tx.ListContacts(q)
 		return err
@@ -201,7 +201,7 @@ func (e *Engine) Contacts(ctx context.Context, tenant TenantID, q ContactQuery) 
 // Tasks lists tasks; OpenOnly keeps those not done.
 func (e *Engine) Tasks(ctx context.Context, tenant TenantID, q TaskQuery) ([]Task, error) {
 	var out []Task
-	err := e.view(ctx, "list tasks", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list tasks", tenant, func(tx storeTx) error {
 		var err error
 		out, err = tx.ListTasks(q)
 		return err
@@ -212,7 +212,7 @@ func (e *Engine) Tasks(ctx context.Context, tenant TenantID, q TaskQuery) ([]Tas
 // FollowUps lists follow-ups.
 func (e *Engine) FollowUps(ctx context.Context, tenant TenantID, q FollowUpQuery) ([]FollowUp, error) {
 	var out []FollowUp
-	err := e.view(ctx, "list follow-ups", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list follow-ups", tenant, func(tx storeTx) error {
 		var err error
 		out, err = tx.ListFollowUps(q)
 		return err
@@ -223,7 +223,7 @@ func (e *Engine) FollowUps(ctx context.Context, tenant TenantID, q FollowUpQuery
 // Drafts lists reply drafts, such as those awaiting approval.
 func (e *Engine) Drafts(ctx context.Context, tenant TenantID, q DraftQuery) ([]Draft, error) {
 	var out []Draft
-	err := e.view(ctx, "list drafts", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list drafts", tenant, func(tx storeTx) error {
 		var err error
 		out, err = tx.ListDrafts(q)
 		return err
@@ -234,7 +234,7 @@ func (e *Engine) Drafts(ctx context.Context, tenant TenantID, q DraftQuery) ([]D
 // Quarantine lists quarantined messages, newest first.
 func (e *Engine) Quarantine(ctx context.Context, tenant TenantID, q QuarantineQuery) ([]QuarantineItem, error) {
 	var out []QuarantineItem
-	err := e.view(ctx, "list quarantine", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list quarantine", tenant, func(tx storeTx) error {
 		var err error
 		out, err = tx.ListQuarantine(q)
 		return err
@@ -245,7 +245,7 @@ func (e *Engine) Quarantine(ctx context.Context, tenant TenantID, q QuarantineQu
 // Audit lists audit entries, newest first.
 func (e *Engine) Audit(ctx context.Context, tenant TenantID, q AuditQuery) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := e.view(ctx, "list audit", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list audit", tenant, func(tx storeTx) error {
 		var err error
 		out, err = tx.ListAudit(q)
 		return err
@@ -256,7 +256,7 @@ func (e *Engine) Audit(ctx context.Context, tenant TenantID, q AuditQuery) ([]Au
 // Notifications lists an employee's notifications.
 func (e *Engine) Notifications(ctx context.Context, tenant TenantID, q NotificationQuery) ([]Notification, error) {
 	var out []Notification
-	err := e.view(ctx, "list notifications", tenant, func(tx Tx) error {
+	err := e.view(ctx, "list notifications", tenant, func(tx storeTx) error {
 		var err error
 		out, err = tx.ListNotifications(q)
 		return err
@@ -269,7 +269,7 @@ func (e *Engine) MarkNotificationRead(ctx context.Context, tenant TenantID, id s
 	if _, err := e.tenant(ctx, tenant); err != nil {
 		return fmt.Errorf("mark notification read: %w", err)
 	}
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		return notFound("notification", id, tx.MarkNotificationRead(id, e.clock.Now().UTC().Truncate(time.Microsecond)))
 	})
 	if err != nil {
@@ -282,7 +282,7 @@ func (e *Engine) MarkNotificationRead(ctx context.Context, tenant TenantID, id s
 // returns the client panel with them).
 func (e *Engine) ContactRecord(ctx context.Context, tenant TenantID, id string) (Contact, error) {
 	var c Contact
-	err := e.view(ctx, "get contact", tenant, func(tx Tx) error {
+	err := e.view(ctx, "get contact", tenant, func(tx storeTx) error {
 		var err error
 		c, err = tx.GetContact(id)
 		return notFound("contact", id, err)
@@ -294,7 +294,7 @@ func (e *Engine) ContactRecord(ctx context.Context, tenant TenantID, id string) 
 // page shows the contact of each row; an id without a contact is absent.
 func (e *Engine) ContactsByID(ctx context.Context, tenant TenantID, ids []string) (map[string]Contact, error) {
 	out := make(map[string]Contact, len(ids))
-	err := e.view(ctx, "get contacts", tenant, func(tx Tx) error {
+	err := e.view(ctx, "get contacts", tenant, func(tx storeTx) error {
 		for _, id := range ids {
 			if _, done := out[id]; done || id == "" {
 				continue

@@ -15,7 +15,7 @@ import (
 // them too.
 
 // ReadState reports whether c is unread for an agent whose marks
-// (Tx.ReadMarks) are marks: their own mark on c when they have one,
+// (driver.Tx.ReadMarks) are marks: their own mark on c when they have one,
 // otherwise the team's state, Unread > 0. Spam and archived conversations
 // may be unread; counters and the Unread filter leave them out.
 func ReadState(c *Conversation, marks map[string]bool) bool {
@@ -56,7 +56,7 @@ func (e *Engine) MarkReadFor(ctx context.Context, tenant TenantID, convID, agent
 		return Conversation{}, fmt.Errorf("%s: %w", op, err)
 	}
 	var c Conversation
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		if c, err = tx.GetConversation(convID); err != nil {
 			return notFound("conversation", convID, err)
@@ -80,7 +80,7 @@ func (e *Engine) ReaderUnreadCounts(ctx context.Context, tenant TenantID, agent 
 		return nil, fmt.Errorf("count unread for agent: %w", err)
 	}
 	var n map[string]int
-	err := e.view(ctx, "count unread for agent", tenant, func(tx Tx) error {
+	err := e.view(ctx, "count unread for agent", tenant, func(tx storeTx) error {
 		var err error
 		n, err = tx.ReaderUnreadCounts(agent)
 		return err
@@ -96,7 +96,7 @@ func (e *Engine) ReaderUnread(ctx context.Context, tenant TenantID, agent string
 		return nil, fmt.Errorf("read state for agent: %w", err)
 	}
 	var out map[string]bool
-	err := e.view(ctx, "read state for agent", tenant, func(tx Tx) error {
+	err := e.view(ctx, "read state for agent", tenant, func(tx storeTx) error {
 		var err error
 		out, err = readerUnread(tx, agent, convs)
 		return err
@@ -105,7 +105,7 @@ func (e *Engine) ReaderUnread(ctx context.Context, tenant TenantID, agent string
 }
 
 // readerUnread reads agent's marks on convs and applies ReadState.
-func readerUnread(tx Tx, agent string, convs []Conversation) (map[string]bool, error) {
+func readerUnread(tx storeTx, agent string, convs []Conversation) (map[string]bool, error) {
 	out := make(map[string]bool, len(convs))
 	if len(convs) == 0 {
 		return out, nil

@@ -115,7 +115,7 @@ func (e *Engine) readReclassifyAsync(ctx context.Context, t Tenant, c Classifier
 // examined but skipped.
 func (e *Engine) readReclassify(ctx context.Context, t Tenant, c Classifier, cursor string, n int) reclassifyRead {
 	var r reclassifyRead
-	r.err = e.store.View(ctx, t.ID, func(tx Tx) error {
+	r.err = e.viewTx(ctx, t.ID, func(tx storeTx) error {
 		folders, err := tx.ListFolders()
 		if err != nil {
 			return err
@@ -136,7 +136,7 @@ func (e *Engine) readReclassify(ctx context.Context, t Tenant, c Classifier, cur
 		// A classifier that ignores the history needs one message per
 		// conversation: read them all at once when the store can.
 		var firsts map[string]Message
-		if fr, ok := tx.(FirstInboundReader); ok && !needsHistory(c) && len(eligible) > 0 {
+		if fr, ok := tx.(firstInboundReader); ok && !needsHistory(c) && len(eligible) > 0 {
 			ids := make([]string, len(eligible))
 			for i, conv := range eligible {
 				ids[i] = conv.ID
@@ -192,7 +192,7 @@ func (e *Engine) applyReclassify(ctx context.Context, t Tenant, c Classifier, in
 		}
 		decisions[i] = d
 	}
-	err = e.store.Update(ctx, t.ID, func(tx Tx) error {
+	err = e.updateTx(ctx, t.ID, func(tx storeTx) error {
 		var audit []AuditEntry
 		for i, in := range inputs {
 			d := decisions[i]

@@ -74,7 +74,7 @@ func (e *Engine) Reply(ctx context.Context, tenant TenantID, convID string, req 
 		return Message{}, fmt.Errorf("reply: %w", err)
 	}
 	var msg Message
-	conv, err := e.mutate(ctx, tenant, convID, ch, "conversation.reply", func(tx Tx, c *Conversation) (any, error) {
+	conv, err := e.mutate(ctx, tenant, convID, ch, "conversation.reply", func(tx storeTx, c *Conversation) (any, error) {
 		var err error
 		if (len(cc) > 0 || len(bcc) > 0) && c.Source != SourceEmail {
 			return nil, Invalid("cc", fmt.Sprintf("only email replies can be copied to other addresses, not %s", c.Source))
@@ -139,7 +139,7 @@ type outboundSpec struct {
 // and updates c (the caller saves it). Email replies get our own
 // Message-ID and the thread's In-Reply-To / References, so the customer's
 // client threads them and their answer comes back to this conversation.
-func (e *Engine) queueOutbound(tx Tx, c *Conversation, spec outboundSpec) (Message, error) {
+func (e *Engine) queueOutbound(tx storeTx, c *Conversation, spec outboundSpec) (Message, error) {
 	now := e.clock.Now()
 	last, err := lastInbound(tx, c.ID)
 	if err != nil {
@@ -253,18 +253,10 @@ func renderTemplate(c *Conversation, integ Integration, choice TemplateChoice) (
 	return text, &TemplateChoice{Name: t.Name, Locale: t.Locale, Parameters: slices.Clone(choice.Parameters)}, nil
 }
 
-// LastInboundReader is an optional Tx capability: the latest inbound
-// message of a conversation (in ListMessages order) without reading the
-// others, which a reply needs for its threading headers. ErrNotFound if
-// the conversation has none.
-type LastInboundReader interface {
-	LastInbound(conversationID string) (Message, error)
-}
-
 // lastInbound returns the conversation's latest inbound message, nil if
 // it has none, reading only that one when the store can.
-func lastInbound(tx Tx, conversationID string) (*Message, error) {
-	if r, ok := tx.(LastInboundReader); ok {
+func lastInbound(tx storeTx, conversationID string) (*Message, error) {
+	if r, ok := tx.(lastInboundReader); ok {
 		m, err := r.LastInbound(conversationID)
 		if errors.Is(err, ErrNotFound) {
 			return nil, nil
@@ -333,7 +325,7 @@ func replySubject(s string) string {
 func (e *Engine) ApproveDraft(ctx context.Context, tenant TenantID, draftID, editedText string, ch Change) (Message, error) {
 	var msg Message
 	var convID string
-	err := e.store.View(ctx, tenant, func(tx Tx) error {
+	err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		d, err := tx.GetDraft(draftID)
 		convID = d.ConversationID
 		return err
@@ -341,7 +333,7 @@ func (e *Engine) ApproveDraft(ctx context.Context, tenant TenantID, draftID, edi
 	if err != nil {
 		return Message{}, fmt.Errorf("approve draft %q: %w", draftID, err)
 	}
-	_, err = e.mutate(ctx, tenant, convID, ch, "draft.approve", func(tx Tx, c *Conversation) (any, error) {
+	_, err = e.mutate(ctx, tenant, convID, ch, "draft.approve", func(tx storeTx, c *Conversation) (any, error) {
 		d, err := tx.GetDraft(draftID)
 		if err != nil {
 			return nil, err
@@ -381,14 +373,14 @@ func (e *Engine) ApproveDraft(ctx context.Context, tenant TenantID, draftID, edi
 func (e *Engine) RejectDraft(ctx context.Context, tenant TenantID, draftID, reason string, ch Change) (Draft, error) {
 	var out Draft
 	var convID string
-	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+	if err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		d, err := tx.GetDraft(draftID)
 		convID = d.ConversationID
 		return err
 	}); err != nil {
 		return Draft{}, fmt.Errorf("reject draft %q: %w", draftID, err)
 	}
-	_, err := e.mutate(ctx, tenant, convID, ch, "draft.reject", func(tx Tx, c *Conversation) (any, error) {
+	_, err := e.mutate(ctx, tenant, convID, ch, "draft.reject", func(tx storeTx, c *Conversation) (any, error) {
 		d, err := tx.GetDraft(draftID)
 		if err != nil {
 			return nil, err

@@ -105,7 +105,7 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 	r := &runner{e: e, opts: opts, work: work, sem: make(chan struct{}, opts.MaxConcurrentSyncs),
 		hosts: map[string]chan struct{}{}, running: map[string]bool{}, watching: map[string]context.CancelFunc{},
 		failures: map[string]failure{}}
-	if l, ok := e.store.(Leaser); ok {
+	if l, ok := e.store.(leaser); ok {
 		r.leaser = l
 	}
 	var loops sync.WaitGroup
@@ -142,7 +142,7 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) error {
 type runner struct {
 	e      *Engine
 	opts   RunOptions
-	leaser Leaser
+	leaser leaser
 	// work is the context of syncs: it ends ShutdownTimeout after Run's.
 	work context.Context
 	// jobs counts running syncs and watchers.
@@ -199,7 +199,7 @@ func (r *runner) gauges(ctx context.Context) {
 	for _, t := range tenants {
 		var outbox, pending, failed int
 		var integs []Integration
-		err := r.e.store.View(ctx, t.ID, func(tx Tx) error {
+		err := r.e.viewTx(ctx, t.ID, func(tx storeTx) error {
 			o, err := tx.ListOutbox(OutboxQuery{Status: OutboxPending})
 			if err != nil {
 				return err
@@ -286,7 +286,7 @@ func (r *runner) syncAll(ctx context.Context) {
 	active := map[string]bool{}
 	for _, t := range tenants {
 		var integs []Integration
-		if err := r.e.store.View(ctx, t.ID, func(tx Tx) error {
+		if err := r.e.viewTx(ctx, t.ID, func(tx storeTx) error {
 			integs, err = tx.ListIntegrations()
 			return err
 		}); err != nil {
@@ -475,7 +475,7 @@ func (r *runner) syncLeased(waitCtx context.Context, tenant TenantID, in Integra
 	}
 	defer r.release(name)
 	if checkDue && r.leaser != nil {
-		err := r.e.store.View(waitCtx, tenant, func(tx Tx) error {
+		err := r.e.viewTx(waitCtx, tenant, func(tx storeTx) error {
 			var err error
 			in, err = tx.GetIntegration(in.ID)
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/inbox/inboxtest"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
@@ -71,7 +72,7 @@ func (e *env) run(opts inbox.RunOptions) (stop func()) {
 func (e *env) cursor(id string) string {
 	e.t.Helper()
 	var in inbox.Integration
-	require.NoError(e.t, e.store.View(e.ctx, tenantA, func(tx inbox.Tx) error {
+	require.NoError(e.t, e.store.View(e.ctx, tenantA, func(tx driver.Tx) error {
 		var err error
 		in, err = tx.GetIntegration(id)
 		return err
@@ -169,7 +170,7 @@ func TestRunHangingMailboxTimesOutAndOthersSync(t *testing.T) {
 		return deliverOne(ctx, in, 1, deliver)
 	})})
 	hang := inbox.Integration{ID: "hang", TenantID: tenantA, Kind: inbox.SourceEmail, Name: "hang", Enabled: true}
-	e.update(func(tx inbox.Tx) error { return tx.CreateIntegration(&hang) })
+	e.update(func(tx driver.Tx) error { return tx.CreateIntegration(&hang) })
 	var others []string
 	for range 4 {
 		others = append(others, e.integration(inbox.SourceEmail, nil).ID)
@@ -297,7 +298,7 @@ func TestRunShutdownLetsTheRunningBatchCommit(t *testing.T) {
 // messagesOf lists every message of the tenant.
 func (e *env) messagesOf(t *testing.T) []inbox.Message {
 	var out []inbox.Message
-	require.NoError(t, e.store.View(e.ctx, tenantA, func(tx inbox.Tx) error {
+	require.NoError(t, e.store.View(e.ctx, tenantA, func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500})
 		for _, c := range page.Items {
 			msgs, err := tx.ListMessages(c.ID)
@@ -320,7 +321,7 @@ func TestRunSkipsDisabledIntegrationsAndManualSyncExplains(t *testing.T) {
 	})})
 	enabled := e.integration(inbox.SourceEmail, nil)
 	disabled := inbox.Integration{TenantID: tenantA, Kind: inbox.SourceEmail, Name: "off", Enabled: false}
-	e.update(func(tx inbox.Tx) error { return tx.CreateIntegration(&disabled) })
+	e.update(func(tx driver.Tx) error { return tx.CreateIntegration(&disabled) })
 	e.run(inbox.RunOptions{SyncInterval: 20 * time.Millisecond})
 	require.Eventually(t, func() bool {
 		n, ok := pulls.Load(enabled.ID)
@@ -443,7 +444,7 @@ func TestRunWatchesEachMailboxOnceAcrossInstancesAndStopsWhenDisabled(t *testing
 	}
 	require.EqualValues(t, 1, peak.Load(), "two instances watched one mailbox")
 
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		in, err := tx.GetIntegration(integ.ID)
 		require.NoError(t, err)
 		in.Enabled = false
@@ -469,7 +470,7 @@ func TestRunSyncsAndWatchesAtOnceOnStart(t *testing.T) {
 	clock := inboxtest.NewClock(time.Now())
 	e := newEnv(t, inbox.Options{Clock: clock, Channels: factory})
 	integ := e.integration(inbox.SourceEmail, nil)
-	e.update(func(tx inbox.Tx) error { // synced just before the restart
+	e.update(func(tx driver.Tx) error { // synced just before the restart
 		return tx.SetIntegrationStatus(integ.ID, inbox.IntegrationOK, inbox.SyncReport{StartedAt: clock.Now(), FinishedAt: clock.Now()})
 	})
 	e.run(inbox.RunOptions{SyncInterval: time.Hour, Watch: true})

@@ -352,14 +352,3 @@ func tokenMatches(word, tok string, prefix bool) bool {
 	}
 	return word == tok
 }
-
-// ContactSearchText is what ContactQuery.Search looks in: the contact's
-// name, addresses and phone numbers, folded, separated by U+001F so a
-// query never spans two of them.
-func ContactSearchText(c *Contact) string {
-	return textfold.Fold(c.Name + "\x1f" + strings.Join(c.Emails, "\x1f") + "\x1f" + strings.Join(c.Phones, "\x1f"))
-}
-
-// ContactSearchQuery is a ContactQuery.Search as stores compare it: a
-// contact matches when its ContactSearchText contains it.
-func ContactSearchQuery(s string) string { return textfold.Fold(strings.TrimSpace(s)) }

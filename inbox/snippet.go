@@ -92,7 +92,7 @@ const maxPhoneContacts = 200
 // international form, or in national form with the tenant's calling code
 // known, is one lookup of the contact's identity; a national number
 // without it is matched on its trailing digits across the contacts.
-func phoneContacts(tx Tx, phones []string, callingCode string) (ids []string, ok bool, err error) {
+func phoneContacts(tx storeTx, phones []string, callingCode string) (ids []string, ok bool, err error) {
 	for i, p := range phones {
 		var candidates []Contact
 		exact := p
@@ -181,7 +181,7 @@ func (e *Engine) Snippets(ctx context.Context, tenant TenantID, search string, i
 		return out, nil
 	}
 	words := SearchQuery{Terms: terms}
-	err = e.view(ctx, "snippets", tenant, func(tx Tx) error {
+	err = e.view(ctx, "snippets", tenant, func(tx storeTx) error {
 		for _, id := range ids {
 			c, err := tx.GetConversation(id)
 			if err != nil {

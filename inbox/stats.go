@@ -116,17 +116,6 @@ type ConversationFacts struct {
 	Intent          Intent
 }
 
-// StatsTx is an optional Tx capability: stores that can aggregate in the
-// database implement it and statistics stay fast on millions of messages.
-// Other stores are served by a generic scan.
-type StatsTx interface {
-	// MessageVolume counts messages created in [q.From, q.To) by period
-	// (in loc), source, conversation folder and direction.
-	MessageVolume(q StatsQuery, loc *time.Location) ([]VolumePoint, error)
-	// ConversationFacts returns the conversations created in [q.From, q.To).
-	ConversationFacts(q StatsQuery) ([]ConversationFacts, error)
-}
-
 // Stats computes a tenant's statistics.
 func (e *Engine) Stats(ctx context.Context, tenantID TenantID, q StatsQuery) (Stats, error) {
 	tenant, err := e.tenant(ctx, tenantID)
@@ -160,8 +149,8 @@ func (e *Engine) Stats(ctx context.Context, tenantID TenantID, q StatsQuery) (St
 		volume []VolumePoint
 		facts  []ConversationFacts
 	)
-	err = e.store.View(ctx, tenantID, func(tx Tx) error {
-		if stx, ok := tx.(StatsTx); ok {
+	err = e.viewTx(ctx, tenantID, func(tx storeTx) error {
+		if stx, ok := tx.(statsTx); ok {
 			if volume, err = stx.MessageVolume(q, loc); err != nil {
 				return err
 			}
@@ -194,7 +183,7 @@ func PeriodKey(t time.Time, loc *time.Location, g Granularity) string {
 
 // scanStats derives statistics facts by reading every conversation and
 // message; fine for the memory store and small tenants.
-func scanStats(tx Tx, q StatsQuery, loc *time.Location) ([]VolumePoint, []ConversationFacts, error) {
+func scanStats(tx storeTx, q StatsQuery, loc *time.Location) ([]VolumePoint, []ConversationFacts, error) {
 	type key struct {
 		period, folder string
 		source         Source

@@ -76,7 +76,7 @@ func (e *Engine) syncJoined(ctx context.Context, tenantID TenantID, integrationI
 // syncUnderLease takes and renews the integration's lease around a sync
 // when the store is a Leaser and the caller does not already hold it.
 func (e *Engine) syncUnderLease(ctx context.Context, tenantID TenantID, integrationID string, takeLease bool) (SyncReport, error) {
-	leaser, ok := e.store.(Leaser)
+	leaser, ok := e.store.(leaser)
 	if !takeLease || !ok {
 		return e.sync(ctx, tenantID, integrationID)
 	}
@@ -124,7 +124,7 @@ func (e *Engine) sync(ctx context.Context, tenantID TenantID, integrationID stri
 		return SyncReport{}, fmt.Errorf("sync: %w", err)
 	}
 	var in Integration
-	err = e.store.View(ctx, tenantID, func(tx Tx) error {
+	err = e.viewTx(ctx, tenantID, func(tx storeTx) error {
 		in, err = tx.GetIntegration(integrationID)
 		return err
 	})
@@ -220,7 +220,7 @@ func (e *Engine) recordSync(ctx context.Context, tenantID TenantID, in Integrati
 		admins = e.admins(ctx, tenantID)
 	}
 	// Record the outcome even if the caller's context ended mid-sync.
-	if err := e.store.Update(context.WithoutCancel(ctx), tenantID, func(tx Tx) error {
+	if err := e.updateTx(context.WithoutCancel(ctx), tenantID, func(tx storeTx) error {
 		if err := tx.SetIntegrationStatus(in.ID, status, report); err != nil {
 			return err
 		}

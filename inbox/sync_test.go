@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/inbox/inboxtest"
 )
 
@@ -94,7 +95,7 @@ func TestSyncCommitsCursorAndReportsHealth(t *testing.T) {
 	_, err = e.engine.Sync(e.ctx, tenantA, "nope")
 	require.ErrorIs(t, err, inbox.ErrNotFound)
 	integ2 := e.integration(inbox.SourceEmail, nil)
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		in, err := tx.GetIntegration(integ2.ID)
 		require.NoError(t, err)
 		in.Enabled = false
@@ -147,7 +148,7 @@ func TestManualSyncRespectsAnotherInstancesLease(t *testing.T) {
 	mb := &fakeMailbox{}
 	e := newEnv(t, inbox.Options{Instance: "web-1", Channels: map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: mb.factory()}})
 	integ := e.integration(inbox.SourceEmail, nil)
-	leaser, ok := inbox.Store(e.store).(inbox.Leaser)
+	leaser, ok := driver.Store(e.store).(driver.Leaser)
 	require.True(t, ok, "memstore offers leases")
 	name := "sync/" + string(tenantA) + "/" + integ.ID
 	got, err := leaser.AcquireLease(e.ctx, name, "worker-2", time.Minute)

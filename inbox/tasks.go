@@ -33,7 +33,7 @@ func (e *Engine) CreateTask(ctx context.Context, tenant TenantID, convID string,
 		}
 	}
 	var t Task
-	_, err := e.mutate(ctx, tenant, convID, ch, "task.create", func(tx Tx, c *Conversation) (any, error) {
+	_, err := e.mutate(ctx, tenant, convID, ch, "task.create", func(tx storeTx, c *Conversation) (any, error) {
 		t = Task{TenantID: tenant, ConversationID: convID, ProjectID: strings.TrimSpace(req.ProjectID), Title: title, Assignee: req.Assignee, DueAt: req.DueAt,
 			CreatedBy: ch.Actor, CreatedAt: e.clock.Now()}
 		if err := tx.CreateTask(&t); err != nil {
@@ -53,14 +53,14 @@ func (e *Engine) CreateTask(ctx context.Context, tenant TenantID, convID string,
 // CompleteTask marks a task done (done=false reopens it).
 func (e *Engine) CompleteTask(ctx context.Context, tenant TenantID, taskID string, done bool, ch Change) (Task, error) {
 	var t Task
-	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+	if err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		t, err = tx.GetTask(taskID)
 		return err
 	}); err != nil {
 		return Task{}, fmt.Errorf("complete task %q: %w", taskID, err)
 	}
-	_, err := e.mutate(ctx, tenant, t.ConversationID, Change{Actor: ch.Actor}, "task.complete", func(tx Tx, c *Conversation) (any, error) {
+	_, err := e.mutate(ctx, tenant, t.ConversationID, Change{Actor: ch.Actor}, "task.complete", func(tx storeTx, c *Conversation) (any, error) {
 		var err error
 		if t, err = tx.GetTask(taskID); err != nil {
 			return nil, err
@@ -107,7 +107,7 @@ func (e *Engine) ScheduleFollowUp(ctx context.Context, tenant TenantID, convID s
 		}
 	}
 	var f FollowUp
-	_, err := e.mutate(ctx, tenant, convID, ch, "followup.schedule", func(tx Tx, c *Conversation) (any, error) {
+	_, err := e.mutate(ctx, tenant, convID, ch, "followup.schedule", func(tx storeTx, c *Conversation) (any, error) {
 		f = FollowUp{TenantID: tenant, ConversationID: convID, DueAt: req.DueAt, Note: strings.TrimSpace(req.Note),
 			Assignee: firstNonEmpty(req.Assignee, c.Assignee), IfNoReply: req.IfNoReply, Status: FollowUpPending,
 			CreatedBy: ch.Actor, CreatedAt: now, UpdatedAt: now}
@@ -125,14 +125,14 @@ func (e *Engine) CloseFollowUp(ctx context.Context, tenant TenantID, followUpID 
 		return FollowUp{}, fmt.Errorf("close follow-up: %w", Invalid("status", "must be done or cancelled"))
 	}
 	var f FollowUp
-	if err := e.store.View(ctx, tenant, func(tx Tx) error {
+	if err := e.viewTx(ctx, tenant, func(tx storeTx) error {
 		var err error
 		f, err = tx.GetFollowUp(followUpID)
 		return err
 	}); err != nil {
 		return FollowUp{}, fmt.Errorf("close follow-up %q: %w", followUpID, err)
 	}
-	_, err := e.mutate(ctx, tenant, f.ConversationID, Change{Actor: ch.Actor}, "followup.close", func(tx Tx, c *Conversation) (any, error) {
+	_, err := e.mutate(ctx, tenant, f.ConversationID, Change{Actor: ch.Actor}, "followup.close", func(tx storeTx, c *Conversation) (any, error) {
 		var err error
 		if f, err = tx.GetFollowUp(followUpID); err != nil {
 			return nil, err
@@ -155,7 +155,7 @@ func (e *Engine) CloseFollowUp(ctx context.Context, tenant TenantID, followUpID 
 func (e *Engine) RaiseDueFollowUps(ctx context.Context, tenant TenantID) (int, error) {
 	now := e.clock.Now()
 	var due []FollowUp
-	err := e.store.Update(ctx, tenant, func(tx Tx) error {
+	err := e.updateTx(ctx, tenant, func(tx storeTx) error {
 		fus, err := tx.ListFollowUps(FollowUpQuery{Status: FollowUpPending, DueBefore: now.Add(time.Microsecond)})
 		if err != nil {
 			return err

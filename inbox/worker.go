@@ -31,7 +31,7 @@ var errNotYet = errors.New("waiting for other work")
 // records an effect calls it in the effect's transaction, so the work is
 // never done twice. A nil error without finish leaves the worker to
 // remove the item.
-type workHandler func(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error
+type workHandler func(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx storeTx) error) error
 
 func (e *Engine) workHandlers() map[string]workHandler {
 	return map[string]workHandler{
@@ -186,7 +186,7 @@ func (e *Engine) claimWork(ctx context.Context, t Tenant, owner string, n int) (
 // and yielded reports whether any was.
 func (e *Engine) claimWorkYielding(ctx context.Context, t Tenant, owner string, n int, yield bool) (claimed []WorkItem, yielded bool, err error) {
 	now := e.clock.Now()
-	err = e.store.Update(ctx, t.ID, func(tx Tx) error {
+	err = e.updateTx(ctx, t.ID, func(tx storeTx) error {
 		claimed, yielded = claimed[:0], false
 		due, err := tx.ListWork(WorkQuery{DueAt: now, Limit: n})
 		if err != nil {
@@ -230,7 +230,7 @@ func (e *Engine) claimWorkYielding(ctx context.Context, t Tenant, owner string, 
 func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 	handler := e.workHandlers()[w.Kind]
 	finished := false
-	finish := func(tx Tx) error {
+	finish := func(tx storeTx) error {
 		if err := finishWork(tx, w); err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 	}
 	e.metrics.observe("work_seconds", time.Since(start), "kind", w.Kind)
 	if err == nil && !finished {
-		err = e.store.Update(context.WithoutCancel(ctx), t.ID, finish)
+		err = e.updateTx(context.WithoutCancel(ctx), t.ID, finish)
 	}
 	if err == nil {
 		e.workDone(w, 1)
@@ -257,7 +257,7 @@ func (e *Engine) runWork(ctx context.Context, t Tenant, w WorkItem) {
 
 // finishWork removes a done item in tx; an item enqueued again while it
 // ran is released to run once more.
-func finishWork(tx Tx, w WorkItem) error {
+func finishWork(tx storeTx, w WorkItem) error {
 	done, err := tx.DeleteWork(w.ID, w.Generation)
 	if err != nil {
 		return err
@@ -301,7 +301,7 @@ func (e *Engine) workFailed(ctx context.Context, t Tenant, w WorkItem, final boo
 			"attempt", w.Attempts, "final", w.Failed, "err", err)
 	}
 	w.UpdatedAt = now
-	if uerr := e.store.Update(context.WithoutCancel(ctx), t.ID, func(tx Tx) error { return tx.UpdateWork(&w) }); uerr != nil && !errors.Is(uerr, ErrNotFound) {
+	if uerr := e.updateTx(context.WithoutCancel(ctx), t.ID, func(tx storeTx) error { return tx.UpdateWork(&w) }); uerr != nil && !errors.Is(uerr, ErrNotFound) {
 		e.log.Error("inbox: record background work", "tenant", string(t.ID), "kind", w.Kind, "err", uerr)
 	}
 }
@@ -330,7 +330,7 @@ func (e *Engine) runClassifyBatch(ctx context.Context, t Tenant, items []WorkIte
 		byKey[w.Key] = append(byKey[w.Key], w)
 	}
 	start := time.Now()
-	failed, err := e.classifyBatch(ctx, t, ids, e.classifier, func(tx Tx, id string) error {
+	failed, err := e.classifyBatch(ctx, t, ids, e.classifier, func(tx storeTx, id string) error {
 		for _, w := range byKey[id] {
 			if err := e.autoReplyAfterFiling(tx, t, w); err != nil {
 				return err
@@ -386,7 +386,7 @@ func (e *Engine) RunWork(ctx context.Context, interval time.Duration) error {
 
 // runClassify is the WorkClassify handler: the full classifier (slow
 // parts included) files a conversation that is still unfiled.
-func (e *Engine) runClassify(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error {
+func (e *Engine) runClassify(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx storeTx) error) error {
 	if e.classifier == nil {
 		return nil
 	}
@@ -400,7 +400,7 @@ func (e *Engine) runClassify(ctx context.Context, tenant Tenant, w WorkItem, fin
 	if changed {
 		e.bus.publish(Event{Type: EventConversationUpdated, TenantID: tenant.ID, ConversationID: w.Key, Detail: "classified", At: e.clock.Now()})
 	}
-	return e.store.Update(context.WithoutCancel(ctx), tenant.ID, func(tx Tx) error {
+	return e.updateTx(context.WithoutCancel(ctx), tenant.ID, func(tx storeTx) error {
 		if err := e.autoReplyAfterFiling(tx, tenant, w); err != nil {
 			return err
 		}
@@ -412,7 +412,7 @@ func (e *Engine) runClassify(ctx context.Context, tenant Tenant, w WorkItem, fin
 // item carries (its Payload: the customer message to answer) when the
 // conversation is now in a folder that answers automatically. The
 // guard (AutoReplyBlocked) still decides when the auto-reply runs.
-func (e *Engine) autoReplyAfterFiling(tx Tx, t Tenant, w WorkItem) error {
+func (e *Engine) autoReplyAfterFiling(tx storeTx, t Tenant, w WorkItem) error {
 	if w.Payload == "" || e.responder == nil {
 		return nil
 	}
@@ -439,6 +439,6 @@ func (e *Engine) autoReplyAfterFiling(tx Tx, t Tenant, w WorkItem) error {
 }
 
 // runLinkContact is the WorkLinkContact handler.
-func (e *Engine) runLinkContact(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx Tx) error) error {
+func (e *Engine) runLinkContact(ctx context.Context, tenant Tenant, w WorkItem, finish func(tx storeTx) error) error {
 	return e.linkContact(ctx, tenant.ID, w.Key)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // slowClassifier stands for a model: the engine must never wait for it
@@ -49,7 +50,7 @@ func TestSlowClassificationIsBackgroundWork(t *testing.T) {
 
 	// The work is durable: it is in the store, and the worker files it.
 	var pending []inbox.WorkItem
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		var err error
 		pending, err = tx.ListWork(inbox.WorkQuery{Kind: inbox.WorkClassify})
 		return err
@@ -59,7 +60,7 @@ func TestSlowClassificationIsBackgroundWork(t *testing.T) {
 	close(slow.block)
 	e.work()
 	require.Equal(t, slow.folder, e.conversation(conv).FolderID)
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		var err error
 		pending, err = tx.ListWork(inbox.WorkQuery{})
 		return err
@@ -204,7 +205,7 @@ func TestRunWorkNeverWaitsForASlowItem(t *testing.T) {
 	tn.Settings.ReplyPrompt = "Tu es le support de Maison Lumière."
 	require.NoError(t, e.store.UpdateTenant(e.ctx, &tn))
 	f := inbox.Folder{TenantID: tenantA, Name: "Commandes", AutoReply: inbox.AutoReplySettings{Mode: inbox.AutoReplyApproval, Prompt: "Réponds poliment."}}
-	e.update(func(tx inbox.Tx) error { return tx.CreateFolder(&f) })
+	e.update(func(tx driver.Tx) error { return tx.CreateFolder(&f) })
 	folderID = f.ID
 	integ := e.integration(inbox.SourceEmail, map[string]string{"address": "support@maison-lumiere.example"})
 	mail := func(id, from, subject string) inbox.Inbound {

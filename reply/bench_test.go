@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
@@ -23,7 +24,7 @@ func benchEngine(b *testing.B, mode inbox.AutoReplyMode) (*inbox.Engine, inbox.I
 	require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: tenantID, Settings: inbox.TenantSettings{ReplyPrompt: "Sois bref."}}))
 	folder := inbox.Folder{Name: "Commandes", AutoReply: inbox.AutoReplySettings{Mode: mode}}
 	integ := inbox.Integration{Kind: inbox.SourceEmail, Enabled: true, Config: map[string]string{"address": "support@maison-lumiere.example"}}
-	require.NoError(b, store.Update(ctx, tenantID, func(tx inbox.Tx) error {
+	require.NoError(b, store.Update(ctx, tenantID, func(tx driver.Tx) error {
 		if err := tx.CreateFolder(&folder); err != nil {
 			return err
 		}
@@ -132,7 +133,7 @@ func BenchmarkDraftEventLatency(b *testing.B) {
 	require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: tenantID, Settings: inbox.TenantSettings{ReplyPrompt: "Sois bref."}}))
 	folder := inbox.Folder{Name: "Support", AutoReply: inbox.AutoReplySettings{Mode: inbox.AutoReplyApproval}}
 	integ := inbox.Integration{Kind: inbox.SourceEmail, Enabled: true, Config: map[string]string{"address": "support@maison-lumiere.example"}}
-	require.NoError(b, store.Update(ctx, tenantID, func(tx inbox.Tx) error {
+	require.NoError(b, store.Update(ctx, tenantID, func(tx driver.Tx) error {
 		if err := tx.CreateFolder(&folder); err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@
 //
 //   - Knowledge stores a tenant's documents (text, Markdown, HTML) cut into
 //     passages by headings and paragraphs (Chunk) in the store's full-text
-//     index (inbox.KnowledgeTx), and retrieves the passages relevant to a
+//     index (driver.KnowledgeTx), and retrieves the passages relevant to a
 //     conversation, optionally re-ranked with an Embedder on an
 //     OpenAI-compatible embeddings API.
 //   - AI is the inbox.Responder on an OpenAI-compatible chat-completions

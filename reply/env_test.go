@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
@@ -131,7 +132,7 @@ func newEnv(t *testing.T, o envOptions, script func(chatCall) modelAnswer) *env 
 	e.mail = inbox.Integration{Kind: inbox.SourceEmail, Name: "support", Enabled: true,
 		Config: map[string]string{"address": "support@maison-lumiere.example", "display_name": "Maison Lumière"}}
 	e.sms = inbox.Integration{Kind: inbox.SourceSMS, Name: "sms", Enabled: true, Config: map[string]string{"number": "33700000001"}}
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		if err := tx.CreateFolder(&e.folder); err != nil {
 			return err
 		}
@@ -144,12 +145,12 @@ func newEnv(t *testing.T, o envOptions, script func(chatCall) modelAnswer) *env 
 	return e
 }
 
-func (e *env) update(fn func(tx inbox.Tx) error) {
+func (e *env) update(fn func(tx driver.Tx) error) {
 	e.t.Helper()
 	require.NoError(e.t, e.store.Update(e.ctx, tenantID, fn))
 }
 
-func (e *env) view(fn func(tx inbox.Tx) error) {
+func (e *env) view(fn func(tx driver.Tx) error) {
 	e.t.Helper()
 	require.NoError(e.t, e.store.View(e.ctx, tenantID, fn))
 }
@@ -207,7 +208,7 @@ func (e *env) deliver() {
 func (e *env) drafts(convID string) []inbox.Draft {
 	e.t.Helper()
 	var ds []inbox.Draft
-	e.view(func(tx inbox.Tx) error {
+	e.view(func(tx driver.Tx) error {
 		var err error
 		ds, err = tx.ListDrafts(inbox.DraftQuery{ConversationID: convID})
 		return err
@@ -218,7 +219,7 @@ func (e *env) drafts(convID string) []inbox.Draft {
 func (e *env) messages(convID string) []inbox.Message {
 	e.t.Helper()
 	var ms []inbox.Message
-	e.view(func(tx inbox.Tx) error {
+	e.view(func(tx driver.Tx) error {
 		var err error
 		ms, err = tx.ListMessages(convID)
 		return err
@@ -229,7 +230,7 @@ func (e *env) messages(convID string) []inbox.Message {
 func (e *env) conversation(convID string) inbox.Conversation {
 	e.t.Helper()
 	var c inbox.Conversation
-	e.view(func(tx inbox.Tx) error {
+	e.view(func(tx driver.Tx) error {
 		var err error
 		c, err = tx.GetConversation(convID)
 		return err

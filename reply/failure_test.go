@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 )
 
@@ -133,7 +134,7 @@ func TestPromptInjectionChangesNothing(t *testing.T) {
 	require.Len(t, out, 1)
 	require.Equal(t, "mallory@courriel.example", out[0].Message.To[0].Email)
 	var folder inbox.Folder
-	e.view(func(tx inbox.Tx) error {
+	e.view(func(tx driver.Tx) error {
 		var err error
 		folder, err = tx.GetFolder(foldersBefore.ID)
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // Limits and defaults of the knowledge base.
@@ -24,8 +25,8 @@ const (
 // KnowledgeOptions configure a Knowledge base.
 type KnowledgeOptions struct {
 	// Store keeps the documents; its transactions must implement
-	// inbox.KnowledgeTx. Required.
-	Store inbox.Store
+	// driver.KnowledgeTx. Required.
+	Store driver.Store
 	// Embedder, when set, re-ranks full-text hits by semantic similarity
 	// to the query. Nil: full-text ranking only.
 	Embedder Embedder
@@ -92,8 +93,8 @@ func NewKnowledge(opts KnowledgeOptions) (*Knowledge, error) {
 }
 
 // knowledgeTx returns tx's knowledge capability or ErrUnsupported.
-func knowledgeTx(tx inbox.Tx) (inbox.KnowledgeTx, error) {
-	k, ok := tx.(inbox.KnowledgeTx)
+func knowledgeTx(tx driver.Tx) (driver.KnowledgeTx, error) {
+	k, ok := tx.(driver.KnowledgeTx)
 	if !ok {
 		return nil, fmt.Errorf("%w: the store has no knowledge base", inbox.ErrUnsupported)
 	}
@@ -153,7 +154,7 @@ func (k *Knowledge) Add(ctx context.Context, tenant inbox.TenantID, doc Document
 	}
 	now := k.opts.Clock.Now()
 	d.TenantID, d.CreatedAt, d.UpdatedAt = tenant, now, now
-	err = k.opts.Store.Update(ctx, tenant, func(tx inbox.Tx) error {
+	err = k.opts.Store.Update(ctx, tenant, func(tx driver.Tx) error {
 		kt, err := knowledgeTx(tx)
 		if err != nil {
 			return err
@@ -182,7 +183,7 @@ func (k *Knowledge) Update(ctx context.Context, tenant inbox.TenantID, id string
 		return inbox.KnowledgeDoc{}, fmt.Errorf("update knowledge document %q: %w", id, err)
 	}
 	now := k.opts.Clock.Now()
-	err = k.opts.Store.Update(ctx, tenant, func(tx inbox.Tx) error {
+	err = k.opts.Store.Update(ctx, tenant, func(tx driver.Tx) error {
 		kt, err := knowledgeTx(tx)
 		if err != nil {
 			return err
@@ -213,7 +214,7 @@ func (k *Knowledge) Delete(ctx context.Context, tenant inbox.TenantID, id string
 		return fmt.Errorf("delete knowledge document %q: %w", id, err)
 	}
 	now := k.opts.Clock.Now()
-	err := k.opts.Store.Update(ctx, tenant, func(tx inbox.Tx) error {
+	err := k.opts.Store.Update(ctx, tenant, func(tx driver.Tx) error {
 		kt, err := knowledgeTx(tx)
 		if err != nil {
 			return err
@@ -236,7 +237,7 @@ func (k *Knowledge) Delete(ctx context.Context, tenant inbox.TenantID, id string
 // Get returns a document; ErrNotFound for an unknown id.
 func (k *Knowledge) Get(ctx context.Context, tenant inbox.TenantID, id string) (inbox.KnowledgeDoc, error) {
 	var d inbox.KnowledgeDoc
-	err := k.opts.Store.View(ctx, tenant, func(tx inbox.Tx) error {
+	err := k.opts.Store.View(ctx, tenant, func(tx driver.Tx) error {
 		kt, err := knowledgeTx(tx)
 		if err != nil {
 			return err
@@ -253,7 +254,7 @@ func (k *Knowledge) Get(ctx context.Context, tenant inbox.TenantID, id string) (
 // List returns the tenant's documents ordered by title.
 func (k *Knowledge) List(ctx context.Context, tenant inbox.TenantID) ([]inbox.KnowledgeDoc, error) {
 	var docs []inbox.KnowledgeDoc
-	err := k.opts.Store.View(ctx, tenant, func(tx inbox.Tx) error {
+	err := k.opts.Store.View(ctx, tenant, func(tx driver.Tx) error {
 		kt, err := knowledgeTx(tx)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
@@ -66,7 +67,7 @@ func TestKnowledgeAddUpdateDeleteIsAudited(t *testing.T) {
 	require.ErrorIs(t, err, inbox.ErrNotFound)
 
 	var audit []inbox.AuditEntry
-	require.NoError(t, store.View(ctx, tenantID, func(tx inbox.Tx) error {
+	require.NoError(t, store.View(ctx, tenantID, func(tx driver.Tx) error {
 		var err error
 		audit, err = tx.ListAudit(inbox.AuditQuery{EntityID: d.ID})
 		return err
@@ -109,15 +110,15 @@ func TestKnowledgeRejectsBadDocuments(t *testing.T) {
 }
 
 // plainStore hides the knowledge capability of its transactions.
-type plainStore struct{ inbox.Store }
-type plainTx struct{ inbox.Tx }
+type plainStore struct{ driver.Store }
+type plainTx struct{ driver.Tx }
 
-func (s plainStore) View(ctx context.Context, t inbox.TenantID, fn func(inbox.Tx) error) error {
-	return s.Store.View(ctx, t, func(tx inbox.Tx) error { return fn(plainTx{tx}) })
+func (s plainStore) View(ctx context.Context, t inbox.TenantID, fn func(driver.Tx) error) error {
+	return s.Store.View(ctx, t, func(tx driver.Tx) error { return fn(plainTx{tx}) })
 }
 
-func (s plainStore) Update(ctx context.Context, t inbox.TenantID, fn func(inbox.Tx) error) error {
-	return s.Store.Update(ctx, t, func(tx inbox.Tx) error { return fn(plainTx{tx}) })
+func (s plainStore) Update(ctx context.Context, t inbox.TenantID, fn func(driver.Tx) error) error {
+	return s.Store.Update(ctx, t, func(tx driver.Tx) error { return fn(plainTx{tx}) })
 }
 
 func TestKnowledgeNeedsAStoreWithAKnowledgeBase(t *testing.T) {

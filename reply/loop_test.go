@@ -20,6 +20,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/corpus"
 	"github.com/inboxkit/inboxkit/reply"
 	"github.com/inboxkit/inboxkit/storage/memstore"
@@ -157,6 +158,7 @@ type company struct {
 	parser  *email.Parser
 	seq     int
 	inbound []inbox.Inbound // parsed mail received, in order
+	store   *memstore.Store
 }
 
 func newCompany(t *testing.T, relay *mailRelay, name, address string) *company {
@@ -168,6 +170,7 @@ func newCompany(t *testing.T, relay *mailRelay, name, address string) *company {
 		return answer("Bonjour, merci pour votre message, nous revenons vers vous rapidement. — "+name, 0.8)
 	})
 	store := memstore.New()
+	c.store = store
 	require.NoError(t, store.CreateTenant(ctx, &inbox.Tenant{ID: tenantID, Name: name,
 		Settings: inbox.TenantSettings{ReplyPrompt: "Réponds poliment au nom de " + name + "."}}))
 	ai, err := reply.NewAI(reply.AIOptions{ClientOptions: c.api.client(), Model: "m"})
@@ -179,7 +182,7 @@ func newCompany(t *testing.T, relay *mailRelay, name, address string) *company {
 		email.ConfigSMTPHost: host, email.ConfigSMTPPort: port, email.ConfigSMTPSecurity: "plain",
 		email.ConfigAddress: address, email.ConfigDisplayName: name,
 	}}
-	require.NoError(t, store.Update(ctx, tenantID, func(tx inbox.Tx) error {
+	require.NoError(t, store.Update(ctx, tenantID, func(tx driver.Tx) error {
 		if err := tx.CreateFolder(&folder); err != nil {
 			return err
 		}
@@ -228,7 +231,7 @@ func (c *company) send() int {
 func (c *company) autoReplies() int {
 	c.t.Helper()
 	n := 0
-	require.NoError(c.t, c.eng.Store().View(context.Background(), tenantID, func(tx inbox.Tx) error {
+	require.NoError(c.t, c.store.View(context.Background(), tenantID, func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500})
 		if err != nil {
 			return err
@@ -319,7 +322,7 @@ func TestPermanentlyFailingSendStopsAfterRetryLimit(t *testing.T) {
 	relay.mu.Unlock()
 	require.Equal(t, inbox.DefaultOutboxMaxAttempts, attempts)
 	require.Equal(t, 1, len(a.api.calls()), "a failed send never re-runs generation")
-	require.NoError(t, a.eng.Store().View(context.Background(), tenantID, func(tx inbox.Tx) error {
+	require.NoError(t, a.store.View(context.Background(), tenantID, func(tx driver.Tx) error {
 		failed, err := tx.ListOutbox(inbox.OutboxQuery{Status: inbox.OutboxFailed})
 		require.NoError(t, err)
 		require.Len(t, failed, 1)
@@ -384,7 +387,7 @@ func TestLoopWithAHeaderStrippingAddressRotatingBotStops(t *testing.T) {
 	require.LessOrEqual(t, a.autoReplies(), 3, "A answers the rotating bot at most three times")
 	require.LessOrEqual(t, b.autoReplies(), 3)
 	require.GreaterOrEqual(t, a.autoReplies(), 1, "A did answer at first")
-	require.NoError(t, a.eng.Store().View(context.Background(), tenantID, func(tx inbox.Tx) error {
+	require.NoError(t, a.store.View(context.Background(), tenantID, func(tx driver.Tx) error {
 		audit, err := tx.ListAudit(inbox.AuditQuery{Limit: 1000})
 		require.NoError(t, err)
 		n := 0

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // Query shaping: the latest customer messages say what is asked now; older
@@ -39,7 +40,7 @@ func (k *Knowledge) Search(ctx context.Context, tenant inbox.TenantID, query str
 		limit = max(k.opts.Candidates, topK)
 	}
 	var hits []inbox.KnowledgeHit
-	err := k.opts.Store.View(ctx, tenant, func(tx inbox.Tx) error {
+	err := k.opts.Store.View(ctx, tenant, func(tx driver.Tx) error {
 		kt, err := knowledgeTx(tx)
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 )
 
@@ -209,7 +210,7 @@ func TestScenarioAppointmentAnsweredWithFollowUp(t *testing.T) {
 			n, err := e.eng.RaiseDueFollowUps(e.ctx, tenantID)
 			require.NoError(t, err)
 			require.Equal(t, tc.wantDue, n)
-			e.view(func(tx inbox.Tx) error {
+			e.view(func(tx driver.Tx) error {
 				got, err := tx.GetFollowUp(fu.ID)
 				require.NoError(t, err)
 				require.Equal(t, tc.wantStatus, got.Status)

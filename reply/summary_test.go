@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 )
 
@@ -81,7 +82,7 @@ func TestSummarizeIfNeeded(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no conversation.updated event")
 	}
-	e.view(func(tx inbox.Tx) error {
+	e.view(func(tx driver.Tx) error {
 		audit, err := tx.ListAudit(inbox.AuditQuery{ConversationID: it.ConversationID})
 		require.NoError(t, err)
 		require.Equal(t, "conversation.summary", audit[0].Action)
@@ -100,7 +101,7 @@ func TestSummarizeIfNeeded(t *testing.T) {
 	require.NotContains(t, e.api.calls()[1].user(), "Camille attend", "the old summary is not fed back")
 
 	// a summary an agent wrote is never overwritten automatically
-	e.update(func(tx inbox.Tx) error {
+	e.update(func(tx driver.Tx) error {
 		c, err := tx.GetConversation(it.ConversationID)
 		require.NoError(t, err)
 		c.Summary = "Client VIP, rappeler avant midi."

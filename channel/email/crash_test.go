@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/storage/blob"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
@@ -124,7 +125,7 @@ func TestDovecotCrashSafety(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, store.CreateTenant(ctx, &inbox.Tenant{ID: "t1", Name: "crash"}))
 	host, port, _ := net.SplitHostPort(srv.Addr)
-	require.NoError(t, store.Update(ctx, "t1", func(tx inbox.Tx) error {
+	require.NoError(t, store.Update(ctx, "t1", func(tx driver.Tx) error {
 		return tx.CreateIntegration(&inbox.Integration{
 			ID: "mail1", TenantID: "t1", Kind: inbox.SourceEmail, Name: "support", Enabled: true,
 			Config: map[string]string{
@@ -148,7 +149,7 @@ func TestDovecotCrashSafety(t *testing.T) {
 		require.NoError(t, err)
 		defer st.Close()
 		var in inbox.Integration
-		require.NoError(t, st.View(ctx, "t1", func(tx inbox.Tx) error {
+		require.NoError(t, st.View(ctx, "t1", func(tx driver.Tx) error {
 			var err error
 			in, err = tx.GetIntegration("mail1")
 			return err
@@ -193,7 +194,7 @@ func TestDovecotCrashSafety(t *testing.T) {
 	defer store.Close()
 	defer blobs.Close()
 	var in inbox.Integration
-	require.NoError(t, store.View(ctx, "t1", func(tx inbox.Tx) error {
+	require.NoError(t, store.View(ctx, "t1", func(tx driver.Tx) error {
 		var err error
 		in, err = tx.GetIntegration("mail1")
 		return err
@@ -205,7 +206,7 @@ func TestDovecotCrashSafety(t *testing.T) {
 
 	// 0 missing: every UID is stored, with its raw message.
 	ids := map[string]bool{}
-	require.NoError(t, store.View(ctx, "t1", func(tx inbox.Tx) error {
+	require.NoError(t, store.View(ctx, "t1", func(tx driver.Tx) error {
 		for uid := 1; uid <= messages; uid++ {
 			m, err := tx.GetMessageByProviderID("mail1", fmt.Sprintf("%d/INBOX/%d", inboxCursor.UIDValidity, uid))
 			if err != nil {
@@ -224,7 +225,7 @@ func TestDovecotCrashSafety(t *testing.T) {
 
 	// 0 duplicates: the conversations hold exactly the messages.
 	total := 0
-	require.NoError(t, store.View(ctx, "t1", func(tx inbox.Tx) error {
+	require.NoError(t, store.View(ctx, "t1", func(tx driver.Tx) error {
 		q := inbox.ConversationQuery{Limit: 500}
 		for {
 			page, err := tx.ListConversations(q)

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/storage/blob"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
@@ -165,9 +166,10 @@ func benchEngine(b *testing.B, dir string, srv *dovecot.Server, durableBlobs boo
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { eng.Close() })
+	engineStores.Store(eng, store)
 	host, port, _ := strings.Cut(srv.Addr, ":")
 	u := srv.Users[0]
-	err = store.Update(ctx, "t1", func(tx inbox.Tx) error {
+	err = store.Update(ctx, "t1", func(tx driver.Tx) error {
 		return tx.CreateIntegration(&inbox.Integration{
 			ID: "mail1", TenantID: "t1", Kind: inbox.SourceEmail, Name: "support", Enabled: true,
 			Config: map[string]string{
@@ -349,7 +351,7 @@ func BenchmarkDovecotIdleArrival(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var in inbox.Integration
-	if err := eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+	if err := storeOf(eng).View(ctx, "t1", func(tx driver.Tx) error {
 		var err error
 		in, err = tx.GetIntegration("mail1")
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 )
 
@@ -88,7 +89,7 @@ func engineFor(t *testing.T, addr string, u dovecot.User, blobs inbox.BlobStore,
 	for k, v := range config {
 		cfg[k] = v
 	}
-	err := eng.Store().Update(context.Background(), "t1", func(tx inbox.Tx) error {
+	err := storeOf(eng).Update(context.Background(), "t1", func(tx driver.Tx) error {
 		return tx.CreateIntegration(&inbox.Integration{
 			ID: "mail1", TenantID: "t1", Kind: inbox.SourceEmail, Name: "support", Enabled: true,
 			Config: cfg, Secrets: map[string][]byte{SecretPassword: []byte(u.Password)},
@@ -101,7 +102,7 @@ func engineFor(t *testing.T, addr string, u dovecot.User, blobs inbox.BlobStore,
 func storedByProvider(t *testing.T, eng *inbox.Engine, providerID string) inbox.Message {
 	t.Helper()
 	var m inbox.Message
-	err := eng.Store().View(context.Background(), "t1", func(tx inbox.Tx) error {
+	err := storeOf(eng).View(context.Background(), "t1", func(tx driver.Tx) error {
 		var err error
 		m, err = tx.GetMessageByProviderID("mail1", providerID)
 		return err
@@ -202,7 +203,7 @@ func TestDovecotWrongPasswordMarksAuthFailed(t *testing.T) {
 	require.Contains(t, err.Error(), "check the username and password")
 	require.NotContains(t, err.Error(), "wrong-password")
 	var in inbox.Integration
-	require.NoError(t, eng.Store().View(context.Background(), "t1", func(tx inbox.Tx) error {
+	require.NoError(t, storeOf(eng).View(context.Background(), "t1", func(tx driver.Tx) error {
 		in, err = tx.GetIntegration("mail1")
 		return err
 	}))
@@ -278,7 +279,7 @@ func TestDovecotConnectionDropResumesFromCommittedCursor(t *testing.T) {
 	proxy, cut := cutProxy(t, mb.srv.Addr, 60_000)
 	eng := engineFor(t, proxy, mb.srv.Users[0], newMemBlobs(), map[string]string{})
 	// Small batches so some are committed before the cut.
-	require.NoError(t, eng.Store().Update(context.Background(), "t1", func(tx inbox.Tx) error {
+	require.NoError(t, storeOf(eng).Update(context.Background(), "t1", func(tx driver.Tx) error {
 		in, err := tx.GetIntegration("mail1")
 		if err != nil {
 			return err
@@ -309,7 +310,7 @@ func TestDovecotIdleArrivalIsPulled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var in inbox.Integration
-	require.NoError(t, eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+	require.NoError(t, storeOf(eng).View(ctx, "t1", func(tx driver.Tx) error {
 		var err error
 		in, err = tx.GetIntegration("mail1")
 		return err
@@ -395,7 +396,7 @@ func TestDovecotUnparsableMailIsQuarantinedAndTheCursorMovesOn(t *testing.T) {
 	require.Equal(t, 1, report.Quarantined)
 
 	var items []inbox.QuarantineItem
-	require.NoError(t, eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+	require.NoError(t, storeOf(eng).View(ctx, "t1", func(tx driver.Tx) error {
 		var err error
 		items, err = tx.ListQuarantine(inbox.QuarantineQuery{})
 		return err
@@ -428,7 +429,7 @@ func TestParseRawReplaysAQuarantinedMessage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, res.Quarantined)
 	var items []inbox.QuarantineItem
-	require.NoError(t, eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+	require.NoError(t, storeOf(eng).View(ctx, "t1", func(tx driver.Tx) error {
 		items, err = tx.ListQuarantine(inbox.QuarantineQuery{})
 		return err
 	}))
@@ -454,7 +455,7 @@ func TestReplayWithoutParserKeepsTheQuarantinedMessage(t *testing.T) {
 	require.NoError(t, err)
 	list := func() []inbox.QuarantineItem {
 		var items []inbox.QuarantineItem
-		require.NoError(t, eng.Store().View(ctx, "t1", func(tx inbox.Tx) error {
+		require.NoError(t, storeOf(eng).View(ctx, "t1", func(tx driver.Tx) error {
 			items, err = tx.ListQuarantine(inbox.QuarantineQuery{})
 			return err
 		}))

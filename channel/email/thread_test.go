@@ -4,11 +4,13 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -18,11 +20,22 @@ func newTestEngine(t *testing.T, opts inbox.Options) *inbox.Engine {
 	if opts.Store == nil {
 		opts.Store = memstore.New()
 	}
-	require.NoError(t, opts.Store.CreateTenant(context.Background(), &inbox.Tenant{ID: "t1", Name: "Maison Lumière"}))
 	eng, err := inbox.New(opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { eng.Close() })
+	_, err = eng.CreateTenant(context.Background(), inbox.Tenant{ID: "t1", Name: "Maison Lumière"}, inbox.Change{Actor: "test"})
+	require.NoError(t, err)
+	engineStores.Store(eng, opts.Store)
 	return eng
+}
+
+// engineStores holds each test engine's store (a driver.Store), for the
+// tests that read what the engine stored directly.
+var engineStores sync.Map
+
+func storeOf(eng *inbox.Engine) driver.Store {
+	s, _ := engineStores.Load(eng)
+	return s.(driver.Store)
 }
 
 // TestCorpusThreads ingests the whole corpus through the engine and checks
@@ -78,7 +91,7 @@ func checkPartition(t *testing.T, cases []corpusCase, convOf map[string]string) 
 func checkStoredFlags(t *testing.T, eng *inbox.Engine, cases []corpusCase, convOf map[string]string) {
 	t.Helper()
 	byConv := map[string][]inbox.Message{}
-	err := eng.Store().View(context.Background(), "t1", func(tx inbox.Tx) error {
+	err := storeOf(eng).View(context.Background(), "t1", func(tx driver.Tx) error {
 		for _, conv := range convOf {
 			if _, ok := byConv[conv]; ok {
 				continue

@@ -13,6 +13,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/channel/vonage"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/loadgen"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
@@ -43,10 +44,10 @@ func BenchmarkVerifySMS(b *testing.B) {
 func BenchmarkSMSIntake(b *testing.B) {
 	stores := []struct {
 		name string
-		open func(b *testing.B) inbox.Store
+		open func(b *testing.B) driver.Store
 	}{
-		{"memstore", func(*testing.B) inbox.Store { return memstore.New() }},
-		{"sqlite", func(b *testing.B) inbox.Store {
+		{"memstore", func(*testing.B) driver.Store { return memstore.New() }},
+		{"sqlite", func(b *testing.B) driver.Store {
 			s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), sqlite.Options{})
 			if err != nil {
 				b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
@@ -29,7 +30,7 @@ func decodeReply(t *testing.T, rec *httptest.ResponseRecorder) reply {
 func addOutbound(t *testing.T, e *testEnv, integrationID, providerID string, state inbox.DeliveryState) string {
 	t.Helper()
 	var id string
-	require.NoError(t, e.Store.Update(context.Background(), testTenant, func(tx inbox.Tx) error {
+	require.NoError(t, e.Store.Update(context.Background(), testTenant, func(tx driver.Tx) error {
 		conv := inbox.Conversation{TenantID: testTenant, Source: inbox.SourceWhatsApp, IntegrationID: integrationID, Status: inbox.StatusOpen}
 		if err := tx.CreateConversation(&conv); err != nil {
 			return err

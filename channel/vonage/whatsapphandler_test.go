@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 )
 
@@ -240,7 +241,7 @@ func TestWhatsAppStatusCallbacks(t *testing.T) {
 	failed := env.Message(t, other)
 	require.Contains(t, failed.DeliveryError, "1330: The recipient is not a WhatsApp user")
 	var audit []inbox.AuditEntry
-	require.NoError(t, env.Store.View(context.Background(), testTenant, func(tx inbox.Tx) error {
+	require.NoError(t, env.Store.View(context.Background(), testTenant, func(tx driver.Tx) error {
 		var err error
 		audit, err = tx.ListAudit(inbox.AuditQuery{EntityID: sent})
 		return err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/loadgen"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 	"github.com/inboxkit/inboxkit/storage/postgres"
@@ -30,10 +31,10 @@ import (
 // warm-up (nil: nothing to do).
 var benchStores = []struct {
 	name string
-	open func(b *testing.B) (inbox.Store, func())
+	open func(b *testing.B) (driver.Store, func())
 }{
-	{"memstore", func(b *testing.B) (inbox.Store, func()) { return memstore.New(), nil }},
-	{"sqlite", func(b *testing.B) (inbox.Store, func()) {
+	{"memstore", func(b *testing.B) (driver.Store, func()) { return memstore.New(), nil }},
+	{"sqlite", func(b *testing.B) (driver.Store, func()) {
 		s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), sqlite.Options{})
 		if err != nil {
 			b.Fatal(err)
@@ -41,7 +42,7 @@ var benchStores = []struct {
 		b.Cleanup(func() { _ = s.Close() })
 		return s, nil
 	}},
-	{"postgres", func(b *testing.B) (inbox.Store, func()) {
+	{"postgres", func(b *testing.B) (driver.Store, func()) {
 		dsn := os.Getenv("INBOXKIT_TEST_POSTGRES")
 		if dsn == "" {
 			dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -90,7 +91,7 @@ func dropSchema(b *testing.B, db *sql.DB, schema string) {
 }
 
 // intakeServer serves the custom webhook receiver over loopback HTTP.
-func intakeServer(b *testing.B, store inbox.Store, opts inbox.Options) (*httptest.Server, webhook.Secret, *inbox.Engine) {
+func intakeServer(b *testing.B, store driver.Store, opts inbox.Options) (*httptest.Server, webhook.Secret, *inbox.Engine) {
 	b.Helper()
 	ctx := context.Background()
 	if err := store.CreateTenant(ctx, &inbox.Tenant{ID: "acme", Name: "Acme"}); err != nil {
@@ -146,7 +147,7 @@ func intakeRequest(url, run string, secret webhook.Secret) func(i int) (*http.Re
 // every customer of intakeRequest has a conversation, as in service.
 const warmUp = 1000
 
-func runIntake(b *testing.B, store inbox.Store, settle func(), opts loadgen.Options) loadgen.Result {
+func runIntake(b *testing.B, store driver.Store, settle func(), opts loadgen.Options) loadgen.Result {
 	b.Helper()
 	res, _ := runIntakeWith(b, store, settle, opts, inbox.Options{}, nil)
 	return res
@@ -154,7 +155,7 @@ func runIntake(b *testing.B, store inbox.Store, settle func(), opts loadgen.Opti
 
 // runIntakeWith is runIntake on an engine built from engOpts; ready, when
 // set, prepares the engine before the warm-up.
-func runIntakeWith(b *testing.B, store inbox.Store, settle func(), opts loadgen.Options, engOpts inbox.Options, ready func(*inbox.Engine)) (loadgen.Result, *inbox.Engine) {
+func runIntakeWith(b *testing.B, store driver.Store, settle func(), opts loadgen.Options, engOpts inbox.Options, ready func(*inbox.Engine)) (loadgen.Result, *inbox.Engine) {
 	b.Helper()
 	srv, secret, eng := intakeServer(b, store, engOpts)
 	if ready != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -32,7 +33,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	folders := map[string]string{} // name -> id
-	err := store.Update(ctx, tenant, func(tx inbox.Tx) error {
+	err := store.Update(ctx, tenant, func(tx driver.Tx) error {
 		for i, name := range []string{"Commandes", "Rendez-vous", "Support"} {
 			f := inbox.Folder{Name: name, Position: i}
 			if err := tx.CreateFolder(&f); err != nil {
@@ -93,7 +94,7 @@ func run(ctx context.Context) error {
 	for name, id := range folders {
 		names[id] = name
 	}
-	return store.View(ctx, tenant, func(tx inbox.Tx) error {
+	return store.View(ctx, tenant, func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{})
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/classify/rules"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // actionsSpec is the realistically sized tenant of the action and
@@ -114,7 +115,7 @@ func BenchmarkReclassify(b *testing.B) {
 		b.StopTimer()
 		// Flip to the other rule set than the one in force, also when the
 		// database was left by an earlier run.
-		require.NoError(b, s.Update(ctx, benchTenant, func(tx inbox.Tx) error {
+		require.NoError(b, s.Update(ctx, benchTenant, func(tx driver.Tx) error {
 			f, err := tx.GetFolder("sales")
 			if err != nil {
 				return err
@@ -140,11 +141,11 @@ func BenchmarkReclassify(b *testing.B) {
 
 // withContacts links n random conversations to new contacts with an
 // email address and returns their ids.
-func withContacts(b *testing.B, s inbox.Store, ids []string, rng *rand.Rand, n int) []string {
+func withContacts(b *testing.B, s driver.Store, ids []string, rng *rand.Rand, n int) []string {
 	b.Helper()
 	var out []string
 	run := time.Now().UnixNano() // the database may be reused by later runs
-	require.NoError(b, s.Update(context.Background(), benchTenant, func(tx inbox.Tx) error {
+	require.NoError(b, s.Update(context.Background(), benchTenant, func(tx driver.Tx) error {
 		for i := range n {
 			c, err := tx.GetConversation(ids[rng.IntN(len(ids))])
 			if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/bench"
 	"github.com/inboxkit/inboxkit/internal/testenv"
 	"github.com/inboxkit/inboxkit/storage/postgres"
@@ -133,11 +134,11 @@ func openBenchPostgres(b *testing.B, spec historySpec) (*postgres.Store, []strin
 // seedHistory writes the generator's messages straight through
 // transactions (1,000 messages each): conversations filed by the rules,
 // one message in three answered by an agent, one in five by SMS.
-func seedHistory(b *testing.B, store inbox.Store, spec historySpec) {
+func seedHistory(b *testing.B, store driver.Store, spec historySpec) {
 	b.Helper()
 	ctx := context.Background()
 	require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: benchTenant, Name: "Bench", Settings: inbox.TenantSettings{TimeZone: "Europe/Paris"}}))
-	require.NoError(b, store.Update(ctx, benchTenant, func(tx inbox.Tx) error {
+	require.NoError(b, store.Update(ctx, benchTenant, func(tx driver.Tx) error {
 		for _, f := range benchFolders() {
 			if err := tx.CreateFolder(&f); err != nil {
 				return err
@@ -150,7 +151,7 @@ func seedHistory(b *testing.B, store inbox.Store, spec historySpec) {
 	convs := map[string]string{} // generator thread -> conversation id
 	for !gen.Done() {
 		batch := gen.Next(1000)
-		require.NoError(b, store.Update(ctx, benchTenant, func(tx inbox.Tx) error {
+		require.NoError(b, store.Update(ctx, benchTenant, func(tx driver.Tx) error {
 			for _, in := range batch {
 				thread := in.MessageID[strings.Index(in.MessageID, ".t")+2 : strings.IndexByte(in.MessageID, '@')]
 				convID, ok := convs[thread]
@@ -195,10 +196,10 @@ func seedHistory(b *testing.B, store inbox.Store, spec historySpec) {
 }
 
 // conversationIDs lists every conversation of the bench tenant.
-func conversationIDs(b *testing.B, store inbox.Store) []string {
+func conversationIDs(b *testing.B, store driver.Store) []string {
 	b.Helper()
 	var ids []string
-	require.NoError(b, store.View(context.Background(), benchTenant, func(tx inbox.Tx) error {
+	require.NoError(b, store.View(context.Background(), benchTenant, func(tx driver.Tx) error {
 		cursor := ""
 		for {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500, Cursor: cursor})

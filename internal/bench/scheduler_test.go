@@ -20,6 +20,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/internal/testenv"
 	"github.com/inboxkit/inboxkit/storage/memstore"
@@ -68,16 +69,16 @@ func (p idlePuller) Pull(context.Context, string, inbox.DeliverFunc) error {
 	return nil
 }
 
-func benchStores(b *testing.B) map[string]func(b *testing.B) inbox.Store {
-	return map[string]func(b *testing.B) inbox.Store{
-		"memstore": func(b *testing.B) inbox.Store { return memstore.New() },
-		"sqlite": func(b *testing.B) inbox.Store {
+func benchStores(b *testing.B) map[string]func(b *testing.B) driver.Store {
+	return map[string]func(b *testing.B) driver.Store{
+		"memstore": func(b *testing.B) driver.Store { return memstore.New() },
+		"sqlite": func(b *testing.B) driver.Store {
 			s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), sqlite.Options{Synchronous: "NORMAL"})
 			require.NoError(b, err)
 			b.Cleanup(func() { _ = s.Close() })
 			return s
 		},
-		"postgres": func(b *testing.B) inbox.Store {
+		"postgres": func(b *testing.B) driver.Store {
 			dsn := os.Getenv("INBOXKIT_TEST_POSTGRES")
 			if dsn == "" {
 				dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -127,7 +128,7 @@ func BenchmarkSchedulerIdleTick(b *testing.B) {
 			for t := range tenants {
 				id := inbox.TenantID(fmt.Sprintf("t%02d", t))
 				require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: id, Name: string(id)}))
-				require.NoError(b, store.Update(ctx, id, func(tx inbox.Tx) error {
+				require.NoError(b, store.Update(ctx, id, func(tx driver.Tx) error {
 					for i := range perTenant {
 						if err := tx.CreateIntegration(&inbox.Integration{ID: "m" + strconv.Itoa(i), TenantID: id, Kind: inbox.SourceEmail,
 							Name: "mailbox", Enabled: true}); err != nil {
@@ -238,7 +239,7 @@ func BenchmarkPollMailboxes(b *testing.B) {
 	for t := 0; t < count/10; t++ {
 		tenant := inbox.TenantID(fmt.Sprintf("t%03d", t))
 		require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: tenant, Name: string(tenant)}))
-		require.NoError(b, store.Update(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(b, store.Update(ctx, tenant, func(tx driver.Tx) error {
 			for i := t * 10; i < t*10+10 && i < count; i++ {
 				if err := tx.CreateIntegration(&inbox.Integration{ID: mailbox(i), TenantID: tenant, Kind: inbox.SourceEmail, Name: mailbox(i), Enabled: true,
 					Config: map[string]string{email.ConfigIMAPHost: host, email.ConfigIMAPPort: port, email.ConfigIMAPSecurity: "plain",
@@ -279,7 +280,7 @@ func BenchmarkPollMailboxes(b *testing.B) {
 	}
 	first := round()
 	var stored int
-	require.NoError(b, store.View(ctx, "t000", func(tx inbox.Tx) error {
+	require.NoError(b, store.View(ctx, "t000", func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 100})
 		stored = len(page.Items)
 		return err
@@ -322,7 +323,7 @@ func BenchmarkNewMailVisible(b *testing.B) {
 			defer eng.Close()
 			require.NoError(b, store.CreateTenant(ctx, &inbox.Tenant{ID: "acme", Name: "acme"}))
 			host, port, _ := net.SplitHostPort(srv.Addr)
-			require.NoError(b, store.Update(ctx, "acme", func(tx inbox.Tx) error {
+			require.NoError(b, store.Update(ctx, "acme", func(tx driver.Tx) error {
 				return tx.CreateIntegration(&inbox.Integration{ID: "support", TenantID: "acme", Kind: inbox.SourceEmail, Name: "support", Enabled: true,
 					Config: map[string]string{email.ConfigIMAPHost: host, email.ConfigIMAPPort: port, email.ConfigIMAPSecurity: "plain",
 						email.ConfigUsername: user.Name, email.ConfigAddress: "support@bench.example", email.ConfigSentFolder: "-"},

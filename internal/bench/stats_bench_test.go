@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // BenchmarkStats measures inbox.Engine.Stats over a whole generated
@@ -22,10 +23,10 @@ func BenchmarkStats(b *testing.B) {
 	spec.Conversations = spec.Messages / 10
 	for _, store := range []struct {
 		name string
-		open func(b *testing.B) inbox.Store
+		open func(b *testing.B) driver.Store
 	}{
-		{"sqlite", func(b *testing.B) inbox.Store { s, _ := openBenchSQLite(b, spec); return s }},
-		{"postgres", func(b *testing.B) inbox.Store { s, _ := openBenchPostgres(b, spec); return s }},
+		{"sqlite", func(b *testing.B) driver.Store { s, _ := openBenchSQLite(b, spec); return s }},
+		{"postgres", func(b *testing.B) driver.Store { s, _ := openBenchPostgres(b, spec); return s }},
 	} {
 		b.Run(store.name, func(b *testing.B) {
 			s := store.open(b)

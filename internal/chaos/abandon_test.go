@@ -23,6 +23,7 @@ import (
 	"github.com/inboxkit/inboxkit/channel/vonage"
 	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/httpintake"
 	"github.com/inboxkit/inboxkit/internal/httpintake/intaketest"
 	"github.com/inboxkit/inboxkit/internal/pgtest"
@@ -39,14 +40,14 @@ const abandonTenant inbox.TenantID = "acme"
 // until released, as a database that stops answering for a while. It
 // keeps the store's parallel lanes.
 type laggyStore struct {
-	inbox.Store
+	driver.Store
 	lag  time.Duration
 	mu   sync.Mutex
 	held chan struct{} // non-nil: writes wait until it is closed
 	in   atomic.Int64  // writes that reached the hold
 }
 
-func (s *laggyStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *laggyStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	s.mu.Lock()
 	held := s.held
 	s.mu.Unlock()
@@ -74,7 +75,7 @@ func (s *laggyStore) hold() (release func()) {
 }
 
 func (s *laggyStore) ParallelWrites() int {
-	if pw, ok := s.Store.(inbox.ParallelWriter); ok {
+	if pw, ok := s.Store.(driver.ParallelWriter); ok {
 		return pw.ParallelWrites()
 	}
 	return 1
@@ -83,16 +84,16 @@ func (s *laggyStore) ParallelWrites() int {
 // abandonStores opens each store the engine runs on, with the tenant.
 var abandonStores = []struct {
 	name string
-	open func(t *testing.T) inbox.Store
+	open func(t *testing.T) driver.Store
 }{
-	{"memstore", func(t *testing.T) inbox.Store { return memstore.New() }},
-	{"sqlite", func(t *testing.T) inbox.Store {
+	{"memstore", func(t *testing.T) driver.Store { return memstore.New() }},
+	{"sqlite", func(t *testing.T) driver.Store {
 		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "inbox.db"), sqlite.Options{})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}},
-	{"postgres", func(t *testing.T) inbox.Store {
+	{"postgres", func(t *testing.T) driver.Store {
 		schema := pgtest.FreshSchema(t)
 		s, err := postgres.Open(context.Background(), pgtest.DSN(), postgres.Options{Schema: schema})
 		require.NoError(t, err)
@@ -376,7 +377,7 @@ func runAbandonRound(t *testing.T, srv *httptest.Server, ep endpoint, store *lag
 	}
 
 	stored := map[string]int{} // provider id -> messages stored under it
-	require.NoError(t, store.View(context.Background(), abandonTenant, func(tx inbox.Tx) error {
+	require.NoError(t, store.View(context.Background(), abandonTenant, func(tx driver.Tx) error {
 		q := inbox.ConversationQuery{Limit: 500}
 		for {
 			page, err := tx.ListConversations(q)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/chaos"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/storage/blob"
@@ -255,7 +256,7 @@ func TestFleetSyncsEachMailboxOnceThroughKills(t *testing.T) {
 		id := boxName(i)
 		pw, err := sealer.Seal(ctx, []byte("pw-"+id), inbox.SealContext{Tenant: tenant, IntegrationID: id, Field: email.SecretPassword})
 		require.NoError(t, err)
-		require.NoError(t, store.Update(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(t, store.Update(ctx, tenant, func(tx driver.Tx) error {
 			return tx.CreateIntegration(&inbox.Integration{ID: id, TenantID: tenant, Kind: inbox.SourceEmail, Name: id, Enabled: true,
 				Config: map[string]string{email.ConfigIMAPHost: host, email.ConfigIMAPPort: port, email.ConfigIMAPSecurity: "plain",
 					email.ConfigUsername: id, email.ConfigAddress: id + "@chaos.example", email.ConfigBatchSize: "4", email.ConfigSentFolder: "-"},
@@ -359,7 +360,7 @@ func TestFleetSyncsEachMailboxOnceThroughKills(t *testing.T) {
 	// Every message exactly once.
 	for tenant, ids := range expected {
 		got := map[string]int{}
-		require.NoError(t, store.View(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(t, store.View(ctx, tenant, func(tx driver.Tx) error {
 			cursor := ""
 			for {
 				page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 200, Cursor: cursor})
@@ -436,7 +437,7 @@ func TestFleetSyncsEachMailboxOnceThroughKills(t *testing.T) {
 // shared blob directory, once every instance has stopped, and checks that
 // afterwards every file is one a stored record refers to, and every file
 // a record refers to is there.
-func requireNoOrphanBlobs(t *testing.T, store inbox.Store, dir string) {
+func requireNoOrphanBlobs(t *testing.T, store driver.Store, dir string) {
 	t.Helper()
 	ctx := context.Background()
 	blobs, err := blob.Dir(dir)
@@ -475,8 +476,8 @@ func requireNoOrphanBlobs(t *testing.T, store inbox.Store, dir string) {
 	tenants, err := store.ListTenants(ctx)
 	require.NoError(t, err)
 	for _, tenant := range tenants {
-		require.NoError(t, store.View(ctx, tenant.ID, func(tx inbox.Tx) error {
-			return tx.(inbox.BlobRefLister).BlobRefsFrom("", func(k string) error { referenced[k] = true; return nil })
+		require.NoError(t, store.View(ctx, tenant.ID, func(tx driver.Tx) error {
+			return tx.(driver.BlobRefLister).BlobRefsFrom("", func(k string) error { referenced[k] = true; return nil })
 		}))
 	}
 	require.NotEmpty(t, referenced, "the instances kept the raw messages")

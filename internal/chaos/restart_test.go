@@ -13,6 +13,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/chaos"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 	"github.com/inboxkit/inboxkit/storage/postgres"
@@ -53,7 +54,7 @@ func TestRestartedInstanceSeesNewMailAtOnce(t *testing.T) {
 		id := boxName(i)
 		pw, err := sealer.Seal(ctx, []byte("pw-"+id), inbox.SealContext{Tenant: tenant, IntegrationID: id, Field: email.SecretPassword})
 		require.NoError(t, err)
-		require.NoError(t, store.Update(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(t, store.Update(ctx, tenant, func(tx driver.Tx) error {
 			return tx.CreateIntegration(&inbox.Integration{ID: id, TenantID: tenant, Kind: inbox.SourceEmail, Name: id, Enabled: true,
 				Config: map[string]string{email.ConfigIMAPHost: host, email.ConfigIMAPPort: port, email.ConfigIMAPSecurity: "plain",
 					email.ConfigUsername: id, email.ConfigAddress: id + "@chaos.example", email.ConfigSentFolder: "-"},

@@ -1,5 +1,5 @@
 // Package jsonl exports a tenant of an SQL store as JSON lines and imports
-// such an export into any inbox.Store.
+// such an export into any driver.Store.
 //
 // Each line is {"kind": ..., "data": ...}: the tenant first, then
 // integrations, contacts, folders, conversations, messages (with their

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/jsonl"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
 )
@@ -24,7 +25,7 @@ func Example() {
 	defer dst.Close()
 
 	_ = src.CreateTenant(ctx, &inbox.Tenant{ID: "acme", Name: "Acme"})
-	_ = src.Update(ctx, "acme", func(tx inbox.Tx) error {
+	_ = src.Update(ctx, "acme", func(tx driver.Tx) error {
 		return tx.CreateFolder(&inbox.Folder{Name: "Ventes"})
 	})
 

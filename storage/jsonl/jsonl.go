@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -87,12 +88,12 @@ type ImportOptions struct {
 const maxLine = 64 << 20
 
 // Import creates the tenant of an export and every record in it, in
-// batches of transactions, through the inbox.Store interface (so any store
+// batches of transactions, through the driver.Store interface (so any store
 // can receive an import). IDs, contents, times and states are kept;
 // optimistic-lock versions restart at 1. The tenant must not exist
 // (ErrConflict). Dedupe tombstones need a TombstoneImporter; other stores
 // refuse an export that has them with ErrUnsupported.
-func Import(ctx context.Context, dst inbox.Store, r io.Reader, opts ImportOptions) (Stats, error) {
+func Import(ctx context.Context, dst driver.Store, r io.Reader, opts ImportOptions) (Stats, error) {
 	var st Stats
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
@@ -109,7 +110,7 @@ func Import(ctx context.Context, dst inbox.Store, r io.Reader, opts ImportOption
 		if len(batch) == 0 {
 			return nil
 		}
-		err := dst.Update(ctx, tenant, func(tx inbox.Tx) error {
+		err := dst.Update(ctx, tenant, func(tx driver.Tx) error {
 			for _, rec := range batch {
 				if err := apply(tx, rec); err != nil {
 					return err
@@ -186,7 +187,7 @@ func Import(ctx context.Context, dst inbox.Store, r io.Reader, opts ImportOption
 }
 
 // apply writes one record with the Tx method that creates it.
-func apply(tx inbox.Tx, rec Record) error {
+func apply(tx driver.Tx, rec Record) error {
 	var err error
 	switch rec.Kind {
 	case sqlstore.KindIntegration:

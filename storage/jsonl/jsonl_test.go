@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/bench"
 	"github.com/inboxkit/inboxkit/storage/jsonl"
 	"github.com/inboxkit/inboxkit/storage/postgres"
@@ -57,13 +58,13 @@ func openPostgres(t *testing.T) *postgres.Store {
 
 // fill ingests generated mail through the engine and adds one record of
 // every other kind, a deleted conversation (a tombstone) and blob keys.
-func fill(t *testing.T, s inbox.Store) {
+func fill(t *testing.T, s driver.Store) {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, s.CreateTenant(ctx, &inbox.Tenant{ID: tenant, Name: "Acme", Settings: inbox.TenantSettings{TimeZone: "Europe/Paris"}}))
 	in := inbox.Integration{Kind: inbox.SourceEmail, Name: "support", Enabled: true, Config: map[string]string{"host": "imap.example"},
 		Secrets: map[string][]byte{"password": []byte("sealed")}}
-	require.NoError(t, s.Update(ctx, tenant, func(tx inbox.Tx) error { return tx.CreateIntegration(&in) }))
+	require.NoError(t, s.Update(ctx, tenant, func(tx driver.Tx) error { return tx.CreateIntegration(&in) }))
 	eng, err := inbox.New(inbox.Options{Store: s})
 	require.NoError(t, err)
 	defer eng.Close()
@@ -79,7 +80,7 @@ func fill(t *testing.T, s inbox.Store) {
 	require.NoError(t, err)
 
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	require.NoError(t, s.Update(ctx, tenant, func(tx inbox.Tx) error {
+	require.NoError(t, s.Update(ctx, tenant, func(tx driver.Tx) error {
 		f := inbox.Folder{Name: "Ventes", Rules: json.RawMessage(`{"any":[{"field":"subject","contains":"devis"}]}`)}
 		require.NoError(t, tx.CreateFolder(&f))
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500})
@@ -123,10 +124,10 @@ func records(t *testing.T, s jsonl.Exporter) []string {
 func TestRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		dst  func(t *testing.T) inbox.Store
+		dst  func(t *testing.T) driver.Store
 	}{
-		{"sqlite to sqlite", func(t *testing.T) inbox.Store { return openSQLite(t) }},
-		{"sqlite to postgres", func(t *testing.T) inbox.Store { return openPostgres(t) }},
+		{"sqlite to sqlite", func(t *testing.T) driver.Store { return openSQLite(t) }},
+		{"sqlite to postgres", func(t *testing.T) driver.Store { return openPostgres(t) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -144,7 +145,7 @@ func TestRoundTrip(t *testing.T) {
 			require.Equal(t, st.Records, imported.Records)
 
 			require.Equal(t, records(t, src), records(t, dst.(jsonl.Exporter)))
-			require.NoError(t, dst.View(ctx, tenant, func(tx inbox.Tx) error {
+			require.NoError(t, dst.View(ctx, tenant, func(tx driver.Tx) error {
 				page, err := tx.ListConversations(inbox.ConversationQuery{Search: "folder:Ventes"})
 				require.NoError(t, err)
 				require.Len(t, page.Items, 1, "search works on imported data")

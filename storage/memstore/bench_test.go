@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -92,7 +93,7 @@ func BenchmarkLookupThreadKeys(b *testing.B) {
 			const perMessage = 10
 			messages := keys / perMessage
 			for start := 0; start < messages; start += 10_000 {
-				err := store.Update(ctx, "bench", func(tx inbox.Tx) error {
+				err := store.Update(ctx, "bench", func(tx driver.Tx) error {
 					c := inbox.Conversation{Source: inbox.SourceEmail, Status: inbox.StatusNew}
 					if err := tx.CreateConversation(&c); err != nil {
 						return err
@@ -126,7 +127,7 @@ func BenchmarkLookupThreadKeys(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu0 := processCPU()
-			err := store.View(ctx, "bench", func(tx inbox.Tx) error {
+			err := store.View(ctx, "bench", func(tx driver.Tx) error {
 				for i := range b.N {
 					known, err := tx.LookupThreadKeys(lookups[i%len(lookups)])
 					if err != nil {
@@ -168,7 +169,7 @@ func BenchmarkListConversations(b *testing.B) {
 	if err := store.CreateTenant(ctx, &inbox.Tenant{ID: "bench"}); err != nil {
 		b.Fatal(err)
 	}
-	err := store.Update(ctx, "bench", func(tx inbox.Tx) error {
+	err := store.Update(ctx, "bench", func(tx driver.Tx) error {
 		for i := range 100_000 {
 			c := inbox.Conversation{
 				Source: inbox.SourceEmail, Status: inbox.Statuses[i%len(inbox.Statuses)], Unread: i % 3,
@@ -191,7 +192,7 @@ func BenchmarkListConversations(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := processCPU()
-			err := store.View(ctx, "bench", func(tx inbox.Tx) error {
+			err := store.View(ctx, "bench", func(tx driver.Tx) error {
 				for range b.N {
 					page, err := tx.ListConversations(q)
 					if err != nil {

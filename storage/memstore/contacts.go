@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // identityKeys lists the identity index keys of a contact.
-func identityKeys(c inbox.Contact) []string { return inbox.ContactIdentities(&c) }
+func identityKeys(c inbox.Contact) []string { return driver.ContactIdentities(&c) }
 
 // claimIdentities checks that no other contact holds c's identities.
 func (t *tx) claimIdentities(c inbox.Contact) error {
@@ -99,7 +100,7 @@ func (t *tx) GetContact(id string) (inbox.Contact, error) {
 	return cloneContact(c), nil
 }
 
-var _ inbox.ContactsFinder = (*tx)(nil)
+var _ driver.ContactsFinder = (*tx)(nil)
 
 // FindContacts is FindContact for many keys.
 func (t *tx) FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error) {
@@ -156,7 +157,7 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 		}
 		after = &c
 	}
-	search := inbox.ContactSearchQuery(q.Search)
+	search := driver.ContactSearchQuery(q.Search)
 	top := &topK[inbox.Contact]{max: limit + 1, less: func(a, b inbox.Contact) bool {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) < 0
 	}}
@@ -184,7 +185,7 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 }
 
 func contactMatches(c inbox.Contact, search string) bool {
-	return strings.Contains(inbox.ContactSearchText(&c), search)
+	return strings.Contains(driver.ContactSearchText(&c), search)
 }
 
 func (t *tx) DeleteContact(id string) error {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // countKey is one counter window.
@@ -14,7 +15,7 @@ type countKey struct {
 }
 
 // AddCount adds n to a counter window and returns its total; windows
-// older than inbox.MaxCountAge are dropped as counters are written.
+// older than driver.MaxCountAge are dropped as counters are written.
 func (t *tx) AddCount(key string, window time.Time, n int) (int, error) {
 	if key == "" {
 		return 0, fmt.Errorf("memstore: add count: %w", inbox.Invalid("key", "is required"))
@@ -31,7 +32,7 @@ func (t *tx) AddCount(key string, window time.Time, n int) (int, error) {
 	}
 	total := t.state.counts[k] + n
 	put(&t.undo, t.state.counts, k, total)
-	old := ts(window).Add(-inbox.MaxCountAge).UnixMicro()
+	old := ts(window).Add(-driver.MaxCountAge).UnixMicro()
 	for ck := range t.state.counts {
 		if ck.key == key && ck.window < old {
 			del(&t.undo, t.state.counts, ck)

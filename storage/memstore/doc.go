@@ -1,4 +1,4 @@
-// Package memstore is an in-memory inbox.Store for tests, demos and
+// Package memstore is an in-memory driver.Store for tests, demos and
 // single-process hosts that do not need durability.
 //
 // It passes the conformance suite storage/storetest, whose package

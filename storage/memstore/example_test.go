@@ -6,6 +6,7 @@ import (
 	"log"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -36,7 +37,7 @@ func Example() {
 		fmt.Println(res.Items[0].Status)
 	}
 
-	err = store.View(ctx, "acme", func(tx inbox.Tx) error {
+	err = store.View(ctx, "acme", func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Search: "ou est ma COMMANDE"})
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -20,7 +21,7 @@ func FuzzCursor(f *testing.F) {
 		f.Fatal(err)
 	}
 	var seeds []string
-	err := store.Update(ctx, "fuzz", func(tx inbox.Tx) error {
+	err := store.Update(ctx, "fuzz", func(tx driver.Tx) error {
 		for i := range 5 {
 			c := inbox.Conversation{Source: inbox.SourceEmail, Status: inbox.Statuses[i], LastMessageAt: time.Unix(int64(i), 0)}
 			if err := tx.CreateConversation(&c); err != nil {
@@ -49,7 +50,7 @@ func FuzzCursor(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, cursor string) {
-		err := store.View(ctx, "fuzz", func(tx inbox.Tx) error {
+		err := store.View(ctx, "fuzz", func(tx driver.Tx) error {
 			for _, s := range []inbox.Sort{inbox.SortNewest, inbox.SortPriority} {
 				page, err := tx.ListConversations(inbox.ConversationQuery{Sort: s, Cursor: cursor})
 				if err != nil && !errors.Is(err, inbox.ErrInvalid) {

@@ -9,10 +9,11 @@ import (
 	"unicode"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
-var _ inbox.KnowledgeTx = (*tx)(nil)
+var _ driver.KnowledgeTx = (*tx)(nil)
 
 // knowledgeIndex is one tenant's knowledge base: documents and their
 // chunks with the term counts BM25 ranking needs.

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -22,12 +23,12 @@ func knowledgeStore(t *testing.T) (*memstore.Store, context.Context) {
 	return s, ctx
 }
 
-func kb(tx inbox.Tx) inbox.KnowledgeTx { return tx.(inbox.KnowledgeTx) }
+func kb(tx driver.Tx) driver.KnowledgeTx { return tx.(driver.KnowledgeTx) }
 
 func TestKnowledgePutSearchReplaceDelete(t *testing.T) {
 	s, ctx := knowledgeStore(t)
 	doc := inbox.KnowledgeDoc{Title: "Livraison", Format: "text", Body: "..."}
-	require.NoError(t, s.Update(ctx, "a", func(tx inbox.Tx) error {
+	require.NoError(t, s.Update(ctx, "a", func(tx driver.Tx) error {
 		return kb(tx).PutKnowledgeDoc(&doc, []inbox.KnowledgeChunk{
 			{Text: "Les commandes sont expédiées sous 48 heures avec un numéro de suivi Colissimo."},
 			{Text: "Retours gratuits pendant 30 jours."},
@@ -38,7 +39,7 @@ func TestKnowledgePutSearchReplaceDelete(t *testing.T) {
 
 	search := func(tenant inbox.TenantID, q string) []inbox.KnowledgeHit {
 		var hits []inbox.KnowledgeHit
-		require.NoError(t, s.View(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(t, s.View(ctx, tenant, func(tx driver.Tx) error {
 			var err error
 			hits, err = kb(tx).SearchKnowledge(q, 5)
 			return err
@@ -69,20 +70,20 @@ func TestKnowledgePutSearchReplaceDelete(t *testing.T) {
 
 	// replacing drops the old chunks; a failing transaction keeps them
 	boom := errors.New("boom")
-	require.ErrorIs(t, s.Update(ctx, "a", func(tx inbox.Tx) error {
+	require.ErrorIs(t, s.Update(ctx, "a", func(tx driver.Tx) error {
 		d := doc
 		require.NoError(t, kb(tx).PutKnowledgeDoc(&d, []inbox.KnowledgeChunk{{Text: "Nouveau texte"}}))
 		return boom
 	}), boom)
 	require.Len(t, search("a", "suivi"), 1, "rolled back")
-	require.NoError(t, s.Update(ctx, "a", func(tx inbox.Tx) error {
+	require.NoError(t, s.Update(ctx, "a", func(tx driver.Tx) error {
 		return kb(tx).PutKnowledgeDoc(&doc, []inbox.KnowledgeChunk{{Text: "Expédition en 24 heures"}})
 	}))
 	require.Equal(t, int64(2), doc.Version)
 	require.Empty(t, search("a", "suivi"))
 	require.Len(t, search("a", "expedition"), 1)
 
-	require.NoError(t, s.View(ctx, "a", func(tx inbox.Tx) error {
+	require.NoError(t, s.View(ctx, "a", func(tx driver.Tx) error {
 		docs, err := kb(tx).ListKnowledgeDocs()
 		require.NoError(t, err)
 		require.Len(t, docs, 1)
@@ -92,14 +93,14 @@ func TestKnowledgePutSearchReplaceDelete(t *testing.T) {
 		require.ErrorIs(t, kb(tx).DeleteKnowledgeDoc(doc.ID), inbox.ErrUnsupported, "read-only")
 		return nil
 	}))
-	require.NoError(t, s.View(ctx, "b", func(tx inbox.Tx) error {
+	require.NoError(t, s.View(ctx, "b", func(tx driver.Tx) error {
 		_, err := kb(tx).GetKnowledgeDoc(doc.ID)
 		require.ErrorIs(t, err, inbox.ErrNotFound)
 		return nil
 	}))
-	require.NoError(t, s.Update(ctx, "a", func(tx inbox.Tx) error { return kb(tx).DeleteKnowledgeDoc(doc.ID) }))
+	require.NoError(t, s.Update(ctx, "a", func(tx driver.Tx) error { return kb(tx).DeleteKnowledgeDoc(doc.ID) }))
 	require.Empty(t, search("a", "expedition"))
-	require.NoError(t, s.Update(ctx, "a", func(tx inbox.Tx) error {
+	require.NoError(t, s.Update(ctx, "a", func(tx driver.Tx) error {
 		require.ErrorIs(t, kb(tx).DeleteKnowledgeDoc(doc.ID), inbox.ErrNotFound)
 		d := inbox.KnowledgeDoc{Title: " "}
 		require.ErrorIs(t, kb(tx).PutKnowledgeDoc(&d, nil), inbox.ErrInvalid)

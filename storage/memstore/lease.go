@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-var _ inbox.Leaser = (*Store)(nil)
+var _ driver.Leaser = (*Store)(nil)
 
 // leaseTable holds the store's leases. Its zero value is ready to use.
 type leaseTable struct {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // newMessageRecord wraps a message for storage.
@@ -137,7 +138,7 @@ func (t *tx) ListMessages(conversationID string) ([]inbox.Message, error) {
 	return out, nil
 }
 
-var _ inbox.FirstInboundReader = (*tx)(nil)
+var _ driver.FirstInboundReader = (*tx)(nil)
 
 // FirstInbound returns the first inbound message, in ListMessages order,
 // of each known conversation that has one.
@@ -164,7 +165,7 @@ func (t *tx) FirstInbound(conversationIDs []string) (map[string]inbox.Message, e
 	return out, nil
 }
 
-var _ inbox.LastInboundReader = (*tx)(nil)
+var _ driver.LastInboundReader = (*tx)(nil)
 
 // LastInbound returns the conversation's latest inbound message in
 // ListMessages order.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func (t *tx) AddQuarantine(q *inbox.QuarantineItem) error {
@@ -248,7 +249,7 @@ func (t *tx) MarkNotificationRead(id string, at time.Time) error {
 	return nil
 }
 
-var _ inbox.BlobRefLister = (*tx)(nil)
+var _ driver.BlobRefLister = (*tx)(nil)
 
 // BlobRefsFrom reports the blob keys of the messages and quarantined
 // items whose ID sorts at or after fromID.

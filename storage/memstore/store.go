@@ -9,19 +9,20 @@ import (
 	"sync"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-// Store is an in-memory inbox.Store. The zero value is not usable: call
+// Store is an in-memory driver.Store. The zero value is not usable: call
 // New. It is safe for concurrent use: one read-write transaction runs at a
 // time while read-only transactions share the store.
 type Store struct {
 	mu      sync.RWMutex
 	tenants map[inbox.TenantID]*tenantState
 	closed  bool
-	leases  leaseTable // inbox.Leaser, lease.go
+	leases  leaseTable // driver.Leaser, lease.go
 }
 
-var _ inbox.Store = (*Store)(nil)
+var _ driver.Store = (*Store)(nil)
 
 // errClosed is returned by every method after Close.
 var errClosed = errors.New("memstore: store is closed")
@@ -115,7 +116,7 @@ func (s *Store) ListTenants(ctx context.Context) ([]inbox.Tenant, error) {
 // Update runs fn in a read-write transaction: it holds the store's write
 // lock, and if fn returns an error or panics every change it made is
 // undone. Update must not be called from inside another transaction.
-func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx in
 
 // View runs fn in a read-only transaction; its write methods fail with
 // ErrUnsupported.
-func (s *Store) View(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *Store) View(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // tx is a transaction bound to one tenant. A read-write tx records every
@@ -17,7 +18,7 @@ type tx struct {
 	undo     undoLog
 }
 
-var _ inbox.Tx = (*tx)(nil)
+var _ driver.Tx = (*tx)(nil)
 
 var errTxDone = errors.New("memstore: transaction used after its function returned")
 

@@ -1,4 +1,4 @@
-// Package postgres is the inbox.Store for production and scale-out: any
+// Package postgres is the driver.Store for production and scale-out: any
 // number of stateless inboxkit instances share one PostgreSQL database
 // (15 or later) through jackc/pgx/v5.
 //
@@ -17,7 +17,7 @@
 // SELECT ... FOR UPDATE SKIP LOCKED.
 //
 // Write transactions of one tenant run in parallel here, unlike on SQLite:
-// the store reports how many are worth it (inbox.ParallelWriter, a quarter
+// the store reports how many are worth it (driver.ParallelWriter, a quarter
 // of Options.MaxConns, at least two), and Engine.IngestOne runs that many
 // group-commit lanes per tenant. Tables that filled before autovacuum first
 // analysed them are analysed by the store itself during its first minutes,

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/pgtest"
 )
 
@@ -54,7 +55,7 @@ func TestFrequentWordSearchFindsWhatCollectingFinds(t *testing.T) {
 		var ids []string
 		for {
 			var page inbox.ConversationPage
-			require.NoError(t, s.View(ctx, "acme", func(tx inbox.Tx) error {
+			require.NoError(t, s.View(ctx, "acme", func(tx driver.Tx) error {
 				var err error
 				page, err = tx.ListConversations(q)
 				return err

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -28,7 +29,7 @@ type Options struct {
 	MaxConns int
 }
 
-// Store is the PostgreSQL implementation of inbox.Store, for any number of
+// Store is the PostgreSQL implementation of driver.Store, for any number of
 // stateless instances sharing one database.
 type Store struct {
 	*sqlstore.Store
@@ -37,7 +38,7 @@ type Store struct {
 	lexemes  *lexemeStats // what the planner's statistics say of the search index
 }
 
-var _ inbox.Store = (*Store)(nil)
+var _ driver.Store = (*Store)(nil)
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
@@ -86,10 +87,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return &Store{Store: s, parallel: parallelWrites(opts.MaxConns), analyzer: newFirstAnalyzer(db, logger), lexemes: lexemes}, nil
 }
 
-// Update runs fn in a read-write transaction (inbox.Store); once it has
+// Update runs fn in a read-write transaction (driver.Store); once it has
 // committed, tables that filled before autovacuum reached them get their
 // first statistics (analyze.go).
-func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	err := s.Store.Update(ctx, tenant, fn)
 	if err == nil {
 		s.analyzer.afterWrite(time.Now())
@@ -104,7 +105,7 @@ func (s *Store) Close() error {
 }
 
 // ParallelWrites is how many write transactions of one tenant IngestOne
-// runs at once (inbox.ParallelWriter): PostgreSQL executes them on
+// runs at once (driver.ParallelWriter): PostgreSQL executes them on
 // separate backends, so one batch's statements overlap another's round
 // trips and commit. A quarter of the pool, at least two, leaves
 // connections for everything else.

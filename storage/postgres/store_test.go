@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/pgtest"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 	"github.com/inboxkit/inboxkit/storage/storetest"
@@ -34,7 +35,7 @@ func openTemp(t testing.TB) *postgres.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) inbox.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) driver.Store { return openTemp(t) })
 }
 
 // TestConcurrentOpenMigratesOnce starts several instances on one new
@@ -140,7 +141,7 @@ func TestParallelIntakeKeepsEachCustomerInOneConversation(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	require.NoError(t, s.View(ctx, "acme", func(tx inbox.Tx) error {
+	require.NoError(t, s.View(ctx, "acme", func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Sources: []inbox.Source{inbox.SourceWhatsApp}, Limit: 100})
 		require.NoError(t, err)
 		require.Len(t, page.Items, customers, "one WhatsApp conversation per customer")

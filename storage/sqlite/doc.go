@@ -1,4 +1,4 @@
-// Package sqlite is the embedded default inbox.Store: one SQLite file
+// Package sqlite is the embedded default driver.Store: one SQLite file
 // (modernc.org/sqlite, pure Go, no cgo) in WAL mode with foreign keys on,
 // a single writer connection and a pool of read-only readers.
 //

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
 )
 
@@ -31,7 +32,7 @@ func Example() {
 		From: inbox.Party{Name: "Éléonore", Email: "eleonore@example.fr"}, Text: "Mon colis n'est pas arrivé.",
 	}})
 
-	_ = store.View(ctx, "acme", func(tx inbox.Tx) error {
+	_ = store.View(ctx, "acme", func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Search: `probleme from:eleonore "colis n est"`})
 		if err != nil {
 			return err

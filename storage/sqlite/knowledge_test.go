@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 )
 
@@ -66,7 +67,7 @@ func TestReplyKnowledgeOnSQLite(t *testing.T) {
 	require.Empty(t, hits)
 
 	var actions []string
-	require.NoError(t, store.View(ctx, "maison", func(tx inbox.Tx) error {
+	require.NoError(t, store.View(ctx, "maison", func(tx driver.Tx) error {
 		audit, err := tx.ListAudit(inbox.AuditQuery{EntityID: returns.ID})
 		for _, a := range audit {
 			actions = append(actions, a.Actor+" "+a.Action)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -22,7 +23,7 @@ func TestNoteSearchIndex(t *testing.T) {
 	s := openAt(t, path)
 	require.NoError(t, s.CreateTenant(ctx, &inbox.Tenant{ID: "acme"}))
 	var convID string
-	require.NoError(t, s.Update(ctx, "acme", func(tx inbox.Tx) error {
+	require.NoError(t, s.Update(ctx, "acme", func(tx driver.Tx) error {
 		c := inbox.Conversation{Source: inbox.SourceEmail, Status: inbox.StatusOpen, Subject: "Lampe"}
 		if err := tx.CreateConversation(&c); err != nil {
 			return err
@@ -33,7 +34,7 @@ func TestNoteSearchIndex(t *testing.T) {
 	search := func() []string {
 		t.Helper()
 		var ids []string
-		require.NoError(t, s.View(ctx, "acme", func(tx inbox.Tx) error {
+		require.NoError(t, s.View(ctx, "acme", func(tx driver.Tx) error {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Search: "remboursement"})
 			for _, c := range page.Items {
 				ids = append(ids, c.ID)

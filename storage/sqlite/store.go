@@ -15,6 +15,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
@@ -38,7 +39,7 @@ type Options struct {
 	FileMode os.FileMode
 }
 
-// Store is the SQLite implementation of inbox.Store: one file in WAL mode,
+// Store is the SQLite implementation of driver.Store: one file in WAL mode,
 // a single writer connection (SQLite has one writer at a time; queuing in
 // Go is cheaper than busy-waiting) and a pool of read-only connections
 // that read while the writer writes.
@@ -46,7 +47,7 @@ type Store struct {
 	*sqlstore.Store
 }
 
-var _ inbox.Store = (*Store)(nil)
+var _ driver.Store = (*Store)(nil)
 
 // Open opens or creates the database file at path, applies pending
 // migrations and returns the store. An unreadable, corrupt or too new

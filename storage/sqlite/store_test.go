@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
 	"github.com/inboxkit/inboxkit/storage/storetest"
 )
@@ -26,7 +27,7 @@ func openTemp(t testing.TB) *sqlite.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) inbox.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) driver.Store { return openTemp(t) })
 }
 
 func TestOpenRefusesBadFiles(t *testing.T) {

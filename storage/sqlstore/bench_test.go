@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/bench"
 )
 
@@ -55,7 +56,7 @@ func BenchmarkSearch(b *testing.B) {
 			for _, q := range []struct{ name, word string }{{"rare", gen.RareWords()[0]}, {"frequent", gen.FrequentWords()[0]}} {
 				b.Run(q.name, func(b *testing.B) {
 					for range b.N {
-						err := s.View(ctx, tenant, func(tx inbox.Tx) error {
+						err := s.View(ctx, tenant, func(tx driver.Tx) error {
 							page, err := tx.ListConversations(inbox.ConversationQuery{Search: q.word, Limit: 20})
 							if err == nil && len(page.Items) == 0 {
 								err = fmt.Errorf("no match for %q", q.word)

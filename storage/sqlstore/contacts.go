@@ -11,13 +11,14 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // contactKeys are the identities FindContact looks up
-// (inbox.ContactIdentities).
-func contactKeys(c *inbox.Contact) []string { return inbox.ContactIdentities(c) }
+// (driver.ContactIdentities).
+func contactKeys(c *inbox.Contact) []string { return driver.ContactIdentities(c) }
 
-func contactSearch(c *inbox.Contact) string { return inbox.ContactSearchText(c) }
+func contactSearch(c *inbox.Contact) string { return driver.ContactSearchText(c) }
 
 // backfillContactSearch fills the search text of contacts a migration
 // cleared, in batches.
@@ -184,7 +185,7 @@ func identityKey(key inbox.ContactKey) (string, bool) {
 	return k, k != ""
 }
 
-var _ inbox.ContactsFinder = (*tx)(nil)
+var _ driver.ContactsFinder = (*tx)(nil)
 
 // FindContacts is FindContact for many keys, in one query per chunk.
 func (t *tx) FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error) {
@@ -248,7 +249,7 @@ func (t *tx) ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error) {
 	args := []any{string(t.tenant)}
 	if q.Search != "" {
 		where = append(where, `search LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscape(inbox.ContactSearchQuery(q.Search))+"%")
+		args = append(args, "%"+likeEscape(driver.ContactSearchQuery(q.Search))+"%")
 	}
 	if q.Cursor != "" {
 		var cur [2]string

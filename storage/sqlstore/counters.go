@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // AddCount adds n to a counter window and returns its total, in one
-// upsert; windows of the key older than inbox.MaxCountAge are deleted.
+// upsert; windows of the key older than driver.MaxCountAge are deleted.
 func (t *tx) AddCount(key string, window time.Time, n int) (int, error) {
 	const op = "add count"
 	if key == "" {
@@ -31,7 +32,7 @@ func (t *tx) AddCount(key string, window time.Time, n int) (int, error) {
 		return 0, err
 	}
 	if _, err := t.exec(op, `DELETE FROM counters WHERE tenant_id = ? AND key = ? AND starts < ?`,
-		string(t.tenant), key, nanos(window.Add(-inbox.MaxCountAge))); err != nil {
+		string(t.tenant), key, nanos(window.Add(-driver.MaxCountAge))); err != nil {
 		return 0, err
 	}
 	return total, nil

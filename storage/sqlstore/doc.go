@@ -1,4 +1,4 @@
-// Package sqlstore is the SQL implementation of inbox.Store shared by the
+// Package sqlstore is the SQL implementation of driver.Store shared by the
 // SQLite and PostgreSQL stores: one implementation of every Tx method over
 // database/sql, with a Dialect for what differs (placeholders, schema
 // migrations, error codes, the full-text index).

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // Record kinds written by ExportTenant, parents before children.
@@ -59,7 +60,7 @@ func (s *Store) ExportTenant(ctx context.Context, tenant inbox.TenantID, emit fu
 	if err := emit(KindTenant, t); err != nil {
 		return err
 	}
-	return s.View(ctx, tenant, func(itx inbox.Tx) error {
+	return s.View(ctx, tenant, func(itx driver.Tx) error {
 		x := itx.(*tx)
 		blobs := map[string]bool{}
 		var blobOrder []string
@@ -172,7 +173,7 @@ func (x *tx) exportTombstones(emit func(string, any) error) error {
 // longer exists, so a later sync does not re-import it. Keys already
 // taken are left as they are.
 func (s *Store) ImportDedupeKeys(ctx context.Context, tenant inbox.TenantID, keys []DedupeKey) error {
-	return s.Update(ctx, tenant, func(itx inbox.Tx) error {
+	return s.Update(ctx, tenant, func(itx driver.Tx) error {
 		x := itx.(*tx)
 		for _, k := range keys {
 			if k.Key == "" {

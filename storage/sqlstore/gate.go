@@ -6,7 +6,7 @@ import (
 )
 
 // writeGate admits one write transaction at a time, foreground ones
-// (intake, agents) before background ones (inbox.IsBackground), each in
+// (intake, agents) before background ones (driver.IsBackground), each in
 // arrival order. database/sql hands a freed connection to a random
 // waiter, so without it a webhook's commit on SQLite's single writer
 // could wait behind any number of background writes. A background

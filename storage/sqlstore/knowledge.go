@@ -11,13 +11,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/inbox/textfold"
 )
 
-var _ inbox.KnowledgeTx = (*tx)(nil)
+var _ driver.KnowledgeTx = (*tx)(nil)
 
 // KnowledgeIndex is the optional Dialect capability behind
-// inbox.KnowledgeTx: it owns a tenant's knowledge chunks and their
+// driver.KnowledgeTx: it owns a tenant's knowledge chunks and their
 // full-text index. Documents themselves live in the shared
 // knowledge_docs table.
 type KnowledgeIndex interface {

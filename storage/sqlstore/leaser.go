@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-var _ inbox.Leaser = (*Store)(nil)
+var _ driver.Leaser = (*Store)(nil)
 
 // AcquireLease takes the lease name for holder until now+ttl, or renews it
 // when holder has it already; it returns false when another holder's lease

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // keyChunk bounds the values bound in one IN list.
@@ -276,7 +277,7 @@ func (t *tx) ListMessages(conversationID string) ([]inbox.Message, error) {
 	return t.scanMessages(rows)
 }
 
-var _ inbox.FirstInboundReader = (*tx)(nil)
+var _ driver.FirstInboundReader = (*tx)(nil)
 
 // FirstInbound returns the first inbound message, in ListMessages order,
 // of each conversation that has one, reading the conversations in chunks
@@ -329,7 +330,7 @@ func (t *tx) firstInbound(ids []string, out map[string]inbox.Message) error {
 	return nil
 }
 
-var _ inbox.LastInboundReader = (*tx)(nil)
+var _ driver.LastInboundReader = (*tx)(nil)
 
 // LastInbound returns the conversation's latest inbound message in
 // ListMessages order, walking the conversation's index backwards and
@@ -469,7 +470,7 @@ func decodeMessage(doc []byte, m *inbox.Message) error {
 	return decode(raw, m)
 }
 
-var _ inbox.BlobRefLister = (*tx)(nil)
+var _ driver.BlobRefLister = (*tx)(nil)
 
 // blobRefChunk is how many messages one BlobRefsFrom query reads.
 const blobRefChunk = 500

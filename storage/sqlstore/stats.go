@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-var _ inbox.StatsTx = (*tx)(nil)
+var _ driver.StatsTx = (*tx)(nil)
 
 // MessageVolume counts the messages created in [q.From, q.To) by period
 // (in loc), source, the conversation's current folder and direction.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // Config assembles a Store from opened databases. The sqlite and postgres
@@ -36,11 +37,11 @@ type Config struct {
 	CompressMessages bool
 	// SerialWriter says Writer runs one transaction at a time (SQLite):
 	// the store then orders waiting write transactions itself, those of
-	// intake and agents before background work's (inbox.IsBackground).
+	// intake and agents before background work's (driver.IsBackground).
 	SerialWriter bool
 }
 
-// Store implements inbox.Store over database/sql with a Dialect.
+// Store implements driver.Store over database/sql with a Dialect.
 type Store struct {
 	d      Dialect
 	writer *sql.DB
@@ -54,7 +55,7 @@ type Store struct {
 	gate *writeGate
 }
 
-var _ inbox.Store = (*Store)(nil)
+var _ driver.Store = (*Store)(nil)
 
 // New migrates the database to the current schema and returns a Store.
 // It fails with a clear error when the database was written by a newer
@@ -195,21 +196,21 @@ func (s *Store) ListTenants(ctx context.Context) ([]inbox.Tenant, error) {
 }
 
 // Update runs fn in a read-write transaction scoped to tenant.
-func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *Store) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	return s.run(ctx, s.writer, false, tenant, fn)
 }
 
 // View runs fn in a read-only transaction scoped to tenant.
-func (s *Store) View(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+func (s *Store) View(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	return s.run(ctx, s.reader, true, tenant, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, tenant inbox.TenantID, fn func(tx inbox.Tx) error) (err error) {
+func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, tenant inbox.TenantID, fn func(tx driver.Tx) error) (err error) {
 	if tenant == "" {
 		return inbox.Invalid("tenant", "is required")
 	}
 	if !readOnly && s.gate != nil {
-		if err := s.gate.acquire(ctx, inbox.IsBackground(ctx)); err != nil {
+		if err := s.gate.acquire(ctx, driver.IsBackground(ctx)); err != nil {
 			return s.wrap("begin transaction", err)
 		}
 		defer s.gate.release()

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/pgtest"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
@@ -22,18 +23,18 @@ import (
 // in this file.
 type opener struct {
 	name string
-	open func(t testing.TB) inbox.Store
+	open func(t testing.TB) driver.Store
 }
 
 func openers() []opener {
 	return []opener{
-		{"sqlite", func(t testing.TB) inbox.Store {
+		{"sqlite", func(t testing.TB) driver.Store {
 			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "inbox.db"), sqlite.Options{})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = s.Close() })
 			return s
 		}},
-		{"postgres", func(t testing.TB) inbox.Store {
+		{"postgres", func(t testing.TB) driver.Store {
 			schema := pgSchema(t)
 			s, err := postgres.Open(context.Background(), pgDSN(), postgres.Options{Schema: schema})
 			require.NoError(t, err)
@@ -49,7 +50,7 @@ func pgAdmin(t testing.TB) *sql.DB { return pgtest.Admin(t) }
 
 func pgSchema(t testing.TB) string { return pgtest.FreshSchema(t) }
 
-func forEachStore(t *testing.T, fn func(t *testing.T, s inbox.Store)) {
+func forEachStore(t *testing.T, fn func(t *testing.T, s driver.Store)) {
 	for _, o := range openers() {
 		t.Run(o.name, func(t *testing.T) { fn(t, o.open(t)) })
 	}
@@ -57,16 +58,16 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s inbox.Store)) {
 
 const tenant inbox.TenantID = "acme"
 
-func seed(t *testing.T, s inbox.Store) {
+func seed(t *testing.T, s driver.Store) {
 	t.Helper()
 	require.NoError(t, s.CreateTenant(context.Background(), &inbox.Tenant{ID: tenant, Name: "Acme"}))
 }
 
 // addMessage stores a conversation with one message.
-func addMessage(t *testing.T, s inbox.Store, subject, text string, from inbox.Party, at time.Time) inbox.Conversation {
+func addMessage(t *testing.T, s driver.Store, subject, text string, from inbox.Party, at time.Time) inbox.Conversation {
 	t.Helper()
 	var conv inbox.Conversation
-	require.NoError(t, s.Update(context.Background(), tenant, func(tx inbox.Tx) error {
+	require.NoError(t, s.Update(context.Background(), tenant, func(tx driver.Tx) error {
 		conv = inbox.Conversation{Source: inbox.SourceEmail, Status: inbox.StatusNew, Subject: subject, LastMessageAt: at, Unread: 1}
 		if err := tx.CreateConversation(&conv); err != nil {
 			return err
@@ -78,10 +79,10 @@ func addMessage(t *testing.T, s inbox.Store, subject, text string, from inbox.Pa
 	return conv
 }
 
-func search(t *testing.T, s inbox.Store, q string) []string {
+func search(t *testing.T, s driver.Store, q string) []string {
 	t.Helper()
 	var ids []string
-	require.NoError(t, s.View(context.Background(), tenant, func(tx inbox.Tx) error {
+	require.NoError(t, s.View(context.Background(), tenant, func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Search: q})
 		for _, c := range page.Items {
 			ids = append(ids, c.Subject)
@@ -92,7 +93,7 @@ func search(t *testing.T, s inbox.Store, q string) []string {
 }
 
 func TestSearchFoldsAccentsAndUnderstandsOperators(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s inbox.Store) {
+	forEachStore(t, func(t *testing.T, s driver.Store) {
 		seed(t, s)
 		base := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
 		addMessage(t, s, "Problème de livraison", "Bonjour, mon colis n'est jamais arrivé à l'école.",
@@ -133,7 +134,7 @@ func TestSearchFoldsAccentsAndUnderstandsOperators(t *testing.T) {
 // Search and filters: nothing fails with a database error, nothing
 // matches that should not, and the data is intact afterwards.
 func TestSearchInjectionIsInert(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s inbox.Store) {
+	forEachStore(t, func(t *testing.T, s driver.Store) {
 		seed(t, s)
 		addMessage(t, s, "Hello", "plain text", inbox.Party{Email: "a@example.com"}, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
 		attacks := []string{
@@ -142,7 +143,7 @@ func TestSearchInjectionIsInert(t *testing.T) {
 			"\x00", `folder:"x' OR '1'='1"`, `from:"a@example.com' --"`, `a:"b`, `((((`, `"`, `-plain`,
 		}
 		for _, q := range attacks {
-			err := s.View(context.Background(), tenant, func(tx inbox.Tx) error {
+			err := s.View(context.Background(), tenant, func(tx driver.Tx) error {
 				_, err := tx.ListConversations(inbox.ConversationQuery{Search: q})
 				return err
 			})
@@ -151,7 +152,7 @@ func TestSearchInjectionIsInert(t *testing.T) {
 			}
 		}
 		// Filters are bound parameters too.
-		require.NoError(t, s.View(context.Background(), tenant, func(tx inbox.Tx) error {
+		require.NoError(t, s.View(context.Background(), tenant, func(tx driver.Tx) error {
 			for _, q := range attacks {
 				page, err := tx.ListConversations(inbox.ConversationQuery{FolderID: q, Tag: q, Assignee: q, ContactID: q, ThreadSubject: q})
 				if err != nil { // NUL bytes are refused (PostgreSQL cannot store them)
@@ -173,10 +174,10 @@ func TestSearchInjectionIsInert(t *testing.T) {
 // conversation, a message (with its index entry and keys) and an audit
 // entry, and one that failed on a unique key.
 func TestFailedTransactionLeavesNoRows(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s inbox.Store) {
+	forEachStore(t, func(t *testing.T, s driver.Store) {
 		seed(t, s)
 		boom := errors.New("boom")
-		err := s.Update(context.Background(), tenant, func(tx inbox.Tx) error {
+		err := s.Update(context.Background(), tenant, func(tx driver.Tx) error {
 			c := inbox.Conversation{Source: inbox.SourceEmail, Subject: "ghost"}
 			require.NoError(t, tx.CreateConversation(&c))
 			m := inbox.Message{ConversationID: c.ID, Subject: "ghost", Text: "ghost text", DedupeKeys: []string{"d1"}, ThreadKeys: []string{"t1"}}
@@ -185,7 +186,7 @@ func TestFailedTransactionLeavesNoRows(t *testing.T) {
 			return boom
 		})
 		require.ErrorIs(t, err, boom)
-		require.NoError(t, s.View(context.Background(), tenant, func(tx inbox.Tx) error {
+		require.NoError(t, s.View(context.Background(), tenant, func(tx driver.Tx) error {
 			page, err := tx.ListConversations(inbox.ConversationQuery{})
 			require.NoError(t, err)
 			require.Empty(t, page.Items)
@@ -201,7 +202,7 @@ func TestFailedTransactionLeavesNoRows(t *testing.T) {
 
 		// A unique violation is ErrConflict and the transaction goes on.
 		addMessage(t, s, "first", "x", inbox.Party{Email: "a@example.com"}, time.Now())
-		require.NoError(t, s.Update(context.Background(), tenant, func(tx inbox.Tx) error {
+		require.NoError(t, s.Update(context.Background(), tenant, func(tx driver.Tx) error {
 			c := inbox.Conversation{Source: inbox.SourceEmail, Subject: "second"}
 			require.NoError(t, tx.CreateConversation(&c))
 			m := inbox.Message{ConversationID: c.ID, DedupeKeys: []string{"dup"}}
@@ -223,11 +224,11 @@ func TestFailedTransactionLeavesNoRows(t *testing.T) {
 // delete conversations concurrently and checks the counters against the
 // conversations afterwards.
 func TestUnreadCountsUnderConcurrentWriters(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s inbox.Store) {
+	forEachStore(t, func(t *testing.T, s driver.Store) {
 		seed(t, s)
 		ctx := context.Background()
 		var folders []string
-		require.NoError(t, s.Update(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(t, s.Update(ctx, tenant, func(tx driver.Tx) error {
 			for i := range 3 {
 				f := inbox.Folder{Name: fmt.Sprint("f", i)}
 				if err := tx.CreateFolder(&f); err != nil {
@@ -246,7 +247,7 @@ func TestUnreadCountsUnderConcurrentWriters(t *testing.T) {
 			wg.Go(func() {
 				for i := w; i < len(ids); i += 4 {
 					for {
-						err := s.Update(ctx, tenant, func(tx inbox.Tx) error {
+						err := s.Update(ctx, tenant, func(tx driver.Tx) error {
 							c, err := tx.GetConversation(ids[i])
 							if err != nil {
 								return err
@@ -271,7 +272,7 @@ func TestUnreadCountsUnderConcurrentWriters(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		require.NoError(t, s.View(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(t, s.View(ctx, tenant, func(tx driver.Tx) error {
 			counts, err := tx.UnreadCounts()
 			require.NoError(t, err)
 			want := map[string]int{}
@@ -290,7 +291,7 @@ func TestUnreadCountsUnderConcurrentWriters(t *testing.T) {
 }
 
 func TestSearchByRelevance(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s inbox.Store) {
+	forEachStore(t, func(t *testing.T, s driver.Store) {
 		seed(t, s)
 		base := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
 		addMessage(t, s, "Colis perdu", "Mon colis est perdu, le colis devait arriver hier. Où est le colis ?", inbox.Party{Email: "a@example.com"}, base)
@@ -304,7 +305,7 @@ func TestSearchByRelevance(t *testing.T) {
 		cursor := ""
 		for {
 			var page inbox.ConversationPage
-			require.NoError(t, s.View(context.Background(), tenant, func(tx inbox.Tx) error {
+			require.NoError(t, s.View(context.Background(), tenant, func(tx driver.Tx) error {
 				var err error
 				page, err = tx.ListConversations(inbox.ConversationQuery{Search: "colis sort:relevance", Limit: 1, Cursor: cursor})
 				return err

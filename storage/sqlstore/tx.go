@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-// tx implements inbox.Tx on one database transaction bound to a tenant.
+// tx implements driver.Tx on one database transaction bound to a tenant.
 type tx struct {
 	s        *Store
 	ctx      context.Context
@@ -82,7 +83,7 @@ func (t *tx) flushIndex() error {
 	return nil
 }
 
-var _ inbox.Tx = (*tx)(nil)
+var _ driver.Tx = (*tx)(nil)
 
 // Tenant is the tenant this transaction is bound to.
 func (t *tx) Tenant() inbox.TenantID { return t.tenant }

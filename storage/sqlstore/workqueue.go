@@ -16,7 +16,7 @@ import (
 const workSelect = `SELECT id, kind, key, generation, not_before, claimed_by, claimed_until, failed, created_at, doc FROM work`
 
 // PutWork enqueues work; an item of the same kind and key is replaced in
-// place (see inbox.Tx).
+// place (see driver.Tx).
 func (t *tx) PutWork(w *inbox.WorkItem) error {
 	const op = "put work"
 	if err := t.usable(true); err != nil {

@@ -8,10 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // getAudit finds an audit entry by id through ListAudit.
-func getAudit(tx inbox.Tx, id string) (inbox.AuditEntry, error) {
+func getAudit(tx driver.Tx, id string) (inbox.AuditEntry, error) {
 	list, err := tx.ListAudit(inbox.AuditQuery{EntityID: "", Limit: 500})
 	if err != nil {
 		return inbox.AuditEntry{}, err
@@ -27,7 +28,7 @@ func getAudit(tx inbox.Tx, id string) (inbox.AuditEntry, error) {
 // appendAudit appends one entry. AppendAudit takes values, so the id and
 // tenant it assigns cannot reach the caller: set them here the way the
 // store must.
-func appendAudit(tx inbox.Tx, e *inbox.AuditEntry) error {
+func appendAudit(tx driver.Tx, e *inbox.AuditEntry) error {
 	if e.ID == "" {
 		e.ID = inbox.NewID()
 	}
@@ -61,12 +62,12 @@ func testAudit(t *testing.T, newStore NewStoreFunc) {
 			{ID: "audit-c", Action: "c", EntityID: "c-2", ConversationID: "c-2", At: at(2 * time.Minute)},
 			{ID: "audit-d", Action: "d", EntityID: "m-1", ConversationID: "c-1", At: at(3 * time.Minute)},
 		}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.AppendAudit(entries[:2]...))
 			require.NoError(t, tx.AppendAudit(entries[2:]...))
 			require.NoError(t, tx.AppendAudit())
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for _, tc := range []struct {
 				q    inbox.AuditQuery
 				want []string
@@ -92,10 +93,10 @@ func testAudit(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("AssignsIDTenantAndTime", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.AppendAudit(inbox.AuditEntry{Action: "x"}, inbox.AuditEntry{Action: "y"}))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListAudit(inbox.AuditQuery{})
 			require.NoError(t, err)
 			require.Len(t, list, 2)
@@ -109,14 +110,14 @@ func testAudit(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("AppendOnly", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.AppendAudit(inbox.AuditEntry{ID: "audit-1", Action: "original", At: t0}))
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			err := tx.AppendAudit(inbox.AuditEntry{ID: "audit-2", Action: "new", At: t0}, inbox.AuditEntry{ID: "audit-1", Action: "rewritten", At: t0})
 			require.ErrorIs(t, err, inbox.ErrConflict)
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListAudit(inbox.AuditQuery{})
 			require.NoError(t, err)
 			require.Len(t, list, 1, "a refused append writes none of its entries")
@@ -125,14 +126,14 @@ func testAudit(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("DefaultLimit", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			batch := make([]inbox.AuditEntry, 120)
 			for i := range batch {
 				batch[i] = inbox.AuditEntry{Action: "x", At: at(time.Duration(i) * time.Second)}
 			}
 			require.NoError(t, tx.AppendAudit(batch...))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListAudit(inbox.AuditQuery{})
 			require.NoError(t, err)
 			require.Len(t, list, 100)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // retryable reports whether a transaction lost a race and may be retried.
@@ -101,7 +102,7 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 		}
 		require.Equal(t, total, stored, "each message is stored by exactly one ingest")
 
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			providerIDs := map[string]int{}
 			for _, c := range listAll(t, tx, inbox.ConversationQuery{Limit: 500}) {
 				msgs, err := tx.ListMessages(c.ID)
@@ -129,7 +130,7 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 			go func() {
 				defer wg.Done()
 				for {
-					results[w] = h.store.Update(context.Background(), h.tenant, func(tx inbox.Tx) error {
+					results[w] = h.store.Update(context.Background(), h.tenant, func(tx driver.Tx) error {
 						c := conv // every worker read version 1
 						c.Summary = fmt.Sprintf("written by %d", w)
 						return tx.UpdateConversation(&c)
@@ -166,7 +167,7 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 			go func() {
 				defer wg.Done()
 				for {
-					results[w] = h.store.Update(context.Background(), h.tenant, func(tx inbox.Tx) error {
+					results[w] = h.store.Update(context.Background(), h.tenant, func(tx driver.Tx) error {
 						m := newMessage(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"p:int-1:same"} })
 						return tx.InsertMessage(&m)
 					})
@@ -186,7 +187,7 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 			require.ErrorIs(t, err, inbox.ErrConflict, "worker %d", w)
 		}
 		require.Equal(t, 1, wins)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			msgs, err := tx.ListMessages(conv.ID)
 			require.NoError(t, err)
 			require.Len(t, msgs, 1)
@@ -199,7 +200,7 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 		go func() {
 			<-written
 			var folders []inbox.Folder
-			_ = h.store.View(context.Background(), h.tenant, func(tx inbox.Tx) error {
+			_ = h.store.View(context.Background(), h.tenant, func(tx driver.Tx) error {
 				var err error
 				folders, err = tx.ListFolders()
 				return err
@@ -207,7 +208,7 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 			readerDone <- folders
 		}()
 		rollback := errors.New("rollback")
-		err := h.store.Update(context.Background(), h.tenant, func(tx inbox.Tx) error {
+		err := h.store.Update(context.Background(), h.tenant, func(tx driver.Tx) error {
 			f := inbox.Folder{Name: "uncommitted"}
 			if err := tx.CreateFolder(&f); err != nil {
 				return err

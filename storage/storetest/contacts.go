@@ -10,15 +10,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func contactEntity() entity[inbox.Contact] {
 	return entity[inbox.Contact]{
 		full:    func(*harness) inbox.Contact { return fullContact() },
 		minimal: func(*harness) inbox.Contact { return inbox.Contact{} },
-		create:  func(tx inbox.Tx, v *inbox.Contact) error { return tx.CreateContact(v) },
-		get:     func(tx inbox.Tx, id string) (inbox.Contact, error) { return tx.GetContact(id) },
-		update:  func(tx inbox.Tx, v *inbox.Contact) error { return tx.UpdateContact(v) },
+		create:  func(tx driver.Tx, v *inbox.Contact) error { return tx.CreateContact(v) },
+		get:     func(tx driver.Tx, id string) (inbox.Contact, error) { return tx.GetContact(id) },
+		update:  func(tx driver.Tx, v *inbox.Contact) error { return tx.UpdateContact(v) },
 		change: func(v *inbox.Contact) {
 			v.Name = "Élodie Martin-Durand"
 			v.Emails = append(v.Emails, "elodie@work.example")
@@ -39,7 +40,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 	t.Run("FindByEachIdentity", func(t *testing.T) {
 		h := setup(t, newStore)
 		c, _ := twoContacts(t, h)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for _, key := range []inbox.ContactKey{
 				{Email: "elodie@example.fr"},
 				{Email: "e.martin@example.com"},
@@ -63,9 +64,9 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 	t.Run("FindManyAtOnce", func(t *testing.T) {
 		h := setup(t, newStore)
 		c, other := twoContacts(t, h)
-		h.view(func(tx inbox.Tx) {
-			f, ok := tx.(inbox.ContactsFinder)
-			require.True(t, ok, "the store's transactions implement inbox.ContactsFinder")
+		h.view(func(tx driver.Tx) {
+			f, ok := tx.(driver.ContactsFinder)
+			require.True(t, ok, "the store's transactions implement driver.ContactsFinder")
 			keys := []inbox.ContactKey{
 				{Email: "elodie@example.fr"}, {Phone: "33612345678"}, {ExternalID: "crm-1001"},
 				{Email: "elodie@example.fr", Phone: "4915112345678"}, {Phone: "4915112345678"},
@@ -89,13 +90,13 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 	t.Run("FindFollowsUpdates", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := fullContact()
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.CreateContact(&c)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.CreateContact(&c)) })
 		c.Emails = []string{"new@example.fr"}
 		c.Phones = []string{"33700000000"}
 		c.ExternalID = ""
 		c.Handles = nil
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.UpdateContact(&c)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.UpdateContact(&c)) })
+		h.view(func(tx driver.Tx) {
 			for _, key := range []inbox.ContactKey{{Email: "elodie@example.fr"}, {Phone: "33612345678"}, {Handle: "chat-1/visitor-7"}, {ExternalID: "crm-1001"}} {
 				_, err := tx.FindContact(key)
 				require.ErrorIs(t, err, inbox.ErrNotFound, "old identity %+v must be gone", key)
@@ -110,24 +111,24 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 	t.Run("IdentitiesAreUnique", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := fullContact()
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.CreateContact(&c)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.CreateContact(&c)) })
 		for _, dup := range []inbox.Contact{
 			{Name: "dup email", Emails: []string{"x@example.com", "e.martin@example.com"}},
 			{Name: "dup phone", Phones: []string{"33612345678"}},
 			{Name: "dup external", ExternalID: "crm-1001"},
 			{Name: "dup handle", Handles: []string{"chat-1/visitor-7"}},
 		} {
-			h.update(func(tx inbox.Tx) {
+			h.update(func(tx driver.Tx) {
 				require.ErrorIs(t, tx.CreateContact(&dup), inbox.ErrConflict, dup.Name)
 				_, err := tx.FindContact(inbox.ContactKey{Email: "x@example.com"})
 				require.ErrorIs(t, err, inbox.ErrNotFound, "a refused contact leaves no identity behind")
 			})
 		}
 		free := inbox.Contact{Name: "free", Emails: []string{"free@example.com"}}
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.CreateContact(&free)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.CreateContact(&free)) })
 		free.Phones = []string{"33612345678"}
-		h.update(func(tx inbox.Tx) { require.ErrorIs(t, tx.UpdateContact(&free), inbox.ErrConflict) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.ErrorIs(t, tx.UpdateContact(&free), inbox.ErrConflict) })
+		h.view(func(tx driver.Tx) {
 			got, err := tx.FindContact(inbox.ContactKey{Phone: "33612345678"})
 			require.NoError(t, err)
 			require.Equal(t, c.ID, got.ID)
@@ -140,15 +141,15 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 	t.Run("Delete", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := fullContact()
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.CreateContact(&c)) })
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.DeleteContact(c.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.CreateContact(&c)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteContact(c.ID)) })
+		h.view(func(tx driver.Tx) {
 			_, err := tx.GetContact(c.ID)
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 			_, err = tx.FindContact(inbox.ContactKey{Email: "elodie@example.fr"})
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.ErrorIs(t, tx.DeleteContact(c.ID), inbox.ErrNotFound)
 			again := fullContact()
 			require.NoError(t, tx.CreateContact(&again), "identities of a deleted contact are free again")
@@ -158,7 +159,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		names := []string{"zoe", "adam", "Béatrice", "adam", "", "chloe", "brice", "Noémie"}
 		var all []inbox.Contact
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for i, n := range names {
 				c := inbox.Contact{Name: n, Emails: []string{fmt.Sprintf("c%d@mail%d.example", i, i%2)}, Phones: []string{fmt.Sprintf("3360000%04d", i)}}
 				require.NoError(t, tx.CreateContact(&c))
@@ -166,7 +167,7 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 			}
 		})
 		sortContacts(all)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			// Unfiltered, in pages of 3.
 			var got []inbox.Contact
 			cursor := ""
@@ -211,13 +212,13 @@ func testContacts(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("ListDefaultLimit", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for i := range 55 {
 				c := inbox.Contact{Name: fmt.Sprintf("contact%02d", i)}
 				require.NoError(t, tx.CreateContact(&c))
 			}
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListContacts(inbox.ContactQuery{})
 			require.NoError(t, err)
 			require.Len(t, page.Items, 50)
@@ -249,7 +250,7 @@ func contactIDs(cs []inbox.Contact) []string {
 func twoContacts(t *testing.T, h *harness) (c, other inbox.Contact) {
 	c = fullContact()
 	other = inbox.Contact{Name: "Other", Emails: []string{"other@example.com"}, Phones: []string{"4915112345678"}}
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		require.NoError(t, tx.CreateContact(&other))
 		require.NoError(t, tx.CreateContact(&c))
 	})

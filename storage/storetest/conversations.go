@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func conversationEntity() entity[inbox.Conversation] {
@@ -15,9 +16,9 @@ func conversationEntity() entity[inbox.Conversation] {
 		minimal: func(*harness) inbox.Conversation {
 			return inbox.Conversation{Source: inbox.SourceSMS, Status: inbox.StatusNew}
 		},
-		create: func(tx inbox.Tx, v *inbox.Conversation) error { return tx.CreateConversation(v) },
-		get:    func(tx inbox.Tx, id string) (inbox.Conversation, error) { return tx.GetConversation(id) },
-		update: func(tx inbox.Tx, v *inbox.Conversation) error { return tx.UpdateConversation(v) },
+		create: func(tx driver.Tx, v *inbox.Conversation) error { return tx.CreateConversation(v) },
+		get:    func(tx driver.Tx, id string) (inbox.Conversation, error) { return tx.GetConversation(id) },
+		update: func(tx driver.Tx, v *inbox.Conversation) error { return tx.UpdateConversation(v) },
 		change: func(v *inbox.Conversation) {
 			v.FolderID = ""
 			v.Status = inbox.StatusResolved
@@ -46,7 +47,7 @@ func testConversations(t *testing.T, newStore NewStoreFunc) {
 	t.Run("ValuesAreCopies", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := fullConversation()
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.CreateConversation(&c)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.CreateConversation(&c)) })
 		want := c
 		want.Tags = []string{"vip", "damaged"}
 		want.Classification.Tags = []string{"damaged"}
@@ -56,7 +57,7 @@ func testConversations(t *testing.T, newStore NewStoreFunc) {
 		c.Tags[0] = "mutated"
 		c.Classification.Tags[0] = "mutated"
 		c.ExternalRefs["deal"] = "mutated"
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			got, err := tx.GetConversation(c.ID)
 			require.NoError(t, err)
 			got.Tags[0] = "mutated"
@@ -82,15 +83,15 @@ func testConversations(t *testing.T, newStore NewStoreFunc) {
 		task := inbox.Task{ConversationID: conv.ID, Title: "refund"}
 		fu := inbox.FollowUp{ConversationID: conv.ID, DueAt: at(time.Hour), Status: inbox.FollowUpPending}
 		draft := inbox.Draft{ConversationID: conv.ID, Text: "Hello", Status: inbox.DraftPending}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.CreateNote(&note))
 			require.NoError(t, tx.CreateTask(&task))
 			require.NoError(t, tx.CreateFollowUp(&fu))
 			require.NoError(t, tx.CreateDraft(&draft))
 			require.NoError(t, tx.AppendAudit(inbox.AuditEntry{Actor: "emp-1", Action: "note.created", EntityType: "note", EntityID: note.ID, ConversationID: conv.ID}))
 		})
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.DeleteConversation(conv.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteConversation(conv.ID)) })
+		h.view(func(tx driver.Tx) {
 			_, err := tx.GetConversation(conv.ID)
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 			_, err = tx.GetMessage(msg.ID)
@@ -124,7 +125,7 @@ func testConversations(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err, "other conversations are untouched")
 			require.Equal(t, other.ID, got.ConversationID)
 		})
-		h.update(func(tx inbox.Tx) { require.ErrorIs(t, tx.DeleteConversation(conv.ID), inbox.ErrNotFound) })
+		h.update(func(tx driver.Tx) { require.ErrorIs(t, tx.DeleteConversation(conv.ID), inbox.ErrNotFound) })
 	})
 }
 

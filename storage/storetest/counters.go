@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testCounters checks rate-limit counters: per key and window, atomic
@@ -15,7 +16,7 @@ import (
 func testCounters(t *testing.T, newStore NewStoreFunc) {
 	h := setup(t, newStore)
 	day := t0.Truncate(24 * time.Hour)
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		n, err := tx.AddCount("to:ada@example.com", day, 0)
 		require.NoError(t, err)
 		require.Zero(t, n)
@@ -34,7 +35,7 @@ func testCounters(t *testing.T, newStore NewStoreFunc) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			err := h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
+			err := h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
 				_, err := tx.AddCount("dom:b.example", day, 1)
 				return err
 			})
@@ -42,7 +43,7 @@ func testCounters(t *testing.T, newStore NewStoreFunc) {
 		})
 	}
 	wg.Wait()
-	h.view(func(tx inbox.Tx) {
+	h.view(func(tx driver.Tx) {
 		n, err := tx.AddCount("to:ada@example.com", day, 0)
 		require.NoError(t, err)
 		require.Equal(t, 3, n)
@@ -51,7 +52,7 @@ func testCounters(t *testing.T, newStore NewStoreFunc) {
 		require.Equal(t, 8, n, "concurrent additions are all counted")
 	})
 	h.addTenant("tenant-b")
-	h.viewIn("tenant-b", func(tx inbox.Tx) {
+	h.viewIn("tenant-b", func(tx driver.Tx) {
 		n, err := tx.AddCount("dom:b.example", day, 0)
 		require.NoError(t, err)
 		require.Zero(t, n, "counters are per tenant")

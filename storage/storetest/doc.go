@@ -1,10 +1,10 @@
-// Package storetest is the conformance suite every inbox.Store must pass.
+// Package storetest is the conformance suite every driver.Store must pass.
 //
 // A store's own test calls Run with a factory that returns a fresh, empty
 // store and registers its cleanup:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) inbox.Store {
+//		storetest.Run(t, func(t *testing.T) driver.Store {
 //			s := memstore.New()
 //			t.Cleanup(func() { _ = s.Close() })
 //			return s
@@ -12,7 +12,7 @@
 //	}
 //
 // The suite has no optional features: every store passes all of it. It
-// spells out the parts of the inbox.Store contract that the interface's
+// spells out the parts of the driver.Store contract that the interface's
 // doc comments leave open, so that the in-memory store and the SQL stores
 // behave the same:
 //

@@ -7,15 +7,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func folderEntity() entity[inbox.Folder] {
 	return entity[inbox.Folder]{
 		full:    func(*harness) inbox.Folder { return fullFolder() },
 		minimal: func(*harness) inbox.Folder { return inbox.Folder{Name: "Misc"} },
-		create:  func(tx inbox.Tx, v *inbox.Folder) error { return tx.CreateFolder(v) },
-		get:     func(tx inbox.Tx, id string) (inbox.Folder, error) { return tx.GetFolder(id) },
-		update:  func(tx inbox.Tx, v *inbox.Folder) error { return tx.UpdateFolder(v) },
+		create:  func(tx driver.Tx, v *inbox.Folder) error { return tx.CreateFolder(v) },
+		get:     func(tx driver.Tx, id string) (inbox.Folder, error) { return tx.GetFolder(id) },
+		update:  func(tx driver.Tx, v *inbox.Folder) error { return tx.UpdateFolder(v) },
 		change: func(v *inbox.Folder) {
 			v.Name = "Complaints"
 			v.Description = "Anything broken"
@@ -41,13 +42,13 @@ func testFolders(t *testing.T, newStore NewStoreFunc) {
 			pos  int
 		}
 		var want []string
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, s := range []spec{{"sales", 2}, {"billing", 2}, {"urgent", 0}, {"billing", 2}, {"archive", 9}, {"misc", -1}} {
 				f := inbox.Folder{Name: s.name, Position: s.pos}
 				require.NoError(t, tx.CreateFolder(&f))
 			}
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListFolders()
 			require.NoError(t, err)
 			require.Len(t, list, 6)
@@ -61,14 +62,14 @@ func testFolders(t *testing.T, newStore NewStoreFunc) {
 	t.Run("DeleteUnfilesConversations", func(t *testing.T) {
 		h := setup(t, newStore)
 		doomed, kept := inbox.Folder{Name: "doomed"}, inbox.Folder{Name: "kept"}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.CreateFolder(&doomed))
 			require.NoError(t, tx.CreateFolder(&kept))
 		})
 		inDoomed := h.conversation(func(c *inbox.Conversation) { c.FolderID = doomed.ID; c.Unread = 1 })
 		inKept := h.conversation(func(c *inbox.Conversation) { c.FolderID = kept.ID })
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.DeleteFolder(doomed.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteFolder(doomed.ID)) })
+		h.view(func(tx driver.Tx) {
 			_, err := tx.GetFolder(doomed.ID)
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 			c, err := tx.GetConversation(inDoomed.ID)
@@ -87,6 +88,6 @@ func testFolders(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Equal(t, map[string]int{"": 1}, nonZero(counts))
 		})
-		h.update(func(tx inbox.Tx) { require.ErrorIs(t, tx.DeleteFolder(doomed.ID), inbox.ErrNotFound) })
+		h.update(func(tx driver.Tx) { require.ErrorIs(t, tx.DeleteFolder(doomed.ID), inbox.ErrNotFound) })
 	})
 }

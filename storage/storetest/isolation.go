@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // foreignRecords are one record of every kind, created in tenant A.
@@ -28,7 +29,7 @@ type foreignRecords struct {
 
 func createForeign(t *testing.T, h *harness) foreignRecords {
 	var r foreignRecords
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		r.integration = fullIntegration()
 		require.NoError(t, tx.CreateIntegration(&r.integration))
 		r.contact = fullContact()
@@ -72,7 +73,7 @@ func testIsolation(t *testing.T, newStore NewStoreFunc) {
 		a := createForeign(t, h)
 		empty := snapshot(t, h, other)
 		requireSame(t, tenantSnapshot{}, empty, "tenant B lists nothing of tenant A")
-		h.viewIn(other, func(tx inbox.Tx) {
+		h.viewIn(other, func(tx driver.Tx) {
 			notFound := map[string]error{}
 			_, notFound["GetIntegration"] = tx.GetIntegration(a.integration.ID)
 			_, notFound["GetContact"] = tx.GetContact(a.contact.ID)
@@ -124,52 +125,52 @@ func testIsolation(t *testing.T, newStore NewStoreFunc) {
 		h.addTenant(other)
 		a := createForeign(t, h)
 		before := snapshot(t, h, h.tenant)
-		attempts := map[string]func(tx inbox.Tx) error{
-			"UpdateIntegration":    func(tx inbox.Tx) error { v := a.integration; v.TenantID = ""; return tx.UpdateIntegration(&v) },
-			"SetIntegrationCursor": func(tx inbox.Tx) error { return tx.SetIntegrationCursor(a.integration.ID, "hijack") },
-			"SetIntegrationStatus": func(tx inbox.Tx) error {
+		attempts := map[string]func(tx driver.Tx) error{
+			"UpdateIntegration":    func(tx driver.Tx) error { v := a.integration; v.TenantID = ""; return tx.UpdateIntegration(&v) },
+			"SetIntegrationCursor": func(tx driver.Tx) error { return tx.SetIntegrationCursor(a.integration.ID, "hijack") },
+			"SetIntegrationStatus": func(tx driver.Tx) error {
 				return tx.SetIntegrationStatus(a.integration.ID, inbox.IntegrationError, inbox.SyncReport{})
 			},
-			"DeleteIntegration":  func(tx inbox.Tx) error { return tx.DeleteIntegration(a.integration.ID) },
-			"UpdateContact":      func(tx inbox.Tx) error { v := a.contact; v.TenantID = ""; v.Name = "x"; return tx.UpdateContact(&v) },
-			"DeleteContact":      func(tx inbox.Tx) error { return tx.DeleteContact(a.contact.ID) },
-			"UpdateFolder":       func(tx inbox.Tx) error { v := a.folder; v.TenantID = ""; v.Name = "x"; return tx.UpdateFolder(&v) },
-			"DeleteFolder":       func(tx inbox.Tx) error { return tx.DeleteFolder(a.folder.ID) },
-			"UpdateConversation": func(tx inbox.Tx) error { v := a.conversation; v.TenantID = ""; return tx.UpdateConversation(&v) },
-			"UpdateConversation with A's tenant id": func(tx inbox.Tx) error {
+			"DeleteIntegration":  func(tx driver.Tx) error { return tx.DeleteIntegration(a.integration.ID) },
+			"UpdateContact":      func(tx driver.Tx) error { v := a.contact; v.TenantID = ""; v.Name = "x"; return tx.UpdateContact(&v) },
+			"DeleteContact":      func(tx driver.Tx) error { return tx.DeleteContact(a.contact.ID) },
+			"UpdateFolder":       func(tx driver.Tx) error { v := a.folder; v.TenantID = ""; v.Name = "x"; return tx.UpdateFolder(&v) },
+			"DeleteFolder":       func(tx driver.Tx) error { return tx.DeleteFolder(a.folder.ID) },
+			"UpdateConversation": func(tx driver.Tx) error { v := a.conversation; v.TenantID = ""; return tx.UpdateConversation(&v) },
+			"UpdateConversation with A's tenant id": func(tx driver.Tx) error {
 				v := a.conversation
 				return tx.UpdateConversation(&v)
 			},
-			"DeleteConversation": func(tx inbox.Tx) error { return tx.DeleteConversation(a.conversation.ID) },
-			"InsertMessage into A's conversation": func(tx inbox.Tx) error {
+			"DeleteConversation": func(tx driver.Tx) error { return tx.DeleteConversation(a.conversation.ID) },
+			"InsertMessage into A's conversation": func(tx driver.Tx) error {
 				m := newMessage(a.conversation.ID)
 				return tx.InsertMessage(&m)
 			},
-			"UpdateMessage": func(tx inbox.Tx) error { v := a.message; v.TenantID = ""; v.Read = false; return tx.UpdateMessage(&v) },
-			"MoveMessage":   func(tx inbox.Tx) error { return tx.MoveMessage(a.message.ID, a.conversation.ID) },
-			"CreateNote":    func(tx inbox.Tx) error { return tx.CreateNote(&inbox.Note{ConversationID: a.conversation.ID}) },
-			"CreateTask":    func(tx inbox.Tx) error { return tx.CreateTask(&inbox.Task{ConversationID: a.conversation.ID}) },
-			"UpdateTask":    func(tx inbox.Tx) error { v := a.task; v.TenantID = ""; v.Title = "x"; return tx.UpdateTask(&v) },
-			"CreateFollowUp": func(tx inbox.Tx) error {
+			"UpdateMessage": func(tx driver.Tx) error { v := a.message; v.TenantID = ""; v.Read = false; return tx.UpdateMessage(&v) },
+			"MoveMessage":   func(tx driver.Tx) error { return tx.MoveMessage(a.message.ID, a.conversation.ID) },
+			"CreateNote":    func(tx driver.Tx) error { return tx.CreateNote(&inbox.Note{ConversationID: a.conversation.ID}) },
+			"CreateTask":    func(tx driver.Tx) error { return tx.CreateTask(&inbox.Task{ConversationID: a.conversation.ID}) },
+			"UpdateTask":    func(tx driver.Tx) error { v := a.task; v.TenantID = ""; v.Title = "x"; return tx.UpdateTask(&v) },
+			"CreateFollowUp": func(tx driver.Tx) error {
 				return tx.CreateFollowUp(&inbox.FollowUp{ConversationID: a.conversation.ID})
 			},
-			"UpdateFollowUp": func(tx inbox.Tx) error { v := a.followUp; v.TenantID = ""; v.Note = "x"; return tx.UpdateFollowUp(&v) },
-			"CreateDraft":    func(tx inbox.Tx) error { return tx.CreateDraft(&inbox.Draft{ConversationID: a.conversation.ID}) },
-			"UpdateDraft":    func(tx inbox.Tx) error { v := a.draft; v.TenantID = ""; v.Text = "x"; return tx.UpdateDraft(&v) },
-			"UpdateOutbox": func(tx inbox.Tx) error {
+			"UpdateFollowUp": func(tx driver.Tx) error { v := a.followUp; v.TenantID = ""; v.Note = "x"; return tx.UpdateFollowUp(&v) },
+			"CreateDraft":    func(tx driver.Tx) error { return tx.CreateDraft(&inbox.Draft{ConversationID: a.conversation.ID}) },
+			"UpdateDraft":    func(tx driver.Tx) error { v := a.draft; v.TenantID = ""; v.Text = "x"; return tx.UpdateDraft(&v) },
+			"UpdateOutbox": func(tx driver.Tx) error {
 				v := a.outbox
 				v.TenantID, v.Status = "", inbox.OutboxSent
 				return tx.UpdateOutbox(&v)
 			},
-			"UpdateQuarantine": func(tx inbox.Tx) error {
+			"UpdateQuarantine": func(tx driver.Tx) error {
 				v := a.quarantine
 				v.TenantID, v.Error = "", "x"
 				return tx.UpdateQuarantine(&v)
 			},
-			"MarkNotificationRead": func(tx inbox.Tx) error { return tx.MarkNotificationRead(a.notification.ID, t0) },
+			"MarkNotificationRead": func(tx driver.Tx) error { return tx.MarkNotificationRead(a.notification.ID, t0) },
 		}
 		for name, attempt := range attempts {
-			h.updateIn(other, func(tx inbox.Tx) {
+			h.updateIn(other, func(tx driver.Tx) {
 				err := attempt(tx)
 				require.Error(t, err, name)
 				require.True(t, errors.Is(err, inbox.ErrNotFound) || errors.Is(err, inbox.ErrInvalid),
@@ -179,7 +180,7 @@ func testIsolation(t *testing.T, newStore NewStoreFunc) {
 		// B's own message can neither move into A's conversation.
 		own := h.conversationIn(other)
 		m := newMessage(own.ID)
-		h.updateIn(other, func(tx inbox.Tx) {
+		h.updateIn(other, func(tx driver.Tx) {
 			require.NoError(t, tx.InsertMessage(&m))
 			require.ErrorIs(t, tx.MoveMessage(m.ID, a.conversation.ID), inbox.ErrNotFound)
 		})
@@ -190,7 +191,7 @@ func testIsolation(t *testing.T, newStore NewStoreFunc) {
 		h.addTenant(other)
 		a := createForeign(t, h)
 		own := h.conversationIn(other)
-		h.updateIn(other, func(tx inbox.Tx) {
+		h.updateIn(other, func(tx driver.Tx) {
 			m := newMessage(own.ID, func(m *inbox.Message) {
 				m.DedupeKeys, m.ThreadKeys = a.message.DedupeKeys, a.message.ThreadKeys
 				m.IntegrationID, m.ProviderID = a.message.IntegrationID, a.message.ProviderID
@@ -209,7 +210,7 @@ func testIsolation(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Equal(t, m.ID, got.ID)
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys(a.message.ThreadKeys)
 			require.NoError(t, err)
 			for _, conv := range known {
@@ -227,7 +228,7 @@ func testIsolation(t *testing.T, newStore NewStoreFunc) {
 		before := snapshot(t, h, h.tenant)
 		// Ids are random, so a clash is either refused or kept apart; it
 		// never reaches tenant A's record.
-		h.updateIn(other, func(tx inbox.Tx) {
+		h.updateIn(other, func(tx driver.Tx) {
 			c := newConversation(func(c *inbox.Conversation) { c.ID = a.conversation.ID; c.Subject = "B's" })
 			if err := tx.CreateConversation(&c); err != nil {
 				require.ErrorIs(t, err, inbox.ErrConflict)

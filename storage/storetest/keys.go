@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func testDedupeKeys(t *testing.T, newStore NewStoreFunc) {
@@ -14,7 +15,7 @@ func testDedupeKeys(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		conv := h.conversation()
 		first := h.message(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"p:int-1:1", "m:a@example.com|ada@example.com"} })
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			dup := newMessage(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"p:int-2:9", "m:a@example.com|ada@example.com"} })
 			require.ErrorIs(t, tx.InsertMessage(&dup), inbox.ErrConflict)
 			// Nothing of the refused message remains, and the Tx goes on.
@@ -24,7 +25,7 @@ func testDedupeKeys(t *testing.T, newStore NewStoreFunc) {
 			ok := newMessage(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"p:int-2:9"} })
 			require.NoError(t, tx.InsertMessage(&ok))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListMessages(conv.ID)
 			require.NoError(t, err)
 			require.Len(t, list, 2)
@@ -39,7 +40,7 @@ func testDedupeKeys(t *testing.T, newStore NewStoreFunc) {
 	t.Run("SameTransactionConflicts", func(t *testing.T) {
 		h := setup(t, newStore)
 		conv := h.conversation()
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			a := newMessage(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"k"} })
 			b := newMessage(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"k"} })
 			require.NoError(t, tx.InsertMessage(&a))
@@ -48,7 +49,7 @@ func testDedupeKeys(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("LookupEmptyAndUnknown", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			taken, err := tx.LookupDedupeKeys(nil)
 			require.NoError(t, err)
 			require.Empty(t, taken)
@@ -61,9 +62,9 @@ func testDedupeKeys(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		conv := h.conversation()
 		m := h.message(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"p:int-1:7"} })
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.DeleteConversation(conv.ID)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteConversation(conv.ID)) })
 		other := h.conversation()
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			taken, err := tx.LookupDedupeKeys([]string{"p:int-1:7"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"p:int-1:7": m.ID}, taken, "the key still names the deleted message")
@@ -76,8 +77,8 @@ func testDedupeKeys(t *testing.T, newStore NewStoreFunc) {
 		conv := h.conversation()
 		m := h.message(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"k1"} })
 		m.DedupeKeys = []string{"k2"}
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.UpdateMessage(&m)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.UpdateMessage(&m)) })
+		h.view(func(tx driver.Tx) {
 			taken, err := tx.LookupDedupeKeys([]string{"k1", "k2"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"k1": m.ID}, taken)
@@ -93,7 +94,7 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 		h.message(c2.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:root"}; m.CreatedAt = at(2 * time.Minute) })
 		// Inserted last but older: insertion order does not matter.
 		h.message(c3.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:root"}; m.CreatedAt = at(-time.Hour) })
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys([]string{"m:root", "t:aa", "m:unknown"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"m:root": c2.ID, "t:aa": c1.ID}, known)
@@ -107,7 +108,7 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 			ids = append(ids, m.ID)
 			convOf[m.ID] = c.ID
 		}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys([]string{"k:tie"})
 			require.NoError(t, err)
 			require.Equal(t, convOf[maxString(ids)], known["k:tie"])
@@ -116,7 +117,7 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 	t.Run("VisibleInTheInsertingTransaction", func(t *testing.T) {
 		h := setup(t, newStore)
 		a, b, gone := h.conversation(), h.conversation(), h.conversation()
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			m := newMessage(a.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:fresh", "t:fresh"} })
 			require.NoError(t, tx.InsertMessage(&m))
 			known, err := tx.LookupThreadKeys([]string{"m:fresh", "t:fresh"})
@@ -133,7 +134,7 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"m:moved": b.ID}, known)
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys([]string{"m:fresh", "m:moved", "m:dropped"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"m:fresh": a.ID, "m:moved": b.ID}, known)
@@ -143,13 +144,13 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		from, to := h.conversation(), h.conversation()
 		m := h.message(from.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:split@example.com"} })
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.MoveMessage(m.ID, to.ID))
 			known, err := tx.LookupThreadKeys([]string{"m:split@example.com"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"m:split@example.com": to.ID}, known, "visible inside the transaction")
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys([]string{"m:split@example.com"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"m:split@example.com": to.ID}, known)
@@ -163,8 +164,8 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 			m.ThreadKeys = []string{"m:x", "m:only-newer"}
 			m.CreatedAt = at(2 * time.Minute)
 		})
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.DeleteConversation(newer.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteConversation(newer.ID)) })
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys([]string{"m:x", "m:only-older", "m:only-newer"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"m:x": older.ID, "m:only-older": older.ID}, known)
@@ -175,8 +176,8 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 		conv := h.conversation()
 		m := h.message(conv.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:keep"} })
 		m.ThreadKeys = []string{"m:other"}
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.UpdateMessage(&m)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.UpdateMessage(&m)) })
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys([]string{"m:keep", "m:other"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"m:keep": conv.ID}, known)
@@ -184,7 +185,7 @@ func testThreadKeys(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("LookupEmpty", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			known, err := tx.LookupThreadKeys(nil)
 			require.NoError(t, err)
 			require.Empty(t, known)

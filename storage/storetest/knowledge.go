@@ -8,9 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-// testKnowledge checks inbox.KnowledgeTx: replace semantics, delete,
+// testKnowledge checks driver.KnowledgeTx: replace semantics, delete,
 // tenant isolation, folded any-word search, ranking and rollback. It is
 // skipped for stores whose transactions lack the capability.
 func testKnowledge(t *testing.T, newStore NewStoreFunc) {
@@ -19,9 +20,9 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		t.Helper()
 		h := setup(t, newStore)
 		supported := false
-		h.view(func(tx inbox.Tx) { _, supported = tx.(inbox.KnowledgeTx) })
+		h.view(func(tx driver.Tx) { _, supported = tx.(driver.KnowledgeTx) })
 		if !supported {
-			t.Skip("the store's transactions do not implement inbox.KnowledgeTx")
+			t.Skip("the store's transactions do not implement driver.KnowledgeTx")
 		}
 		return h
 	}
@@ -31,14 +32,14 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		for i, s := range texts {
 			chunks[i] = inbox.KnowledgeChunk{Text: s}
 		}
-		h.updateIn(tenant, func(tx inbox.Tx) { require.NoError(h.t, tx.(inbox.KnowledgeTx).PutKnowledgeDoc(d, chunks)) })
+		h.updateIn(tenant, func(tx driver.Tx) { require.NoError(h.t, tx.(driver.KnowledgeTx).PutKnowledgeDoc(d, chunks)) })
 	}
 	search := func(h *harness, tenant inbox.TenantID, query string, limit int) []inbox.KnowledgeHit {
 		h.t.Helper()
 		var hits []inbox.KnowledgeHit
-		h.viewIn(tenant, func(tx inbox.Tx) {
+		h.viewIn(tenant, func(tx driver.Tx) {
 			var err error
-			hits, err = tx.(inbox.KnowledgeTx).SearchKnowledge(query, limit)
+			hits, err = tx.(driver.KnowledgeTx).SearchKnowledge(query, limit)
 			require.NoError(h.t, err)
 		})
 		return hits
@@ -61,8 +62,8 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		require.Equal(t, int64(1), b.Version)
 		require.False(t, b.CreatedAt.IsZero())
 		require.Equal(t, h.tenant, b.TenantID)
-		h.view(func(tx inbox.Tx) {
-			k := tx.(inbox.KnowledgeTx)
+		h.view(func(tx driver.Tx) {
+			k := tx.(driver.KnowledgeTx)
 			got, err := k.GetKnowledgeDoc(b.ID)
 			require.NoError(t, err)
 			require.Equal(t, b.Title, got.Title)
@@ -89,8 +90,8 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 
 	t.Run("EmptyTitleIsInvalid", func(t *testing.T) {
 		h := kh(t)
-		err := h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
-			return tx.(inbox.KnowledgeTx).PutKnowledgeDoc(&inbox.KnowledgeDoc{Title: "  "}, nil)
+		err := h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
+			return tx.(driver.KnowledgeTx).PutKnowledgeDoc(&inbox.KnowledgeDoc{Title: "  "}, nil)
 		})
 		require.ErrorIs(t, err, inbox.ErrInvalid)
 	})
@@ -109,12 +110,12 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		hits := search(h, h.tenant, "guarantee", 0)
 		require.Equal(t, []string{"The guarantee lasts two years."}, texts(hits))
 		require.Equal(t, "Warranty (2026)", hits[0].Chunk.Title)
-		h.view(func(tx inbox.Tx) {
-			got, err := tx.(inbox.KnowledgeTx).GetKnowledgeDoc(d.ID)
+		h.view(func(tx driver.Tx) {
+			got, err := tx.(driver.KnowledgeTx).GetKnowledgeDoc(d.ID)
 			require.NoError(t, err)
 			require.Equal(t, "v2", got.Body)
 			require.Equal(t, int64(2), got.Version)
-			list, err := tx.(inbox.KnowledgeTx).ListKnowledgeDocs()
+			list, err := tx.(driver.KnowledgeTx).ListKnowledgeDocs()
 			require.NoError(t, err)
 			require.Len(t, list, 1)
 		})
@@ -126,14 +127,14 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		gone := inbox.KnowledgeDoc{Title: "Gone"}
 		kput(h, h.tenant, &keep, "invoices are sent monthly")
 		kput(h, h.tenant, &gone, "invoices can be downloaded")
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.(inbox.KnowledgeTx).DeleteKnowledgeDoc(gone.ID)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.(driver.KnowledgeTx).DeleteKnowledgeDoc(gone.ID)) })
 		require.Equal(t, []string{"invoices are sent monthly"}, texts(search(h, h.tenant, "invoices", 0)))
-		err := h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
-			return tx.(inbox.KnowledgeTx).DeleteKnowledgeDoc(gone.ID)
+		err := h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
+			return tx.(driver.KnowledgeTx).DeleteKnowledgeDoc(gone.ID)
 		})
 		require.ErrorIs(t, err, inbox.ErrNotFound)
-		h.view(func(tx inbox.Tx) {
-			_, err := tx.(inbox.KnowledgeTx).GetKnowledgeDoc(gone.ID)
+		h.view(func(tx driver.Tx) {
+			_, err := tx.(driver.KnowledgeTx).GetKnowledgeDoc(gone.ID)
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 		})
 	})
@@ -148,22 +149,22 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		kput(h, other, &theirs, "their opening hours are secret")
 		require.Equal(t, []string{"our opening hours are nine to five"}, texts(search(h, h.tenant, "opening secret", 0)))
 		require.Equal(t, []string{"their opening hours are secret"}, texts(search(h, other, "opening", 0)))
-		h.view(func(tx inbox.Tx) {
-			k := tx.(inbox.KnowledgeTx)
+		h.view(func(tx driver.Tx) {
+			k := tx.(driver.KnowledgeTx)
 			_, err := k.GetKnowledgeDoc(theirs.ID)
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 			list, err := k.ListKnowledgeDocs()
 			require.NoError(t, err)
 			require.Len(t, list, 1)
 		})
-		err := h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
-			return tx.(inbox.KnowledgeTx).DeleteKnowledgeDoc(theirs.ID)
+		err := h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
+			return tx.(driver.KnowledgeTx).DeleteKnowledgeDoc(theirs.ID)
 		})
 		require.ErrorIs(t, err, inbox.ErrNotFound)
 		// Writing a document of another tenant through this tenant's
 		// transaction is refused.
-		err = h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
-			return tx.(inbox.KnowledgeTx).PutKnowledgeDoc(&inbox.KnowledgeDoc{TenantID: other, Title: "Sneaky"}, nil)
+		err = h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
+			return tx.(driver.KnowledgeTx).PutKnowledgeDoc(&inbox.KnowledgeDoc{TenantID: other, Title: "Sneaky"}, nil)
 		})
 		require.Error(t, err)
 		require.Equal(t, []string{"their opening hours are secret"}, texts(search(h, other, "opening hours", 0)))
@@ -221,8 +222,8 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		d := inbox.KnowledgeDoc{Title: "Shipping"}
 		kput(h, h.tenant, &d, "parcels leave on mondays")
 		boom := errors.New("boom")
-		err := h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
-			k := tx.(inbox.KnowledgeTx)
+		err := h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
+			k := tx.(driver.KnowledgeTx)
 			replaced := d
 			replaced.Title = "Shipping v2"
 			require.NoError(t, k.PutKnowledgeDoc(&replaced, []inbox.KnowledgeChunk{{Text: "parcels leave on fridays"}}))
@@ -232,15 +233,15 @@ func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 		require.ErrorIs(t, err, boom)
 		require.Empty(t, search(h, h.tenant, "fridays", 0))
 		require.Equal(t, []string{"parcels leave on mondays"}, texts(search(h, h.tenant, "mondays", 0)))
-		h.view(func(tx inbox.Tx) {
-			list, err := tx.(inbox.KnowledgeTx).ListKnowledgeDocs()
+		h.view(func(tx driver.Tx) {
+			list, err := tx.(driver.KnowledgeTx).ListKnowledgeDocs()
 			require.NoError(t, err)
 			require.Len(t, list, 1)
 			require.Equal(t, "Shipping", list[0].Title)
 			require.Equal(t, int64(1), list[0].Version)
 		})
-		err = h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
-			require.NoError(t, tx.(inbox.KnowledgeTx).DeleteKnowledgeDoc(d.ID))
+		err = h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
+			require.NoError(t, tx.(driver.KnowledgeTx).DeleteKnowledgeDoc(d.ID))
 			return boom
 		})
 		require.ErrorIs(t, err, boom)

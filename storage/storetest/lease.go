@@ -10,16 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-// testLeases checks stores that offer the optional inbox.Leaser
+// testLeases checks stores that offer the optional driver.Leaser
 // capability; the group is skipped for the others.
 func testLeases(t *testing.T, newStore NewStoreFunc) {
-	leaser := func(t *testing.T) inbox.Leaser {
+	leaser := func(t *testing.T) driver.Leaser {
 		t.Helper()
-		l, ok := newStore(t).(inbox.Leaser)
+		l, ok := newStore(t).(driver.Leaser)
 		if !ok {
-			t.Skip("the store does not implement inbox.Leaser")
+			t.Skip("the store does not implement driver.Leaser")
 		}
 		return l
 	}

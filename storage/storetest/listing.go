@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // variedConversations creates n conversations whose fields cycle with
@@ -22,7 +23,7 @@ func variedConversations(t *testing.T, h *harness, n int) []inbox.Conversation {
 	projects := []string{"", "proj-1", "", "proj-2"}
 	subjects := []string{"Lampe", "Facture", "Retour", "Lampe"}
 	all := make([]inbox.Conversation, 0, n)
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		for i := range n {
 			c := inbox.Conversation{
 				Source:        sources[i%4],
@@ -90,7 +91,7 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 	t.Run("FiltersAndSorts", func(t *testing.T) {
 		h := setup(t, newStore)
 		all := variedConversations(t, h, 60)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for name, q := range queries {
 				for _, s := range sorts {
 					q.Sort, q.Limit = s, 500
@@ -124,7 +125,7 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 			inbox.SortStatus:   {first, second, c.ID, a.ID, e.ID},
 			inbox.SortQueue:    {second, first, c.ID, a.ID, e.ID},
 		} {
-			h.view(func(tx inbox.Tx) {
+			h.view(func(tx driver.Tx) {
 				page, err := tx.ListConversations(inbox.ConversationQuery{Sort: s})
 				require.NoError(t, err)
 				require.Equal(t, want, conversationIDs(page.Items), "sort %q", s)
@@ -140,13 +141,13 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 		other := h.conversation(func(c *inbox.Conversation) { c.LastMessageAt = at(1 * time.Hour) })
 		h.conversation(func(c *inbox.Conversation) { c.ProjectID = "proj-y" })
 		var task inbox.Task
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			task = inbox.Task{ConversationID: byTask.ID, ProjectID: "proj-x", Title: "Send the quote"}
 			require.NoError(t, tx.CreateTask(&task))
 			require.NoError(t, tx.CreateTask(&inbox.Task{ConversationID: other.ID, ProjectID: "proj-z", Title: "Call back"}))
 			require.NoError(t, tx.CreateTask(&inbox.Task{ConversationID: linked.ID, ProjectID: "proj-x", Title: "Ship"}))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{ProjectID: "proj-x", WithTotal: true})
 			require.NoError(t, err)
 			require.Equal(t, []string{linked.ID, byTask.ID}, conversationIDs(page.Items))
@@ -159,13 +160,13 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 			require.Equal(t, "proj-x", got.ProjectID)
 		})
 		// Moving the task to another project takes the conversation out.
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			got, err := tx.GetTask(task.ID)
 			require.NoError(t, err)
 			got.ProjectID = "proj-z"
 			require.NoError(t, tx.UpdateTask(&got))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{ProjectID: "proj-z"})
 			require.NoError(t, err)
 			require.Equal(t, []string{byTask.ID, other.ID}, conversationIDs(page.Items))
@@ -176,7 +177,7 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 		c := h.conversation(func(c *inbox.Conversation) { c.Status = inbox.StatusOpen; c.Priority = inbox.PriorityHigh })
 		open := func() []string {
 			var ids []string
-			h.view(func(tx inbox.Tx) {
+			h.view(func(tx driver.Tx) {
 				page, err := tx.ListConversations(inbox.ConversationQuery{OpenWork: true, Sort: inbox.SortQueue})
 				require.NoError(t, err)
 				ids = conversationIDs(page.Items)
@@ -184,14 +185,14 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 			return ids
 		}
 		require.Equal(t, []string{c.ID}, open())
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			got, err := tx.GetConversation(c.ID)
 			require.NoError(t, err)
 			got.SnoozedUntil = at(5 * time.Hour)
 			require.NoError(t, tx.UpdateConversation(&got))
 		})
 		require.Empty(t, open())
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			got, err := tx.GetConversation(c.ID)
 			require.NoError(t, err)
 			require.Equal(t, at(5*time.Hour), got.SnoozedUntil)
@@ -205,7 +206,7 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 	t.Run("InvalidQueries", func(t *testing.T) {
 		h := setup(t, newStore)
 		h.conversation()
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for name, q := range map[string]inbox.ConversationQuery{
 				"unknown sort":   {Sort: "alphabetical"},
 				"negative limit": {Limit: -1},
@@ -218,13 +219,13 @@ func testListConversations(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("Limits", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for i := range 520 {
 				c := newConversation(func(c *inbox.Conversation) { c.LastMessageAt = at(time.Duration(i) * time.Minute) })
 				require.NoError(t, tx.CreateConversation(&c))
 			}
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for limit, want := range map[int]int{0: 50, 1: 1, 499: 499, 500: 500, 501: 500, 10_000: 500} {
 				page, err := tx.ListConversations(inbox.ConversationQuery{Limit: limit})
 				require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testListProperty checks ListConversations against the model on random
@@ -27,7 +28,7 @@ func testListProperty(t *testing.T, newStore NewStoreFunc) {
 		require.NoError(rt, store.CreateTenant(ctx, &inbox.Tenant{ID: tenant}))
 		n := rapid.IntRange(0, 25).Draw(rt, "conversations")
 		var all []inbox.Conversation
-		require.NoError(rt, store.Update(ctx, tenant, func(tx inbox.Tx) error {
+		require.NoError(rt, store.Update(ctx, tenant, func(tx driver.Tx) error {
 			for range n {
 				c := inbox.Conversation{
 					Source:        rapid.SampledFrom([]inbox.Source{inbox.SourceEmail, inbox.SourceSMS}).Draw(rt, "source"),
@@ -82,7 +83,7 @@ func testListProperty(t *testing.T, newStore NewStoreFunc) {
 			if rapid.Bool().Draw(rt, "until") {
 				q.Until = at(time.Duration(rapid.IntRange(0, 4).Draw(rt, "until hour")) * time.Hour)
 			}
-			require.NoError(rt, store.View(ctx, tenant, func(tx inbox.Tx) error {
+			require.NoError(rt, store.View(ctx, tenant, func(tx driver.Tx) error {
 				got := listAll(rt, tx, q)
 				require.Equal(rt, modelList(all, q), conversationIDs(got), "query %+v", q)
 				return nil

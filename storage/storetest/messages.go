@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func messageEntity() entity[inbox.Message] {
@@ -17,9 +18,9 @@ func messageEntity() entity[inbox.Message] {
 		minimal: func(h *harness) inbox.Message {
 			return inbox.Message{ConversationID: h.conversation().ID, Source: inbox.SourceSMS, Direction: inbox.DirectionIn}
 		},
-		create: func(tx inbox.Tx, v *inbox.Message) error { return tx.InsertMessage(v) },
-		get:    func(tx inbox.Tx, id string) (inbox.Message, error) { return tx.GetMessage(id) },
-		update: func(tx inbox.Tx, v *inbox.Message) error { return tx.UpdateMessage(v) },
+		create: func(tx driver.Tx, v *inbox.Message) error { return tx.InsertMessage(v) },
+		get:    func(tx driver.Tx, id string) (inbox.Message, error) { return tx.GetMessage(id) },
+		update: func(tx driver.Tx, v *inbox.Message) error { return tx.UpdateMessage(v) },
 		change: func(v *inbox.Message) {
 			v.Read = false
 			v.Delivery = inbox.DeliveryDelivered
@@ -50,14 +51,14 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 	t.Run("InsertIntoUnknownConversationNotFound", func(t *testing.T) {
 		h := setup(t, newStore)
 		m := newMessage("no-such-conversation")
-		h.update(func(tx inbox.Tx) { require.ErrorIs(t, tx.InsertMessage(&m), inbox.ErrNotFound) })
+		h.update(func(tx driver.Tx) { require.ErrorIs(t, tx.InsertMessage(&m), inbox.ErrNotFound) })
 	})
 	t.Run("ByProviderID", func(t *testing.T) {
 		h := setup(t, newStore)
 		conv := h.conversation()
 		m := h.message(conv.ID, func(m *inbox.Message) { m.IntegrationID, m.ProviderID = "int-1", "42" })
 		h.message(conv.ID, func(m *inbox.Message) { m.IntegrationID, m.ProviderID = "int-2", "42" })
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			got, err := tx.GetMessageByProviderID("int-1", "42")
 			require.NoError(t, err)
 			requireSame(t, m, got)
@@ -71,8 +72,8 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			m.IntegrationID, m.Direction, m.Author, m.Delivery = "int-1", inbox.DirectionOut, inbox.AuthorAgent, inbox.DeliveryQueued
 		})
 		out.ProviderID, out.Delivery = "SM-9", inbox.DeliverySent
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.UpdateMessage(&out)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.UpdateMessage(&out)) })
+		h.view(func(tx driver.Tx) {
 			got, err := tx.GetMessageByProviderID("int-1", "SM-9")
 			require.NoError(t, err)
 			require.Equal(t, out.ID, got.ID)
@@ -93,9 +94,9 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			firstB = b2
 		}
 		h.message(none.ID, outbound)
-		h.view(func(tx inbox.Tx) {
-			r, ok := tx.(inbox.FirstInboundReader)
-			require.True(t, ok, "the store's transactions implement inbox.FirstInboundReader")
+		h.view(func(tx driver.Tx) {
+			r, ok := tx.(driver.FirstInboundReader)
+			require.True(t, ok, "the store's transactions implement driver.FirstInboundReader")
 			got, err := r.FirstInbound([]string{a.ID, b.ID, none.ID, "no-such-conversation"})
 			require.NoError(t, err)
 			require.Len(t, got, 2)
@@ -124,19 +125,19 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 		h.message(conv.ID, withFiles("raw-old", "file-old"), func(m *inbox.Message) { m.ID = oldID })
 		h.message(conv.ID, withFiles("raw-new", "file-1", "file-2"), func(m *inbox.Message) { m.ID = inbox.NewID() })
 		h.message(conv.ID, withFiles(""), func(m *inbox.Message) { m.ID = inbox.NewID() })
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.AddQuarantine(&inbox.QuarantineItem{ID: inbox.NewID(), Error: "bad", RawKey: "raw-quarantined"}))
 		})
 		other := h.conversationIn("other")
-		h.updateIn("other", func(tx inbox.Tx) {
+		h.updateIn("other", func(tx driver.Tx) {
 			m := newMessage(other.ID, withFiles("raw-other", "file-other"), func(m *inbox.Message) { m.ID = inbox.NewID() })
 			require.NoError(t, tx.InsertMessage(&m))
 		})
 		refs := func(fromID string) []string {
 			seen := map[string]bool{}
-			h.view(func(tx inbox.Tx) {
-				r, ok := tx.(inbox.BlobRefLister)
-				require.True(t, ok, "the store's transactions implement inbox.BlobRefLister")
+			h.view(func(tx driver.Tx) {
+				r, ok := tx.(driver.BlobRefLister)
+				require.True(t, ok, "the store's transactions implement driver.BlobRefLister")
 				require.NoError(t, r.BlobRefsFrom(fromID, func(k string) error { seen[k] = true; return nil }))
 			})
 			keys := slices.Collect(maps.Keys(seen))
@@ -161,9 +162,9 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 		if a.ID > b.ID {
 			latest = a
 		}
-		h.view(func(tx inbox.Tx) {
-			r, ok := tx.(inbox.LastInboundReader)
-			require.True(t, ok, "the store's transactions implement inbox.LastInboundReader")
+		h.view(func(tx driver.Tx) {
+			r, ok := tx.(driver.LastInboundReader)
+			require.True(t, ok, "the store's transactions implement driver.LastInboundReader")
 			got, err := r.LastInbound(conv.ID)
 			require.NoError(t, err)
 			requireSame(t, latest, got)
@@ -181,7 +182,7 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 		secondA := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(time.Minute) })
 		secondB := h.message(conv.ID, func(m *inbox.Message) { m.SentAt = at(time.Minute) })
 		h.message(other.ID)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListMessages(conv.ID)
 			require.NoError(t, err)
 			want := []string{first.ID, secondA.ID, secondB.ID, third.ID}
@@ -195,7 +196,7 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 		})
 		empty := h.conversation()
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListMessages(empty.ID)
 			require.NoError(t, err)
 			require.Empty(t, list)
@@ -206,8 +207,8 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 		from, to := h.conversation(), h.conversation()
 		m := h.message(from.ID, func(m *inbox.Message) { m.ThreadKeys = []string{"m:moved@example.com"} })
 		stays := h.message(from.ID)
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.MoveMessage(m.ID, to.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.MoveMessage(m.ID, to.ID)) })
+		h.view(func(tx driver.Tx) {
 			got, err := tx.GetMessage(m.ID)
 			require.NoError(t, err)
 			require.Equal(t, to.ID, got.ConversationID)
@@ -219,7 +220,7 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Equal(t, []string{m.ID}, messageIDs(list))
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.ErrorIs(t, tx.MoveMessage("no-such-message", to.ID), inbox.ErrNotFound)
 			require.ErrorIs(t, tx.MoveMessage(m.ID, "no-such-conversation"), inbox.ErrNotFound)
 			got, err := tx.GetMessage(m.ID)

@@ -7,10 +7,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // getNotification finds a notification by id through ListNotifications.
-func getNotification(tx inbox.Tx, id string) (inbox.Notification, error) {
+func getNotification(tx driver.Tx, id string) (inbox.Notification, error) {
 	list, err := tx.ListNotifications(inbox.NotificationQuery{Limit: 500})
 	if err != nil {
 		return inbox.Notification{}, err
@@ -30,7 +31,7 @@ func testNotifications(t *testing.T, newStore NewStoreFunc) {
 				CreatedAt: t0.In(paris), ReadAt: at(time.Hour).In(paris)}
 		},
 		minimal:   func(*harness) inbox.Notification { return inbox.Notification{UserID: "emp-1"} },
-		create:    func(tx inbox.Tx, v *inbox.Notification) error { return tx.CreateNotification(v) },
+		create:    func(tx driver.Tx, v *inbox.Notification) error { return tx.CreateNotification(v) },
 		get:       getNotification,
 		id:        func(v *inbox.Notification) *string { return &v.ID },
 		tenant:    func(v *inbox.Notification) *inbox.TenantID { return &v.TenantID },
@@ -39,7 +40,7 @@ func testNotifications(t *testing.T, newStore NewStoreFunc) {
 	t.Run("ListAndMarkRead", func(t *testing.T) {
 		h := setup(t, newStore)
 		ids := map[string]string{}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, spec := range []struct {
 				text, user string
 				created    time.Duration
@@ -54,12 +55,12 @@ func testNotifications(t *testing.T, newStore NewStoreFunc) {
 				ids[spec.text] = n.ID
 			}
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.MarkNotificationRead(ids["c"], at(time.Hour)))
 			require.NoError(t, tx.MarkNotificationRead(ids["c"], at(2*time.Hour)), "marking twice is harmless")
 			require.ErrorIs(t, tx.MarkNotificationRead("no-such-id", at(time.Hour)), inbox.ErrNotFound)
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for _, tc := range []struct {
 				q    inbox.NotificationQuery
 				want []string

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func fullOutbox() inbox.OutboxItem {
@@ -18,7 +19,7 @@ func fullOutbox() inbox.OutboxItem {
 }
 
 // getOutbox finds an outbox item by id, as the Tx has no Get for them.
-func getOutbox(tx inbox.Tx, id string) (inbox.OutboxItem, error) {
+func getOutbox(tx driver.Tx, id string) (inbox.OutboxItem, error) {
 	list, err := tx.ListOutbox(inbox.OutboxQuery{})
 	if err != nil {
 		return inbox.OutboxItem{}, err
@@ -35,9 +36,9 @@ func testOutbox(t *testing.T, newStore NewStoreFunc) {
 	checkEntity(t, newStore, entity[inbox.OutboxItem]{
 		full:    func(*harness) inbox.OutboxItem { return fullOutbox() },
 		minimal: func(*harness) inbox.OutboxItem { return inbox.OutboxItem{IdempotencyKey: "idem-" + inbox.NewID()} },
-		create:  func(tx inbox.Tx, v *inbox.OutboxItem) error { return tx.EnqueueOutbox(v) },
+		create:  func(tx driver.Tx, v *inbox.OutboxItem) error { return tx.EnqueueOutbox(v) },
 		get:     getOutbox,
-		update:  func(tx inbox.Tx, v *inbox.OutboxItem) error { return tx.UpdateOutbox(v) },
+		update:  func(tx driver.Tx, v *inbox.OutboxItem) error { return tx.UpdateOutbox(v) },
 		change: func(v *inbox.OutboxItem) {
 			v.Status, v.Attempts, v.NextAttemptAt, v.LastError, v.ProviderID, v.UpdatedAt =
 				inbox.OutboxSent, 3, time.Time{}, "", "SM-77", at(time.Hour)
@@ -49,8 +50,8 @@ func testOutbox(t *testing.T, newStore NewStoreFunc) {
 	t.Run("IdempotencyKey", func(t *testing.T) {
 		h := setup(t, newStore)
 		first := fullOutbox()
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.EnqueueOutbox(&first)) })
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.EnqueueOutbox(&first)) })
+		h.update(func(tx driver.Tx) {
 			dup := inbox.OutboxItem{MessageID: "msg-2", IdempotencyKey: first.IdempotencyKey}
 			require.ErrorIs(t, tx.EnqueueOutbox(&dup), inbox.ErrConflict)
 			empty := inbox.OutboxItem{MessageID: "msg-3"}
@@ -64,7 +65,7 @@ func testOutbox(t *testing.T, newStore NewStoreFunc) {
 	t.Run("ListFiltersAndDueOrder", func(t *testing.T) {
 		h := setup(t, newStore)
 		names := map[string]string{}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, spec := range []struct {
 				name, msg string
 				status    inbox.OutboxStatus
@@ -81,7 +82,7 @@ func testOutbox(t *testing.T, newStore NewStoreFunc) {
 				names[o.ID] = spec.name
 			}
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for _, tc := range []struct {
 				q    inbox.OutboxQuery
 				want []string

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func testPagination(t *testing.T, newStore NewStoreFunc) {
@@ -22,7 +23,7 @@ func testPagination(t *testing.T, newStore NewStoreFunc) {
 				for _, limit := range []int{1, 3, 7, len(want), len(want) + 1} {
 					q.Limit = limit
 					var got []string
-					h.view(func(tx inbox.Tx) {
+					h.view(func(tx driver.Tx) {
 						for pages := 0; ; pages++ {
 							require.Less(t, pages, len(want)+2, "pagination does not end")
 							page, err := tx.ListConversations(q)
@@ -47,7 +48,7 @@ func testPagination(t *testing.T, newStore NewStoreFunc) {
 		for range 10 {
 			h.conversation()
 		}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 5})
 			require.NoError(t, err)
 			require.NotEmpty(t, page.NextCursor)
@@ -73,7 +74,7 @@ func testPagination(t *testing.T, newStore NewStoreFunc) {
 				for pages := 0; ; pages++ {
 					require.Less(t, pages, 100, "pagination does not end")
 					var page inbox.ConversationPage
-					h.view(func(tx inbox.Tx) {
+					h.view(func(tx driver.Tx) {
 						var err error
 						page, err = tx.ListConversations(q)
 						require.NoError(t, err)
@@ -86,7 +87,7 @@ func testPagination(t *testing.T, newStore NewStoreFunc) {
 					// Between pages: new conversations anywhere in the
 					// order, an unrelated update, and the deletion of the
 					// conversation the cursor points to and of another one.
-					h.update(func(tx inbox.Tx) {
+					h.update(func(tx driver.Tx) {
 						for range 3 {
 							c := newConversation(func(c *inbox.Conversation) {
 								c.Status = inbox.Statuses[rng.IntN(6)]
@@ -129,7 +130,7 @@ func testPagination(t *testing.T, newStore NewStoreFunc) {
 		for range 3 {
 			h.conversation()
 		}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 1, Sort: inbox.SortPriority})
 			require.NoError(t, err)
 			_, err = tx.ListConversations(inbox.ConversationQuery{Limit: 1, Sort: inbox.SortOldest, Cursor: page.NextCursor})

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func fullQuarantine() inbox.QuarantineItem {
@@ -25,9 +26,9 @@ func testQuarantine(t *testing.T, newStore NewStoreFunc) {
 	checkEntity(t, newStore, entity[inbox.QuarantineItem]{
 		full:    func(*harness) inbox.QuarantineItem { return fullQuarantine() },
 		minimal: func(*harness) inbox.QuarantineItem { return inbox.QuarantineItem{Error: "bad"} },
-		create:  func(tx inbox.Tx, v *inbox.QuarantineItem) error { return tx.AddQuarantine(v) },
-		get:     func(tx inbox.Tx, id string) (inbox.QuarantineItem, error) { return tx.GetQuarantine(id) },
-		update:  func(tx inbox.Tx, v *inbox.QuarantineItem) error { return tx.UpdateQuarantine(v) },
+		create:  func(tx driver.Tx, v *inbox.QuarantineItem) error { return tx.AddQuarantine(v) },
+		get:     func(tx driver.Tx, id string) (inbox.QuarantineItem, error) { return tx.GetQuarantine(id) },
+		update:  func(tx driver.Tx, v *inbox.QuarantineItem) error { return tx.UpdateQuarantine(v) },
 		change: func(v *inbox.QuarantineItem) {
 			v.ReplayedAt, v.ReplayMessageID, v.Error = time.Time{}, "", "replay failed: still unparsable"
 			v.Inbound = json.RawMessage(`{"fixed": true}`)
@@ -39,7 +40,7 @@ func testQuarantine(t *testing.T, newStore NewStoreFunc) {
 	t.Run("ListNewestFirst", func(t *testing.T) {
 		h := setup(t, newStore)
 		names := map[string]string{}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, spec := range []struct {
 				name, integration string
 				created           time.Duration
@@ -58,7 +59,7 @@ func testQuarantine(t *testing.T, newStore NewStoreFunc) {
 				names[q.ID] = spec.name
 			}
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for _, tc := range []struct {
 				q    inbox.QuarantineQuery
 				want []string
@@ -81,13 +82,13 @@ func testQuarantine(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("ListDefaultLimit", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for i := range 60 {
 				q := inbox.QuarantineItem{Error: "bad", CreatedAt: at(time.Duration(i) * time.Second)}
 				require.NoError(t, tx.AddQuarantine(&q))
 			}
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListQuarantine(inbox.QuarantineQuery{})
 			require.NoError(t, err)
 			require.Len(t, list, 50)
@@ -105,7 +106,7 @@ func testQuarantineKeys(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		h.addTenant("tenant-b")
 		var first inbox.QuarantineItem
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			first = inbox.QuarantineItem{IntegrationID: "int-1", Key: "p:int-1:42", Error: "bad"}
 			require.NoError(t, tx.AddQuarantine(&first))
 			again := inbox.QuarantineItem{IntegrationID: "int-1", Key: "p:int-1:42", Error: "bad again"}
@@ -117,11 +118,11 @@ func testQuarantineKeys(t *testing.T, newStore NewStoreFunc) {
 				require.NoError(t, tx.AddQuarantine(&unkeyed), "empty keys never conflict")
 			}
 		})
-		h.updateIn("tenant-b", func(tx inbox.Tx) {
+		h.updateIn("tenant-b", func(tx driver.Tx) {
 			same := inbox.QuarantineItem{IntegrationID: "int-1", Key: "p:int-1:42", Error: "bad"}
 			require.NoError(t, tx.AddQuarantine(&same), "keys are per tenant")
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			found, err := tx.ListQuarantine(inbox.QuarantineQuery{Key: "p:int-1:42"})
 			require.NoError(t, err)
 			require.Len(t, found, 1)
@@ -149,7 +150,7 @@ func testQuarantineKeys(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Equal(t, 2, res.Quarantined, "round %d", round)
 		}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			items, err := tx.ListQuarantine(inbox.QuarantineQuery{})
 			require.NoError(t, err)
 			require.Len(t, items, 2, "each bad message is quarantined once")

@@ -10,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testReadMarks checks agents' own read state: a mark is one agent's
@@ -21,8 +22,8 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 	t.Run("OneAgentsMarkLeavesColleaguesUnread", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := h.conversation(func(c *inbox.Conversation) { c.Unread = 1 })
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.SetReadMark(c.ID, "ada", false)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.SetReadMark(c.ID, "ada", false)) })
+		h.view(func(tx driver.Tx) {
 			marks, err := tx.ReadMarks("ada", []string{c.ID})
 			require.NoError(t, err)
 			require.Equal(t, map[string]bool{c.ID: false}, marks, "ada marked it read")
@@ -50,11 +51,11 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 		// ada marks it unread again; a read conversation marked unread
 		// counts for her alone.
 		read := h.conversation(func(c *inbox.Conversation) { c.LastMessageAt = t0.Add(time.Hour) })
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.SetReadMark(c.ID, "ada", true))
 			require.NoError(t, tx.SetReadMark(read.ID, "ada", true))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			n, err := tx.ReaderUnreadCounts("ada")
 			require.NoError(t, err)
 			require.Equal(t, map[string]int{"": 2}, nonZero(n))
@@ -68,10 +69,10 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 		})
 
 		// Clearing gives everyone the team's state back.
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.ClearReadMarks([]string{c.ID, read.ID, "no-such-conversation"}))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			marks, err := tx.ReadMarks("ada", []string{c.ID, read.ID})
 			require.NoError(t, err)
 			require.Empty(t, marks)
@@ -83,8 +84,8 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		spam := h.conversation(func(c *inbox.Conversation) { c.Status = inbox.StatusSpam })
 		archived := h.conversation(func(c *inbox.Conversation) { c.Status = inbox.StatusArchived; c.Unread = 2 })
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.SetReadMark(spam.ID, "ada", true)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.SetReadMark(spam.ID, "ada", true)) })
+		h.view(func(tx driver.Tx) {
 			for _, agent := range []string{"ada", "bob"} {
 				n, err := tx.ReaderUnreadCounts(agent)
 				require.NoError(t, err)
@@ -100,11 +101,11 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 	t.Run("DeletingAConversationDropsItsMarks", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := h.conversation()
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.SetReadMark(c.ID, "ada", true))
 			require.NoError(t, tx.DeleteConversation(c.ID))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			marks, err := tx.ReadMarks("ada", []string{c.ID})
 			require.NoError(t, err)
 			require.Empty(t, marks)
@@ -117,19 +118,19 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 	t.Run("RefusesUnknownConversationsAndReadOnlyWrites", func(t *testing.T) {
 		h := setup(t, newStore)
 		c := h.conversation()
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.ErrorIs(t, tx.SetReadMark("no-such-conversation", "ada", false), inbox.ErrNotFound)
 			require.ErrorIs(t, tx.SetReadMark(c.ID, "", false), inbox.ErrInvalid)
 			require.NoError(t, tx.SetReadMark(c.ID, "ada", true), "the transaction is still usable")
 		})
 		h.addTenant("tenant-b")
-		h.updateIn("tenant-b", func(tx inbox.Tx) {
+		h.updateIn("tenant-b", func(tx driver.Tx) {
 			require.ErrorIs(t, tx.SetReadMark(c.ID, "ada", false), inbox.ErrNotFound, "another tenant's conversation")
 			marks, err := tx.ReadMarks("ada", []string{c.ID})
 			require.NoError(t, err)
 			require.Empty(t, marks, "another tenant's marks are invisible")
 		})
-		err := h.store.View(h.ctx, h.tenant, func(tx inbox.Tx) error {
+		err := h.store.View(h.ctx, h.tenant, func(tx driver.Tx) error {
 			require.ErrorIs(t, tx.SetReadMark(c.ID, "ada", false), inbox.ErrUnsupported)
 			require.ErrorIs(t, tx.ClearReadMarks([]string{c.ID}), inbox.ErrUnsupported)
 			return nil
@@ -147,7 +148,7 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 			convs := map[string]inbox.Conversation{}
 			marks := map[string]map[string]bool{"ada": {}, "bob": {}}
 			var folders []string
-			update := func(fn func(tx inbox.Tx) error) { require.NoError(rt, store.Update(ctx, tenant, fn)) }
+			update := func(fn func(tx driver.Tx) error) { require.NoError(rt, store.Update(ctx, tenant, fn)) }
 			anyConv := func() inbox.Conversation {
 				if len(convs) == 0 {
 					rt.Skip("no conversation")
@@ -172,7 +173,7 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 			rt.Repeat(map[string]func(*rapid.T){
 				"create folder": func(rt *rapid.T) {
 					f := inbox.Folder{Name: "f"}
-					update(func(tx inbox.Tx) error { return tx.CreateFolder(&f) })
+					update(func(tx driver.Tx) error { return tx.CreateFolder(&f) })
 					folders = append(folders, f.ID)
 				},
 				"create conversation": func(rt *rapid.T) {
@@ -182,38 +183,38 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 						c.Unread = rapid.IntRange(0, 2).Draw(rt, "unread")
 						c.LastMessageAt = t0.Add(time.Duration(rapid.IntRange(0, 100).Draw(rt, "minute")) * time.Minute)
 					})
-					update(func(tx inbox.Tx) error { return tx.CreateConversation(&c) })
+					update(func(tx driver.Tx) error { return tx.CreateConversation(&c) })
 					convs[c.ID] = c
 				},
 				"team read state": func(rt *rapid.T) {
 					c := anyConv()
 					c.Unread = rapid.IntRange(0, 2).Draw(rt, "unread")
-					update(func(tx inbox.Tx) error { return tx.UpdateConversation(&c) })
+					update(func(tx driver.Tx) error { return tx.UpdateConversation(&c) })
 					convs[c.ID] = c
 				},
 				"set status": func(rt *rapid.T) {
 					c := anyConv()
 					c.Status = rapid.SampledFrom(inbox.Statuses).Draw(rt, "status")
-					update(func(tx inbox.Tx) error { return tx.UpdateConversation(&c) })
+					update(func(tx driver.Tx) error { return tx.UpdateConversation(&c) })
 					convs[c.ID] = c
 				},
 				"agent mark": func(rt *rapid.T) {
 					c := anyConv()
 					agent := rapid.SampledFrom(agents).Draw(rt, "agent")
 					u := rapid.Bool().Draw(rt, "unread for the agent")
-					update(func(tx inbox.Tx) error { return tx.SetReadMark(c.ID, agent, u) })
+					update(func(tx driver.Tx) error { return tx.SetReadMark(c.ID, agent, u) })
 					marks[agent][c.ID] = u
 				},
 				"clear marks": func(rt *rapid.T) {
 					c := anyConv()
-					update(func(tx inbox.Tx) error { return tx.ClearReadMarks([]string{c.ID}) })
+					update(func(tx driver.Tx) error { return tx.ClearReadMarks([]string{c.ID}) })
 					for _, m := range marks {
 						delete(m, c.ID)
 					}
 				},
 				"delete conversation": func(rt *rapid.T) {
 					c := anyConv()
-					update(func(tx inbox.Tx) error { return tx.DeleteConversation(c.ID) })
+					update(func(tx driver.Tx) error { return tx.DeleteConversation(c.ID) })
 					delete(convs, c.ID)
 					for _, m := range marks {
 						delete(m, c.ID)
@@ -222,7 +223,7 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 				"failed write leaves marks": func(rt *rapid.T) {
 					c := anyConv()
 					boom := errors.New("rolled back")
-					err := store.Update(ctx, tenant, func(tx inbox.Tx) error {
+					err := store.Update(ctx, tenant, func(tx driver.Tx) error {
 						require.NoError(rt, tx.SetReadMark(c.ID, "ada", !marks["ada"][c.ID]))
 						require.NoError(rt, tx.ClearReadMarks([]string{c.ID}))
 						return boom
@@ -230,7 +231,7 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 					require.ErrorIs(rt, err, boom)
 				},
 				"": func(rt *rapid.T) {
-					require.NoError(rt, store.View(ctx, tenant, func(tx inbox.Tx) error {
+					require.NoError(rt, store.View(ctx, tenant, func(tx driver.Tx) error {
 						all := make([]string, 0, len(convs))
 						for id := range convs {
 							all = append(all, id)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func testSearch(t *testing.T, newStore NewStoreFunc) {
@@ -35,7 +36,7 @@ func testSearch(t *testing.T, newStore NewStoreFunc) {
 		}},
 	}
 	ids := map[string]string{}
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		i := 0
 		for name, f := range fixtures {
 			i++
@@ -52,7 +53,7 @@ func testSearch(t *testing.T, newStore NewStoreFunc) {
 		}
 	})
 	h.addTenant("tenant-b")
-	h.updateIn("tenant-b", func(tx inbox.Tx) {
+	h.updateIn("tenant-b", func(tx driver.Tx) {
 		c := newConversation(func(c *inbox.Conversation) { c.Subject = "Lampe cassée" })
 		require.NoError(t, tx.CreateConversation(&c))
 		m := newMessage(c.ID, func(m *inbox.Message) { m.Text = "problème invoice école" })
@@ -81,7 +82,7 @@ func testSearch(t *testing.T, newStore NewStoreFunc) {
 		{"one word absent", "invoice parapluie", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h.view(func(tx inbox.Tx) {
+			h.view(func(tx driver.Tx) {
 				page, err := tx.ListConversations(inbox.ConversationQuery{Search: tc.search, Sort: inbox.SortOldest})
 				require.NoError(t, err)
 				var want []string
@@ -97,7 +98,7 @@ func testSearch(t *testing.T, newStore NewStoreFunc) {
 		})
 	}
 	t.Run("CombinedWithFiltersSortAndPages", func(t *testing.T) {
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Search: "bonjour", Statuses: []inbox.Status{inbox.StatusOpen, inbox.StatusNew}})
 			require.NoError(t, err)
 			require.ElementsMatch(t, []string{ids["lamp"], ids["invoice"]}, conversationIDs(page.Items))
@@ -115,19 +116,19 @@ func testSearch(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		from, to := h.conversation(), h.conversation()
 		m := h.message(from.ID, func(m *inbox.Message) { m.Text = "parapluie" })
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.MoveMessage(m.ID, to.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.MoveMessage(m.ID, to.ID)) })
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Search: "parapluie"})
 			require.NoError(t, err)
 			require.Equal(t, []string{to.ID}, conversationIDs(page.Items))
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			moved, err := tx.GetMessage(m.ID)
 			require.NoError(t, err)
 			moved.Text = "parasol"
 			require.NoError(t, tx.UpdateMessage(&moved))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Search: "parapluie"})
 			require.NoError(t, err)
 			require.Empty(t, page.Items, "an edited text is searched as edited")
@@ -135,8 +136,8 @@ func testSearch(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.Equal(t, []string{to.ID}, conversationIDs(page.Items))
 		})
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.DeleteConversation(to.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteConversation(to.ID)) })
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Search: "parasol"})
 			require.NoError(t, err)
 			require.Empty(t, page.Items)

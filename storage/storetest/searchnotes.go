@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testSearchNotes checks that a conversation is found by words only one
@@ -25,7 +26,7 @@ func testSearchNotes(t *testing.T, newStore NewStoreFunc) {
 	})
 	h.message(invoice.ID, func(m *inbox.Message) { m.Text = "Merci pour la facture." })
 	note := func(convID, author, body string) {
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			n := inbox.Note{ConversationID: convID, Author: author, Body: body, CreatedAt: at(3 * time.Hour)}
 			require.NoError(t, tx.CreateNote(&n))
 		})
@@ -34,7 +35,7 @@ func testSearchNotes(t *testing.T, newStore NewStoreFunc) {
 	note(invoice.ID, "bob", "Client fidèle depuis 2019.")
 	note(invoice.ID, "bob", "Relancer la comptabilité.")
 	h.addTenant("tenant-b")
-	h.updateIn("tenant-b", func(tx inbox.Tx) {
+	h.updateIn("tenant-b", func(tx driver.Tx) {
 		c := newConversation()
 		require.NoError(t, tx.CreateConversation(&c))
 		n := inbox.Note{ConversationID: c.ID, Author: "ana", Body: "remboursement entrepôt fidèle"}
@@ -62,7 +63,7 @@ func testSearchNotes(t *testing.T, newStore NewStoreFunc) {
 		{name: "messages are still found", search: "abime", want: []string{lamp.ID}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h.view(func(tx inbox.Tx) {
+			h.view(func(tx driver.Tx) {
 				q := tc.query
 				q.Search, q.WithTotal = tc.search, true
 				page, err := tx.ListConversations(q)
@@ -74,8 +75,8 @@ func testSearchNotes(t *testing.T, newStore NewStoreFunc) {
 	}
 
 	t.Run("GoneWithTheConversation", func(t *testing.T) {
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.DeleteConversation(lamp.ID)) })
-		h.view(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteConversation(lamp.ID)) })
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Search: "remboursement"})
 			require.NoError(t, err)
 			require.Empty(t, page.Items)
@@ -83,7 +84,7 @@ func testSearchNotes(t *testing.T, newStore NewStoreFunc) {
 		// A later note with the same words is found.
 		c := h.conversation()
 		note(c.ID, "ana", "Remboursement fait.")
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Search: "remboursement"})
 			require.NoError(t, err)
 			require.Equal(t, []string{c.ID}, conversationIDs(page.Items))

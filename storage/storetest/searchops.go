@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testSearchOperators runs every operator of inbox.ParseSearch, alone and
@@ -17,7 +18,7 @@ import (
 func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 	h := setup(t, newStore)
 	var sales, claims inbox.Folder
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		sales = inbox.Folder{Name: "Ventes"}
 		claims = inbox.Folder{Name: "Réclamations"}
 		require.NoError(t, tx.CreateFolder(&sales))
@@ -58,7 +59,7 @@ func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 	}
 	names := []string{"invoice", "claim", "unfiled", "sms"}
 	ids := map[string]string{}
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		for _, name := range names {
 			f := fixtures[name]
 			c := newConversation(func(c *inbox.Conversation) {
@@ -137,7 +138,7 @@ func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 			q := tc.query
 			q.Search = tc.search
 			var got []inbox.Conversation
-			h.view(func(tx inbox.Tx) { got = listAll(t, tx, q) })
+			h.view(func(tx driver.Tx) { got = listAll(t, tx, q) })
 			var want []string
 			for _, name := range names {
 				if slices.Contains(tc.want, name) {
@@ -148,7 +149,7 @@ func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 		})
 	}
 	t.Run("RelevancePages", func(t *testing.T) {
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			all := listAll(t, tx, inbox.ConversationQuery{Search: "invoic* sort:relevance", Limit: 1})
 			require.Len(t, all, 3, "pages of a ranked search cover each match once")
 			require.ElementsMatch(t, []string{ids["invoice"], ids["claim"], ids["unfiled"]}, conversationIDs(all))
@@ -156,7 +157,7 @@ func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("Refused", func(t *testing.T) {
 		for _, q := range []string{"status:done", "source:f@x", "has:pdf", "is:starred", "after:yesterday", "sort:random", `folder:""`, "\xff"} {
-			h.view(func(tx inbox.Tx) {
+			h.view(func(tx driver.Tx) {
 				_, err := tx.ListConversations(inbox.ConversationQuery{Search: q})
 				require.ErrorIs(t, err, inbox.ErrInvalid, fmt.Sprintf("%q", q))
 			})
@@ -168,7 +169,7 @@ func testSearchOperators(t *testing.T, newStore NewStoreFunc) {
 // with filters, search words and operators, exact for small lists.
 func testTotals(t *testing.T, newStore NewStoreFunc) {
 	h := setup(t, newStore)
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		for i := range 7 {
 			c := newConversation(func(c *inbox.Conversation) {
 				c.LastMessageAt = at(time.Duration(i) * time.Minute)
@@ -197,7 +198,7 @@ func testTotals(t *testing.T, newStore NewStoreFunc) {
 		{inbox.ConversationQuery{Search: "parasol sort:relevance"}, 3},
 		{inbox.ConversationQuery{Search: "nothing"}, 0},
 	} {
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			q := tc.q
 			q.WithTotal, q.Limit = true, 2
 			for page := 0; ; page++ {

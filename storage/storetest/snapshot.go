@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // tenantSnapshot is everything a tenant's Tx can list.
@@ -30,7 +31,7 @@ type tenantSnapshot struct {
 func snapshot(t *testing.T, h *harness, tenant inbox.TenantID) tenantSnapshot {
 	t.Helper()
 	var s tenantSnapshot
-	h.viewIn(tenant, func(tx inbox.Tx) {
+	h.viewIn(tenant, func(tx driver.Tx) {
 		var err error
 		s.Integrations, err = tx.ListIntegrations()
 		require.NoError(t, err)
@@ -69,7 +70,7 @@ func snapshot(t *testing.T, h *harness, tenant inbox.TenantID) tenantSnapshot {
 
 // listAll walks every page of a conversation query, failing on a cursor
 // that does not move on.
-func listAll(t require.TestingT, tx inbox.Tx, q inbox.ConversationQuery) []inbox.Conversation {
+func listAll(t require.TestingT, tx driver.Tx, q inbox.ConversationQuery) []inbox.Conversation {
 	var all []inbox.Conversation
 	seen := map[string]bool{}
 	for {
@@ -88,7 +89,7 @@ func listAll(t require.TestingT, tx inbox.Tx, q inbox.ConversationQuery) []inbox
 }
 
 // listAllContacts walks every page of a contact query.
-func listAllContacts(t require.TestingT, tx inbox.Tx, q inbox.ContactQuery) []inbox.Contact {
+func listAllContacts(t require.TestingT, tx driver.Tx, q inbox.ContactQuery) []inbox.Contact {
 	var all []inbox.Contact
 	seen := map[string]bool{}
 	for {

@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testStats checks that inbox.Engine.Stats gives the same statistics
-// through the store's inbox.StatsTx as through the engine's generic scan,
+// through the store's driver.StatsTx as through the engine's generic scan,
 // on a generated history that crosses both 2026 daylight-saving changes
 // of Europe/Paris, with range ends inside hours, messages on local
 // midnights and on the transition instants, moved messages and
@@ -23,15 +24,15 @@ import (
 func testStats(t *testing.T, newStore NewStoreFunc) {
 	h := setup(t, newStore)
 	supported := false
-	h.view(func(tx inbox.Tx) { _, supported = tx.(inbox.StatsTx) })
+	h.view(func(tx driver.Tx) { _, supported = tx.(driver.StatsTx) })
 	if !supported {
-		t.Skip("the store's transactions do not implement inbox.StatsTx")
+		t.Skip("the store's transactions do not implement driver.StatsTx")
 	}
 	h.addTenant("tenant-b")
 	seedStatsHistory(t, h)
 	// Another tenant's messages must not be counted.
 	other := h.conversationIn("tenant-b")
-	h.updateIn("tenant-b", func(tx inbox.Tx) {
+	h.updateIn("tenant-b", func(tx driver.Tx) {
 		m := newMessage(other.ID, func(m *inbox.Message) { m.CreatedAt = time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC) })
 		require.NoError(t, tx.InsertMessage(&m))
 	})
@@ -41,7 +42,7 @@ func testStats(t *testing.T, newStore NewStoreFunc) {
 	t.Run("RefusedMessageNotCounted", func(t *testing.T) {
 		h := setup(t, newStore)
 		conv := h.conversation()
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			m := newMessage(conv.ID, func(m *inbox.Message) {
 				m.DedupeKeys, m.CreatedAt = []string{"k"}, time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 			})
@@ -92,17 +93,17 @@ func testStats(t *testing.T, newStore NewStoreFunc) {
 
 // withoutStatsTx hides the StatsTx capability of a store's transactions,
 // so the engine falls back to its generic scan.
-type withoutStatsTx struct{ inbox.Store }
+type withoutStatsTx struct{ driver.Store }
 
 // plainTx is a Tx with only the Tx methods.
-type plainTx struct{ inbox.Tx }
+type plainTx struct{ driver.Tx }
 
-func (s withoutStatsTx) View(ctx context.Context, tenant inbox.TenantID, fn func(inbox.Tx) error) error {
-	return s.Store.View(ctx, tenant, func(tx inbox.Tx) error { return fn(plainTx{tx}) })
+func (s withoutStatsTx) View(ctx context.Context, tenant inbox.TenantID, fn func(driver.Tx) error) error {
+	return s.Store.View(ctx, tenant, func(tx driver.Tx) error { return fn(plainTx{tx}) })
 }
 
-func (s withoutStatsTx) Update(ctx context.Context, tenant inbox.TenantID, fn func(inbox.Tx) error) error {
-	return s.Store.Update(ctx, tenant, func(tx inbox.Tx) error { return fn(plainTx{tx}) })
+func (s withoutStatsTx) Update(ctx context.Context, tenant inbox.TenantID, fn func(driver.Tx) error) error {
+	return s.Store.Update(ctx, tenant, func(tx driver.Tx) error { return fn(plainTx{tx}) })
 }
 
 // seedStatsHistory writes about 300 conversations and 1,500 messages over
@@ -163,9 +164,9 @@ func seedStatsHistory(t *testing.T, h *harness) {
 				c.Classification = inbox.Decision{By: by, FolderID: folders[rng.IntN(len(folders))]}
 			}
 		})
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.CreateConversation(&c)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.CreateConversation(&c)) })
 		convIDs = append(convIDs, c.ID)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for j := range 1 + rng.IntN(9) {
 				m := newMessage(c.ID, func(m *inbox.Message) {
 					m.ID = fmt.Sprintf("m-%d-%d", i, j)
@@ -184,7 +185,7 @@ func seedStatsHistory(t *testing.T, h *harness) {
 	}
 	// Move some messages, delete and refile some conversations: volume
 	// follows a message's current conversation and its folder now.
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		for i := range 20 {
 			require.NoError(t, tx.MoveMessage(fmt.Sprintf("m-%d-0", i), convIDs[len(convIDs)-1-i]))
 		}
@@ -200,7 +201,7 @@ func seedStatsHistory(t *testing.T, h *harness) {
 	})
 	// Status, assignee and intent changes after creation: the figures
 	// follow a conversation's state now.
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		for i, id := range convIDs[40:80] {
 			c, err := tx.GetConversation(id)
 			require.NoError(t, err)
@@ -216,7 +217,7 @@ func seedStatsHistory(t *testing.T, h *harness) {
 	// The same on messages inserted by the very transaction that moves,
 	// refiles and deletes: a store may count new messages when the
 	// transaction ends, and must agree with its triggers all the same.
-	h.update(func(tx inbox.Tx) {
+	h.update(func(tx driver.Tx) {
 		n := 0
 		late := func(conv string) string {
 			m := newMessage(conv, func(m *inbox.Message) {

@@ -7,16 +7,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // NewStoreFunc returns a fresh, empty store for one subtest and registers
 // its cleanup with t.
-type NewStoreFunc func(t *testing.T) inbox.Store
+type NewStoreFunc func(t *testing.T) driver.Store
 
 // Run runs the conformance suite against the stores newStore returns. Each
 // subtest gets a store of its own. See the package documentation for the
 // rules it checks.
-func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) driver.Store) {
 	t.Helper()
 	groups := []struct {
 		name string
@@ -53,7 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 		{"UnreadCounts", testUnreadCounts},
 		{"ReadMarks", testReadMarks},
 		{"Concurrency", testConcurrency},
-		{"Leases", testLeases}, // skipped unless the store is an inbox.Leaser
+		{"Leases", testLeases}, // skipped unless the store is an driver.Leaser
 		{"Knowledge", testKnowledge},
 		{"Stats", testStats},
 	}
@@ -66,7 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inbox.Store) {
 type harness struct {
 	t      *testing.T
 	ctx    context.Context
-	store  inbox.Store
+	store  driver.Store
 	tenant inbox.TenantID
 }
 
@@ -89,30 +90,30 @@ func (h *harness) addTenant(id inbox.TenantID) {
 
 // update runs fn in a read-write transaction of the harness's tenant and
 // requires it to commit.
-func (h *harness) update(fn func(tx inbox.Tx)) {
+func (h *harness) update(fn func(tx driver.Tx)) {
 	h.t.Helper()
 	h.updateIn(h.tenant, fn)
 }
 
 // updateIn is update for another tenant.
-func (h *harness) updateIn(tenant inbox.TenantID, fn func(tx inbox.Tx)) {
+func (h *harness) updateIn(tenant inbox.TenantID, fn func(tx driver.Tx)) {
 	h.t.Helper()
-	require.NoError(h.t, h.store.Update(h.ctx, tenant, func(tx inbox.Tx) error {
+	require.NoError(h.t, h.store.Update(h.ctx, tenant, func(tx driver.Tx) error {
 		fn(tx)
 		return nil
 	}))
 }
 
 // view runs fn in a read-only transaction of the harness's tenant.
-func (h *harness) view(fn func(tx inbox.Tx)) {
+func (h *harness) view(fn func(tx driver.Tx)) {
 	h.t.Helper()
 	h.viewIn(h.tenant, fn)
 }
 
 // viewIn is view for another tenant.
-func (h *harness) viewIn(tenant inbox.TenantID, fn func(tx inbox.Tx)) {
+func (h *harness) viewIn(tenant inbox.TenantID, fn func(tx driver.Tx)) {
 	h.t.Helper()
-	require.NoError(h.t, h.store.View(h.ctx, tenant, func(tx inbox.Tx) error {
+	require.NoError(h.t, h.store.View(h.ctx, tenant, func(tx driver.Tx) error {
 		fn(tx)
 		return nil
 	}))
@@ -122,7 +123,7 @@ func (h *harness) viewIn(tenant inbox.TenantID, fn func(tx inbox.Tx)) {
 func (h *harness) conversation(mods ...func(*inbox.Conversation)) inbox.Conversation {
 	h.t.Helper()
 	c := newConversation(mods...)
-	h.update(func(tx inbox.Tx) { require.NoError(h.t, tx.CreateConversation(&c)) })
+	h.update(func(tx driver.Tx) { require.NoError(h.t, tx.CreateConversation(&c)) })
 	return c
 }
 
@@ -130,7 +131,7 @@ func (h *harness) conversation(mods ...func(*inbox.Conversation)) inbox.Conversa
 func (h *harness) message(convID string, mods ...func(*inbox.Message)) inbox.Message {
 	h.t.Helper()
 	m := newMessage(convID, mods...)
-	h.update(func(tx inbox.Tx) { require.NoError(h.t, tx.InsertMessage(&m)) })
+	h.update(func(tx driver.Tx) { require.NoError(h.t, tx.InsertMessage(&m)) })
 	return m
 }
 
@@ -138,7 +139,7 @@ func (h *harness) message(convID string, mods ...func(*inbox.Message)) inbox.Mes
 func (h *harness) getConversation(id string) inbox.Conversation {
 	h.t.Helper()
 	var c inbox.Conversation
-	h.view(func(tx inbox.Tx) {
+	h.view(func(tx driver.Tx) {
 		var err error
 		c, err = tx.GetConversation(id)
 		require.NoError(h.t, err)
@@ -150,6 +151,6 @@ func (h *harness) getConversation(id string) inbox.Conversation {
 func (h *harness) conversationIn(tenant inbox.TenantID) inbox.Conversation {
 	h.t.Helper()
 	c := newConversation()
-	h.updateIn(tenant, func(tx inbox.Tx) { require.NoError(h.t, tx.CreateConversation(&c)) })
+	h.updateIn(tenant, func(tx driver.Tx) { require.NoError(h.t, tx.CreateConversation(&c)) })
 	return c
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func testTenants(t *testing.T, newStore NewStoreFunc) {
@@ -95,9 +96,9 @@ func testTenants(t *testing.T, newStore NewStoreFunc) {
 	t.Run("UnknownTenantTransactions", func(t *testing.T) {
 		s := newStore(t)
 		called := false
-		err := s.Update(ctx, "ghost", func(tx inbox.Tx) error { called = true; return nil })
+		err := s.Update(ctx, "ghost", func(tx driver.Tx) error { called = true; return nil })
 		require.ErrorIs(t, err, inbox.ErrNotFound)
-		err = s.View(ctx, "ghost", func(tx inbox.Tx) error { called = true; return nil })
+		err = s.View(ctx, "ghost", func(tx driver.Tx) error { called = true; return nil })
 		require.ErrorIs(t, err, inbox.ErrNotFound)
 		require.False(t, called, "fn must not run for an unknown tenant")
 	})

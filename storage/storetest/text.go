@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testText checks what a store does with text it cannot keep: a NUL byte
@@ -21,35 +22,35 @@ func testText(t *testing.T, newStore NewStoreFunc) {
 		conv := h.conversation()
 		for _, tc := range []struct {
 			name, field string
-			write       func(tx inbox.Tx) error
+			write       func(tx driver.Tx) error
 		}{
-			{"message subject with NUL", "message.Subject", func(tx inbox.Tx) error {
+			{"message subject with NUL", "message.Subject", func(tx driver.Tx) error {
 				m := newMessage(conv.ID, func(m *inbox.Message) { m.Subject = "Commande\x00123" })
 				return tx.InsertMessage(&m)
 			}},
-			{"message text with invalid UTF-8", "message.Text", func(tx inbox.Tx) error {
+			{"message text with invalid UTF-8", "message.Text", func(tx driver.Tx) error {
 				m := newMessage(conv.ID, func(m *inbox.Message) { m.Text = "caf\xe9 cr\xe8me" })
 				return tx.InsertMessage(&m)
 			}},
-			{"sender name with NUL", "message.From", func(tx inbox.Tx) error {
+			{"sender name with NUL", "message.From", func(tx driver.Tx) error {
 				m := newMessage(conv.ID, func(m *inbox.Message) { m.From.Name = "Ada\x00" })
 				return tx.InsertMessage(&m)
 			}},
-			{"conversation subject with NUL", "conversation.Subject", func(tx inbox.Tx) error {
+			{"conversation subject with NUL", "conversation.Subject", func(tx driver.Tx) error {
 				c := newConversation(func(c *inbox.Conversation) { c.Subject = "\x00" })
 				return tx.CreateConversation(&c)
 			}},
-			{"contact name with invalid UTF-8", "contact.", func(tx inbox.Tx) error {
+			{"contact name with invalid UTF-8", "contact.", func(tx driver.Tx) error {
 				c := inbox.Contact{Name: "Zo\xeb", Emails: []string{"zoe@example.com"}}
 				return tx.CreateContact(&c)
 			}},
-			{"note with NUL", "note.", func(tx inbox.Tx) error {
+			{"note with NUL", "note.", func(tx driver.Tx) error {
 				n := inbox.Note{ConversationID: conv.ID, Author: "emp-1", Body: "call\x00back"}
 				return tx.CreateNote(&n)
 			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				h.update(func(tx inbox.Tx) {
+				h.update(func(tx driver.Tx) {
 					err := tc.write(tx)
 					require.ErrorIs(t, err, inbox.ErrInvalid)
 					var fe *inbox.FieldError
@@ -61,7 +62,7 @@ func testText(t *testing.T, newStore NewStoreFunc) {
 				})
 			})
 		}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			msgs, err := tx.ListMessages(conv.ID)
 			require.NoError(t, err)
 			require.Len(t, msgs, 6, "only the valid messages are stored")
@@ -72,7 +73,7 @@ func testText(t *testing.T, newStore NewStoreFunc) {
 	})
 	t.Run("EngineCleansInboundText", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			require.NoError(t, tx.CreateIntegration(&inbox.Integration{ID: "mail", Kind: inbox.SourceEmail, Name: "Support"}))
 		})
 		cursor := "after-bad-mail"
@@ -89,7 +90,7 @@ func testText(t *testing.T, newStore NewStoreFunc) {
 		})
 		require.NoError(t, err)
 		require.Equal(t, inbox.IngestStored, res.Items[0].Status, res.Items[0].Reason)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			m, err := tx.GetMessage(res.Items[0].MessageID)
 			require.NoError(t, err)
 			require.Equal(t, "Commande\uFFFD123", m.Subject)

@@ -8,23 +8,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func testTransactions(t *testing.T, newStore NewStoreFunc) {
 	t.Run("TenantOfTx", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) { require.Equal(t, h.tenant, tx.Tenant()) })
-		h.view(func(tx inbox.Tx) { require.Equal(t, h.tenant, tx.Tenant()) })
+		h.update(func(tx driver.Tx) { require.Equal(t, h.tenant, tx.Tenant()) })
+		h.view(func(tx driver.Tx) { require.Equal(t, h.tenant, tx.Tenant()) })
 	})
 	t.Run("ErrorRollsBack", func(t *testing.T) {
 		h := setup(t, newStore)
 		in := inbox.Integration{Kind: inbox.SourceEmail, Name: "mail", Cursor: "c1"}
 		conv := h.conversation()
-		h.update(func(tx inbox.Tx) { require.NoError(t, tx.CreateIntegration(&in)) })
+		h.update(func(tx driver.Tx) { require.NoError(t, tx.CreateIntegration(&in)) })
 		before := snapshot(t, h, h.tenant)
 
 		boom := errors.New("boom")
-		err := h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
+		err := h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
 			writeOneOfEverything(t, tx, conv.ID)
 			require.NoError(t, tx.SetIntegrationCursor(in.ID, "c2"))
 			require.NoError(t, tx.SetIntegrationStatus(in.ID, inbox.IntegrationError, inbox.SyncReport{Fetched: 1}))
@@ -38,24 +39,24 @@ func testTransactions(t *testing.T, newStore NewStoreFunc) {
 		requireSame(t, before, snapshot(t, h, h.tenant), "a failed transaction leaves nothing behind")
 
 		// The store still works and the rolled-back keys are free.
-		h.update(func(tx inbox.Tx) { writeOneOfEverything(t, tx, conv.ID) })
+		h.update(func(tx driver.Tx) { writeOneOfEverything(t, tx, conv.ID) })
 	})
 	t.Run("PanicRollsBack", func(t *testing.T) {
 		h := setup(t, newStore)
 		conv := h.conversation()
 		before := snapshot(t, h, h.tenant)
 		require.Panics(t, func() {
-			_ = h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
+			_ = h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
 				writeOneOfEverything(t, tx, conv.ID)
 				panic("fn panicked")
 			})
 		})
 		requireSame(t, before, snapshot(t, h, h.tenant))
-		h.update(func(tx inbox.Tx) { writeOneOfEverything(t, tx, conv.ID) })
+		h.update(func(tx driver.Tx) { writeOneOfEverything(t, tx, conv.ID) })
 	})
 	t.Run("ReadYourWrites", func(t *testing.T) {
 		h := setup(t, newStore)
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			c := newConversation()
 			require.NoError(t, tx.CreateConversation(&c))
 			m := newMessage(c.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"d"}; m.ThreadKeys = []string{"t"} })
@@ -79,7 +80,7 @@ func testTransactions(t *testing.T, newStore NewStoreFunc) {
 		conv := h.conversation()
 		msg := h.message(conv.ID)
 		before := snapshot(t, h, h.tenant)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for name, write := range writesOf(conv, msg) {
 				require.ErrorIs(t, write(tx), inbox.ErrUnsupported, "%s in a View", name)
 				// Still readable after a refused write.
@@ -94,7 +95,7 @@ func testTransactions(t *testing.T, newStore NewStoreFunc) {
 		conv := h.conversation()
 		h.message(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"dup"} })
 		var kept inbox.Folder
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			kept = inbox.Folder{Name: "before"}
 			require.NoError(t, tx.CreateFolder(&kept))
 			dup := newMessage(conv.ID, func(m *inbox.Message) { m.DedupeKeys = []string{"dup"} })
@@ -108,7 +109,7 @@ func testTransactions(t *testing.T, newStore NewStoreFunc) {
 			after := inbox.Folder{Name: "after"}
 			require.NoError(t, tx.CreateFolder(&after))
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListFolders()
 			require.NoError(t, err)
 			require.Len(t, list, 2, "writes around failed statements commit")
@@ -118,14 +119,14 @@ func testTransactions(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := h.store.Update(ctx, h.tenant, func(tx inbox.Tx) error {
+		err := h.store.Update(ctx, h.tenant, func(tx driver.Tx) error {
 			f := inbox.Folder{Name: "never"}
 			return tx.CreateFolder(&f)
 		})
 		require.ErrorIs(t, err, context.Canceled)
-		err = h.store.View(ctx, h.tenant, func(tx inbox.Tx) error { return nil })
+		err = h.store.View(ctx, h.tenant, func(tx driver.Tx) error { return nil })
 		require.ErrorIs(t, err, context.Canceled)
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListFolders()
 			require.NoError(t, err)
 			require.Empty(t, list)
@@ -136,7 +137,7 @@ func testTransactions(t *testing.T, newStore NewStoreFunc) {
 // writeOneOfEverything creates one record of each kind in conversation
 // convID, with fixed unique keys (so a second call conflicts unless the
 // first rolled back).
-func writeOneOfEverything(t *testing.T, tx inbox.Tx, convID string) {
+func writeOneOfEverything(t *testing.T, tx driver.Tx, convID string) {
 	t.Helper()
 	in := inbox.Integration{Kind: inbox.SourceSMS, Name: "sms"}
 	require.NoError(t, tx.CreateIntegration(&in))
@@ -160,52 +161,52 @@ func writeOneOfEverything(t *testing.T, tx inbox.Tx, convID string) {
 
 // writesOf returns one call of every write method of a Tx, on records that
 // exist (conv and msg) or new ones.
-func writesOf(conv inbox.Conversation, msg inbox.Message) map[string]func(tx inbox.Tx) error {
-	return map[string]func(tx inbox.Tx) error{
-		"CreateIntegration":    func(tx inbox.Tx) error { return tx.CreateIntegration(&inbox.Integration{Name: "x"}) },
-		"UpdateIntegration":    func(tx inbox.Tx) error { return tx.UpdateIntegration(&inbox.Integration{ID: "x", Version: 1}) },
-		"SetIntegrationCursor": func(tx inbox.Tx) error { return tx.SetIntegrationCursor("x", "c") },
-		"SetIntegrationStatus": func(tx inbox.Tx) error { return tx.SetIntegrationStatus("x", "ok", inbox.SyncReport{}) },
-		"DeleteIntegration":    func(tx inbox.Tx) error { return tx.DeleteIntegration("x") },
-		"CreateContact":        func(tx inbox.Tx) error { return tx.CreateContact(&inbox.Contact{Name: "x"}) },
-		"UpdateContact":        func(tx inbox.Tx) error { return tx.UpdateContact(&inbox.Contact{ID: "x", Version: 1}) },
-		"DeleteContact":        func(tx inbox.Tx) error { return tx.DeleteContact("x") },
-		"CreateFolder":         func(tx inbox.Tx) error { return tx.CreateFolder(&inbox.Folder{Name: "x"}) },
-		"UpdateFolder":         func(tx inbox.Tx) error { return tx.UpdateFolder(&inbox.Folder{ID: "x", Version: 1}) },
-		"DeleteFolder":         func(tx inbox.Tx) error { return tx.DeleteFolder("x") },
-		"CreateConversation": func(tx inbox.Tx) error {
+func writesOf(conv inbox.Conversation, msg inbox.Message) map[string]func(tx driver.Tx) error {
+	return map[string]func(tx driver.Tx) error{
+		"CreateIntegration":    func(tx driver.Tx) error { return tx.CreateIntegration(&inbox.Integration{Name: "x"}) },
+		"UpdateIntegration":    func(tx driver.Tx) error { return tx.UpdateIntegration(&inbox.Integration{ID: "x", Version: 1}) },
+		"SetIntegrationCursor": func(tx driver.Tx) error { return tx.SetIntegrationCursor("x", "c") },
+		"SetIntegrationStatus": func(tx driver.Tx) error { return tx.SetIntegrationStatus("x", "ok", inbox.SyncReport{}) },
+		"DeleteIntegration":    func(tx driver.Tx) error { return tx.DeleteIntegration("x") },
+		"CreateContact":        func(tx driver.Tx) error { return tx.CreateContact(&inbox.Contact{Name: "x"}) },
+		"UpdateContact":        func(tx driver.Tx) error { return tx.UpdateContact(&inbox.Contact{ID: "x", Version: 1}) },
+		"DeleteContact":        func(tx driver.Tx) error { return tx.DeleteContact("x") },
+		"CreateFolder":         func(tx driver.Tx) error { return tx.CreateFolder(&inbox.Folder{Name: "x"}) },
+		"UpdateFolder":         func(tx driver.Tx) error { return tx.UpdateFolder(&inbox.Folder{ID: "x", Version: 1}) },
+		"DeleteFolder":         func(tx driver.Tx) error { return tx.DeleteFolder("x") },
+		"CreateConversation": func(tx driver.Tx) error {
 			c := newConversation()
 			return tx.CreateConversation(&c)
 		},
-		"UpdateConversation": func(tx inbox.Tx) error {
+		"UpdateConversation": func(tx driver.Tx) error {
 			c := conv
 			c.Status = inbox.StatusSpam
 			return tx.UpdateConversation(&c)
 		},
-		"DeleteConversation": func(tx inbox.Tx) error { return tx.DeleteConversation(conv.ID) },
-		"InsertMessage": func(tx inbox.Tx) error {
+		"DeleteConversation": func(tx driver.Tx) error { return tx.DeleteConversation(conv.ID) },
+		"InsertMessage": func(tx driver.Tx) error {
 			m := newMessage(conv.ID)
 			return tx.InsertMessage(&m)
 		},
-		"UpdateMessage": func(tx inbox.Tx) error {
+		"UpdateMessage": func(tx driver.Tx) error {
 			m := msg
 			m.Read = true
 			return tx.UpdateMessage(&m)
 		},
-		"MoveMessage":          func(tx inbox.Tx) error { return tx.MoveMessage(msg.ID, conv.ID) },
-		"CreateNote":           func(tx inbox.Tx) error { return tx.CreateNote(&inbox.Note{ConversationID: conv.ID}) },
-		"CreateTask":           func(tx inbox.Tx) error { return tx.CreateTask(&inbox.Task{Title: "x"}) },
-		"UpdateTask":           func(tx inbox.Tx) error { return tx.UpdateTask(&inbox.Task{ID: "x", Version: 1}) },
-		"CreateFollowUp":       func(tx inbox.Tx) error { return tx.CreateFollowUp(&inbox.FollowUp{ConversationID: conv.ID}) },
-		"UpdateFollowUp":       func(tx inbox.Tx) error { return tx.UpdateFollowUp(&inbox.FollowUp{ID: "x", Version: 1}) },
-		"CreateDraft":          func(tx inbox.Tx) error { return tx.CreateDraft(&inbox.Draft{ConversationID: conv.ID}) },
-		"UpdateDraft":          func(tx inbox.Tx) error { return tx.UpdateDraft(&inbox.Draft{ID: "x", Version: 1}) },
-		"EnqueueOutbox":        func(tx inbox.Tx) error { return tx.EnqueueOutbox(&inbox.OutboxItem{IdempotencyKey: "k"}) },
-		"UpdateOutbox":         func(tx inbox.Tx) error { return tx.UpdateOutbox(&inbox.OutboxItem{ID: "x"}) },
-		"AddQuarantine":        func(tx inbox.Tx) error { return tx.AddQuarantine(&inbox.QuarantineItem{Error: "x"}) },
-		"UpdateQuarantine":     func(tx inbox.Tx) error { return tx.UpdateQuarantine(&inbox.QuarantineItem{ID: "x"}) },
-		"AppendAudit":          func(tx inbox.Tx) error { return tx.AppendAudit(inbox.AuditEntry{Action: "x"}) },
-		"CreateNotification":   func(tx inbox.Tx) error { return tx.CreateNotification(&inbox.Notification{UserID: "x"}) },
-		"MarkNotificationRead": func(tx inbox.Tx) error { return tx.MarkNotificationRead("x", t0) },
+		"MoveMessage":          func(tx driver.Tx) error { return tx.MoveMessage(msg.ID, conv.ID) },
+		"CreateNote":           func(tx driver.Tx) error { return tx.CreateNote(&inbox.Note{ConversationID: conv.ID}) },
+		"CreateTask":           func(tx driver.Tx) error { return tx.CreateTask(&inbox.Task{Title: "x"}) },
+		"UpdateTask":           func(tx driver.Tx) error { return tx.UpdateTask(&inbox.Task{ID: "x", Version: 1}) },
+		"CreateFollowUp":       func(tx driver.Tx) error { return tx.CreateFollowUp(&inbox.FollowUp{ConversationID: conv.ID}) },
+		"UpdateFollowUp":       func(tx driver.Tx) error { return tx.UpdateFollowUp(&inbox.FollowUp{ID: "x", Version: 1}) },
+		"CreateDraft":          func(tx driver.Tx) error { return tx.CreateDraft(&inbox.Draft{ConversationID: conv.ID}) },
+		"UpdateDraft":          func(tx driver.Tx) error { return tx.UpdateDraft(&inbox.Draft{ID: "x", Version: 1}) },
+		"EnqueueOutbox":        func(tx driver.Tx) error { return tx.EnqueueOutbox(&inbox.OutboxItem{IdempotencyKey: "k"}) },
+		"UpdateOutbox":         func(tx driver.Tx) error { return tx.UpdateOutbox(&inbox.OutboxItem{ID: "x"}) },
+		"AddQuarantine":        func(tx driver.Tx) error { return tx.AddQuarantine(&inbox.QuarantineItem{Error: "x"}) },
+		"UpdateQuarantine":     func(tx driver.Tx) error { return tx.UpdateQuarantine(&inbox.QuarantineItem{ID: "x"}) },
+		"AppendAudit":          func(tx driver.Tx) error { return tx.AppendAudit(inbox.AuditEntry{Action: "x"}) },
+		"CreateNotification":   func(tx driver.Tx) error { return tx.CreateNotification(&inbox.Notification{UserID: "x"}) },
+		"MarkNotificationRead": func(tx driver.Tx) error { return tx.MarkNotificationRead("x", t0) },
 	}
 }

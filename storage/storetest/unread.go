@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // unreadModel is what UnreadCounts must agree with: the folder, status and
@@ -36,7 +37,7 @@ func testUnreadCounts(t *testing.T, newStore NewStoreFunc) {
 			tenant := inbox.TenantID("prop-" + inbox.NewID())
 			require.NoError(rt, store.CreateTenant(ctx, &inbox.Tenant{ID: tenant}))
 			m := &unreadModel{convs: map[string]inbox.Conversation{}}
-			update := func(fn func(tx inbox.Tx) error) {
+			update := func(fn func(tx driver.Tx) error) {
 				require.NoError(rt, store.Update(ctx, tenant, fn))
 			}
 			anyFolder := func() string {
@@ -56,13 +57,13 @@ func testUnreadCounts(t *testing.T, newStore NewStoreFunc) {
 				}
 				c := anyConv()
 				mutate(&c)
-				update(func(tx inbox.Tx) error { return tx.UpdateConversation(&c) })
+				update(func(tx driver.Tx) error { return tx.UpdateConversation(&c) })
 				m.convs[c.ID] = c
 			}
 			rt.Repeat(map[string]func(*rapid.T){
 				"create folder": func(rt *rapid.T) {
 					f := inbox.Folder{Name: "f"}
-					update(func(tx inbox.Tx) error { return tx.CreateFolder(&f) })
+					update(func(tx driver.Tx) error { return tx.CreateFolder(&f) })
 					m.folders = append(m.folders, f.ID)
 				},
 				"delete folder": func(rt *rapid.T) {
@@ -71,7 +72,7 @@ func testUnreadCounts(t *testing.T, newStore NewStoreFunc) {
 					}
 					i := rapid.IntRange(0, len(m.folders)-1).Draw(rt, "folder index")
 					id := m.folders[i]
-					update(func(tx inbox.Tx) error { return tx.DeleteFolder(id) })
+					update(func(tx driver.Tx) error { return tx.DeleteFolder(id) })
 					m.folders = append(m.folders[:i:i], m.folders[i+1:]...)
 					for cid, c := range m.convs {
 						if c.FolderID == id {
@@ -87,7 +88,7 @@ func testUnreadCounts(t *testing.T, newStore NewStoreFunc) {
 						c.Status = rapid.SampledFrom(inbox.Statuses).Draw(rt, "status")
 						c.Unread = rapid.IntRange(0, 3).Draw(rt, "unread")
 					})
-					update(func(tx inbox.Tx) error { return tx.CreateConversation(&c) })
+					update(func(tx driver.Tx) error { return tx.CreateConversation(&c) })
 					m.convs[c.ID] = c
 				},
 				"mark read": func(rt *rapid.T) { change(func(c *inbox.Conversation) { c.Unread = 0 }) },
@@ -108,11 +109,11 @@ func testUnreadCounts(t *testing.T, newStore NewStoreFunc) {
 						rt.Skip("no conversation")
 					}
 					c := anyConv()
-					update(func(tx inbox.Tx) error { return tx.DeleteConversation(c.ID) })
+					update(func(tx driver.Tx) error { return tx.DeleteConversation(c.ID) })
 					delete(m.convs, c.ID)
 				},
 				"": func(rt *rapid.T) {
-					require.NoError(rt, store.View(ctx, tenant, func(tx inbox.Tx) error {
+					require.NoError(rt, store.View(ctx, tenant, func(tx driver.Tx) error {
 						counts, err := tx.UnreadCounts()
 						require.NoError(rt, err)
 						require.Equal(rt, nonZero(m.counts()), nonZero(counts), "UnreadCounts disagrees with the model")

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func testNotes(t *testing.T, newStore NewStoreFunc) {
@@ -16,7 +17,7 @@ func testNotes(t *testing.T, newStore NewStoreFunc) {
 				Mentions: []string{"emp-2", "emp-3"}, CreatedAt: t0.In(paris)}
 		},
 		minimal:   func(h *harness) inbox.Note { return inbox.Note{ConversationID: h.conversation().ID} },
-		create:    func(tx inbox.Tx, v *inbox.Note) error { return tx.CreateNote(v) },
+		create:    func(tx driver.Tx, v *inbox.Note) error { return tx.CreateNote(v) },
 		get:       getNote,
 		id:        func(v *inbox.Note) *string { return &v.ID },
 		tenant:    func(v *inbox.Note) *inbox.TenantID { return &v.TenantID },
@@ -26,7 +27,7 @@ func testNotes(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		conv, other := h.conversation(), h.conversation()
 		var want []string
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, d := range []time.Duration{2 * time.Minute, 0, time.Minute, time.Minute} {
 				n := inbox.Note{ConversationID: conv.ID, Body: "n", CreatedAt: at(d)}
 				require.NoError(t, tx.CreateNote(&n))
@@ -38,7 +39,7 @@ func testNotes(t *testing.T, newStore NewStoreFunc) {
 			require.ErrorIs(t, tx.CreateNote(&bad), inbox.ErrNotFound)
 		})
 		want = []string{want[1], min(want[2], want[3]), max(want[2], want[3]), want[0]}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListNotes(conv.ID)
 			require.NoError(t, err)
 			var got []string
@@ -54,7 +55,7 @@ func testNotes(t *testing.T, newStore NewStoreFunc) {
 
 // getNote finds a note by id through ListNotes of every conversation, as
 // notes have no Get method.
-func getNote(tx inbox.Tx, id string) (inbox.Note, error) {
+func getNote(tx driver.Tx, id string) (inbox.Note, error) {
 	var cursor string
 	for range 1000 {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500, Cursor: cursor})
@@ -86,9 +87,9 @@ func testTasks(t *testing.T, newStore NewStoreFunc) {
 				DueAt: at(24 * time.Hour).In(paris), DoneAt: at(time.Hour).In(paris), CreatedBy: "emp-1", CreatedAt: t0.In(paris)}
 		},
 		minimal: func(*harness) inbox.Task { return inbox.Task{Title: "standalone"} },
-		create:  func(tx inbox.Tx, v *inbox.Task) error { return tx.CreateTask(v) },
-		get:     func(tx inbox.Tx, id string) (inbox.Task, error) { return tx.GetTask(id) },
-		update:  func(tx inbox.Tx, v *inbox.Task) error { return tx.UpdateTask(v) },
+		create:  func(tx driver.Tx, v *inbox.Task) error { return tx.CreateTask(v) },
+		get:     func(tx driver.Tx, id string) (inbox.Task, error) { return tx.GetTask(id) },
+		update:  func(tx driver.Tx, v *inbox.Task) error { return tx.UpdateTask(v) },
 		change: func(v *inbox.Task) {
 			v.Title, v.Assignee, v.DueAt, v.DoneAt = "Rembourser", "emp-3", time.Time{}, at(2*time.Hour)
 		},
@@ -101,7 +102,7 @@ func testTasks(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		conv, other := h.conversation(), h.conversation()
 		ids := map[string]string{}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, spec := range []struct {
 				name, conv, assignee string
 				done                 bool
@@ -122,7 +123,7 @@ func testTasks(t *testing.T, newStore NewStoreFunc) {
 			bad := inbox.Task{ConversationID: "no-such-conversation"}
 			require.ErrorIs(t, tx.CreateTask(&bad), inbox.ErrNotFound)
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for _, tc := range []struct {
 				q    inbox.TaskQuery
 				want []string
@@ -154,9 +155,9 @@ func testFollowUps(t *testing.T, newStore NewStoreFunc) {
 				CreatedAt: t0.In(paris), UpdatedAt: at(time.Minute).In(paris)}
 		},
 		minimal: func(h *harness) inbox.FollowUp { return inbox.FollowUp{ConversationID: h.conversation().ID} },
-		create:  func(tx inbox.Tx, v *inbox.FollowUp) error { return tx.CreateFollowUp(v) },
-		get:     func(tx inbox.Tx, id string) (inbox.FollowUp, error) { return tx.GetFollowUp(id) },
-		update:  func(tx inbox.Tx, v *inbox.FollowUp) error { return tx.UpdateFollowUp(v) },
+		create:  func(tx driver.Tx, v *inbox.FollowUp) error { return tx.CreateFollowUp(v) },
+		get:     func(tx driver.Tx, id string) (inbox.FollowUp, error) { return tx.GetFollowUp(id) },
+		update:  func(tx driver.Tx, v *inbox.FollowUp) error { return tx.UpdateFollowUp(v) },
 		change: func(v *inbox.FollowUp) {
 			v.Status, v.DueAt, v.IfNoReply, v.Note, v.UpdatedAt = inbox.FollowUpCancelled, at(time.Hour), false, "", at(time.Hour)
 		},
@@ -169,7 +170,7 @@ func testFollowUps(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		conv, other := h.conversation(), h.conversation()
 		ids := map[string]string{}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, spec := range []struct {
 				name, conv string
 				status     inbox.FollowUpStatus
@@ -188,7 +189,7 @@ func testFollowUps(t *testing.T, newStore NewStoreFunc) {
 			require.ErrorIs(t, tx.CreateFollowUp(&bad), inbox.ErrNotFound)
 		})
 		bd := []string{"b", "d"}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			list, err := tx.ListFollowUps(inbox.FollowUpQuery{})
 			require.NoError(t, err)
 			require.Len(t, list, 4)
@@ -231,9 +232,9 @@ func testDrafts(t *testing.T, newStore NewStoreFunc) {
 				Error: "tone", DecidedBy: "emp-1", MessageID: "msg-2", CreatedAt: t0.In(paris), UpdatedAt: at(time.Minute).In(paris)}
 		},
 		minimal: func(h *harness) inbox.Draft { return inbox.Draft{ConversationID: h.conversation().ID} },
-		create:  func(tx inbox.Tx, v *inbox.Draft) error { return tx.CreateDraft(v) },
-		get:     func(tx inbox.Tx, id string) (inbox.Draft, error) { return tx.GetDraft(id) },
-		update:  func(tx inbox.Tx, v *inbox.Draft) error { return tx.UpdateDraft(v) },
+		create:  func(tx driver.Tx, v *inbox.Draft) error { return tx.CreateDraft(v) },
+		get:     func(tx driver.Tx, id string) (inbox.Draft, error) { return tx.GetDraft(id) },
+		update:  func(tx driver.Tx, v *inbox.Draft) error { return tx.UpdateDraft(v) },
 		change: func(v *inbox.Draft) {
 			v.Status, v.Text, v.Citations, v.Error, v.UpdatedAt = inbox.DraftApproved, "Bonjour,", nil, "", at(time.Hour)
 		},
@@ -246,7 +247,7 @@ func testDrafts(t *testing.T, newStore NewStoreFunc) {
 		h := setup(t, newStore)
 		conv, other := h.conversation(), h.conversation()
 		ids := map[string]string{}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for i, spec := range []struct {
 				name, conv string
 				status     inbox.DraftStatus
@@ -262,7 +263,7 @@ func testDrafts(t *testing.T, newStore NewStoreFunc) {
 			bad := inbox.Draft{ConversationID: "no-such-conversation"}
 			require.ErrorIs(t, tx.CreateDraft(&bad), inbox.ErrNotFound)
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			for _, tc := range []struct {
 				q    inbox.DraftQuery
 				want []string

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // testWork checks the durable work queue: one item per kind and key,
@@ -18,7 +19,7 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 	t.Run("PutReplacesPendingWork", func(t *testing.T) {
 		h := setup(t, newStore)
 		var first, again inbox.WorkItem
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			first = inbox.WorkItem{Kind: inbox.WorkAutoReply, Key: "conv-1", Payload: "msg-1", NotBefore: t0}
 			require.NoError(t, tx.PutWork(&first))
 			require.NotEmpty(t, first.ID)
@@ -32,7 +33,7 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 		require.Equal(t, first.ID, again.ID, "one item per kind and key")
 		require.EqualValues(t, 2, again.Generation)
 		require.Equal(t, "worker-1", again.ClaimedBy, "the running worker keeps its claim")
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			all, err := tx.ListWork(inbox.WorkQuery{})
 			require.NoError(t, err)
 			require.Len(t, all, 1)
@@ -41,7 +42,7 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 			require.True(t, all[0].NotBefore.Equal(at(time.Second)))
 			require.Equal(t, h.tenant, all[0].TenantID)
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			ok, err := tx.DeleteWork(first.ID, 1)
 			require.NoError(t, err)
 			require.False(t, ok, "the worker of generation 1 does not delete generation 2")
@@ -49,12 +50,12 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 			require.NoError(t, err)
 			require.True(t, ok)
 		})
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			all, err := tx.ListWork(inbox.WorkQuery{})
 			require.NoError(t, err)
 			require.Empty(t, all)
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			bad := inbox.WorkItem{Kind: inbox.WorkClassify}
 			require.ErrorIs(t, tx.PutWork(&bad), inbox.ErrInvalid)
 		})
@@ -62,7 +63,7 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 	t.Run("DueClaimsAndFailures", func(t *testing.T) {
 		h := setup(t, newStore)
 		ids := map[string]string{}
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			for _, spec := range []struct {
 				key string
 				at  time.Duration
@@ -92,7 +93,7 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 			}
 			return out
 		}
-		h.view(func(tx inbox.Tx) {
+		h.view(func(tx driver.Tx) {
 			due, err := tx.ListWork(inbox.WorkQuery{DueAt: t0, Kind: inbox.WorkClassify})
 			require.NoError(t, err)
 			require.Equal(t, []string{"earlier", "now"}, keys(due), "due, unclaimed, not failed, oldest first")
@@ -112,12 +113,12 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 			require.Len(t, limited, 2)
 		})
 		h.addTenant("tenant-b")
-		h.viewIn("tenant-b", func(tx inbox.Tx) {
+		h.viewIn("tenant-b", func(tx driver.Tx) {
 			all, err := tx.ListWork(inbox.WorkQuery{})
 			require.NoError(t, err)
 			require.Empty(t, all, "work is per tenant")
 		})
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			ok, err := tx.ClaimWork(ids["claimed"], "worker-2", at(10*time.Minute), at(15*time.Minute))
 			require.NoError(t, err)
 			require.True(t, ok, "an expired claim is taken over")
@@ -126,7 +127,7 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 	t.Run("ConcurrentClaimsHaveOneWinner", func(t *testing.T) {
 		h := setup(t, newStore)
 		var w inbox.WorkItem
-		h.update(func(tx inbox.Tx) {
+		h.update(func(tx driver.Tx) {
 			w = inbox.WorkItem{Kind: inbox.WorkAutoReply, Key: "conv-9", NotBefore: t0}
 			require.NoError(t, tx.PutWork(&w))
 		})
@@ -134,7 +135,7 @@ func testWork(t *testing.T, newStore NewStoreFunc) {
 		var wg sync.WaitGroup
 		for i := range 8 {
 			wg.Go(func() {
-				err := h.store.Update(h.ctx, h.tenant, func(tx inbox.Tx) error {
+				err := h.store.Update(h.ctx, h.tenant, func(tx driver.Tx) error {
 					ok, err := tx.ClaimWork(w.ID, fmt.Sprint("worker-", i), t0, at(time.Minute))
 					if ok {
 						wins.Add(1)

@@ -37,6 +37,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/channel/email"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
 )
@@ -78,7 +79,7 @@ func main() {
 	}
 	slices.Sort(files)
 
-	var st inbox.Store
+	var st driver.Store
 	switch *store {
 	case "sqlite":
 		for _, suffix := range []string{"", "-wal", "-shm"} {

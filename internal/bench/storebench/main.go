@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/bench"
 	"github.com/inboxkit/inboxkit/storage/postgres"
 	"github.com/inboxkit/inboxkit/storage/sqlite"
@@ -68,7 +69,7 @@ func main() {
 const tenant inbox.TenantID = "bench"
 
 type benchStore interface {
-	inbox.Store
+	driver.Store
 }
 
 func open(ctx context.Context, c config) (benchStore, func() (int64, error), error) {
@@ -147,7 +148,7 @@ func run(ctx context.Context, c config) error {
 		fmt.Printf("size: database %.1f MB, raw text %.1f MB, ratio %.2f\n", float64(n)/1e6, float64(raw)/1e6, float64(n)/float64(raw))
 		fmt.Println("queries after VACUUM ANALYZE (PostgreSQL) or as they are (SQLite):")
 	} else {
-		err := store.View(ctx, tenant, func(tx inbox.Tx) error {
+		err := store.View(ctx, tenant, func(tx driver.Tx) error {
 			folders, err = tx.ListFolders()
 			return err
 		})
@@ -193,12 +194,12 @@ func splitLines(s string) []string {
 
 // ingest feeds the generator through the engine in batches and reports
 // throughput; it returns the raw text size (subject, body, sender).
-func ingest(ctx context.Context, store inbox.Store, gen *bench.Generator, c config) (int64, error) {
+func ingest(ctx context.Context, store driver.Store, gen *bench.Generator, c config) (int64, error) {
 	if err := store.CreateTenant(ctx, &inbox.Tenant{ID: tenant, Name: "Bench"}); err != nil {
 		return 0, err
 	}
 	integ := inbox.Integration{Kind: inbox.SourceEmail, Name: "support", Enabled: true}
-	if err := store.Update(ctx, tenant, func(tx inbox.Tx) error { return tx.CreateIntegration(&integ) }); err != nil {
+	if err := store.Update(ctx, tenant, func(tx driver.Tx) error { return tx.CreateIntegration(&integ) }); err != nil {
 		return 0, err
 	}
 	eng, err := inbox.New(inbox.Options{Store: store})
@@ -275,9 +276,9 @@ func ingest(ctx context.Context, store inbox.Store, gen *bench.Generator, c conf
 
 // file creates the folders and spreads conversations over them with
 // realistic unread counts and statuses.
-func file(ctx context.Context, store inbox.Store, c config) ([]inbox.Folder, error) {
+func file(ctx context.Context, store driver.Store, c config) ([]inbox.Folder, error) {
 	var folders []inbox.Folder
-	err := store.Update(ctx, tenant, func(tx inbox.Tx) error {
+	err := store.Update(ctx, tenant, func(tx driver.Tx) error {
 		for i := range c.folders {
 			f := inbox.Folder{Name: fmt.Sprintf("Folder %02d", i), Position: i}
 			if err := tx.CreateFolder(&f); err != nil {
@@ -296,7 +297,7 @@ func file(ctx context.Context, store inbox.Store, c config) ([]inbox.Folder, err
 	cursor, n := "", 0
 	for {
 		next := ""
-		err := store.Update(ctx, tenant, func(tx inbox.Tx) error {
+		err := store.Update(ctx, tenant, func(tx driver.Tx) error {
 			page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500, Cursor: cursor})
 			if err != nil {
 				return err
@@ -327,7 +328,7 @@ func file(ctx context.Context, store inbox.Store, c config) ([]inbox.Folder, err
 	return folders, nil
 }
 
-func query(ctx context.Context, store inbox.Store, gen *bench.Generator, folders []inbox.Folder, c config) error {
+func query(ctx context.Context, store driver.Store, gen *bench.Generator, folders []inbox.Folder, c config) error {
 	rng := rand.New(rand.NewPCG(c.seed, 11))
 	timeIt := func(name string, fn func(i int) error) error {
 		for i := range 5 { // warm up
@@ -348,27 +349,27 @@ func query(ctx context.Context, store inbox.Store, gen *bench.Generator, folders
 			ms(d[len(d)/2]), ms(d[len(d)*95/100]), ms(d[len(d)-1]))
 		return nil
 	}
-	view := func(fn func(tx inbox.Tx) error) error { return store.View(ctx, tenant, fn) }
+	view := func(fn func(tx driver.Tx) error) error { return store.View(ctx, tenant, fn) }
 	statuses := []inbox.Status{inbox.StatusNew, inbox.StatusOpen, inbox.StatusUrgent}
 	steps := []struct {
 		name string
 		fn   func(i int) error
 	}{
 		{"list: folder page (50, newest)", func(int) error {
-			return view(func(tx inbox.Tx) error {
+			return view(func(tx driver.Tx) error {
 				_, err := tx.ListConversations(inbox.ConversationQuery{FolderID: folders[rng.IntN(len(folders))].ID})
 				return err
 			})
 		}},
 		{"list: folder + status + unread page (50)", func(int) error {
-			return view(func(tx inbox.Tx) error {
+			return view(func(tx driver.Tx) error {
 				_, err := tx.ListConversations(inbox.ConversationQuery{FolderID: folders[rng.IntN(len(folders))].ID,
 					Statuses: statuses[:1+rng.IntN(len(statuses))], UnreadOnly: true})
 				return err
 			})
 		}},
 		{"list: all, priority sort, page 2 (50)", func(int) error {
-			return view(func(tx inbox.Tx) error {
+			return view(func(tx driver.Tx) error {
 				p, err := tx.ListConversations(inbox.ConversationQuery{Sort: inbox.SortPriority})
 				if err != nil || p.NextCursor == "" {
 					return err
@@ -378,7 +379,7 @@ func query(ctx context.Context, store inbox.Store, gen *bench.Generator, folders
 			})
 		}},
 		{"unread counters, all folders", func(int) error {
-			return view(func(tx inbox.Tx) error { _, err := tx.UnreadCounts(); return err })
+			return view(func(tx driver.Tx) error { _, err := tx.UnreadCounts(); return err })
 		}},
 		{"search: rare word, top 20", func(i int) error { return search(view, gen.RareWords()[i%len(gen.RareWords())]) }},
 		{"search: medium word (~10% of msgs), top 20", func(i int) error { return search(view, gen.MediumWords()[i%5]) }},
@@ -401,8 +402,8 @@ func query(ctx context.Context, store inbox.Store, gen *bench.Generator, folders
 	return nil
 }
 
-func search(view func(func(inbox.Tx) error) error, q string) error {
-	return view(func(tx inbox.Tx) error {
+func search(view func(func(driver.Tx) error) error, q string) error {
+	return view(func(tx driver.Tx) error {
 		_, err := tx.ListConversations(inbox.ConversationQuery{Search: q, Limit: 20})
 		return err
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/httpintake"
 	"github.com/inboxkit/inboxkit/storage/blob"
 	"github.com/inboxkit/inboxkit/storage/memstore"
@@ -42,12 +43,12 @@ func (c *ManualClock) Set(t time.Time) {
 // FlakyStore fails every write transaction while Failing is set, like a
 // full disk or a lost database connection.
 type FlakyStore struct {
-	inbox.Store
+	driver.Store
 	Failing atomic.Bool
 }
 
-// Update implements inbox.Store, failing while Failing is set.
-func (s *FlakyStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx inbox.Tx) error) error {
+// Update implements driver.Store, failing while Failing is set.
+func (s *FlakyStore) Update(ctx context.Context, tenant inbox.TenantID, fn func(tx driver.Tx) error) error {
 	if s.Failing.Load() {
 		return errors.New("database is unreachable")
 	}
@@ -117,7 +118,7 @@ func NewEnv(t *testing.T, now time.Time) *Env {
 func (e *Env) Messages(t *testing.T) []inbox.Message {
 	t.Helper()
 	var out []inbox.Message
-	require.NoError(t, e.Store.View(context.Background(), Tenant, func(tx inbox.Tx) error {
+	require.NoError(t, e.Store.View(context.Background(), Tenant, func(tx driver.Tx) error {
 		page, err := tx.ListConversations(inbox.ConversationQuery{Limit: 500})
 		if err != nil {
 			return err
@@ -138,7 +139,7 @@ func (e *Env) Messages(t *testing.T) []inbox.Message {
 func (e *Env) Message(t *testing.T, id string) inbox.Message {
 	t.Helper()
 	var m inbox.Message
-	require.NoError(t, e.Store.View(context.Background(), Tenant, func(tx inbox.Tx) error {
+	require.NoError(t, e.Store.View(context.Background(), Tenant, func(tx driver.Tx) error {
 		var err error
 		m, err = tx.GetMessage(id)
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 type convJSON struct {
@@ -63,7 +64,7 @@ func findConv(t *testing.T, c *client, name string) convJSON {
 func folderID(t *testing.T, a *app.App, name string) string {
 	t.Helper()
 	var id string
-	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx driver.Tx) error {
 		fs, err := tx.ListFolders()
 		for _, f := range fs {
 			if f.Name == name {

@@ -32,6 +32,7 @@ import (
 	"github.com/inboxkit/inboxkit/examples/server/internal/metrics"
 	"github.com/inboxkit/inboxkit/examples/server/internal/web"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/inbox/seal"
 	"github.com/inboxkit/inboxkit/reply"
 	"github.com/inboxkit/inboxkit/storage/postgres"
@@ -216,7 +217,7 @@ func (a *App) bootstrap(ctx context.Context, eng *inbox.Engine, b Bootstrap) err
 
 // App is the assembled server.
 type App struct {
-	Store    inbox.Store
+	Store    driver.Store
 	Engine   *inbox.Engine
 	Sealer   inbox.Sealer
 	Accounts *auth.Directory
@@ -433,7 +434,7 @@ func (a *App) build(ctx context.Context) (err error) {
 			}
 			a.DemoWebhookSecret = s.Encode()
 		}
-		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Accounts: a.Accounts, WebhookSecret: a.DemoWebhookSecret,
+		a.Demo, err = demo.Seed(ctx, demo.Options{Engine: a.Engine, Store: a.Store, Accounts: a.Accounts, WebhookSecret: a.DemoWebhookSecret,
 			Clock: demoClock, History: cfg.DemoHistory, WorkBeforeActions: !features.AI})
 		if err != nil {
 			return err

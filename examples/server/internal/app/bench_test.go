@@ -19,13 +19,14 @@ import (
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // bulkConversations adds n conversations (contact, conversation, one
 // message) to the demo tenant straight through the store, in batches, so
 // a benchmark starts from a large inbox in seconds rather than hours of
 // ingest.
-func bulkConversations(tb testing.TB, store inbox.Store, n int) {
+func bulkConversations(tb testing.TB, store driver.Store, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Minute)
@@ -33,7 +34,7 @@ func bulkConversations(tb testing.TB, store inbox.Store, n int) {
 	sources := []inbox.Source{inbox.SourceEmail, inbox.SourceSMS, inbox.SourceWhatsApp, inbox.SourceWebhook}
 	statuses := []inbox.Status{inbox.StatusResolved, inbox.StatusArchived, inbox.StatusOpen, inbox.StatusNew}
 	for start := 0; start < n; start += batch {
-		err := store.Update(ctx, demo.TenantID, func(tx inbox.Tx) error {
+		err := store.Update(ctx, demo.TenantID, func(tx driver.Tx) error {
 			for i := start; i < min(n, start+batch); i++ {
 				at := base.Add(time.Duration(i) * time.Minute)
 				c := inbox.Contact{TenantID: demo.TenantID, Name: fmt.Sprintf("Client %06d", i), Emails: []string{fmt.Sprintf("client%06d@bulk.example", i)}, CreatedAt: at, UpdatedAt: at}

@@ -18,6 +18,7 @@ import (
 	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // browser starts headless Chromium, or skips (fails when
@@ -179,7 +180,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// Move to a folder.
 	var facturation string
-	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx driver.Tx) error {
 		fs, err := tx.ListFolders()
 		for _, f := range fs {
 			if f.Name == "Facturation" {
@@ -219,7 +220,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// A message arriving on the web form webhook shows up live.
 	var formID string
-	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx driver.Tx) error {
 		ins, err := tx.ListIntegrations()
 		for _, in := range ins {
 			if in.Kind == inbox.SourceWebhook {
@@ -264,7 +265,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	click(t, ctx, "#merge-results button")
 	waitJS(t, ctx, "merged", `document.querySelector('#client-panel .facts').textContent.includes('+33 6 98 76 54 32') && !document.querySelector('#merge-results')`)
 	waitJS(t, ctx, "duplicate gone from the list", `![...document.querySelectorAll('.row-name')].some(x => x.textContent === 'Zoé (portable)')`)
-	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+	require.NoError(t, a.Store.View(context.Background(), demo.TenantID, func(tx driver.Tx) error {
 		page, err := tx.ListContacts(inbox.ContactQuery{Search: "Zoé"})
 		require.Len(t, page.Items, 1, "one client left")
 		require.Equal(t, []string{inbox.NormalizePhone("+33698765432")}, page.Items[0].Phones, "the kept client has the number")

@@ -5,12 +5,13 @@ import (
 	"log/slog"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/reply"
 )
 
 // newKnowledge returns the knowledge base when the store keeps one
-// (its transactions implement inbox.KnowledgeTx), else nil.
-func newKnowledge(ctx context.Context, store inbox.Store, log *slog.Logger) (*reply.Knowledge, error) {
+// (its transactions implement driver.KnowledgeTx), else nil.
+func newKnowledge(ctx context.Context, store driver.Store, log *slog.Logger) (*reply.Knowledge, error) {
 	if !storeHasKnowledge(ctx, store) {
 		return nil, nil
 	}
@@ -21,14 +22,14 @@ func newKnowledge(ctx context.Context, store inbox.Store, log *slog.Logger) (*re
 // A store without tenants yet is probed with a scratch tenant name: View
 // of an unknown tenant fails before handing out a Tx, so the answer is
 // then "no", which only delays the feature to the next start.
-func storeHasKnowledge(ctx context.Context, store inbox.Store) bool {
+func storeHasKnowledge(ctx context.Context, store driver.Store) bool {
 	tenants, err := store.ListTenants(ctx)
 	if err != nil || len(tenants) == 0 {
 		return false
 	}
 	ok := false
-	_ = store.View(ctx, tenants[0].ID, func(tx inbox.Tx) error {
-		_, ok = tx.(inbox.KnowledgeTx)
+	_ = store.View(ctx, tenants[0].ID, func(tx driver.Tx) error {
+		_, ok = tx.(driver.KnowledgeTx)
 		return nil
 	})
 	return ok

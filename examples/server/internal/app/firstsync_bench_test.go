@@ -17,6 +17,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 )
 
@@ -73,7 +74,7 @@ func BenchmarkServerFirstSync(b *testing.B) {
 		// pauses: wait until every conversation has its labels.
 		for {
 			var pending []inbox.WorkItem
-			require.NoError(b, a.Store.View(context.Background(), demo.TenantID, func(tx inbox.Tx) error {
+			require.NoError(b, a.Store.View(context.Background(), demo.TenantID, func(tx driver.Tx) error {
 				var err error
 				pending, err = tx.ListWork(inbox.WorkQuery{Kind: inbox.WorkClassify, Limit: 1})
 				return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/inboxkit/inboxkit/examples/server/internal/demo"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // BenchmarkReadStateAtScale measures one agent's read state on SQLite
@@ -35,14 +36,14 @@ func BenchmarkReadStateAtScale(b *testing.B) {
 	// Every tenth conversation unread for the team; the agent read every
 	// other one of those, and marked every hundredth read one unread.
 	var ids []string
-	require.NoError(b, a.Store.View(ctx, demo.TenantID, func(tx inbox.Tx) error {
+	require.NoError(b, a.Store.View(ctx, demo.TenantID, func(tx driver.Tx) error {
 		for _, c := range listEvery(b, tx) {
 			ids = append(ids, c.ID)
 		}
 		return nil
 	}))
 	for start := 0; start < len(ids); start += 2000 {
-		require.NoError(b, a.Store.Update(ctx, demo.TenantID, func(tx inbox.Tx) error {
+		require.NoError(b, a.Store.Update(ctx, demo.TenantID, func(tx driver.Tx) error {
 			for i := start; i < min(start+2000, len(ids)); i++ {
 				switch {
 				case i%10 == 0:
@@ -131,7 +132,7 @@ func BenchmarkReadStateAtScale(b *testing.B) {
 }
 
 // listEvery lists every conversation of the tenant, newest first.
-func listEvery(tb testing.TB, tx inbox.Tx) []inbox.Conversation {
+func listEvery(tb testing.TB, tx driver.Tx) []inbox.Conversation {
 	var out []inbox.Conversation
 	q := inbox.ConversationQuery{Limit: 500}
 	for {

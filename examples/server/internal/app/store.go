@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/blob"
 	"github.com/inboxkit/inboxkit/storage/blob/s3blob"
 	"github.com/inboxkit/inboxkit/storage/memstore"
@@ -176,7 +177,7 @@ const setupLease = "server/setup"
 // holdSetup waits for the setup lease when the store is shared by
 // several instances (PostgreSQL) and returns its release.
 func (a *App) holdSetup(ctx context.Context) (release func(), err error) {
-	l, ok := a.Store.(inbox.Leaser)
+	l, ok := a.Store.(driver.Leaser)
 	if !ok || !IsPostgres(a.cfg.DB) {
 		return func() {}, nil
 	}

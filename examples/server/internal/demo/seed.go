@@ -15,12 +15,16 @@ import (
 	"github.com/inboxkit/inboxkit/channel/webhook"
 	"github.com/inboxkit/inboxkit/examples/server/internal/auth"
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // Options configure Seed.
 type Options struct {
 	// Engine ingests the demo messages. Required.
 	Engine *inbox.Engine
+	// Store is the engine's store. The demo writes its pending AI drafts
+	// there directly, as a Responder does; nil leaves them out.
+	Store driver.Store
 	// Accounts receives the demo employees. Required.
 	Accounts *auth.Directory
 	// WebhookSecret is the web form integration's Standard Webhooks
@@ -122,7 +126,7 @@ func Seed(ctx context.Context, opts Options) (Result, error) {
 	defer opts.Clock.set(time.Time{})
 	all := append(historyThreads(opts.History, 28), threads...)
 	for _, th := range all {
-		if err := seedThread(ctx, eng, opts.Clock, th, res.Integrations, folderIDs, now, opts.WorkBeforeActions); err != nil {
+		if err := seedThread(ctx, eng, opts.Store, opts.Clock, th, res.Integrations, folderIDs, now, opts.WorkBeforeActions); err != nil {
 			return Result{}, fmt.Errorf("demo: thread %s: %w", th.Key, err)
 		}
 		res.Conversations++
@@ -235,7 +239,7 @@ func randomSecret() (string, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time, workFirst bool) error {
+func seedThread(ctx context.Context, eng *inbox.Engine, store driver.Store, clock *Clock, th thread, integrations map[inbox.Source]string, folderIDs map[string]string, now time.Time, workFirst bool) error {
 	var convID, prevMsgID string
 	var refs []string
 	for i, l := range th.Lines {
@@ -348,11 +352,11 @@ func seedThread(ctx context.Context, eng *inbox.Engine, clock *Clock, th thread,
 		}
 	}
 	clock.set(time.Time{})
-	if th.Draft != "" {
+	if th.Draft != "" && store != nil {
 		// A pending AI draft with its citations, as the Responder writes
 		// one: the Engine has no method that creates a draft, so this is
 		// written to the store directly.
-		err := eng.Store().Update(ctx, TenantID, func(tx inbox.Tx) error {
+		err := store.Update(ctx, TenantID, func(tx driver.Tx) error {
 			d := inbox.Draft{TenantID: TenantID, ConversationID: convID, Text: th.Draft, Status: inbox.DraftPending, Confidence: 0.86,
 				Citations: []inbox.Citation{{DocumentID: "faq-factures", Title: "FAQ — Factures et espace client",
 					Excerpt: "Les factures sont envoyées par email à l'expédition et restent disponibles dans l'espace client."}},
