@@ -14,22 +14,14 @@ import (
 // Assigning each way compiles only when the method sets are equal: a
 // method added to one and not the other breaks this file's build.
 var (
-	_ inbox.StoreTx             = driver.Tx(nil)
-	_ driver.Tx                 = inbox.StoreTx(nil)
-	_ inbox.ParallelWriterView  = driver.ParallelWriter(nil)
-	_ driver.ParallelWriter     = inbox.ParallelWriterView(nil)
-	_ inbox.LeaserView          = driver.Leaser(nil)
-	_ driver.Leaser             = inbox.LeaserView(nil)
-	_ inbox.ContactsFinderView  = driver.ContactsFinder(nil)
-	_ driver.ContactsFinder     = inbox.ContactsFinderView(nil)
-	_ inbox.FirstInboundView    = driver.FirstInboundReader(nil)
-	_ driver.FirstInboundReader = inbox.FirstInboundView(nil)
-	_ inbox.LastInboundView     = driver.LastInboundReader(nil)
-	_ driver.LastInboundReader  = inbox.LastInboundView(nil)
-	_ inbox.StatsTxView         = driver.StatsTx(nil)
-	_ driver.StatsTx            = inbox.StatsTxView(nil)
-	_ inbox.BlobRefListerView   = driver.BlobRefLister(nil)
-	_ driver.BlobRefLister      = inbox.BlobRefListerView(nil)
+	_ inbox.StoreTx            = driver.Tx(nil)
+	_ driver.Tx                = inbox.StoreTx(nil)
+	_ inbox.ParallelWriterView = driver.ParallelWriter(nil)
+	_ driver.ParallelWriter    = inbox.ParallelWriterView(nil)
+	_ inbox.LeaserView         = driver.Leaser(nil)
+	_ driver.Leaser            = inbox.LeaserView(nil)
+	_ inbox.StatsTxView        = driver.StatsTx(nil)
+	_ driver.StatsTx           = inbox.StatsTxView(nil)
 	// Every driver.Store is a store the engine can use; Update and View
 	// are reached through package driver.
 	_ inbox.StoreAPI = driver.Store(nil)

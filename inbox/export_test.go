@@ -43,9 +43,5 @@ type (
 	StoreTx            = storeTx
 	ParallelWriterView = parallelWriter
 	LeaserView         = leaser
-	ContactsFinderView = contactsFinder
-	FirstInboundView   = firstInboundReader
-	LastInboundView    = lastInboundReader
 	StatsTxView        = statsTx
-	BlobRefListerView  = blobRefLister
 )

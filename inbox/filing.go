@@ -60,8 +60,8 @@ func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string,
 		}
 		// The opening messages of the whole batch in one query.
 		var first map[string]Message
-		if r, ok := tx.(firstInboundReader); ok && !history && len(ids) > 1 {
-			if first, err = r.FirstInbound(ids); err != nil {
+		if !history && len(ids) > 1 {
+			if first, err = tx.FirstInbound(ids); err != nil {
 				return fmt.Errorf("first messages: %w", err)
 			}
 		}
@@ -216,8 +216,8 @@ func (e *Engine) classifyInputWith(tx storeTx, tenant Tenant, id string, onlyUnf
 	// states the topic; later ones are often "any news?".
 	if first != nil && !history {
 		in.Message = first[id]
-	} else if r, ok := tx.(firstInboundReader); ok && !history {
-		first, err := r.FirstInbound([]string{id})
+	} else if !history {
+		first, err := tx.FirstInbound([]string{id})
 		if err != nil {
 			return ClassifyInput{}, false, fmt.Errorf("first message of conversation %q: %w", id, err)
 		}

@@ -796,13 +796,9 @@ func (w *ingestTx) applyMessage(conv *Conversation, in Inbound, sentAt time.Time
 }
 
 // prefetchContacts finds the contacts of the whole batch in one query
-// when the store can (ContactsFinder), so contact() asks per message only
+// (driver.Tx.FindContacts), so contact() asks per message only
 // for phones to merge. Parties without a contact are remembered as such.
 func (w *ingestTx) prefetchContacts(batch []preparedInbound) error {
-	f, ok := w.tx.(contactsFinder)
-	if !ok {
-		return nil
-	}
 	var keys []ContactKey
 	seen := map[ContactKey]bool{}
 	for _, p := range batch {
@@ -816,7 +812,7 @@ func (w *ingestTx) prefetchContacts(batch []preparedInbound) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	found, err := f.FindContacts(keys)
+	found, err := w.tx.FindContacts(keys)
 	if err != nil {
 		return fmt.Errorf("find contacts: %w", err)
 	}

@@ -137,11 +137,7 @@ func (e *Engine) collectPrefix(ctx context.Context, lister BlobLister, prefix st
 	from := idAt(oldest.Add(-refSkew))
 	for _, tenant := range tenants {
 		err := e.viewTx(ctx, tenant, func(tx storeTx) error {
-			refs, ok := tx.(blobRefLister)
-			if !ok {
-				return fmt.Errorf("the store cannot list blob references: %w", errors.ErrUnsupported)
-			}
-			return refs.BlobRefsFrom(from, func(key string) error { live[key] = true; return nil })
+			return tx.BlobRefsFrom(from, func(key string) error { live[key] = true; return nil })
 		})
 		if err != nil {
 			return fmt.Errorf("inbox: collect orphan blobs: tenant %s: %w", tenant, err)

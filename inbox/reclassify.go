@@ -134,14 +134,14 @@ func (e *Engine) readReclassify(ctx context.Context, t Tenant, c Classifier, cur
 			eligible = append(eligible, conv)
 		}
 		// A classifier that ignores the history needs one message per
-		// conversation: read them all at once when the store can.
+		// conversation: read them all at once.
 		var firsts map[string]Message
-		if fr, ok := tx.(firstInboundReader); ok && !needsHistory(c) && len(eligible) > 0 {
+		if !needsHistory(c) && len(eligible) > 0 {
 			ids := make([]string, len(eligible))
 			for i, conv := range eligible {
 				ids[i] = conv.ID
 			}
-			if firsts, err = fr.FirstInbound(ids); err != nil {
+			if firsts, err = tx.FirstInbound(ids); err != nil {
 				return err
 			}
 		}

@@ -254,28 +254,16 @@ func renderTemplate(c *Conversation, integ Integration, choice TemplateChoice) (
 }
 
 // lastInbound returns the conversation's latest inbound message, nil if
-// it has none, reading only that one when the store can.
+// it has none.
 func lastInbound(tx storeTx, conversationID string) (*Message, error) {
-	if r, ok := tx.(lastInboundReader); ok {
-		m, err := r.LastInbound(conversationID)
-		if errors.Is(err, ErrNotFound) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &m, nil
+	m, err := tx.LastInbound(conversationID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
 	}
-	msgs, err := tx.ListMessages(conversationID)
 	if err != nil {
 		return nil, err
 	}
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Direction == DirectionIn {
-			return &msgs[i], nil
-		}
-	}
-	return nil, nil
+	return &m, nil
 }
 
 // replyTarget is where an answer goes: the latest customer message's

@@ -44,6 +44,7 @@ type storeTx interface {
 	UpdateContact(c *Contact) error
 	GetContact(id string) (Contact, error)
 	FindContact(key ContactKey) (Contact, error)
+	FindContacts(keys []ContactKey) (map[ContactKey]Contact, error)
 	ListContacts(q ContactQuery) (ContactPage, error)
 	DeleteContact(id string) error
 	CreateFolder(f *Folder) error
@@ -66,6 +67,9 @@ type storeTx interface {
 	GetMessage(id string) (Message, error)
 	GetMessageByProviderID(integrationID, providerID string) (Message, error)
 	ListMessages(conversationID string) ([]Message, error)
+	FirstInbound(conversationIDs []string) (map[string]Message, error)
+	LastInbound(conversationID string) (Message, error)
+	BlobRefsFrom(fromID string, fn func(key string) error) error
 	LookupDedupeKeys(keys []string) (map[string]string, error)
 	LookupThreadKeys(keys []string) (map[string]string, error)
 	MoveMessage(messageID, conversationID string) error
@@ -112,25 +116,9 @@ type leaser interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
-type contactsFinder interface {
-	FindContacts(keys []ContactKey) (map[ContactKey]Contact, error)
-}
-
-type firstInboundReader interface {
-	FirstInbound(conversationIDs []string) (map[string]Message, error)
-}
-
-type lastInboundReader interface {
-	LastInbound(conversationID string) (Message, error)
-}
-
 type statsTx interface {
 	MessageVolume(q StatsQuery, loc *time.Location) ([]VolumePoint, error)
 	ConversationFacts(q StatsQuery) ([]ConversationFacts, error)
-}
-
-type blobRefLister interface {
-	BlobRefsFrom(fromID string, fn func(key string) error) error
 }
 
 // updateTx runs fn in a read-write transaction of tenant (driver.Store.Update).

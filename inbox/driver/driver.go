@@ -66,8 +66,30 @@ type Store interface {
 	// method of its Tx fails with inbox.ErrUnsupported.
 	View(ctx context.Context, tenant inbox.TenantID, fn func(tx Tx) error) error
 
+	// Features declares the optional capabilities the store offers; see
+	// Features.
+	Features() Features
+
 	// Close releases the store's resources.
 	Close() error
+}
+
+// Features are the optional capabilities a store declares. The engine
+// uses a capability it finds; storetest runs the cases of every declared
+// one, fails when a declared capability is missing or an offered one is
+// not declared, and names in its log the ones a store leaves out.
+type Features struct {
+	// Leases: the Store is a Leaser, so several engine instances can
+	// share it (without it an engine assumes it is alone).
+	Leases bool
+	// Knowledge: its Tx is a KnowledgeTx, so AI replies can cite the
+	// tenant's documents.
+	Knowledge bool
+	// Stats: its Tx is a StatsTx, so statistics aggregate in the database
+	// (without it the engine scans the period's records).
+	Stats bool
+	// ParallelWrites: the Store is a ParallelWriter.
+	ParallelWrites bool
 }
 
 // Tx is a transaction bound to one tenant and to the context passed to
@@ -105,6 +127,10 @@ type Tx interface {
 	// FindContact returns the contact holding key's identity (its first
 	// non-empty field, see inbox.ContactKey.Identity), or inbox.ErrNotFound.
 	FindContact(key inbox.ContactKey) (inbox.Contact, error)
+	// FindContacts is FindContact for many keys in one query, which
+	// ingest uses for a whole batch. Keys without a contact are absent
+	// from the result.
+	FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error)
 	ListContacts(q inbox.ContactQuery) (inbox.ContactPage, error)
 	DeleteContact(id string) error
 
@@ -157,6 +183,21 @@ type Tx interface {
 	GetMessageByProviderID(integrationID, providerID string) (inbox.Message, error)
 	// ListMessages returns a conversation's messages, oldest first.
 	ListMessages(conversationID string) ([]inbox.Message, error)
+	// FirstInbound returns the first inbound message (in ListMessages
+	// order) of each of these conversations in one query, which
+	// classification reads for a batch; conversations without one are
+	// absent.
+	FirstInbound(conversationIDs []string) (map[string]inbox.Message, error)
+	// LastInbound returns a conversation's latest inbound message without
+	// reading the others (a reply's threading headers), or
+	// inbox.ErrNotFound when it has none.
+	LastInbound(conversationID string) (inbox.Message, error)
+	// BlobRefsFrom calls fn with the BlobStore key of the raw message
+	// and of each attachment of every message, and the raw key of every
+	// quarantined item, whose ID sorts at or after fromID (IDs sort by
+	// creation time, see inbox.NewID). A key may be reported more than
+	// once. Engine.CollectOrphanBlobs tells live blobs from orphans by it.
+	BlobRefsFrom(fromID string, fn func(key string) error) error
 	// LookupDedupeKeys returns, for each key already taken, the id of the
 	// message that took it (which may since have been deleted).
 	LookupDedupeKeys(keys []string) (map[string]string, error)
@@ -258,28 +299,6 @@ type Leaser interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
-// ContactsFinder is an optional Tx capability: FindContact for many keys
-// in one query, which ingest uses for a whole batch. Keys without a
-// contact are absent from the result.
-type ContactsFinder interface {
-	FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error)
-}
-
-// FirstInboundReader is an optional Tx capability: the first inbound
-// message (in ListMessages order) of many conversations in one query.
-// Conversations without an inbound message are absent from the result.
-type FirstInboundReader interface {
-	FirstInbound(conversationIDs []string) (map[string]inbox.Message, error)
-}
-
-// LastInboundReader is an optional Tx capability: the latest inbound
-// message of a conversation (in ListMessages order) without reading the
-// others, which a reply needs for its threading headers. inbox.ErrNotFound if
-// the conversation has none.
-type LastInboundReader interface {
-	LastInbound(conversationID string) (inbox.Message, error)
-}
-
 // StatsTx is an optional Tx capability: stores that can aggregate in the
 // database implement it and statistics stay fast on millions of messages.
 // Other stores are served by a generic scan.
@@ -306,14 +325,4 @@ type KnowledgeTx interface {
 	// SearchKnowledge returns up to limit chunks matching any word of
 	// query (case- and accent-insensitive), best first.
 	SearchKnowledge(query string, limit int) ([]inbox.KnowledgeHit, error)
-}
-
-// BlobRefLister is an optional Tx capability, required by storetest, that
-// Engine.CollectOrphanBlobs uses to tell live blobs from orphans.
-type BlobRefLister interface {
-	// BlobRefsFrom calls fn with the BlobStore key of the raw message
-	// and of each attachment of every message, and the raw key of every
-	// quarantined item, whose ID sorts at or after fromID (IDs sort by
-	// creation time, see inbox.NewID). A key may be reported more than once.
-	BlobRefsFrom(fromID string, fn func(key string) error) error
 }

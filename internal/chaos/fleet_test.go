@@ -477,7 +477,7 @@ func requireNoOrphanBlobs(t *testing.T, store driver.Store, dir string) {
 	require.NoError(t, err)
 	for _, tenant := range tenants {
 		require.NoError(t, store.View(ctx, tenant.ID, func(tx driver.Tx) error {
-			return tx.(driver.BlobRefLister).BlobRefsFrom("", func(k string) error { referenced[k] = true; return nil })
+			return tx.BlobRefsFrom("", func(k string) error { referenced[k] = true; return nil })
 		}))
 	}
 	require.NotEmpty(t, referenced, "the instances kept the raw messages")

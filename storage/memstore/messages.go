@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/inboxkit/inboxkit/inbox"
-	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // newMessageRecord wraps a message for storage.
@@ -138,8 +137,6 @@ func (t *tx) ListMessages(conversationID string) ([]inbox.Message, error) {
 	return out, nil
 }
 
-var _ driver.FirstInboundReader = (*tx)(nil)
-
 // FirstInbound returns the first inbound message, in ListMessages order,
 // of each known conversation that has one.
 func (t *tx) FirstInbound(conversationIDs []string) (map[string]inbox.Message, error) {
@@ -164,8 +161,6 @@ func (t *tx) FirstInbound(conversationIDs []string) (map[string]inbox.Message, e
 	}
 	return out, nil
 }
-
-var _ driver.LastInboundReader = (*tx)(nil)
 
 // LastInbound returns the conversation's latest inbound message in
 // ListMessages order.

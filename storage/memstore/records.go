@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
-	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 func (t *tx) AddQuarantine(q *inbox.QuarantineItem) error {
@@ -248,8 +247,6 @@ func (t *tx) MarkNotificationRead(id string, at time.Time) error {
 	put(&t.undo, t.state.notifications, id, n)
 	return nil
 }
-
-var _ driver.BlobRefLister = (*tx)(nil)
 
 // BlobRefsFrom reports the blob keys of the messages and quarantined
 // items whose ID sorts at or after fromID.

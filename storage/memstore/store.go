@@ -24,6 +24,12 @@ type Store struct {
 
 var _ driver.Store = (*Store)(nil)
 
+// Features: memstore offers leases (instances sharing it in one process)
+// and the knowledge base; statistics scan.
+func (s *Store) Features() driver.Features {
+	return driver.Features{Leases: true, Knowledge: true}
+}
+
 // errClosed is returned by every method after Close.
 var errClosed = errors.New("memstore: store is closed")
 

@@ -40,6 +40,13 @@ type Store struct {
 
 var _ driver.Store = (*Store)(nil)
 
+// Features adds parallel writers to the SQL stores' capabilities.
+func (s *Store) Features() driver.Features {
+	f := s.Store.Features()
+	f.ParallelWrites = true
+	return f
+}
+
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // Open connects to the database named by dsn (a postgres:// URL or a

@@ -185,7 +185,6 @@ func identityKey(key inbox.ContactKey) (string, bool) {
 	return k, k != ""
 }
 
-var _ driver.ContactsFinder = (*tx)(nil)
 
 // FindContacts is FindContact for many keys, in one query per chunk.
 func (t *tx) FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error) {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/inboxkit/inboxkit/inbox"
-	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
 // keyChunk bounds the values bound in one IN list.
@@ -277,8 +276,6 @@ func (t *tx) ListMessages(conversationID string) ([]inbox.Message, error) {
 	return t.scanMessages(rows)
 }
 
-var _ driver.FirstInboundReader = (*tx)(nil)
-
 // FirstInbound returns the first inbound message, in ListMessages order,
 // of each conversation that has one, reading the conversations in chunks
 // and decoding only the messages it returns. Rows written before the
@@ -329,8 +326,6 @@ func (t *tx) firstInbound(ids []string, out map[string]inbox.Message) error {
 	}
 	return nil
 }
-
-var _ driver.LastInboundReader = (*tx)(nil)
 
 // LastInbound returns the conversation's latest inbound message in
 // ListMessages order, walking the conversation's index backwards and
@@ -469,8 +464,6 @@ func decodeMessage(doc []byte, m *inbox.Message) error {
 	}
 	return decode(raw, m)
 }
-
-var _ driver.BlobRefLister = (*tx)(nil)
 
 // blobRefChunk is how many messages one BlobRefsFrom query reads.
 const blobRefChunk = 500

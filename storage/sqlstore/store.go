@@ -57,6 +57,12 @@ type Store struct {
 
 var _ driver.Store = (*Store)(nil)
 
+// Features: the SQL stores offer leases, the knowledge base on their
+// full-text index, and statistics aggregated in the database.
+func (s *Store) Features() driver.Features {
+	return driver.Features{Leases: true, Knowledge: true, Stats: true}
+}
+
 // New migrates the database to the current schema and returns a Store.
 // It fails with a clear error when the database was written by a newer
 // schema than this build knows.

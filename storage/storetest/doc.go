@@ -11,7 +11,10 @@
 //		})
 //	}
 //
-// The suite has no optional features: every store passes all of it. It
+// Every store passes all of it but the groups of the optional capabilities
+// it does not declare (driver.Features: leases, knowledge base, statistics
+// in the database), which the log names; a store must declare exactly the
+// capabilities it offers (group Features). It
 // spells out the parts of the driver.Store contract that the interface's
 // doc comments leave open, so that the in-memory store and the SQL stores
 // behave the same:

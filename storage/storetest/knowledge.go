@@ -12,19 +12,13 @@ import (
 )
 
 // testKnowledge checks driver.KnowledgeTx: replace semantics, delete,
-// tenant isolation, folded any-word search, ranking and rollback. It is
-// skipped for stores whose transactions lack the capability.
+// tenant isolation, folded any-word search, ranking and rollback. Run
+// runs it for stores that declare it (driver.Features.Knowledge).
 func testKnowledge(t *testing.T, newStore NewStoreFunc) {
 	// kh is a harness whose store supports the knowledge base.
 	kh := func(t *testing.T) *harness {
 		t.Helper()
-		h := setup(t, newStore)
-		supported := false
-		h.view(func(tx driver.Tx) { _, supported = tx.(driver.KnowledgeTx) })
-		if !supported {
-			t.Skip("the store's transactions do not implement driver.KnowledgeTx")
-		}
-		return h
+		return setup(t, newStore)
 	}
 	kput := func(h *harness, tenant inbox.TenantID, d *inbox.KnowledgeDoc, texts ...string) {
 		h.t.Helper()

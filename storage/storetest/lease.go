@@ -13,16 +13,12 @@ import (
 	"github.com/inboxkit/inboxkit/inbox/driver"
 )
 
-// testLeases checks stores that offer the optional driver.Leaser
-// capability; the group is skipped for the others.
+// testLeases checks the optional driver.Leaser capability; Run runs it
+// for stores that declare it (driver.Features.Leases).
 func testLeases(t *testing.T, newStore NewStoreFunc) {
 	leaser := func(t *testing.T) driver.Leaser {
 		t.Helper()
-		l, ok := newStore(t).(driver.Leaser)
-		if !ok {
-			t.Skip("the store does not implement driver.Leaser")
-		}
-		return l
+		return newStore(t).(driver.Leaser)
 	}
 	ctx := context.Background()
 	const long = time.Minute

@@ -95,14 +95,12 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 		}
 		h.message(none.ID, outbound)
 		h.view(func(tx driver.Tx) {
-			r, ok := tx.(driver.FirstInboundReader)
-			require.True(t, ok, "the store's transactions implement driver.FirstInboundReader")
-			got, err := r.FirstInbound([]string{a.ID, b.ID, none.ID, "no-such-conversation"})
+			got, err := tx.FirstInbound([]string{a.ID, b.ID, none.ID, "no-such-conversation"})
 			require.NoError(t, err)
 			require.Len(t, got, 2)
 			requireSame(t, firstA, got[a.ID])
 			require.Equal(t, firstB.ID, got[b.ID].ID)
-			got, err = r.FirstInbound(nil)
+			got, err = tx.FirstInbound(nil)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		})
@@ -136,9 +134,7 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 		refs := func(fromID string) []string {
 			seen := map[string]bool{}
 			h.view(func(tx driver.Tx) {
-				r, ok := tx.(driver.BlobRefLister)
-				require.True(t, ok, "the store's transactions implement driver.BlobRefLister")
-				require.NoError(t, r.BlobRefsFrom(fromID, func(k string) error { seen[k] = true; return nil }))
+				require.NoError(t, tx.BlobRefsFrom(fromID, func(k string) error { seen[k] = true; return nil }))
 			})
 			keys := slices.Collect(maps.Keys(seen))
 			slices.Sort(keys)
@@ -163,14 +159,12 @@ func testMessages(t *testing.T, newStore NewStoreFunc) {
 			latest = a
 		}
 		h.view(func(tx driver.Tx) {
-			r, ok := tx.(driver.LastInboundReader)
-			require.True(t, ok, "the store's transactions implement driver.LastInboundReader")
-			got, err := r.LastInbound(conv.ID)
+			got, err := tx.LastInbound(conv.ID)
 			require.NoError(t, err)
 			requireSame(t, latest, got)
-			_, err = r.LastInbound(none.ID)
+			_, err = tx.LastInbound(none.ID)
 			require.ErrorIs(t, err, inbox.ErrNotFound)
-			_, err = r.LastInbound("no-such-conversation")
+			_, err = tx.LastInbound("no-such-conversation")
 			require.ErrorIs(t, err, inbox.ErrNotFound)
 		})
 	})

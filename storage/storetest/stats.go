@@ -19,15 +19,10 @@ import (
 // on a generated history that crosses both 2026 daylight-saving changes
 // of Europe/Paris, with range ends inside hours, messages on local
 // midnights and on the transition instants, moved messages and
-// conversations, and a half-hour zone. Skipped for stores whose
-// transactions lack StatsTx (they are served by the scan itself).
+// conversations, and a half-hour zone. Run runs it for stores that
+// declare it (driver.Features.Stats); the others are served by the scan.
 func testStats(t *testing.T, newStore NewStoreFunc) {
 	h := setup(t, newStore)
-	supported := false
-	h.view(func(tx driver.Tx) { _, supported = tx.(driver.StatsTx) })
-	if !supported {
-		t.Skip("the store's transactions do not implement driver.StatsTx")
-	}
 	h.addTenant("tenant-b")
 	seedStatsHistory(t, h)
 	// Another tenant's messages must not be counted.

@@ -54,13 +54,51 @@ func Run(t *testing.T, newStore func(t *testing.T) driver.Store) {
 		{"UnreadCounts", testUnreadCounts},
 		{"ReadMarks", testReadMarks},
 		{"Concurrency", testConcurrency},
-		{"Leases", testLeases}, // skipped unless the store is an driver.Leaser
-		{"Knowledge", testKnowledge},
-		{"Stats", testStats},
+		{"Features", testFeatures},
+	}
+	// The groups of the optional capabilities the store declares.
+	features := newStore(t).Features()
+	optional := []struct {
+		name     string
+		declared bool
+		run      func(t *testing.T, newStore NewStoreFunc)
+	}{
+		{"Leases", features.Leases, testLeases},
+		{"Knowledge", features.Knowledge, testKnowledge},
+		{"Stats", features.Stats, testStats},
+	}
+	for _, o := range optional {
+		if o.declared {
+			groups = append(groups, struct {
+				name string
+				run  func(t *testing.T, newStore NewStoreFunc)
+			}{o.name, o.run})
+		} else {
+			t.Logf("storetest: the store does not declare %s (driver.Features): its cases are not run", o.name)
+		}
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
 	}
+}
+
+// testFeatures checks that a store declares exactly the optional
+// capabilities it offers: the engine finds a capability by type assertion,
+// and the suite runs the cases of the declared ones.
+func testFeatures(t *testing.T, newStore NewStoreFunc) {
+	h := setup(t, newStore)
+	f := h.store.Features()
+	_, leases := h.store.(driver.Leaser)
+	_, parallel := h.store.(driver.ParallelWriter)
+	var knowledge, stats bool
+	h.view(func(tx driver.Tx) {
+		_, knowledge = tx.(driver.KnowledgeTx)
+		_, stats = tx.(driver.StatsTx)
+	})
+	require.Equal(t, leases, f.Leases, "Features().Leases says whether the Store is a driver.Leaser")
+	require.Equal(t, parallel, f.ParallelWrites, "Features().ParallelWrites says whether the Store is a driver.ParallelWriter")
+	require.Equal(t, knowledge, f.Knowledge, "Features().Knowledge says whether its Tx is a driver.KnowledgeTx")
+	require.Equal(t, stats, f.Stats, "Features().Stats says whether its Tx is a driver.StatsTx")
 }
 
 // harness is one subtest's store with a tenant ready to use.
