@@ -15,7 +15,8 @@ import (
 // Options configure an Engine. Only Store is required; every other nil
 // field gets a safe default, documented on the field.
 type Options struct {
-	// Store persists everything. Required.
+	// Store persists everything: memstore.New(), sqlite.Open or
+	// postgres.Open (packages under storage/). Required.
 	Store Store
 	// Blobs keeps attachments and raw messages. Nil: channels that need it
 	// report ErrUnsupported.
