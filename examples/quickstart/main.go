@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/inboxkit/inboxkit/inbox"
-	"github.com/inboxkit/inboxkit/inbox/driver"
 	"github.com/inboxkit/inboxkit/storage/memstore"
 )
 
@@ -25,29 +24,12 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	store := memstore.New()
+	store := memstore.New() // or sqlite.Open / postgres.Open
 	defer store.Close()
 
-	const tenant inbox.TenantID = "maison-lumiere"
-	if err := store.CreateTenant(ctx, &inbox.Tenant{ID: tenant, Name: "Maison Lumière"}); err != nil {
-		return err
-	}
+	// A classifier is any function: here, the seed's examples as code. It
+	// files into the folders created below, by id.
 	folders := map[string]string{} // name -> id
-	err := store.Update(ctx, tenant, func(tx driver.Tx) error {
-		for i, name := range []string{"Commandes", "Rendez-vous", "Support"} {
-			f := inbox.Folder{Name: name, Position: i}
-			if err := tx.CreateFolder(&f); err != nil {
-				return err
-			}
-			folders[name] = f.ID
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-
-	// A classifier is any function: here, the seed's examples as code.
 	classifier := inbox.ClassifierFunc(func(_ context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
 		subject, text := strings.ToLower(in.Message.Subject), strings.ToLower(in.Message.Text)
 		switch {
@@ -66,6 +48,20 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer eng.Close()
+
+	// Every write goes through the Engine, which validates and audits it.
+	const tenant inbox.TenantID = "maison-lumiere"
+	setup := inbox.Change{Actor: "quickstart"}
+	if _, err := eng.CreateTenant(ctx, inbox.Tenant{ID: tenant, Name: "Maison Lumière"}, setup); err != nil {
+		return err
+	}
+	for i, name := range []string{"Commandes", "Rendez-vous", "Support"} {
+		f, err := eng.SaveFolder(ctx, tenant, inbox.Folder{Name: name, Position: i}, setup)
+		if err != nil {
+			return err
+		}
+		folders[name] = f.ID
+	}
 
 	now := time.Now()
 	res, err := eng.Ingest(ctx, tenant, []inbox.Inbound{
@@ -94,27 +90,25 @@ func run(ctx context.Context) error {
 	for name, id := range folders {
 		names[id] = name
 	}
-	return store.View(ctx, tenant, func(tx driver.Tx) error {
-		page, err := tx.ListConversations(inbox.ConversationQuery{})
-		if err != nil {
-			return err
-		}
-		byFolder := map[string][]inbox.Conversation{}
-		for _, c := range page.Items {
-			byFolder[c.FolderID] = append(byFolder[c.FolderID], c)
-		}
-		for _, id := range []string{folders["Commandes"], folders["Rendez-vous"], folders["Support"], ""} {
-			fmt.Printf("%s\n", names[id])
-			for _, c := range byFolder[id] {
-				contact, _ := tx.GetContact(c.ContactID)
-				who := contact.Name
-				if who == "" && len(contact.Phones) > 0 {
-					who = "+" + contact.Phones[0]
-				}
-				fmt.Fprintf(os.Stdout, "  [%-6s %-7s] %-28s %-32q %d message(s), %d unread — %s\n",
-					c.Source, c.Status, who, c.Subject, c.MessageCount, c.Unread, c.Classification.Reason)
+	page, err := eng.Conversations(ctx, tenant, inbox.ConversationQuery{})
+	if err != nil {
+		return err
+	}
+	byFolder := map[string][]inbox.Conversation{}
+	for _, c := range page.Items {
+		byFolder[c.FolderID] = append(byFolder[c.FolderID], c)
+	}
+	for _, id := range []string{folders["Commandes"], folders["Rendez-vous"], folders["Support"], ""} {
+		fmt.Printf("%s\n", names[id])
+		for _, c := range byFolder[id] {
+			contact, _ := eng.ContactRecord(ctx, tenant, c.ContactID)
+			who := contact.Name
+			if who == "" && len(contact.Phones) > 0 {
+				who = "+" + contact.Phones[0]
 			}
+			fmt.Fprintf(os.Stdout, "  [%-6s %-7s] %-28s %-32q %d message(s), %d unread — %s\n",
+				c.Source, c.Status, who, c.Subject, c.MessageCount, c.Unread, c.Classification.Reason)
 		}
-		return nil
-	})
+	}
+	return nil
 }

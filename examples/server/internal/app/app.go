@@ -351,7 +351,7 @@ func (a *App) build(ctx context.Context) (err error) {
 		// the rules before it still file at once.
 		chain = append(chain, aiClassifier)
 		client := reply.ClientOptions{BaseURL: cfg.OpenAI.BaseURL, APIKey: reply.Secret(cfg.OpenAI.APIKey), Metrics: a.Metrics}
-		if a.knowledge, err = newKnowledge(ctx, a.Store, a.log); err != nil {
+		if a.knowledge, err = newKnowledge(a.Store, a.log); err != nil {
 			return err
 		}
 		if responder, err = reply.NewAI(reply.AIOptions{ClientOptions: client, Model: model, Knowledge: a.knowledge, Logger: a.log}); err != nil {
@@ -443,7 +443,7 @@ func (a *App) build(ctx context.Context) (err error) {
 		features.DemoLogin, features.DemoPassword = demo.Employees[0].Email, demo.Password
 	}
 	if a.knowledge == nil {
-		if a.knowledge, err = newKnowledge(ctx, a.Store, a.log); err != nil {
+		if a.knowledge, err = newKnowledge(a.Store, a.log); err != nil {
 			return err
 		}
 	}

@@ -9,30 +9,14 @@ import (
 	"github.com/inboxkit/inboxkit/reply"
 )
 
-// newKnowledge returns the knowledge base when the store keeps one
-// (its transactions implement driver.KnowledgeTx), else nil.
-func newKnowledge(ctx context.Context, store driver.Store, log *slog.Logger) (*reply.Knowledge, error) {
-	if !storeHasKnowledge(ctx, store) {
+// newKnowledge returns the knowledge base when the store declares one
+// (driver.Features.Knowledge), else nil. A fresh database has it from the
+// first start.
+func newKnowledge(store driver.Store, log *slog.Logger) (*reply.Knowledge, error) {
+	if !store.Features().Knowledge {
 		return nil, nil
 	}
 	return reply.NewKnowledge(reply.KnowledgeOptions{Store: store, Logger: log})
-}
-
-// storeHasKnowledge probes a transaction for the KnowledgeTx capability.
-// A store without tenants yet is probed with a scratch tenant name: View
-// of an unknown tenant fails before handing out a Tx, so the answer is
-// then "no", which only delays the feature to the next start.
-func storeHasKnowledge(ctx context.Context, store driver.Store) bool {
-	tenants, err := store.ListTenants(ctx)
-	if err != nil || len(tenants) == 0 {
-		return false
-	}
-	ok := false
-	_ = store.View(ctx, tenants[0].ID, func(tx driver.Tx) error {
-		_, ok = tx.(driver.KnowledgeTx)
-		return nil
-	})
-	return ok
 }
 
 // summaryAdapter makes reply.Summarizer the API's Summarizer: it writes
