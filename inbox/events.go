@@ -34,7 +34,7 @@ const (
 )
 
 // Event tells subscribers that something happened. IDs refer to records
-// that can be read from the store; the event carries no message content.
+// the host reads through the Engine; the event carries no message content.
 type Event struct {
 	Type           EventType `json:"type"`
 	TenantID       TenantID  `json:"tenant_id"`

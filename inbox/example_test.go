@@ -13,13 +13,14 @@ import (
 // same mail fetched twice is stored once.
 func Example() {
 	ctx := context.Background()
-	store := memstore.New()
-	_ = store.CreateTenant(ctx, &inbox.Tenant{ID: "acme", Name: "ACME"})
-	eng, err := inbox.New(inbox.Options{Store: store})
+	eng, err := inbox.New(inbox.Options{Store: memstore.New()})
 	if err != nil {
 		panic(err)
 	}
 	defer eng.Close()
+	if _, err := eng.CreateTenant(ctx, inbox.Tenant{ID: "acme", Name: "ACME"}, inbox.Change{Actor: "setup"}); err != nil {
+		panic(err)
+	}
 
 	question := inbox.Inbound{
 		Source: inbox.SourceEmail, IntegrationID: "mailbox", ProviderID: "1:1", MessageID: "q1@example.net",
