@@ -55,6 +55,9 @@ type Config struct {
 	// asks this RFC 7662 introspection endpoint whether a token is
 	// active and whose it is. Passwords keep working.
 	OAuth2IntrospectionURL string
+	// RawLog records what every IMAP session sends and receives, so a
+	// test can read the commands a client issued (Commands).
+	RawLog bool
 }
 
 // Start runs a Dovecot for the test and stops it at cleanup. When the
@@ -134,6 +137,18 @@ func start(dir string, users []User, cfg Config) (*Server, error) {
 		}
 		conf += "auth_mechanisms = plain login xoauth2 oauthbearer\npassdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = " +
 			filepath.Join(dir, "oauth2.conf.ext") + "\n}\n"
+	}
+	if cfg.RawLog {
+		rawlog := filepath.Join(dir, "rawlog")
+		if err := os.Mkdir(rawlog, 0o700); err != nil {
+			return nil, err
+		}
+		if ids.root {
+			if err := os.Chown(rawlog, ids.mailUID, ids.mailGID); err != nil {
+				return nil, err
+			}
+		}
+		conf += "rawlog_dir = " + rawlog + "\n"
 	}
 	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf+cfg.Extra+"\n"), 0o644); err != nil {
 		return nil, err
