@@ -222,7 +222,7 @@ func benchFirstSync(b, parent *testing.B, srv *dovecot.Server, n int, total int6
 		peak := watchHeap()
 		start := time.Now()
 		cpu0 := processCPU()
-		srvCPU := watchServerCPU(srv)
+		srvCPU := srv.WatchCPU()
 		b.StartTimer()
 		report, err := eng.Sync(ctx, "t1", "mail1")
 		b.StopTimer()
@@ -407,47 +407,4 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// serverCPUWatch samples the Dovecot processes' processor time while a
-// sync runs (an IMAP process's time is lost once it exits).
-type serverCPUWatch struct {
-	stop  chan struct{}
-	done  chan struct{}
-	start map[int]time.Duration
-	last  map[int]time.Duration
-}
-
-func watchServerCPU(srv *dovecot.Server) *serverCPUWatch {
-	w := &serverCPUWatch{stop: make(chan struct{}), done: make(chan struct{}), last: map[int]time.Duration{}}
-	w.start, _ = srv.CPUTime()
-	go func() {
-		defer close(w.done)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if now, err := srv.CPUTime(); err == nil {
-				for pid, d := range now {
-					w.last[pid] = d
-				}
-			}
-			select {
-			case <-w.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return w
-}
-
-// Stop returns the processor time Dovecot used since the watch started.
-func (w *serverCPUWatch) Stop() time.Duration {
-	close(w.stop)
-	<-w.done
-	var used time.Duration
-	for pid, d := range w.last {
-		used += d - w.start[pid]
-	}
-	return used
 }

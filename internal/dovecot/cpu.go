@@ -55,3 +55,50 @@ func (s *Server) CPUTime() (map[int]time.Duration, error) {
 	}
 	return out, nil
 }
+
+// CPUWatch samples the server processes' processor time while some work
+// runs: an IMAP process's time is lost once it exits, so CPUTime alone
+// misses the sessions that end before it is read.
+type CPUWatch struct {
+	stop  chan struct{}
+	done  chan struct{}
+	start map[int]time.Duration
+	last  map[int]time.Duration
+}
+
+// WatchCPU starts sampling every 100 ms; Stop tells the processor time
+// used since.
+func (s *Server) WatchCPU() *CPUWatch {
+	w := &CPUWatch{stop: make(chan struct{}), done: make(chan struct{}), last: map[int]time.Duration{}}
+	w.start, _ = s.CPUTime()
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if now, err := s.CPUTime(); err == nil {
+				for pid, d := range now {
+					w.last[pid] = d
+				}
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return w
+}
+
+// Stop ends the watch and returns the processor time the server used
+// since it started.
+func (w *CPUWatch) Stop() time.Duration {
+	close(w.stop)
+	<-w.done
+	var used time.Duration
+	for pid, d := range w.last {
+		used += d - w.start[pid]
+	}
+	return used
+}
