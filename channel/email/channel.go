@@ -101,8 +101,9 @@ type Options struct {
 	// Since limits the first sync of a folder to mail received in this
 	// window (e.g. 30 days). 0 fetches everything.
 	Since time.Duration
-	// BatchSize is how many messages are fetched and committed at once.
-	// 0 means 50.
+	// BatchSize is how many messages are committed at once. 0 means 50.
+	// They are fetched in fewer, larger commands (about 1,000 messages),
+	// and each batch is committed as soon as its messages have arrived.
 	BatchSize int
 	// MarkSeen marks fetched mail as read on the server. Zero: mail is
 	// read with BODY.PEEK[] from a read-only selection, nothing changes.

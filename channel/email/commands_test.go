@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/inboxkit/inboxkit/inbox"
 	"github.com/inboxkit/inboxkit/internal/dovecot"
 )
 
@@ -50,17 +51,19 @@ func countNames(cmds []dovecot.Command) map[string]int {
 	return n
 }
 
-// TestDovecotFirstSyncFetchesEachBatchOnce: the first sync of a large
+// TestDovecotFirstSyncFetchesInFewCommands: the first sync of a large
 // folder costs the server one STATUS, one EXAMINE and one SEARCH per
-// folder and one UID FETCH per batch, over that batch's UIDs only —
-// nothing that makes the server walk the whole folder again for each
-// batch (a FETCH of 1:*, a SELECT, STATUS or SEARCH per batch, a NOOP).
-// A sync that finds nothing new asks each folder's STATUS and nothing
-// else.
-func TestDovecotFirstSyncFetchesEachBatchOnce(t *testing.T) {
+// folder and one UID FETCH per window of 1,000 messages, over that
+// window's UIDs only. Dovecot may rescan the whole folder at the start of
+// each command (it did for every batch of 50: 200 rescans of 10,000 files
+// in a 10,000-message sync), so nothing may be asked per batch: no FETCH
+// per batch, no FETCH of 1:*, no SELECT, STATUS or SEARCH per batch, no
+// NOOP. A sync that finds nothing new asks each folder's STATUS and
+// nothing else.
+func TestDovecotFirstSyncFetchesInFewCommands(t *testing.T) {
 	srv := dovecot.StartConfig(t, dovecot.Config{RawLog: true})
 	u := srv.Users[0]
-	const n, batch = 523, 50 // the default batch size
+	const n = 2345
 	require.NoError(t, srv.WriteMaildir(u.Name, "INBOX", n, func(i int) []byte {
 		return fmt.Appendf(nil, "From: Client %d <client%d@example.org>\r\nTo: %s\r\nSubject: Commande %d\r\n"+
 			"Message-ID: <batch-%d@example.org>\r\nDate: Mon, 02 Mar 2026 10:00:00 +0100\r\n\r\nBonjour %d\r\n", i, i, u.Name, i, i, i)
@@ -78,11 +81,7 @@ func TestDovecotFirstSyncFetchesEachBatchOnce(t *testing.T) {
 			fetches = append(fetches, strings.Fields(c.Line)[2])
 		}
 	}
-	var want []string
-	for start := 1; start <= n; start += batch {
-		want = append(want, fmt.Sprintf("%d:%d", start, min(start+batch-1, n)))
-	}
-	require.Equal(t, want, fetches, "one UID FETCH per batch, over the batch's UIDs")
+	require.Equal(t, []string{"1:1000", "1001:2000", "2001:2345"}, fetches, "one UID FETCH per window, over the window's UIDs")
 	names := countNames(first)
 	folders := 2 // INBOX and the Sent folder
 	require.Equal(t, folders, names["STATUS"], "%v", first)
@@ -109,4 +108,45 @@ func TestDovecotFirstSyncFetchesEachBatchOnce(t *testing.T) {
 			t.Errorf("unexpected command %q in a sync that finds nothing new", c.Line)
 		}
 	}
+}
+
+// TestPullCommitsEachBatchAsItsMessagesArrive: one FETCH covers many
+// batches, yet each batch is delivered as soon as its messages have been
+// read, with a cursor that covers exactly the messages delivered so far
+// — a connection lost halfway through a FETCH loses no committed work and
+// fetches nothing twice.
+func TestPullCommitsEachBatchAsItsMessagesArrive(t *testing.T) {
+	srv := dovecot.StartConfig(t, dovecot.Config{RawLog: true})
+	u := srv.Users[0]
+	const n, batch = 1234, 50
+	require.NoError(t, srv.WriteMaildir(u.Name, "INBOX", n, func(i int) []byte {
+		return fmt.Appendf(nil, "From: <c%d@example.org>\r\nSubject: %d\r\nMessage-ID: <pull-%d@example.org>\r\n\r\nBonjour\r\n", i, i, i)
+	}))
+	ch, err := New(Options{
+		IntegrationID: "mail1", IMAP: Server{Addr: srv.Addr, Security: SecurityPlain},
+		Auth: Auth{Username: u.Name, Password: Secret(u.Password)}, BatchSize: batch, SentFolder: "-",
+	})
+	require.NoError(t, err)
+	var sizes []int
+	var covered []uint32
+	delivered := 0
+	require.NoError(t, ch.Pull(context.Background(), "", func(_ context.Context, b inbox.Batch) (inbox.IngestResult, error) {
+		cur, err := parseCursor(*b.Cursor)
+		require.NoError(t, err)
+		if len(b.Messages) == 0 {
+			return inbox.IngestResult{}, nil // the folder's final position
+		}
+		delivered += len(b.Messages)
+		sizes = append(sizes, len(b.Messages))
+		covered = append(covered, cur.Folders["INBOX"].LastUID)
+		require.Equal(t, uint32(delivered), cur.Folders["INBOX"].LastUID, "the cursor covers what was delivered, no more")
+		return inbox.IngestResult{Stored: len(b.Messages)}, nil
+	}))
+	require.Equal(t, n, delivered)
+	require.Len(t, sizes, (n+batch-1)/batch)
+	for i, s := range sizes[:len(sizes)-1] {
+		require.Equal(t, batch, s, "batch %d", i)
+	}
+	cmds := sessionCommands(t, srv, 1)[0]
+	require.Equal(t, 2, countNames(cmds)["UID FETCH"], "%v", cmds)
 }

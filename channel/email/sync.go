@@ -271,19 +271,23 @@ func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, run *pullRun, cu
 	}
 	slices.Sort(uids)
 
-	for start := 0; start < len(uids); start += c.opts.BatchSize {
-		batch := uids[start:min(start+c.opts.BatchSize, len(uids))]
-		msgs, err := c.fetch(ctx, ic, run.parser, f, sel.UIDValidity, batch)
+	// One FETCH covers several batches: Dovecot (maildir) may rescan the
+	// whole folder at the start of each command, so a FETCH per batch
+	// costs the server O(folder) per batch. Batches are still committed
+	// one at a time as their messages arrive.
+	window := c.opts.BatchSize * max(1, fetchWindow/c.opts.BatchSize)
+	for start := 0; start < len(uids); start += window {
+		win := uids[start:min(start+window, len(uids))]
+		err := c.fetch(ctx, ic, run.parser, f, sel.UIDValidity, win, func(msgs []inbox.Inbound, through imap.UID) error {
+			if err := run.flush(); err != nil {
+				return fmt.Errorf("email: keep %d messages of %s: %w", len(msgs), f.name, err)
+			}
+			fc.LastUID = uint32(through)
+			cur.Folders[f.name] = fc
+			cs := cur.String()
+			return run.send(f.name, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs, Messages: msgs})
+		})
 		if err != nil {
-			return err
-		}
-		if err := run.flush(); err != nil {
-			return fmt.Errorf("email: keep %d messages of %s: %w", len(msgs), f.name, err)
-		}
-		fc.LastUID = uint32(batch[len(batch)-1])
-		cur.Folders[f.name] = fc
-		cs := cur.String()
-		if err := run.send(f.name, inbox.Batch{IntegrationID: c.opts.IntegrationID, Cursor: &cs, Messages: msgs}); err != nil {
 			return err
 		}
 	}
@@ -312,17 +316,27 @@ func (c *Channel) pullFolder(ctx context.Context, ic *imapConn, run *pullRun, cu
 	return nil
 }
 
-// fetch reads one batch of messages with BODY.PEEK[], streaming each into
-// the parser. A batch is returned whole or not at all, so a dropped
-// connection never commits a cursor past unfetched mail.
-func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f folder, uidValidity uint32, uids []imap.UID) ([]inbox.Inbound, error) {
+// fetchWindow is about how many messages one FETCH command asks for.
+const fetchWindow = 1000
+
+// fetch reads the messages of uids (ascending) with BODY.PEEK[] in one
+// command, streaming each into the parser, and hands them to emit in
+// batches of BatchSize, each with the UID its cursor may move to: every
+// UID of uids up to it has been read. A batch is emitted whole or not at
+// all, so a dropped connection never commits a cursor past unfetched
+// mail; the last batch moves the cursor to the last of uids once the
+// command has completed, past messages the server no longer has.
+func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f folder, uidValidity uint32, uids []imap.UID, emit func([]inbox.Inbound, imap.UID) error) error {
 	addr := c.opts.IMAP.Addr
 	opts := &imap.FetchOptions{
 		UID:         true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: !c.opts.MarkSeen}},
 	}
 	cmd := ic.Fetch(imap.UIDSetNum(uids...), opts)
-	out := make([]inbox.Inbound, 0, len(uids))
+	out := make([]inbox.Inbound, 0, min(len(uids), c.opts.BatchSize))
+	// read holds the UIDs read beyond the first unread one of uids, next.
+	read := map[imap.UID]bool{}
+	next := 0
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		var uid imap.UID
 		var parsed *Parsed
@@ -340,7 +354,7 @@ func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f fol
 					// rather than draining the command, whose reader
 					// must not be touched again.
 					ic.Close()
-					return nil, c.ctxErr(ctx, tempErr(addr, fmt.Sprintf("read message of %s", f.name), err))
+					return c.ctxErr(ctx, tempErr(addr, fmt.Sprintf("read message of %s", f.name), err))
 				}
 				parsed = p
 			}
@@ -356,11 +370,25 @@ func (c *Channel) fetch(ctx context.Context, ic *imapConn, parser *Parser, f fol
 		}
 		c.resolveReplyToken(&in)
 		out = append(out, in)
+		read[uid] = true
+		for next < len(uids) && read[uids[next]] {
+			delete(read, uids[next])
+			next++
+		}
+		if len(out) >= c.opts.BatchSize && next > 0 && next < len(uids) {
+			if err := emit(out, uids[next-1]); err != nil {
+				// The command is abandoned halfway: its reader must not
+				// be touched again.
+				ic.Close()
+				return c.ctxErr(ctx, err)
+			}
+			out = make([]inbox.Inbound, 0, c.opts.BatchSize)
+		}
 	}
 	if err := cmd.Close(); err != nil {
-		return nil, c.ctxErr(ctx, tempErr(addr, "fetch from "+f.name, err))
+		return c.ctxErr(ctx, tempErr(addr, "fetch from "+f.name, err))
 	}
-	return out, nil
+	return emit(out, uids[len(uids)-1])
 }
 
 // literalReader turns a literal that ends before its announced size (the
