@@ -1,13 +1,10 @@
 package dovecot
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // dovecotNameHash is the hash Dovecot's maildir storage files names under
@@ -61,13 +58,7 @@ func TestWriteMaildirNamesSpreadInDovecotsHash(t *testing.T) {
 // commands a client sent, session by session.
 func TestCommandsReadsTheRawLog(t *testing.T) {
 	s := StartConfig(t, Config{RawLog: true})
-	conn, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(conn)
+	conn, r := dial(t, s)
 	send := func(tag, cmd string) {
 		t.Helper()
 		if _, err := conn.Write([]byte(tag + " " + cmd + "\r\n")); err != nil {
@@ -83,7 +74,6 @@ func TestCommandsReadsTheRawLog(t *testing.T) {
 			}
 		}
 	}
-	_, _ = r.ReadString('\n') // greeting
 	send("a", "LOGIN "+DefaultUser.Name+" "+DefaultUser.Password)
 	send("b", "EXAMINE INBOX")
 	send("c", "UID FETCH 1:* (FLAGS)")
