@@ -183,6 +183,9 @@ func (e *Engine) Logger() *slog.Logger { return e.log }
 // Subscribe calls fn for every event published after the call, in order,
 // on a goroutine of its own: a slow fn delays only itself. The returned
 // function cancels the subscription after delivering what was queued.
+// Events of an ingested batch are published once it is stored: a new
+// conversation's conversation.created comes before its messages'
+// message.received, updates to existing conversations after them.
 func (e *Engine) Subscribe(fn func(Event)) (cancel func()) { return e.bus.subscribe(fn) }
 
 // Publish sends events to subscribers. Components built on the engine

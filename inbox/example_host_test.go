@@ -92,8 +92,8 @@ func ExampleEngine_Subscribe() {
 	}
 	// Output:
 	// chat to Camille: Elle part demain.
-	// message.received in
 	// conversation.created
+	// message.received in
 	// conversation.updated
 	// message.created out
 	// message.sent out

@@ -516,6 +516,9 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			return IngestResult{}, nil, nil, nil, fmt.Errorf("clear read marks: %w", err)
 		}
 	}
+	// A subscriber hears of a new conversation before its messages (a
+	// CRM opens the timeline entry first), of updates after them.
+	var created []Event
 	var toFile []string
 	for _, id := range sortedKeys(w.readUpTo) {
 		conv := w.conversations[id]
@@ -530,11 +533,11 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		if err := w.tx.UpdateConversation(&conv); err != nil {
 			return IngestResult{}, nil, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
 		}
-		typ := EventConversationUpdated
 		if w.created[id] {
-			typ = EventConversationCreated
+			created = append(created, Event{Type: EventConversationCreated, TenantID: w.tenant.ID, ConversationID: id, At: w.now})
+		} else {
+			events = append(events, Event{Type: EventConversationUpdated, TenantID: w.tenant.ID, ConversationID: id, At: w.now})
 		}
-		events = append(events, Event{Type: typ, TenantID: w.tenant.ID, ConversationID: id, At: w.now})
 		if conv.FolderID == "" && conv.Classification.By != DecidedByManual && !conv.Automated {
 			toFile = append(toFile, id)
 		}
@@ -553,7 +556,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			return IngestResult{}, nil, nil, nil, fmt.Errorf("append audit: %w", err)
 		}
 	}
-	return res, events, toFile, lastInbound, nil
+	return res, append(created, events...), toFile, lastInbound, nil
 }
 
 // markRead marks the customer messages of conv sent up to at read.
