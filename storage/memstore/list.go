@@ -118,13 +118,14 @@ func (t *tx) ListConversations(q inbox.ConversationQuery) (inbox.ConversationPag
 	needRecord := q.FolderID != "" || len(q.Sources) > 0 || q.Assignee != "" || q.Tag != "" || q.Intent != "" ||
 		q.ContactID != "" || len(q.ContactIDs) > 0 || q.IntegrationID != "" || q.ThreadSubject != "" || q.ProjectID != "" ||
 		len(sq.Terms) > 0 || len(folderSets) > 0 || len(sq.Sources) > 0 || sq.HasAttachment
+	marks := t.state.readMarks[q.Reader] // nil without a reader
 	afterCursor := func(r convRef) bool { return after == nil || order(r, *after) > 0 }
 	matchAll := func(r convRef) bool {
 		switch {
 		case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.status),
 			len(sq.Statuses) > 0 && !slices.Contains(sq.Statuses, r.status),
 			(q.UnreadOnly || sq.Unread) && q.Reader == "" && (r.unread <= 0 || r.status == inbox.StatusSpam || r.status == inbox.StatusArchived),
-			(q.UnreadOnly || sq.Unread) && q.Reader != "" && (r.status == inbox.StatusSpam || r.status == inbox.StatusArchived || !t.unreadFor(r.rec, q.Reader)),
+			(q.UnreadOnly || sq.Unread) && q.Reader != "" && (r.status == inbox.StatusSpam || r.status == inbox.StatusArchived || !unreadFor(r, marks)),
 			q.OpenWork && r.rank >= inbox.RankOpenWork,
 			!since.IsZero() && r.at < sinceUS,
 			!until.IsZero() && r.at >= untilUS:

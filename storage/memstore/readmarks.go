@@ -6,9 +6,6 @@ import (
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-// readMarkKey identifies one agent's mark on one conversation.
-type readMarkKey struct{ agent, conversation string }
-
 // SetReadMark records agent's own read state of a conversation.
 func (t *tx) SetReadMark(conversationID, agent string, unread bool) error {
 	if err := t.write("set read mark"); err != nil {
@@ -20,7 +17,12 @@ func (t *tx) SetReadMark(conversationID, agent string, unread bool) error {
 	if _, ok := t.state.conversations[conversationID]; !ok {
 		return notFound("conversation", conversationID)
 	}
-	put(&t.undo, t.state.readMarks, readMarkKey{agent, conversationID}, unread)
+	marks, ok := t.state.readMarks[agent]
+	if !ok {
+		marks = map[string]bool{}
+		put(&t.undo, t.state.readMarks, agent, marks)
+	}
+	put(&t.undo, marks, conversationID, unread)
 	addTo(&t.undo, t.state.convMarks, conversationID, agent)
 	return nil
 }
@@ -43,7 +45,11 @@ func (t *tx) clearReadMarks(id string) {
 		return
 	}
 	for agent := range agents {
-		del(&t.undo, t.state.readMarks, readMarkKey{agent, id})
+		marks := t.state.readMarks[agent]
+		del(&t.undo, marks, id)
+		if len(marks) == 0 {
+			del(&t.undo, t.state.readMarks, agent)
+		}
 	}
 	del(&t.undo, t.state.convMarks, id)
 }
@@ -54,32 +60,41 @@ func (t *tx) ReadMarks(agent string, conversationIDs []string) (map[string]bool,
 		return nil, err
 	}
 	out := map[string]bool{}
+	marks := t.state.readMarks[agent]
 	for _, id := range conversationIDs {
-		if unread, ok := t.state.readMarks[readMarkKey{agent, id}]; ok {
+		if unread, ok := marks[id]; ok {
 			out[id] = unread
 		}
 	}
 	return out, nil
 }
 
-// unreadFor reports whether c is unread for agent (inbox.ReadState).
-func (t *tx) unreadFor(c *conversation, agent string) bool {
-	if unread, ok := t.state.readMarks[readMarkKey{agent, c.ID}]; ok {
+// unreadFor reports whether the conversation r is unread for the agent
+// whose marks are marks (inbox.ReadState).
+func unreadFor(r convRef, marks map[string]bool) bool {
+	if unread, ok := marks[r.id]; ok {
 		return unread
 	}
-	return c.Unread > 0
+	return r.unread > 0
 }
 
 // ReaderUnreadCounts counts, per folder, the conversations unread for
-// agent that are neither spam nor archived.
+// agent that are neither spam nor archived: the team's counts corrected
+// by the agent's marks, so it costs UnreadCounts plus one look per mark.
 func (t *tx) ReaderUnreadCounts(agent string) (map[string]int, error) {
-	if err := t.read(); err != nil {
+	counts, err := t.UnreadCounts()
+	if err != nil {
 		return nil, err
 	}
-	counts := map[string]int{}
-	for _, c := range t.state.conversations {
-		if c.Status != inbox.StatusSpam && c.Status != inbox.StatusArchived && t.unreadFor(c, agent) {
+	for id, unread := range t.state.readMarks[agent] {
+		c := t.state.conversations[id]
+		if c == nil || c.Status == inbox.StatusSpam || c.Status == inbox.StatusArchived || unread == (c.Unread > 0) {
+			continue // not counted, or the mark agrees with the team
+		}
+		if unread {
 			counts[c.FolderID]++
+		} else if counts[c.FolderID]--; counts[c.FolderID] == 0 {
+			delete(counts, c.FolderID)
 		}
 	}
 	return counts, nil

@@ -64,9 +64,11 @@ type tenantState struct {
 
 	notifications map[string]inbox.Notification
 
-	// readMarks holds agents' own read state (true: unread for them);
-	// convMarks lists, per conversation, the agents holding a mark.
-	readMarks map[readMarkKey]bool
+	// readMarks holds agents' own read state, per agent and conversation
+	// (true: unread for them), so one agent's marks are read without
+	// looking at anyone else's; convMarks lists, per conversation, the
+	// agents holding a mark.
+	readMarks map[string]map[string]bool
 	convMarks map[string]idSet
 
 	// knowledge is the tenant's knowledge base (knowledge.go), created on
@@ -157,7 +159,7 @@ func newTenantState(t inbox.Tenant) *tenantState {
 		counts:        map[countKey]int{},
 		auditIDs:      map[string]struct{}{},
 		notifications: map[string]inbox.Notification{},
-		readMarks:     map[readMarkKey]bool{},
+		readMarks:     map[string]map[string]bool{},
 		convMarks:     map[string]idSet{},
 	}
 }

@@ -411,7 +411,7 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 		if t.s.d.Name() == "sqlite" {
 			set = sqliteIDSet
 		}
-		p.add(set+readerUnread("u.id")+")", t.readerUnreadArgs(q.Reader)...)
+		p.add(set+readerUnread+")", t.readerUnreadArgs(q.Reader)...)
 	case q.UnreadOnly || s.Unread:
 		// the set UnreadCounts counts (the conversations_unread index)
 		p.add("c.unread > 0 AND c.status NOT IN ('spam', 'archived')")

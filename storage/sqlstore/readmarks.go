@@ -2,28 +2,36 @@ package sqlstore
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/inboxkit/inboxkit/inbox"
 )
 
-// readerUnread selects cols of the conversations u unread for one agent
+// Each mark carries its conversation's folder and team state (the
+// read_marks_follow trigger keeps them): 0 spam or archived, 1 counted and
+// read for the team, 2 counted and unread for the team. An agent's read
+// state is then the team's corrected by their marks, without reading
+// conversations. markTeamState computes that state from conversation c,
+// as the trigger does.
+const markTeamState = `CASE WHEN c.status IN ('spam', 'archived') THEN 0 WHEN c.unread > 0 THEN 2 ELSE 1 END`
+
+// readerUnread selects the ids of the conversations unread for one agent
 // (inbox.ReadState) that are neither spam nor archived: those the team
-// has not read (the conversations_unread index) and the agent has not
-// marked read, and those the agent marked unread. Its arguments are
+// has not read (the conversations_unread index) less those the agent
+// marked read, and those the team has read that the agent marked unread.
+// Both sets of marks are ranges of read_marks_state. Its arguments are
 // readerUnreadArgs.
-func readerUnread(cols string) string {
-	return `SELECT ` + cols + ` FROM conversations u WHERE u.tenant_id = ? AND u.unread > 0 AND u.status NOT IN ('spam', 'archived')
-		AND NOT EXISTS (SELECT 1 FROM read_marks r WHERE r.tenant_id = u.tenant_id AND r.agent_id = ? AND r.unread = ? AND r.conversation_id = u.id)
+const readerUnread = `SELECT u.id FROM conversations u WHERE u.tenant_id = ? AND u.unread > 0 AND u.status NOT IN ('spam', 'archived')
+		AND u.id NOT IN (SELECT r.conversation_id FROM read_marks r WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND r.team = 2)
 	UNION ALL
-	SELECT ` + cols + ` FROM read_marks r JOIN conversations u ON u.tenant_id = r.tenant_id AND u.id = r.conversation_id
-		WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND u.unread = 0 AND u.status NOT IN ('spam', 'archived')`
-}
+	SELECT r.conversation_id FROM read_marks r WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND r.team = 1`
 
 func (t *tx) readerUnreadArgs(agent string) []any {
-	return []any{string(t.tenant), agent, false, string(t.tenant), agent, true}
+	return []any{string(t.tenant), string(t.tenant), agent, false, string(t.tenant), agent, true}
 }
 
-// SetReadMark records agent's own read state of a conversation.
+// SetReadMark records agent's own read state of a conversation, with the
+// conversation's folder and team state.
 func (t *tx) SetReadMark(conversationID, agent string, unread bool) error {
 	if err := t.usable(true); err != nil {
 		return err
@@ -34,9 +42,10 @@ func (t *tx) SetReadMark(conversationID, agent string, unread bool) error {
 	if err := t.requireConversation("set read mark", conversationID); err != nil {
 		return err
 	}
-	_, err := t.exec("set read mark", `INSERT INTO read_marks (tenant_id, agent_id, conversation_id, unread) VALUES (?, ?, ?, ?)
-		ON CONFLICT (tenant_id, agent_id, conversation_id) DO UPDATE SET unread = excluded.unread`,
-		string(t.tenant), agent, conversationID, unread)
+	_, err := t.exec("set read mark", `INSERT INTO read_marks (tenant_id, agent_id, conversation_id, unread, folder_id, team)
+		SELECT c.tenant_id, ?, c.id, ?, c.folder_id, `+markTeamState+` FROM conversations c WHERE c.tenant_id = ? AND c.id = ?
+		ON CONFLICT (tenant_id, agent_id, conversation_id) DO UPDATE SET unread = excluded.unread, folder_id = excluded.folder_id, team = excluded.team`,
+		agent, unread, string(t.tenant), conversationID)
 	return err
 }
 
@@ -83,8 +92,21 @@ func (t *tx) ReadMarks(agent string, conversationIDs []string) (map[string]bool,
 }
 
 // ReaderUnreadCounts counts, per folder ("" unfiled), the conversations
-// unread for agent that are neither spam nor archived.
+// unread for agent that are neither spam nor archived: the team's counts
+// (UnreadCounts) less the agent's read marks on conversations unread for
+// the team, plus their unread marks on conversations the team has read.
+// Each part is an index range; a folder left at zero is dropped.
 func (t *tx) ReaderUnreadCounts(agent string) (map[string]int, error) {
-	return t.countsByFolder("unread counts for agent", `SELECT x.folder_id, COUNT(*) FROM (`+readerUnread("u.folder_id")+`) x GROUP BY x.folder_id`,
-		t.readerUnreadArgs(agent)...)
+	counts, err := t.countsByFolder("unread counts for agent", `SELECT folder_id, COUNT(*) FROM conversations
+		WHERE tenant_id = ? AND unread > 0 AND status NOT IN ('spam', 'archived') GROUP BY folder_id
+	UNION ALL
+	SELECT folder_id, -COUNT(*) FROM read_marks WHERE tenant_id = ? AND agent_id = ? AND unread = ? AND team = 2 GROUP BY folder_id
+	UNION ALL
+	SELECT folder_id, COUNT(*) FROM read_marks WHERE tenant_id = ? AND agent_id = ? AND unread = ? AND team = 1 GROUP BY folder_id`,
+		string(t.tenant), string(t.tenant), agent, false, string(t.tenant), agent, true)
+	if err != nil {
+		return nil, err
+	}
+	maps.DeleteFunc(counts, func(_ string, n int) bool { return n == 0 })
+	return counts, nil
 }

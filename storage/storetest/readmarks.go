@@ -198,6 +198,27 @@ func testReadMarks(t *testing.T, newStore NewStoreFunc) {
 					update(func(tx driver.Tx) error { return tx.UpdateConversation(&c) })
 					convs[c.ID] = c
 				},
+				"move": func(rt *rapid.T) {
+					c := anyConv()
+					c.FolderID = rapid.SampledFrom(append([]string{""}, folders...)).Draw(rt, "folder")
+					update(func(tx driver.Tx) error { return tx.UpdateConversation(&c) })
+					convs[c.ID] = c
+				},
+				"delete folder": func(rt *rapid.T) {
+					if len(folders) == 0 {
+						rt.Skip("no folder")
+					}
+					i := rapid.IntRange(0, len(folders)-1).Draw(rt, "folder")
+					update(func(tx driver.Tx) error { return tx.DeleteFolder(folders[i]) })
+					for id, c := range convs {
+						if c.FolderID == folders[i] {
+							c.FolderID = "" // unfiled, with their marks
+							c.Version++
+							convs[id] = c
+						}
+					}
+					folders = append(folders[:i], folders[i+1:]...)
+				},
 				"agent mark": func(rt *rapid.T) {
 					c := anyConv()
 					agent := rapid.SampledFrom(agents).Draw(rt, "agent")
