@@ -31,6 +31,11 @@ const (
 	EventSyncFinished        EventType = "sync.finished"
 	EventIntegrationPaused   EventType = "integration.paused"
 	EventReclassifyProgress  EventType = "reclassify.progress"
+	// EventReaderState: one agent marked a conversation read or unread
+	// for themselves (MarkReadFor); Detail is "read:agent" or
+	// "unread:agent". It concerns that agent alone: a host shows it to
+	// their own sessions (their other tabs), never to colleagues.
+	EventReaderState EventType = "reader.state"
 )
 
 // Event tells subscribers that something happened. IDs refer to records

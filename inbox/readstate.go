@@ -42,7 +42,8 @@ func checkReader(agent string) error {
 // MarkReadFor marks a conversation read (read=true) or unread for one
 // agent only: colleagues keep their own state, and the team's Unread
 // count is unchanged. It changes neither the conversation's Version nor
-// the audit log; it is the agent's own bookkeeping. It returns the
+// the audit log; it is the agent's own bookkeeping, announced by an
+// EventReaderState for that agent's other screens. It returns the
 // conversation.
 func (e *Engine) MarkReadFor(ctx context.Context, tenant TenantID, convID, agent string, read bool) (Conversation, error) {
 	op := "mark read for agent"
@@ -66,6 +67,11 @@ func (e *Engine) MarkReadFor(ctx context.Context, tenant TenantID, convID, agent
 	if err != nil {
 		return Conversation{}, fmt.Errorf("%s: %w", op, err)
 	}
+	state := "unread"
+	if read {
+		state = "read"
+	}
+	e.bus.publish(Event{Type: EventReaderState, TenantID: tenant, ConversationID: convID, Detail: state + ":" + agent, At: e.clock.Now()})
 	if read {
 		e.confirm(ctx, tenant, c)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/inboxkit/inboxkit/inbox"
+	"github.com/inboxkit/inboxkit/inbox/inboxtest"
 )
 
 // TestReadStatePerAgent follows two agents on one conversation: one
@@ -100,4 +101,29 @@ func TestReadStatePerAgent(t *testing.T) {
 	require.ErrorIs(t, err, inbox.ErrNotFound)
 	_, err = e.engine.Conversations(e.ctx, tenantA, inbox.ConversationQuery{Reader: string(make([]byte, inbox.MaxAgentIDBytes+1))})
 	require.ErrorIs(t, err, inbox.ErrInvalid)
+}
+
+// TestMarkReadForAnnouncesToTheAgent: marking read or unread for oneself
+// publishes EventReaderState naming the agent and the new state, so the
+// agent's other screens follow; the team-wide MarkRead does not.
+func TestMarkReadForAnnouncesToTheAgent(t *testing.T) {
+	e := newEnv(t, inbox.Options{})
+	id := e.ingest(sms("r1", "+33600000002", "Bonjour")).Items[0].ConversationID
+	rec := inboxtest.Record(t, e.engine)
+	_, err := e.engine.MarkReadFor(e.ctx, tenantA, id, "ana", true)
+	require.NoError(t, err)
+	_, err = e.engine.MarkReadFor(e.ctx, tenantA, id, "ana", false)
+	require.NoError(t, err)
+	_, err = e.engine.MarkRead(e.ctx, tenantA, id, true, inbox.Change{Actor: "bob"})
+	require.NoError(t, err)
+	rec.Wait(t, inboxtest.OfType(inbox.EventConversationUpdated))
+	var got []string
+	for _, ev := range rec.Events() {
+		if ev.Type == inbox.EventReaderState {
+			require.Equal(t, id, ev.ConversationID)
+			require.Equal(t, tenantA, ev.TenantID)
+			got = append(got, ev.Detail)
+		}
+	}
+	require.Equal(t, []string{"read:ana", "unread:ana"}, got)
 }

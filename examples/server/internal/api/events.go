@@ -59,9 +59,11 @@ func (h *hub) publish(ev inbox.Event) {
 		if c.tenant != ev.TenantID {
 			continue
 		}
-		// Notifications are personal: "kind:user" in Detail.
-		if ev.Type == inbox.EventNotification {
-			if _, user, _ := strings.Cut(ev.Detail, ":"); user != c.user {
+		// Notifications ("kind:user" in Detail) and an agent's own read
+		// state ("state:agent") are personal; the read state goes to the
+		// agent's sessions only, as an API token follows the team's.
+		if ev.Type == inbox.EventNotification || ev.Type == inbox.EventReaderState {
+			if _, user, _ := strings.Cut(ev.Detail, ":"); user != c.user || (ev.Type == inbox.EventReaderState && c.session == "") {
 				continue
 			}
 		}

@@ -1,10 +1,15 @@
 package app_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -155,4 +160,140 @@ func TestBrowserReadStatePerAgent(t *testing.T) {
 	}
 	admin(t, ts.URL).json(http.MethodGet, "/inbox/conversations/"+conv.ID, nil, http.StatusOK, &d)
 	require.Positive(t, d.Conversation.Unread, "stored as unread for Claire")
+}
+
+// sseEvent is one event of a stream: its SSE name and JSON data.
+type sseEvent struct {
+	Name   string
+	ConvID string `json:"conversation_id"`
+	Detail string `json:"detail"`
+}
+
+// streamEvents opens the event stream as c and delivers its events.
+func streamEvents(t *testing.T, c *client) <-chan sseEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/inbox/events", nil)
+	require.NoError(t, err)
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	res, err := c.http.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	out := make(chan sseEvent, 64)
+	go func() {
+		defer close(out)
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev = sseEvent{Name: strings.TrimPrefix(line, "event: ")}
+			case strings.HasPrefix(line, "data: ") && ev.Name != "":
+				_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev)
+				out <- ev
+				ev = sseEvent{}
+			}
+		}
+	}()
+	return out
+}
+
+// nextEvent returns the next event of a stream named one of names,
+// skipping others, and fails after 5 seconds.
+func nextEvent(t *testing.T, events <-chan sseEvent, names ...string) sseEvent {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, ok := <-events:
+			require.True(t, ok, "the stream ended")
+			if slices.Contains(names, ev.Name) {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no %v event in 5 s", names)
+		}
+	}
+}
+
+// TestReadStateEventReachesOnlyTheAgent: when Claire marks a conversation
+// read or unread for herself, every stream of hers (two tabs of one
+// session, another session) is told; Hugo's and an API token's streams
+// are not, though they receive the team's events.
+func TestReadStateEventReachesOnlyTheAgent(t *testing.T) {
+	_, ts := newServer(t)
+	claire, laptop, hugo := admin(t, ts.URL), admin(t, ts.URL), agent(t, ts.URL)
+	var tok struct{ Token string }
+	claire.json(http.MethodPost, "/inbox/tokens", map[string]string{"name": "CRM sync", "role": "agent"}, http.StatusCreated, &tok)
+	bot := newClient(t, ts.URL)
+	bot.bearer = tok.Token
+	conv := firstUnread(t, claire)
+	mine := []<-chan sseEvent{streamEvents(t, claire), streamEvents(t, claire), streamEvents(t, laptop)}
+	others := []<-chan sseEvent{streamEvents(t, hugo), streamEvents(t, bot)}
+
+	path := "/inbox/conversations/" + conv.ID + "/read"
+	claire.json(http.MethodPost, path, map[string]any{"read": true}, http.StatusOK, nil)
+	claire.json(http.MethodPost, path, map[string]any{"read": false}, http.StatusOK, nil)
+	for _, events := range mine {
+		for _, want := range []string{"read:", "unread:"} {
+			ev := nextEvent(t, events, "reader.state")
+			require.Equal(t, conv.ID, ev.ConvID)
+			require.Equal(t, want+demo.Employees[0].ID, ev.Detail)
+		}
+	}
+	// The team's read state is everyone's event; by then the agent's own
+	// would have arrived.
+	bot.json(http.MethodPost, path, map[string]any{"read": true}, http.StatusOK, nil)
+	for _, events := range others {
+		ev := nextEvent(t, events, "reader.state", "conversation.updated")
+		require.Equal(t, "conversation.updated", ev.Name, "another agent's read state is not sent")
+	}
+}
+
+// TestBrowserReadStateFollowsInOtherTabs: Claire has the inbox open in two
+// tabs; opening an unread conversation in one makes it read in the other
+// (row and badge) without a reload, and so does marking it unread again;
+// Hugo's screen, open all along, keeps his own state.
+func TestBrowserReadStateFollowsInOtherTabs(t *testing.T) {
+	tab1 := browser(t)
+	_, ts := newServer(t)
+	dir := artefacts(t)
+	conv := firstUnread(t, admin(t, ts.URL))
+	logIn(t, tab1, ts.URL, demo.Employees[0])
+	tab2, cancel := chromedp.NewContext(tab1) // a second tab of the same browser: the same session
+	t.Cleanup(cancel)
+	do(t, tab2, "open the inbox in a second tab", chromedp.Navigate(ts.URL))
+	waitJS(t, tab2, "conversations listed", `document.querySelectorAll('.row').length > 0`)
+	hugo, cancelHugo := chromedp.NewContext(tab1, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancelHugo)
+	logIn(t, hugo, ts.URL, demo.Employees[1])
+
+	row := fmt.Sprintf(`document.querySelector('.row[data-id="%s"]')`, conv.ID)
+	bold := row + `?.classList.contains('unread') && !!` + row + `.querySelector('.unread-dot')`
+	badge := `Number(document.querySelector('.side-item[data-view="all"] .badge')?.textContent || 0)`
+	for _, ctx := range []context.Context{tab1, tab2, hugo} {
+		waitJS(t, ctx, "bold everywhere", bold)
+		waitJS(t, ctx, "badge", badge+` > 0`)
+	}
+	total := eval[int](t, tab2, badge)
+
+	click(t, tab1, fmt.Sprintf(`.row[data-id="%s"]`, conv.ID))
+	waitJS(t, tab1, "read in the first tab", `!(`+bold+`)`)
+	waitJS(t, tab2, "read in the second tab, without a reload", `!!`+row+` && !(`+bold+`)`)
+	waitJS(t, tab2, "the second tab's badge", fmt.Sprintf(`%s === %d`, badge, total-1))
+	screenshot(t, tab2, dir, "33-read-in-another-tab")
+	require.True(t, eval[bool](t, hugo, bold), "still bold for Hugo")
+	require.Equal(t, total, eval[int](t, hugo, badge), "Hugo's badge is his own")
+
+	click(t, tab1, "#unread-btn")
+	waitJS(t, tab2, "bold again in the second tab", bold)
+	waitJS(t, tab2, "the second tab's badge again", fmt.Sprintf(`%s === %d`, badge, total))
+	screenshot(t, tab2, dir, "34-unread-again-in-another-tab")
+	require.True(t, eval[bool](t, hugo, bold))
+	require.Equal(t, total, eval[int](t, hugo, badge))
 }

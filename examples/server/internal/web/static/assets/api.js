@@ -59,7 +59,7 @@ export function qs(params) {
 export function events(handlers) {
   const es = new EventSource('/inbox/events');
   const types = ['message.received', 'message.created', 'message.sent', 'message.delayed', 'message.failed', 'message.quarantined', 'conversation.created',
-    'conversation.updated', 'draft.ready', 'followup.due', 'notification', 'sync.finished', 'folder.changed', 'presence', 'resync', 'session.ended'];
+    'conversation.updated', 'draft.ready', 'followup.due', 'notification', 'sync.finished', 'folder.changed', 'presence', 'reader.state', 'resync', 'session.ended'];
   for (const t of types) es.addEventListener(t, (e) => handlers.event?.(t, JSON.parse(e.data || '{}')));
   es.onopen = () => handlers.open?.();
   es.onerror = () => handlers.error?.();

@@ -1232,6 +1232,9 @@ const reloadDetail = debounce(loadDetail, 120);
 // onEvent reacts to live events from the server.
 export async function onEvent(type, ev) {
   if (type === 'presence') { onPresence(ev); return; }
+  // This agent read or marked unread a conversation in another tab: bold
+  // rows and badges follow (the stream carries only this agent's own).
+  if (type === 'reader.state') { refreshLists(); return; }
   if (['message.received', 'message.created', 'message.delayed', 'conversation.created', 'conversation.updated', 'message.sent', 'message.failed', 'draft.ready', 'folder.changed'].includes(type)) {
     refreshLists();
     if (ev.conversation_id && ev.conversation_id === state.selected) reloadDetail();
