@@ -74,6 +74,38 @@ func testSearchNotes(t *testing.T, newStore NewStoreFunc) {
 		})
 	}
 
+	// A conversation found by a note shows that note in the results, with
+	// the words marked; a message holding the words comes first.
+	t.Run("SnippetFromTheNote", func(t *testing.T) {
+		eng, err := inbox.New(inbox.Options{Store: h.store})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = eng.Close() })
+		const body = "Geste commercial accordé : REMBOURSEMENT intégral, voir avec l'entrepôt."
+		for _, tc := range []struct {
+			search, conv, in, text string
+			marks                  []inbox.Span
+		}{
+			{"remboursement", lamp.ID, "note", body, []inbox.Span{{Start: 27, End: 40}}},
+			{"ACCORDE entrepot", lamp.ID, "note", body, []inbox.Span{{Start: 17, End: 24}, {Start: 63, End: 71}}},
+			{"rembours* status:open", lamp.ID, "note", body, []inbox.Span{{Start: 27, End: 40}}},
+			{"comptabilite", invoice.ID, "note", "Relancer la comptabilité.", []inbox.Span{{Start: 12, End: 24}}},
+			{"abime", lamp.ID, "message", "Le colis est arrivé abîmé.", []inbox.Span{{Start: 20, End: 25}}},
+		} {
+			page, err := eng.Conversations(h.ctx, h.tenant, inbox.ConversationQuery{Search: tc.search})
+			require.NoError(t, err, tc.search)
+			require.Equal(t, []string{tc.conv}, conversationIDs(page.Items), tc.search)
+			snips, err := eng.Snippets(h.ctx, h.tenant, tc.search, conversationIDs(page.Items))
+			require.NoError(t, err, tc.search)
+			s := snips[tc.conv]
+			require.Equal(t, tc.in, s.In, tc.search)
+			require.Equal(t, tc.text, s.Text, tc.search)
+			require.Equal(t, tc.marks, s.Highlights, tc.search)
+			if tc.in == "note" {
+				require.NotEmpty(t, s.NoteID, tc.search)
+			}
+		}
+	})
+
 	t.Run("GoneWithTheConversation", func(t *testing.T) {
 		h.update(func(tx driver.Tx) { require.NoError(t, tx.DeleteConversation(lamp.ID)) })
 		h.view(func(tx driver.Tx) {

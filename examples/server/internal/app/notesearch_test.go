@@ -32,4 +32,32 @@ func TestSearchFindsNoteText(t *testing.T) {
 	require.Equal(t, []string{conv.ID}, search(hugo, "zephyrin"))
 	require.Equal(t, []string{conv.ID}, search(hugo, "ZÉPHYR* entrepot"))
 	require.Empty(t, search(hugo, "from:zephyrin"), "a note has no sender")
+
+	// The result shows the note, the searched words marked.
+	var l struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Snippet *struct {
+				In         string `json:"in"`
+				NoteID     string `json:"note_id"`
+				Text       string `json:"text"`
+				Highlights []struct {
+					Start int `json:"start"`
+					End   int `json:"end"`
+				} `json:"highlights"`
+			} `json:"snippet"`
+		} `json:"items"`
+	}
+	hugo.json(http.MethodGet, "/inbox/conversations?q="+url.QueryEscape("ZÉPHYR* entrepot"), nil, http.StatusOK, &l)
+	require.Len(t, l.Items, 1)
+	sn := l.Items[0].Snippet
+	require.NotNil(t, sn, "a conversation found by its note shows the note")
+	require.Equal(t, "note", sn.In)
+	require.NotEmpty(t, sn.NoteID)
+	require.Equal(t, "Remboursement du Zéphyrin offert, voir l'entrepôt.", sn.Text)
+	var marked []string
+	for _, h := range sn.Highlights {
+		marked = append(marked, string([]rune(sn.Text)[h.Start:h.End]))
+	}
+	require.Equal(t, []string{"Zéphyrin", "entrepôt"}, marked)
 }
