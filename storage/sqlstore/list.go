@@ -73,6 +73,10 @@ type listPlan struct {
 	where []string
 	args  []any
 	order []orderKey
+	// counted holds, by index in where, another form of a condition for
+	// counting, with the same arguments: a page walks its order's index
+	// and tests each row, a count is best driven by the set of rows.
+	counted map[int]string
 }
 
 func (p *listPlan) add(cond string, args ...any) {
@@ -147,7 +151,7 @@ func (p *listPlan) sql(limit int) (string, []any) {
 
 // clone copies the plan, so conditions added to one stay off the other.
 func (p *listPlan) clone() *listPlan {
-	return &listPlan{where: slices.Clone(p.where), args: slices.Clone(p.args), order: p.order}
+	return &listPlan{where: slices.Clone(p.where), args: slices.Clone(p.args), order: p.order, counted: p.counted}
 }
 
 func (p *listPlan) cursor(c *inbox.Conversation) string {
@@ -294,21 +298,19 @@ func (t *tx) prepareSearch() error {
 	return nil
 }
 
-// countPlan counts the rows of a plan, up to MaxExactTotal+1. An id set
-// kept off the index for a page's order (sqliteIDSet) drives the count
-// again: counting has no order to keep.
+// countPlan counts the rows of a plan, up to MaxExactTotal+1, with the
+// conditions' forms for counting (listPlan.counted): counting has no
+// order to keep.
 func (t *tx) countPlan(p *listPlan) (int, error) {
 	var n int
-	where := strings.ReplaceAll(strings.Join(p.where, " AND "), sqliteIDSet, "c.id IN (")
+	where := slices.Clone(p.where)
+	for i, cond := range p.counted {
+		where[i] = cond
+	}
 	err := t.queryRow("count conversations", []any{&n}, `SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE `+
-		where+` LIMIT ?) x`, append(append([]any(nil), p.args...), inbox.MaxExactTotal+1)...)
+		strings.Join(where, " AND ")+` LIMIT ?) x`, append(append([]any(nil), p.args...), inbox.MaxExactTotal+1)...)
 	return n, err
 }
-
-// sqliteIDSet opens an id set that SQLite checks row by row along the
-// order's index ("+" keeps it from driving the query): driving, it would
-// fetch and sort every row of the set for one page.
-const sqliteIDSet = "+c.id IN ("
 
 func (t *tx) runPlan(plan *listPlan, limit int) (inbox.ConversationPage, error) {
 	query, args := plan.sql(limit + 1)
@@ -406,12 +408,13 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 	}
 	switch {
 	case (q.UnreadOnly || s.Unread) && q.Reader != "":
-		// the set ReaderUnreadCounts counts
-		set := "c.id IN ("
-		if t.s.d.Name() == "sqlite" {
-			set = sqliteIDSet
+		// the set ReaderUnreadCounts counts: each row tested for a page,
+		// the set of ids for a count
+		p.add(readerUnreadRow, t.readerUnreadArgs(q.Reader)...)
+		if p.counted == nil {
+			p.counted = map[int]string{}
 		}
-		p.add(set+readerUnread+")", t.readerUnreadArgs(q.Reader)...)
+		p.counted[len(p.where)-1] = "c.id IN (" + readerUnreadSet + ")"
 	case q.UnreadOnly || s.Unread:
 		// the set UnreadCounts counts (the conversations_unread index)
 		p.add("c.unread > 0 AND c.status NOT IN ('spam', 'archived')")

@@ -15,16 +15,23 @@ import (
 // as the trigger does.
 const markTeamState = `CASE WHEN c.status IN ('spam', 'archived') THEN 0 WHEN c.unread > 0 THEN 2 ELSE 1 END`
 
-// readerUnread selects the ids of the conversations unread for one agent
-// (inbox.ReadState) that are neither spam nor archived: those the team
-// has not read (the conversations_unread index) less those the agent
-// marked read, and those the team has read that the agent marked unread.
-// Both sets of marks are ranges of read_marks_state. Its arguments are
-// readerUnreadArgs.
-const readerUnread = `SELECT u.id FROM conversations u WHERE u.tenant_id = ? AND u.unread > 0 AND u.status NOT IN ('spam', 'archived')
+// readerUnreadSet selects the ids of the conversations unread for one
+// agent (inbox.ReadState) that are neither spam nor archived: those the
+// team has not read (the conversations_unread index) less those the agent
+// marked read, and those the team has read that the agent marked unread,
+// both sets of marks ranges of read_marks_state. readerUnreadRow tests
+// one conversation c for the same set, for a page that walks its order's
+// index: building the set would cost a page as much as a count. Both
+// take readerUnreadArgs.
+const (
+	readerUnreadSet = `SELECT u.id FROM conversations u WHERE u.tenant_id = ? AND u.unread > 0 AND u.status NOT IN ('spam', 'archived')
 		AND u.id NOT IN (SELECT r.conversation_id FROM read_marks r WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND r.team = 2)
 	UNION ALL
 	SELECT r.conversation_id FROM read_marks r WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND r.team = 1`
+	readerUnreadRow = `(c.unread > 0 AND c.status NOT IN ('spam', 'archived') AND c.tenant_id = ?
+		AND NOT EXISTS (SELECT 1 FROM read_marks r WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND r.conversation_id = c.id)
+	OR EXISTS (SELECT 1 FROM read_marks r WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND r.team = 1 AND r.conversation_id = c.id))`
+)
 
 func (t *tx) readerUnreadArgs(agent string) []any {
 	return []any{string(t.tenant), string(t.tenant), agent, false, string(t.tenant), agent, true}
