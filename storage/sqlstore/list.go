@@ -408,9 +408,17 @@ func (t *tx) filters(p *listPlan, q inbox.ConversationQuery, s inbox.SearchQuery
 	}
 	switch {
 	case (q.UnreadOnly || s.Unread) && q.Reader != "":
-		// the set ReaderUnreadCounts counts: each row tested for a page,
-		// the set of ids for a count
-		p.add(readerUnreadRow, t.readerUnreadArgs(q.Reader)...)
+		// The set ReaderUnreadCounts counts. For a page, SQLite checks
+		// each id of its order's index against the set, built once ("+"
+		// keeps the set from driving: it would fetch and sort all its
+		// rows), without reading rows the index holds the order of;
+		// PostgreSQL would join the set and sort it, so it tests each
+		// row instead. The set of ids drives a count.
+		page := readerUnreadRow
+		if t.s.d.Name() == "sqlite" {
+			page = "+c.id IN (" + readerUnreadSet + ")"
+		}
+		p.add(page, t.readerUnreadArgs(q.Reader)...)
 		if p.counted == nil {
 			p.counted = map[int]string{}
 		}

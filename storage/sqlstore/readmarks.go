@@ -21,8 +21,7 @@ const markTeamState = `CASE WHEN c.status IN ('spam', 'archived') THEN 0 WHEN c.
 // marked read, and those the team has read that the agent marked unread,
 // both sets of marks ranges of read_marks_state. readerUnreadRow tests
 // one conversation c for the same set, for a page that walks its order's
-// index: building the set would cost a page as much as a count. Both
-// take readerUnreadArgs.
+// index. Both take readerUnreadArgs.
 const (
 	readerUnreadSet = `SELECT u.id FROM conversations u WHERE u.tenant_id = ? AND u.unread > 0 AND u.status NOT IN ('spam', 'archived')
 		AND u.id NOT IN (SELECT r.conversation_id FROM read_marks r WHERE r.tenant_id = ? AND r.agent_id = ? AND r.unread = ? AND r.team = 2)
