@@ -39,6 +39,23 @@ type listJSON struct {
 	NextCursor string     `json:"next_cursor"`
 }
 
+// searchJSON is a search's answer: ids, snippets and the total.
+type searchJSON struct {
+	Items []struct {
+		ID      string `json:"id"`
+		Snippet *struct {
+			In         string `json:"in"`
+			NoteID     string `json:"note_id"`
+			Text       string `json:"text"`
+			Highlights []struct {
+				Start int `json:"start"`
+				End   int `json:"end"`
+			} `json:"highlights"`
+		} `json:"snippet"`
+	} `json:"items"`
+	Total int `json:"total"`
+}
+
 func admin(t *testing.T, base string) *client {
 	return newClient(t, base).login(demo.Employees[0].Email, demo.Password)
 }

@@ -34,20 +34,7 @@ func TestSearchFindsNoteText(t *testing.T) {
 	require.Empty(t, search(hugo, "from:zephyrin"), "a note has no sender")
 
 	// The result shows the note, the searched words marked.
-	var l struct {
-		Items []struct {
-			ID      string `json:"id"`
-			Snippet *struct {
-				In         string `json:"in"`
-				NoteID     string `json:"note_id"`
-				Text       string `json:"text"`
-				Highlights []struct {
-					Start int `json:"start"`
-					End   int `json:"end"`
-				} `json:"highlights"`
-			} `json:"snippet"`
-		} `json:"items"`
-	}
+	var l searchJSON
 	hugo.json(http.MethodGet, "/inbox/conversations?q="+url.QueryEscape("ZÉPHYR* entrepot"), nil, http.StatusOK, &l)
 	require.Len(t, l.Items, 1)
 	sn := l.Items[0].Snippet

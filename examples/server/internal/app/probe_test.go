@@ -226,6 +226,19 @@ func TestReceivingNumberBelongsToOneIntegration(t *testing.T) {
 // when the server ends it.
 func openStream(t *testing.T, c *client) <-chan struct{} {
 	t.Helper()
+	res := streamResponse(t, c)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+	}()
+	return ended
+}
+
+// streamResponse opens the event stream as c, for 20 seconds at most.
+func streamResponse(t *testing.T, c *client) *http.Response {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/inbox/events", nil)
@@ -236,13 +249,7 @@ func openStream(t *testing.T, c *client) <-chan struct{} {
 	res, err := c.http.Do(req)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		defer res.Body.Close()
-		_, _ = io.Copy(io.Discard, res.Body)
-	}()
-	return ended
+	return res
 }
 
 func requireEnds(t *testing.T, stream <-chan struct{}, why string) {

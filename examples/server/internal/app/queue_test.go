@@ -188,20 +188,6 @@ func TestSearchAPIFindsWhatAgentsType(t *testing.T) {
 	_, ts := newServer(t)
 	c := admin(t, ts.URL)
 	lea := findConv(t, c, "Léa Fontaine")
-	type searchJSON struct {
-		Items []struct {
-			ID      string `json:"id"`
-			Snippet *struct {
-				In         string `json:"in"`
-				Text       string `json:"text"`
-				Highlights []struct {
-					Start int `json:"start"`
-					End   int `json:"end"`
-				} `json:"highlights"`
-			} `json:"snippet"`
-		} `json:"items"`
-		Total int `json:"total"`
-	}
 	search := func(q string) searchJSON {
 		var out searchJSON
 		c.json(http.MethodGet, "/inbox/conversations?total=1&q="+url.QueryEscape(q), nil, http.StatusOK, &out)

@@ -111,23 +111,40 @@ func TestReadStatePerAgentAPI(t *testing.T) {
 	require.Equal(t, folderCounts{Total: want.Team, Team: want.Team}, counts(bot))
 }
 
-// TestBrowserReadStatePerAgent: Claire opens an unread conversation; Hugo
-// still sees it bold, with its badge and in his Unread filter; Claire
-// marks it unread again and it is bold for her once more.
-func TestBrowserReadStatePerAgent(t *testing.T) {
-	claire := browser(t)
+// readStateJS is what the page shows of a conversation's read state: its
+// row, whether the row is bold with its unread dot, and the "All
+// conversations" badge (unread conversations outside spam and archived).
+func readStateJS(convID string) (row, bold, badge string) {
+	row = fmt.Sprintf(`document.querySelector('.row[data-id="%s"]')`, convID)
+	bold = row + `?.classList.contains('unread') && !!` + row + `.querySelector('.unread-dot')`
+	badge = `Number(document.querySelector('.side-item[data-view="all"] .badge')?.textContent || 0)`
+	return row, bold, badge
+}
+
+// readStateScene starts a server and a browser where Claire and Hugo
+// (in a browser context of his own) are logged in, and returns their
+// pages, the server's URL, where screenshots go and the newest unread
+// conversation.
+func readStateScene(t *testing.T) (claire, hugo context.Context, base, dir string, conv convJSON) {
+	t.Helper()
+	claire = browser(t)
 	_, ts := newServer(t)
-	dir := artefacts(t)
-	conv := firstUnread(t, admin(t, ts.URL))
+	dir = artefacts(t)
+	conv = firstUnread(t, admin(t, ts.URL))
 	logIn(t, claire, ts.URL, demo.Employees[0])
 	hugo, cancel := chromedp.NewContext(claire, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	logIn(t, hugo, ts.URL, demo.Employees[1])
+	return claire, hugo, ts.URL, dir, conv
+}
 
-	row := fmt.Sprintf(`document.querySelector('.row[data-id="%s"]')`, conv.ID)
-	bold := row + `?.classList.contains('unread') && !!` + row + `.querySelector('.unread-dot')`
-	// the "All conversations" badge: unread conversations outside spam and archived
-	badge := `Number(document.querySelector('.side-item[data-view="all"] .badge')?.textContent || 0)`
+// TestBrowserReadStatePerAgent: Claire opens an unread conversation; Hugo
+// still sees it bold, with its badge and in his Unread filter; Claire
+// marks it unread again and it is bold for her once more.
+func TestBrowserReadStatePerAgent(t *testing.T) {
+	claire, hugo, base, dir, conv := readStateScene(t)
+
+	row, bold, badge := readStateJS(conv.ID)
 	for _, ctx := range []context.Context{claire, hugo} {
 		waitJS(t, ctx, "bold for both", bold)
 		waitJS(t, ctx, "badge", badge+` > 0`)
@@ -158,7 +175,7 @@ func TestBrowserReadStatePerAgent(t *testing.T) {
 	var d struct {
 		Conversation convJSON `json:"conversation"`
 	}
-	admin(t, ts.URL).json(http.MethodGet, "/inbox/conversations/"+conv.ID, nil, http.StatusOK, &d)
+	admin(t, base).json(http.MethodGet, "/inbox/conversations/"+conv.ID, nil, http.StatusOK, &d)
 	require.Positive(t, d.Conversation.Unread, "stored as unread for Claire")
 }
 
@@ -172,16 +189,7 @@ type sseEvent struct {
 // streamEvents opens the event stream as c and delivers its events.
 func streamEvents(t *testing.T, c *client) <-chan sseEvent {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/inbox/events", nil)
-	require.NoError(t, err)
-	if c.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+c.bearer)
-	}
-	res, err := c.http.Do(req)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, res.StatusCode)
+	res := streamResponse(t, c)
 	out := make(chan sseEvent, 64)
 	go func() {
 		defer close(out)
@@ -260,22 +268,13 @@ func TestReadStateEventReachesOnlyTheAgent(t *testing.T) {
 // (row and badge) without a reload, and so does marking it unread again;
 // Hugo's screen, open all along, keeps his own state.
 func TestBrowserReadStateFollowsInOtherTabs(t *testing.T) {
-	tab1 := browser(t)
-	_, ts := newServer(t)
-	dir := artefacts(t)
-	conv := firstUnread(t, admin(t, ts.URL))
-	logIn(t, tab1, ts.URL, demo.Employees[0])
+	tab1, hugo, base, dir, conv := readStateScene(t)
 	tab2, cancel := chromedp.NewContext(tab1) // a second tab of the same browser: the same session
 	t.Cleanup(cancel)
-	do(t, tab2, "open the inbox in a second tab", chromedp.Navigate(ts.URL))
+	do(t, tab2, "open the inbox in a second tab", chromedp.Navigate(base))
 	waitJS(t, tab2, "conversations listed", `document.querySelectorAll('.row').length > 0`)
-	hugo, cancelHugo := chromedp.NewContext(tab1, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancelHugo)
-	logIn(t, hugo, ts.URL, demo.Employees[1])
 
-	row := fmt.Sprintf(`document.querySelector('.row[data-id="%s"]')`, conv.ID)
-	bold := row + `?.classList.contains('unread') && !!` + row + `.querySelector('.unread-dot')`
-	badge := `Number(document.querySelector('.side-item[data-view="all"] .badge')?.textContent || 0)`
+	row, bold, badge := readStateJS(conv.ID)
 	for _, ctx := range []context.Context{tab1, tab2, hugo} {
 		waitJS(t, ctx, "bold everywhere", bold)
 		waitJS(t, ctx, "badge", badge+` > 0`)
