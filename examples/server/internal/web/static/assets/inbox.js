@@ -338,15 +338,6 @@ export async function openConversation(id) {
   await loadDetail();
 }
 
-// ownReadState counts, per conversation, the read states this tab set
-// whose reader.state event has not come back: the tab already shows them,
-// and a list refresh racing its next action would only show older data.
-const ownReadState = new Map();
-function ownRead(id, delta) {
-  const n = (ownReadState.get(id) || 0) + delta;
-  if (n > 0) ownReadState.set(id, n); else ownReadState.delete(id);
-}
-
 async function markReadOnOpen(d) {
   const id = d.conversation.id;
   if (state.markRead !== id) return;
@@ -356,7 +347,6 @@ async function markReadOnOpen(d) {
   // the read produced.
   let done;
   state.reading = new Promise(r => { done = r; });
-  ownRead(id, 1);
   try {
     const c = await post(`/inbox/conversations/${id}/read`, { read: true, version: d.conversation.version });
     d.conversation.version = c.version;
@@ -366,7 +356,7 @@ async function markReadOnOpen(d) {
     $(`.row[data-id="${id}"]`)?.classList.remove('unread');
     $(`.row[data-id="${id}"] .unread-dot`)?.remove();
     refreshFolders();
-  } catch { ownRead(id, -1); /* a concurrent change; the next event refreshes */ } finally { done(); }
+  } catch { /* a concurrent change; the next event refreshes */ } finally { done(); }
 }
 
 async function loadDetail() {
@@ -1149,8 +1139,7 @@ async function snoozeTo(until) {
 
 async function markUnread() {
   const id = state.selected;
-  ownRead(id, 1);
-  if (!(await act('read', { read: false }))) { ownRead(id, -1); return; }
+  if (!(await act('read', { read: false }))) return;
   toast('Marked as unread');
   const r = state.list.find(x => x.id === id);
   if (r) r.unread = Math.max(1, r.unread);
@@ -1245,11 +1234,7 @@ export async function onEvent(type, ev) {
   if (type === 'presence') { onPresence(ev); return; }
   // This agent read or marked unread a conversation in another tab: bold
   // rows and badges follow (the stream carries only this agent's own).
-  if (type === 'reader.state') {
-    if (ownReadState.get(ev.conversation_id) > 0) { ownRead(ev.conversation_id, -1); return; } // this tab's own: already shown
-    refreshLists();
-    return;
-  }
+  if (type === 'reader.state') { refreshLists(); return; }
   if (['message.received', 'message.created', 'message.delayed', 'conversation.created', 'conversation.updated', 'message.sent', 'message.failed', 'draft.ready', 'folder.changed'].includes(type)) {
     refreshLists();
     if (ev.conversation_id && ev.conversation_id === state.selected) reloadDetail();
