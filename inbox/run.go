@@ -487,8 +487,14 @@ func (r *runner) syncLeased(waitCtx context.Context, tenant TenantID, in Integra
 	sctx, cancel := context.WithTimeout(r.work, r.opts.SyncTimeout)
 	defer cancel()
 	stop := r.keep(sctx, name, cancel)
-	_, err := r.e.syncJoined(sctx, tenant, in.ID, false)
+	_, joined, err := r.e.syncJoined(sctx, tenant, in.ID, false)
 	stop()
+	if joined && err == nil {
+		// This process was already syncing the mailbox: that sync began
+		// before this one was asked for (by a watcher's signal, say), so
+		// it is skipped, and a watcher tries again.
+		return in, errSkipped
+	}
 	return in, err
 }
 
@@ -537,10 +543,11 @@ func (r *runner) watch(ctx context.Context, tenant TenantID, in Integration) {
 					_, err := r.syncLeased(wctx, tenant, in, false)
 					switch {
 					case errors.Is(err, errSkipped):
-						// Another sync holds the mailbox (the start-up one,
-						// or another instance's) and may have fetched before
-						// the signalled mail arrived: try again shortly
-						// rather than leave it to the next scheduled sync.
+						// Another sync held the mailbox (this process's
+						// start-up one, or another instance's) and may have
+						// fetched before the signalled mail arrived: try
+						// again shortly rather than leave it to the next
+						// scheduled sync.
 						t := r.e.newTimer(watchRetry)
 						select {
 						case <-wctx.Done():

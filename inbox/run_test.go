@@ -487,3 +487,64 @@ func (c countingWatched) Pull(ctx context.Context, cursor string, deliver inbox.
 	c.pulls.Add(1)
 	return nil
 }
+
+// A watcher's signal that comes while this process is already syncing the
+// mailbox (the start-up sync, which may have looked before the signalled
+// mail arrived) gets a sync of its own once that one is done: mail
+// delivered between the start-up sync and the start of IDLE is not left
+// to the next scheduled sync.
+func TestWatcherSignalDuringASyncGetsASyncOfItsOwn(t *testing.T) {
+	var pulls atomic.Int32
+	firstPull, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	factory := map[inbox.Source]inbox.ChannelFactory{inbox.SourceEmail: func(_ context.Context, in inbox.Integration, _ inbox.SecretFunc) (inbox.Channel, error) {
+		return signalDuringPull{id: in.ID, pulls: &pulls, firstPull: firstPull, release: release, once: &once}, nil
+	}}
+	e := newEnv(t, inbox.Options{Channels: factory})
+	e.integration(inbox.SourceEmail, nil)
+	e.run(inbox.RunOptions{SyncInterval: time.Hour, Watch: true})
+	select {
+	case <-firstPull:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the start-up sync did not begin")
+	}
+	// The watcher signals while the start-up pull runs; give its signal
+	// time to reach the running sync before that one ends.
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	require.Eventually(t, func() bool { return pulls.Load() >= 2 }, 10*time.Second, 5*time.Millisecond,
+		"the signal during the start-up sync got a sync of its own")
+}
+
+// signalDuringPull is a mailbox whose first pull waits for release, and
+// whose watcher signals new mail while that pull runs.
+type signalDuringPull struct {
+	id                 string
+	pulls              *atomic.Int32
+	firstPull, release chan struct{}
+	once               *sync.Once
+}
+
+func (s signalDuringPull) Kind() inbox.Source    { return inbox.SourceEmail }
+func (s signalDuringPull) IntegrationID() string { return s.id }
+
+func (s signalDuringPull) Pull(ctx context.Context, _ string, _ inbox.DeliverFunc) error {
+	if s.pulls.Add(1) == 1 {
+		s.once.Do(func() { close(s.firstPull) })
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+		}
+	}
+	return nil
+}
+
+func (s signalDuringPull) Watch(ctx context.Context, notify func()) error {
+	select {
+	case <-s.firstPull:
+		notify()
+	case <-ctx.Done():
+	}
+	<-ctx.Done()
+	return nil
+}

@@ -38,15 +38,19 @@ type syncCall struct {
 // one Run uses), so a mailbox is never synced by two instances at once; if
 // another instance is syncing it, Sync fails with ErrConflict.
 func (e *Engine) Sync(ctx context.Context, tenantID TenantID, integrationID string) (SyncReport, error) {
-	return e.syncJoined(ctx, tenantID, integrationID, true)
+	report, _, err := e.syncJoined(ctx, tenantID, integrationID, true)
+	return report, err
 }
 
 // manualSyncLease is the lease a manual sync takes, renewed every third.
 const manualSyncLease = time.Minute
 
 // syncJoined runs one sync of an integration per process at a time;
-// takeLease is false when the caller (Run) already holds the lease.
-func (e *Engine) syncJoined(ctx context.Context, tenantID TenantID, integrationID string, takeLease bool) (SyncReport, error) {
+// takeLease is false when the caller (Run) already holds the lease. A
+// caller that finds a sync running waits for it and gets its outcome with
+// joined set: that sync began before the call, so it may have looked
+// before mail the caller was told about arrived.
+func (e *Engine) syncJoined(ctx context.Context, tenantID TenantID, integrationID string, takeLease bool) (report SyncReport, joined bool, err error) {
 	key := string(tenantID) + "\x00" + integrationID
 	e.flight.mu.Lock()
 	if e.flight.calls == nil {
@@ -56,9 +60,9 @@ func (e *Engine) syncJoined(ctx context.Context, tenantID TenantID, integrationI
 		e.flight.mu.Unlock()
 		select {
 		case <-c.done:
-			return c.report, c.err
+			return c.report, true, c.err
 		case <-ctx.Done():
-			return SyncReport{}, ctx.Err()
+			return SyncReport{}, true, ctx.Err()
 		}
 	}
 	c := &syncCall{done: make(chan struct{})}
@@ -70,7 +74,7 @@ func (e *Engine) syncJoined(ctx context.Context, tenantID TenantID, integrationI
 	delete(e.flight.calls, key)
 	e.flight.mu.Unlock()
 	close(c.done)
-	return c.report, c.err
+	return c.report, false, c.err
 }
 
 // syncUnderLease takes and renews the integration's lease around a sync
