@@ -100,7 +100,6 @@ func (t *tx) GetContact(id string) (inbox.Contact, error) {
 	return cloneContact(c), nil
 }
 
-
 // FindContacts is FindContact for many keys.
 func (t *tx) FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error) {
 	out := make(map[inbox.ContactKey]inbox.Contact, len(keys))

@@ -185,7 +185,6 @@ func identityKey(key inbox.ContactKey) (string, bool) {
 	return k, k != ""
 }
 
-
 // FindContacts is FindContact for many keys, in one query per chunk.
 func (t *tx) FindContacts(keys []inbox.ContactKey) (map[inbox.ContactKey]inbox.Contact, error) {
 	if err := t.usable(false); err != nil {
