@@ -25,16 +25,22 @@ func TestMayBeAttributionNeverHidesAMatch(t *testing.T) {
 	}
 	requireRuledOutLinesNeverMatch(t, lines)
 	t.Run("corpus", func(t *testing.T) {
-		var lines []string
-		for _, f := range corpusFiles(t) {
-			raw, err := os.ReadFile(f)
-			require.NoError(t, err)
-			for l := range strings.SplitSeq(string(raw), "\n") {
-				lines = append(lines, strings.TrimSpace(l))
-			}
-		}
-		requireRuledOutLinesNeverMatch(t, lines)
+		requireRuledOutLinesNeverMatch(t, corpusLines(t))
 	})
+}
+
+// corpusLines returns every line of the mail corpus, trimmed.
+func corpusLines(t *testing.T) []string {
+	t.Helper()
+	var lines []string
+	for _, f := range corpusFiles(t) {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for l := range strings.SplitSeq(string(raw), "\n") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	return lines
 }
 
 func requireRuledOutLinesNeverMatch(t *testing.T, lines []string) {
@@ -74,15 +80,7 @@ func TestMayHaveVerbNeverHidesAMatch(t *testing.T) {
 	require.True(t, mayHaveVerb("Den 8 april 2024 kl. 16:02 sKrev Kund:"), "a Kelvin sign may fold to k")
 	require.False(t, mayHaveVerb("Le client a demandé où en est le colis"), "accents alone do not keep a line")
 	t.Run("corpus", func(t *testing.T) {
-		var lines []string
-		for _, f := range corpusFiles(t) {
-			raw, err := os.ReadFile(f)
-			require.NoError(t, err)
-			for l := range strings.SplitSeq(string(raw), "\n") {
-				lines = append(lines, strings.TrimSpace(l))
-			}
-		}
-		for _, l := range lines {
+		for _, l := range corpusLines(t) {
 			if !mayHaveVerb(l) {
 				require.False(t, attributionPatterns[0].MatchString(l), "%q is ruled out but matches", l)
 			}
