@@ -13,7 +13,7 @@
 // and small fees, dates and times, references and bank details, carriers
 // and brands phishing imitates, defects and returns, bare replies ("ok",
 // "STOP", "c qui ?"). Text the customer quotes is left out. A
-// weight-normalised complement naive Bayes model learns from them in one
+// weight-normalised one-versus-rest naive Bayes model learns from them in one
 // pass (see model.go for why), so Learn costs microseconds.
 //
 // Learn is for agents' moves; Confirm for filings agents kept (they read,
@@ -24,7 +24,7 @@
 // Accuracy, measured by the tests on ../testdata/companies.jsonl (1,015
 // messages of five companies in different trades; see BENCHMARKS.md):
 // about 85 % when trained on four companies and tested on the fifth, 81 %
-// inside one company (5-fold), with 87 % of messages filed at the default
+// inside one company (5-fold), with 85 % of messages filed at the default
 // confidence threshold and 90 % of those right across companies. On the
 // older ../testdata/labelled.jsonl (220 messages of one shop) 5-fold
 // cross-validation gives 88 %, where a plain bag-of-words naive Bayes

@@ -15,9 +15,9 @@ const By = "learner"
 // Options configure a Learner. The zero value is ready to use.
 type Options struct {
 	// MinConfidence: below it the learner abstains. 0 means 0.7: across
-	// companies of the labelled set the learner then files 87 % of
+	// companies of the labelled set the learner then files 85 % of
 	// messages and 90 % of those right (inside one company, 83 % and
-	// 86 %); a negative value always decides.
+	// 87 %); a negative value always decides.
 	MinConfidence float64
 	// MinExamples is how many examples a tenant's model needs before it
 	// decides anything, and MinPerFolder how many a folder needs to be

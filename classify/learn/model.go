@@ -2,17 +2,30 @@ package learn
 
 import "math"
 
-// model is a weight-normalised complement naive Bayes classifier (Rennie
-// et al., 2003, "Tackling the Poor Assumptions of Naive Bayes Text
-// Classifiers") over hashed features.
+// model is a weight-normalised naive Bayes classifier over hashed
+// features, after Rennie et al. (2003), "Tackling the Poor Assumptions of
+// Naive Bayes Text Classifiers": each folder is scored one-versus-rest,
+// by the log ratio of how typical a feature is of every other folder
+// (the complement, estimated from all the other folders' data, which
+// keeps it steady on small, unbalanced sets) to how typical it is of the
+// folder itself, and each folder's weights are normalised so that no
+// folder wins by having more or longer examples.
 //
-// Why complement NB rather than logistic regression: it learns in one
-// pass by adding counts, so Learn after each manual move costs
-// microseconds and needs no stored examples (only feature hashes and
-// sums, never customers' text); it is deterministic; and estimating each
-// class from all the other classes' data makes it robust on the small,
-// unbalanced sets a tenant starts with, where it matches logistic
-// regression's accuracy on text.
+// Why the ratio and not the complement alone (Rennie's CNB): the
+// complement says only what a folder is not, so a folder that is defined
+// by a few signals of its own across every topic (complaints: a defect,
+// a grievance, a return, whatever was bought) loses to the folder of the
+// object it names (orders, billing, appointments); the in-folder term
+// gives those signals their weight. On companies left out of training
+// (weights chosen without them), complaints recall rose from 67.7 % to
+// 71.5–72.8 % and accuracy inside one company from 80.6 % to 81.0 %;
+// overall accuracy across companies stayed at 84.8–85.1 % (BENCHMARKS.md).
+//
+// Why naive Bayes rather than logistic regression: it learns in one pass
+// by adding counts, so Learn after each manual move costs microseconds
+// and needs no stored examples (only feature hashes and sums, never
+// customers' text); it is deterministic; and on the small sets a tenant
+// starts with it matches logistic regression's accuracy on text.
 type model struct {
 	classes []string
 	index   map[string]int
@@ -22,7 +35,7 @@ type model struct {
 	totals  []float64            // per-class sum of all weights
 	n       float64              // examples
 
-	// weights caches, per feature, the normalised complement weight of
+	// weights caches, per feature, the normalised one-versus-rest weight of
 	// each class followed by the feature's idf; rebuilt after learning.
 	dirty   bool
 	weights map[uint64][]float64
@@ -119,10 +132,14 @@ func (m *model) row(k uint64, c int) float64 {
 	return 0
 }
 
-// weight is the complement weight of feature k for class c: how typical
-// k is of every class but c.
+// weight is the weight of feature k for class c: the log ratio of how
+// typical k is of every class but c to how typical it is of c (lower
+// means k points to c). Both are smoothed the same way.
 func (m *model) weight(k uint64, all float64, c int, total, vocab float64) float64 {
-	return math.Log((all - m.row(k, c) + smoothing) / (total - m.totals[c] + smoothing*vocab))
+	in := m.row(k, c)
+	rest := math.Log((all - in + smoothing) / (total - m.totals[c] + smoothing*vocab))
+	own := math.Log((in + smoothing) / (m.totals[c] + smoothing*vocab))
+	return rest - own
 }
 
 func sum(xs []float64) float64 {
@@ -164,8 +181,8 @@ func (m *model) refresh() {
 	m.weights, m.dirty = weights, false
 }
 
-// scores returns, for the candidate classes, the normalised complement
-// score of f (lower means a better fit), with tf-idf applied to f.
+// scores returns, for the candidate classes, the normalised
+// one-versus-rest score of f (lower means a better fit), with tf-idf applied to f.
 func (m *model) scores(f map[uint64]float64, candidates []int) []float64 {
 	m.refresh()
 	idf := len(m.classes)
