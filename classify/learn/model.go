@@ -124,22 +124,14 @@ func (m *model) prune(limit int) {
 	m.dirty = true
 }
 
-func (m *model) row(k uint64, c int) float64 {
-	row := m.counts[k]
-	if c < len(row) {
-		return row[c]
-	}
-	return 0
-}
-
-// weight is the weight of feature k for class c: the log ratio of how
-// typical k is of every class but c to how typical it is of c (lower
-// means k points to c). Both are smoothed the same way.
-func (m *model) weight(k uint64, all float64, c int, total, vocab float64) float64 {
-	in := m.row(k, c)
-	rest := math.Log((all - in + smoothing) / (total - m.totals[c] + smoothing*vocab))
-	own := math.Log((in + smoothing) / (m.totals[c] + smoothing*vocab))
-	return rest - own
+// weight is the weight for class c of a feature whose sums are in (in
+// c) and all (in every class): the log ratio of how typical the feature
+// is of every class but c to how typical it is of c, both smoothed the
+// same way; lower means the feature points to c. scale is c's
+// log((totals[c] + smoothing·vocab) / (total − totals[c] + smoothing·vocab)),
+// the same for every feature (see refresh).
+func weight(in, all, scale float64) float64 {
+	return math.Log((all-in+smoothing)/(in+smoothing)) + scale
 }
 
 func sum(xs []float64) float64 {
@@ -151,7 +143,8 @@ func sum(xs []float64) float64 {
 }
 
 // refresh recomputes the weights after learning: O(vocabulary × folders),
-// a few milliseconds for a typical tenant, paid by the first
+// one logarithm per feature and folder (about 30 ms of CPU for 1,000
+// examples of six folders, 40,000 features), paid by the first
 // classification after a manual move.
 func (m *model) refresh() {
 	if !m.dirty && m.weights != nil {
@@ -160,12 +153,20 @@ func (m *model) refresh() {
 	total, vocab := sum(m.totals), float64(len(m.counts))
 	classes := len(m.classes)
 	norms := make([]float64, classes)
+	scale := make([]float64, classes)
+	for c := range classes {
+		scale[c] = math.Log((m.totals[c] + smoothing*vocab) / (total - m.totals[c] + smoothing*vocab))
+	}
 	weights := make(map[uint64][]float64, len(m.counts))
 	for k, row := range m.counts {
 		all := sum(row)
 		w := make([]float64, classes+1)
 		for c := range classes {
-			w[c] = m.weight(k, all, c, total, vocab)
+			var in float64
+			if c < len(row) {
+				in = row[c]
+			}
+			w[c] = weight(in, all, scale[c])
 			norms[c] += math.Abs(w[c])
 		}
 		w[classes] = math.Log((m.n + 1) / m.df[k])
