@@ -2,6 +2,7 @@ package learn
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -35,9 +36,13 @@ var (
 	quotedPattern   = regexp.MustCompile(`(?m)^\s*>|(?i)\b(?:a écrit|wrote|schrieb|escribió)\s?:`)
 )
 
-// cueWords maps folded words to the cue they signal. Words are matched
-// whole, after folding (no case, no accents).
-var cueWords = map[string]string{}
+// cueWords maps folded words to the cues they signal. Words are matched
+// whole, after folding (no case, no accents). A word listed under two
+// cues signals both ("félicitations": a thank-you, and a prize scam's
+// opening); the cues are kept in the order of their names, so every
+// process computes the same features and a saved model means the same
+// after a restart.
+var cueWords = map[string][]string{}
 
 func init() {
 	for cue, list := range map[string]string{
@@ -61,10 +66,13 @@ func init() {
 		"schedule": "rdv rendez appointment termin cita creneau slot hueco disponible disponibilites availability dispo verschieben decaler reporter reschedule cambiar",
 	} {
 		for _, w := range strings.Fields(list) {
-			if _, dup := cueWords[w]; !dup {
-				cueWords[w] = cue
+			if !slices.Contains(cueWords[w], cue) {
+				cueWords[w] = append(cueWords[w], cue)
 			}
 		}
+	}
+	for _, cs := range cueWords {
+		slices.Sort(cs)
 	}
 }
 
@@ -129,7 +137,7 @@ func cues(ex Example, subjectWords, bodyWords []string) []string {
 	}
 	raw := strings.FieldsFunc(textfold.Fold(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	for _, w := range raw {
-		if c, ok := cueWords[w]; ok {
+		for _, c := range cueWords[w] {
 			add(c)
 		}
 	}
@@ -148,7 +156,7 @@ func cues(ex Example, subjectWords, bodyWords []string) []string {
 	}
 	ack := 0
 	for _, w := range bodyWords {
-		if cueWords[w] == "ack" {
+		if slices.Contains(cueWords[w], "ack") {
 			ack++
 		}
 	}
@@ -176,7 +184,7 @@ func cues(ex Example, subjectWords, bodyWords []string) []string {
 			if c := conceptOf(textfold.Fold(part)); c != "" {
 				add("from:" + c) // enedis-remboursement.com, colissimo-suivi…
 			}
-			if c, ok := cueWords[part]; ok {
+			for _, c := range cueWords[part] {
 				add("from:" + c)
 			}
 		}

@@ -232,3 +232,14 @@ func TestConfirmCountsOnceAndAMoveTakesItBack(t *testing.T) {
 	l.Confirm("acme", inputOf(Example{Text: "facture"}, nil), "") // no folder: nothing
 	require.Equal(t, map[string]int{"orders": 1, "billing": 0}, l.Stats("acme"))
 }
+
+// A word listed under two cues signals both, the same in every process
+// (it used to signal one, chosen by map order at start-up, so a saved
+// model could mean something else after a restart).
+func TestCueWordInTwoListsSignalsBoth(t *testing.T) {
+	require.Equal(t, []string{"ack", "prize"}, cueWords["felicitations"])
+	ex := Example{Subject: "Félicitations", Text: "la suspension est magnifique", Channel: inbox.SourceEmail}
+	got := cues(ex, words(ex.Subject), words(ex.Text))
+	require.Contains(t, got, "ack")
+	require.Contains(t, got, "prize")
+}
