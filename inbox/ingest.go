@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -43,9 +44,19 @@ type IngestResult struct {
 	Skipped     int
 }
 
-// maxIngestAttempts bounds retries of a batch whose transaction lost a race
-// on a unique key (two instances ingesting the same mail at once).
-const maxIngestAttempts = 4
+// maxIngestAttempts bounds retries of a batch whose transaction lost a race:
+// on a unique key (two instances ingesting the same mail at once), or on a
+// conversation's version (mailboxes synced side by side whose messages
+// thread into one conversation). Each retry waits a random time that
+// grows with the attempt (ingestBackoff), so contenders spread out.
+const maxIngestAttempts = 8
+
+// ingestBackoff is the wait before retry attempt (1-based) of a batch: a
+// random duration below 2 ms doubled per attempt, at most 100 ms.
+func ingestBackoff(attempt int) time.Duration {
+	limit := min(2*time.Millisecond<<attempt, 100*time.Millisecond)
+	return rand.N(limit)
+}
 
 // Ingest stores inbound messages for tenant: see IngestBatch.
 func (e *Engine) Ingest(ctx context.Context, tenant TenantID, msgs []Inbound) (IngestResult, error) {
@@ -87,8 +98,12 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 		if err == nil || !errors.Is(err, ErrConflict) || attempt == maxIngestAttempts || ctx.Err() != nil {
 			break
 		}
-		// A concurrent ingest took one of our keys: retry, and the keys
-		// it took now read as duplicates.
+		// A concurrent ingest took one of our keys (they now read as
+		// duplicates) or changed a conversation we thread into: retry.
+		select {
+		case <-ctx.Done():
+		case <-time.After(ingestBackoff(attempt)):
+		}
 	}
 	if err != nil {
 		// Nothing of the batch was stored: the files its channel kept for

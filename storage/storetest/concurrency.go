@@ -119,6 +119,54 @@ func testConcurrency(t *testing.T, newStore NewStoreFunc) {
 			require.Len(t, contacts, 2*senders, "one contact per email sender and per phone")
 		})
 	})
+	t.Run("ConcurrentRepliesThreadIntoOneConversation", func(t *testing.T) {
+		// Mailboxes synced side by side whose messages thread into one
+		// conversation race on its version: the engine retries, so no
+		// caller sees the conflict.
+		h := setup(t, newStore)
+		eng, err := inbox.New(inbox.Options{Store: h.store})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = eng.Close() })
+		first := inbox.Inbound{IntegrationID: "int-mail", Source: inbox.SourceEmail, ProviderID: "1/INBOX/1", MessageID: "<root@client.example>",
+			From: inbox.Party{Email: "client@client.example"}, Subject: "Suivi", Text: "Bonjour", SentAt: at(0)}
+		res, err := eng.Ingest(context.Background(), h.tenant, []inbox.Inbound{first})
+		require.NoError(t, err)
+		convID := res.Items[0].ConversationID
+		const workers, rounds = 6, 4
+		var wg sync.WaitGroup
+		errs := make(chan error, workers*rounds)
+		for w := range workers {
+			wg.Go(func() {
+				for r := range rounds {
+					in := first
+					in.IntegrationID = fmt.Sprintf("int-mail-%d", w)
+					in.ProviderID = fmt.Sprintf("1/INBOX/%d", r)
+					in.MessageID = fmt.Sprintf("<reply-%d-%d@client.example>", w, r)
+					in.InReplyTo, in.Subject, in.SentAt = first.MessageID, "Re: Suivi", at(time.Duration(1+w*rounds+r)*time.Minute)
+					res, err := eng.Ingest(context.Background(), h.tenant, []inbox.Inbound{in})
+					switch {
+					case err != nil:
+						errs <- err
+					case res.Items[0].ConversationID != convID:
+						errs <- fmt.Errorf("reply %s threaded into %s, not %s", in.MessageID, res.Items[0].ConversationID, convID)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		h.view(func(tx driver.Tx) {
+			c, err := tx.GetConversation(convID)
+			require.NoError(t, err)
+			require.Equal(t, 1+workers*rounds, c.MessageCount)
+			msgs, err := tx.ListMessages(convID)
+			require.NoError(t, err)
+			require.Len(t, msgs, 1+workers*rounds)
+		})
+	})
 	t.Run("ConcurrentUpdatesAtOneVersion", func(t *testing.T) {
 		h := setup(t, newStore)
 		conv := h.conversation()
