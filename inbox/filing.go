@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Classify runs the configured Classifier on a conversation's latest
@@ -82,34 +83,7 @@ func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string,
 	if err != nil {
 		return nil, err
 	}
-	// Classifiers are safe for concurrent use and offline ones are CPU
-	// bound: decide on the batch's conversations on every core.
-	decisions := map[string]Decision{}
-	failed := map[string]error{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, id := range ids {
-		in, ok := inputs[id]
-		if !ok {
-			continue
-		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			d, cerr := e.decide(ctx, c, in)
-			if cerr != nil {
-				e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversation", id, "err", cerr)
-			}
-			mu.Lock()
-			decisions[id] = d
-			if cerr != nil {
-				failed[id] = cerr
-			}
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	decisions, failed := e.decideAll(ctx, tenant, c, ids, inputs)
 	if len(decisions) == 0 && done == nil {
 		return failed, nil
 	}
@@ -143,6 +117,40 @@ func (e *Engine) classifyBatch(ctx context.Context, tenant Tenant, ids []string,
 	}
 	e.bus.publish(events...)
 	return failed, nil
+}
+
+// decideAll decides on the inputs of ids (those present) with c.
+// Classifiers are safe for concurrent use and offline ones are CPU bound:
+// it decides on every core. failed holds the classifier errors, already
+// recorded in their decisions and logged.
+func (e *Engine) decideAll(ctx context.Context, tenant Tenant, c Classifier, ids []string, inputs map[string]ClassifyInput) (decisions map[string]Decision, failed map[string]error) {
+	decisions = map[string]Decision{}
+	failed = map[string]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, id := range ids {
+		in, ok := inputs[id]
+		if !ok {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			d, cerr := e.decide(ctx, c, in)
+			if cerr != nil {
+				e.log.Warn("inbox: classification failed", "tenant", string(tenant.ID), "conversation", id, "err", cerr)
+			}
+			mu.Lock()
+			decisions[id] = d
+			if cerr != nil {
+				failed[id] = cerr
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return decisions, failed
 }
 
 func (e *Engine) classifyOne(ctx context.Context, tenant Tenant, id string, onlyUnfiled bool, c Classifier) (Decision, bool, error) {
@@ -281,14 +289,20 @@ func (e *Engine) applyClassification(tx storeTx, tenant Tenant, id string, d Dec
 	}
 	changed := conv.FolderID != before.FolderID || conv.Status != before.Status || conv.Intent != before.Intent ||
 		conv.Urgency != before.Urgency || conv.Priority != before.Priority || conv.Assignee != before.Assignee || !slices.Equal(conv.Tags, before.Tags)
+	return changed, tx.AppendAudit(classifiedAudit(tenant.ID, id, before.Classification, d, now))
+}
+
+// classifiedAudit is the audit entry of a classifier's decision d on
+// conversation id, which was classified as before.
+func classifiedAudit(tenant TenantID, id string, before, d Decision, at time.Time) AuditEntry {
 	actor := "classifier"
 	if d.By != "" {
 		actor += ":" + d.By
 	}
-	return changed, tx.AppendAudit(AuditEntry{
-		TenantID: tenant.ID, Actor: actor, Action: "conversation.classified", EntityType: "conversation",
-		EntityID: id, ConversationID: id, Before: mustJSON(before.Classification), After: mustJSON(d), At: now,
-	})
+	return AuditEntry{
+		TenantID: tenant, Actor: actor, Action: "conversation.classified", EntityType: "conversation",
+		EntityID: id, ConversationID: id, Before: mustJSON(before), After: mustJSON(d), At: at,
+	}
 }
 
 // classifiedSince reports whether c was classified without error after

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -90,7 +91,7 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	var out ingestOutcome
 	for attempt := 1; ; attempt++ {
 		err = e.updateTx(ctx, tenantID, func(tx storeTx) error {
-			w := ingestTx{e: e, tx: tx, tenant: tenant, now: e.clock.Now()}
+			w := ingestTx{ctx: ctx, e: e, tx: tx, tenant: tenant, now: e.clock.Now()}
 			var err error
 			out, err = w.run(prepared, b)
 			return err
@@ -121,11 +122,13 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	e.metrics.add("quarantined", out.result.Quarantined)
 	e.metrics.add("skipped", out.result.Skipped)
 	e.bus.publish(out.events...)
-	// Fast classifiers file new conversations on the request path; slow
-	// ones run as the background work the batch enqueued, which starts
-	// once the filing is done (an auto-reply depends on the folder).
-	if inline := e.inlineClassifier(); len(out.toFile) > 0 && inline != nil {
-		e.classifyConversations(ctx, tenant, out.toFile, inline)
+	// Fast classifiers file new conversations on the request path (those
+	// the batch created were filed in its transaction); slow ones run as
+	// the background work the batch enqueued, which starts once the
+	// filing is done (an auto-reply depends on the folder).
+	toFile := slices.DeleteFunc(slices.Clone(out.toFile), func(id string) bool { return out.filed[id] })
+	if inline := e.inlineClassifier(); len(toFile) > 0 && inline != nil {
+		e.classifyConversations(ctx, tenant, toFile, inline)
 	}
 	if out.work > 0 {
 		e.kickWork()
@@ -191,6 +194,9 @@ type ingestOutcome struct {
 	result IngestResult
 	events []Event
 	toFile []string // conversations to classify
+	// filed are the conversations of toFile filed in the transaction
+	// (see fileCreated).
+	filed map[string]bool
 	// lastInbound maps a conversation to its newest customer message of
 	// the batch: the one an auto-reply would answer.
 	lastInbound map[string]string
@@ -370,6 +376,7 @@ func contentHash(in Inbound) string {
 
 // ingestTx is one attempt at storing a batch inside a transaction.
 type ingestTx struct {
+	ctx    context.Context
 	e      *Engine
 	tx     storeTx
 	tenant Tenant
@@ -384,10 +391,16 @@ type ingestTx struct {
 	latestByChannel map[string]string
 	conversations   map[string]Conversation // id -> latest state, for this batch
 	created         map[string]bool         // conversation ids created in this batch
-	threadKeys      map[string]string       // key -> conversation id, stored so far in this batch
-	newContacts     []string
-	audit           []AuditEntry // written with the batch
-	unusedBlobs     []string     // files of messages not kept
+	// createdMsgs are the messages of each conversation created in this
+	// batch (all it holds), and contactByID the batch's contacts: what
+	// filing a new conversation reads.
+	createdMsgs map[string][]Message
+	contactByID map[string]Contact
+	filed       map[string]bool   // conversations fileCreated decided on
+	threadKeys  map[string]string // key -> conversation id, stored so far in this batch
+	newContacts []string
+	audit       []AuditEntry // written with the batch
+	unusedBlobs []string     // files of messages not kept
 	// readUpTo: conversations whose customer messages our own reply,
 	// synced from Sent, answered: they are marked read.
 	readUpTo map[string]time.Time
@@ -399,7 +412,7 @@ func (w *ingestTx) run(batch []preparedInbound, b Batch) (ingestOutcome, error) 
 		return ingestOutcome{}, err
 	}
 	n, err := w.enqueueWork(toFile, lastInbound)
-	return ingestOutcome{result: res, events: events, toFile: toFile, lastInbound: lastInbound, newContacts: w.newContacts, work: n,
+	return ingestOutcome{result: res, events: events, toFile: toFile, filed: w.filed, lastInbound: lastInbound, newContacts: w.newContacts, work: n,
 		unusedBlobs: w.unusedBlobs}, err
 }
 
@@ -437,6 +450,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	w.conversations = map[string]Conversation{}
 	w.latestByChannel = map[string]string{}
 	w.created = map[string]bool{}
+	w.createdMsgs, w.contactByID, w.filed = map[string][]Message{}, map[string]Contact{}, nil
 	w.threadKeys = map[string]string{}
 
 	// One lookup for every dedupe key and thread key of the batch.
@@ -542,6 +556,9 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		}
 		w.conversations[id] = conv
 	}
+	if err := w.fileCreated(sortedKeys(touched)); err != nil {
+		return IngestResult{}, nil, nil, nil, err
+	}
 	for _, id := range sortedKeys(touched) {
 		conv := w.conversations[id]
 		markChanged(&conv) // a new message: agents must see it
@@ -553,7 +570,10 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		} else {
 			events = append(events, Event{Type: EventConversationUpdated, TenantID: w.tenant.ID, ConversationID: id, At: w.now})
 		}
-		if conv.FolderID == "" && conv.Classification.By != DecidedByManual && !conv.Automated {
+		// Conversations filed in the transaction stay listed: their
+		// background work (a slow part to complete, an auto-reply after
+		// the filing) is enqueued as for the others.
+		if (conv.FolderID == "" || w.filed[id]) && conv.Classification.By != DecidedByManual && !conv.Automated {
 			toFile = append(toFile, id)
 		}
 	}
@@ -572,6 +592,75 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		}
 	}
 	return res, append(created, events...), toFile, lastInbound, nil
+}
+
+// fileCreated files the conversations this batch created with the fast
+// part of a DeferredClassifier, inside the batch's transaction: their
+// messages, contact and state are at hand, so filing them reads nothing,
+// writes nothing of its own (the batch updates every conversation it
+// touched anyway) and a subscriber hears of a conversation already filed.
+// A classifier that is not a DeferredClassifier declares no fast part: it
+// runs after the commit, so a slow one never holds the store's write lock.
+// Stored conversations that received a message are filed after the
+// commit, as are conversations opened by our own message.
+func (w *ingestTx) fileCreated(ids []string) error {
+	d, ok := w.e.classifier.(DeferredClassifier)
+	if !ok {
+		return nil
+	}
+	inline := d.Inline()
+	if inline == nil {
+		return nil
+	}
+	history := needsHistory(inline)
+	inputs := map[string]ClassifyInput{}
+	var todo []string
+	var folders []Folder
+	listed := false
+	for _, id := range ids {
+		conv := w.conversations[id]
+		if !w.created[id] || conv.FolderID != "" || conv.Classification.By == DecidedByManual || conv.Automated {
+			continue
+		}
+		// As the store lists them (driver.Tx.ListMessages): the
+		// opening customer message is the first inbound one.
+		msgs := slices.Clone(w.createdMsgs[id])
+		slices.SortFunc(msgs, func(a, b Message) int { return cmp.Or(a.SentAt.Compare(b.SentAt), cmp.Compare(a.ID, b.ID)) })
+		i := slices.IndexFunc(msgs, func(m Message) bool { return m.Direction == DirectionIn })
+		if i < 0 {
+			continue
+		}
+		if !listed {
+			var err error
+			if folders, err = w.tx.ListFolders(); err != nil {
+				return fmt.Errorf("folders: %w", err)
+			}
+			listed = true
+		}
+		in := ClassifyInput{Tenant: w.tenant, Conversation: conv, Contact: w.contactByID[conv.ContactID], Folders: folders, Message: msgs[i]}
+		if history {
+			in.History = msgs
+		}
+		inputs[id] = in
+		todo = append(todo, id)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	decisions, _ := w.e.decideAll(w.ctx, w.tenant, inline, todo, inputs)
+	w.filed = make(map[string]bool, len(todo))
+	for _, id := range todo {
+		w.filed[id] = true
+		conv := w.conversations[id]
+		before := conv
+		applyDecision(&conv, decisions[id])
+		if sameFiling(before, conv) {
+			continue
+		}
+		w.conversations[id] = conv
+		w.audit = append(w.audit, classifiedAudit(w.tenant.ID, id, before.Classification, decisions[id], w.now))
+	}
+	return nil
 }
 
 // markRead marks the customer messages of conv sent up to at read.
@@ -768,6 +857,10 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 		w.threadKeys[k] = conv.ID
 	}
 	w.conversations[conv.ID] = conv
+	w.contactByID[contact.ID] = contact
+	if w.created[conv.ID] {
+		w.createdMsgs[conv.ID] = append(w.createdMsgs[conv.ID], msg)
+	}
 	return msg, conv, isNew, nil
 }
 

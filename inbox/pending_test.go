@@ -2,8 +2,13 @@ package inbox_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -118,3 +123,86 @@ func TestOtherWorkRunsWhileClassificationYields(t *testing.T) {
 	require.True(t, yielded)
 	require.Equal(t, []string{inbox.WorkAutoReply, inbox.WorkAutoReply}, kinds, "the filed conversations' answers do not wait")
 }
+
+// A conversation a batch creates is filed by the classifier's fast part
+// inside the batch's transaction, from its opening customer message:
+// subscribers hear of it once, already filed (no separate "classified"
+// update), the decision is audited, the fast part is not asked again
+// after the commit, and the slow part still completes the decision.
+func TestNewConversationIsFiledInItsIngestTransaction(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string             // opening messages the fast part was shown
+	c := &fastFilerSlowLabeller{} // for its folder
+	inline := inbox.ClassifierFunc(func(_ context.Context, in inbox.ClassifyInput) (inbox.Decision, error) {
+		mu.Lock()
+		seen = append(seen, in.Message.ProviderID)
+		if len(in.History) > 0 {
+			seen = append(seen, fmt.Sprintf("history of %d", len(in.History)))
+		}
+		mu.Unlock()
+		if in.Contact.ID == "" || in.Conversation.ID == "" {
+			return inbox.Decision{}, errors.New("no contact or conversation in the input")
+		}
+		return inbox.Decision{FolderID: c.folder, By: "rules", Reason: "order", Pending: true}, nil
+	})
+	// The whole classifier confirms the fast part's filing: completing the
+	// decision changes nothing an agent sees, so sends no event.
+	whole := inbox.ClassifierFunc(func(context.Context, inbox.ClassifyInput) (inbox.Decision, error) {
+		return inbox.Decision{FolderID: c.folder, By: "rules", Reason: "order"}, nil
+	})
+	e := newEnv(t, inbox.Options{Classifier: inlineOf{whole, inline}})
+	c.folder = e.folder("Commandes", inbox.AutoReplyOff).ID
+	var events []inbox.Event
+	cancel := e.engine.Subscribe(func(ev inbox.Event) { mu.Lock(); events = append(events, ev); mu.Unlock() })
+	defer cancel()
+
+	// The batch holds the customer's follow-up before the message that
+	// opened the conversation (text messages are threaded by sender): the
+	// opening one, sent first, is classified.
+	again := sms("s2", "+33612345678", "Alors ?")
+	again.SentAt = e.clock.Now().Add(-time.Minute)
+	first := sms("s1", "+33612345678", "Où est ma commande ?")
+	first.SentAt = e.clock.Now().Add(-time.Hour)
+	res := e.ingest(again, first)
+	convID := res.Items[0].ConversationID
+	require.Equal(t, convID, res.Items[1].ConversationID)
+	conv := e.conversation(convID)
+	require.Equal(t, c.folder, conv.FolderID, "filed at intake")
+	require.True(t, conv.Classification.Pending)
+	require.Equal(t, []string{"s1", "history of 2"}, seen, "decided once, on the opening message (with the whole history: the fast part does not say it needs less)")
+
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(events) >= 3
+	}, 5*time.Second, 5*time.Millisecond)
+	mu.Lock()
+	for _, ev := range events {
+		require.NotEqual(t, inbox.EventConversationUpdated, ev.Type, "the conversation is announced filed, not updated after: %v", events)
+	}
+	mu.Unlock()
+	audit, err := e.engine.Audit(e.ctx, tenantA, inbox.AuditQuery{ConversationID: convID})
+	require.NoError(t, err)
+	require.True(t, slices.ContainsFunc(audit, func(a inbox.AuditEntry) bool {
+		return a.Action == "conversation.classified" && a.Actor == "classifier:rules"
+	}), "the filing is audited")
+
+	e.work()
+	require.False(t, e.conversation(convID).Classification.Pending, "the whole classifier completes the decision")
+
+	// A reply in a later batch: the conversation is filed and complete.
+	seen = nil
+	e.ingest(sms("s3", "+33612345678", "Toujours rien"))
+	require.Empty(t, seen, "a filed conversation is not classified again")
+	require.Equal(t, c.folder, e.conversation(convID).FolderID)
+}
+
+// inlineOf is a DeferredClassifier made of a whole classifier and the
+// fast part given.
+type inlineOf struct {
+	inbox.Classifier
+	fast inbox.Classifier
+}
+
+func (c inlineOf) Inline() inbox.Classifier { return c.fast }
+func (c inlineOf) NeedsHistory() bool       { return false }
