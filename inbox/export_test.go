@@ -45,3 +45,6 @@ type (
 	LeaserView         = leaser
 	StatsTxView        = statsTx
 )
+
+// SummarizeDurations is summarizeDurations, for tests.
+var SummarizeDurations = summarizeDurations

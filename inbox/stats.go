@@ -36,7 +36,10 @@ type VolumePoint struct {
 	Count     int       `json:"count"`
 }
 
-// Durations summarises a set of durations.
+// Durations summarises a set of durations. Every figure is exact, by any
+// granularity and on every store: Median is the middle duration (the mean
+// of the two middle ones for an even count), P90 the nearest-rank 90th
+// percentile.
 type Durations struct {
 	Count   int           `json:"count"`
 	Average time.Duration `json:"average"`
@@ -59,8 +62,6 @@ type Stats struct {
 	ByStatus      map[Status]int `json:"by_status"`
 	BySource      map[Source]int `json:"by_source"`
 	ByFolder      map[string]int `json:"by_folder"`
-	// FirstResponse: from a conversation's creation to a person's first
-	// answer. Resolution: from creation to resolution.
 	// FirstResponse: from the customer's first message (its sent time,
 	// else the conversation's creation) to a person's first answer.
 	// Resolution: from creation to resolution.
@@ -117,6 +118,13 @@ type ConversationFacts struct {
 }
 
 // Stats computes a tenant's statistics.
+//
+// Stores that implement driver.StatsTx aggregate in the database: message
+// volume and conversations come from per-day roll-ups kept by triggers,
+// which hold the exact durations of each day's conversations, so every
+// store returns the same Stats for the same data, exact percentiles
+// included; the engine groups and summarises (GroupFacts, summarize) in
+// both cases.
 func (e *Engine) Stats(ctx context.Context, tenantID TenantID, q StatsQuery) (Stats, error) {
 	tenant, err := e.tenant(ctx, tenantID)
 	if err != nil {
@@ -147,23 +155,25 @@ func (e *Engine) Stats(ctx context.Context, tenantID TenantID, q StatsQuery) (St
 
 	var (
 		volume []VolumePoint
-		facts  []ConversationFacts
+		groups []ConversationGroup
 	)
 	err = e.viewTx(ctx, tenantID, func(tx storeTx) error {
 		if stx, ok := tx.(statsTx); ok {
 			if volume, err = stx.MessageVolume(q, loc); err != nil {
 				return err
 			}
-			facts, err = stx.ConversationFacts(q)
+			groups, err = stx.ConversationGroups(q, loc)
 			return err
 		}
+		var facts []ConversationFacts
 		volume, facts, err = scanStats(tx, q, loc)
+		groups = GroupFacts(facts, loc, q.Granularity)
 		return err
 	})
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
-	s := summarize(facts, loc, q.Granularity)
+	s := summarize(groups)
 	s.Volume = volume
 	return s, nil
 }
@@ -242,23 +252,130 @@ func SortVolume(v []VolumePoint) {
 	})
 }
 
+// ConversationGroup holds the conversations created in one period that
+// share every dimension statistics count them by, with their durations:
+// what summarize needs of them, in a form a store can keep rolled up.
+// Durations are exact, so percentiles are too.
+type ConversationGroup struct {
+	Period   string // as VolumePoint.Period
+	Source   Source
+	FolderID string
+	Status   Status
+	Assignee string
+	Intent   Intent
+	// AutoFolderID and AutoBy are the automatic filing of the conversations
+	// (the folder a classifier chose and its name, see FactAutoChoice).
+	AutoFolderID, AutoBy string
+	Conversations        int
+	// FirstResponses and Resolutions are the durations of the group's
+	// conversations that have one (FactDurations), in no order.
+	FirstResponses, Resolutions []time.Duration
+}
+
+// GroupKey is a ConversationGroup's identity: everything but its counts.
+type GroupKey struct {
+	Period               string
+	Source               Source
+	FolderID             string
+	Status               Status
+	Assignee             string
+	Intent               Intent
+	AutoFolderID, AutoBy string
+}
+
+// Key returns the group's identity.
+func (g *ConversationGroup) Key() GroupKey {
+	return GroupKey{Period: g.Period, Source: g.Source, FolderID: g.FolderID, Status: g.Status, Assignee: g.Assignee,
+		Intent: g.Intent, AutoFolderID: g.AutoFolderID, AutoBy: g.AutoBy}
+}
+
+// FactsKey returns the group a conversation's facts belong to in the
+// period named by period.
+func FactsKey(f ConversationFacts, period string) GroupKey {
+	auto, by := FactAutoChoice(f.Classification)
+	return GroupKey{Period: period, Source: f.Source, FolderID: f.FolderID, Status: f.Status, Assignee: f.Assignee,
+		Intent: f.Intent, AutoFolderID: auto, AutoBy: by}
+}
+
+// GroupFacts groups conversations' facts by period (in loc) and every
+// dimension statistics count; groups come in no particular order.
+func GroupFacts(facts []ConversationFacts, loc *time.Location, g Granularity) []ConversationGroup {
+	index := map[GroupKey]int{}
+	var out []ConversationGroup
+	periods := periodNamer{loc: loc, g: g}
+	for _, f := range facts {
+		k := FactsKey(f, periods.key(f.CreatedAt))
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, ConversationGroup{Period: k.Period, Source: k.Source, FolderID: k.FolderID, Status: k.Status,
+				Assignee: k.Assignee, Intent: k.Intent, AutoFolderID: k.AutoFolderID, AutoBy: k.AutoBy})
+		}
+		grp := &out[i]
+		grp.Conversations++
+		first, resolution, hasFirst, hasResolution := FactDurations(f)
+		if hasFirst {
+			grp.FirstResponses = append(grp.FirstResponses, first)
+		}
+		if hasResolution {
+			grp.Resolutions = append(grp.Resolutions, resolution)
+		}
+	}
+	return out
+}
+
+// periodNamer caches PeriodKey by local day: most facts share their day
+// with the previous one.
+type periodNamer struct {
+	loc      *time.Location
+	g        Granularity
+	from, to time.Time // the span of the last local day named
+	last     string
+}
+
+func (p *periodNamer) key(t time.Time) string {
+	if p.last != "" && !t.Before(p.from) && t.Before(p.to) {
+		return p.last
+	}
+	p.last = PeriodKey(t, p.loc, p.g)
+	// The cache covers the local day of t when no zone transition falls
+	// in it (every instant of it then has its local date); otherwise only t.
+	y, m, d := t.In(p.loc).Date()
+	start, end := time.Date(y, m, d, 0, 0, 0, 0, p.loc), time.Date(y, m, d+1, 0, 0, 0, 0, p.loc)
+	if _, zoneEnd := start.ZoneBounds(); (zoneEnd.IsZero() || !zoneEnd.Before(end)) && !start.After(t) && t.Before(end) {
+		p.from, p.to = start, end
+	} else {
+		p.from, p.to = t, t.Add(time.Nanosecond)
+	}
+	return p.last
+}
+
+// FactDurations returns a conversation's first response time (from the
+// customer's first message, its sent time or else the conversation's
+// creation, to a person's first answer) and its resolution time (from
+// creation to resolution), each with whether it has one.
+func FactDurations(f ConversationFacts) (first, resolution time.Duration, hasFirst, hasResolution bool) {
+	first, hasFirst = firstResponse(f)
+	if !f.ResolvedAt.IsZero() && !f.ResolvedAt.Before(f.CreatedAt) {
+		resolution, hasResolution = f.ResolvedAt.Sub(f.CreatedAt), true
+	}
+	return first, resolution, hasFirst, hasResolution
+}
+
 // figures gathers the durations of a group of conversations.
 type figures struct {
 	conversations, resolved int
 	first, resolution       []time.Duration
 }
 
-func (g *figures) add(f ConversationFacts) {
-	g.conversations++
-	if f.Status == StatusResolved || f.Status == StatusArchived {
-		g.resolved++
+func (g *figures) add(grp *ConversationGroup) {
+	g.conversations += grp.Conversations
+	if grp.Status == StatusResolved || grp.Status == StatusArchived {
+		g.resolved += grp.Conversations
 	}
-	if d, ok := firstResponse(f); ok {
-		g.first = append(g.first, d)
-	}
-	if !f.ResolvedAt.IsZero() && !f.ResolvedAt.Before(f.CreatedAt) {
-		g.resolution = append(g.resolution, f.ResolvedAt.Sub(f.CreatedAt))
-	}
+	g.first = append(g.first, grp.FirstResponses...)
+	g.resolution = append(g.resolution, grp.Resolutions...)
 }
 
 // firstResponse is how long the customer waited for a person's first
@@ -278,40 +395,47 @@ func firstResponse(f ConversationFacts) (time.Duration, bool) {
 	return f.FirstResponseAt.Sub(from), true
 }
 
-func summarize(facts []ConversationFacts, loc *time.Location, g Granularity) Stats {
+// summarize computes the conversation figures of Stats from groups; groups
+// without conversations are ignored.
+func summarize(groups []ConversationGroup) Stats {
 	s := Stats{
-		Conversations: len(facts), ByStatus: map[Status]int{}, BySource: map[Source]int{}, ByFolder: map[string]int{},
+		ByStatus: map[Status]int{}, BySource: map[Source]int{}, ByFolder: map[string]int{},
 		AccuracyByClassifier: map[string]Accuracy{}, AccuracyByFolder: map[string]Accuracy{}, Confusion: map[string]map[string]int{},
 		ByIntent: map[Intent]int{}, ByAgent: map[string]AgentStats{}, Periods: []PeriodStats{},
 	}
 	var all figures
 	agents := map[string]*figures{}
 	periods := map[string]*figures{}
-	for _, f := range facts {
-		s.ByStatus[f.Status]++
-		s.BySource[f.Source]++
-		s.ByFolder[f.FolderID]++
-		s.ByIntent[f.Intent]++
-		all.add(f)
-		if agents[f.Assignee] == nil {
-			agents[f.Assignee] = &figures{}
+	for i := range groups {
+		grp := &groups[i]
+		n := grp.Conversations
+		if n <= 0 {
+			continue
 		}
-		agents[f.Assignee].add(f)
-		p := PeriodKey(f.CreatedAt, loc, g)
-		if periods[p] == nil {
-			periods[p] = &figures{}
+		s.Conversations += n
+		s.ByStatus[grp.Status] += n
+		s.BySource[grp.Source] += n
+		s.ByFolder[grp.FolderID] += n
+		s.ByIntent[grp.Intent] += n
+		all.add(grp)
+		if agents[grp.Assignee] == nil {
+			agents[grp.Assignee] = &figures{}
 		}
-		periods[p].add(f)
-		auto, by := autoChoice(f.Classification)
+		agents[grp.Assignee].add(grp)
+		if periods[grp.Period] == nil {
+			periods[grp.Period] = &figures{}
+		}
+		periods[grp.Period].add(grp)
+		auto, by := grp.AutoFolderID, grp.AutoBy
 		if by == "" {
 			continue
 		}
-		corrected := f.FolderID != auto
+		corrected := grp.FolderID != auto
 		bump := func(m map[string]Accuracy, k string) {
 			a := m[k]
-			a.Decisions++
+			a.Decisions += n
 			if corrected {
-				a.Corrected++
+				a.Corrected += n
 			}
 			a.Rate = float64(a.Decisions-a.Corrected) / float64(a.Decisions)
 			m[k] = a
@@ -321,12 +445,12 @@ func summarize(facts []ConversationFacts, loc *time.Location, g Granularity) Sta
 		if s.Confusion[auto] == nil {
 			s.Confusion[auto] = map[string]int{}
 		}
-		s.Confusion[auto][f.FolderID]++
+		s.Confusion[auto][grp.FolderID] += n
 	}
 	s.FirstResponse = summarizeDurations(all.first)
 	s.Resolution = summarizeDurations(all.resolution)
-	if len(facts) > 0 {
-		s.ResolutionRate = float64(all.resolved) / float64(len(facts))
+	if s.Conversations > 0 {
+		s.ResolutionRate = float64(all.resolved) / float64(s.Conversations)
 	}
 	for a, g := range agents {
 		s.ByAgent[a] = AgentStats{Conversations: g.conversations, Resolved: g.resolved,
@@ -340,9 +464,9 @@ func summarize(facts []ConversationFacts, loc *time.Location, g Granularity) Sta
 	return s
 }
 
-// autoChoice returns the folder an automatic classifier chose and its
+// FactAutoChoice returns the folder an automatic classifier chose and its
 // name, or "" when no classifier filed the conversation.
-func autoChoice(d Decision) (folder, by string) {
+func FactAutoChoice(d Decision) (folder, by string) {
 	if d.By == DecidedByManual {
 		return d.AutoFolderID, d.AutoBy
 	}
@@ -352,25 +476,74 @@ func autoChoice(d Decision) (folder, by string) {
 	return d.FolderID, d.By
 }
 
+// summarizeDurations reorders ds.
 func summarizeDurations(ds []time.Duration) Durations {
 	if len(ds) == 0 {
 		return Durations{}
 	}
-	slices.Sort(ds)
 	var sum time.Duration
 	for _, d := range ds {
 		sum += d
 	}
-	pct := func(p float64) time.Duration {
-		// nearest-rank percentile
-		i := int(float64(len(ds))*p+0.999999) - 1
-		return ds[max(0, min(i, len(ds)-1))]
+	// The order statistics are selected rather than sorted for: a
+	// hundred thousand durations are summarised three times per query.
+	n := len(ds)
+	half := n / 2
+	selectNth(ds, half)
+	med := ds[half]
+	if n%2 == 0 {
+		med = (slices.Max(ds[:half]) + ds[half]) / 2
 	}
-	med := ds[len(ds)/2]
-	if len(ds)%2 == 0 {
-		med = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	// nearest-rank percentile
+	i := max(0, min(int(float64(n)*0.9+0.999999)-1, n-1))
+	switch {
+	case i > half:
+		selectNth(ds[half+1:], i-half-1)
+	case i < half:
+		selectNth(ds[:half], i)
 	}
-	return Durations{Count: len(ds), Average: sum / time.Duration(len(ds)), Median: med, P90: pct(0.9)}
+	return Durations{Count: n, Average: sum / time.Duration(n), Median: med, P90: ds[i]}
+}
+
+// selectNth reorders ds so that ds[k] is the duration a sort would put
+// there, none after it smaller and none before it larger.
+func selectNth(ds []time.Duration, k int) {
+	lo, hi := 0, len(ds)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if ds[mid] < ds[lo] {
+			ds[mid], ds[lo] = ds[lo], ds[mid]
+		}
+		if ds[hi] < ds[lo] {
+			ds[hi], ds[lo] = ds[lo], ds[hi]
+		}
+		if ds[hi] < ds[mid] {
+			ds[hi], ds[mid] = ds[mid], ds[hi]
+		}
+		pivot := ds[mid]
+		i, j := lo, hi
+		for i <= j {
+			for ds[i] < pivot {
+				i++
+			}
+			for ds[j] > pivot {
+				j--
+			}
+			if i <= j {
+				ds[i], ds[j] = ds[j], ds[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // loadLocation resolves an IANA time zone name.

@@ -118,7 +118,7 @@ type leaser interface {
 
 type statsTx interface {
 	MessageVolume(q StatsQuery, loc *time.Location) ([]VolumePoint, error)
-	ConversationFacts(q StatsQuery) ([]ConversationFacts, error)
+	ConversationGroups(q StatsQuery, loc *time.Location) ([]ConversationGroup, error)
 }
 
 // updateTx runs fn in a read-write transaction of tenant (driver.Store.Update).

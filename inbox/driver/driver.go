@@ -306,8 +306,11 @@ type StatsTx interface {
 	// MessageVolume counts messages created in [q.From, q.To) by period
 	// (in loc), source, conversation folder and direction.
 	MessageVolume(q inbox.StatsQuery, loc *time.Location) ([]inbox.VolumePoint, error)
-	// ConversationFacts returns the conversations created in [q.From, q.To).
-	ConversationFacts(q inbox.StatsQuery) ([]inbox.ConversationFacts, error)
+	// ConversationGroups returns the conversations created in [q.From,
+	// q.To) grouped as inbox.GroupFacts groups their facts (periods in
+	// loc), with the same counts and durations; groups may come in any
+	// order, and groups of no conversation are ignored.
+	ConversationGroups(q inbox.StatsQuery, loc *time.Location) ([]inbox.ConversationGroup, error)
 }
 
 // KnowledgeTx is an optional Tx capability: a knowledge base indexed in
