@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,9 +169,9 @@ func (t *tx) dailyVolume(op string, r timeRange, loc *time.Location, g inbox.Gra
 	return append(hours, hourRange{timeRange: timeRange{lastDay, r.to}}), nil
 }
 
-// hourRange is a range of whole hours to count from the message_volume
-// roll-up. Its messages were already counted in period movedFrom, unless
-// "": they are moved from there to their own period.
+// hourRange is a range to count: of whole hours for message volume. Its
+// records were already counted in period movedFrom, unless "": they are
+// moved from there to their own period.
 type hourRange struct {
 	timeRange
 	movedFrom string
@@ -341,11 +342,7 @@ func (t *tx) ConversationGroups(q inbox.StatsQuery, loc *time.Location) ([]inbox
 	}
 	lastDay := q.To.Truncate(day)
 	exact := []timeRange{{q.From, q.To}} // read from conversation_facts
-	type move struct {
-		timeRange
-		period string // the period the roll-up counted them in
-	}
-	var moves []move
+	var moves []hourRange                // counted in movedFrom by the roll-up
 	if firstDay.Before(lastDay) {
 		exact = []timeRange{{q.From, firstDay}, {lastDay, q.To}}
 		rows, err := t.query(op, `SELECT day, source, folder_id, status, assignee, intent, auto_by, auto_folder_id, n, first_waits, resolutions
@@ -374,7 +371,7 @@ func (t *tx) ConversationGroups(q inbox.StatsQuery, loc *time.Location) ([]inbox
 				case period == "":
 					exact = append(exact, timeRange{start, start.Add(day)})
 				case smaller.from.Before(smaller.to):
-					moves = append(moves, move{smaller, period})
+					moves = append(moves, hourRange{smaller, period})
 				}
 			}
 			if period == "" {
@@ -391,28 +388,31 @@ func (t *tx) ConversationGroups(q inbox.StatsQuery, loc *time.Location) ([]inbox
 			return nil, t.s.wrap(op, err)
 		}
 	}
-	names := periodCache{loc: loc, g: g}
+	// One read for every range: a query per range cost more than its rows.
+	ranges := make([]hourRange, 0, len(exact)+len(moves))
 	for _, r := range exact {
-		if !r.from.Before(r.to) {
-			continue
-		}
-		facts, err := t.factsIn(op, r.from, r.to)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range facts {
-			groups.addFact(f, names.key(f.CreatedAt), 1)
+		if r.from.Before(r.to) {
+			ranges = append(ranges, hourRange{timeRange: r})
 		}
 	}
-	for _, m := range moves {
-		facts, err := t.factsIn(op, m.from, m.to)
-		if err != nil {
-			return nil, err
+	ranges = append(ranges, moves...)
+	slices.SortFunc(ranges, func(a, b hourRange) int { return a.from.Compare(b.from) })
+	facts, err := t.factsIn(op, ranges)
+	if err != nil {
+		return nil, err
+	}
+	names := periodCache{loc: loc, g: g}
+	for _, f := range facts {
+		i, _ := slices.BinarySearchFunc(ranges, f.CreatedAt, func(r hourRange, at time.Time) int {
+			if !r.to.After(at) {
+				return -1
+			}
+			return 1
+		})
+		if i < len(ranges) && ranges[i].movedFrom != "" {
+			groups.addFact(f, ranges[i].movedFrom, -1)
 		}
-		for _, f := range facts {
-			groups.addFact(f, m.period, -1)
-			groups.addFact(f, names.key(f.CreatedAt), 1)
-		}
+		groups.addFact(f, names.key(f.CreatedAt), 1)
 	}
 	return groups.list(op)
 }
@@ -594,24 +594,53 @@ func appendDurations(ds []time.Duration, list string) ([]time.Duration, error) {
 	return ds, nil
 }
 
-// factsIn returns the facts of the conversations created in [from, to)
-// from the conversation_facts roll-up (no document is decoded).
-// Classification holds what statistics read of it: By, FolderID, Error,
-// AutoFolderID and AutoBy.
-func (t *tx) factsIn(op string, from, to time.Time) ([]inbox.ConversationFacts, error) {
+// factsIn returns the facts of the conversations created in ranges (in
+// order, disjoint), in creation order, from the conversation_facts roll-up
+// (no document is decoded). Classification holds what statistics read of
+// it: By, FolderID, Error, AutoFolderID and AutoBy.
+func (t *tx) factsIn(op string, ranges []hourRange) ([]inbox.ConversationFacts, error) {
+	var out []inbox.ConversationFacts
+	const batch = 256 // ranges per query
+	for len(ranges) > 0 {
+		n := min(len(ranges), batch)
+		var err error
+		if out, err = t.appendFacts(op, out, ranges[:n]); err != nil {
+			return nil, err
+		}
+		ranges = ranges[n:]
+	}
+	return out, nil
+}
+
+func (t *tx) appendFacts(op string, out []inbox.ConversationFacts, ranges []hourRange) ([]inbox.ConversationFacts, error) {
 	// The fields of fixed form (names, enums, RFC 3339 times) travel as one
 	// column joined by factSep, the free text last: each column read costs
 	// a driver call and an allocation.
+	// The ranges are padded with empty ones to a power of two: a few
+	// statement texts, which prepared-statement caches keep.
+	size := 1
+	for size < len(ranges) {
+		size *= 2
+	}
+	where := make([]string, size)
+	args := make([]any, 1, 1+2*size)
+	args[0] = string(t.tenant)
+	for i := range where {
+		where[i] = "(created_at >= ? AND created_at < ?)"
+		if i < len(ranges) {
+			args = append(args, nanos(ranges[i].from), nanos(ranges[i].to))
+		} else {
+			args = append(args, int64(0), int64(0))
+		}
+	}
 	rows, err := t.query(op, `SELECT id, created_at, folder_id, decided_folder_id, auto_folder_id, assignee, intent, first_inbound_at,
 			source || '`+factSep+`' || status || '`+factSep+`' || first_response_at || '`+factSep+`' || resolved_at || '`+factSep+`' ||
 			decided_by || '`+factSep+`' || auto_by || '`+factSep+`' || decision_error
-		FROM conversation_facts WHERE tenant_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id`,
-		string(t.tenant), nanos(from), nanos(to))
+		FROM conversation_facts WHERE tenant_id = ? AND (`+strings.Join(where, " OR ")+`) ORDER BY created_at, id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []inbox.ConversationFacts
 	for rows.Next() {
 		out = append(out, inbox.ConversationFacts{})
 		f := &out[len(out)-1]
