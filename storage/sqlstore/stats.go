@@ -595,7 +595,7 @@ func appendDurations(ds []time.Duration, list string) ([]time.Duration, error) {
 }
 
 // factsIn returns the facts of the conversations created in ranges (in
-// order, disjoint), in creation order, from the conversation_facts roll-up
+// order, disjoint), in no particular order, from the conversation_facts roll-up
 // (no document is decoded). Classification holds what statistics read of
 // it: By, FolderID, Error, AutoFolderID and AutoBy.
 func (t *tx) factsIn(op string, ranges []hourRange) ([]inbox.ConversationFacts, error) {
@@ -616,27 +616,29 @@ func (t *tx) appendFacts(op string, out []inbox.ConversationFacts, ranges []hour
 	// The fields of fixed form (names, enums, RFC 3339 times) travel as one
 	// column joined by factSep, the free text last: each column read costs
 	// a driver call and an allocation.
+	// One SELECT per range, joined by UNION ALL: each reads its range of
+	// the primary key (an OR of ranges made SQLite walk the whole tenant).
 	// The ranges are padded with empty ones to a power of two: a few
-	// statement texts, which prepared-statement caches keep.
+	// statement texts, which prepared-statement caches keep. The facts come
+	// in no particular order.
 	size := 1
 	for size < len(ranges) {
 		size *= 2
 	}
-	where := make([]string, size)
-	args := make([]any, 1, 1+2*size)
-	args[0] = string(t.tenant)
-	for i := range where {
-		where[i] = "(created_at >= ? AND created_at < ?)"
+	parts := make([]string, size)
+	args := make([]any, 0, 3*size)
+	for i := range parts {
+		parts[i] = `SELECT id, created_at, folder_id, decided_folder_id, auto_folder_id, assignee, intent, first_inbound_at,
+			source || '` + factSep + `' || status || '` + factSep + `' || first_response_at || '` + factSep + `' || resolved_at || '` + factSep + `' ||
+			decided_by || '` + factSep + `' || auto_by || '` + factSep + `' || decision_error
+		FROM conversation_facts WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`
 		if i < len(ranges) {
-			args = append(args, nanos(ranges[i].from), nanos(ranges[i].to))
+			args = append(args, string(t.tenant), nanos(ranges[i].from), nanos(ranges[i].to))
 		} else {
-			args = append(args, int64(0), int64(0))
+			args = append(args, string(t.tenant), int64(0), int64(0))
 		}
 	}
-	rows, err := t.query(op, `SELECT id, created_at, folder_id, decided_folder_id, auto_folder_id, assignee, intent, first_inbound_at,
-			source || '`+factSep+`' || status || '`+factSep+`' || first_response_at || '`+factSep+`' || resolved_at || '`+factSep+`' ||
-			decided_by || '`+factSep+`' || auto_by || '`+factSep+`' || decision_error
-		FROM conversation_facts WHERE tenant_id = ? AND (`+strings.Join(where, " OR ")+`) ORDER BY created_at, id`, args...)
+	rows, err := t.query(op, strings.Join(parts, "\nUNION ALL\n"), args...)
 	if err != nil {
 		return nil, err
 	}
