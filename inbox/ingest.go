@@ -126,7 +126,7 @@ func (e *Engine) IngestBatch(ctx context.Context, tenantID TenantID, b Batch) (I
 	// the batch created were filed in its transaction); slow ones run as
 	// the background work the batch enqueued, which starts once the
 	// filing is done (an auto-reply depends on the folder).
-	toFile := slices.DeleteFunc(slices.Clone(out.toFile), func(id string) bool { return out.filed[id] })
+	toFile := slices.DeleteFunc(slices.Clone(out.toFile), func(id string) bool { return out.filed[id] != "" })
 	if inline := e.inlineClassifier(); len(toFile) > 0 && inline != nil {
 		e.classifyConversations(ctx, tenant, toFile, inline)
 	}
@@ -195,8 +195,8 @@ type ingestOutcome struct {
 	events []Event
 	toFile []string // conversations to classify
 	// filed are the conversations of toFile filed in the transaction
-	// (see fileCreated).
-	filed map[string]bool
+	// (see fileNew).
+	filed map[string]string
 	// lastInbound maps a conversation to its newest customer message of
 	// the batch: the one an auto-reply would answer.
 	lastInbound map[string]string
@@ -391,12 +391,21 @@ type ingestTx struct {
 	latestByChannel map[string]string
 	conversations   map[string]Conversation // id -> latest state, for this batch
 	created         map[string]bool         // conversation ids created in this batch
+	// inline is the classifier that files new conversations in the
+	// transaction (see fileNew), nil for none.
+	inline        Classifier
+	inlineHistory bool     // inline reads ClassifyInput.History
+	folders       []Folder // the tenant's folders, once read (foldersRead)
+	foldersRead   bool
 	// createdMsgs are the messages of each conversation created in this
-	// batch (all it holds), and contactByID the batch's contacts: what
-	// filing a new conversation reads.
+	// batch (all it holds), and contactByID the batch's contacts.
 	createdMsgs map[string][]Message
 	contactByID map[string]Contact
-	filed       map[string]bool   // conversations fileCreated decided on
+	// filed maps a conversation filed in the transaction to the message
+	// its decision read; dirty marks created conversations changed since
+	// their creation (the others need no update at the end of the batch).
+	filed       map[string]string
+	dirty       map[string]bool
 	threadKeys  map[string]string // key -> conversation id, stored so far in this batch
 	newContacts []string
 	audit       []AuditEntry // written with the batch
@@ -450,7 +459,14 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	w.conversations = map[string]Conversation{}
 	w.latestByChannel = map[string]string{}
 	w.created = map[string]bool{}
-	w.createdMsgs, w.contactByID, w.filed = map[string][]Message{}, map[string]Contact{}, nil
+	w.createdMsgs, w.contactByID, w.filed, w.dirty = map[string][]Message{}, map[string]Contact{}, map[string]string{}, map[string]bool{}
+	w.folders, w.foldersRead = nil, false
+	w.inline, w.inlineHistory = nil, false
+	if d, ok := w.e.classifier.(DeferredClassifier); ok {
+		if w.inline = d.Inline(); w.inline != nil {
+			w.inlineHistory = needsHistory(w.inline)
+		}
+	}
 	w.threadKeys = map[string]string{}
 
 	// One lookup for every dedupe key and thread key of the batch.
@@ -555,15 +571,20 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 			return IngestResult{}, nil, nil, nil, err
 		}
 		w.conversations[id] = conv
+		w.dirty[id] = true
 	}
-	if err := w.fileCreated(sortedKeys(touched)); err != nil {
+	if err := w.refileCreated(sortedKeys(touched)); err != nil {
 		return IngestResult{}, nil, nil, nil, err
 	}
 	for _, id := range sortedKeys(touched) {
 		conv := w.conversations[id]
-		markChanged(&conv) // a new message: agents must see it
-		if err := w.tx.UpdateConversation(&conv); err != nil {
-			return IngestResult{}, nil, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
+		// A conversation created by one message of the batch was
+		// stored as it is: it needs no update.
+		if !w.created[id] || w.dirty[id] {
+			markChanged(&conv) // a new message: agents must see it
+			if err := w.tx.UpdateConversation(&conv); err != nil {
+				return IngestResult{}, nil, nil, nil, fmt.Errorf("update conversation %s: %w", id, err)
+			}
 		}
 		if w.created[id] {
 			created = append(created, Event{Type: EventConversationCreated, TenantID: w.tenant.ID, ConversationID: id, At: w.now})
@@ -573,7 +594,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		// Conversations filed in the transaction stay listed: their
 		// background work (a slow part to complete, an auto-reply after
 		// the filing) is enqueued as for the others.
-		if (conv.FolderID == "" || w.filed[id]) && conv.Classification.By != DecidedByManual && !conv.Automated {
+		if (conv.FolderID == "" || w.filed[id] != "") && conv.Classification.By != DecidedByManual && !conv.Automated {
 			toFile = append(toFile, id)
 		}
 	}
@@ -594,32 +615,49 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 	return res, append(created, events...), toFile, lastInbound, nil
 }
 
-// fileCreated files the conversations this batch created with the fast
-// part of a DeferredClassifier, inside the batch's transaction: their
-// messages, contact and state are at hand, so filing them reads nothing,
-// writes nothing of its own (the batch updates every conversation it
-// touched anyway) and a subscriber hears of a conversation already filed.
-// A classifier that is not a DeferredClassifier declares no fast part: it
-// runs after the commit, so a slow one never holds the store's write lock.
-// Stored conversations that received a message are filed after the
-// commit, as are conversations opened by our own message.
-func (w *ingestTx) fileCreated(ids []string) error {
-	d, ok := w.e.classifier.(DeferredClassifier)
-	if !ok {
+// fileNew files a conversation the batch is creating for its opening
+// customer message msg, before it is stored, with the fast part of a
+// DeferredClassifier: the message, contact and conversation are at hand,
+// so filing reads nothing, writes nothing of its own, and a subscriber
+// hears of a conversation already filed. A classifier that is not a
+// DeferredClassifier declares no fast part: it runs after the commit, so
+// a slow one never holds the store's write lock. Stored conversations
+// that receive a message are filed after the commit, as before.
+func (w *ingestTx) fileNew(conv *Conversation, contact Contact, msg Message) error {
+	if w.inline == nil || msg.Direction != DirectionIn || !unfiled(*conv) {
 		return nil
 	}
-	inline := d.Inline()
-	if inline == nil {
+	in := ClassifyInput{Tenant: w.tenant, Conversation: *conv, Contact: contact, Message: msg}
+	if w.inlineHistory {
+		in.History = []Message{msg}
+	}
+	var err error
+	if in.Folders, err = w.tenantFolders(); err != nil {
+		return err
+	}
+	d, cerr := w.e.decide(w.ctx, w.inline, in)
+	if cerr != nil {
+		w.e.log.Warn("inbox: classification failed", "tenant", string(w.tenant.ID), "conversation", conv.ID, "err", cerr)
+	}
+	w.applyFiling(conv, d, msg.ID)
+	return nil
+}
+
+// refileCreated files again, with what the whole batch brought, the
+// conversations it created whose filing read less than that: a customer
+// message sent before the one that opened the conversation arrived later
+// in the batch, the classifier reads the history and more messages
+// joined, or the conversation was opened by our own message and a
+// customer's followed.
+func (w *ingestTx) refileCreated(ids []string) error {
+	if w.inline == nil {
 		return nil
 	}
-	history := needsHistory(inline)
 	inputs := map[string]ClassifyInput{}
 	var todo []string
-	var folders []Folder
-	listed := false
 	for _, id := range ids {
 		conv := w.conversations[id]
-		if !w.created[id] || conv.FolderID != "" || conv.Classification.By == DecidedByManual || conv.Automated {
+		if !w.created[id] || !unfiled(conv) && w.filed[id] == "" {
 			continue
 		}
 		// As the store lists them (driver.Tx.ListMessages): the
@@ -627,40 +665,57 @@ func (w *ingestTx) fileCreated(ids []string) error {
 		msgs := slices.Clone(w.createdMsgs[id])
 		slices.SortFunc(msgs, func(a, b Message) int { return cmp.Or(a.SentAt.Compare(b.SentAt), cmp.Compare(a.ID, b.ID)) })
 		i := slices.IndexFunc(msgs, func(m Message) bool { return m.Direction == DirectionIn })
-		if i < 0 {
+		if i < 0 || w.filed[id] == msgs[i].ID && (!w.inlineHistory || len(msgs) == 1) {
 			continue
 		}
-		if !listed {
-			var err error
-			if folders, err = w.tx.ListFolders(); err != nil {
-				return fmt.Errorf("folders: %w", err)
-			}
-			listed = true
-		}
-		in := ClassifyInput{Tenant: w.tenant, Conversation: conv, Contact: w.contactByID[conv.ContactID], Folders: folders, Message: msgs[i]}
-		if history {
+		in := ClassifyInput{Tenant: w.tenant, Conversation: conv, Contact: w.contactByID[conv.ContactID], Message: msgs[i]}
+		if w.inlineHistory {
 			in.History = msgs
+		}
+		var err error
+		if in.Folders, err = w.tenantFolders(); err != nil {
+			return err
 		}
 		inputs[id] = in
 		todo = append(todo, id)
 	}
-	if len(todo) == 0 {
-		return nil
-	}
-	decisions, _ := w.e.decideAll(w.ctx, w.tenant, inline, todo, inputs)
-	w.filed = make(map[string]bool, len(todo))
+	decisions, _ := w.e.decideAll(w.ctx, w.tenant, w.inline, todo, inputs)
 	for _, id := range todo {
-		w.filed[id] = true
 		conv := w.conversations[id]
-		before := conv
-		applyDecision(&conv, decisions[id])
-		if sameFiling(before, conv) {
-			continue
-		}
+		w.applyFiling(&conv, decisions[id], inputs[id].Message.ID)
 		w.conversations[id] = conv
-		w.audit = append(w.audit, classifiedAudit(w.tenant.ID, id, before.Classification, decisions[id], w.now))
+		w.dirty[id] = true
 	}
 	return nil
+}
+
+// unfiled reports whether classifiers may file c: no folder, not filed
+// by an agent, not automated mail.
+func unfiled(c Conversation) bool {
+	return c.FolderID == "" && c.Classification.By != DecidedByManual && !c.Automated
+}
+
+// applyFiling applies decision d, made on message msgID, to conv and
+// audits it when it changes the filing.
+func (w *ingestTx) applyFiling(conv *Conversation, d Decision, msgID string) {
+	w.filed[conv.ID] = msgID
+	before := *conv
+	applyDecision(conv, d)
+	if !sameFiling(before, *conv) {
+		w.audit = append(w.audit, classifiedAudit(w.tenant.ID, conv.ID, before.Classification, d, w.now))
+	}
+}
+
+// tenantFolders reads the tenant's folders once per batch.
+func (w *ingestTx) tenantFolders() ([]Folder, error) {
+	if !w.foldersRead {
+		f, err := w.tx.ListFolders()
+		if err != nil {
+			return nil, fmt.Errorf("folders: %w", err)
+		}
+		w.folders, w.foldersRead = f, true
+	}
+	return w.folders, nil
 }
 
 // markRead marks the customer messages of conv sent up to at read.
@@ -842,13 +897,19 @@ func (w *ingestTx) store(p preparedInbound, known map[string]string) (Message, C
 	// of the batch then changes no indexed column (SQLite rewrites no
 	// index entry).
 	w.applyMessage(&conv, in, sentAt, isNew)
+	msg.ConversationID = conv.ID
 	if isNew {
+		conv.ChangedVersion = 1 // agents first see it as created
+		if err := w.fileNew(&conv, contact, msg); err != nil {
+			return Message{}, Conversation{}, false, err
+		}
 		if err := w.tx.CreateConversation(&conv); err != nil {
 			return Message{}, Conversation{}, false, fmt.Errorf("create conversation: %w", err)
 		}
 		w.created[conv.ID] = true
+	} else if w.created[conv.ID] {
+		w.dirty[conv.ID] = true
 	}
-	msg.ConversationID = conv.ID
 	msg.ThreadReason = reason
 	if err := w.tx.InsertMessage(&msg); err != nil {
 		return Message{}, Conversation{}, false, fmt.Errorf("insert message: %w", err)

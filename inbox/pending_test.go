@@ -125,7 +125,8 @@ func TestOtherWorkRunsWhileClassificationYields(t *testing.T) {
 }
 
 // A conversation a batch creates is filed by the classifier's fast part
-// inside the batch's transaction, from its opening customer message:
+// inside the batch's transaction, from its opening customer message (again
+// at the end of the batch when a message sent earlier arrived later in it):
 // subscribers hear of it once, already filed (no separate "classified"
 // update), the decision is audited, the fast part is not asked again
 // after the commit, and the slow part still completes the decision.
@@ -169,7 +170,8 @@ func TestNewConversationIsFiledInItsIngestTransaction(t *testing.T) {
 	conv := e.conversation(convID)
 	require.Equal(t, c.folder, conv.FolderID, "filed at intake")
 	require.True(t, conv.Classification.Pending)
-	require.Equal(t, []string{"s1", "history of 2"}, seen, "decided once, on the opening message (with the whole history: the fast part does not say it needs less)")
+	require.Equal(t, []string{"s2", "history of 1", "s1", "history of 2"}, seen,
+		"decided at creation on the message that created it, then on the opening message once the batch brought it (with the whole history: the fast part does not say it needs less)")
 
 	require.Eventually(t, func() bool {
 		mu.Lock()
@@ -189,6 +191,15 @@ func TestNewConversationIsFiledInItsIngestTransaction(t *testing.T) {
 
 	e.work()
 	require.False(t, e.conversation(convID).Classification.Pending, "the whole classifier completes the decision")
+
+	// A conversation created by one message is decided once and stored
+	// once, as created.
+	seen = nil
+	res = e.ingest(sms("s9", "+33698765432", "Ma commande n'est pas arrivée"))
+	require.Equal(t, []string{"s9", "history of 1"}, seen)
+	other := e.conversation(res.Items[0].ConversationID)
+	require.Equal(t, c.folder, other.FolderID)
+	require.EqualValues(t, 1, other.Version, "created filed: no update after")
 
 	// A reply in a later batch: the conversation is filed and complete.
 	seen = nil
