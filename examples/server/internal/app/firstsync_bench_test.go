@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,7 +33,9 @@ import (
 // 20 ms), and when the offline labeller, which runs as background work
 // once intake pauses, has labelled every conversation (labelled-s, from
 // the start of the sync). Run with -benchtime 1x;
-// INBOXKIT_BENCH_MESSAGES changes the mailbox's size.
+// INBOXKIT_BENCH_MESSAGES changes the mailbox's size, and
+// INBOXKIT_BENCH_SYNC_PROFILE names a file for a CPU profile of the first
+// sync alone (-cpuprofile also covers building the mailbox and labelling).
 func BenchmarkServerFirstSync(b *testing.B) {
 	if testing.Short() {
 		b.Skip("syncs 10,000 messages")
@@ -62,12 +65,14 @@ func BenchmarkServerFirstSync(b *testing.B) {
 		b.StartTimer()
 		began := time.Now()
 		syncCPU0 := processCPU()
+		stopProfile := profileSync(b)
 		imapCPU := imap.WatchCPU()
 		var rep struct {
 			New, Duplicates int
 		}
 		require.NoError(b, json.Unmarshal(api.call(http.MethodPost, "/inbox/integrations/"+integ.ID+"/sync", nil, http.StatusOK), &rep))
 		first := time.Since(began)
+		stopProfile()
 		b.StopTimer()
 		syncCPU := processCPU() - syncCPU0
 		dovecotCPU := imapCPU.Stop()
@@ -100,6 +105,22 @@ func BenchmarkServerFirstSync(b *testing.B) {
 		b.ReportMetric(float64(noop.Microseconds())/1000, "noop-cpu-ms")
 		b.ReportMetric(labelled.Seconds(), "labelled-s")
 		b.StartTimer()
+	}
+}
+
+// profileSync starts a CPU profile into $INBOXKIT_BENCH_SYNC_PROFILE, if
+// set, and returns what stops it.
+func profileSync(b *testing.B) (stop func()) {
+	path := os.Getenv("INBOXKIT_BENCH_SYNC_PROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	require.NoError(b, err)
+	require.NoError(b, pprof.StartCPUProfile(f))
+	return func() {
+		pprof.StopCPUProfile()
+		require.NoError(b, f.Close())
 	}
 }
 
