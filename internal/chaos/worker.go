@@ -138,9 +138,24 @@ func LoggedPulls(next inbox.ChannelFactory, db *sql.DB, instance string) inbox.C
 		if !ok {
 			return ch, nil
 		}
-		return loggedPuller{Puller: p, db: db, instance: instance, integration: string(in.TenantID) + "/" + in.ID}, nil
+		lp := loggedPuller{Puller: p, db: db, instance: instance, integration: string(in.TenantID) + "/" + in.ID}
+		if w, ok := ch.(inbox.Watcher); ok {
+			// The wrapper keeps the channel's IDLE: without it the engine
+			// would start no watcher and new mail would wait for the
+			// next scheduled sync.
+			return loggedWatcher{loggedPuller: lp, watch: w.Watch}, nil
+		}
+		return lp, nil
 	}
 }
+
+// loggedWatcher is a loggedPuller over a channel that also watches.
+type loggedWatcher struct {
+	loggedPuller
+	watch func(ctx context.Context, notify func()) error
+}
+
+func (w loggedWatcher) Watch(ctx context.Context, notify func()) error { return w.watch(ctx, notify) }
 
 type loggedPuller struct {
 	inbox.Puller
