@@ -9,6 +9,14 @@ import (
 	"github.com/inboxkit/inboxkit/storage/sqlstore"
 )
 
+// ConversationDays computes the conversation_day rows from
+// conversation_facts (migration 0021): a table kept by triggers made
+// concurrent writers wait on, and deadlock over, its few rows per day.
+func (dialect) ConversationDays() string {
+	return `SELECT day, source, folder_id, status, assignee, intent, auto_by, auto_folder_id, n, first_waits, resolutions
+		FROM conversation_days(?, ?, ?)`
+}
+
 // lexemeStats caches what ANALYZE knows about the search index: the most
 // common lexemes with their frequencies and the row count. A GIN index
 // gives no cheap way to stop counting early, so the frequency of a query's

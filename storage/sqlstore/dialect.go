@@ -49,6 +49,18 @@ type Dialect interface {
 	ConversationsMatching(ctx context.Context, q Querier, tenant, match string, conversationIDs []string) (map[string]bool, error)
 }
 
+// ConversationDayReader is implemented by dialects that compute the rows
+// of the conversation_day roll-up when statistics are read instead of
+// keeping them in a table (where concurrent writers would wait on its few
+// rows per day).
+type ConversationDayReader interface {
+	// ConversationDays is a query with three placeholders (tenant, first
+	// UTC day, day after the last; days since 1970) whose rows are those
+	// of conversation_day: day, source, folder_id, status, assignee,
+	// intent, auto_by, auto_folder_id, n, first_waits, resolutions.
+	ConversationDays() string
+}
+
 // BatchIndexer is implemented by dialects that write many full-text
 // documents in one statement; the store uses it when a transaction ends
 // with several queued.

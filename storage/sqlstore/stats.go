@@ -310,8 +310,9 @@ func (t *tx) countWithoutFacts(op string, q inbox.StatsQuery, loc *time.Location
 // grouped as inbox.GroupFacts groups them, periods in loc.
 //
 // Whole UTC days since 1970 come from the conversation_day roll-up
-// (migration 0022 on SQLite, 0020 on PostgreSQL), a few rows per day with
-// the exact durations of the day's conversations. A day that lies in one
+// (migration 0022 on SQLite; PostgreSQL computes its rows when read, see
+// ConversationDayReader), a few rows per day with the exact durations of
+// the day's conversations. A day that lies in one
 // period is counted as a whole. A day one period boundary crosses (every
 // day by day outside UTC, one a week by week) is counted in the period of
 // its larger part, and the conversations of the smaller part, read from
@@ -345,9 +346,12 @@ func (t *tx) ConversationGroups(q inbox.StatsQuery, loc *time.Location) ([]inbox
 	var moves []hourRange                // counted in movedFrom by the roll-up
 	if firstDay.Before(lastDay) {
 		exact = []timeRange{{q.From, firstDay}, {lastDay, q.To}}
-		rows, err := t.query(op, `SELECT day, source, folder_id, status, assignee, intent, auto_by, auto_folder_id, n, first_waits, resolutions
-			FROM conversation_day WHERE tenant_id = ? AND day >= ? AND day < ?`,
-			string(t.tenant), nanos(firstDay)/int64(day), nanos(lastDay)/int64(day))
+		days := `SELECT day, source, folder_id, status, assignee, intent, auto_by, auto_folder_id, n, first_waits, resolutions
+			FROM conversation_day WHERE tenant_id = ? AND day >= ? AND day < ?`
+		if r, ok := t.s.d.(ConversationDayReader); ok {
+			days = r.ConversationDays()
+		}
+		rows, err := t.query(op, days, string(t.tenant), nanos(firstDay)/int64(day), nanos(lastDay)/int64(day))
 		if err != nil {
 			return nil, err
 		}
