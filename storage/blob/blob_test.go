@@ -120,6 +120,27 @@ func TestDirStagedAppearsWholeAfterSync(t *testing.T) {
 	requireNoTempFiles(t, dir)
 }
 
+// TestDirRemovedDirectoryIsRecreated: the store keeps the directories it
+// writes in open; one removed behind its back is created again, and a blob
+// written after that is on the disk, not in the deleted directory.
+func TestDirRemovedDirectoryIsRecreated(t *testing.T) {
+	s, dir := newDir(t)
+	ctx := context.Background()
+	_, err := s.Put(ctx, "acme/raw/01", strings.NewReader("first"))
+	require.NoError(t, err)
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "acme")))
+	_, err = s.Put(ctx, "acme/raw/02", strings.NewReader("second"))
+	require.NoError(t, err)
+	_, err = s.Stage(ctx, "acme/raw/03", strings.NewReader("third"))
+	require.NoError(t, err)
+	require.NoError(t, s.Sync(ctx))
+	for key, want := range map[string]string{"02": "second", "03": "third"} {
+		b, err := os.ReadFile(filepath.Join(dir, "acme", "raw", key))
+		require.NoError(t, err)
+		require.Equal(t, want, string(b))
+	}
+}
+
 func TestDirCloseDropsUnsyncedStages(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "blobs")
 	s, err := blob.Dir(dir)

@@ -43,6 +43,63 @@ type DirStore struct {
 	// syncMu runs one Sync at a time, so a Sync never returns while
 	// another is still making one of its blobs durable.
 	syncMu sync.Mutex
+
+	// dirs caches the directories blobs are written in ("tenant/kind":
+	// a few per tenant), open as roots of their own: opening a file
+	// through the store's root resolves each component of its path
+	// safely, about 13 times the cost of a create in an open directory.
+	dirsMu sync.Mutex
+	dirs   map[string]*os.Root
+}
+
+// maxOpenDirs bounds the directories DirStore keeps open.
+const maxOpenDirs = 256
+
+// dir returns the directory parent open as a root, creating it when
+// needed. A cached directory removed from the disk since (its link count
+// is 0) is opened again, so no blob is ever written into a deleted
+// directory.
+func (d *DirStore) dir(parent string) (*os.Root, error) {
+	d.dirsMu.Lock()
+	defer d.dirsMu.Unlock()
+	if r, ok := d.dirs[parent]; ok {
+		if linked(r) {
+			return r, nil
+		}
+		_ = r.Close()
+		delete(d.dirs, parent)
+	}
+	if err := d.root.MkdirAll(parent, 0o700); err != nil {
+		return nil, err
+	}
+	r, err := d.root.OpenRoot(parent)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.dirs) >= maxOpenDirs {
+		for k, old := range d.dirs {
+			_ = old.Close()
+			delete(d.dirs, k)
+		}
+	}
+	if d.dirs == nil {
+		d.dirs = map[string]*os.Root{}
+	}
+	d.dirs[parent] = r
+	return r, nil
+}
+
+// linked reports whether the directory r is still linked in the
+// filesystem.
+func linked(r *os.Root) bool {
+	info, err := r.Stat(".")
+	if err != nil {
+		return false
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return st.Nlink > 0
+	}
+	return true
 }
 
 var (
@@ -89,6 +146,12 @@ func (d *DirStore) Close() error {
 		delete(d.staged, key)
 	}
 	d.mu.Unlock()
+	d.dirsMu.Lock()
+	for k, r := range d.dirs {
+		_ = r.Close()
+		delete(d.dirs, k)
+	}
+	d.dirsMu.Unlock()
 	return errors.Join(d.dot.Close(), d.root.Close())
 }
 
@@ -268,14 +331,16 @@ func (d *DirStore) writeTemp(ctx context.Context, key string, r io.Reader, durab
 		return "", "", 0, err
 	}
 	parent = path.Dir(key)
-	if err := d.root.MkdirAll(parent, 0o700); err != nil {
+	dir, err := d.dir(parent)
+	if err != nil {
 		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
 			return "", "", 0, fmt.Errorf("blob: put %s: a parent is a blob: %w", key, inbox.ErrConflict)
 		}
 		return "", "", 0, fmt.Errorf("blob: put %s: %w", key, err)
 	}
-	name := path.Join(parent, tempPrefix+randomSuffix())
-	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	base := tempPrefix + randomSuffix()
+	name := path.Join(parent, base)
+	f, err := dir.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", "", 0, fmt.Errorf("blob: put %s: %w", key, err)
 	}
