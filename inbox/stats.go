@@ -257,6 +257,15 @@ func SortVolume(v []VolumePoint) {
 // what summarize needs of them, in a form a store can keep rolled up.
 // Durations are exact, so percentiles are too.
 type ConversationGroup struct {
+	GroupKey
+	Conversations int
+	// FirstResponses and Resolutions are the durations of the group's
+	// conversations that have one (FactDurations), in no order.
+	FirstResponses, Resolutions []time.Duration
+}
+
+// GroupKey is a ConversationGroup's identity: everything but its counts.
+type GroupKey struct {
 	Period   string // as VolumePoint.Period
 	Source   Source
 	FolderID string
@@ -266,27 +275,6 @@ type ConversationGroup struct {
 	// AutoFolderID and AutoBy are the automatic filing of the conversations
 	// (the folder a classifier chose and its name, see FactAutoChoice).
 	AutoFolderID, AutoBy string
-	Conversations        int
-	// FirstResponses and Resolutions are the durations of the group's
-	// conversations that have one (FactDurations), in no order.
-	FirstResponses, Resolutions []time.Duration
-}
-
-// GroupKey is a ConversationGroup's identity: everything but its counts.
-type GroupKey struct {
-	Period               string
-	Source               Source
-	FolderID             string
-	Status               Status
-	Assignee             string
-	Intent               Intent
-	AutoFolderID, AutoBy string
-}
-
-// Key returns the group's identity.
-func (g *ConversationGroup) Key() GroupKey {
-	return GroupKey{Period: g.Period, Source: g.Source, FolderID: g.FolderID, Status: g.Status, Assignee: g.Assignee,
-		Intent: g.Intent, AutoFolderID: g.AutoFolderID, AutoBy: g.AutoBy}
 }
 
 // FactsKey returns the group a conversation's facts belong to in the
@@ -309,8 +297,7 @@ func GroupFacts(facts []ConversationFacts, loc *time.Location, g Granularity) []
 		if !ok {
 			i = len(out)
 			index[k] = i
-			out = append(out, ConversationGroup{Period: k.Period, Source: k.Source, FolderID: k.FolderID, Status: k.Status,
-				Assignee: k.Assignee, Intent: k.Intent, AutoFolderID: k.AutoFolderID, AutoBy: k.AutoBy})
+			out = append(out, ConversationGroup{GroupKey: k})
 		}
 		grp := &out[i]
 		grp.Conversations++

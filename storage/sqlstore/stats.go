@@ -552,9 +552,7 @@ func (s groupSet) list(op string) ([]inbox.ConversationGroup, error) {
 		if a.n == 0 {
 			continue
 		}
-		out = append(out, inbox.ConversationGroup{Period: k.Period, Source: k.Source, FolderID: k.FolderID, Status: k.Status,
-			Assignee: k.Assignee, Intent: k.Intent, AutoFolderID: k.AutoFolderID, AutoBy: k.AutoBy,
-			Conversations: a.n, FirstResponses: first, Resolutions: resolution})
+		out = append(out, inbox.ConversationGroup{GroupKey: k, Conversations: a.n, FirstResponses: first, Resolutions: resolution})
 	}
 	return out, nil
 }
