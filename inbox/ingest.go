@@ -594,7 +594,7 @@ func (w *ingestTx) ingest(batch []preparedInbound, b Batch) (IngestResult, []Eve
 		// Conversations filed in the transaction stay listed: their
 		// background work (a slow part to complete, an auto-reply after
 		// the filing) is enqueued as for the others.
-		if (conv.FolderID == "" || w.filed[id] != "") && conv.Classification.By != DecidedByManual && !conv.Automated {
+		if unfiled(conv) || w.filed[id] != "" {
 			toFile = append(toFile, id)
 		}
 	}
@@ -657,7 +657,7 @@ func (w *ingestTx) refileCreated(ids []string) error {
 	var todo []string
 	for _, id := range ids {
 		conv := w.conversations[id]
-		if !w.created[id] || !unfiled(conv) && w.filed[id] == "" {
+		if !w.created[id] || (!unfiled(conv) && w.filed[id] == "") {
 			continue
 		}
 		// As the store lists them (driver.Tx.ListMessages): the

@@ -82,9 +82,6 @@ func (d *DirStore) dir(parent string) (*os.Root, error) {
 			delete(d.dirs, k)
 		}
 	}
-	if d.dirs == nil {
-		d.dirs = map[string]*os.Root{}
-	}
 	d.dirs[parent] = r
 	return r, nil
 }
@@ -134,7 +131,7 @@ func Dir(dirPath string) (*DirStore, error) {
 		_ = root.Close()
 		return nil, fmt.Errorf("blob: open %s: %w", dirPath, err)
 	}
-	return &DirStore{root: root, dot: dot, staged: map[string]string{}}, nil
+	return &DirStore{root: root, dot: dot, staged: map[string]string{}, dirs: map[string]*os.Root{}}, nil
 }
 
 // Close removes the temporary files of blobs staged and never synced,
