@@ -49,13 +49,15 @@ type IngestResult struct {
 // on a unique key (two instances ingesting the same mail at once), or on a
 // conversation's version (mailboxes synced side by side whose messages
 // thread into one conversation). Each retry waits a random time that
-// grows with the attempt (ingestBackoff), so contenders spread out.
-const maxIngestAttempts = 8
+// grows with the attempt (ingestBackoff), so contenders spread out; a
+// conversation half a dozen writers reply into at once under load needs
+// more than eight rounds for the unluckiest of them.
+const maxIngestAttempts = 16
 
 // ingestBackoff is the wait before retry attempt (1-based) of a batch: a
-// random duration below 2 ms doubled per attempt, at most 100 ms.
+// random duration below 2 ms doubled per attempt, at most 250 ms.
 func ingestBackoff(attempt int) time.Duration {
-	limit := min(2*time.Millisecond<<attempt, 100*time.Millisecond)
+	limit := min(2*time.Millisecond<<attempt, 250*time.Millisecond)
 	return rand.N(limit)
 }
 
